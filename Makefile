@@ -1,0 +1,246 @@
+# Plinth: one build for the UEFI application, its images and its tests.
+# `make help` lists the targets.  Everything third-party comes from Debian
+# packages at build time and is cached under $(BUILD).
+
+BUILD ?= build
+VERSION := 0.1.0
+GITREV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+# ---------------------------------------------------------------------------
+# Dependencies (make deps)
+# ---------------------------------------------------------------------------
+DEB_PACKAGES := gcc make binutils libc6-dev gnu-efi newlib-source dpkg-dev \
+	ovmf qemu-system-x86 bochs bochsbios vgabios bochs-term \
+	mtools dosfstools gdisk busybox-static cpio xz-utils python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_ENV := env DEBIAN_FRONTEND=noninteractive
+
+NEWLIB_VERSION := 3.3.0
+NEWLIB_TARBALL := /usr/src/newlib/newlib-$(NEWLIB_VERSION).tar.xz
+NEWLIB := $(BUILD)/newlib
+NEWLIB_STAMP := $(NEWLIB)/.installed
+NEWLIB_INC := $(NEWLIB)/x86_64-elf/include
+NEWLIB_LIB := $(NEWLIB)/x86_64-elf/lib
+
+LWIP_VERSION := 2.1.3
+LWIP_SRC := $(BUILD)/src/lwip-$(LWIP_VERSION)+dfsg1
+LWIP_STAMP := $(LWIP_SRC)/.unpacked
+
+PKG_STAMP := $(BUILD)/deps/packages.stamp
+DEPS := $(PKG_STAMP) $(NEWLIB_STAMP) $(LWIP_STAMP)
+
+# ---------------------------------------------------------------------------
+# Sources
+# ---------------------------------------------------------------------------
+BOOT_SRCS := $(wildcard boot/*.c)
+CORE_SRCS := $(wildcard hv/*.c arch/x86/*.c drivers/*.c net/*.c virtio/*.c)
+ASM_SRCS := $(wildcard arch/x86/*.S)
+
+LWIP_CORE := $(wildcard $(LWIP_SRC)/src/core/*.c) \
+	$(wildcard $(LWIP_SRC)/src/core/ipv4/*.c) \
+	$(LWIP_SRC)/src/netif/ethernet.c
+
+O := $(BUILD)/obj
+BOOT_OBJS := $(BOOT_SRCS:%.c=$(O)/%.o)
+CORE_OBJS := $(CORE_SRCS:%.c=$(O)/%.o) $(ASM_SRCS:%.S=$(O)/%.o)
+LWIP_OBJS = $(patsubst $(LWIP_SRC)/%.c,$(O)/lwip/%.o,$(LWIP_CORE))
+
+GCC_INC := $(shell gcc -print-file-name=include)
+LIBGCC := $(shell gcc -print-libgcc-file-name)
+
+COMMON_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
+	-fno-stack-protector -fno-stack-check -mno-red-zone \
+	-fno-omit-frame-pointer -fno-strict-aliasing -MMD -MP -I.
+# boot/: GNU-EFI's conventions (2-byte wchar_t, MS ABI calls).  Only these
+# objects see EFI headers, and never newlib's.
+BOOT_CFLAGS := $(COMMON_CFLAGS) -fpic -fshort-wchar -maccumulate-outgoing-args \
+	-DGNU_EFI_USE_MS_ABI -I/usr/include/efi -I/usr/include/efi/x86_64
+# The core: newlib's headers, position independent because the EFI loader
+# applies only R_X86_64_RELATIVE relocations.
+CORE_CFLAGS := $(COMMON_CFLAGS) -fPIC -fvisibility=hidden -nostdinc \
+	-isystem $(NEWLIB_INC) -isystem $(GCC_INC) -I$(LWIP_SRC)/src/include \
+	-Inet/lwip -DPLINTH_VERSION='"$(VERSION)"' -DPLINTH_GITREV='"$(GITREV)"'
+LWIP_CFLAGS := $(filter-out -Werror -Wextra,$(CORE_CFLAGS)) -Wno-address
+
+EFI := $(BUILD)/plinth.efi
+SO := $(BUILD)/plinth.so
+
+# ---------------------------------------------------------------------------
+# Host tests
+# ---------------------------------------------------------------------------
+HOST_CC ?= gcc
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+UNIT_TESTS := config palloc logring fmt
+UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
+test_config_SRCS := hv/config.c hv/fmt.c
+test_palloc_SRCS := hv/palloc.c
+test_logring_SRCS := hv/logring.c
+test_fmt_SRCS := hv/fmt.c
+
+IMAGE := $(BUILD)/plinth.img
+GUEST := $(BUILD)/guest
+GUEST_STAMP := $(GUEST)/.built
+
+.PHONY: all deps run test unit image guest clean distclean help
+all: $(EFI)
+
+help:
+	@echo 'Plinth $(VERSION) build targets:'
+	@echo '  make          build $(EFI) (installs what is missing first)'
+	@echo '  make deps     install Debian packages, fetch lwIP source, build newlib'
+	@echo '  make image    build $(IMAGE): GPT disk with ESP, plinth.cfg, demo guest'
+	@echo '  make guest    fetch the Debian kernel and build the demo initramfs'
+	@echo '  make run      boot the demo image (QEMU/KVM with VT-x if usable, else Bochs)'
+	@echo '  make test     build everything and run the whole test suite'
+	@echo '  make unit     host unit tests only (under ASan/UBSan)'
+	@echo '  make clean    remove Plinth objects (keeps newlib, lwIP and the guest)'
+	@echo '  make distclean  remove $(BUILD) entirely'
+
+# ---------------------------------------------------------------------------
+deps: $(DEPS)
+
+$(PKG_STAMP): Makefile
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing" $$missing; \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) $(APT_ENV) apt-get install -y -q $$missing || exit 1; \
+	fi
+	@mkdir -p $(@D)
+	@dpkg-query -W $(DEB_PACKAGES) > $@
+	@echo "deps: Debian packages present (versions in $@)"
+
+# lwIP comes as Debian source.  `apt-get source` needs a deb-src entry: add
+# one mirroring the binary sources when the system has none.
+$(LWIP_STAMP): | $(PKG_STAMP)
+	@if [ -z "$$(apt-cache showsrc lwip 2>/dev/null)" ]; then \
+		echo "deps: adding a deb-src entry for apt-get source"; \
+		if [ -f /etc/apt/sources.list.d/debian.sources ]; then \
+			sed 's/^Types:.*/Types: deb-src/' \
+			/etc/apt/sources.list.d/debian.sources | \
+			$(SUDO) tee /etc/apt/sources.list.d/plinth-deb-src.sources >/dev/null; \
+		else \
+			grep -h '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' | \
+			$(SUDO) tee /etc/apt/sources.list.d/plinth-deb-src.list >/dev/null; \
+		fi; \
+		$(SUDO) apt-get update -q || exit 1; \
+	fi
+	@mkdir -p $(BUILD)/src
+	cd $(BUILD)/src && apt-get source -q lwip
+	@test -d $(LWIP_SRC)/src/core || { echo "deps: expected lwIP $(LWIP_VERSION) in $(LWIP_SRC); Debian now ships:"; ls $(BUILD)/src; exit 1; }
+	@touch $@
+
+# newlib for a freestanding x86-64 target, built from Debian's
+# newlib-source.  Its tarball unpacks to newlib-salsa/.
+$(NEWLIB_STAMP): | $(PKG_STAMP)
+	@test -f $(NEWLIB_TARBALL) || { echo "deps: $(NEWLIB_TARBALL) missing; Debian's newlib-source is not $(NEWLIB_VERSION)"; exit 1; }
+	rm -rf $(BUILD)/newlib-src $(BUILD)/newlib-build $(NEWLIB)
+	mkdir -p $(BUILD)/newlib-src $(BUILD)/newlib-build
+	tar -xf $(NEWLIB_TARBALL) -C $(BUILD)/newlib-src
+	cd $(BUILD)/newlib-build && ../newlib-src/newlib-salsa/configure \
+		--prefix=$(abspath $(NEWLIB)) --target=x86_64-elf \
+		--disable-multilib --disable-nls --disable-newlib-supplied-syscalls \
+		--enable-newlib-io-long-long --enable-newlib-io-c99-formats \
+		CC_FOR_TARGET="gcc -nostdinc -isystem $(GCC_INC)" \
+		AR_FOR_TARGET=ar AS_FOR_TARGET=as LD_FOR_TARGET=ld \
+		RANLIB_FOR_TARGET=ranlib NM_FOR_TARGET=nm \
+		OBJCOPY_FOR_TARGET=objcopy OBJDUMP_FOR_TARGET=objdump \
+		STRIP_FOR_TARGET=strip READELF_FOR_TARGET=readelf \
+		CFLAGS_FOR_TARGET="-O2 -g -ffreestanding -fPIC -mno-red-zone -fno-stack-protector -fno-asynchronous-unwind-tables" \
+		> ../newlib-configure.log 2>&1 || { tail -20 ../newlib-configure.log; exit 1; }
+	$(MAKE) -C $(BUILD)/newlib-build -j$$(nproc) all-target-newlib > $(BUILD)/newlib-make.log 2>&1 || { tail -30 $(BUILD)/newlib-make.log; exit 1; }
+	$(MAKE) -C $(BUILD)/newlib-build install-target-newlib >> $(BUILD)/newlib-make.log 2>&1 || { tail -30 $(BUILD)/newlib-make.log; exit 1; }
+	rm -rf $(BUILD)/newlib-src $(BUILD)/newlib-build
+	@touch $@
+
+# ---------------------------------------------------------------------------
+# plinth.efi
+# ---------------------------------------------------------------------------
+$(O)/boot/%.o: boot/%.c | $(PKG_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@gcc $(BOOT_CFLAGS) -c $< -o $@
+
+$(O)/%.o: %.c | $(DEPS)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@gcc $(CORE_CFLAGS) -c $< -o $@
+
+$(O)/%.o: %.S | $(DEPS)
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	@gcc $(CORE_CFLAGS) -c $< -o $@
+
+$(O)/lwip/%.o: $(LWIP_SRC)/%.c | $(DEPS)
+	@mkdir -p $(@D)
+	@echo "  CC      lwip/$*.c"
+	@gcc $(LWIP_CFLAGS) -c $< -o $@
+
+$(BUILD)/liblwip.a: $(LWIP_STAMP)
+	@$(MAKE) --no-print-directory lwip-objs
+	@rm -f $@ && ar rcs $@ $(LWIP_OBJS)
+
+.PHONY: lwip-objs
+lwip-objs: $(LWIP_OBJS)
+
+# libefi before libc: both define memcpy/memset, and libefi's must win for
+# the objects that pull it in first.  Then check that the loader will be
+# able to relocate the image: gnu-efi applies R_X86_64_RELATIVE only.
+$(SO): $(BOOT_OBJS) $(CORE_OBJS) $(BUILD)/liblwip.a linker.ld
+	@echo "  LD      $@"
+	@ld -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
+		-T linker.ld /usr/lib/crt0-efi-x86_64.o $(BOOT_OBJS) $(CORE_OBJS) \
+		$(BUILD)/liblwip.a -L/usr/lib -lefi -lgnuefi -L$(NEWLIB_LIB) -lc \
+		$(LIBGCC) -o $@
+	@bad=$$(readelf -rW $@ | awk '/R_X86_64_/ && $$3 != "R_X86_64_RELATIVE" {print $$3}' | sort -u); \
+	if [ -n "$$bad" ]; then echo "$@: relocations the EFI loader cannot apply:" $$bad; rm -f $@; exit 1; fi
+
+$(EFI): $(SO)
+	@objcopy -j .text -j .rodata -j .sdata -j .data -j .dynamic -j .dynsym \
+		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "built $@ ($$(stat -c %s $@) bytes)"
+
+-include $(BOOT_OBJS:.o=.d) $(CORE_OBJS:.o=.d)
+
+# ---------------------------------------------------------------------------
+# Demo guest and disk image
+# ---------------------------------------------------------------------------
+guest: $(GUEST_STAMP)
+$(GUEST_STAMP): qemu-test/guest/build.sh qemu-test/guest/init \
+		qemu-test/guest/check.sh | $(PKG_STAMP)
+	qemu-test/guest/build.sh $(GUEST)
+	@touch $@
+
+image: $(IMAGE)
+$(IMAGE): $(EFI) $(GUEST_STAMP) qemu-test/mkimage.sh qemu-test/demo.cfg
+	qemu-test/mkimage.sh $@ $(EFI) qemu-test/demo.cfg \
+		$(GUEST)/vmlinuz $(GUEST)/initrd.img
+
+run: $(IMAGE)
+	qemu-test/bench.py run $(IMAGE)
+
+# ---------------------------------------------------------------------------
+# Tests
+# ---------------------------------------------------------------------------
+# Each test binary links the sources named by test_NAME_SRCS above.
+.SECONDEXPANSION:
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $$(test_$$*_SRCS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $< $(test_$*_SRCS) -o $@
+
+unit: $(UNIT_BINS)
+	python3 tests/runner.py --unit-only
+
+test: $(UNIT_BINS) $(EFI) $(IMAGE)
+	python3 tests/runner.py
+
+clean:
+	rm -rf $(O)/boot $(O)/hv $(O)/arch $(O)/drivers $(O)/net $(O)/virtio \
+		$(SO) $(EFI) $(IMAGE) $(BUILD)/tests $(BUILD)/qemu-test
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,31 @@
+/* boot/: the UEFI side of Plinth.  The only code that includes EFI headers;
+ * everything it learns goes into one struct boot_info for hv_main(). */
+#ifndef PLINTH_BOOT_H
+#define PLINTH_BOOT_H
+
+#include <efi.h>
+#include <efilib.h>
+
+#include "hv/boot_info.h"
+
+/* console.c: ConOut and COM1 until ExitBootServices, COM1 after. */
+void boot_console_init(struct boot_info *bi);
+void boot_console_exit_bs(void);
+void boot_log(const char *f, ...) __attribute__((format(printf, 1, 2)));
+/* Describes an EFI_STATUS in words ("Not Found"). */
+const char *boot_status_str(EFI_STATUS st);
+
+/* files.c: files on the ESP that holds plinth.efi. */
+EFI_STATUS boot_files_init(EFI_HANDLE image, char *dir, UINTN dirlen);
+/* Reads `path` (relative to plinth.efi's directory unless it starts with
+ * '/' or '\') into freshly allocated LoaderData pages.  On failure err
+ * holds "PATH: problem". */
+EFI_STATUS boot_read_file(const char *path, uint64_t max_size,
+			  struct boot_file *out, char *err, UINTN errlen);
+void boot_free_file(struct boot_file *f);
+
+/* memmap.c */
+EFI_STATUS boot_exit_boot_services(EFI_HANDLE image, struct boot_info *bi,
+				   char *err, UINTN errlen);
+
+#endif

@@ -1,0 +1,192 @@
+/* UEFI entry: read plinth.cfg and the guest files from the ESP, reserve
+ * the hypervisor's pool, take the memory map and the ACPI RSDP, leave boot
+ * services and hand one struct boot_info to hv_main().
+ *
+ * Any failure before ExitBootServices prints what went wrong, releases what
+ * was allocated and returns to the firmware, so its boot menu goes on. */
+#include "boot/boot.h"
+
+#include "hv/fmt.h"
+#include "hv/version.h"
+
+#define RETURN_DELAY_US (5 * 1000 * 1000)
+
+static void reset_system(enum boot_reset_kind kind)
+{
+	/* Runtime services stay callable after ExitBootServices as long as
+	 * their memory stays identity mapped (no SetVirtualAddressMap). */
+	RT->ResetSystem(kind == BOOT_RESET_SHUTDOWN ? EfiResetShutdown
+						    : EfiResetCold,
+			EFI_SUCCESS, 0, NULL);
+}
+
+static uint64_t find_rsdp(void)
+{
+	EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
+	uint64_t v1 = 0;
+
+	for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
+		EFI_CONFIGURATION_TABLE *t = &ST->ConfigurationTable[i];
+
+		if (!CompareGuid(&t->VendorGuid, &acpi20))
+			return (uint64_t)(UINTN)t->VendorTable;
+		if (!CompareGuid(&t->VendorGuid, &AcpiTableGuid))
+			v1 = (uint64_t)(UINTN)t->VendorTable;
+	}
+	return v1;
+}
+
+static EFI_STATUS load_config(struct boot_info *bi, char *err, UINTN errlen)
+{
+	struct boot_file f;
+	EFI_STATUS st;
+
+	st = boot_read_file("plinth.cfg", CFG_FILE_MAX, &f, err, errlen);
+	CopyMem(bi->cfg_path, f.path, sizeof(bi->cfg_path));
+	if (EFI_ERROR(st))
+		return st;
+	int rc = config_parse((const char *)(UINTN)f.addr, f.size, f.path,
+			      &bi->cfg, err, errlen);
+
+	boot_free_file(&f);
+	return rc ? EFI_LOAD_ERROR : EFI_SUCCESS;
+}
+
+static EFI_STATUS load_guest(struct boot_info *bi, char *err, UINTN errlen)
+{
+	const struct plinth_config *c = &bi->cfg;
+	char why[256];
+	EFI_STATUS st;
+
+	st = boot_read_file(c->kernel, c->memory, &bi->kernel, why,
+			    sizeof(why));
+	if (EFI_ERROR(st)) {
+		fmt(err, errlen, "kernel %s", why);
+		return st;
+	}
+	boot_log("kernel %s: %lu KiB", bi->kernel.path,
+		 (unsigned long)(bi->kernel.size >> 10));
+	if (c->initrd[0]) {
+		st = boot_read_file(c->initrd, c->memory, &bi->initrd, why,
+				    sizeof(why));
+		if (EFI_ERROR(st)) {
+			fmt(err, errlen, "initrd %s", why);
+			return st;
+		}
+		boot_log("initrd %s: %lu KiB", bi->initrd.path,
+			 (unsigned long)(bi->initrd.size >> 10));
+	}
+	/* Both must end up inside guest RAM, with room to spare. */
+	if (bi->kernel.size + bi->initrd.size >= c->memory) {
+		fmt(err, errlen, "kernel (%lu KiB) and initrd (%lu KiB) do not "
+		    "fit in guest memory (memory = %lu MiB)",
+		    (unsigned long)(bi->kernel.size >> 10),
+		    (unsigned long)(bi->initrd.size >> 10),
+		    (unsigned long)(c->memory >> 20));
+		return EFI_BAD_BUFFER_SIZE;
+	}
+	return EFI_SUCCESS;
+}
+
+static EFI_STATUS reserve_pool(struct boot_info *bi, char *err, UINTN errlen)
+{
+	UINTN pages = EFI_SIZE_TO_PAGES(bi->cfg.hv_memory);
+	/* Below 4 GiB first: simpler for devices with 32-bit DMA. */
+	EFI_PHYSICAL_ADDRESS addr = 0xffffffffull;
+	EFI_STATUS st;
+
+	st = BS->AllocatePages(AllocateMaxAddress, EfiLoaderData, pages,
+			       &addr);
+	if (EFI_ERROR(st))
+		st = BS->AllocatePages(AllocateAnyPages, EfiLoaderData, pages,
+				       &addr);
+	if (EFI_ERROR(st)) {
+		fmt(err, errlen, "cannot reserve the hypervisor pool "
+		    "(hv_memory = %lu MiB): %s",
+		    (unsigned long)(bi->cfg.hv_memory >> 20),
+		    boot_status_str(st));
+		return st;
+	}
+	bi->pool_base = addr;
+	bi->pool_size = (uint64_t)pages << EFI_PAGE_SHIFT;
+	return EFI_SUCCESS;
+}
+
+static void release(struct boot_info *bi)
+{
+	boot_free_file(&bi->kernel);
+	boot_free_file(&bi->initrd);
+	if (bi->pool_base)
+		BS->FreePages(bi->pool_base, EFI_SIZE_TO_PAGES(bi->pool_size));
+	bi->pool_base = 0;
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	EFI_PHYSICAL_ADDRESS bi_addr;
+	EFI_LOADED_IMAGE *li;
+	struct boot_info *bi;
+	char err[384], dir[CFG_PATH_MAX];
+	EFI_STATUS st;
+
+	InitializeLib(image, systab);
+	st = BS->AllocatePages(AllocateAnyPages, EfiLoaderData,
+			       EFI_SIZE_TO_PAGES(sizeof(*bi)), &bi_addr);
+	if (EFI_ERROR(st))
+		return st;
+	bi = (struct boot_info *)(UINTN)bi_addr;
+	ZeroMem(bi, sizeof(*bi));
+	boot_console_init(bi);
+	boot_log("Plinth %s", plinth_version);
+	/* The boot manager arms a 5-minute watchdog for boot options; a slow
+	 * disk must not reset us while the guest files load. */
+	BS->SetWatchdogTimer(0, 0, 0, NULL);
+
+	for (UINTN i = 0; ST->FirmwareVendor && ST->FirmwareVendor[i]
+			  && i + 1 < sizeof(bi->fw_vendor); i++)
+		bi->fw_vendor[i] = (char)ST->FirmwareVendor[i];
+	bi->fw_revision = ST->FirmwareRevision;
+	st = BS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li);
+	if (EFI_ERROR(st)) {
+		fmt(err, sizeof(err), "no loaded-image protocol: %s",
+		    boot_status_str(st));
+		goto fail;
+	}
+	bi->image_base = (uint64_t)(UINTN)li->ImageBase;
+	bi->image_size = li->ImageSize;
+	st = boot_files_init(image, dir, sizeof(dir));
+	if (EFI_ERROR(st)) {
+		fmt(err, sizeof(err), "cannot open the file system that holds "
+		    "plinth.efi: %s", boot_status_str(st));
+		goto fail;
+	}
+	st = load_config(bi, err, sizeof(err));
+	if (EFI_ERROR(st))
+		goto fail;
+	boot_log("config %s read", bi->cfg_path);
+	st = load_guest(bi, err, sizeof(err));
+	if (EFI_ERROR(st))
+		goto fail;
+	st = reserve_pool(bi, err, sizeof(err));
+	if (EFI_ERROR(st))
+		goto fail;
+	bi->rsdp = find_rsdp();
+	bi->reset = reset_system;
+	bi->magic = BOOT_INFO_MAGIC;
+	boot_log("pool %lu MiB at %p; exiting boot services",
+		 (unsigned long)(bi->pool_size >> 20),
+		 (void *)(UINTN)bi->pool_base);
+	st = boot_exit_boot_services(image, bi, err, sizeof(err));
+	if (EFI_ERROR(st))
+		goto fail;
+	hv_main(bi);
+
+fail:
+	boot_log("ERROR: %s", err);
+	release(bi);
+	boot_log("returning to the firmware in %u seconds",
+		 RETURN_DELAY_US / 1000000);
+	BS->Stall(RETURN_DELAY_US);
+	BS->FreePages(bi_addr, EFI_SIZE_TO_PAGES(sizeof(*bi)));
+	return st;
+}

@@ -1,0 +1,165 @@
+#include "drivers/pci.h"
+
+#include "arch/x86/io.h"
+#include "arch/x86/paging.h"
+#include "hv/log.h"
+
+static uint64_t ecam_base;
+static uint8_t bus_first, bus_last = 255;
+static struct pci_dev devs[PCI_MAX_DEVS];
+static unsigned ndevs;
+
+void pci_init(uint64_t ecam, uint8_t lo, uint8_t hi)
+{
+	ecam_base = 0;
+	bus_first = 0;
+	bus_last = 255;
+	if (!ecam)
+		return;
+	/* MCFG's base address is that of bus 0 even when the range starts
+	 * later; only the buses in range are decoded. */
+	uint64_t start = ecam + ((uint64_t)lo << 20);
+	uint64_t size = (uint64_t)(hi - lo + 1) << 20;
+
+	if (paging_map_mmio(start, size)) {
+		log_msg("pci: cannot map ECAM at 0x%lx; using ports CF8/CFC",
+			(unsigned long)ecam);
+		return;
+	}
+	ecam_base = ecam;
+	bus_first = lo;
+	bus_last = hi;
+}
+
+bool pci_uses_ecam(void)
+{
+	return ecam_base != 0;
+}
+
+static volatile uint32_t *ecam_reg(uint8_t b, uint8_t d, uint8_t f,
+				   uint16_t off)
+{
+	return (volatile uint32_t *)(ecam_base + ((uint64_t)b << 20)
+				     + ((uint64_t)(d & 31) << 15)
+				     + ((uint64_t)(f & 7) << 12)
+				     + (off & 0xffc));
+}
+
+static uint32_t cf8_addr(uint8_t b, uint8_t d, uint8_t f, uint16_t off)
+{
+	return 0x80000000u | (uint32_t)b << 16 | (uint32_t)(d & 31) << 11
+	       | (uint32_t)(f & 7) << 8 | (off & 0xfc);
+}
+
+uint32_t pci_read32(uint8_t b, uint8_t d, uint8_t f, uint16_t off)
+{
+	if (b < bus_first || b > bus_last)
+		return 0xffffffffu;
+	if (ecam_base)
+		return off < 4096 ? *ecam_reg(b, d, f, off) : 0xffffffffu;
+	if (off >= 256)
+		return 0xffffffffu;
+	outl(0xcf8, cf8_addr(b, d, f, off));
+	return inl(0xcfc);
+}
+
+void pci_write32(uint8_t b, uint8_t d, uint8_t f, uint16_t off, uint32_t v)
+{
+	if (b < bus_first || b > bus_last)
+		return;
+	if (ecam_base) {
+		if (off < 4096)
+			*ecam_reg(b, d, f, off) = v;
+		return;
+	}
+	if (off >= 256)
+		return;
+	outl(0xcf8, cf8_addr(b, d, f, off));
+	outl(0xcfc, v);
+}
+
+static void add(uint8_t b, uint8_t d, uint8_t f, uint32_t id)
+{
+	uint32_t cls = pci_read32(b, d, f, 0x08);
+	uint32_t hdr = pci_read32(b, d, f, 0x0c);
+
+	if (ndevs == PCI_MAX_DEVS)
+		return;
+	devs[ndevs++] = (struct pci_dev){
+		.bus = b, .dev = d, .fn = f,
+		.hdr_type = (uint8_t)(hdr >> 16),
+		.vendor = (uint16_t)id, .device = (uint16_t)(id >> 16),
+		.class_code = (uint8_t)(cls >> 24),
+		.subclass = (uint8_t)(cls >> 16),
+		.prog_if = (uint8_t)(cls >> 8),
+		.revision = (uint8_t)cls,
+	};
+}
+
+/* Every bus in the decoded range, not only those reachable through
+ * bridges from bus 0: boards with several host bridges have root buses
+ * that no bridge on bus 0 leads to. */
+unsigned pci_scan(void)
+{
+	ndevs = 0;
+	for (unsigned b = bus_first; b <= bus_last; b++) {
+		for (uint8_t d = 0; d < 32; d++) {
+			uint32_t id = pci_read32((uint8_t)b, d, 0, 0);
+
+			if ((id & 0xffff) == 0xffff || (id & 0xffff) == 0)
+				continue;
+			add((uint8_t)b, d, 0, id);
+			uint8_t hdr = (uint8_t)(pci_read32((uint8_t)b, d, 0,
+							   0x0c) >> 16);
+			if (!(hdr & 0x80))
+				continue;
+			for (uint8_t f = 1; f < 8; f++) {
+				id = pci_read32((uint8_t)b, d, f, 0);
+				if ((id & 0xffff) != 0xffff && (id & 0xffff))
+					add((uint8_t)b, d, f, id);
+			}
+		}
+	}
+	return ndevs;
+}
+
+const struct pci_dev *pci_devices(unsigned *count)
+{
+	*count = ndevs;
+	return devs;
+}
+
+const char *pci_class_name(uint8_t c, uint8_t s, uint8_t p)
+{
+	static const struct {
+		uint8_t c, s;
+		int p; /* -1 = any */
+		const char *name;
+	} names[] = {
+		{ 0x01, 0x01, -1, "IDE controller" },
+		{ 0x01, 0x06, 0x01, "SATA controller (AHCI)" },
+		{ 0x01, 0x06, -1, "SATA controller" },
+		{ 0x01, 0x08, 0x02, "NVMe controller" },
+		{ 0x01, 0x00, -1, "SCSI controller" },
+		{ 0x01, 0x80, -1, "storage controller" },
+		{ 0x02, 0x00, -1, "Ethernet controller" },
+		{ 0x02, 0x80, -1, "network controller" },
+		{ 0x03, 0x00, -1, "VGA controller" },
+		{ 0x03, 0x80, -1, "display controller" },
+		{ 0x04, 0x03, -1, "audio device" },
+		{ 0x06, 0x00, -1, "host bridge" },
+		{ 0x06, 0x01, -1, "ISA bridge" },
+		{ 0x06, 0x04, -1, "PCI bridge" },
+		{ 0x06, 0x80, -1, "bridge" },
+		{ 0x08, 0x80, -1, "system peripheral" },
+		{ 0x0c, 0x03, -1, "USB controller" },
+		{ 0x0c, 0x05, -1, "SMBus controller" },
+		{ 0xff, 0xff, -1, NULL },
+	};
+
+	for (int i = 0; names[i].name; i++)
+		if (names[i].c == c && names[i].s == s
+		    && (names[i].p < 0 || names[i].p == p))
+			return names[i].name;
+	return "device";
+}

@@ -1,0 +1,469 @@
+#include "hv/config.h"
+
+#include "hv/fmt.h"
+
+#include <string.h>
+
+struct parser {
+	const char *name;
+	unsigned line;
+	char *err;
+	size_t errlen;
+	unsigned seen[16]; /* line where each key was set, 0 = not yet */
+};
+
+typedef int (*setter_fn)(struct parser *p, struct plinth_config *cfg,
+			 const char *key, const char *val);
+
+struct key {
+	const char *name;
+	setter_fn set;
+};
+
+/* Formats "NAME:LINE: message" straight into err, so a long value in
+ * the message is never cut short by an intermediate buffer. */
+static int fail(struct parser *p, const char *msg, const char *a,
+		const char *b)
+{
+	size_t n;
+
+	if (!p->errlen)
+		return -1;
+	if (p->line)
+		n = fmt(p->err, p->errlen, "%s:%u: ", p->name, p->line);
+	else
+		n = fmt(p->err, p->errlen, "%s: ", p->name);
+	if (n < p->errlen)
+		fmt(p->err + n, p->errlen - n, msg, a, b);
+	return -1;
+}
+
+static int lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+static bool str_ieq(const char *a, const char *b)
+{
+	while (*a && *b && lower(*a) == lower(*b)) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+int config_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		uint64_t d = (uint64_t)(*p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	unsigned shift = 0;
+
+	switch (lower(*p)) {
+	case 'k': shift = 10; break;
+	case 'm': shift = 20; break;
+	case 'g': shift = 30; break;
+	case 't': shift = 40; break;
+	case 'b': p++; break; /* plain bytes: "4096B" */
+	case '\0': break;
+	default: return -1;
+	}
+	if (shift) {
+		p++;
+		if (str_ieq(p, "ib"))
+			p += 2;
+		else if (lower(*p) == 'b')
+			p++;
+	}
+	if (*p)
+		return -1;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+static int parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		int c = lower(*s), d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else
+			return -1;
+		if (v > (max - (uint64_t)d) / base)
+			return -1;
+		v = v * base + (uint64_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int set_path(struct parser *p, char *dst, const char *key,
+		    const char *val)
+{
+	size_t n = strlen(val);
+
+	if (n >= CFG_PATH_MAX)
+		return fail(p, "'%s': path longer than 255 characters", key,
+			    NULL);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)val[i];
+
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '*' || c == '?'
+		    || c == '<' || c == '>' || c == '|' || c == ':')
+			return fail(p, "'%s': path '%s' has a character a "
+				    "FAT file name cannot hold", key, val);
+	}
+	memcpy(dst, val, n + 1);
+	return 0;
+}
+
+static int set_kernel(struct parser *p, struct plinth_config *c,
+		      const char *k, const char *v)
+{
+	return set_path(p, c->kernel, k, v);
+}
+
+static int set_initrd(struct parser *p, struct plinth_config *c,
+		      const char *k, const char *v)
+{
+	return set_path(p, c->initrd, k, v);
+}
+
+static int set_cmdline(struct parser *p, struct plinth_config *c,
+		       const char *k, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= CFG_CMDLINE_MAX)
+		return fail(p, "'%s': longer than 1023 characters", k, NULL);
+	memcpy(c->cmdline, v, n + 1);
+	return 0;
+}
+
+static int set_size(struct parser *p, const char *k, const char *v,
+		    uint64_t min, uint64_t max, uint64_t *dst)
+{
+	uint64_t n;
+	char lo[24], hi[24];
+
+	if (config_parse_size(v, &n))
+		return fail(p, "'%s': bad size '%s' (a number with an "
+			    "optional K, M, G or T suffix)", k, v);
+	fmt(lo, sizeof(lo), "%luM", (unsigned long)(min >> 20));
+	fmt(hi, sizeof(hi), "%luG", (unsigned long)(max >> 30));
+	if (n < min || n > max) {
+		char m[96];
+
+		fmt(m, sizeof(m), "'%%s': size %%s out of range (%s to %s)",
+		    lo, hi);
+		return fail(p, m, k, v);
+	}
+	if (n & 0xfff)
+		return fail(p, "'%s': size %s is not a multiple of 4K", k, v);
+	*dst = n;
+	return 0;
+}
+
+static int set_memory(struct parser *p, struct plinth_config *c,
+		      const char *k, const char *v)
+{
+	return set_size(p, k, v, CFG_MIN_MEMORY, CFG_MAX_MEMORY, &c->memory);
+}
+
+static int set_hv_memory(struct parser *p, struct plinth_config *c,
+			 const char *k, const char *v)
+{
+	return set_size(p, k, v, CFG_MIN_HV_MEMORY, CFG_MAX_HV_MEMORY,
+			&c->hv_memory);
+}
+
+static int set_action(struct parser *p, const char *k, const char *v,
+		      unsigned allowed, enum cfg_action *dst)
+{
+	static const char *const names[] = { "halt", "poweroff", "reboot",
+					     "restart" };
+
+	for (unsigned i = 0; i < 4; i++) {
+		if ((allowed & (1u << i)) && !strcmp(v, names[i])) {
+			*dst = (enum cfg_action)i;
+			return 0;
+		}
+	}
+	char list[64] = "";
+	size_t n = 0;
+
+	for (unsigned i = 0; i < 4; i++)
+		if (allowed & (1u << i))
+			n += fmt(list + n, sizeof(list) - n, "%s%s",
+				 n ? ", " : "", names[i]);
+	char m[128];
+
+	fmt(m, sizeof(m), "'%%s': bad value '%%s' (one of: %s)", list);
+	return fail(p, m, k, v);
+}
+
+static int set_on_guest_exit(struct parser *p, struct plinth_config *c,
+			     const char *k, const char *v)
+{
+	return set_action(p, k, v,
+			  1u << CFG_ACT_POWEROFF | 1u << CFG_ACT_REBOOT
+				  | 1u << CFG_ACT_RESTART,
+			  &c->on_guest_exit);
+}
+
+static int set_on_fault(struct parser *p, struct plinth_config *c,
+			const char *k, const char *v)
+{
+	return set_action(p, k, v,
+			  1u << CFG_ACT_HALT | 1u << CFG_ACT_POWEROFF
+				  | 1u << CFG_ACT_REBOOT,
+			  &c->on_fault);
+}
+
+static int set_port(struct parser *p, const char *k, const char *v,
+		    uint16_t *dst)
+{
+	uint64_t n;
+
+	if (parse_uint(v, 0xffff, &n) || n == 0)
+		return fail(p, "'%s': bad I/O port '%s' (1 to 0xffff)", k, v);
+	*dst = (uint16_t)n;
+	return 0;
+}
+
+static int set_serial(struct parser *p, struct plinth_config *c,
+		      const char *k, const char *v)
+{
+	static const struct {
+		const char *name;
+		uint16_t port;
+	} named[] = { { "off", 0 }, { "com1", 0x3f8 }, { "com2", 0x2f8 },
+		      { "com3", 0x3e8 }, { "com4", 0x2e8 } };
+
+	for (unsigned i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		if (!strcmp(v, named[i].name)) {
+			c->serial_port = named[i].port;
+			return 0;
+		}
+	}
+	if (v[0] < '0' || v[0] > '9')
+		return fail(p, "'%s': bad value '%s' (off, com1 to com4, or "
+			    "an I/O port)", k, v);
+	return set_port(p, k, v, &c->serial_port);
+}
+
+static int set_debug_exit(struct parser *p, struct plinth_config *c,
+			  const char *k, const char *v)
+{
+	if (!strcmp(v, "off")) {
+		c->debug_exit_port = 0;
+		return 0;
+	}
+	return set_port(p, k, v, &c->debug_exit_port);
+}
+
+static int set_selftest(struct parser *p, struct plinth_config *c,
+			const char *k, const char *v)
+{
+	static const struct {
+		const char *name;
+		uint32_t bit;
+	} tests[] = { { "fault", CFG_SELFTEST_FAULT } };
+	char item[32];
+	const char *s = v;
+
+	c->selftest = 0;
+	if (!strcmp(v, "off"))
+		return 0;
+	while (*s) {
+		size_t n = 0;
+
+		while (s[n] && s[n] != ',')
+			n++;
+		if (n == 0 || n >= sizeof(item))
+			return fail(p, "'%s': bad list '%s' (names separated "
+				    "by commas)", k, v);
+		memcpy(item, s, n);
+		item[n] = '\0';
+		unsigned i;
+
+		for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+			if (!strcmp(item, tests[i].name))
+				break;
+		if (i == sizeof(tests) / sizeof(tests[0]))
+			return fail(p, "'%s': unknown self-test '%s' (known: "
+				    "fault)", k, item);
+		c->selftest |= tests[i].bit;
+		s += n;
+		if (*s == ',' && !*++s)
+			return fail(p, "'%s': bad list '%s' (names separated "
+				    "by commas)", k, v);
+	}
+	return 0;
+}
+
+static const struct key keys[] = {
+	{ "kernel", set_kernel },
+	{ "initrd", set_initrd },
+	{ "cmdline", set_cmdline },
+	{ "memory", set_memory },
+	{ "hv_memory", set_hv_memory },
+	{ "on_guest_exit", set_on_guest_exit },
+	{ "on_fault", set_on_fault },
+	{ "serial", set_serial },
+	{ "debug_exit", set_debug_exit },
+	{ "selftest", set_selftest },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= 16, "grow parser.seen");
+
+void config_defaults(struct plinth_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->memory = CFG_DEFAULT_MEMORY;
+	cfg->hv_memory = CFG_DEFAULT_HV_MEMORY;
+	cfg->on_guest_exit = CFG_ACT_POWEROFF;
+	cfg->on_fault = CFG_ACT_HALT;
+	cfg->serial_port = 0x3f8;
+}
+
+const char *config_action_name(enum cfg_action a)
+{
+	switch (a) {
+	case CFG_ACT_HALT: return "halt";
+	case CFG_ACT_POWEROFF: return "poweroff";
+	case CFG_ACT_REBOOT: return "reboot";
+	case CFG_ACT_RESTART: return "restart";
+	}
+	return "?";
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int parse_line(struct parser *p, struct plinth_config *cfg,
+		      char *s)
+{
+	while (is_space(*s))
+		s++;
+	if (*s == '\0' || *s == '#')
+		return 0;
+	char *eq = strchr(s, '=');
+
+	if (!eq)
+		return fail(p, "expected 'key = value'", NULL, NULL);
+	char *kend = eq;
+
+	while (kend > s && is_space(kend[-1]))
+		kend--;
+	*kend = '\0';
+	char *val = eq + 1;
+
+	while (is_space(*val))
+		val++;
+	char *vend = val + strlen(val);
+
+	while (vend > val && is_space(vend[-1]))
+		vend--;
+	*vend = '\0';
+	if (*s == '\0')
+		return fail(p, "expected 'key = value' (no key before '=')",
+			    NULL, NULL);
+	for (char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')
+		      || *c == '_'))
+			return fail(p, "bad key '%s' (lower-case letters, "
+				    "digits and '_')", s, NULL);
+	unsigned i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(s, keys[i].name))
+			break;
+	if (i == NKEYS)
+		return fail(p, "unknown key '%s'", s, NULL);
+	if (p->seen[i]) {
+		char first[16];
+
+		fmt(first, sizeof(first), "%u", p->seen[i]);
+		return fail(p, "duplicate key '%s' (first set on line %s)", s,
+			    first);
+	}
+	p->seen[i] = p->line;
+	if (*val == '\0' && strcmp(s, "cmdline"))
+		return fail(p, "'%s': missing value", s, NULL);
+	return keys[i].set(p, cfg, s, val);
+}
+
+int config_parse(const char *text, size_t len, const char *name,
+		 struct plinth_config *cfg, char *err, size_t errlen)
+{
+	struct parser p = { .name = name, .err = err, .errlen = errlen };
+	char line[CFG_LINE_MAX + 1];
+	size_t pos = 0;
+
+	config_defaults(cfg);
+	if (errlen)
+		err[0] = '\0';
+	if (len > CFG_FILE_MAX)
+		return fail(&p, "file larger than 64 KiB", NULL, NULL);
+	/* A UTF-8 byte-order mark is what some editors put first. */
+	if (len >= 3 && (unsigned char)text[0] == 0xef
+	    && (unsigned char)text[1] == 0xbb && (unsigned char)text[2] == 0xbf)
+		pos = 3;
+	while (pos < len) {
+		size_t n = 0;
+
+		p.line++;
+		while (pos + n < len && text[pos + n] != '\n') {
+			if (text[pos + n] == '\0')
+				return fail(&p, "NUL byte in line", NULL,
+					    NULL);
+			n++;
+		}
+		size_t next = pos + n + 1;
+
+		if (n && text[pos + n - 1] == '\r')
+			n--;
+		if (n > CFG_LINE_MAX)
+			return fail(&p, "line longer than 1024 characters",
+				    NULL, NULL);
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
+				return fail(&p, "control character in line",
+					    NULL, NULL);
+		if (parse_line(&p, cfg, line))
+			return -1;
+		pos = next;
+	}
+	p.line = 0;
+	if (!cfg->kernel[0])
+		return fail(&p, "missing required key 'kernel'", NULL, NULL);
+	return 0;
+}

@@ -1,0 +1,67 @@
+/* plinth.cfg: the appliance configuration, read from the ESP next to
+ * plinth.efi.
+ *
+ * Format: one `key = value` per line; blank lines and lines whose first
+ * non-blank character is '#' are ignored.  Keys are lower case.  A '#' later
+ * in a line is part of the value (kernel command lines may contain one).
+ * Every problem is reported as "FILE:LINE: message", and the first problem
+ * ends the parse: a half-understood configuration never boots.
+ *
+ * This header is shared with boot/, so it may include only compiler headers.
+ */
+#ifndef PLINTH_CONFIG_H
+#define PLINTH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_LINE_MAX 1024	/* bytes per line, without the newline */
+#define CFG_PATH_MAX 256	/* bytes in a file path, NUL included */
+#define CFG_CMDLINE_MAX 1024	/* bytes in the guest command line, NUL incl. */
+#define CFG_FILE_MAX (64 * 1024) /* a larger plinth.cfg is refused */
+
+enum cfg_action {
+	CFG_ACT_HALT,
+	CFG_ACT_POWEROFF,
+	CFG_ACT_REBOOT,
+	CFG_ACT_RESTART,
+};
+
+/* Diagnostics that replace the normal boot; see README "Self-tests". */
+#define CFG_SELFTEST_FAULT (1u << 0) /* overflow the stack into its guard */
+
+struct plinth_config {
+	char kernel[CFG_PATH_MAX];	/* required */
+	char initrd[CFG_PATH_MAX];	/* "" = none */
+	char cmdline[CFG_CMDLINE_MAX];
+	uint64_t memory;		/* guest RAM, bytes */
+	uint64_t hv_memory;		/* hypervisor pool, bytes */
+	enum cfg_action on_guest_exit;	/* poweroff | reboot | restart */
+	enum cfg_action on_fault;	/* halt | poweroff | reboot */
+	uint16_t serial_port;		/* 0 = no serial console */
+	uint16_t debug_exit_port;	/* 0 = off */
+	uint32_t selftest;		/* CFG_SELFTEST_* bits */
+};
+
+#define CFG_DEFAULT_MEMORY (256ull << 20)
+#define CFG_DEFAULT_HV_MEMORY (64ull << 20)
+#define CFG_MIN_MEMORY (32ull << 20)
+#define CFG_MAX_MEMORY (1ull << 40)
+#define CFG_MIN_HV_MEMORY (16ull << 20)
+#define CFG_MAX_HV_MEMORY (4ull << 30)
+
+void config_defaults(struct plinth_config *cfg);
+
+/* Parses `len` bytes of `text`.  `name` is the file name used in messages.
+ * Returns 0, or -1 with "NAME:LINE: problem" (or "NAME: problem") in err. */
+int config_parse(const char *text, size_t len, const char *name,
+		 struct plinth_config *cfg, char *err, size_t errlen);
+
+const char *config_action_name(enum cfg_action a);
+
+/* Parses "512M", "1G", "4096", "64KiB" into bytes; -1 on a bad or
+ * overflowing value. */
+int config_parse_size(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,20 @@
+/* Small printf-style formatter.
+ *
+ * Used wherever newlib's stdio is unsafe: before the heap exists, inside
+ * exception handlers, and in code shared with boot/ (which must not see
+ * newlib headers).  Supports %c %s %d %i %u %x %X %p %% with the flags
+ * '-' and '0', a field width, a precision for %s (also '*'), and the length
+ * modifiers l, ll, z, h, hh.  Output is always NUL-terminated when size > 0.
+ */
+#ifndef PLINTH_FMT_H
+#define PLINTH_FMT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Returns the length the full output would have had (like vsnprintf). */
+size_t fmt_v(char *buf, size_t size, const char *f, va_list ap);
+size_t fmt(char *buf, size_t size, const char *f, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,120 @@
+/* hv_main: the hypervisor core's start-up, after ExitBootServices.
+ *
+ * Order matters: the pool allocator first (it needs nothing), then our own
+ * stack (the UEFI stack lies in memory that will belong to the guest),
+ * then exceptions, then our page tables, and only then anything that may
+ * touch devices or allocate from the heap. */
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/cpuinfo.h"
+#include "arch/x86/exception.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/tsc.h"
+#include "drivers/acpi.h"
+#include "drivers/pci.h"
+#include "hv/boot_info.h"
+#include "hv/log.h"
+#include "hv/pool.h"
+#include "hv/power.h"
+#include "hv/selftest.h"
+#include "hv/summary.h"
+#include "hv/version.h"
+#include "net/lwip_port.h"
+
+#define HV_STACK_PAGES 16   /* 64 KiB */
+#define IST_STACK_PAGES 4   /* for #DF, #PF, NMI and #MC */
+#define LOG_RING_PAGES 64   /* 256 KiB of log history */
+
+extern char _text[], _etext[];
+
+static struct boot_info bi;
+static struct cpu_info cpu;
+static struct acpi_fw acpi;
+
+static uint64_t page_table_page(void)
+{
+	return (uint64_t)pool_pages(1, 1);
+}
+
+static void __attribute__((noreturn)) run_guest(void)
+{
+	const struct plinth_config *c = &bi.cfg;
+
+	log_msg("guest: kernel %s (%lu KiB), initrd %s (%lu KiB), memory "
+		"%lu MiB, cmdline \"%s\"",
+		bi.kernel.path, (unsigned long)(bi.kernel.size >> 10),
+		bi.initrd.addr ? bi.initrd.path : "none",
+		(unsigned long)(bi.initrd.size >> 10),
+		(unsigned long)(c->memory >> 20), c->cmdline);
+	log_msg("guest: this build has no VT-x guest monitor; the guest "
+		"files were loaded and checked only");
+	switch (c->on_guest_exit) {
+	case CFG_ACT_REBOOT:
+		power_reboot("on_guest_exit = reboot");
+	case CFG_ACT_POWEROFF:
+		power_off("on_guest_exit = poweroff");
+	default:
+		/* Restarting a guest that cannot run would loop forever. */
+		power_halt("on_guest_exit = restart, but no guest can run");
+	}
+}
+
+static void __attribute__((noreturn)) hv_start(void *unused)
+{
+	(void)unused;
+	exc_init(pool_stack(IST_STACK_PAGES, "exception"));
+	exc_set_image(bi.image_base, (uint64_t)_text, (uint64_t)_etext);
+	if (paging_init(&bi, page_table_page))
+		panic("out of pool memory for page tables "
+		      "(raise hv_memory in plinth.cfg)");
+	void *ring = pool_pages(LOG_RING_PAGES, 1);
+
+	if (ring) {
+		log_attach_ring(ring, LOG_RING_PAGES * PAGE_SIZE);
+		log_import(bi.boot_log, bi.boot_log_len);
+	}
+	if (heap_init(bi.pool_size / 4))
+		panic("out of pool memory for the heap");
+	log_msg("Plinth %s: hypervisor core running", plinth_version);
+	log_msg("config: %s: memory %lu MiB, hv_memory %lu MiB, "
+		"on_guest_exit %s, on_fault %s",
+		bi.cfg_path, (unsigned long)(bi.cfg.memory >> 20),
+		(unsigned long)(bi.cfg.hv_memory >> 20),
+		config_action_name(bi.cfg.on_guest_exit),
+		config_action_name(bi.cfg.on_fault));
+	acpi_fw_scan(bi.rsdp, paging_limit(), &acpi);
+	tsc_init(acpi.pm_timer_port, acpi.pm_timer_32bit);
+	cpu_identify(&cpu);
+	pci_init(acpi.ecam, acpi.ecam_bus_lo, acpi.ecam_bus_hi);
+	pci_scan();
+	summary_print(&bi, &cpu, &acpi);
+	net_init();
+	log_msg("net: lwIP %s initialised; management plane off",
+		net_lwip_version());
+	if (bi.cfg.selftest) {
+		if (selftest_run(bi.cfg.selftest))
+			power_fail(DEBUG_EXIT_SELFTEST, "self-test failed");
+		power_off("self-tests passed");
+	}
+	run_guest();
+}
+
+void hv_main(const struct boot_info *in)
+{
+	cpu_cli();
+	memcpy(&bi, in, sizeof(bi));
+	log_init(bi.cfg.serial_port);
+	if (bi.magic != BOOT_INFO_MAGIC) {
+		log_msg("hv_main: boot information is corrupt; halting");
+		power_halt_now();
+	}
+	power_init(&bi);
+	if (pool_init(bi.pool_base, bi.pool_size))
+		panic("the hypervisor pool is too small");
+	uint64_t top = pool_stack(HV_STACK_PAGES, "hypervisor");
+
+	if (!top)
+		panic("out of pool memory for the hypervisor stack");
+	arch_switch_stack(top, hv_start, NULL);
+}

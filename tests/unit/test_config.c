@@ -1,0 +1,970 @@
+/* Host tests for hv/config.c, the plinth.cfg parser. */
+#include "tests/unit/check.h"
+
+#include "hv/config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NAME "plinth.cfg"
+
+static int parse(const char *text, struct plinth_config *cfg, char *err,
+		 size_t errlen)
+{
+	return config_parse(text, strlen(text), NAME, cfg, err, errlen);
+}
+
+/* The text must fail to parse with exactly this message. */
+#define CHECK_ERR(text, want)                                              \
+	do {                                                               \
+		char e_[512];                                              \
+		struct plinth_config c_;                                   \
+		int r_ = parse((text), &c_, e_, sizeof(e_));               \
+		CHECK(r_ == -1);                                           \
+		CHECK_STR(e_, (want));                                     \
+	} while (0)
+
+/* The text must parse; the result is left in *cfgp. */
+#define CHECK_OK(text, cfgp)                                               \
+	do {                                                               \
+		char e_[512];                                              \
+		int r_ = parse((text), (cfgp), e_, sizeof(e_));            \
+		CHECK(r_ == 0);                                            \
+		CHECK_STR(e_, "");                                         \
+	} while (0)
+
+static char *repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* ---- valid files ---- */
+
+static void full_file_sets_every_field(void)
+{
+	struct plinth_config c;
+	const char *text = "kernel = \\EFI\\plinth\\vmlinuz\n"
+			   "initrd = \\EFI\\plinth\\initrd.img\n"
+			   "cmdline = console=ttyS0 root=/dev/vda1 quiet\n"
+			   "memory = 1G\n"
+			   "hv_memory = 128M\n"
+			   "on_guest_exit = restart\n"
+			   "on_fault = reboot\n"
+			   "serial = com2\n"
+			   "debug_exit = 0xf4\n"
+			   "selftest = fault\n";
+
+	CHECK_OK(text, &c);
+	CHECK_STR(c.kernel, "\\EFI\\plinth\\vmlinuz");
+	CHECK_STR(c.initrd, "\\EFI\\plinth\\initrd.img");
+	CHECK_STR(c.cmdline, "console=ttyS0 root=/dev/vda1 quiet");
+	CHECK(c.memory == 1073741824ull);
+	CHECK(c.hv_memory == 134217728ull);
+	CHECK(c.on_guest_exit == CFG_ACT_RESTART);
+	CHECK(c.on_fault == CFG_ACT_REBOOT);
+	CHECK(c.serial_port == 0x2f8);
+	CHECK(c.debug_exit_port == 0xf4);
+	CHECK(c.selftest == CFG_SELFTEST_FAULT);
+}
+
+static void config_defaults_sets_documented_values(void)
+{
+	struct plinth_config c;
+
+	memset(&c, 0xa5, sizeof(c));
+	config_defaults(&c);
+	CHECK_STR(c.kernel, "");
+	CHECK_STR(c.initrd, "");
+	CHECK_STR(c.cmdline, "");
+	CHECK(c.memory == 256ull << 20);
+	CHECK(c.hv_memory == 64ull << 20);
+	CHECK(c.on_guest_exit == CFG_ACT_POWEROFF);
+	CHECK(c.on_fault == CFG_ACT_HALT);
+	CHECK(c.serial_port == 0x3f8);
+	CHECK(c.debug_exit_port == 0);
+	CHECK(c.selftest == 0);
+}
+
+static void absent_keys_take_defaults(void)
+{
+	struct plinth_config c;
+
+	memset(&c, 0xa5, sizeof(c));
+	CHECK_OK("kernel = vmlinuz\n", &c);
+	CHECK_STR(c.kernel, "vmlinuz");
+	CHECK_STR(c.initrd, "");
+	CHECK_STR(c.cmdline, "");
+	CHECK(c.memory == CFG_DEFAULT_MEMORY);
+	CHECK(c.memory == 268435456ull);
+	CHECK(c.hv_memory == CFG_DEFAULT_HV_MEMORY);
+	CHECK(c.hv_memory == 67108864ull);
+	CHECK(c.on_guest_exit == CFG_ACT_POWEROFF);
+	CHECK(c.on_fault == CFG_ACT_HALT);
+	CHECK(c.serial_port == 0x3f8);
+	CHECK(c.debug_exit_port == 0);
+	CHECK(c.selftest == 0);
+}
+
+static void comments_and_blank_lines_are_ignored(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("# plinth configuration\n"
+		 "\n"
+		 "   # indented comment = with an equals sign\n"
+		 "\t#tab-indented comment\n"
+		 "   \t  \n"
+		 "kernel = vmlinuz\n"
+		 "#memory = 1G\n"
+		 "\n",
+		 &c);
+	CHECK_STR(c.kernel, "vmlinuz");
+	CHECK(c.memory == CFG_DEFAULT_MEMORY);
+}
+
+static void comment_lines_count_toward_line_numbers(void)
+{
+	CHECK_ERR("# one\n\n# three\nkernel = k\nbogus = 1\n",
+		  "plinth.cfg:5: unknown key 'bogus'");
+}
+
+static void crlf_line_endings_are_accepted(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("# comment\r\n"
+		 "\r\n"
+		 "kernel = vmlinuz\r\n"
+		 "cmdline = console=ttyS0\r\n"
+		 "memory = 512M\r\n"
+		 "on_fault = poweroff\r\n",
+		 &c);
+	CHECK_STR(c.kernel, "vmlinuz");
+	CHECK_STR(c.cmdline, "console=ttyS0");
+	CHECK(c.memory == 512ull << 20);
+	CHECK(c.on_fault == CFG_ACT_POWEROFF);
+	/* Line numbers still count CRLF lines. */
+	CHECK_ERR("kernel = k\r\n\r\nbogus = 1\r\n",
+		  "plinth.cfg:3: unknown key 'bogus'");
+}
+
+static void utf8_bom_at_start_is_skipped(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("\xef\xbb\xbfkernel = vmlinuz\nmemory = 64M\n", &c);
+	CHECK_STR(c.kernel, "vmlinuz");
+	CHECK(c.memory == 64ull << 20);
+	/* A BOM that is not first is part of the key, which is then bad. */
+	CHECK_ERR("kernel = k\n\xef\xbb\xbfmemory = 64M\n",
+		  "plinth.cfg:2: bad key '\xef\xbb\xbfmemory' (lower-case "
+		  "letters, digits and '_')");
+	/* A file that is only a BOM is empty: the kernel is missing. */
+	CHECK_ERR("\xef\xbb\xbf", "plinth.cfg: missing required key 'kernel'");
+}
+
+static void whitespace_around_key_and_value_is_trimmed(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("   kernel\t=\t  my kernel.efi \t \n"
+		 "\tcmdline=  a  b  \n"
+		 "memory=64M\n"
+		 "  on_guest_exit   =   reboot   \n",
+		 &c);
+	CHECK_STR(c.kernel, "my kernel.efi");
+	CHECK_STR(c.cmdline, "a  b");
+	CHECK(c.memory == 64ull << 20);
+	CHECK(c.on_guest_exit == CFG_ACT_REBOOT);
+}
+
+static void hash_inside_cmdline_value_is_kept(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\ncmdline = console=ttyS0 # not a comment\n", &c);
+	CHECK_STR(c.cmdline, "console=ttyS0 # not a comment");
+	CHECK_OK("kernel = k\ncmdline = #all\n", &c);
+	CHECK_STR(c.cmdline, "#all");
+}
+
+static void equals_sign_inside_value_is_kept(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\ncmdline = root=/dev/vda1 init=/sbin/init\n", &c);
+	CHECK_STR(c.cmdline, "root=/dev/vda1 init=/sbin/init");
+	CHECK_OK("kernel = k\ncmdline===\n", &c);
+	CHECK_STR(c.cmdline, "==");
+}
+
+static void empty_cmdline_is_allowed(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\ncmdline =\n", &c);
+	CHECK_STR(c.cmdline, "");
+	CHECK_OK("kernel = k\ncmdline =   \t \n", &c);
+	CHECK_STR(c.cmdline, "");
+}
+
+static void last_line_without_newline_is_parsed(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\nmemory = 2G", &c);
+	CHECK(c.memory == 2ull << 30);
+	CHECK_ERR("kernel = k\nbogus = 1", "plinth.cfg:2: unknown key 'bogus'");
+}
+
+static void success_leaves_empty_error_string(void)
+{
+	struct plinth_config c;
+	char err[64];
+
+	memset(err, 'X', sizeof(err));
+	CHECK(parse("kernel = k\n", &c, err, sizeof(err)) == 0);
+	CHECK_STR(err, "");
+}
+
+/* ---- malformed lines ---- */
+
+static void unknown_key_names_file_line_and_key(void)
+{
+	CHECK_ERR("kernel = k\nbogus = 1\n", "plinth.cfg:2: unknown key 'bogus'");
+	CHECK_ERR("kernal = k\n", "plinth.cfg:1: unknown key 'kernal'");
+	struct plinth_config c;
+	char err[128];
+
+	CHECK(config_parse("x = 1\n", 6, "\\EFI\\plinth\\plinth.cfg", &c, err,
+			   sizeof(err)) == -1);
+	CHECK_STR(err, "\\EFI\\plinth\\plinth.cfg:1: unknown key 'x'");
+}
+
+static void line_without_equals_is_rejected(void)
+{
+	CHECK_ERR("kernel vmlinuz\n", "plinth.cfg:1: expected 'key = value'");
+	CHECK_ERR("kernel = k\n\nmemory\n",
+		  "plinth.cfg:3: expected 'key = value'");
+}
+
+static void equals_without_key_is_rejected(void)
+{
+	CHECK_ERR("= vmlinuz\n",
+		  "plinth.cfg:1: expected 'key = value' (no key before '=')");
+	CHECK_ERR("kernel = k\n  \t= 1\n",
+		  "plinth.cfg:2: expected 'key = value' (no key before '=')");
+}
+
+static void key_with_bad_characters_is_rejected(void)
+{
+	CHECK_ERR("Kernel = k\n", "plinth.cfg:1: bad key 'Kernel' (lower-case "
+				  "letters, digits and '_')");
+	CHECK_ERR("KERNEL = k\n", "plinth.cfg:1: bad key 'KERNEL' (lower-case "
+				  "letters, digits and '_')");
+	CHECK_ERR("hv-memory = 64M\n", "plinth.cfg:1: bad key 'hv-memory' "
+				       "(lower-case letters, digits and '_')");
+	CHECK_ERR("my kernel = k\n", "plinth.cfg:1: bad key 'my kernel' "
+				     "(lower-case letters, digits and '_')");
+	/* Allowed characters that still do not name a key. */
+	CHECK_ERR("kernel_2 = k\n", "plinth.cfg:1: unknown key 'kernel_2'");
+}
+
+static void duplicate_key_names_first_line(void)
+{
+	CHECK_ERR("kernel = a\n# c\nmemory = 64M\nkernel = b\n",
+		  "plinth.cfg:4: duplicate key 'kernel' (first set on line 1)");
+	CHECK_ERR("kernel = a\ncmdline = x\n\ncmdline = x\n",
+		  "plinth.cfg:4: duplicate key 'cmdline' (first set on line 2)");
+	/* Even when the second value is empty. */
+	CHECK_ERR("kernel = a\nmemory = 64M\nmemory =\n",
+		  "plinth.cfg:3: duplicate key 'memory' (first set on line 2)");
+}
+
+static void line_of_1025_chars_rejected_1024_accepted(void)
+{
+	struct plinth_config c;
+	/* "cmdline=" is 8 characters. */
+	char *v1016 = repeat('a', 1016), *v1017 = repeat('a', 1017);
+	char *text = malloc(2048);
+
+	sprintf(text, "kernel = k\ncmdline=%s\n", v1016);
+	CHECK(strlen(text) == 11 + 1024 + 1);
+	CHECK_OK(text, &c);
+	CHECK(strlen(c.cmdline) == 1016);
+	CHECK_STR(c.cmdline, v1016);
+
+	/* The CR of a CRLF does not count toward the limit. */
+	sprintf(text, "kernel = k\ncmdline=%s\r\n", v1016);
+	CHECK_OK(text, &c);
+	CHECK_STR(c.cmdline, v1016);
+
+	sprintf(text, "kernel = k\ncmdline=%s\n", v1017);
+	CHECK_ERR(text, "plinth.cfg:2: line longer than 1024 characters");
+	sprintf(text, "kernel = k\ncmdline=%s\r\n", v1017);
+	CHECK_ERR(text, "plinth.cfg:2: line longer than 1024 characters");
+	/* Also for a comment line, and without a final newline. */
+	sprintf(text, "#%s%s", v1016, "xxxxxxxx");
+	CHECK(strlen(text) == 1025);
+	CHECK_ERR(text, "plinth.cfg:1: line longer than 1024 characters");
+
+	free(v1016);
+	free(v1017);
+	free(text);
+}
+
+static void nul_byte_is_rejected_with_its_line(void)
+{
+	static const char text[] = "kernel = k\ninitrd = a\0b\nmemory = 64M\n";
+	struct plinth_config c;
+	char err[128];
+
+	CHECK(config_parse(text, sizeof(text) - 1, NAME, &c, err,
+			   sizeof(err)) == -1);
+	CHECK_STR(err, "plinth.cfg:2: NUL byte in line");
+
+	static const char in_comment[] = "# a\0\nkernel = k\n";
+
+	CHECK(config_parse(in_comment, sizeof(in_comment) - 1, NAME, &c, err,
+			   sizeof(err)) == -1);
+	CHECK_STR(err, "plinth.cfg:1: NUL byte in line");
+}
+
+static void control_character_is_rejected(void)
+{
+	CHECK_ERR("kernel = k\ncmdline = a\x01" "b\n",
+		  "plinth.cfg:2: control character in line");
+	CHECK_ERR("kernel = k\x1b[0m\n",
+		  "plinth.cfg:1: control character in line");
+	/* A lone CR inside a line is not a line ending. */
+	CHECK_ERR("kernel = k\rmemory = 64M\n",
+		  "plinth.cfg:1: control character in line");
+	/* Tab is whitespace, not a control character. */
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\ncmdline = a\tb\n", &c);
+	CHECK_STR(c.cmdline, "a\tb");
+}
+
+static void missing_value_is_rejected_for_every_key_but_cmdline(void)
+{
+	static const char *const keys[] = {
+		"kernel", "initrd", "memory", "hv_memory", "on_guest_exit",
+		"on_fault", "serial", "debug_exit", "selftest",
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char text[64], want[96];
+
+		snprintf(text, sizeof(text), "%s =  \n", keys[i]);
+		snprintf(want, sizeof(want), "plinth.cfg:1: '%s': missing value",
+			 keys[i]);
+		CHECK_ERR(text, want);
+	}
+	CHECK_ERR("kernel = k\nmemory=\n", "plinth.cfg:2: 'memory': missing value");
+}
+
+static void first_error_ends_the_parse(void)
+{
+	CHECK_ERR("kernel = k\nmemory = lots\nbogus = 1\n",
+		  "plinth.cfg:2: 'memory': bad size 'lots' (a number with an "
+		  "optional K, M, G or T suffix)");
+}
+
+/* ---- sizes ---- */
+
+#define BAD_SIZE(key, v)                                                   \
+	"plinth.cfg:2: '" key "': bad size '" v "' (a number with an "     \
+	"optional K, M, G or T suffix)"
+
+static void bad_size_values_are_rejected(void)
+{
+	static const char *const bad[] = {
+		"12X", "M", "99999999999999999999", "18446744073709551615K",
+		"0x1000000", "-1", "1 G", "1.5G", "64MiBs", "64Mi", "64BM",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[96], want[192];
+
+		snprintf(text, sizeof(text), "kernel = k\nmemory = %s\n",
+			 bad[i]);
+		snprintf(want, sizeof(want),
+			 "plinth.cfg:2: 'memory': bad size '%s' (a number with "
+			 "an optional K, M, G or T suffix)",
+			 bad[i]);
+		CHECK_ERR(text, want);
+	}
+	CHECK_ERR("kernel = k\nmemory = 12X\n", BAD_SIZE("memory", "12X"));
+	CHECK_ERR("kernel = k\nhv_memory = M\n", BAD_SIZE("hv_memory", "M"));
+	CHECK_ERR("kernel = k\nhv_memory = 18446744073709551615K\n",
+		  BAD_SIZE("hv_memory", "18446744073709551615K"));
+	CHECK_ERR("kernel = k\nmemory = 99999999999999999999\n",
+		  BAD_SIZE("memory", "99999999999999999999"));
+	/* "" is caught before the size parser sees it. */
+	CHECK_ERR("kernel = k\nmemory = \n",
+		  "plinth.cfg:2: 'memory': missing value");
+}
+
+static void size_out_of_range_is_rejected(void)
+{
+	struct plinth_config c;
+
+	CHECK_ERR("kernel = k\nmemory = 16M\n",
+		  "plinth.cfg:2: 'memory': size 16M out of range (32M to 1024G)");
+	CHECK_ERR("kernel = k\nmemory = 2T\n",
+		  "plinth.cfg:2: 'memory': size 2T out of range (32M to 1024G)");
+	CHECK_ERR("kernel = k\nmemory = 1025G\n",
+		  "plinth.cfg:2: 'memory': size 1025G out of range (32M to 1024G)");
+	CHECK_ERR("kernel = k\nmemory = 0\n",
+		  "plinth.cfg:2: 'memory': size 0 out of range (32M to 1024G)");
+	/* 32M - 4K: aligned, but one page short. */
+	CHECK_ERR("kernel = k\nmemory = 33550336\n",
+		  "plinth.cfg:2: 'memory': size 33550336 out of range "
+		  "(32M to 1024G)");
+	CHECK_ERR("kernel = k\nhv_memory = 8M\n",
+		  "plinth.cfg:2: 'hv_memory': size 8M out of range (16M to 4G)");
+	CHECK_ERR("kernel = k\nhv_memory = 4097M\n",
+		  "plinth.cfg:2: 'hv_memory': size 4097M out of range "
+		  "(16M to 4G)");
+	CHECK_ERR("kernel = k\nhv_memory = 16T\n",
+		  "plinth.cfg:2: 'hv_memory': size 16T out of range (16M to 4G)");
+	/* Range is checked before alignment. */
+	CHECK_ERR("kernel = k\nmemory = 1\n",
+		  "plinth.cfg:2: 'memory': size 1 out of range (32M to 1024G)");
+
+	/* The limits themselves are accepted. */
+	CHECK_OK("kernel = k\nmemory = 32M\nhv_memory = 16M\n", &c);
+	CHECK(c.memory == 32ull << 20);
+	CHECK(c.hv_memory == 16ull << 20);
+	CHECK_OK("kernel = k\nmemory = 1T\nhv_memory = 4G\n", &c);
+	CHECK(c.memory == 1ull << 40);
+	CHECK(c.hv_memory == 4ull << 30);
+	CHECK_OK("kernel = k\nmemory = 1024G\nhv_memory = 4096M\n", &c);
+	CHECK(c.memory == 1ull << 40);
+	CHECK(c.hv_memory == 4ull << 30);
+}
+
+static void size_not_multiple_of_4k_is_rejected(void)
+{
+	struct plinth_config c;
+
+	CHECK_ERR("kernel = k\nmemory = 32770K\n",
+		  "plinth.cfg:2: 'memory': size 32770K is not a multiple of 4K");
+	CHECK_ERR("kernel = k\nhv_memory = 16777217\n",
+		  "plinth.cfg:2: 'hv_memory': size 16777217 is not a multiple "
+		  "of 4K");
+	CHECK_OK("kernel = k\nmemory = 32772K\nhv_memory = 16781312\n", &c);
+	CHECK(c.memory == 32772ull * 1024);
+	CHECK(c.hv_memory == 16781312ull);
+}
+
+static void size_suffixes_k_m_g_t_and_spellings(void)
+{
+	struct plinth_config c;
+	static const struct {
+		const char *v;
+		uint64_t want;
+	} ok[] = {
+		{ "65536K", 64ull << 20 },   { "65536k", 64ull << 20 },
+		{ "64M", 64ull << 20 },      { "64m", 64ull << 20 },
+		{ "64MiB", 64ull << 20 },    { "64mib", 64ull << 20 },
+		{ "64MIB", 64ull << 20 },    { "64MB", 64ull << 20 },
+		{ "64mb", 64ull << 20 },     { "65536KiB", 64ull << 20 },
+		{ "65536KB", 64ull << 20 },  { "1G", 1ull << 30 },
+		{ "1g", 1ull << 30 },        { "1GiB", 1ull << 30 },
+		{ "1GB", 1ull << 30 },       { "1T", 1ull << 40 },
+		{ "1TiB", 1ull << 40 },      { "1tb", 1ull << 40 },
+		{ "67108864", 64ull << 20 }, { "0064M", 64ull << 20 },
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "kernel = k\nmemory = %s\n",
+			 ok[i].v);
+		CHECK_OK(text, &c);
+		if (c.memory != ok[i].want)
+			printf("#   memory = %s gave %llu\n", ok[i].v,
+			       (unsigned long long)c.memory);
+		CHECK(c.memory == ok[i].want);
+	}
+}
+
+/* ---- actions ---- */
+
+static void on_guest_exit_accepts_poweroff_reboot_restart_only(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\non_guest_exit = poweroff\n", &c);
+	CHECK(c.on_guest_exit == CFG_ACT_POWEROFF);
+	CHECK_OK("kernel = k\non_guest_exit = reboot\n", &c);
+	CHECK(c.on_guest_exit == CFG_ACT_REBOOT);
+	CHECK_OK("kernel = k\non_guest_exit = restart\n", &c);
+	CHECK(c.on_guest_exit == CFG_ACT_RESTART);
+	CHECK_ERR("kernel = k\non_guest_exit = halt\n",
+		  "plinth.cfg:2: 'on_guest_exit': bad value 'halt' "
+		  "(one of: poweroff, reboot, restart)");
+	CHECK_ERR("kernel = k\non_guest_exit = Reboot\n",
+		  "plinth.cfg:2: 'on_guest_exit': bad value 'Reboot' "
+		  "(one of: poweroff, reboot, restart)");
+	CHECK_ERR("kernel = k\non_guest_exit = shutdown\n",
+		  "plinth.cfg:2: 'on_guest_exit': bad value 'shutdown' "
+		  "(one of: poweroff, reboot, restart)");
+}
+
+static void on_fault_accepts_halt_poweroff_reboot_only(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\non_fault = halt\n", &c);
+	CHECK(c.on_fault == CFG_ACT_HALT);
+	CHECK_OK("kernel = k\non_fault = poweroff\n", &c);
+	CHECK(c.on_fault == CFG_ACT_POWEROFF);
+	CHECK_OK("kernel = k\non_fault = reboot\n", &c);
+	CHECK(c.on_fault == CFG_ACT_REBOOT);
+	CHECK_ERR("kernel = k\non_fault = restart\n",
+		  "plinth.cfg:2: 'on_fault': bad value 'restart' "
+		  "(one of: halt, poweroff, reboot)");
+	CHECK_ERR("kernel = k\non_fault = HALT\n",
+		  "plinth.cfg:2: 'on_fault': bad value 'HALT' "
+		  "(one of: halt, poweroff, reboot)");
+	CHECK_ERR("kernel = k\non_fault = halt now\n",
+		  "plinth.cfg:2: 'on_fault': bad value 'halt now' "
+		  "(one of: halt, poweroff, reboot)");
+}
+
+static void config_action_name_names_each_action(void)
+{
+	CHECK_STR(config_action_name(CFG_ACT_HALT), "halt");
+	CHECK_STR(config_action_name(CFG_ACT_POWEROFF), "poweroff");
+	CHECK_STR(config_action_name(CFG_ACT_REBOOT), "reboot");
+	CHECK_STR(config_action_name(CFG_ACT_RESTART), "restart");
+	CHECK_STR(config_action_name((enum cfg_action)7), "?");
+}
+
+/* ---- ports ---- */
+
+static void serial_accepts_off_com1_to_com4_and_ports(void)
+{
+	struct plinth_config c;
+	static const struct {
+		const char *v;
+		uint16_t port;
+	} ok[] = {
+		{ "off", 0 },        { "com1", 0x3f8 },    { "com2", 0x2f8 },
+		{ "com3", 0x3e8 },   { "com4", 0x2e8 },    { "0x3f8", 0x3f8 },
+		{ "0X2F8", 0x2f8 },  { "1016", 0x3f8 },    { "0xffff", 0xffff },
+		{ "65535", 0xffff }, { "1", 1 },           { "0x0001", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "kernel = k\nserial = %s\n",
+			 ok[i].v);
+		CHECK_OK(text, &c);
+		if (c.serial_port != ok[i].port)
+			printf("#   serial = %s gave 0x%x\n", ok[i].v,
+			       c.serial_port);
+		CHECK(c.serial_port == ok[i].port);
+	}
+	CHECK_ERR("kernel = k\nserial = com5\n",
+		  "plinth.cfg:2: 'serial': bad value 'com5' (off, com1 to com4, "
+		  "or an I/O port)");
+	CHECK_ERR("kernel = k\nserial = COM1\n",
+		  "plinth.cfg:2: 'serial': bad value 'COM1' (off, com1 to com4, "
+		  "or an I/O port)");
+	CHECK_ERR("kernel = k\nserial = on\n",
+		  "plinth.cfg:2: 'serial': bad value 'on' (off, com1 to com4, "
+		  "or an I/O port)");
+	CHECK_ERR("kernel = k\nserial = 0\n",
+		  "plinth.cfg:2: 'serial': bad I/O port '0' (1 to 0xffff)");
+	CHECK_ERR("kernel = k\nserial = 0x10000\n",
+		  "plinth.cfg:2: 'serial': bad I/O port '0x10000' (1 to 0xffff)");
+	CHECK_ERR("kernel = k\nserial = 65536\n",
+		  "plinth.cfg:2: 'serial': bad I/O port '65536' (1 to 0xffff)");
+	CHECK_ERR("kernel = k\nserial = 0x\n",
+		  "plinth.cfg:2: 'serial': bad I/O port '0x' (1 to 0xffff)");
+	CHECK_ERR("kernel = k\nserial = 0x3g8\n",
+		  "plinth.cfg:2: 'serial': bad I/O port '0x3g8' (1 to 0xffff)");
+	CHECK_ERR("kernel = k\nserial = 3f8\n",
+		  "plinth.cfg:2: 'serial': bad I/O port '3f8' (1 to 0xffff)");
+}
+
+static void debug_exit_accepts_off_and_ports_1_to_ffff(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\ndebug_exit = off\n", &c);
+	CHECK(c.debug_exit_port == 0);
+	CHECK_OK("kernel = k\ndebug_exit = 0xf4\n", &c);
+	CHECK(c.debug_exit_port == 0xf4);
+	CHECK_OK("kernel = k\ndebug_exit = 244\n", &c);
+	CHECK(c.debug_exit_port == 0xf4);
+	CHECK_OK("kernel = k\ndebug_exit = 0xFFFF\n", &c);
+	CHECK(c.debug_exit_port == 0xffff);
+	CHECK_ERR("kernel = k\ndebug_exit = 0\n",
+		  "plinth.cfg:2: 'debug_exit': bad I/O port '0' (1 to 0xffff)");
+	CHECK_ERR("kernel = k\ndebug_exit = 0x0\n",
+		  "plinth.cfg:2: 'debug_exit': bad I/O port '0x0' (1 to 0xffff)");
+	CHECK_ERR("kernel = k\ndebug_exit = 0x10000\n",
+		  "plinth.cfg:2: 'debug_exit': bad I/O port '0x10000' "
+		  "(1 to 0xffff)");
+	CHECK_ERR("kernel = k\ndebug_exit = on\n",
+		  "plinth.cfg:2: 'debug_exit': bad I/O port 'on' (1 to 0xffff)");
+	CHECK_ERR("kernel = k\ndebug_exit = -1\n",
+		  "plinth.cfg:2: 'debug_exit': bad I/O port '-1' (1 to 0xffff)");
+}
+
+/* ---- selftest ---- */
+
+static void selftest_accepts_comma_separated_known_names(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\nselftest = fault\n", &c);
+	CHECK(c.selftest == CFG_SELFTEST_FAULT);
+	CHECK_OK("kernel = k\nselftest = off\n", &c);
+	CHECK(c.selftest == 0);
+	CHECK_OK("kernel = k\nselftest = fault,fault\n", &c);
+	CHECK(c.selftest == CFG_SELFTEST_FAULT);
+
+	CHECK_ERR("kernel = k\nselftest = fault,\n",
+		  "plinth.cfg:2: 'selftest': bad list 'fault,' (names separated "
+		  "by commas)");
+	CHECK_ERR("kernel = k\nselftest = ,fault\n",
+		  "plinth.cfg:2: 'selftest': bad list ',fault' (names separated "
+		  "by commas)");
+	CHECK_ERR("kernel = k\nselftest = fault,,fault\n",
+		  "plinth.cfg:2: 'selftest': bad list 'fault,,fault' (names "
+		  "separated by commas)");
+	CHECK_ERR("kernel = k\nselftest = ,\n",
+		  "plinth.cfg:2: 'selftest': bad list ',' (names separated "
+		  "by commas)");
+	CHECK_ERR("kernel = k\nselftest = crash\n",
+		  "plinth.cfg:2: 'selftest': unknown self-test 'crash' "
+		  "(known: fault)");
+	CHECK_ERR("kernel = k\nselftest = fault,crash\n",
+		  "plinth.cfg:2: 'selftest': unknown self-test 'crash' "
+		  "(known: fault)");
+	CHECK_ERR("kernel = k\nselftest = Fault\n",
+		  "plinth.cfg:2: 'selftest': unknown self-test 'Fault' "
+		  "(known: fault)");
+}
+
+/* ---- required key, file size ---- */
+
+static void missing_kernel_is_reported_without_line_number(void)
+{
+	CHECK_ERR("initrd = i\nmemory = 64M\n",
+		  "plinth.cfg: missing required key 'kernel'");
+	CHECK_ERR("", "plinth.cfg: missing required key 'kernel'");
+	CHECK_ERR("# only a comment\n\n",
+		  "plinth.cfg: missing required key 'kernel'");
+}
+
+static void file_larger_than_64k_is_rejected(void)
+{
+	struct plinth_config c;
+	char err[128];
+	char *text = malloc(CFG_FILE_MAX + 2);
+	static const char head[] = "kernel = k\nmemory = 64M\n";
+
+	CHECK(CFG_FILE_MAX == 65536);
+	memcpy(text, head, sizeof(head) - 1);
+	memset(text + sizeof(head) - 1, '\n',
+	       CFG_FILE_MAX + 1 - (sizeof(head) - 1));
+	text[CFG_FILE_MAX + 1] = '\0';
+
+	/* Exactly 64 KiB is fine. */
+	memset(err, 'X', sizeof(err));
+	CHECK(config_parse(text, CFG_FILE_MAX, NAME, &c, err, sizeof(err)) == 0);
+	CHECK_STR(err, "");
+	CHECK_STR(c.kernel, "k");
+	CHECK(c.memory == 64ull << 20);
+
+	CHECK(config_parse(text, CFG_FILE_MAX + 1, NAME, &c, err,
+			   sizeof(err)) == -1);
+	CHECK_STR(err, "plinth.cfg: file larger than 64 KiB");
+	free(text);
+}
+
+/* ---- paths ---- */
+
+static void path_with_forbidden_character_is_rejected(void)
+{
+	static const char bad[] = "\"*?<>|:";
+	struct plinth_config c;
+
+	for (size_t i = 0; bad[i]; i++) {
+		char text[64], want[160];
+
+		snprintf(text, sizeof(text), "kernel = a%cb\n", bad[i]);
+		snprintf(want, sizeof(want),
+			 "plinth.cfg:1: 'kernel': path 'a%cb' has a character a "
+			 "FAT file name cannot hold",
+			 bad[i]);
+		CHECK_ERR(text, want);
+		snprintf(text, sizeof(text), "kernel = k\ninitrd = %cb\n",
+			 bad[i]);
+		snprintf(want, sizeof(want),
+			 "plinth.cfg:2: 'initrd': path '%cb' has a character a "
+			 "FAT file name cannot hold",
+			 bad[i]);
+		CHECK_ERR(text, want);
+	}
+	CHECK_ERR("kernel = fs0:\\vmlinuz\n",
+		  "plinth.cfg:1: 'kernel': path 'fs0:\\vmlinuz' has a character "
+		  "a FAT file name cannot hold");
+	/* Bytes outside printable ASCII. */
+	CHECK_ERR("kernel = k\xc3\xa9rnel\n",
+		  "plinth.cfg:1: 'kernel': path 'k\xc3\xa9rnel' has a character "
+		  "a FAT file name cannot hold");
+	CHECK_ERR("kernel = k\x7f\n",
+		  "plinth.cfg:1: 'kernel': path 'k\x7f' has a character "
+		  "a FAT file name cannot hold");
+	/* Separators, dots and inner spaces are fine. */
+	CHECK_OK("kernel = \\EFI\\a b/c.d-e_f~1\n", &c);
+	CHECK_STR(c.kernel, "\\EFI\\a b/c.d-e_f~1");
+}
+
+static void path_of_256_chars_rejected_255_accepted(void)
+{
+	struct plinth_config c;
+	char *p255 = repeat('p', 255), *p256 = repeat('p', 256);
+	char text[600];
+
+	snprintf(text, sizeof(text), "kernel = %s\ninitrd = %s\n", p255, p255);
+	CHECK_OK(text, &c);
+	CHECK(strlen(c.kernel) == 255);
+	CHECK_STR(c.kernel, p255);
+	CHECK_STR(c.initrd, p255);
+
+	snprintf(text, sizeof(text), "kernel = %s\n", p256);
+	CHECK_ERR(text,
+		  "plinth.cfg:1: 'kernel': path longer than 255 characters");
+	snprintf(text, sizeof(text), "kernel = k\ninitrd = %s\n", p256);
+	CHECK_ERR(text,
+		  "plinth.cfg:2: 'initrd': path longer than 255 characters");
+	free(p255);
+	free(p256);
+}
+
+/* fail() in config.c (line 26) formats the message into a 192-byte local
+ * buffer before adding "NAME:LINE: ", so a legal-length path (up to 255
+ * characters) or a long value cuts the message off: the reason, and here
+ * even the offending character, never reach the caller's larger buffer. */
+static void long_bad_path_error_keeps_whole_message(void)
+{
+	char *p = repeat('p', 200), *text = malloc(512), *want = malloc(512);
+
+	p[199] = ':';
+	sprintf(text, "kernel = %s\n", p);
+	sprintf(want, "plinth.cfg:1: 'kernel': path '%s' has a character a "
+		      "FAT file name cannot hold", p);
+	CHECK_ERR(text, want);
+
+	memset(p, '1', 150);
+	p[150] = 'X';
+	p[151] = '\0';
+	sprintf(text, "kernel = k\nmemory = %s\n", p);
+	sprintf(want, "plinth.cfg:2: 'memory': bad size '%s' (a number with "
+		      "an optional K, M, G or T suffix)", p);
+	CHECK_ERR(text, want);
+	free(p);
+	free(text);
+	free(want);
+}
+
+/* ---- error buffer ---- */
+
+static void small_error_buffer_is_truncated_and_terminated(void)
+{
+	struct plinth_config c;
+	char err[64];
+
+	memset(err, 'X', sizeof(err));
+	CHECK(parse("bogus = 1\n", &c, err, 8) == -1);
+	CHECK_STR(err, "plinth.");
+	CHECK(err[8] == 'X');
+
+	memset(err, 'X', sizeof(err));
+	CHECK(parse("", &c, err, 8) == -1);
+	CHECK_STR(err, "plinth.");
+	CHECK(err[8] == 'X');
+
+	memset(err, 'X', sizeof(err));
+	CHECK(parse("bogus = 1\n", &c, err, 1) == -1);
+	CHECK(err[0] == '\0');
+	CHECK(err[1] == 'X');
+
+	/* One byte short of the full message. */
+	memset(err, 'X', sizeof(err));
+	CHECK(parse("bogus = 1\n", &c, err, 33) == -1);
+	CHECK_STR(err, "plinth.cfg:1: unknown key 'bogus");
+	CHECK(err[33] == 'X');
+	memset(err, 'X', sizeof(err));
+	CHECK(parse("bogus = 1\n", &c, err, 34) == -1);
+	CHECK_STR(err, "plinth.cfg:1: unknown key 'bogus'");
+	CHECK(err[34] == 'X');
+}
+
+static void zero_errlen_writes_nothing(void)
+{
+	struct plinth_config c;
+	char err[32], untouched[32];
+
+	memset(err, 'X', sizeof(err));
+	memset(untouched, 'X', sizeof(untouched));
+	CHECK(parse("bogus = 1\n", &c, err, 0) == -1);
+	CHECK(memcmp(err, untouched, sizeof(err)) == 0);
+	CHECK(parse("kernel = k\n", &c, err, 0) == 0);
+	CHECK(memcmp(err, untouched, sizeof(err)) == 0);
+	CHECK(parse("", &c, err, 0) == -1);
+	CHECK(memcmp(err, untouched, sizeof(err)) == 0);
+	/* With no room at all, a NULL buffer is never touched. */
+	CHECK(parse("bogus = 1\n", &c, NULL, 0) == -1);
+}
+
+/* ---- config_parse_size ---- */
+
+static void parse_size_plain_numbers(void)
+{
+	uint64_t v = 7;
+
+	CHECK(config_parse_size("0", &v) == 0 && v == 0);
+	CHECK(config_parse_size("4096", &v) == 0 && v == 4096);
+	CHECK(config_parse_size("18446744073709551615", &v) == 0);
+	CHECK(v == UINT64_MAX);
+}
+
+/* config.c lines 80-81 accept a 'b' after a bare number ("4096B"), but the
+ * switch above them returns -1 for any character other than k/m/g/t/NUL,
+ * so that branch is unreachable and "4096B" is refused. */
+static void parse_size_accepts_bare_byte_suffix_b(void)
+{
+	uint64_t v = 0;
+	struct plinth_config c;
+
+	CHECK(config_parse_size("4096B", &v) == 0);
+	CHECK(v == 4096);
+	v = 0;
+	CHECK(config_parse_size("4096b", &v) == 0);
+	CHECK(v == 4096);
+	CHECK_OK("kernel = k\nmemory = 67108864B\n", &c);
+	CHECK(c.memory == 64ull << 20);
+}
+
+static void parse_size_suffixes(void)
+{
+	uint64_t v = 0;
+
+	CHECK(config_parse_size("1K", &v) == 0 && v == 1024);
+	CHECK(config_parse_size("1k", &v) == 0 && v == 1024);
+	CHECK(config_parse_size("64KiB", &v) == 0 && v == 65536);
+	CHECK(config_parse_size("64kib", &v) == 0 && v == 65536);
+	CHECK(config_parse_size("64KB", &v) == 0 && v == 65536);
+	CHECK(config_parse_size("512M", &v) == 0 && v == 512ull << 20);
+	CHECK(config_parse_size("512MB", &v) == 0 && v == 512ull << 20);
+	CHECK(config_parse_size("512mb", &v) == 0 && v == 512ull << 20);
+	CHECK(config_parse_size("512MiB", &v) == 0 && v == 512ull << 20);
+	CHECK(config_parse_size("1G", &v) == 0 && v == 1ull << 30);
+	CHECK(config_parse_size("3g", &v) == 0 && v == 3ull << 30);
+	CHECK(config_parse_size("2T", &v) == 0 && v == 2ull << 40);
+	CHECK(config_parse_size("2TiB", &v) == 0 && v == 2ull << 40);
+	CHECK(config_parse_size("0G", &v) == 0 && v == 0);
+	/* The largest value that still fits after the shift. */
+	CHECK(config_parse_size("16777215T", &v) == 0);
+	CHECK(v == 16777215ull << 40);
+	CHECK(config_parse_size("18014398509481983K", &v) == 0);
+	CHECK(v == 18014398509481983ull << 10);
+}
+
+static void parse_size_rejects_bad_text_and_leaves_output(void)
+{
+	static const char *const bad[] = {
+		"", "M", "K", "12X", "-1", "+1", " 1", "1 ", "1.5G", "0x10",
+		"1KiBx", "1Ki", "1i", "1MM", "1Bb", "1KBB", "1iB", "G1",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t v = 12345;
+
+		if (config_parse_size(bad[i], &v) != -1)
+			printf("#   \"%s\" was accepted\n", bad[i]);
+		CHECK(config_parse_size(bad[i], &v) == -1);
+		CHECK(v == 12345);
+	}
+}
+
+static void parse_size_rejects_overflow(void)
+{
+	uint64_t v = 99;
+
+	CHECK(config_parse_size("18446744073709551616", &v) == -1);
+	CHECK(config_parse_size("99999999999999999999", &v) == -1);
+	CHECK(config_parse_size("184467440737095516150", &v) == -1);
+	CHECK(config_parse_size("18446744073709551615K", &v) == -1);
+	CHECK(config_parse_size("16777216T", &v) == -1);
+	CHECK(config_parse_size("18014398509481984K", &v) == -1);
+	CHECK(config_parse_size("17179869184G", &v) == -1);
+	CHECK(v == 99);
+}
+
+int main(void)
+{
+	RUN(full_file_sets_every_field);
+	RUN(config_defaults_sets_documented_values);
+	RUN(absent_keys_take_defaults);
+	RUN(comments_and_blank_lines_are_ignored);
+	RUN(comment_lines_count_toward_line_numbers);
+	RUN(crlf_line_endings_are_accepted);
+	RUN(utf8_bom_at_start_is_skipped);
+	RUN(whitespace_around_key_and_value_is_trimmed);
+	RUN(hash_inside_cmdline_value_is_kept);
+	RUN(equals_sign_inside_value_is_kept);
+	RUN(empty_cmdline_is_allowed);
+	RUN(last_line_without_newline_is_parsed);
+	RUN(success_leaves_empty_error_string);
+	RUN(unknown_key_names_file_line_and_key);
+	RUN(line_without_equals_is_rejected);
+	RUN(equals_without_key_is_rejected);
+	RUN(key_with_bad_characters_is_rejected);
+	RUN(duplicate_key_names_first_line);
+	RUN(line_of_1025_chars_rejected_1024_accepted);
+	RUN(nul_byte_is_rejected_with_its_line);
+	RUN(control_character_is_rejected);
+	RUN(missing_value_is_rejected_for_every_key_but_cmdline);
+	RUN(first_error_ends_the_parse);
+	RUN(bad_size_values_are_rejected);
+	RUN(size_out_of_range_is_rejected);
+	RUN(size_not_multiple_of_4k_is_rejected);
+	RUN(size_suffixes_k_m_g_t_and_spellings);
+	RUN(on_guest_exit_accepts_poweroff_reboot_restart_only);
+	RUN(on_fault_accepts_halt_poweroff_reboot_only);
+	RUN(config_action_name_names_each_action);
+	RUN(serial_accepts_off_com1_to_com4_and_ports);
+	RUN(debug_exit_accepts_off_and_ports_1_to_ffff);
+	RUN(selftest_accepts_comma_separated_known_names);
+	RUN(missing_kernel_is_reported_without_line_number);
+	RUN(file_larger_than_64k_is_rejected);
+	RUN(path_with_forbidden_character_is_rejected);
+	RUN(path_of_256_chars_rejected_255_accepted);
+	RUN(long_bad_path_error_keeps_whole_message);
+	RUN(small_error_buffer_is_truncated_and_terminated);
+	RUN(zero_errlen_writes_nothing);
+	RUN(parse_size_plain_numbers);
+	RUN(parse_size_accepts_bare_byte_suffix_b);
+	RUN(parse_size_suffixes);
+	RUN(parse_size_rejects_bad_text_and_leaves_output);
+	RUN(parse_size_rejects_overflow);
+	return CHECK_DONE();
+}
