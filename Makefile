@@ -216,12 +216,12 @@ $(GUEST_STAMP): qemu-test/guest/build.sh qemu-test/guest/init \
 	@touch $@
 
 image: $(IMAGE)
-$(IMAGE): $(EFI) $(GUEST_STAMP) qemu-test/mkimage.sh qemu-test/demo.cfg
-	qemu-test/mkimage.sh $@ $(EFI) qemu-test/demo.cfg \
+$(IMAGE): $(EFI) $(GUEST_STAMP) qemu-test/bench.py qemu-test/guest/plinth.cfg
+	python3 qemu-test/bench.py mkimage $@ $(EFI) qemu-test/guest/plinth.cfg \
 		$(GUEST)/vmlinuz $(GUEST)/initrd.img
 
 run: $(IMAGE)
-	qemu-test/bench.py run $(IMAGE)
+	python3 qemu-test/bench.py run $(IMAGE)
 
 # ---------------------------------------------------------------------------
 # Tests

@@ -146,6 +146,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 			  && i + 1 < sizeof(bi->fw_vendor); i++)
 		bi->fw_vendor[i] = (char)ST->FirmwareVendor[i];
 	bi->fw_revision = ST->FirmwareRevision;
+	bi->uefi_revision = ST->Hdr.Revision;
 	st = BS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li);
 	if (EFI_ERROR(st)) {
 		fmt(err, sizeof(err), "no loaded-image protocol: %s",

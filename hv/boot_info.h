@@ -68,7 +68,8 @@ struct boot_info {
 	struct mem_range *mem; /* sorted by base, adjacent ranges merged */
 	uint32_t mem_count;
 
-	uint32_t fw_revision;
+	uint32_t fw_revision;  /* the firmware vendor's own number */
+	uint32_t uefi_revision; /* UEFI spec version, major << 16 | minor */
 	char fw_vendor[64];
 	uint32_t fw_console_on_serial; /* firmware ConOut reached a UART */
 	uint32_t boot_log_len;

@@ -130,8 +130,9 @@ static void print_pci(const struct acpi_fw *a)
 void summary_print(const struct boot_info *bi, const struct cpu_info *cpu,
 		   const struct acpi_fw *acpi)
 {
-	log_msg("firmware: %s, UEFI revision %u.%u", bi->fw_vendor,
-		bi->fw_revision >> 16, bi->fw_revision & 0xffff);
+	log_msg("firmware: %s revision 0x%x, UEFI %u.%u", bi->fw_vendor,
+		bi->fw_revision, bi->uefi_revision >> 16,
+		bi->uefi_revision & 0xffff);
 	print_memory(bi);
 	print_cpu(cpu);
 	log_msg("tsc: %lu.%03lu MHz, %s", (unsigned long)(tsc_hz() / 1000000),

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Plinth's test benches: disk images, and runs under QEMU and Bochs.
+
+As a library (tests/runner.py, qemu-test/systests.py):
+    make_image(path, files)         GPT disk image with an ESP holding files
+    run_qemu(image, workdir, ...)   QEMU 7.2 (TCG, or KVM) on q35 with OVMF
+    run_bochs(image, workdir, ...)  Bochs 2.7 with OVMF and VT-x
+Every run is bounded by a timeout and killed with SIGKILL when it is over.
+
+As a command:
+    bench.py mkimage OUT EFI CFG KERNEL [INITRD]   (make image)
+    bench.py run IMAGE                             (make run)
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS.fd"
+OVMF_BOCHS = "/usr/share/ovmf/OVMF.fd"  # the 2 MiB build; 4M is too big
+BOCHS_VGA = "/usr/share/bochs/VGABIOS-lgpl-latest"
+
+MIB = 1 << 20
+
+
+# ---------------------------------------------------------------------------
+# Images
+# ---------------------------------------------------------------------------
+def _run(cmd, **kw):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, **kw)
+    if r.returncode:
+        raise RuntimeError("%s failed (%d): %s" % (cmd[0], r.returncode,
+                                                   r.stdout.strip()))
+    return r.stdout
+
+
+def make_image(path, files, min_mib=64):
+    """Writes a GPT disk image whose single partition is an EFI system
+    partition (FAT32) holding `files`: a list of (esp_path, source), where
+    source is a file name or bytes.  Ready to dd to a USB stick."""
+    payload = 0
+    for _, src in files:
+        payload += len(src) if isinstance(src, bytes) else os.path.getsize(src)
+    fat_mib = max(min_mib, (payload * 5 // 4) // MIB + 16)
+    total_mib = fat_mib + 2  # 1 MiB in front (GPT, alignment), 1 behind
+    with tempfile.TemporaryDirectory() as tmp:
+        fat = os.path.join(tmp, "esp.fat")
+        _run(["mkfs.vfat", "-F", "32", "-n", "PLINTH", "-C", fat,
+              str(fat_mib * 1024)])
+        made = set()
+        for dest, src in files:
+            parts = dest.strip("/").split("/")
+            for i in range(1, len(parts)):
+                d = "/".join(parts[:i])
+                if d not in made:
+                    _run(["mmd", "-i", fat, "::/" + d])
+                    made.add(d)
+            if isinstance(src, bytes):
+                tmpf = os.path.join(tmp, "blob")
+                with open(tmpf, "wb") as f:
+                    f.write(src)
+                src = tmpf
+            _run(["mcopy", "-i", fat, src, "::/" + "/".join(parts)])
+        tmpimg = path + ".tmp"
+        with open(tmpimg, "wb") as f:
+            f.truncate(total_mib * MIB)
+        _run(["sgdisk", "--clear", "-n", "1:2048:+%dM" % fat_mib,
+              "-t", "1:ef00", "-c", "1:EFI system partition", tmpimg])
+        with open(fat, "rb") as src_f, open(tmpimg, "r+b") as dst_f:
+            dst_f.seek(MIB)
+            shutil.copyfileobj(src_f, dst_f, 4 * MIB)
+        os.replace(tmpimg, path)
+
+
+def replace_file(image, esp_path, data):
+    """Replaces one file on the ESP of an image made by make_image."""
+    with tempfile.NamedTemporaryFile() as t:
+        t.write(data)
+        t.flush()
+        _run(["mcopy", "-o", "-i", "%s@@%d" % (image, MIB), t.name,
+              "::/" + esp_path.strip("/")])
+
+
+# ---------------------------------------------------------------------------
+# Runs
+# ---------------------------------------------------------------------------
+class Result:
+    def __init__(self, serial, status, timed_out, seconds, stopped_on=None):
+        self.serial = serial          # console output, \r removed
+        self.status = status          # exit status, None if killed
+        self.timed_out = timed_out
+        self.seconds = seconds
+        self.stopped_on = stopped_on  # the stop pattern that ended the run
+
+    def __repr__(self):
+        return "Result(status=%r, timed_out=%r, %.1fs)" % (
+            self.status, self.timed_out, self.seconds)
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace").replace("\r", "")
+    except FileNotFoundError:
+        return ""
+
+
+def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
+               env=None, log=None):
+    """Runs cmd until it exits, `timeout` seconds pass, or the serial output
+    shows one of the stop_on strings (then `grace` more seconds for the
+    rest of the output).  The whole process group dies by SIGKILL."""
+    start = time.monotonic()
+    out = open(log, "wb") if log else subprocess.DEVNULL
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                         stderr=subprocess.STDOUT, cwd=cwd, env=env,
+                         start_new_session=True)
+    stopped_on, deadline = None, start + timeout
+    try:
+        while p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            if stop_on and stopped_on is None:
+                text = _read(serial_path)
+                for s in stop_on:
+                    if s in text:
+                        stopped_on = s
+                        deadline = min(deadline, time.monotonic() + grace)
+                        break
+    finally:
+        timed_out = p.poll() is None and stopped_on is None
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            status = None
+        else:
+            status = p.returncode
+        if log:
+            out.close()
+    return Result(_read(serial_path), status, timed_out,
+                  time.monotonic() - start, stopped_on)
+
+
+def kvm_with_vmx():
+    """(usable, reason): can QEMU/KVM here give a guest VT-x?  Plinth needs
+    VMX inside the VM, so KVM must be there and nested VT-x enabled."""
+    if not os.path.exists("/dev/kvm"):
+        return False, "no /dev/kvm"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False, "/dev/kvm is not accessible to this user"
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((l for l in f if l.startswith("flags")), "").split()
+    except OSError:
+        flags = []
+    if "vmx" not in flags:
+        return False, "the host CPU offers no VT-x (no vmx flag)"
+    nested = "/sys/module/kvm_intel/parameters/nested"
+    try:
+        with open(nested) as f:
+            if f.read().strip() not in ("Y", "1"):
+                return False, "kvm_intel has nested virtualization off"
+    except OSError:
+        return False, "kvm_intel is not loaded"
+    return True, "KVM with nested VT-x"
+
+
+def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
+             scratch=None, kvm=False, serial="file", extra=()):
+    vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
+    shutil.copyfile(OVMF_VARS, vars_copy)
+    cmd = ["qemu-system-x86_64", "-machine", "q35",
+           "-accel", "kvm" if kvm else "tcg",
+           "-cpu", "host" if kvm else "max", "-m", mem,
+           "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
+           "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy,
+           # The image is shared by runs: writes go to a temporary overlay.
+           "-drive", "if=none,id=esp,format=raw,snapshot=on,file=" + image,
+           "-device", "ide-hd,drive=esp,bus=ide.0,bootindex=0",
+           "-display", "none", "-vga", "none", "-monitor", "none",
+           "-nic", "none", "-no-reboot",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if serial == "file":
+        cmd += ["-serial", "file:" + os.path.join(workdir, "serial.txt")]
+    else:
+        cmd += ["-serial", "mon:stdio"]
+    if scratch:
+        cmd += ["-drive", "if=none,id=scratch,format=raw,file=" + scratch,
+                "-device", "ide-hd,drive=scratch,bus=ide.1"]
+    for i, model in enumerate(nics):
+        cmd += ["-netdev", "user,id=n%d" % i,
+                "-device", "%s,netdev=n%d" % (model, i)]
+    return cmd + list(extra)
+
+
+def run_qemu(image, workdir, timeout=60, stop_on=(), **kw):
+    os.makedirs(workdir, exist_ok=True)
+    serial = os.path.join(workdir, "serial.txt")
+    if os.path.exists(serial):
+        os.unlink(serial)
+    cmd = qemu_cmd(image, workdir, **kw)
+    with open(os.path.join(workdir, "cmdline"), "w") as f:
+        f.write(" ".join(cmd) + "\n")
+    return _supervise(cmd, serial, timeout, stop_on,
+                      log=os.path.join(workdir, "qemu.log"))
+
+
+BOCHSRC = """\
+megs: {megs}
+cpu: model={cpu}, count=1, ips=50000000, reset_on_triple_fault=0
+romimage: file={ovmf}
+vgaromimage: file={vga}
+display_library: term
+pci: enabled=1, chipset=i440fx, slot1=e1000
+e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null
+ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
+ata0-master: type=disk, path={disk}, mode=flat
+boot: disk
+com1: enabled=1, mode=file, dev={serial}
+log: {log}
+clock: sync=none, time0=local
+port_e9_hack: enabled=1
+sound: driver=dummy
+speaker: enabled=0
+"""
+
+
+def run_bochs(image, workdir, timeout=240, stop_on=(), megs=512,
+              cpu="corei7_haswell_4770"):
+    """Bochs 2.7 with VT-x.  Its TSC counts instructions (clock sync=none),
+    so runs are deterministic.  bochs ignores SIGTERM: SIGKILL only."""
+    os.makedirs(workdir, exist_ok=True)
+    disk = os.path.join(workdir, "disk.img")
+    shutil.copyfile(image, disk)  # Bochs writes to its disk
+    serial = os.path.join(workdir, "serial.txt")
+    if os.path.exists(serial):
+        os.unlink(serial)
+    rc = os.path.join(workdir, "bochsrc")
+    with open(rc, "w") as f:
+        f.write(BOCHSRC.format(megs=megs, cpu=cpu, ovmf=OVMF_BOCHS,
+                               vga=BOCHS_VGA, disk=disk, serial=serial,
+                               log=os.path.join(workdir, "bochs.log")))
+    dbg = os.path.join(workdir, "dbgrc")
+    with open(dbg, "w") as f:
+        f.write("c\nquit\n")  # the built-in debugger would wait at a prompt
+    env = dict(os.environ, TERM="xterm")
+    res = _supervise(["bochs", "-q", "-f", rc, "-rc", dbg], serial, timeout,
+                     stop_on, cwd=workdir, env=env,
+                     log=os.path.join(workdir, "bochs.out"))
+    os.unlink(disk)
+    return res
+
+
+def bochs_log(workdir):
+    return _read(os.path.join(workdir, "bochs.log"))
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+def image_files(efi, cfg, kernel, initrd=None):
+    files = [("EFI/BOOT/BOOTX64.EFI", efi), ("EFI/BOOT/plinth.cfg", cfg),
+             ("guest/vmlinuz", kernel)]
+    if initrd:
+        files.append(("guest/initrd.img", initrd))
+    return files
+
+
+def cmd_run(image):
+    work = os.path.join(os.path.dirname(os.path.abspath(image)), "run")
+    os.makedirs(work, exist_ok=True)
+    ok, why = kvm_with_vmx()
+    if ok:
+        print("make run: QEMU/KVM (%s); quit with Ctrl-A X" % why, flush=True)
+        cmd = qemu_cmd(os.path.abspath(image), work, kvm=True, serial="stdio")
+        os.execvp(cmd[0], cmd)
+    print("make run: Bochs, because QEMU/KVM cannot give a guest VT-x here "
+          "(%s); QEMU without KVM has no VT-x.  Bochs is slow: allow a "
+          "minute.  Console: %s/serial.txt; stop with Ctrl-C."
+          % (why, work), flush=True)
+    serial = os.path.join(work, "serial.txt")
+    pid = os.fork()
+    if pid == 0:
+        res = run_bochs(os.path.abspath(image), work, timeout=24 * 3600)
+        os._exit(0 if res.status is not None else 1)
+    pos = 0
+    try:
+        while True:
+            text = _read(serial)
+            sys.stdout.write(text[pos:])
+            sys.stdout.flush()
+            pos = len(text)
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                sys.stdout.write(_read(serial)[pos:])
+                break
+            time.sleep(0.3)
+    except KeyboardInterrupt:
+        os.kill(pid, signal.SIGINT)
+    return 0
+
+
+def main(argv):
+    if len(argv) >= 5 and argv[1] == "mkimage":
+        make_image(argv[2], image_files(*argv[3:7]))
+        print("built %s (%d MiB)" % (argv[2], os.path.getsize(argv[2]) // MIB))
+        return 0
+    if len(argv) == 3 and argv[1] == "run":
+        return cmd_run(argv[2])
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,24 @@
+#!/bin/sh
+# What the demo guest checks, one line each, "plinth-check: NAME: RESULT".
+# Tests on the host read these lines from the serial console.
+report() { echo "plinth-check: $1: $2"; }
+
+report kernel "$(uname -r)"
+report memory "$(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
+report cpus "$(grep -c ^processor /proc/cpuinfo)"
+n=0
+for d in /sys/bus/virtio/devices/*; do
+	[ -e "$d" ] || continue
+	n=$((n + 1))
+	report virtio "$(basename "$d") device $(cat "$d/device") features $(cat "$d/features")"
+done
+report virtio-devices "$n"
+for b in /sys/block/vd*; do
+	[ -e "$b" ] || continue
+	report block "$(basename "$b") $(cat "$b/size") sectors"
+done
+for i in /sys/class/net/*; do
+	[ "$(basename "$i")" = lo ] && continue
+	[ -e "$i" ] || continue
+	report net "$(basename "$i") $(cat "$i/address")"
+done

@@ -1,0 +1,211 @@
+"""Whole-system tests: plinth.efi booted by OVMF under QEMU and Bochs.
+
+Each test is a function taking a Ctx and raising Failure with what a user
+would have seen go wrong.  tests/runner.py finds them through TESTS.
+"""
+
+import os
+import re
+import shutil
+
+import bench
+
+FAIL_MARKS = ("FATAL:", "PANIC:")
+
+
+class Failure(Exception):
+    pass
+
+
+class Ctx:
+    def __init__(self, build, name):
+        self.build = build
+        self.work = os.path.join(build, "qemu-test", name)
+        shutil.rmtree(self.work, ignore_errors=True)
+        os.makedirs(self.work)
+        self.image = os.path.join(build, "plinth.img")
+        self.efi = os.path.join(build, "plinth.efi")
+        self.guest = os.path.join(build, "guest")
+
+    def image_with_config(self, cfg, extra=()):
+        """The demo image's layout with another plinth.cfg, plus `extra`
+        (esp_path, source) files."""
+        path = os.path.join(self.work, "test.img")
+        bench.make_image(path, bench.image_files(
+            self.efi, cfg.encode(), os.path.join(self.guest, "vmlinuz"),
+            os.path.join(self.guest, "initrd.img")) + list(extra))
+        return path
+
+
+def expect(text, needle, what):
+    if needle not in text:
+        raise Failure("%s: %r not in the console output" % (what, needle))
+
+
+def expect_re(text, pattern, what):
+    m = re.search(pattern, text, re.M)
+    if not m:
+        raise Failure("%s: no line matches %r" % (what, pattern))
+    return m
+
+
+def no_faults(res):
+    for mark in FAIL_MARKS:
+        if mark in res.serial:
+            i = res.serial.index(mark)
+            raise Failure("the hypervisor failed: " + res.serial[i:i + 300])
+
+
+def expect_banner(res):
+    expect_re(res.serial, r"^plinth: Plinth \d+\.\d+\.\d+ ", "UEFI banner")
+    expect_re(res.serial, r"\] Plinth \d+\.\d+\.\d+ .*: hypervisor core "
+              r"running$", "core banner")
+
+
+def expect_clean_qemu_poweroff(res):
+    """QEMU exits 0 only through the ACPI power-off that the firmware's
+    ResetSystem performs; failures leave through isa-debug-exit (odd
+    statuses) or hang until the timeout."""
+    expect(res.serial, "powering off: on_guest_exit = poweroff", "power-off")
+    if res.timed_out:
+        raise Failure("QEMU did not exit after the power-off line "
+                      "(timeout after %.0f s)" % res.seconds)
+    if res.status != 0:
+        raise Failure("QEMU exit status %r, want 0 (ACPI power-off)"
+                      % res.status)
+
+
+# ---------------------------------------------------------------------------
+def qemu_boot(ctx, mem_mib):
+    scratch = os.path.join(ctx.work, "scratch.img")
+    with open(scratch, "wb") as f:
+        f.truncate(64 << 20)
+    res = bench.run_qemu(ctx.image, ctx.work, timeout=90, mem="%dM" % mem_mib,
+                         scratch=scratch, stop_on=FAIL_MARKS)
+    no_faults(res)
+    expect_banner(res)
+    m = expect_re(res.serial, r"memory: (\d+) MiB RAM", "memory total")
+    ram = int(m.group(1))
+    # OVMF keeps the legacy VGA/BIOS hole (640 KiB-1 MiB) out of the map.
+    if not mem_mib - 2 <= ram <= mem_mib:
+        raise Failure("memory total %d MiB does not match -m %d" % (ram,
+                                                                    mem_mib))
+    expect_re(res.serial, r"pci: 00:1f\.2 8086:2922 SATA controller \(AHCI\)$",
+              "AHCI controller")
+    expect_re(res.serial, r"pci: [0-9a-f:.]+ 8086:100e Ethernet controller$",
+              "e1000 (82540EM)")
+    expect_re(res.serial, r"pci: [0-9a-f:.]+ 8086:10d3 Ethernet controller$",
+              "e1000e (82574L)")
+    expect(res.serial, "pci: ECAM at 0xb0000000", "ECAM from MCFG")
+    expect_re(res.serial, r"acpi: RSDP .* tables: .*MCFG", "ACPI tables")
+    expect_clean_qemu_poweroff(res)
+    return res
+
+
+def test_qemu_boot_1g(ctx):
+    """1 GiB, all RAM below 4 GiB."""
+    res = qemu_boot(ctx, 1024)
+    expect(res.serial, "paging: identity map below 4 GiB", "identity map")
+
+
+def test_qemu_boot_3g(ctx):
+    """3 GiB: q35 puts 1 GiB above 4 GiB, which must be identity-mapped."""
+    res = qemu_boot(ctx, 3072)
+    expect(res.serial, "paging: identity map below 5 GiB", "identity map")
+
+
+def bad_config(ctx, cfg, error, extra=()):
+    img = ctx.image_with_config(cfg, extra)
+    # After our message the firmware's boot manager must carry on.
+    res = bench.run_qemu(img, ctx.work, timeout=60,
+                         stop_on=("BdsDxe: failed to start Boot0001",))
+    no_faults(res)
+    expect(res.serial, "plinth: ERROR: " + error, "error message")
+    expect(res.serial, "plinth: returning to the firmware", "return")
+    if "hypervisor core running" in res.serial:
+        raise Failure("the hypervisor started despite the error")
+    if res.stopped_on is None:
+        raise Failure("the firmware did not regain control (%r)" % res)
+
+
+def test_qemu_bad_config_unknown_key(ctx):
+    bad_config(ctx, "# demo\nkernel = /guest/vmlinuz\nkernal = /guest/x\n",
+               "/EFI/BOOT/plinth.cfg:3: unknown key 'kernal'")
+
+
+def test_qemu_bad_config_missing_kernel(ctx):
+    bad_config(ctx, "kernel = /guest/nope\ninitrd = /guest/initrd.img\n",
+               "kernel /guest/nope: cannot open: Not Found")
+
+
+def test_qemu_bad_config_guest_too_big(ctx):
+    """Each file fits 32 MiB of guest memory, but not both together."""
+    kernel_kib = os.path.getsize(os.path.join(ctx.guest, "vmlinuz")) >> 10
+    bad_config(ctx, "kernel = /guest/vmlinuz\ninitrd = /guest/big\n"
+               "memory = 32M\n",
+               "kernel (%d KiB) and initrd (30720 KiB) do not fit in guest "
+               "memory (memory = 32 MiB)" % kernel_kib,
+               extra=[("guest/big", bytes(30 << 20))])
+
+
+def test_qemu_stack_overflow_is_reported(ctx):
+    """selftest = fault overflows the hypervisor stack: the guard page must
+    turn that into a full report and the on_fault action."""
+    img = ctx.image_with_config(
+        "kernel = /guest/vmlinuz\nselftest = fault\non_fault = poweroff\n"
+        "debug_exit = 0xf4\n")
+    res = bench.run_qemu(img, ctx.work, timeout=60)
+    s = res.serial
+    expect(s, "FATAL: host exception #PF page fault (vector 14)", "vector")
+    expect_re(s, r"page fault at 0x[0-9a-f]+: page not present, write",
+              "fault address")
+    expect(s, "stack overflow: the guard page below the hypervisor stack "
+           "was hit", "guard page named")
+    for reg in ("RIP", "RSP", "RAX", "R15", "CR2", "CR3", "RFLAGS"):
+        expect_re(s, r"\b%s +0x[0-9a-f]+" % reg, "register " + reg)
+    frames = re.findall(r"#\d\d 0x[0-9a-f]+ \(plinth\.so\+0x[0-9a-f]+\)", s)
+    if len(frames) < 5:
+        raise Failure("stack trace has %d frames inside plinth.so, want "
+                      ">= 5" % len(frames))
+    expect(s, "failure: host exception; on_fault = poweroff", "action")
+    # isa-debug-exit: status = DEBUG_EXIT_FAULT (0x10) * 2 + 1
+    if res.status != 0x21:
+        raise Failure("QEMU exit status %r, want 33 (debug-exit fault code)"
+                      % res.status)
+
+
+def test_bochs_boot(ctx):
+    """The VT-x bench: Bochs' haswell model must report VT-x with EPT and
+    unrestricted guest, and power off cleanly."""
+    res = bench.run_bochs(ctx.image, ctx.work, timeout=300,
+                          stop_on=FAIL_MARKS)
+    no_faults(res)
+    expect_banner(res)
+    expect(res.serial, "vmx: available: EPT yes, unrestricted guest yes, "
+           "VPID yes", "VT-x features")
+    expect(res.serial, "vmx: EPT: 4-level walk yes, write-back yes",
+           "EPT capabilities")
+    expect(res.serial, "vmx: IA32_FEATURE_CONTROL unlocked", "feature control")
+    expect(res.serial, "acpi: no tables", "no ACPI under Bochs")
+    expect(res.serial, "pci: configuration through ports CF8/CFC",
+           "CF8 fallback")
+    expect_re(res.serial, r"pci: [0-9a-f:.]+ 8086:100e Ethernet controller$",
+              "Bochs e1000")
+    expect(res.serial, "powering off: on_guest_exit = poweroff", "power-off")
+    if res.timed_out:
+        raise Failure("Bochs did not stop after the power-off line")
+    # OVMF's ResetSystem(Shutdown) writes S5 to the PIIX4 PM control port.
+    if "ACPI control: soft power off" not in bench.bochs_log(ctx.work):
+        raise Failure("Bochs' log shows no ACPI soft power-off")
+
+
+# The slowest first, so that it overlaps the others.
+TESTS = [
+    test_bochs_boot,
+    test_qemu_boot_1g,
+    test_qemu_boot_3g,
+    test_qemu_bad_config_unknown_key,
+    test_qemu_bad_config_missing_kernel,
+    test_qemu_bad_config_guest_too_big,
+    test_qemu_stack_overflow_is_reported,
+]
