@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE.fd"
@@ -112,11 +113,17 @@ def _read(path):
 
 
 def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
-               env=None, log=None):
+               env=None, log=None, echo=None):
     """Runs cmd until it exits, `timeout` seconds pass, or the serial output
     shows one of the stop_on strings (then `grace` more seconds for the
-    rest of the output).  The whole process group dies by SIGKILL."""
-    start = time.monotonic()
+    rest of the output).  However this ends (Ctrl-C and SIGTERM included),
+    the whole process group dies by SIGKILL.  With `echo`, the console is
+    copied to that file as it grows."""
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+    old_term = signal.signal(signal.SIGTERM, terminate) \
+        if threading.current_thread() is threading.main_thread() else None
+    start, shown = time.monotonic(), 0
     out = open(log, "wb") if log else subprocess.DEVNULL
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
                          stderr=subprocess.STDOUT, cwd=cwd, env=env,
@@ -125,8 +132,12 @@ def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
     try:
         while p.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
+            text = _read(serial_path)
+            if echo:
+                echo.write(text[shown:])
+                echo.flush()
+                shown = len(text)
             if stop_on and stopped_on is None:
-                text = _read(serial_path)
                 for s in stop_on:
                     if s in text:
                         stopped_on = s
@@ -142,6 +153,10 @@ def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
             status = p.returncode
         if log:
             out.close()
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+    if echo:
+        echo.write(_read(serial_path)[shown:])
     return Result(_read(serial_path), status, timed_out,
                   time.monotonic() - start, stopped_on)
 
@@ -231,11 +246,15 @@ speaker: enabled=0
 
 
 def run_bochs(image, workdir, timeout=240, stop_on=(), megs=512,
-              cpu="corei7_haswell_4770"):
+              cpu="corei7_haswell_4770", echo=None):
     """Bochs 2.7 with VT-x.  Its TSC counts instructions (clock sync=none),
     so runs are deterministic.  bochs ignores SIGTERM: SIGKILL only."""
     os.makedirs(workdir, exist_ok=True)
     disk = os.path.join(workdir, "disk.img")
+    # A killed Bochs leaves its lock file, and the next one then refuses
+    # the disk: the work directory is ours, so clear it.
+    if os.path.exists(disk + ".lock"):
+        os.unlink(disk + ".lock")
     shutil.copyfile(image, disk)  # Bochs writes to its disk
     serial = os.path.join(workdir, "serial.txt")
     if os.path.exists(serial):
@@ -251,8 +270,10 @@ def run_bochs(image, workdir, timeout=240, stop_on=(), megs=512,
     env = dict(os.environ, TERM="xterm")
     res = _supervise(["bochs", "-q", "-f", rc, "-rc", dbg], serial, timeout,
                      stop_on, cwd=workdir, env=env,
-                     log=os.path.join(workdir, "bochs.out"))
-    os.unlink(disk)
+                     log=os.path.join(workdir, "bochs.out"), echo=echo)
+    for f in (disk, disk + ".lock"):
+        if os.path.exists(f):
+            os.unlink(f)
     return res
 
 
@@ -281,28 +302,19 @@ def cmd_run(image):
         os.execvp(cmd[0], cmd)
     print("make run: Bochs, because QEMU/KVM cannot give a guest VT-x here "
           "(%s); QEMU without KVM has no VT-x.  Bochs is slow: allow a "
-          "minute.  Console: %s/serial.txt; stop with Ctrl-C."
+          "minute.  Console also in %s/serial.txt; stop with Ctrl-C."
           % (why, work), flush=True)
-    serial = os.path.join(work, "serial.txt")
-    pid = os.fork()
-    if pid == 0:
-        res = run_bochs(os.path.abspath(image), work, timeout=24 * 3600)
-        os._exit(0 if res.status is not None else 1)
-    pos = 0
     try:
-        while True:
-            text = _read(serial)
-            sys.stdout.write(text[pos:])
-            sys.stdout.flush()
-            pos = len(text)
-            done, _ = os.waitpid(pid, os.WNOHANG)
-            if done:
-                sys.stdout.write(_read(serial)[pos:])
-                break
-            time.sleep(0.3)
+        run_bochs(os.path.abspath(image), work, timeout=24 * 3600,
+                  echo=sys.stdout)
     except KeyboardInterrupt:
-        os.kill(pid, signal.SIGINT)
-    return 0
+        print("\nmake run: stopped")
+        return 0
+    why = [l for l in bochs_log(work).splitlines() if ">>PANIC<<" in l]
+    print("\nmake run: Bochs stopped: %s" % (why[-1].split(">>PANIC<< ")[-1]
+                                             if why else "no reason logged"))
+    # A power-off is a PANIC line for Bochs, and the normal end.
+    return 0 if why and "soft power off" in why[-1] else 1
 
 
 def main(argv):
