@@ -179,12 +179,18 @@ $(O)/lwip/%.o: $(LWIP_SRC)/%.c | $(DEPS)
 	@echo "  CC      lwip/$*.c"
 	@gcc $(LWIP_CFLAGS) -c $< -o $@
 
-$(BUILD)/liblwip.a: $(LWIP_STAMP)
-	@$(MAKE) --no-print-directory lwip-objs
-	@rm -f $@ && ar rcs $@ $(LWIP_OBJS)
+# The list of lwIP sources exists only once `make deps` has unpacked them,
+# after this Makefile was read: a sub-make evaluates it afresh.
+LWIP_HEADERS := net/lwip/lwipopts.h net/lwip/arch/cc.h
+$(BUILD)/liblwip.a: $(LWIP_STAMP) $(LWIP_HEADERS)
+	@$(MAKE) --no-print-directory lwip-archive
 
-.PHONY: lwip-objs
-lwip-objs: $(LWIP_OBJS)
+.PHONY: lwip-archive
+lwip-archive: $(LWIP_OBJS)
+	@test -n "$(LWIP_OBJS)" || { echo "lwIP sources missing in $(LWIP_SRC)"; exit 1; }
+	@rm -f $(BUILD)/liblwip.a && ar rcs $(BUILD)/liblwip.a $(LWIP_OBJS)
+
+$(LWIP_OBJS): $(LWIP_HEADERS)
 
 # libefi before libc: both define memcpy/memset, and libefi's must win for
 # the objects that pull it in first.  Then check that the loader will be

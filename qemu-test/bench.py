@@ -225,6 +225,25 @@ def run_qemu(image, workdir, timeout=60, stop_on=(), **kw):
                       log=os.path.join(workdir, "qemu.log"))
 
 
+def run_qemu_kernel(kernel, initrd, workdir, append="console=ttyS0",
+                    devices=(), timeout=120, stop_on=(), mem="512M"):
+    """Boots a Linux kernel directly (no firmware, no Plinth): the
+    reference run for the demo guest."""
+    os.makedirs(workdir, exist_ok=True)
+    serial = os.path.join(workdir, "serial.txt")
+    if os.path.exists(serial):
+        os.unlink(serial)
+    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg",
+           "-cpu", "max", "-m", mem, "-kernel", kernel, "-initrd", initrd,
+           "-append", append, "-display", "none", "-vga", "none",
+           "-monitor", "none", "-nic", "none", "-no-reboot",
+           "-serial", "file:" + serial]
+    for d in devices:
+        cmd += list(d)
+    return _supervise(cmd, serial, timeout, stop_on,
+                      log=os.path.join(workdir, "qemu.log"))
+
+
 BOCHSRC = """\
 megs: {megs}
 cpu: model={cpu}, count=1, ips=50000000, reset_on_triple_fault=0

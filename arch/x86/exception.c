@@ -66,6 +66,9 @@ static void print_addr(const char *label, int idx, uint64_t a)
 
 static void stack_trace(uint64_t rip, uint64_t rbp)
 {
+	uint64_t last = rip;
+	int repeats = 0;
+
 	log_printf("stack trace (addr2line -e build/plinth.so OFFSET):\n");
 	print_addr("#", 0, rip);
 	for (int n = 1; n <= MAX_FRAMES; n++) {
@@ -74,12 +77,26 @@ static void stack_trace(uint64_t rip, uint64_t rbp)
 		if ((rbp & 7) || stack_of(rbp, 16) < 0)
 			break;
 		uint64_t next = ((uint64_t *)rbp)[0];
+		uint64_t ret = ((uint64_t *)rbp)[1];
 
-		print_addr("#", n, ((uint64_t *)rbp)[1]);
+		/* Recursion: one line for a run of identical frames. */
+		if (ret == last && n > 1) {
+			repeats++;
+		} else {
+			if (repeats)
+				log_printf("  ... the frame above %d more "
+					   "times\n", repeats);
+			repeats = 0;
+			print_addr("#", n, ret);
+		}
+		last = ret;
 		if (next <= rbp)
 			break;
 		rbp = next;
 	}
+	if (repeats)
+		log_printf("  ... the frame above %d more times (trace cut "
+			   "at %d frames)\n", repeats, MAX_FRAMES);
 }
 
 static void explain_pf(uint64_t err, uint64_t cr2)

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Builds the demo guest into OUTDIR: Debian's stock kernel (vmlinuz) and an
 # initramfs of busybox-static, the virtio modules, /init and /check.sh.
 #
@@ -12,11 +12,48 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-if [ ! -f "$out/vmlinuz" ] || [ ! -d "$out/modules" ]; then
+# The drivers the guest needs; their dependencies are found from each
+# module's own depends= field and loaded first.
+WANT_MODULES="virtio_pci virtio_blk virtio_net"
+CACHE_FORMAT=2 # bump when what the cache holds changes
+
+modinfo_depends() {
+	objcopy -O binary --only-section=.modinfo "$1" /dev/stdout |
+		tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '
+}
+
+load_order=""
+add_module() {
+	local m=$1 f d
+	case " $load_order " in *" $m "*) return 0 ;; esac
+	f=$(find "$kdir" \( -name "$m.ko" -o -name "$m.ko.xz" \) | head -n 1)
+	if [ -z "$f" ]; then
+		echo "guest: module $m missing from $pkg" >&2
+		exit 1
+	fi
+	case "$f" in
+	*.ko.xz) xz -dc "$f" > "$out/modules/$m.ko" ;;
+	*) cp "$f" "$out/modules/$m.ko" ;;
+	esac
+	for d in $(modinfo_depends "$out/modules/$m.ko"); do
+		add_module "$d"
+	done
+	load_order="$load_order $m"
+}
+
+if [ ! -f "$out/vmlinuz" ] || [ "$(cat "$out/modules/.format" 2>/dev/null)" != "$CACHE_FORMAT" ]; then
 	pkg=${GUEST_KERNEL_PKG:-}
+	resolve() {
+		apt-cache depends linux-image-amd64 2>/dev/null |
+			sed -n 's/^ *Depends: \(linux-image-6\.1\.[0-9.-]*-amd64\)$/\1/p' | head -n 1
+	}
 	if [ -z "$pkg" ]; then
-		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-			sed -n 's/^ *Depends: \(linux-image-6\.1\.[0-9.-]*-amd64\)$/\1/p' | head -n 1)
+		pkg=$(resolve)
+	fi
+	if [ -z "$pkg" ]; then
+		# Package lists missing or stale on this machine: refresh once.
+		${SUDO:-$( [ "$(id -u)" = 0 ] || echo sudo)} apt-get update -q >&2
+		pkg=$(resolve)
 	fi
 	if [ -z "$pkg" ]; then
 		echo "guest: cannot resolve the kernel package behind linux-image-amd64 (run apt-get update?)" >&2
@@ -30,21 +67,12 @@ if [ ! -f "$out/vmlinuz" ] || [ ! -d "$out/modules" ]; then
 	kver=$(ls "$out/dl/root/lib/modules")
 	cp "$out"/dl/root/boot/vmlinuz-"$kver" "$out/vmlinuz"
 	rm -rf "$out/modules" && mkdir -p "$out/modules"
-	# Load order: each module after the ones it needs.
-	for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev \
-		virtio_pci virtio_blk failover net_failover virtio_net; do
-		f=$(find "$out/dl/root/lib/modules/$kver" -name "$m.ko*" | head -n 1)
-		if [ -z "$f" ]; then
-			echo "guest: module $m missing from $pkg" >&2
-			exit 1
-		fi
-		case "$f" in
-		*.ko.xz) xz -dc "$f" > "$out/modules/$m.ko" ;;
-		*.ko) cp "$f" "$out/modules/$m.ko" ;;
-		*) echo "guest: cannot unpack $f" >&2; exit 1 ;;
-		esac
-		echo "$m" >> "$out/modules/order"
+	kdir="$out/dl/root/lib/modules/$kver"
+	for m in $WANT_MODULES; do
+		add_module "$m"
 	done
+	echo $load_order | tr ' ' '\n' > "$out/modules/order"
+	echo "$CACHE_FORMAT" > "$out/modules/.format"
 	printf '%s %s %s\n' "$pkg" "$(dpkg-deb -f "$deb" Version)" "$kver" > "$out/VERSION"
 	rm -rf "$out/dl"
 fi
