@@ -52,29 +52,35 @@ static EFI_STATUS load_config(struct boot_info *bi, char *err, UINTN errlen)
 	return rc ? EFI_LOAD_ERROR : EFI_SUCCESS;
 }
 
+/* One guest file: "kernel PATH: problem" on failure. */
+static EFI_STATUS load_file(const char *role, const char *path,
+			    uint64_t max, struct boot_file *f, char *err,
+			    UINTN errlen)
+{
+	char why[256];
+	EFI_STATUS st = boot_read_file(path, max, f, why, sizeof(why));
+
+	if (EFI_ERROR(st)) {
+		fmt(err, errlen, "%s %s", role, why);
+		return st;
+	}
+	boot_log("%s %s: %lu KiB", role, f->path, (unsigned long)(f->size >> 10));
+	return EFI_SUCCESS;
+}
+
 static EFI_STATUS load_guest(struct boot_info *bi, char *err, UINTN errlen)
 {
 	const struct plinth_config *c = &bi->cfg;
-	char why[256];
 	EFI_STATUS st;
 
-	st = boot_read_file(c->kernel, c->memory, &bi->kernel, why,
-			    sizeof(why));
-	if (EFI_ERROR(st)) {
-		fmt(err, errlen, "kernel %s", why);
+	st = load_file("kernel", c->kernel, c->memory, &bi->kernel, err, errlen);
+	if (EFI_ERROR(st))
 		return st;
-	}
-	boot_log("kernel %s: %lu KiB", bi->kernel.path,
-		 (unsigned long)(bi->kernel.size >> 10));
 	if (c->initrd[0]) {
-		st = boot_read_file(c->initrd, c->memory, &bi->initrd, why,
-				    sizeof(why));
-		if (EFI_ERROR(st)) {
-			fmt(err, errlen, "initrd %s", why);
+		st = load_file("initrd", c->initrd, c->memory, &bi->initrd, err,
+			       errlen);
+		if (EFI_ERROR(st))
 			return st;
-		}
-		boot_log("initrd %s: %lu KiB", bi->initrd.path,
-			 (unsigned long)(bi->initrd.size >> 10));
 	}
 	/* Both must end up inside guest RAM, with room to spare. */
 	if (bi->kernel.size + bi->initrd.size >= c->memory) {

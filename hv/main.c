@@ -4,6 +4,8 @@
  * stack (the UEFI stack lies in memory that will belong to the guest),
  * then exceptions, then our page tables, and only then anything that may
  * touch devices or allocate from the heap. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/x86/cpu.h"
@@ -60,6 +62,23 @@ static void __attribute__((noreturn)) run_guest(void)
 	}
 }
 
+/* newlib reaches the machine only through our sbrk and write hooks: use
+ * both once, visibly, so a broken hook shows at boot, not in lwIP later. */
+static void check_libc(void)
+{
+	char *p = malloc(64 << 10);
+
+	if (!p)
+		panic("newlib: malloc failed on an empty heap");
+	memset(p, 0xa5, 64 << 10);
+	printf("newlib: printf reached the console through write(); malloc "
+	       "got 64 KiB, heap %lu KiB in use of %lu KiB\n",
+	       (unsigned long)(heap_used() >> 10),
+	       (unsigned long)(heap_size() >> 10));
+	fflush(stdout);
+	free(p);
+}
+
 static void __attribute__((noreturn)) hv_start(void *unused)
 {
 	(void)unused;
@@ -77,6 +96,7 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 	if (heap_init(bi.pool_size / 4))
 		panic("out of pool memory for the heap");
 	log_msg("Plinth %s: hypervisor core running", plinth_version);
+	check_libc();
 	log_msg("config: %s: memory %lu MiB, hv_memory %lu MiB, "
 		"on_guest_exit %s, on_fault %s",
 		bi.cfg_path, (unsigned long)(bi.cfg.memory >> 20),

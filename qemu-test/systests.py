@@ -97,6 +97,9 @@ def qemu_boot(ctx, mem_mib):
     expect_re(res.serial, r"pci: [0-9a-f:.]+ 8086:10d3 Ethernet controller$",
               "e1000e (82574L)")
     expect(res.serial, "pci: ECAM at 0xb0000000", "ECAM from MCFG")
+    expect_re(res.serial, r"^newlib: printf reached the console through "
+              r"write\(\); malloc got 64 KiB, heap \d+ KiB in use",
+              "newlib hooks")
     expect_re(res.serial, r"acpi: RSDP .* tables: .*MCFG", "ACPI tables")
     expect_clean_qemu_poweroff(res)
     return res
