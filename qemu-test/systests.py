@@ -117,6 +117,21 @@ def test_qemu_boot_3g(ctx):
     expect(res.serial, "paging: identity map below 5 GiB", "identity map")
 
 
+def test_qemu_reboot_action(ctx):
+    """on_guest_exit = reboot resets the machine through the firmware
+    (with -no-reboot QEMU exits at the reset instead of booting again)."""
+    img = ctx.image_with_config("kernel = /guest/vmlinuz\n"
+                                "on_guest_exit = reboot\n")
+    res = bench.run_qemu(img, ctx.work, timeout=60, stop_on=FAIL_MARKS)
+    no_faults(res)
+    expect(res.serial, "rebooting: on_guest_exit = reboot", "reboot line")
+    if res.timed_out or res.status != 0:
+        raise Failure("QEMU did not reset (%r)" % res)
+    if res.serial.count("hypervisor core running") != 1:
+        raise Failure("the machine booted Plinth again instead of resetting "
+                      "into QEMU's -no-reboot exit")
+
+
 def bad_config(ctx, cfg, error, extra=()):
     img = ctx.image_with_config(cfg, extra)
     # After our message the firmware's boot manager must carry on.
@@ -254,6 +269,7 @@ TESTS = [
     test_bochs_boot,
     test_qemu_boot_1g,
     test_qemu_boot_3g,
+    test_qemu_reboot_action,
     test_qemu_bad_config_unknown_key,
     test_qemu_bad_config_missing_kernel,
     test_qemu_bad_config_guest_too_big,
