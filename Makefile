@@ -71,18 +71,23 @@ SO := $(BUILD)/plinth.so
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-UNIT_TESTS := config palloc logring fmt
+UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 test_config_SRCS := hv/config.c hv/fmt.c
 test_palloc_SRCS := hv/palloc.c
 test_logring_SRCS := hv/logring.c
 test_fmt_SRCS := hv/fmt.c
+test_gmem_SRCS := hv/gmem.c
+test_uart_SRCS := hv/uart.c
+test_decode_SRCS := hv/decode.c
+test_gpt_SRCS := hv/gpt.c hv/gmem.c
+test_acpi_build_SRCS := hv/acpi_build.c
 
 IMAGE := $(BUILD)/plinth.img
 GUEST := $(BUILD)/guest
 GUEST_STAMP := $(GUEST)/.built
 
-.PHONY: all deps run test unit image guest clean distclean help
+.PHONY: all deps run test unit bench image guest clean distclean help
 all: $(EFI)
 
 help:
@@ -94,6 +99,7 @@ help:
 	@echo '  make run      boot the demo image (QEMU/KVM with VT-x if usable, else Bochs)'
 	@echo '  make test     build everything and run the whole test suite'
 	@echo '  make unit     host unit tests only (under ASan/UBSan)'
+	@echo '  make bench    exit round trips of the bench guest under Bochs (figures)'
 	@echo '  make clean    remove Plinth objects (keeps newlib, lwIP and the guest)'
 	@echo '  make distclean  remove $(BUILD) entirely'
 
@@ -221,6 +227,18 @@ $(GUEST_STAMP): qemu-test/guest/build.sh qemu-test/guest/init \
 	qemu-test/guest/build.sh $(GUEST)
 	@touch $@
 
+# The flat bench guest (kernel_format = flat), entered at 1 MiB in long mode.
+BENCH_GUEST := $(BUILD)/guest/bench.bin
+$(BENCH_GUEST): qemu-test/guest/bench/bench.c qemu-test/guest/bench/bench.ld
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@gcc -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pic \
+		-fno-pie -no-pie -nostdlib -static -mno-red-zone \
+		-mgeneral-regs-only -fno-asynchronous-unwind-tables \
+		-T qemu-test/guest/bench/bench.ld -Wl,--build-id=none \
+		-o $(BUILD)/guest/bench.elf $<
+	@objcopy -O binary $(BUILD)/guest/bench.elf $@
+
 image: $(IMAGE)
 $(IMAGE): $(EFI) $(GUEST_STAMP) qemu-test/bench.py qemu-test/guest/plinth.cfg
 	python3 qemu-test/bench.py mkimage $@ $(EFI) qemu-test/guest/plinth.cfg \
@@ -241,8 +259,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $$(test_$$*_SRCS)
 unit: $(UNIT_BINS)
 	python3 tests/runner.py --unit-only
 
-test: $(UNIT_BINS) $(EFI) $(IMAGE)
+test: $(UNIT_BINS) $(EFI) $(IMAGE) $(BENCH_GUEST)
 	python3 tests/runner.py
+
+bench: $(EFI) $(IMAGE) $(BENCH_GUEST)
+	python3 qemu-test/benchmarks.py
 
 clean:
 	rm -rf $(O)/boot $(O)/hv $(O)/arch $(O)/drivers $(O)/net $(O)/virtio \

@@ -243,6 +243,19 @@ static int set_on_fault(struct parser *p, struct plinth_config *c,
 			  &c->on_fault);
 }
 
+static int set_kernel_format(struct parser *p, struct plinth_config *c,
+			     const char *k, const char *v)
+{
+	if (!strcmp(v, "auto"))
+		c->kernel_format = CFG_KERNEL_AUTO;
+	else if (!strcmp(v, "flat"))
+		c->kernel_format = CFG_KERNEL_FLAT;
+	else
+		return fail(p, "'%s': bad value '%s' (one of: auto, flat)", k,
+			    v);
+	return 0;
+}
+
 static int set_port(struct parser *p, const char *k, const char *v,
 		    uint16_t *dst)
 {
@@ -329,6 +342,7 @@ static const struct key keys[] = {
 	{ "kernel", set_kernel },
 	{ "initrd", set_initrd },
 	{ "cmdline", set_cmdline },
+	{ "kernel_format", set_kernel_format },
 	{ "memory", set_memory },
 	{ "hv_memory", set_hv_memory },
 	{ "on_guest_exit", set_on_guest_exit },

@@ -28,6 +28,11 @@ enum cfg_action {
 	CFG_ACT_RESTART,
 };
 
+enum cfg_kernel_format {
+	CFG_KERNEL_AUTO,	/* bzImage or ELF vmlinux, by their magic */
+	CFG_KERNEL_FLAT,	/* raw 64-bit code, entered at its first byte */
+};
+
 /* Diagnostics that replace the normal boot; see README "Self-tests". */
 #define CFG_SELFTEST_FAULT (1u << 0) /* overflow the stack into its guard */
 
@@ -35,6 +40,7 @@ struct plinth_config {
 	char kernel[CFG_PATH_MAX];	/* required */
 	char initrd[CFG_PATH_MAX];	/* "" = none */
 	char cmdline[CFG_CMDLINE_MAX];
+	enum cfg_kernel_format kernel_format;
 	uint64_t memory;		/* guest RAM, bytes */
 	uint64_t hv_memory;		/* hypervisor pool, bytes */
 	enum cfg_action on_guest_exit;	/* poweroff | reboot | restart */

@@ -21,6 +21,7 @@
 #include "hv/power.h"
 #include "hv/selftest.h"
 #include "hv/summary.h"
+#include "hv/vm.h"
 #include "hv/version.h"
 #include "net/lwip_port.h"
 
@@ -31,35 +32,13 @@
 extern char _text[], _etext[];
 
 static struct boot_info bi;
+uint64_t hv_entry_tsc; /* for the "hv_main to guest entry" figure */
 static struct cpu_info cpu;
 static struct acpi_fw acpi;
 
 static uint64_t page_table_page(void)
 {
 	return (uint64_t)pool_pages(1, 1);
-}
-
-static void __attribute__((noreturn)) run_guest(void)
-{
-	const struct plinth_config *c = &bi.cfg;
-
-	log_msg("guest: kernel %s (%lu KiB), initrd %s (%lu KiB), memory "
-		"%lu MiB, cmdline \"%s\"",
-		bi.kernel.path, (unsigned long)(bi.kernel.size >> 10),
-		bi.initrd.addr ? bi.initrd.path : "none",
-		(unsigned long)(bi.initrd.size >> 10),
-		(unsigned long)(c->memory >> 20), c->cmdline);
-	log_msg("guest: this build has no VT-x guest monitor; the guest "
-		"files were loaded and checked only");
-	switch (c->on_guest_exit) {
-	case CFG_ACT_REBOOT:
-		power_reboot("on_guest_exit = reboot");
-	case CFG_ACT_POWEROFF:
-		power_off("on_guest_exit = poweroff");
-	default:
-		/* Restarting a guest that cannot run would loop forever. */
-		power_halt("on_guest_exit = restart, but no guest can run");
-	}
 }
 
 /* newlib reaches the machine only through our sbrk and write hooks: use
@@ -87,7 +66,7 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 	if (paging_init(&bi, page_table_page))
 		panic("out of pool memory for page tables "
 		      "(raise hv_memory in plinth.cfg)");
-	void *ring = pool_pages(LOG_RING_PAGES, 1);
+	void *ring = pool_pages_uncleared(LOG_RING_PAGES, 1);
 
 	if (ring) {
 		log_attach_ring(ring, LOG_RING_PAGES * PAGE_SIZE);
@@ -117,11 +96,13 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 			power_fail(DEBUG_EXIT_SELFTEST, "self-test failed");
 		power_off("self-tests passed");
 	}
-	run_guest();
+	vm_run(&bi, &cpu);
+	power_halt("the guest run returned");
 }
 
 void hv_main(const struct boot_info *in)
 {
+	hv_entry_tsc = rdtsc();
 	cpu_cli();
 	memcpy(&bi, in, sizeof(bi));
 	log_init(bi.cfg.serial_port);

@@ -21,14 +21,22 @@ int pool_init(uint64_t base, uint64_t size)
 	return palloc_reserve(&pool, base, bm_pages);
 }
 
-void *pool_pages(size_t n, size_t align_pages)
+void *pool_pages_uncleared(size_t n, size_t align_pages)
 {
 	uint64_t pa;
 
 	if (palloc_alloc(&pool, n, align_pages, &pa))
 		return NULL;
-	memset((void *)pa, 0, n * PAGE_SIZE);
 	return (void *)pa;
+}
+
+void *pool_pages(size_t n, size_t align_pages)
+{
+	void *p = pool_pages_uncleared(n, align_pages);
+
+	if (p)
+		memset(p, 0, n * PAGE_SIZE);
+	return p;
 }
 
 void pool_free_pages(void *p, size_t n)
@@ -53,7 +61,7 @@ int heap_init(size_t bytes)
 {
 	size_t n = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 
-	heap_lo = pool_pages(n, 1);
+	heap_lo = pool_pages_uncleared(n, 1); /* malloc promises no zeroes */
 	if (!heap_lo)
 		return -1;
 	heap_brk = heap_lo;

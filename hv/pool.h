@@ -14,6 +14,9 @@ int pool_init(uint64_t base, uint64_t size);
 
 /* Zeroed pages, or NULL. */
 void *pool_pages(size_t n, size_t align_pages);
+/* The same without clearing, for buffers that are written before they are
+ * read (clearing megabytes costs seconds under Bochs). */
+void *pool_pages_uncleared(size_t n, size_t align_pages);
 void pool_free_pages(void *p, size_t n);
 
 /* A stack of `pages` pages with an unmapped guard page below it (the

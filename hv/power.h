@@ -13,6 +13,7 @@
 #define DEBUG_EXIT_FAULT 0x10
 #define DEBUG_EXIT_PANIC 0x11
 #define DEBUG_EXIT_SELFTEST 0x12
+#define DEBUG_EXIT_NO_GUEST 0x13 /* VT-x missing, guest could not start */
 
 void power_init(const struct boot_info *bi);
 

@@ -64,6 +64,11 @@ static void load_gdt(void)
 			 : "rax", "memory");
 }
 
+uint64_t desc_tss_base(void)
+{
+	return (uint64_t)&tss;
+}
+
 void exc_init(uint64_t ist_top)
 {
 	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;

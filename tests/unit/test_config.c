@@ -919,8 +919,27 @@ static void parse_size_rejects_overflow(void)
 	CHECK(v == 99);
 }
 
+static void kernel_format_is_auto_unless_flat_is_named(void)
+{
+	struct plinth_config c;
+	char e[256];
+
+	CHECK(parse("kernel = k\n", &c, e, sizeof(e)) == 0);
+	CHECK(c.kernel_format == CFG_KERNEL_AUTO);
+	CHECK(parse("kernel = k\nkernel_format = flat\n", &c, e,
+		    sizeof(e)) == 0);
+	CHECK(c.kernel_format == CFG_KERNEL_FLAT);
+	CHECK(parse("kernel = k\nkernel_format = auto\n", &c, e,
+		    sizeof(e)) == 0);
+	CHECK(c.kernel_format == CFG_KERNEL_AUTO);
+	CHECK_ERR("kernel = k\nkernel_format = bzimage\n",
+		  NAME ":2: 'kernel_format': bad value 'bzimage' (one of: "
+		  "auto, flat)");
+}
+
 int main(void)
 {
+	RUN(kernel_format_is_auto_unless_flat_is_named);
 	RUN(full_file_sets_every_field);
 	RUN(config_defaults_sets_documented_values);
 	RUN(absent_keys_take_defaults);

@@ -1,0 +1,65 @@
+#include "hv/iobus.h"
+
+#include "hv/log.h"
+
+#define MAX_RANGES 32
+#define LOG_UNCLAIMED 8 /* then stay quiet: guests probe many ports */
+
+static struct io_range ranges[MAX_RANGES];
+static unsigned nranges;
+static uint64_t unclaimed;
+
+int iobus_register(const struct io_range *r)
+{
+	if (nranges == MAX_RANGES || !r->len || r->base + r->len > 0x10000)
+		return -1;
+	for (unsigned i = 0; i < nranges; i++)
+		if (r->base < ranges[i].base + ranges[i].len
+		    && ranges[i].base < r->base + r->len)
+			return -1;
+	ranges[nranges++] = *r;
+	return 0;
+}
+
+static const struct io_range *find(uint16_t port)
+{
+	for (unsigned i = 0; i < nranges; i++)
+		if (port >= ranges[i].base
+		    && port - ranges[i].base < ranges[i].len)
+			return &ranges[i];
+	return NULL;
+}
+
+static void note_unclaimed(const char *dir, uint16_t port, unsigned size)
+{
+	if (unclaimed++ < LOG_UNCLAIMED)
+		log_msg("guest: %s of %u byte(s) at port 0x%x: no device",
+			dir, size, port);
+}
+
+uint32_t iobus_in(uint16_t port, unsigned size)
+{
+	const struct io_range *r = find(port);
+
+	if (!r || !r->in) {
+		note_unclaimed("read", port, size);
+		return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	}
+	return r->in(r->ctx, port, size);
+}
+
+void iobus_out(uint16_t port, unsigned size, uint32_t v)
+{
+	const struct io_range *r = find(port);
+
+	if (!r || !r->out) {
+		note_unclaimed("write", port, size);
+		return;
+	}
+	r->out(r->ctx, port, size, v);
+}
+
+uint64_t iobus_unclaimed(void)
+{
+	return unclaimed;
+}

@@ -1,0 +1,25 @@
+/* Guest port I/O: device models register port ranges; the exit handler
+ * only calls iobus_in/iobus_out.  A port nobody claims reads as all ones
+ * and ignores writes, as on a PC with nothing decoding it. */
+#ifndef PLINTH_IOBUS_H
+#define PLINTH_IOBUS_H
+
+#include <stdint.h>
+
+struct io_range {
+	uint16_t base, len;
+	const char *name;
+	void *ctx;
+	/* size is 1, 2 or 4; port is absolute */
+	uint32_t (*in)(void *ctx, uint16_t port, unsigned size);
+	void (*out)(void *ctx, uint16_t port, unsigned size, uint32_t v);
+};
+
+/* -1 if the range overlaps one already registered or the table is full. */
+int iobus_register(const struct io_range *r);
+uint32_t iobus_in(uint16_t port, unsigned size);
+void iobus_out(uint16_t port, unsigned size, uint32_t v);
+/* Accesses no device claimed, for the exit statistics. */
+uint64_t iobus_unclaimed(void);
+
+#endif

@@ -1,0 +1,327 @@
+#include "hv/vcpu.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
+#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx.h"
+#include "hv/decode.h"
+#include "hv/fmt.h"
+#include "hv/gpt.h"
+#include "hv/iobus.h"
+#include "hv/log.h"
+#include "hv/mmiobus.h"
+
+#define CR0_PE (1ull << 0)
+#define CR0_PG (1ull << 31)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define RFLAGS_IF (1ull << 9)
+
+enum handled { DONE, STOP };
+
+static enum handled stop(struct vcpu *v, enum guest_end *end,
+			 enum guest_end e, const char *why)
+{
+	*end = e;
+	fmt(v->why, sizeof(v->why), "%s", why);
+	return STOP;
+}
+
+/* CPUID as the guest sees it: the host's, minus what Plinth does not
+ * virtualise (VMX, SMX, MONITOR/MWAIT, performance counters), with the
+ * hypervisor bit and Plinth's signature at 0x40000000. */
+static void do_cpuid(struct vcpu *v)
+{
+	uint32_t leaf = (uint32_t)v->regs[R_RAX];
+	uint32_t sub = (uint32_t)v->regs[R_RCX];
+	struct cpuid_regs r = { 0, 0, 0, 0 };
+
+	if (leaf >= 0x40000000 && leaf < 0x40000100) {
+		if (leaf == 0x40000000) {
+			r.eax = 0x40000010;
+			memcpy(&r.ebx, "Plin", 4);
+			memcpy(&r.ecx, "thHV", 4);
+			memcpy(&r.edx, "Plth", 4);
+		} else if (leaf == 0x40000010) {
+			/* TSC and LAPIC bus frequency in kHz. */
+			r.eax = (uint32_t)(tsc_hz() / 1000);
+			r.ebx = 1000000;
+		}
+	} else {
+		r = cpuid(leaf, sub);
+		switch (leaf) {
+		case 1:
+			r.ecx &= ~((1u << 3) | (1u << 5) | (1u << 6));
+			r.ecx |= 1u << 31;
+			/* One logical CPU, APIC ID 0. */
+			r.ebx &= 0x0000ffff;
+			r.ebx |= 1u << 16;
+			break;
+		case 4:
+			r.eax &= 0x3fff; /* one core, one thread per cache */
+			break;
+		case 0xa: /* no performance monitoring */
+			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+			break;
+		}
+	}
+	v->regs[R_RAX] = r.eax;
+	v->regs[R_RBX] = r.ebx;
+	v->regs[R_RCX] = r.ecx;
+	v->regs[R_RDX] = r.edx;
+	vmx_skip_insn();
+}
+
+static uint64_t get_gpr(const struct vcpu *v, unsigned reg)
+{
+	return reg == R_RSP ? vmx_read(VMCS_GUEST_RSP) : v->regs[reg & 15];
+}
+
+/* MOV to CR0/CR4 exits only when the guest changes a bit the host owns
+ * (guest/host mask).  The guest's value goes into the read shadow; the
+ * real register keeps the host-owned bits (SDM 25.6.6). */
+static enum handled do_cr(struct vcpu *v, enum guest_end *end)
+{
+	uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION);
+	unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+
+	if (type == 0 && cr == 0) {
+		uint64_t val = get_gpr(v, reg), mask = vmx_read(VMCS_CR0_MASK);
+		uint64_t efer = vmx_read(VMCS_GUEST_EFER);
+		uint64_t old = vmx_read(VMCS_GUEST_CR0);
+
+		vmx_write(VMCS_CR0_SHADOW, val);
+		vmx_write(VMCS_GUEST_CR0, (val & ~mask) | (old & mask));
+		/* Paging turned on with LME set enters IA-32e mode. */
+		if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
+			vmx_write(VMCS_GUEST_EFER, efer | EFER_LMA);
+			vmx_write(VMCS_ENTRY_CTLS,
+				  vmx_read(VMCS_ENTRY_CTLS) | ENTRY_GUEST_64);
+		}
+	} else if (type == 0 && cr == 4) {
+		uint64_t val = get_gpr(v, reg), mask = vmx_read(VMCS_CR4_MASK);
+
+		vmx_write(VMCS_CR4_SHADOW, val);
+		vmx_write(VMCS_GUEST_CR4,
+			  (val & ~mask) | (vmx_read(VMCS_GUEST_CR4) & mask));
+	} else if (type == 1) {
+		/* Reads of CR0/CR4 never exit; CR3/CR8 are not intercepted. */
+		return stop(v, end, GUEST_FAILED, "unexpected MOV from CR");
+	} else if (type == 2) { /* CLTS */
+		vmx_write(VMCS_CR0_SHADOW, vmx_read(VMCS_CR0_SHADOW) & ~8ull);
+		vmx_write(VMCS_GUEST_CR0, vmx_read(VMCS_GUEST_CR0) & ~8ull);
+	} else {
+		char m[64];
+
+		fmt(m, sizeof(m), "unsupported CR access (qualification 0x%lx)",
+		    (unsigned long)q);
+		return stop(v, end, GUEST_FAILED, m);
+	}
+	vmx_skip_insn();
+	return DONE;
+}
+
+/* XSETBV (SDM vol. 1, 13.3): XCR0 only; x87 always on; AVX needs SSE;
+ * nothing the host CPU lacks.  Anything else is #GP(0), as on hardware. */
+static void do_xsetbv(struct vcpu *v)
+{
+	uint64_t val = (v->regs[R_RAX] & 0xffffffff) | (v->regs[R_RDX] << 32);
+	struct cpuid_regs d = cpuid(0xd, 0);
+	uint64_t host = d.eax | ((uint64_t)d.edx << 32);
+
+	if ((uint32_t)v->regs[R_RCX] != 0 || !(val & 1) || (val & ~host)
+	    || ((val & 4) && !(val & 2))) {
+		vmx_inject_exception(13, 1, 0);
+		return;
+	}
+	vmx_set_guest_xcr0(val);
+	vmx_skip_insn();
+}
+
+static enum handled do_io(struct vcpu *v, enum guest_end *end)
+{
+	uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION);
+	unsigned size = (q & 7) + 1;
+	uint16_t port = (uint16_t)(q >> 16);
+
+	if (q & 16) /* INS/OUTS: no device Plinth emulates uses them */
+		return stop(v, end, GUEST_FAILED, "string port I/O");
+	if (size != 1 && size != 2 && size != 4)
+		return stop(v, end, GUEST_FAILED, "bad I/O size");
+	if (q & 8) {
+		uint32_t val = iobus_in(port, size);
+
+		if (size == 4)
+			v->regs[R_RAX] = val; /* 32-bit writes zero-extend */
+		else
+			v->regs[R_RAX] = (v->regs[R_RAX] & ~((1ull << (8 * size)) - 1)) | val;
+	} else {
+		iobus_out(port, size, (uint32_t)v->regs[R_RAX]
+				      & (size == 4 ? 0xffffffffu
+						   : (1u << (8 * size)) - 1));
+	}
+	vmx_skip_insn();
+	if (v->pm && v->pm->request == PM_POWEROFF)
+		return stop(v, end, GUEST_POWEROFF, "ACPI S5 (soft off)");
+	if (v->pm && v->pm->request == PM_RESET)
+		return stop(v, end, GUEST_RESET, "reset through port 0xCF9");
+	return DONE;
+}
+
+/* An EPT violation outside RAM: fetch the instruction through the guest's
+ * own page tables, decode it, and let the device behind the address do
+ * the access.  Anything that does not decode stops the guest with the
+ * bytes in the log: a defined result, never a guess. */
+static enum handled do_mmio(struct vcpu *v, enum guest_end *end)
+{
+	uint64_t gpa = vmx_read(VMCS_GUEST_PHYS_ADDR);
+	uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION);
+	uint64_t ar = vmx_read(VMCS_GUEST_CS_AR);
+	int mode = (ar & (1u << 13)) ? 64 : (ar & (1u << 14)) ? 32 : 16;
+	uint64_t la = vmx_read(VMCS_GUEST_RIP);
+	struct gpt_cpu cpu = { vmx_read(VMCS_GUEST_CR0),
+			       vmx_read(VMCS_GUEST_CR3),
+			       vmx_read(VMCS_GUEST_CR4),
+			       vmx_read(VMCS_GUEST_EFER) };
+	uint8_t bytes[15];
+	struct mmio_insn in;
+	char m[160];
+
+	if (mode != 64)
+		la = (la + vmx_read(VMCS_GUEST_CS_BASE)) & 0xffffffff;
+	size_t n = gpt_fetch(v->gm, &cpu, la, bytes, sizeof(bytes));
+
+	if (mmio_decode(bytes, n, mode, &in)) {
+		size_t k = fmt(m, sizeof(m), "unsupported instruction at "
+			       "guest-physical MMIO 0x%lx, bytes",
+			       (unsigned long)gpa);
+		for (size_t i = 0; i < n && i < 8 && k < sizeof(m); i++)
+			k += fmt(m + k, sizeof(m) - k, " %02x", bytes[i]);
+		return stop(v, end, GUEST_FAILED, m);
+	}
+	bool is_store = in.op == MMIO_STORE_REG || in.op == MMIO_STORE_IMM;
+	const struct mmio_range *r = mmiobus_find(gpa, in.size);
+
+	/* The decoded direction must agree with what the CPU saw (bit 1 of
+	 * the qualification is "write", SDM table 28-7). */
+	if (!r || is_store != !!(q & 2)) {
+		fmt(m, sizeof(m), "access to guest-physical 0x%lx, where "
+		    "there is neither RAM nor a device", (unsigned long)gpa);
+		return stop(v, end, GUEST_FAILED, m);
+	}
+	v->regs[R_RSP] = vmx_read(VMCS_GUEST_RSP);
+	if (is_store) {
+		if (r->write)
+			r->write(r->ctx, gpa, in.size,
+				 mmio_store_value(&in, v->regs));
+	} else {
+		uint64_t val = r->read ? r->read(r->ctx, gpa, in.size)
+				       : ~0ull;
+
+		mmio_apply_load(&in, val, v->regs);
+		vmx_write(VMCS_GUEST_RSP, v->regs[R_RSP]);
+	}
+	vmx_write(VMCS_GUEST_RIP, vmx_read(VMCS_GUEST_RIP) + in.len);
+	return DONE;
+}
+
+static enum handled dispatch(struct vcpu *v, int reason, enum guest_end *end)
+{
+	char m[128];
+
+	switch (reason) {
+	case EXIT_CPUID:
+		do_cpuid(v);
+		return DONE;
+	case EXIT_IO:
+		return do_io(v, end);
+	case EXIT_CR_ACCESS:
+		return do_cr(v, end);
+	case EXIT_XSETBV:
+		do_xsetbv(v);
+		return DONE;
+	case EXIT_HLT:
+		vmx_skip_insn();
+		/* Nothing in this build raises guest interrupts, so a halted
+		 * guest stays halted whatever its IF says. */
+		return stop(v, end, GUEST_HALTED,
+			    (vmx_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)
+				    ? "HLT with no interrupt source"
+				    : "HLT with interrupts disabled");
+	case EXIT_TRIPLE_FAULT:
+		return stop(v, end, GUEST_RESET, "triple fault");
+	case EXIT_EPT_VIOLATION:
+		return do_mmio(v, end);
+	default:
+		fmt(m, sizeof(m), "unhandled VM exit %d (%s), qualification "
+		    "0x%lx", reason, vmx_exit_name((unsigned)reason),
+		    (unsigned long)vmx_read(VMCS_EXIT_QUALIFICATION));
+		return stop(v, end, GUEST_FAILED, m);
+	}
+}
+
+enum guest_end vcpu_run(struct vcpu *v)
+{
+	enum guest_end end = GUEST_FAILED;
+
+	for (;;) {
+		int reason = vmx_run(v->regs, v->why, sizeof(v->why));
+		uint64_t t0 = rdtsc();
+
+		if (reason < 0)
+			return GUEST_FAILED;
+		enum handled h = dispatch(v, reason, &end);
+		unsigned slot = (unsigned)reason < 80 ? (unsigned)reason : 79;
+
+		v->stats[slot].count++;
+		v->stats[slot].host_ticks += rdtsc() - t0;
+		if (h == STOP)
+			return end;
+	}
+}
+
+void vcpu_print_stats(const struct vcpu *v)
+{
+	log_msg("exits: reason                      count   host ticks/exit");
+	for (unsigned r = 0; r < 80; r++) {
+		const struct exit_stat *s = &v->stats[r];
+
+		if (s->count)
+			log_msg("exits: %-26s %8lu %12lu", vmx_exit_name(r),
+				(unsigned long)s->count,
+				(unsigned long)(s->host_ticks / s->count));
+	}
+}
+
+void vcpu_dump(const struct vcpu *v)
+{
+	const uint64_t *g = v->regs;
+
+	log_msg("guest: RIP 0x%lx RSP 0x%lx RFLAGS 0x%lx",
+		(unsigned long)vmx_read(VMCS_GUEST_RIP),
+		(unsigned long)vmx_read(VMCS_GUEST_RSP),
+		(unsigned long)vmx_read(VMCS_GUEST_RFLAGS));
+	log_msg("guest: RAX 0x%lx RBX 0x%lx RCX 0x%lx RDX 0x%lx",
+		(unsigned long)g[R_RAX], (unsigned long)g[R_RBX],
+		(unsigned long)g[R_RCX], (unsigned long)g[R_RDX]);
+	log_msg("guest: RSI 0x%lx RDI 0x%lx RBP 0x%lx R8 0x%lx",
+		(unsigned long)g[R_RSI], (unsigned long)g[R_RDI],
+		(unsigned long)g[R_RBP], (unsigned long)g[R_R8]);
+	log_msg("guest: CR0 0x%lx (shadow 0x%lx) CR3 0x%lx CR4 0x%lx "
+		"(shadow 0x%lx) EFER 0x%lx",
+		(unsigned long)vmx_read(VMCS_GUEST_CR0),
+		(unsigned long)vmx_read(VMCS_CR0_SHADOW),
+		(unsigned long)vmx_read(VMCS_GUEST_CR3),
+		(unsigned long)vmx_read(VMCS_GUEST_CR4),
+		(unsigned long)vmx_read(VMCS_CR4_SHADOW),
+		(unsigned long)vmx_read(VMCS_GUEST_EFER));
+	log_msg("guest: CS 0x%lx (AR 0x%lx) SS 0x%lx, exit qualification "
+		"0x%lx, interruptibility 0x%lx",
+		(unsigned long)vmx_read(VMCS_GUEST_CS_SEL),
+		(unsigned long)vmx_read(VMCS_GUEST_CS_AR),
+		(unsigned long)vmx_read(VMCS_GUEST_SS_SEL),
+		(unsigned long)vmx_read(VMCS_EXIT_QUALIFICATION),
+		(unsigned long)vmx_read(VMCS_GUEST_INTERRUPTIBILITY));
+}

@@ -1,0 +1,38 @@
+/* Plinth's one vCPU: the run loop, exit dispatch and exit statistics. */
+#ifndef PLINTH_VCPU_H
+#define PLINTH_VCPU_H
+
+#include <stdint.h>
+
+#include "hv/gmem.h"
+#include "hv/pm.h"
+
+enum { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
+       R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
+
+enum guest_end {
+	GUEST_POWEROFF,	  /* ACPI S5 */
+	GUEST_RESET,	  /* 0xCF9, keyboard controller, triple fault */
+	GUEST_HALTED,	  /* HLT that nothing can ever wake */
+	GUEST_FAILED,	  /* an exit Plinth cannot handle */
+};
+
+struct exit_stat {
+	uint64_t count;
+	uint64_t host_ticks; /* TSC from the VM exit to the next entry */
+};
+
+struct vcpu {
+	uint64_t regs[16];
+	struct exit_stat stats[80];
+	struct vpm *pm;
+	const struct gmem *gm; /* for instruction fetches at MMIO exits */
+	char why[192];	   /* what ended the run */
+};
+
+/* Runs the guest until it powers off, resets, halts for good or fails. */
+enum guest_end vcpu_run(struct vcpu *v);
+void vcpu_print_stats(const struct vcpu *v);
+void vcpu_dump(const struct vcpu *v);
+
+#endif

@@ -1,0 +1,222 @@
+/* The guest run: memory carved from what the firmware left free, the
+ * PC platform the guest expects, the kernel loaded by the Linux boot
+ * protocol, then the vCPU until the guest ends. */
+#include "hv/vm.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
+#include "arch/x86/vmx.h"
+#include "hv/acpi_build.h"
+#include "hv/fmt.h"
+#include "hv/gmem.h"
+#include "hv/guest_layout.h"
+#include "hv/iobus.h"
+#include "hv/loader.h"
+#include "hv/log.h"
+#include "hv/pm.h"
+#include "hv/power.h"
+#include "hv/uart.h"
+#include "hv/vcpu.h"
+
+#define MIB (1ull << 20)
+#define ALIGN_2M (2 * MIB)
+
+static struct gmem gm;
+static struct vcpu vcpu;
+static struct vuart com1;
+static struct vpm pm;
+static uint8_t *ram;	 /* host memory behind guest RAM */
+static uint64_t ram_size;
+
+/* The highest free range that holds `size` bytes at a 2 MiB-aligned host
+ * address (so EPT can use 2 MiB pages), above the first MiB. */
+static uint8_t *carve(const struct boot_info *bi, uint64_t size)
+{
+	uint64_t best = 0;
+
+	for (uint32_t i = 0; i < bi->mem_count; i++) {
+		const struct mem_range *r = &bi->mem[i];
+
+		if (r->kind != MEM_FREE || r->base + r->size < MIB)
+			continue;
+		uint64_t end = (r->base + r->size) & ~(ALIGN_2M - 1);
+		uint64_t lo = r->base < MIB ? MIB : r->base;
+
+		if (end >= size && end - size >= lo && end - size > best)
+			best = end - size;
+	}
+	return (uint8_t *)best;
+}
+
+static uint64_t largest_free(const struct boot_info *bi)
+{
+	uint64_t m = 0;
+
+	for (uint32_t i = 0; i < bi->mem_count; i++)
+		if (bi->mem[i].kind == MEM_FREE && bi->mem[i].size > m)
+			m = bi->mem[i].size;
+	return m;
+}
+
+static void console_tx(void *ctx, uint8_t c)
+{
+	(void)ctx;
+	log_write((const char *)&c, 1);
+}
+
+static uint32_t com1_in(void *ctx, uint16_t port, unsigned size)
+{
+	(void)size;
+	return vuart_read(ctx, port - 0x3f8);
+}
+
+static void com1_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+{
+	(void)size;
+	vuart_write(ctx, port - 0x3f8, (uint8_t)v);
+}
+
+/* Guest RAM: [0, 640K), the BIOS area [896K, 1M) that holds the ACPI
+ * tables, [1M, low top), and the rest above 4 GiB; each backed by the same
+ * offset in one host block. */
+static int map_memory(uint64_t size, struct e820_entry *e, unsigned *ne)
+{
+	uint64_t low_top = size < GUEST_LOW_RAM_MAX ? size : GUEST_LOW_RAM_MAX;
+	unsigned n = 0;
+
+	gmem_init(&gm);
+	if (gmem_add(&gm, 0, GUEST_LOW_RAM_END, ram)
+	    || gmem_add(&gm, GUEST_BIOS_START, low_top - GUEST_BIOS_START,
+			ram + GUEST_BIOS_START))
+		return -1;
+	e[n++] = (struct e820_entry){ 0, GUEST_LOW_RAM_END, 1 };
+	e[n++] = (struct e820_entry){ GUEST_BIOS_START,
+				      GUEST_BIOS_END - GUEST_BIOS_START, 2 };
+	e[n++] = (struct e820_entry){ GUEST_HIGH_START,
+				      low_top - GUEST_HIGH_START, 1 };
+	e[n++] = (struct e820_entry){ GUEST_ECAM_BASE, GUEST_ECAM_SIZE, 2 };
+	if (size > low_top) {
+		if (gmem_add(&gm, GUEST_4G, size - low_top, ram + low_top))
+			return -1;
+		e[n++] = (struct e820_entry){ GUEST_4G, size - low_top, 1 };
+	}
+	*ne = n;
+	return 0;
+}
+
+/* Everything that makes a fresh guest: RAM cleared, tables, kernel,
+ * devices in their reset state, the vCPU at the kernel's entry. */
+static int setup(const struct boot_info *bi, char *err, size_t n)
+{
+	struct e820_entry e820[8];
+	unsigned ne;
+	size_t rsdp_off;
+	struct boot_regs br;
+
+	/* Like RAM at power-on, guest memory is not cleared (under Bochs that
+	 * would cost seconds): the loader zeroes everything it hands over,
+	 * and the first MiB, with the boot structures and ACPI tables, starts
+	 * clean. */
+	memset(ram, 0, GUEST_HIGH_START);
+	if (map_memory(ram_size, e820, &ne)) {
+		fmt(err, n, "cannot map guest memory");
+		return -1;
+	}
+	struct acpi_build_cfg acfg = { .ncpus = 1, .have_ecam = true };
+	uint8_t *bios = gmem_ptr(&gm, GUEST_BIOS_START,
+				 GUEST_BIOS_END - GUEST_BIOS_START);
+
+	if (!bios || !acpi_build(bios, GUEST_BIOS_END - GUEST_BIOS_START,
+				 GUEST_BIOS_START, &acfg, &rsdp_off)) {
+		fmt(err, n, "cannot build the guest's ACPI tables");
+		return -1;
+	}
+	struct loader_args la = {
+		.kernel = (const uint8_t *)bi->kernel.addr,
+		.kernel_len = bi->kernel.size,
+		.initrd = (const uint8_t *)bi->initrd.addr,
+		.initrd_len = bi->initrd.size,
+		.cmdline = bi->cfg.cmdline,
+		.format = bi->cfg.kernel_format == CFG_KERNEL_FLAT
+				  ? KERNEL_FLAT : KERNEL_AUTO,
+		.e820 = e820,
+		.e820_count = ne,
+		.rsdp = GUEST_BIOS_START + rsdp_off,
+	};
+
+	if (loader_load(&gm, &la, &br, err, n))
+		return -1;
+	log_msg("guest: %s kernel loaded, entry 0x%lx in %d-bit mode",
+		loader_format_name(la.kernel, la.kernel_len, la.format),
+		(unsigned long)br.rip, br.mode);
+	struct vmx_guest_entry entry = { br.mode, br.rip, br.rsp, br.cr3 };
+
+	memset(&vcpu, 0, sizeof(vcpu));
+	vcpu.regs[R_RSI] = br.rsi;
+	vcpu.pm = &pm;
+	vcpu.gm = &gm;
+	vuart_init(&com1, console_tx, NULL);
+	vpm_init(&pm, clock_ns);
+	return vmx_vcpu_init(&gm, &entry, err, n);
+}
+
+static int attach_devices(void)
+{
+	struct io_range uart = { 0x3f8, 8, "com1", &com1, com1_in, com1_out };
+
+	return iobus_register(&uart) || vpm_attach(&pm) ? -1 : 0;
+}
+
+void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
+{
+	char err[256];
+
+	if (vmx_check(cpu, err, sizeof(err))) {
+		log_msg("vmx: %s", err);
+		power_fail(DEBUG_EXIT_NO_GUEST, "the guest cannot run here");
+	}
+	if (vmx_on(err, sizeof(err))) {
+		log_msg("vmx: %s", err);
+		power_fail(DEBUG_EXIT_NO_GUEST, "VMXON failed");
+	}
+	log_msg("vmx: on");
+	ram_size = (bi->cfg.memory + ALIGN_2M - 1) & ~(ALIGN_2M - 1);
+	ram = carve(bi, ram_size);
+	if (!ram) {
+		log_msg("guest: no free block of %lu MiB for guest memory "
+			"(largest is %lu MiB): lower memory in plinth.cfg",
+			(unsigned long)(ram_size >> 20),
+			(unsigned long)(largest_free(bi) >> 20));
+		power_fail(DEBUG_EXIT_NO_GUEST, "no memory for the guest");
+	}
+	log_msg("guest: %lu MiB of RAM at host 0x%lx",
+		(unsigned long)(ram_size >> 20), (unsigned long)ram);
+	if (attach_devices())
+		panic("cannot register the guest's devices");
+	for (;;) {
+		if (setup(bi, err, sizeof(err))) {
+			log_msg("guest: %s", err);
+			power_fail(DEBUG_EXIT_NO_GUEST, "the guest cannot start");
+		}
+		log_msg("guest: starting, %lu TSC ticks after hv_main began",
+			(unsigned long)(rdtsc() - hv_entry_tsc));
+		enum guest_end end = vcpu_run(&vcpu);
+
+		log_msg("guest: ended: %s", vcpu.why);
+		vcpu_print_stats(&vcpu);
+		if (end == GUEST_FAILED || end == GUEST_HALTED)
+			vcpu_dump(&vcpu);
+		if (end == GUEST_RESET && bi->cfg.on_guest_exit != CFG_ACT_POWEROFF)
+			continue; /* the guest asked to reboot: it gets to */
+		switch (bi->cfg.on_guest_exit) {
+		case CFG_ACT_RESTART:
+			continue;
+		case CFG_ACT_REBOOT:
+			power_reboot("on_guest_exit = reboot");
+		default:
+			power_off("on_guest_exit = poweroff");
+		}
+	}
+}
