@@ -198,14 +198,20 @@ lwip-archive: $(LWIP_OBJS)
 
 $(LWIP_OBJS): $(LWIP_HEADERS)
 
-# libefi before libc: both define memcpy/memset, and libefi's must win for
-# the objects that pull it in first.  Then check that the loader will be
-# able to relocate the image: gnu-efi applies R_X86_64_RELATIVE only.
-$(SO): $(BOOT_OBJS) $(CORE_OBJS) $(BUILD)/liblwip.a linker.ld
+# libefi's init.o (always linked: it holds InitializeLib) defines memcpy and
+# memset as byte loops; a copy with those symbols weak lets hv/string.c's
+# fast-string versions win.  libefi still comes before libc.
+$(BUILD)/libefi.a: /usr/lib/libefi.a | $(PKG_STAMP)
+	@objcopy --weaken-symbol=memcpy --weaken-symbol=memset $< $@
+
+# After the link, check that the EFI loader will be able to relocate the
+# image: gnu-efi applies R_X86_64_RELATIVE only.
+$(SO): $(BOOT_OBJS) $(CORE_OBJS) $(BUILD)/liblwip.a $(BUILD)/libefi.a linker.ld
 	@echo "  LD      $@"
 	@ld -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
 		-T linker.ld /usr/lib/crt0-efi-x86_64.o $(BOOT_OBJS) $(CORE_OBJS) \
-		$(BUILD)/liblwip.a -L/usr/lib -lefi -lgnuefi -L$(NEWLIB_LIB) -lc \
+		$(BUILD)/liblwip.a $(BUILD)/libefi.a /usr/lib/libgnuefi.a \
+		-L$(NEWLIB_LIB) -lc \
 		$(LIBGCC) -o $@
 	@bad=$$(readelf -rW $@ | awk '/R_X86_64_/ && $$3 != "R_X86_64_RELATIVE" {print $$3}' | sort -u); \
 	if [ -n "$$bad" ]; then echo "$@: relocations the EFI loader cannot apply:" $$bad; rm -f $@; exit 1; fi

@@ -53,7 +53,15 @@ static void do_cpuid(struct vcpu *v)
 		r = cpuid(leaf, sub);
 		switch (leaf) {
 		case 1:
-			r.ecx &= ~((1u << 3) | (1u << 5) | (1u << 6));
+			/* Hidden: MONITOR, DS-CPL, VMX, SMX, EIST, TM2, PDCM,
+			 * DCA, x2APIC and TSC-deadline (not emulated yet);
+			 * DS, ACPI thermal, TM and PBE, whose MSRs do not
+			 * exist for the guest. */
+			r.ecx &= ~((1u << 3) | (1u << 4) | (1u << 5) | (1u << 6)
+				   | (1u << 7) | (1u << 8) | (1u << 15)
+				   | (1u << 18) | (1u << 21) | (1u << 24));
+			r.edx &= ~((1u << 21) | (1u << 22) | (1u << 29)
+				   | (1u << 31));
 			r.ecx |= 1u << 31;
 			/* One logical CPU, APIC ID 0. */
 			r.ebx &= 0x0000ffff;
@@ -62,8 +70,19 @@ static void do_cpuid(struct vcpu *v)
 		case 4:
 			r.eax &= 0x3fff; /* one core, one thread per cache */
 			break;
+		case 6:	  /* no thermal or power management */
 		case 0xa: /* no performance monitoring */
+		case 0xb: /* topology: leaves 1 and 4 say "one CPU" */
+		case 0x1f:
 			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+			break;
+		case 7:
+			if (sub == 0) {
+				r.ebx &= ~(1u << 2);	/* SGX */
+				r.ecx &= ~(1u << 5);	/* WAITPKG */
+				/* Speculation-control MSRs beyond SPEC_CTRL. */
+				r.edx &= ~((1u << 28) | (1u << 29) | (1u << 31));
+			}
 			break;
 		}
 	}
@@ -227,11 +246,41 @@ static enum handled do_mmio(struct vcpu *v, enum guest_end *end)
 	return DONE;
 }
 
+static void do_msr(struct vcpu *v, bool write)
+{
+	uint32_t msr = (uint32_t)v->regs[R_RCX];
+	uint64_t val;
+
+	if (write) {
+		val = (v->regs[R_RAX] & 0xffffffff) | (v->regs[R_RDX] << 32);
+		if (!vmsr_write(&v->msr, msr, val)) {
+			vmx_inject_exception(13, 1, 0);
+			return;
+		}
+	} else {
+		if (!vmsr_read(&v->msr, msr, &val)) {
+			vmx_inject_exception(13, 1, 0);
+			return;
+		}
+		v->regs[R_RAX] = (uint32_t)val;
+		v->regs[R_RDX] = val >> 32;
+	}
+	vmx_skip_insn();
+}
+
 static enum handled dispatch(struct vcpu *v, int reason, enum guest_end *end)
 {
 	char m[128];
 
 	switch (reason) {
+	case EXIT_RDMSR:
+	case EXIT_WRMSR:
+		do_msr(v, reason == EXIT_WRMSR);
+		return DONE;
+	case EXIT_WBINVD:
+	case EXIT_INVD:
+		vmx_skip_insn(); /* caches are coherent: nothing to do */
+		return DONE;
 	case EXIT_CPUID:
 		do_cpuid(v);
 		return DONE;

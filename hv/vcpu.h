@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "hv/gmem.h"
+#include "hv/msr.h"
 #include "hv/pm.h"
 
 enum { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
@@ -26,6 +27,7 @@ struct vcpu {
 	uint64_t regs[16];
 	struct exit_stat stats[80];
 	struct vpm *pm;
+	struct vmsr msr;
 	const struct gmem *gm; /* for instruction fetches at MMIO exits */
 	char why[192];	   /* what ended the run */
 };

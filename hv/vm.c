@@ -78,22 +78,23 @@ static void com1_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 	vuart_write(ctx, port - 0x3f8, (uint8_t)v);
 }
 
-/* Guest RAM: [0, 640K), the BIOS area [896K, 1M) that holds the ACPI
- * tables, [1M, low top), and the rest above 4 GiB; each backed by the same
- * offset in one host block. */
+/* Guest RAM: [0, low top) and the rest above 4 GiB, backed by the same
+ * offsets in one host block.  e820 reserves 640K-1M (ACPI tables live at
+ * its top). */
 static int map_memory(uint64_t size, struct e820_entry *e, unsigned *ne)
 {
 	uint64_t low_top = size < GUEST_LOW_RAM_MAX ? size : GUEST_LOW_RAM_MAX;
 	unsigned n = 0;
 
 	gmem_init(&gm);
-	if (gmem_add(&gm, 0, GUEST_LOW_RAM_END, ram)
-	    || gmem_add(&gm, GUEST_BIOS_START, low_top - GUEST_BIOS_START,
-			ram + GUEST_BIOS_START))
+	/* The legacy VGA and option-ROM area is memory too (reserved in
+	 * e820): Linux scans it for ROM signatures, iBFT and MP tables, and
+	 * reads zeros there rather than faulting. */
+	if (gmem_add(&gm, 0, low_top, ram))
 		return -1;
 	e[n++] = (struct e820_entry){ 0, GUEST_LOW_RAM_END, 1 };
-	e[n++] = (struct e820_entry){ GUEST_BIOS_START,
-				      GUEST_BIOS_END - GUEST_BIOS_START, 2 };
+	e[n++] = (struct e820_entry){ GUEST_LOW_RAM_END,
+				      GUEST_BIOS_END - GUEST_LOW_RAM_END, 2 };
 	e[n++] = (struct e820_entry){ GUEST_HIGH_START,
 				      low_top - GUEST_HIGH_START, 1 };
 	e[n++] = (struct e820_entry){ GUEST_ECAM_BASE, GUEST_ECAM_SIZE, 2 };
@@ -157,6 +158,7 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	vcpu.regs[R_RSI] = br.rsi;
 	vcpu.pm = &pm;
 	vcpu.gm = &gm;
+	vmsr_init(&vcpu.msr);
 	vuart_init(&com1, console_tx, NULL);
 	vpm_init(&pm, clock_ns);
 	return vmx_vcpu_init(&gm, &entry, err, n);

@@ -1,0 +1,136 @@
+#include "hv/msr.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx.h"
+#include "hv/guest_layout.h"
+#include "hv/log.h"
+
+#define MSR_TSC 0x10
+#define MSR_APIC_BASE 0x1b
+#define MSR_FEATURE_CONTROL 0x3a
+#define MSR_SPEC_CTRL 0x48
+#define MSR_PRED_CMD 0x49
+#define MSR_BIOS_UPDT_TRIG 0x79
+#define MSR_BIOS_SIGN_ID 0x8b
+#define MSR_MTRRCAP 0xfe
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_MISC_ENABLE 0x1a0
+#define MSR_DEBUGCTL 0x1d9
+#define MSR_PAT 0x277
+#define MSR_MTRR_DEF_TYPE 0x2ff
+#define MSR_EFER 0xc0000080
+
+#define APIC_BASE_BSP (1ull << 8)
+#define APIC_BASE_EN (1ull << 11)
+#define EFER_SCE (1ull << 0)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+#define LOG_UNKNOWN 16
+
+void vmsr_init(struct vmsr *m)
+{
+	m->apic_base = GUEST_LAPIC_BASE | APIC_BASE_BSP | APIC_BASE_EN;
+	/* MTRRs enabled, default type write-back, no fixed or variable
+	 * ranges: EPT already maps RAM write-back and MMIO is not RAM. */
+	m->mtrr_def_type = (1ull << 11) | 6;
+	/* Fast strings on; BTS and PEBS unavailable (SDM vol. 4, 2.1). */
+	m->misc_enable = 1 | (1ull << 11) | (1ull << 12);
+	m->spec_ctrl = 0;
+	m->unknown_logged = 0;
+}
+
+/* PAT entries must each be a defined memory type (SDM 13.12.2). */
+static bool pat_ok(uint64_t v)
+{
+	for (int i = 0; i < 8; i++) {
+		uint8_t t = (uint8_t)(v >> (8 * i));
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+static bool unknown(struct vmsr *m, const char *dir, uint32_t msr)
+{
+	if (m->unknown_logged++ < LOG_UNKNOWN)
+		log_msg("guest: %s of MSR 0x%x, which Plinth does not "
+			"emulate: #GP", dir, msr);
+	return false;
+}
+
+bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
+{
+	switch (msr) {
+	case MSR_TSC: *val = rdtsc(); return true;
+	case MSR_APIC_BASE: *val = m->apic_base; return true;
+	/* Locked with VMX off: the guest sees no VT-x to use. */
+	case MSR_FEATURE_CONTROL: *val = 1; return true;
+	case MSR_SPEC_CTRL: *val = m->spec_ctrl; return true;
+	case MSR_BIOS_SIGN_ID: *val = 0; return true;
+	case MSR_MTRRCAP: *val = 1ull << 10; return true; /* WC, 0 ranges */
+	case MSR_MTRR_DEF_TYPE: *val = m->mtrr_def_type; return true;
+	case MSR_MISC_ENABLE: *val = m->misc_enable; return true;
+	case MSR_DEBUGCTL: *val = 0; return true;
+	case MSR_SYSENTER_CS: *val = vmx_read(VMCS_GUEST_SYSENTER_CS); return true;
+	case MSR_SYSENTER_ESP: *val = vmx_read(VMCS_GUEST_SYSENTER_ESP); return true;
+	case MSR_SYSENTER_EIP: *val = vmx_read(VMCS_GUEST_SYSENTER_EIP); return true;
+	case MSR_PAT: *val = vmx_read(VMCS_GUEST_PAT); return true;
+	case MSR_EFER: *val = vmx_read(VMCS_GUEST_EFER); return true;
+	}
+	return unknown(m, "read", msr);
+}
+
+bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case MSR_TSC:
+		return true; /* the guest TSC is the host's; writes ignored */
+	case MSR_APIC_BASE:
+		/* Moving or disabling the LAPIC is not supported: keep it. */
+		if ((val & ~0xfffull) != GUEST_LAPIC_BASE)
+			return false;
+		m->apic_base = (m->apic_base & ~APIC_BASE_EN)
+			       | (val & APIC_BASE_EN);
+		return true;
+	case MSR_SPEC_CTRL:
+		m->spec_ctrl = val;
+		return true;
+	case MSR_PRED_CMD:
+	case MSR_BIOS_UPDT_TRIG:
+	case MSR_BIOS_SIGN_ID: /* cleared before reading the revision */
+		return true; /* barriers and microcode loads: nothing to do */
+	case MSR_MTRR_DEF_TYPE:
+		if (val & ~0xcffull)
+			return false;
+		m->mtrr_def_type = val;
+		return true;
+	case MSR_MISC_ENABLE:
+		m->misc_enable = val;
+		return true;
+	case MSR_DEBUGCTL:
+		return val == 0; /* no branch tracing for guests */
+	case MSR_SYSENTER_CS: vmx_write(VMCS_GUEST_SYSENTER_CS, val); return true;
+	case MSR_SYSENTER_ESP: vmx_write(VMCS_GUEST_SYSENTER_ESP, val); return true;
+	case MSR_SYSENTER_EIP: vmx_write(VMCS_GUEST_SYSENTER_EIP, val); return true;
+	case MSR_PAT:
+		if (!pat_ok(val))
+			return false;
+		vmx_write(VMCS_GUEST_PAT, val);
+		return true;
+	case MSR_EFER: {
+		/* LMA is the CPU's to set (it follows CR0.PG with LME). */
+		if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+			return false;
+		uint64_t cur = vmx_read(VMCS_GUEST_EFER);
+
+		vmx_write(VMCS_GUEST_EFER, (val & ~EFER_LMA) | (cur & EFER_LMA));
+		return true;
+	}
+	}
+	return unknown(m, "write", msr);
+}
