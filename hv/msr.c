@@ -24,15 +24,18 @@
 #define MSR_EFER 0xc0000080
 
 #define APIC_BASE_BSP (1ull << 8)
+#define APIC_BASE_EXTD (1ull << 10) /* x2APIC mode */
 #define APIC_BASE_EN (1ull << 11)
+#define MSR_TSC_DEADLINE 0x6e0
 #define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
 #define LOG_UNKNOWN 16
 
-void vmsr_init(struct vmsr *m)
+void vmsr_init(struct vmsr *m, struct vlapic *lapic)
 {
+	m->lapic = lapic;
 	m->apic_base = GUEST_LAPIC_BASE | APIC_BASE_BSP | APIC_BASE_EN;
 	/* MTRRs enabled, default type write-back, no fixed or variable
 	 * ranges: EPT already maps RAM write-back and MMIO is not RAM. */
@@ -65,7 +68,13 @@ static bool unknown(struct vmsr *m, const char *dir, uint32_t msr)
 
 bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 {
+	/* x2APIC registers exist only in x2APIC mode (SDM 11.12.1.2). */
+	if (msr >= 0x800 && msr <= 0x8ff)
+		return (m->apic_base & APIC_BASE_EXTD)
+			       && vlapic_msr_read(m->lapic, msr, val)
+		       ? true : unknown(m, "read", msr);
 	switch (msr) {
+	case MSR_TSC_DEADLINE: *val = m->lapic->tsc_deadline; return true;
 	case MSR_TSC: *val = rdtsc(); return true;
 	case MSR_APIC_BASE: *val = m->apic_base; return true;
 	/* Locked with VMX off: the guest sees no VT-x to use. */
@@ -87,15 +96,24 @@ bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 
 bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 {
+	if (msr >= 0x800 && msr <= 0x8ff)
+		return (m->apic_base & APIC_BASE_EXTD)
+			       && vlapic_msr_write(m->lapic, msr, val)
+		       ? true : unknown(m, "write", msr);
 	switch (msr) {
+	case MSR_TSC_DEADLINE:
+		vlapic_set_tsc_deadline(m->lapic, val);
+		return true;
 	case MSR_TSC:
 		return true; /* the guest TSC is the host's; writes ignored */
 	case MSR_APIC_BASE:
-		/* Moving or disabling the LAPIC is not supported: keep it. */
-		if ((val & ~0xfffull) != GUEST_LAPIC_BASE)
+		/* Moving the LAPIC is not supported; x2APIC mode needs the
+		 * APIC enabled (SDM 11.12.5: EXTD without EN is invalid). */
+		if ((val & ~0xfffull) != GUEST_LAPIC_BASE
+		    || (val & 0x2ff) != (m->apic_base & 0x2ff)
+		    || ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_EN)))
 			return false;
-		m->apic_base = (m->apic_base & ~APIC_BASE_EN)
-			       | (val & APIC_BASE_EN);
+		m->apic_base = val;
 		return true;
 	case MSR_SPEC_CTRL:
 		m->spec_ctrl = val;

@@ -6,15 +6,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/lapic.h"
+
 struct vmsr {
 	uint64_t apic_base;
 	uint64_t mtrr_def_type;
 	uint64_t misc_enable;
 	uint64_t spec_ctrl;
 	unsigned unknown_logged;
+	struct vlapic *lapic; /* TSC deadline and the x2APIC registers */
 };
 
-void vmsr_init(struct vmsr *m);
+void vmsr_init(struct vmsr *m, struct vlapic *lapic);
 /* false: the MSR does not exist for the guest (the caller injects #GP). */
 bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val);
 bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val);

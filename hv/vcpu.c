@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vmx.h"
@@ -49,19 +50,29 @@ static void do_cpuid(struct vcpu *v)
 			r.eax = (uint32_t)(tsc_hz() / 1000);
 			r.ebx = 1000000;
 		}
+	} else if (leaf <= 0x16 && leaf > cpuid(0, 0).eax) {
+		/* Leaves the host lacks below 0x16: absent (zeros), except
+		 * the TSC leaves Plinth always provides (below). */
 	} else {
 		r = cpuid(leaf, sub);
+	}
+	if (leaf < 0x40000000) {
 		switch (leaf) {
+		case 0:
+			if (r.eax < 0x16)
+				r.eax = 0x16;
+			break;
 		case 1:
-			/* Hidden: MONITOR, DS-CPL, VMX, SMX, EIST, TM2, PDCM,
-			 * DCA, x2APIC and TSC-deadline (not emulated yet);
-			 * DS, ACPI thermal, TM and PBE, whose MSRs do not
-			 * exist for the guest. */
+			/* Hidden: MONITOR, DS-CPL, VMX, SMX, EIST, TM2, PDCM
+			 * and DCA; MCE, MCA, DS, ACPI thermal, TM and PBE,
+			 * whose MSRs do not exist for the guest. */
 			r.ecx &= ~((1u << 3) | (1u << 4) | (1u << 5) | (1u << 6)
 				   | (1u << 7) | (1u << 8) | (1u << 15)
-				   | (1u << 18) | (1u << 21) | (1u << 24));
-			r.edx &= ~((1u << 21) | (1u << 22) | (1u << 29)
-				   | (1u << 31));
+				   | (1u << 18));
+			/* The LAPIC model has x2APIC and TSC-deadline. */
+			r.ecx |= (1u << 21) | (1u << 24);
+			r.edx &= ~((1u << 7) | (1u << 14) | (1u << 21)
+				   | (1u << 22) | (1u << 29) | (1u << 31));
 			r.ecx |= 1u << 31;
 			/* One logical CPU, APIC ID 0. */
 			r.ebx &= 0x0000ffff;
@@ -70,7 +81,23 @@ static void do_cpuid(struct vcpu *v)
 		case 4:
 			r.eax &= 0x3fff; /* one core, one thread per cache */
 			break;
-		case 6:	  /* no thermal or power management */
+		case 6:
+			/* Only ARAT: the LAPIC timer keeps running in idle,
+			 * so Linux needs no PIT or HPET as a backup. */
+			r = (struct cpuid_regs){ 1u << 2, 0, 0, 0 };
+			break;
+		case 0x15:
+			/* TSC = crystal * 1/1, and the LAPIC timer counts at
+			 * the crystal rate: Linux then needs to calibrate
+			 * neither (SDM vol. 3B, 19.7.3). */
+			r = (struct cpuid_regs){ 1, 1, (uint32_t)tsc_hz(), 0 };
+			break;
+		case 0x16:
+			r = (struct cpuid_regs){ (uint32_t)(tsc_hz() / 1000000),
+						 (uint32_t)(tsc_hz() / 1000000),
+						 (uint32_t)(tsc_hz() / 1000000),
+						 0 };
+			break;
 		case 0xa: /* no performance monitoring */
 		case 0xb: /* topology: leaves 1 and 4 say "one CPU" */
 		case 0x1f:
@@ -78,6 +105,7 @@ static void do_cpuid(struct vcpu *v)
 			break;
 		case 7:
 			if (sub == 0) {
+				r.ebx &= ~(1u << 1);	/* TSC_ADJUST MSR */
 				r.ebx &= ~(1u << 2);	/* SGX */
 				r.ecx &= ~(1u << 5);	/* WAITPKG */
 				/* Speculation-control MSRs beyond SPEC_CTRL. */
@@ -268,6 +296,87 @@ static void do_msr(struct vcpu *v, bool write)
 	vmx_skip_insn();
 }
 
+/* The host slice: the preemption timer brings control back at least this
+ * often (10 ms), for device back-ends and the console. */
+#define SLICE_NS 10000000ull
+
+static bool can_interrupt(void)
+{
+	return (vmx_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)
+	       && !(vmx_read(VMCS_GUEST_INTERRUPTIBILITY) & 3);
+}
+
+/* Before each entry: deliver the LAPIC's highest pending vector if the
+ * guest can take it now, else ask for an exit when it can; and arm the
+ * preemption timer for the next LAPIC timer event. */
+static void prepare_entry(struct vcpu *v)
+{
+	uint64_t now = rdtsc();
+
+	vlapic_tick(v->lapic, now);
+	int vec = vlapic_pending(v->lapic);
+
+	if (vec < 0) {
+		vmx_set_intr_window(false);
+	} else if (!(vmx_read(VMCS_ENTRY_INTR_INFO) & (1u << 31))
+		   && can_interrupt()) {
+		/* Type 0: external interrupt (SDM 25.8.3). */
+		vmx_write(VMCS_ENTRY_INTR_INFO, (uint32_t)vec | (1u << 31));
+		vlapic_accept(v->lapic, (uint8_t)vec);
+		vmx_set_intr_window(false);
+	} else {
+		vmx_set_intr_window(true);
+	}
+	uint64_t slice = v->slice_ticks;
+	uint64_t next = vlapic_next_event(v->lapic);
+
+	if (next && next - now < slice)
+		slice = next > now ? next - now : 0;
+	slice >>= v->preempt_shift;
+	vmx_write(VMCS_PREEMPTION_TIMER, slice > 0xffffffffu ? 0xffffffffu
+							      : slice);
+}
+
+/* An exit in the middle of delivering an event (IDT-vectoring info,
+ * SDM 28.2.4) must deliver it again, or it is lost. */
+static void requeue_vectored_event(void)
+{
+	uint32_t info = (uint32_t)vmx_read(VMCS_IDT_VECTORING_INFO);
+
+	if (!(info & (1u << 31)))
+		return;
+	vmx_write(VMCS_ENTRY_INTR_INFO, info & ~(1u << 12));
+	if (info & (1u << 11))
+		vmx_write(VMCS_ENTRY_EXCEPTION_ERR,
+			  vmx_read(VMCS_IDT_VECTORING_ERR));
+	unsigned type = (info >> 8) & 7;
+
+	if (type == 4 || type == 5 || type == 6) /* software events */
+		vmx_write(VMCS_ENTRY_INSN_LEN, vmx_read(VMCS_EXIT_INSN_LEN));
+}
+
+/* HLT with interrupts enabled: wait in the host until the LAPIC has
+ * something to deliver.  With nothing that could ever wake it, the guest
+ * has stopped for good. */
+static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
+{
+	vmx_skip_insn();
+	if (!(vmx_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF))
+		return stop(v, end, GUEST_HALTED,
+			    "HLT with interrupts disabled");
+	for (;;) {
+		uint64_t now = rdtsc();
+
+		vlapic_tick(v->lapic, now);
+		if (vlapic_pending(v->lapic) >= 0)
+			return DONE;
+		if (!vlapic_next_event(v->lapic))
+			return stop(v, end, GUEST_HALTED,
+				    "HLT with no interrupt that could wake it");
+		cpu_pause();
+	}
+}
+
 static enum handled dispatch(struct vcpu *v, int reason, enum guest_end *end)
 {
 	char m[128];
@@ -292,13 +401,10 @@ static enum handled dispatch(struct vcpu *v, int reason, enum guest_end *end)
 		do_xsetbv(v);
 		return DONE;
 	case EXIT_HLT:
-		vmx_skip_insn();
-		/* Nothing in this build raises guest interrupts, so a halted
-		 * guest stays halted whatever its IF says. */
-		return stop(v, end, GUEST_HALTED,
-			    (vmx_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)
-				    ? "HLT with no interrupt source"
-				    : "HLT with interrupts disabled");
+		return do_hlt(v, end);
+	case EXIT_INTR_WINDOW:
+	case EXIT_PREEMPTION_TIMER:
+		return DONE; /* prepare_entry does the rest */
 	case EXIT_TRIPLE_FAULT:
 		return stop(v, end, GUEST_RESET, "triple fault");
 	case EXIT_EPT_VIOLATION:
@@ -315,12 +421,16 @@ enum guest_end vcpu_run(struct vcpu *v)
 {
 	enum guest_end end = GUEST_FAILED;
 
+	v->preempt_shift = vmx_preemption_shift();
+	v->slice_ticks = tsc_hz() / (1000000000ull / SLICE_NS);
 	for (;;) {
+		prepare_entry(v);
 		int reason = vmx_run(v->regs, v->why, sizeof(v->why));
 		uint64_t t0 = rdtsc();
 
 		if (reason < 0)
 			return GUEST_FAILED;
+		requeue_vectored_event();
 		enum handled h = dispatch(v, reason, &end);
 		unsigned slot = (unsigned)reason < 80 ? (unsigned)reason : 79;
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "hv/gmem.h"
+#include "hv/lapic.h"
 #include "hv/msr.h"
 #include "hv/pm.h"
 
@@ -28,8 +29,11 @@ struct vcpu {
 	struct exit_stat stats[80];
 	struct vpm *pm;
 	struct vmsr msr;
+	struct vlapic *lapic;
 	const struct gmem *gm; /* for instruction fetches at MMIO exits */
 	char why[192];	   /* what ended the run */
+	unsigned preempt_shift;
+	uint64_t slice_ticks; /* the longest the guest runs without an exit */
 };
 
 /* Runs the guest until it powers off, resets, halts for good or fails. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx.h"
 #include "hv/acpi_build.h"
@@ -13,9 +14,14 @@
 #include "hv/gmem.h"
 #include "hv/guest_layout.h"
 #include "hv/iobus.h"
+#include "hv/ioapic.h"
+#include "hv/lapic.h"
+#include "hv/mmiobus.h"
 #include "hv/loader.h"
 #include "hv/log.h"
+#include "hv/pci_host.h"
 #include "hv/pm.h"
+#include "hv/rtc.h"
 #include "hv/power.h"
 #include "hv/uart.h"
 #include "hv/vcpu.h"
@@ -27,6 +33,11 @@ static struct gmem gm;
 static struct vcpu vcpu;
 static struct vuart com1;
 static struct vpm pm;
+static struct vlapic lapic;
+static struct vioapic ioapic;
+static struct vrtc rtc;
+static struct vpci_bus pci;
+static struct vpci_fn host_bridge;
 static uint8_t *ram;	 /* host memory behind guest RAM */
 static uint64_t ram_size;
 
@@ -64,6 +75,74 @@ static void console_tx(void *ctx, uint8_t c)
 {
 	(void)ctx;
 	log_write((const char *)&c, 1);
+}
+
+static uint64_t tsc_now(void)
+{
+	return rdtsc();
+}
+
+static void com1_irq(void *ctx, bool level)
+{
+	(void)ctx;
+	vioapic_set_irq(&ioapic, 4, level); /* COM1 is ISA IRQ 4 */
+}
+
+static void lapic_eoi_level(void *ctx, uint8_t vector)
+{
+	(void)ctx;
+	vioapic_eoi(&ioapic, vector);
+}
+
+/* Both APICs take 32-bit accesses only (SDM 11.4.1); others are dropped
+ * and read as 0. */
+static uint64_t lapic_mmio_read(void *ctx, uint64_t addr, unsigned size)
+{
+	return size == 4 ? vlapic_read(ctx, (uint32_t)(addr & 0xfff)) : 0;
+}
+
+static void lapic_mmio_write(void *ctx, uint64_t addr, unsigned size,
+			     uint64_t v)
+{
+	if (size == 4)
+		vlapic_write(ctx, (uint32_t)(addr & 0xfff), (uint32_t)v);
+}
+
+static uint64_t ioapic_mmio_read(void *ctx, uint64_t addr, unsigned size)
+{
+	return size == 4 ? vioapic_read(ctx, (uint32_t)(addr & 0xff)) : 0;
+}
+
+static void ioapic_mmio_write(void *ctx, uint64_t addr, unsigned size,
+			      uint64_t v)
+{
+	if (size == 4)
+		vioapic_write(ctx, (uint32_t)(addr & 0xff), (uint32_t)v);
+}
+
+/* The machine's RTC: wait out an update in progress (UIP, register A
+ * bit 7) so the guest never reads a half-updated time. */
+static uint8_t host_rtc_read(uint8_t reg)
+{
+	for (int i = 0; i < 10000 && reg <= 9; i++) {
+		outb(0x70, 0x0a);
+		if (!(inb(0x71) & 0x80))
+			break;
+	}
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static uint32_t rtc_in(void *ctx, uint16_t port, unsigned size)
+{
+	(void)size;
+	return vrtc_read(ctx, port);
+}
+
+static void rtc_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+{
+	(void)size;
+	vrtc_write(ctx, port, (uint8_t)v);
 }
 
 static uint32_t com1_in(void *ctx, uint16_t port, unsigned size)
@@ -158,8 +237,15 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	vcpu.regs[R_RSI] = br.rsi;
 	vcpu.pm = &pm;
 	vcpu.gm = &gm;
-	vmsr_init(&vcpu.msr);
+	vlapic_init(&lapic, tsc_now);
+	lapic.eoi_level = lapic_eoi_level;
+	vioapic_init(&ioapic, 1, &lapic); /* IOAPIC id 1, as in the MADT */
+	vcpu.lapic = &lapic;
+	vmsr_init(&vcpu.msr, &lapic);
 	vuart_init(&com1, console_tx, NULL);
+	vrtc_init(&rtc, host_rtc_read);
+	vpci_init(&pci, &host_bridge);
+	com1.irq = com1_irq;
 	vpm_init(&pm, clock_ns);
 	return vmx_vcpu_init(&gm, &entry, err, n);
 }
@@ -167,8 +253,16 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 static int attach_devices(void)
 {
 	struct io_range uart = { 0x3f8, 8, "com1", &com1, com1_in, com1_out };
+	struct io_range cmos = { 0x70, 2, "rtc", &rtc, rtc_in, rtc_out };
+	struct mmio_range la = { GUEST_LAPIC_BASE, 0x1000, "lapic", &lapic,
+				 lapic_mmio_read, lapic_mmio_write };
+	struct mmio_range io = { GUEST_IOAPIC_BASE, 0x1000, "ioapic", &ioapic,
+				 ioapic_mmio_read, ioapic_mmio_write };
 
-	return iobus_register(&uart) || vpm_attach(&pm) ? -1 : 0;
+	return iobus_register(&uart) || iobus_register(&cmos) || vpm_attach(&pm)
+		       || mmiobus_register(&la) || mmiobus_register(&io)
+		       || vpci_attach(&pci)
+		       ? -1 : 0;
 }
 
 void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)

@@ -204,6 +204,25 @@ def test_qemu_stack_overflow_is_reported(ctx):
                       % res.status)
 
 
+def check_guest_basics(s, mem_mib=None):
+    """What the demo guest's check script reports on any working machine:
+    a CPU model, a date from the RTC, and a `sleep 1` that ended (and
+    cannot have been shorter than a second of uptime)."""
+    expect_re(s, r"^plinth-check: cpu-model: \S.*$", "CPU model")
+    expect_re(s, r"^plinth-check: date: 20[2-9]\d-\d\d-\d\d ", "RTC date")
+    m = expect_re(s, r"^plinth-check: sleep: (\d+\.\d+) s$", "sleep 1")
+    if float(m.group(1)) < 0.9:
+        raise Failure("sleep 1 took %s s of uptime" % m.group(1))
+    if mem_mib:
+        m = expect_re(s, r"^plinth-check: memory: (\d+) kB$", "MemTotal")
+        kb = int(m.group(1))
+        # The kernel keeps its own image and tables out of MemTotal.
+        if not mem_mib * 1024 * 0.6 <= kb <= mem_mib * 1024:
+            raise Failure("MemTotal %d kB for %d MiB of guest memory"
+                          % (kb, mem_mib))
+    expect(s, "plinth-guest: check finished; powering off", "guest end")
+
+
 def test_demo_guest_reference_boot(ctx):
     """The demo guest, booted by QEMU itself with modern packed-ring
     virtio-blk and virtio-net: its drivers load and /check.sh sees both
@@ -242,7 +261,7 @@ def test_demo_guest_reference_boot(ctx):
         if len(bits) <= 34 or bits[34] != "1" or bits[32] != "1":
             raise Failure("virtio device without VERSION_1 and RING_PACKED:"
                           " " + m.group(0))
-    expect(s, "plinth-guest: check finished; powering off", "guest end")
+    check_guest_basics(s)
     if res.status != 0:
         raise Failure("QEMU exit status %r after the guest's power-off"
                       % res.status)

@@ -45,6 +45,8 @@ static void *vmxon_region, *vmcs, *io_bitmaps, *msr_bitmap, *fpu_area;
 static uint64_t *ept_pml4;
 static uint64_t guest_xcr0;
 static int launched;
+static uint32_t proc_ctls; /* primary controls without interrupt window */
+static bool intr_window;
 
 int vmx_check(const struct cpu_info *c, char *why, size_t n)
 {
@@ -299,7 +301,8 @@ static int controls(char *why, size_t n)
 {
 	uint32_t pin, proc, proc2, exit, entry;
 
-	if (ctl(MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED, 0, &pin)
+	if (ctl(MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED, PIN_PREEMPTION_TIMER,
+		&pin)
 	    || ctl(MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED,
 		   PROC_HLT_EXIT | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS
 			   | PROC_SECONDARY,
@@ -321,6 +324,8 @@ static int controls(char *why, size_t n)
 	proc2 |= (uint32_t)may2 & (PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES);
 	vmx_write(VMCS_PIN_CTLS, pin);
 	vmx_write(VMCS_PROC_CTLS, proc);
+	proc_ctls = proc;
+	intr_window = false;
 	vmx_write(VMCS_PROC_CTLS2, proc2);
 	vmx_write(VMCS_EXIT_CTLS, exit);
 	vmx_write(VMCS_ENTRY_CTLS, entry);
@@ -378,6 +383,7 @@ int vmx_vcpu_init(const struct gmem *g, const struct vmx_guest_entry *e,
 	msr_passthrough(0xc0000100); /* FS_BASE (in the VMCS) */
 	msr_passthrough(0xc0000101); /* GS_BASE (in the VMCS) */
 	msr_passthrough(0xc0000102); /* KERNEL_GS_BASE */
+	msr_passthrough(0xc0000103); /* TSC_AUX, which RDTSCP reads natively */
 
 	*(uint32_t *)vmcs = (uint32_t)rdmsr(MSR_IA32_VMX_BASIC) & 0x7fffffff;
 	uint64_t pa = (uint64_t)vmcs;
@@ -404,6 +410,23 @@ int vmx_vcpu_init(const struct gmem *g, const struct vmx_guest_entry *e,
 	*(uint32_t *)((char *)fpu_area + 24) = 0x1f80;
 	launched = 0;
 	return 0;
+}
+
+unsigned vmx_preemption_shift(void)
+{
+	/* The timer counts down once every 2^N TSC ticks (SDM A.6). */
+	return (unsigned)(rdmsr(0x485) & 0x1f);
+}
+
+void vmx_set_intr_window(bool on)
+{
+	/* Called before every entry: remember the state rather than pay a
+	 * VMREAD each time. */
+	if (on == intr_window)
+		return;
+	intr_window = on;
+	vmx_write(VMCS_PROC_CTLS, on ? proc_ctls | PROC_INTR_WINDOW
+				     : proc_ctls);
 }
 
 uint64_t vmx_guest_xcr0(void)

@@ -4,6 +4,7 @@
 #ifndef PLINTH_X86_VMX_H
 #define PLINTH_X86_VMX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,11 @@ void vmx_skip_insn(void);
  * has_err) to the guest. */
 void vmx_inject_exception(unsigned vec, int has_err, uint32_t err);
 const char *vmx_exit_name(unsigned reason);
+
+unsigned vmx_preemption_shift(void);
+/* Interrupt-window exiting: an exit as soon as the guest can take an
+ * external interrupt. */
+void vmx_set_intr_window(bool on);
 
 /* The guest's XCR0 (XSETBV exits; vcpu.c validates the value). */
 uint64_t vmx_guest_xcr0(void);

@@ -6,6 +6,14 @@ report() { echo "plinth-check: $1: $2"; }
 report kernel "$(uname -r)"
 report memory "$(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
 report cpus "$(grep -c ^processor /proc/cpuinfo)"
+report cpu-model "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+# The date comes from the RTC at boot; a year before 2020 means it did not.
+report date "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+# A timer that works makes `sleep 1` last about one second of uptime.
+t0=$(cut -d' ' -f1 /proc/uptime)
+sleep 1
+t1=$(cut -d' ' -f1 /proc/uptime)
+report sleep "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }')"
 n=0
 for d in /sys/bus/virtio/devices/*; do
 	[ -e "$d" ] || continue

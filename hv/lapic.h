@@ -1,0 +1,51 @@
+/* The guest's local APIC (Intel SDM vol. 3A, chapter 11): registers at
+ * 0xFEE00000 (xAPIC) and as MSRs 0x800-0x8FF (x2APIC), interrupt
+ * priority, EOI, and the timer in one-shot, periodic and TSC-deadline
+ * modes.  Time is the host TSC, which the guest reads unchanged; the timer
+ * "bus" runs at the TSC rate, as CPUID leaf 0x15 tells the guest. */
+#ifndef PLINTH_LAPIC_H
+#define PLINTH_LAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { LVT_CMCI, LVT_TIMER, LVT_THERMAL, LVT_PERF, LVT_LINT0, LVT_LINT1,
+       LVT_ERROR, LVT_COUNT };
+
+struct vlapic {
+	uint32_t id, tpr, svr, ldr, dfr, esr, icr_lo, icr_hi;
+	uint32_t lvt[LVT_COUNT];
+	uint32_t irr[8], isr[8], tmr[8];
+	uint32_t tmict, tdcr;
+	uint64_t timer_start;	 /* TSC when the count was loaded */
+	uint64_t timer_fire;	 /* TSC of the next expiry, 0 = idle */
+	uint64_t tsc_deadline;	 /* IA32_TSC_DEADLINE */
+	uint64_t (*now)(void);	 /* TSC */
+	/* EOI of a level-triggered vector, for the IOAPIC's remote IRR. */
+	void (*eoi_level)(void *ctx, uint8_t vector);
+	void *eoi_ctx;
+};
+
+void vlapic_init(struct vlapic *a, uint64_t (*now)(void));
+/* Register access by xAPIC offset (0x000-0xff0); bad offsets and sizes
+ * read as 0 and ignore writes. */
+uint32_t vlapic_read(struct vlapic *a, uint32_t off);
+void vlapic_write(struct vlapic *a, uint32_t off, uint32_t v);
+/* x2APIC MSR access (0x800-0x8ff); false for MSRs with no register. */
+bool vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *v);
+bool vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t v);
+void vlapic_set_tsc_deadline(struct vlapic *a, uint64_t tsc);
+
+/* Raises `vector` (from the IOAPIC or an IPI); level says whether its
+ * EOI must be reported. */
+void vlapic_set_irq(struct vlapic *a, uint8_t vector, bool level);
+/* Fires the timer if it is due at `now`. */
+void vlapic_tick(struct vlapic *a, uint64_t now);
+/* The vector to deliver next, or -1 (nothing above the priority). */
+int vlapic_pending(const struct vlapic *a);
+/* The guest took `vector`: IRR to ISR. */
+void vlapic_accept(struct vlapic *a, uint8_t vector);
+/* TSC of the next timer event, or 0 if none is armed. */
+uint64_t vlapic_next_event(const struct vlapic *a);
+
+#endif
