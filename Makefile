@@ -71,7 +71,7 @@ SO := $(BUILD)/plinth.so
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build
+UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 test_config_SRCS := hv/config.c hv/fmt.c
 test_palloc_SRCS := hv/palloc.c
@@ -82,6 +82,7 @@ test_uart_SRCS := hv/uart.c
 test_decode_SRCS := hv/decode.c
 test_gpt_SRCS := hv/gpt.c hv/gmem.c
 test_acpi_build_SRCS := hv/acpi_build.c
+test_loader_SRCS := hv/loader.c hv/gmem.c hv/fmt.c
 
 IMAGE := $(BUILD)/plinth.img
 GUEST := $(BUILD)/guest

@@ -53,7 +53,7 @@
 #define BP_EDD_MBR_SIG_BUFFER 0x290u
 #define BP_E820_TABLE 0x2d0u	  /* 128 x struct boot_e820_entry */
 #define BP_EDDBUF 0xd00u
-#define BP_E820_ENTRY_SIZE 20u	  /* packed: u64 addr, u64 size, u32 type */
+#define BP_E820_ENTRY_SIZE 20u	  /* packed: u64 addr, size; u32 type */
 
 FOLLOWS(BP_EXT_RAMDISK_IMAGE, 4, BP_EXT_RAMDISK_SIZE);
 FOLLOWS(BP_EXT_RAMDISK_SIZE, 4, BP_EXT_CMD_LINE_PTR);
@@ -265,7 +265,8 @@ _Static_assert(GUEST_BOOT_PGT + PGT_SIZE < GUEST_BOOT_STACK,
 _Static_assert(GUEST_BOOT_STACK <= GUEST_LOW_RAM_END, "stack in low RAM");
 _Static_assert(GUEST_LOW_RAM_MAX <= GUEST_4G,
 	       "ramdisk_image is a 32-bit field");
-_Static_assert(GUEST_BOOT_PARAMS % LD_PAGE == 0 && GUEST_BOOT_PGT % LD_PAGE == 0,
+_Static_assert(GUEST_BOOT_PARAMS % LD_PAGE == 0 &&
+		       GUEST_BOOT_PGT % LD_PAGE == 0,
 	       "page-aligned boot structures");
 
 /* x86 COMMAND_LINE_SIZE is 2048 (arch/x86/include/asm/setup.h): what a
@@ -471,7 +472,7 @@ static int check_boot_area(struct ld *l)
  * the lower of load and runtime start to the higher of the two ends. */
 static void bz_footprint(const struct ld *l, uint64_t load, bool reloc,
 			 uint64_t align, uint64_t pref, uint64_t init,
-			 uint64_t *rt, uint64_t *start, uint64_t *end)
+			 uint64_t *start, uint64_t *end)
 {
 	uint64_t run;
 
@@ -479,7 +480,6 @@ static void bz_footprint(const struct ld *l, uint64_t load, bool reloc,
 		run = max64((load + align - 1) & ~(align - 1), pref);
 	else
 		run = pref ? pref : load;
-	*rt = run;
 	*start = min64(load, run);
 	/* Protocols before 2.10 have no init_size; the image itself is the
 	 * least the kernel needs.  The sums cannot wrap: the caller keeps
@@ -573,16 +573,17 @@ static int plan_bzimage(struct ld *l)
 	l->pm_off = pm_off;
 	l->pm_size = pm_size;
 
-	uint64_t rt, start, end;
+	uint64_t start, end;
 
 	/* pref_address: "A relocating bootloader should attempt to load at
-	 * this address if possible."  Only for kernels that are relocatable
-	 * and 64-bit (XLF_KERNEL_64): that is the kernel this hypervisor
-	 * boots, and the case Linux itself tests. */
+	 * this address if possible."  Done for a relocatable kernel (a
+	 * non-relocatable one "will unconditionally move itself" there
+	 * whatever the loader does) that is 64-bit (XLF_KERNEL_64), the
+	 * only kind this hypervisor means to boot; anything else gets the
+	 * traditional address.  Never below 1 MiB, where boot_params is. */
 	if (reloc && (xlf & XLF_KERNEL_64) && pref >= GUEST_HIGH_START &&
 	    pref < GUEST_4G) {
-		bz_footprint(l, pref, reloc, align, pref, init, &rt, &start,
-			     &end);
+		bz_footprint(l, pref, reloc, align, pref, init, &start, &end);
 		if (fits_below_4g(l->g, start, end)) {
 			l->load = pref;
 			goto placed;
@@ -597,7 +598,7 @@ static int plan_bzimage(struct ld *l)
 	if (!reloc && pref >= GUEST_4G)
 		FAIL(l, "bzImage: non-relocatable kernel runs at pref_address "
 			"0x%llx, above 4 GiB", U(pref));
-	bz_footprint(l, l->load, reloc, align, pref, init, &rt, &start, &end);
+	bz_footprint(l, l->load, reloc, align, pref, init, &start, &end);
 	if (start < GUEST_HIGH_START)
 		FAIL(l, "bzImage: kernel [0x%llx, 0x%llx) overlaps the boot "
 			"area below 0x%llx", U(start), U(end),
@@ -669,8 +670,8 @@ static int plan_elf(struct ld *l)
 		FAIL(l, "ELF: version %u is not EV_CURRENT (1)",
 		     get32(k + EH_VERSION));
 	if (get16(k + EH_PHENTSIZE) != PHDR_SIZE)
-		FAIL(l, "ELF: e_phentsize %u, expected %u", get16(k + EH_PHENTSIZE),
-		     PHDR_SIZE);
+		FAIL(l, "ELF: e_phentsize %u, expected %u",
+		     get16(k + EH_PHENTSIZE), PHDR_SIZE);
 
 	unsigned phnum = get16(k + EH_PHNUM);
 	uint64_t phoff = get64(k + EH_PHOFF);
@@ -707,13 +708,13 @@ static int plan_elf(struct ld *l)
 				"than p_memsz 0x%llx", i, U(filesz), U(memsz));
 		if (off > len || filesz > len - off)
 			FAIL(l, "ELF: segment %u file bytes 0x%llx+0x%llx run "
-				"past the end of the file (%zu bytes)", i, U(off),
-			     U(filesz), len);
+				"past the end of the file (%zu bytes)", i,
+			     U(off), U(filesz), len);
 		if (!memsz)
 			continue; /* occupies no memory: nothing to load */
 		if (memsz > UINT64_MAX - pa)
-			FAIL(l, "ELF: segment %u [0x%llx, +0x%llx) wraps around "
-				"the address space", i, U(pa), U(memsz));
+			FAIL(l, "ELF: segment %u [0x%llx, +0x%llx) wraps "
+				"around the address space", i, U(pa), U(memsz));
 		uint64_t end = pa + memsz;
 
 		/* p_paddr is where the kernel expects to be in physical
@@ -727,8 +728,8 @@ static int plan_elf(struct ld *l)
 			FAIL(l, "ELF: segment %u [0x%llx, 0x%llx) is outside "
 				"guest RAM", i, U(pa), U(end));
 		if (end > GUEST_4G)
-			FAIL(l, "ELF: segment %u [0x%llx, 0x%llx) lies above the "
-				"4 GiB identity map", i, U(pa), U(end));
+			FAIL(l, "ELF: segment %u [0x%llx, 0x%llx) lies above "
+				"the 4 GiB identity map", i, U(pa), U(end));
 		lo = min64(lo, pa);
 		hi = max64(hi, end);
 		nload++;
@@ -1051,8 +1052,8 @@ int loader_load(struct gmem *g, const struct loader_args *a,
 			pos += fmt(first + pos, sizeof(first) - pos, "%s%02x",
 				   i ? " " : "", k[i]);
 		FAIL(l, "kernel: found %s, not a bzImage or an ELF vmlinux "
-			"(first bytes: %s)", loader_format_name(k, len, a->format),
-		     first);
+			"(first bytes: %s)",
+		     loader_format_name(k, len, a->format), first);
 	}
 	if (rc || measure_cmdline(l) || place_initrd(l))
 		return -1;

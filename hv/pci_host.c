@@ -72,14 +72,22 @@ void vpci_cfg_write(struct vpci_bus *b, unsigned bus, unsigned dev,
 
 /* CF8: bit 31 enable, bus 23:16, device 15:11, function 10:8, register
  * 7:2; CFC-CFF: the dword's bytes (PCI Local Bus 3.0, 3.2.2.3.2). */
+uint32_t vpci_cf8_read(struct vpci_bus *b)
+{
+	return b->cf8;
+}
+
+void vpci_cf8_write(struct vpci_bus *b, uint32_t v)
+{
+	b->cf8 = v & 0x80fffffcu;
+}
+
 static uint32_t io_in(void *ctx, uint16_t port, unsigned size)
 {
 	struct vpci_bus *b = ctx;
 	uint32_t a = b->cf8;
 
-	if (port == 0xcf8)
-		return size == 4 ? b->cf8 : 0xffffffffu;
-	if (port < 0xcfc || !(a & (1u << 31)))
+	if (!(a & (1u << 31)))
 		return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 	return vpci_cfg_read(b, (a >> 16) & 0xff, (a >> 11) & 0x1f,
 			     (a >> 8) & 7, (a & 0xfc) + (port - 0xcfc), size);
@@ -90,12 +98,7 @@ static void io_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 	struct vpci_bus *b = ctx;
 	uint32_t a = b->cf8;
 
-	if (port == 0xcf8) {
-		if (size == 4)
-			b->cf8 = v & 0x80fffffcu;
-		return;
-	}
-	if (port < 0xcfc || !(a & (1u << 31)))
+	if (!(a & (1u << 31)))
 		return;
 	vpci_cfg_write(b, (a >> 16) & 0xff, (a >> 11) & 0x1f, (a >> 8) & 7,
 		       (a & 0xfc) + (port - 0xcfc), size, v);
@@ -122,7 +125,7 @@ static void ecam_write(void *ctx, uint64_t addr, unsigned size, uint64_t v)
 
 int vpci_attach(struct vpci_bus *b)
 {
-	struct io_range io = { 0xcf8, 8, "pci-cf8", b, io_in, io_out };
+	struct io_range io = { 0xcfc, 4, "pci-cfc", b, io_in, io_out };
 	struct mmio_range ecam = { GUEST_ECAM_BASE, GUEST_ECAM_SIZE, "ecam",
 				   b, ecam_read, ecam_write };
 

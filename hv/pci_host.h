@@ -32,7 +32,12 @@ uint32_t vpci_cfg_read(struct vpci_bus *b, unsigned bus, unsigned dev,
 		       unsigned fn, uint32_t off, unsigned size);
 void vpci_cfg_write(struct vpci_bus *b, unsigned bus, unsigned dev,
 		    unsigned fn, uint32_t off, unsigned size, uint32_t v);
-/* Registers CF8/CFC on the I/O bus and ECAM on the MMIO bus. */
+/* CONFIG_ADDRESS (port 0xCF8, dword accesses only).  Its byte 0xCF9 is
+ * the reset control register on PC chipsets, so the platform owns the
+ * port and passes dword accesses here. */
+uint32_t vpci_cf8_read(struct vpci_bus *b);
+void vpci_cf8_write(struct vpci_bus *b, uint32_t v);
+/* Registers CONFIG_DATA (0xCFC-0xCFF) and ECAM. */
 int vpci_attach(struct vpci_bus *b);
 
 #endif

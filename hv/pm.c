@@ -70,28 +70,15 @@ static void pm_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 
 /* 0xCF9 (PCH reset control): bit 2 starts the reset that bits 1 and 3
  * describe; every kind restarts the guest the same way here. */
-static uint32_t rst_in(void *ctx, uint16_t port, unsigned size)
+void vpm_reset_write(struct vpm *p, uint8_t v)
 {
-	(void)ctx;
-	(void)port;
-	(void)size;
-	return 0;
-}
-
-static void rst_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
-{
-	struct vpm *p = ctx;
-
-	(void)port;
-	if (size == 1 && (v & 0x04))
+	if (v & 0x04)
 		p->request = PM_RESET;
 }
 
 int vpm_attach(struct vpm *p)
 {
 	struct io_range pm = { GUEST_PM_BASE, 12, "acpi-pm", p, pm_in, pm_out };
-	struct io_range rst = { GUEST_RESET_PORT, 1, "reset", p, rst_in,
-				rst_out };
 
-	return iobus_register(&pm) || iobus_register(&rst) ? -1 : 0;
+	return iobus_register(&pm);
 }

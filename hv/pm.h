@@ -15,7 +15,9 @@ struct vpm {
 };
 
 void vpm_init(struct vpm *p, uint64_t (*now_ns)(void));
-/* Registers the PM block and port 0xCF9 on the I/O bus. */
+/* Registers the PM block on the I/O bus. */
 int vpm_attach(struct vpm *p);
+/* A byte written to the reset control register 0xCF9. */
+void vpm_reset_write(struct vpm *p, uint8_t v);
 
 #endif

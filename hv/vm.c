@@ -145,6 +145,25 @@ static void rtc_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 	vrtc_write(ctx, port, (uint8_t)v);
 }
 
+/* Port 0xCF8-0xCFB: dwords are PCI CONFIG_ADDRESS, the byte at 0xCF9 is
+ * the reset control register. */
+static uint32_t cf8_in(void *ctx, uint16_t port, unsigned size)
+{
+	(void)ctx;
+	if (port == 0xcf8 && size == 4)
+		return vpci_cf8_read(&pci);
+	return port == 0xcf9 && size == 1 ? 0 : 0xffffffffu >> (32 - 8 * size);
+}
+
+static void cf8_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+{
+	(void)ctx;
+	if (port == 0xcf8 && size == 4)
+		vpci_cf8_write(&pci, v);
+	else if (port == 0xcf9 && size == 1)
+		vpm_reset_write(&pm, (uint8_t)v);
+}
+
 static uint32_t com1_in(void *ctx, uint16_t port, unsigned size)
 {
 	(void)size;
@@ -252,17 +271,33 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 
 static int attach_devices(void)
 {
-	struct io_range uart = { 0x3f8, 8, "com1", &com1, com1_in, com1_out };
-	struct io_range cmos = { 0x70, 2, "rtc", &rtc, rtc_in, rtc_out };
-	struct mmio_range la = { GUEST_LAPIC_BASE, 0x1000, "lapic", &lapic,
-				 lapic_mmio_read, lapic_mmio_write };
-	struct mmio_range io = { GUEST_IOAPIC_BASE, 0x1000, "ioapic", &ioapic,
-				 ioapic_mmio_read, ioapic_mmio_write };
+	static const struct io_range ports[] = {
+		{ 0x3f8, 8, "com1", &com1, com1_in, com1_out },
+		{ 0x70, 2, "rtc", &rtc, rtc_in, rtc_out },
+		{ 0xcf8, 4, "pci-address/reset", NULL, cf8_in, cf8_out },
+	};
+	static const struct mmio_range mmio[] = {
+		{ GUEST_LAPIC_BASE, 0x1000, "lapic", &lapic, lapic_mmio_read,
+		  lapic_mmio_write },
+		{ GUEST_IOAPIC_BASE, 0x1000, "ioapic", &ioapic,
+		  ioapic_mmio_read, ioapic_mmio_write },
+	};
 
-	return iobus_register(&uart) || iobus_register(&cmos) || vpm_attach(&pm)
-		       || mmiobus_register(&la) || mmiobus_register(&io)
-		       || vpci_attach(&pci)
-		       ? -1 : 0;
+	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (iobus_register(&ports[i])) {
+			log_msg("guest: cannot register %s", ports[i].name);
+			return -1;
+		}
+	for (unsigned i = 0; i < sizeof(mmio) / sizeof(mmio[0]); i++)
+		if (mmiobus_register(&mmio[i])) {
+			log_msg("guest: cannot register %s", mmio[i].name);
+			return -1;
+		}
+	if (vpm_attach(&pm) || vpci_attach(&pci)) {
+		log_msg("guest: cannot register the PM block or PCI");
+		return -1;
+	}
+	return 0;
 }
 
 void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)

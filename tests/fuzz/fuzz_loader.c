@@ -144,8 +144,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.initrd = initrd,
 		.initrd_len = ird_len,
 		.cmdline = flags & 0x40 ? NULL : cl,
-		.format = flags & 0x02 ? (enum kernel_format)(2 + (flags & 1))
-				       : (flags & 1 ? KERNEL_FLAT : KERNEL_AUTO),
+		.format = flags & 0x02 ? (enum kernel_format)(2 + (flags & 1)) :
+			  flags & 1    ? KERNEL_FLAT :
+					 KERNEL_AUTO,
 		.e820 = e820,
 		.e820_count = ne,
 		.rsdp = flags & 0x80 ? 0 : 0xf0000,

@@ -276,38 +276,38 @@ static uint8_t *bz_build(const struct bz_opts *o, size_t *len)
 	b[0] = 'M';
 	b[1] = 'Z';
 	b[0x1f1] = o->setup_sects;
-	w16(b + 0x1f2, 1);				/* root_flags */
+	w16(b + 0x1f2, 1);		/* root_flags */
 	w32(b + 0x1f4, o->syssize ? o->syssize : (uint32_t)(o->pm_size / 16));
-	w16(b + 0x1fa, 0xfffd);				/* vid_mode: ask */
+	w16(b + 0x1fa, 0xfffd);		/* vid_mode: ask */
 	w16(b + 0x1fe, 0xaa55);
 	b[0x200] = 0xeb;
 	b[0x201] = o->hdr_len;
 	memcpy(b + 0x202, "HdrS", 4);
 	w16(b + 0x206, o->version);
-	b[0x210] = 0;					/* type_of_loader */
+	b[0x210] = 0;			/* type_of_loader */
 	b[0x211] = o->loadflags;
-	w32(b + 0x214, 0x100000);			/* code32_start */
-	w32(b + 0x218, 0xdeadbeef);			/* ramdisk_image: junk */
-	w32(b + 0x21c, 0x1234);				/* ramdisk_size: junk */
-	w16(b + 0x224, 0);				/* heap_end_ptr */
-	b[0x226] = 0x77;				/* ext_loader_ver: junk */
-	b[0x227] = 0x66;				/* ext_loader_type: junk */
-	w32(b + 0x228, 0xcafebabe);			/* cmd_line_ptr: junk */
+	w32(b + 0x214, 0x100000);	/* code32_start */
+	w32(b + 0x218, 0xdeadbeef);	/* ramdisk_image: junk */
+	w32(b + 0x21c, 0x1234);		/* ramdisk_size: junk */
+	w16(b + 0x224, 0);		/* heap_end_ptr */
+	b[0x226] = 0x77;		/* ext_loader_ver: junk */
+	b[0x227] = 0x66;		/* ext_loader_type: junk */
+	w32(b + 0x228, 0xcafebabe);	/* cmd_line_ptr: junk */
 	w32(b + 0x22c, o->initrd_addr_max);
 	w32(b + 0x230, o->kernel_alignment);
 	b[0x234] = o->relocatable;
-	b[0x235] = 21;					/* min_alignment */
+	b[0x235] = 21;			/* min_alignment */
 	w16(b + 0x236, o->xloadflags);
 	w32(b + 0x238, o->cmdline_size);
-	w32(b + 0x23c, 2);				/* hardware_subarch: Xen! */
-	w64(b + 0x240, 0x1111);				/* hardware_subarch_data */
-	w32(b + 0x248, 0x3ba);				/* payload_offset */
-	w32(b + 0x24c, 0x1000);				/* payload_length */
-	w64(b + 0x250, 0x1122334455667788ull);		/* setup_data: junk */
+	w32(b + 0x23c, 2);		/* hardware_subarch: Xen! */
+	w64(b + 0x240, 0x1111);		/* hardware_subarch_data */
+	w32(b + 0x248, 0x3ba);		/* payload_offset */
+	w32(b + 0x24c, 0x1000);		/* payload_length */
+	w64(b + 0x250, 0x1122334455667788ull);	/* setup_data: junk */
 	w64(b + 0x258, o->pref_address);
 	w32(b + 0x260, o->init_size);
-	w32(b + 0x264, 0x190);				/* handover_offset */
-	w32(b + 0x268, 0x2a0000);			/* kernel_info_offset */
+	w32(b + 0x264, 0x190);		/* handover_offset */
+	w32(b + 0x268, 0x2a0000);	/* kernel_info_offset */
 	*len = n;
 	return b;
 }
@@ -614,7 +614,7 @@ static void bz_loads_at_pref_address(void)
 	/* ...then the loader's fields. */
 	CHECK(r16(bp + 0x1fa) == 0xffff);	/* vid_mode: normal */
 	CHECK(bp[0x210] == 0xff);		/* type_of_loader */
-	CHECK(bp[0x211] == 0x81);		/* LOADED_HIGH | CAN_USE_HEAP */
+	CHECK(bp[0x211] == 0x81);	/* LOADED_HIGH | CAN_USE_HEAP */
 	CHECK(r32(bp + 0x214) == 0x1000000);	/* code32_start */
 	CHECK(r32(bp + 0x218) == ia);		/* ramdisk_image */
 	CHECK(r32(bp + 0x21c) == ilen);		/* ramdisk_size */
@@ -922,8 +922,8 @@ static void bz_truncated_at_every_length(void)
 	/* Every length through the headers and around 0xa00, then a prime
 	 * stride through the rest of the image, then its last byte. */
 	for (size_t len = 0; len < full;
-	     len = len < 0xc00 || len >= full - 2 ? len + 1 :
-						     min_sz(len + 251, full - 2)) {
+	     len = len < 0xc00 || len >= full - 2 ?
+			   len + 1 : min_sz(len + 251, full - 2)) {
 		struct loader_args a = args(&gu, k, len);
 
 		/* A file exactly as long as its data, so ASan sees any read
@@ -1109,6 +1109,20 @@ static void initrd_goes_below_the_kernel_when_it_must(void)
 	EXPECT_OK(&gu, &a, &r);
 	CHECK(r.initrd_addr == 14 * MiB);
 	CHECK(memcmp(gp(&gu, 14 * MiB, ilen), initrd, ilen) == 0);
+	free(initrd);
+
+	/* [1M, 16M) below the kernel holds 15 MiB, not a byte more. */
+	guest_repoison(&gu);
+	ilen = 15 * MiB;
+	initrd = calloc(1, ilen + 1);
+	a.initrd = initrd;
+	a.initrd_len = ilen;
+	EXPECT_OK(&gu, &a, &r);
+	CHECK(r.initrd_addr == MiB);
+	guest_repoison(&gu);
+	a.initrd_len = ilen + 1;
+	EXPECT_FAIL(&gu, &a, "initrd (15728641 bytes) does not fit below "
+			     "0x18fffff");
 	free(k);
 	free(initrd);
 	guest_free(&gu);
@@ -1206,7 +1220,8 @@ static void e820_limits(void)
 	a = args(&gu, k, n);
 	a.e820 = big;
 	a.e820_count = 129;
-	EXPECT_FAIL(&gu, &a, "e820: 129 entries, boot_params holds at most 128");
+	EXPECT_FAIL(&gu, &a, "e820: 129 entries, boot_params holds at most "
+			     "128");
 	a.e820_count = 128;
 	EXPECT_OK(&gu, &a, &r);
 	check_e820(bootp(&gu), big, 128);
@@ -1382,8 +1397,9 @@ static void elf_rejections(void)
 					  "0xffffffffffffffff (3 x 56 bytes) "
 					  "run past the end of the file (20480 "
 					  "bytes)");
-	ELF_FAIL(w64(ph(k, 0, 32), 0x6000), "ELF: segment 0 has p_filesz "
-					    "0x6000 larger than p_memsz 0x5000");
+	ELF_FAIL(w64(ph(k, 0, 32), 0x6000),
+		 "ELF: segment 0 has p_filesz 0x6000 larger than p_memsz "
+		 "0x5000");
 	ELF_FAIL((w64(ph(k, 2, 32), 0x2000), w64(ph(k, 2, 40), 0x2000)),
 		 "ELF: segment 2 file bytes 0x4000+0x2000 run past the end of "
 		 "the file (20480 bytes)");
@@ -1470,6 +1486,34 @@ static void elf_rejects_ram_hole_and_high_segments(void)
 	free(k);
 }
 
+static void elf_segments_may_span_adjacent_regions(void)
+{
+	struct guest gu;
+	size_t n;
+	uint8_t *k = elf_default(&n);
+	struct boot_regs r;
+	struct loader_args a;
+
+	/* Two regions meet at 0x1002000 (inside segment 0's file bytes) and
+	 * 0x1004000 (inside its bss): RAM all the same, copied and zeroed
+	 * piecewise. */
+	guest_empty(&gu);
+	guest_region(&gu, 0, GUEST_LOW_RAM_END, true);
+	guest_region(&gu, MiB, 0x1002000 - MiB, true);
+	guest_region(&gu, 0x1002000, 0x2000, true);
+	guest_region(&gu, 0x1004000, 64 * MiB - 0x1004000, true);
+	a = args(&gu, k, n);
+	EXPECT_OK(&gu, &a, &r);
+	CHECK(memcmp(gp(&gu, 0x1000000, 0x2000), k + 0x1000, 0x2000) == 0);
+	CHECK(memcmp(gp(&gu, 0x1002000, 0x1000), k + 0x3000, 0x1000) == 0);
+	CHECK(all_bytes(gp(&gu, 0x1003000, 0x1000), 0x1000, 0));
+	CHECK(all_bytes(gp(&gu, 0x1004000, 0x1000), 0x1000, 0));
+	CHECK(*gp(&gu, 0x1005000, 1) == POISON);
+	CHECK(*gp(&gu, 0x1002fff, 1) == k[0x3fff]);
+	guest_free(&gu);
+	free(k);
+}
+
 static void elf_truncated_at_every_length(void)
 {
 	struct guest gu;
@@ -1509,13 +1553,13 @@ static void elf_truncated_at_every_length(void)
 				 "0x40 (3 x 56 bytes) run past the end of the "
 				 "file (%zu bytes)", len);
 		else if (len < 0x4000)
-			snprintf(want, sizeof(want), "ELF: segment 0 file bytes "
-				 "0x1000+0x3000 run past the end of the file "
-				 "(%zu bytes)", len);
+			snprintf(want, sizeof(want), "ELF: segment 0 file "
+				 "bytes 0x1000+0x3000 run past the end of the "
+				 "file (%zu bytes)", len);
 		else
-			snprintf(want, sizeof(want), "ELF: segment 2 file bytes "
-				 "0x4000+0x1000 run past the end of the file "
-				 "(%zu bytes)", len);
+			snprintf(want, sizeof(want), "ELF: segment 2 file "
+				 "bytes 0x4000+0x1000 run past the end of the "
+				 "file (%zu bytes)", len);
 		if (strcmp(err, want) && bad++ < 5)
 			printf("#   length %zu: \"%s\"\n", len, err);
 		free(copy);
@@ -1734,7 +1778,8 @@ static void real_debian_kernel(void)
 	EXPECT_OK(&gu, &a, &r);
 
 	unsigned sects = k[0x1f1] ? k[0x1f1] : 4;
-	size_t pm_off = (sects + 1) * 512, pm_size = (size_t)r32(k + 0x1f4) * 16;
+	size_t pm_off = (sects + 1) * 512;
+	size_t pm_size = (size_t)r32(k + 0x1f4) * 16;
 	uint8_t *bp = bootp(&gu);
 
 	printf("# note: %s: protocol %u.%02u, %zu bytes at 0x%llx, init_size "
@@ -1822,6 +1867,7 @@ int main(void)
 	RUN(elf_rejections);
 	RUN(elf_segment_at_ram_end_fits);
 	RUN(elf_rejects_ram_hole_and_high_segments);
+	RUN(elf_segments_may_span_adjacent_regions);
 	RUN(elf_truncated_at_every_length);
 	RUN(flat_loads_at_1m_in_long_mode);
 	RUN(flat_larger_than_ram);
