@@ -62,6 +62,11 @@ void log_msg(const char *f, ...)
 	log_write(buf, n);
 }
 
+int log_getc(void)
+{
+	return serial_getc(&console);
+}
+
 void log_drain(void)
 {
 	serial_drain(&console);

@@ -23,6 +23,9 @@ void log_printf(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* One line: "[   SECONDS.MICROS] text\n". */
 void log_msg(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
+/* A byte typed on the console, or -1. */
+int log_getc(void);
+
 /* Waits until the UART has sent everything (before power-off or reset). */
 void log_drain(void);
 

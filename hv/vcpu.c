@@ -210,10 +210,7 @@ static enum handled do_io(struct vcpu *v, enum guest_end *end)
 						   : (1u << (8 * size)) - 1));
 	}
 	vmx_skip_insn();
-	if (v->pm && v->pm->request == PM_POWEROFF)
-		return stop(v, end, GUEST_POWEROFF, "ACPI S5 (soft off)");
-	if (v->pm && v->pm->request == PM_RESET)
-		return stop(v, end, GUEST_RESET, "reset through port 0xCF9");
+	(void)end;
 	return DONE;
 }
 
@@ -309,11 +306,25 @@ static bool can_interrupt(void)
 /* Before each entry: deliver the LAPIC's highest pending vector if the
  * guest can take it now, else ask for an exit when it can; and arm the
  * preemption timer for the next LAPIC timer event. */
+/* The earlier of two event times, 0 meaning "none". */
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+static uint64_t next_event(struct vcpu *v, uint64_t now)
+{
+	uint64_t dev = v->platform ? v->platform(v->platform_ctx, now) : 0;
+
+	vlapic_tick(v->lapic, now);
+	return earliest(dev, vlapic_next_event(v->lapic));
+}
+
 static void prepare_entry(struct vcpu *v)
 {
 	uint64_t now = rdtsc();
+	uint64_t next = next_event(v, now);
 
-	vlapic_tick(v->lapic, now);
 	int vec = vlapic_pending(v->lapic);
 
 	if (vec < 0) {
@@ -328,7 +339,6 @@ static void prepare_entry(struct vcpu *v)
 		vmx_set_intr_window(true);
 	}
 	uint64_t slice = v->slice_ticks;
-	uint64_t next = vlapic_next_event(v->lapic);
 
 	if (next && next - now < slice)
 		slice = next > now ? next - now : 0;
@@ -355,9 +365,9 @@ static void requeue_vectored_event(void)
 		vmx_write(VMCS_ENTRY_INSN_LEN, vmx_read(VMCS_EXIT_INSN_LEN));
 }
 
-/* HLT with interrupts enabled: wait in the host until the LAPIC has
- * something to deliver.  With nothing that could ever wake it, the guest
- * has stopped for good. */
+/* HLT with interrupts enabled waits in the host, as the CPU would, for
+ * the next interrupt: a timer, a device, console input.  HLT with them
+ * disabled can never resume: the guest has stopped. */
 static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 {
 	vmx_skip_insn();
@@ -365,14 +375,9 @@ static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 		return stop(v, end, GUEST_HALTED,
 			    "HLT with interrupts disabled");
 	for (;;) {
-		uint64_t now = rdtsc();
-
-		vlapic_tick(v->lapic, now);
-		if (vlapic_pending(v->lapic) >= 0)
+		next_event(v, rdtsc());
+		if (vlapic_pending(v->lapic) >= 0 || v->pm->request != PM_NONE)
 			return DONE;
-		if (!vlapic_next_event(v->lapic))
-			return stop(v, end, GUEST_HALTED,
-				    "HLT with no interrupt that could wake it");
 		cpu_pause();
 	}
 }
@@ -406,7 +411,9 @@ static enum handled dispatch(struct vcpu *v, int reason, enum guest_end *end)
 	case EXIT_PREEMPTION_TIMER:
 		return DONE; /* prepare_entry does the rest */
 	case EXIT_TRIPLE_FAULT:
-		return stop(v, end, GUEST_RESET, "triple fault");
+		/* A reset on hardware, but a guest that triple-faults has
+		 * crashed: report it rather than boot-loop silently. */
+		return stop(v, end, GUEST_FAILED, "triple fault");
 	case EXIT_EPT_VIOLATION:
 		return do_mmio(v, end);
 	default:
@@ -434,6 +441,10 @@ enum guest_end vcpu_run(struct vcpu *v)
 		enum handled h = dispatch(v, reason, &end);
 		unsigned slot = (unsigned)reason < 80 ? (unsigned)reason : 79;
 
+		if (h != STOP && v->pm->request == PM_POWEROFF)
+			h = stop(v, &end, GUEST_POWEROFF, "ACPI S5 (soft off)");
+		else if (h != STOP && v->pm->request == PM_RESET)
+			h = stop(v, &end, GUEST_RESET, "reset requested");
 		v->stats[slot].count++;
 		v->stats[slot].host_ticks += rdtsc() - t0;
 		if (h == STOP)

@@ -34,6 +34,11 @@ struct vcpu {
 	char why[192];	   /* what ended the run */
 	unsigned preempt_shift;
 	uint64_t slice_ticks; /* the longest the guest runs without an exit */
+	/* Platform work before each entry and while the guest halts: device
+	 * timers, console input.  Returns the TSC of the next device event
+	 * (0 = none), which bounds how long the guest runs or waits. */
+	uint64_t (*platform)(void *ctx, uint64_t now);
+	void *platform_ctx;
 };
 
 /* Runs the guest until it powers off, resets, halts for good or fails. */

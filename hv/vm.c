@@ -14,6 +14,7 @@
 #include "hv/gmem.h"
 #include "hv/guest_layout.h"
 #include "hv/iobus.h"
+#include "hv/legacy.h"
 #include "hv/ioapic.h"
 #include "hv/lapic.h"
 #include "hv/mmiobus.h"
@@ -36,6 +37,8 @@ static struct vpm pm;
 static struct vlapic lapic;
 static struct vioapic ioapic;
 static struct vrtc rtc;
+static struct vlegacy legacy;
+static uint64_t next_input_poll;
 static struct vpci_bus pci;
 static struct vpci_fn host_bridge;
 static uint8_t *ram;	 /* host memory behind guest RAM */
@@ -164,6 +167,49 @@ static void cf8_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 		vpm_reset_write(&pm, (uint8_t)v);
 }
 
+static void pit_irq0(void *ctx)
+{
+	(void)ctx;
+	/* ISA IRQ 0 is GSI 2 (the MADT's interrupt source override); an
+	 * edge is a pulse. */
+	vioapic_set_irq(&ioapic, 2, true);
+	vioapic_set_irq(&ioapic, 2, false);
+}
+
+/* Between exits: PIT edges, and console input from the machine's serial
+ * port into the guest's COM1 (polled once a millisecond, so that exits
+ * stay cheap). */
+static uint64_t platform(void *ctx, uint64_t now)
+{
+	(void)ctx;
+	if (now >= next_input_poll) {
+		int c;
+
+		next_input_poll = now + tsc_hz() / 1000;
+		while (com1.rx_count < VUART_RX_SIZE && (c = log_getc()) >= 0) {
+			uint8_t b = (uint8_t)c;
+
+			vuart_rx(&com1, &b, 1);
+		}
+	}
+	if (legacy.reset_requested) { /* the 8042's reset line */
+		legacy.reset_requested = false;
+		vpm_reset_write(&pm, 0x06);
+	}
+	uint64_t now_ns = clock_ns(), pit = vlegacy_tick(&legacy, now_ns);
+	uint64_t next = next_input_poll;
+
+	if (pit) {
+		uint64_t t = now + (pit > now_ns ? (pit - now_ns) * tsc_hz()
+							   / 1000000000ull
+						 : 0);
+
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
 static uint32_t com1_in(void *ctx, uint16_t port, unsigned size)
 {
 	(void)size;
@@ -263,6 +309,10 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	vmsr_init(&vcpu.msr, &lapic);
 	vuart_init(&com1, console_tx, NULL);
 	vrtc_init(&rtc, host_rtc_read);
+	vlegacy_init(&legacy, clock_ns);
+	legacy.irq0 = pit_irq0;
+	vcpu.platform = platform;
+	next_input_poll = 0;
 	vpci_init(&pci, &host_bridge);
 	com1.irq = com1_irq;
 	vpm_init(&pm, clock_ns);
@@ -293,8 +343,9 @@ static int attach_devices(void)
 			log_msg("guest: cannot register %s", mmio[i].name);
 			return -1;
 		}
-	if (vpm_attach(&pm) || vpci_attach(&pci)) {
-		log_msg("guest: cannot register the PM block or PCI");
+	if (vpm_attach(&pm) || vpci_attach(&pci) || vlegacy_attach(&legacy)) {
+		log_msg("guest: cannot register the PM block, PCI or the "
+			"legacy chips");
 		return -1;
 	}
 	return 0;
