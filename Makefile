@@ -11,7 +11,8 @@ GITREV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 # ---------------------------------------------------------------------------
 DEB_PACKAGES := gcc make binutils libc6-dev gnu-efi newlib-source dpkg-dev \
 	ovmf qemu-system-x86 bochs bochsbios vgabios bochs-term \
-	mtools dosfstools gdisk busybox-static cpio xz-utils python3
+	mtools dosfstools gdisk busybox-static cpio xz-utils python3 \
+	clang libclang-rt-14-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_ENV := env DEBIAN_FRONTEND=noninteractive
 
@@ -71,7 +72,8 @@ SO := $(BUILD)/plinth.so
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader
+UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader \
+	lapic ioapic
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 test_config_SRCS := hv/config.c hv/fmt.c
 test_palloc_SRCS := hv/palloc.c
@@ -83,6 +85,8 @@ test_decode_SRCS := hv/decode.c
 test_gpt_SRCS := hv/gpt.c hv/gmem.c
 test_acpi_build_SRCS := hv/acpi_build.c
 test_loader_SRCS := hv/loader.c hv/gmem.c hv/fmt.c
+test_lapic_SRCS := hv/lapic.c
+test_ioapic_SRCS := hv/ioapic.c hv/lapic.c
 
 IMAGE := $(BUILD)/plinth.img
 GUEST := $(BUILD)/guest
@@ -230,7 +234,8 @@ $(EFI): $(SO)
 # ---------------------------------------------------------------------------
 guest: $(GUEST_STAMP)
 $(GUEST_STAMP): qemu-test/guest/build.sh qemu-test/guest/init \
-		qemu-test/guest/check.sh | $(PKG_STAMP)
+		qemu-test/guest/check.sh qemu-test/guest/extract-vmlinux.py \
+		| $(PKG_STAMP)
 	qemu-test/guest/build.sh $(GUEST)
 	@touch $@
 
@@ -249,7 +254,7 @@ $(BENCH_GUEST): qemu-test/guest/bench/bench.c qemu-test/guest/bench/bench.ld
 image: $(IMAGE)
 $(IMAGE): $(EFI) $(GUEST_STAMP) qemu-test/bench.py qemu-test/guest/plinth.cfg
 	python3 qemu-test/bench.py mkimage $@ $(EFI) qemu-test/guest/plinth.cfg \
-		$(GUEST)/vmlinuz $(GUEST)/initrd.img
+		$(GUEST)/vmlinuz $(GUEST)/initrd.img $(GUEST)/vmlinux
 
 run: $(IMAGE)
 	python3 qemu-test/bench.py run $(IMAGE)

@@ -98,11 +98,18 @@ static uint32_t current_count(const struct vlapic *a)
 {
 	if (!a->timer_fire || TIMER_MODE(a->lvt[LVT_TIMER]) == MODE_DEADLINE)
 		return 0;
-	uint64_t now = a->now();
+	uint64_t now = a->now(), fire = a->timer_fire;
 
-	if (now >= a->timer_fire)
-		return 0;
-	return (uint32_t)((a->timer_fire - now) / divisor(a));
+	if (now >= fire) {
+		if (TIMER_MODE(a->lvt[LVT_TIMER]) != MODE_PERIODIC)
+			return 0;
+		/* Expired but not yet ticked: already counting the next
+		 * period from its reload. */
+		uint64_t period = (uint64_t)a->tmict * divisor(a);
+
+		fire += period * ((now - fire) / period + 1);
+	}
+	return (uint32_t)((fire - now) / divisor(a));
 }
 
 uint32_t vlapic_read(struct vlapic *a, uint32_t off)
@@ -138,6 +145,29 @@ uint32_t vlapic_read(struct vlapic *a, uint32_t off)
 	return 0;
 }
 
+/* Does an IPI's destination (ICR bits per SDM 11.6.2) include us? */
+static bool ipi_for_us(const struct vlapic *a, uint32_t lo, uint32_t dest)
+{
+	unsigned shorthand = (lo >> 18) & 3;
+
+	if (shorthand == 1 || shorthand == 2)
+		return true;	/* self, all including self */
+	if (shorthand == 3)
+		return false;	/* all excluding self: nobody else here */
+	if (!(lo & (1u << 11))) /* physical */
+		return dest == a->id || dest == (a->x2apic ? 0xffffffffu : 0xff);
+	if (a->x2apic)		/* logical, x2APIC clusters (11.12.10.2) */
+		return (dest >> 16) == (a->ldr >> 16)
+		       && (dest & a->ldr & 0xffff);
+	uint32_t ldr = a->ldr >> 24;
+
+	if (dest == 0xff)
+		return true;
+	if ((a->dfr >> 28) == 0xf) /* flat model: a bit per APIC */
+		return dest & ldr;
+	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf); /* cluster */
+}
+
 static void eoi(struct vlapic *a)
 {
 	int v = highest(a->isr);
@@ -152,16 +182,22 @@ static void eoi(struct vlapic *a)
 	}
 }
 
-/* Single CPU: only IPIs to ourselves (self, all-including-self, or our
- * APIC ID) deliver; INIT/SIPI to other CPUs find nobody. */
+/* Single CPU: only IPIs that include us deliver; INIT and SIPI to other
+ * CPUs find nobody.  icr_hi holds the destination: bits 31:24 in xAPIC
+ * mode, all 32 bits in x2APIC mode. */
 static void icr_write(struct vlapic *a, uint32_t lo)
 {
-	unsigned shorthand = (lo >> 18) & 3, mode = (lo >> 8) & 7;
-	bool to_us = shorthand == 1 || shorthand == 2
-		     || (shorthand == 0 && (a->icr_hi >> 24) == a->id);
+	unsigned mode = (lo >> 8) & 7;
+	uint32_t dest = a->x2apic ? a->icr_hi : a->icr_hi >> 24;
 
 	a->icr_lo = lo & ~(1u << 12); /* delivered at once: not pending */
-	if (to_us && mode == 0 && (lo & 0xff) >= 16)
+	if (mode != 0)
+		return;
+	if ((lo & 0xff) < 16) {
+		a->esr_pending |= 1u << 5; /* send illegal vector */
+		return;
+	}
+	if (ipi_for_us(a, lo, dest))
 		vlapic_set_irq(a, lo & 0xff, false);
 }
 
@@ -169,8 +205,10 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t v)
 {
 	if (off & 0xf)
 		return;
+	/* Delivery status (bit 12) and remote IRR (bit 14) are read-only
+	 * in every LVT (SDM figure 11-8). */
 	if (off == REG_LVT_CMCI) {
-		a->lvt[LVT_CMCI] = v & 0x117ff;
+		a->lvt[LVT_CMCI] = v & 0x107ff;
 		return;
 	}
 	if (off >= REG_LVT_TIMER && off <= REG_LVT_ERROR) {
@@ -180,7 +218,9 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t v)
 		/* While the APIC is software-disabled, LVTs stay masked. */
 		if (!(a->svr & SVR_ENABLE))
 			v |= LVT_MASKED;
-		a->lvt[i] = v & (i == LVT_TIMER ? 0x710ff : 0x1f7ff);
+		a->lvt[i] = v & (i == LVT_TIMER ? 0x700ff
+				 : (i == LVT_LINT0 || i == LVT_LINT1) ? 0x1a7ff
+				 : 0x107ff);
 		/* Changing the timer mode stops the timer (11.5.4.1). */
 		if (i == LVT_TIMER && TIMER_MODE(old) != TIMER_MODE(v)) {
 			a->timer_fire = 0;
@@ -200,8 +240,11 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t v)
 			for (int i = 0; i < LVT_COUNT; i++)
 				a->lvt[i] |= LVT_MASKED;
 		break;
-	case REG_ESR: a->esr = 0; break;
-	case REG_ICR_HI: a->icr_hi = v & 0xff000000; break;
+	case REG_ESR: /* latch the errors seen since the last write */
+		a->esr = a->esr_pending;
+		a->esr_pending = 0;
+		break;
+	case REG_ICR_HI: a->icr_hi = v & 0xff000000; break; /* xAPIC only */
 	case REG_ICR_LO: icr_write(a, v); break;
 	case REG_TMICT:
 		if (TIMER_MODE(a->lvt[LVT_TIMER]) == MODE_DEADLINE)
@@ -221,18 +264,44 @@ void vlapic_set_tsc_deadline(struct vlapic *a, uint64_t tsc)
 	a->timer_fire = tsc;
 }
 
-/* x2APIC: MSR 0x800 + offset/16 (SDM 11.12.1.2); ICR is one 64-bit MSR. */
+void vlapic_set_x2apic(struct vlapic *a, bool on)
+{
+	a->x2apic = on;
+	/* x2APIC logical ID: cluster ID[19:4], one bit for ID[3:0]
+	 * (SDM 11.12.10.1); read-only in this mode. */
+	if (on)
+		a->ldr = ((a->id >> 4) << 16) | (1u << (a->id & 0xf));
+}
+
+/* x2APIC MSRs (SDM table 11-6): 0x800 + xAPIC offset / 16.  Those not
+ * listed have no register and fault; some are read- or write-only. */
+static bool x2_readable(uint32_t msr)
+{
+	return msr == 0x802 || msr == 0x803 || msr == 0x808 || msr == 0x80a
+	       || msr == 0x80d || msr == 0x80f
+	       || (msr >= 0x810 && msr <= 0x828) || msr == 0x82f
+	       || msr == 0x830 || (msr >= 0x832 && msr <= 0x839)
+	       || msr == 0x83e;
+}
+
+static bool x2_writable(uint32_t msr)
+{
+	return msr == 0x808 || msr == 0x80b || msr == 0x80f || msr == 0x828
+	       || msr == 0x82f || msr == 0x830
+	       || (msr >= 0x832 && msr <= 0x838) || msr == 0x83e
+	       || msr == 0x83f;
+}
+
 bool vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *v)
 {
 	uint32_t off = (msr - 0x800) << 4;
 
-	if (msr < 0x800 || msr > 0x8ff || off == REG_EOI || off == REG_DFR)
+	if (!x2_readable(msr))
 		return false;
-	if (off == REG_ICR_LO) {
-		*v = a->icr_lo | ((uint64_t)a->icr_hi << 8);
-		return true;
-	}
-	*v = off == REG_ID ? a->id : vlapic_read(a, off);
+	if (off == REG_ICR_LO)
+		*v = a->icr_lo | ((uint64_t)a->icr_hi << 32);
+	else
+		*v = off == REG_ID ? a->id : vlapic_read(a, off);
 	return true;
 }
 
@@ -240,16 +309,17 @@ bool vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t v)
 {
 	uint32_t off = (msr - 0x800) << 4;
 
-	if (msr < 0x800 || msr > 0x8ff || off == REG_ID || off == REG_VERSION
-	    || off == REG_PPR || off == REG_LDR || off == REG_DFR)
+	if (!x2_writable(msr))
 		return false;
 	if (off == REG_ICR_LO) {
-		a->icr_hi = (uint32_t)(v >> 32) << 24;
+		a->icr_hi = (uint32_t)(v >> 32);
 		icr_write(a, (uint32_t)v);
 		return true;
 	}
 	if (off == REG_SELF_IPI) {
-		if ((v & 0xff) >= 16)
+		if ((v & 0xff) < 16)
+			a->esr_pending |= 1u << 5;
+		else
 			vlapic_set_irq(a, v & 0xff, false);
 		return true;
 	}
@@ -260,7 +330,7 @@ bool vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t v)
 void vlapic_set_irq(struct vlapic *a, uint8_t vector, bool level)
 {
 	if (vector < 16) {
-		a->esr |= 1u << 6; /* received illegal vector */
+		a->esr_pending |= 1u << 6; /* received illegal vector */
 		return;
 	}
 	set(a->irr, vector);

@@ -13,7 +13,10 @@ enum { LVT_CMCI, LVT_TIMER, LVT_THERMAL, LVT_PERF, LVT_LINT0, LVT_LINT1,
        LVT_ERROR, LVT_COUNT };
 
 struct vlapic {
-	uint32_t id, tpr, svr, ldr, dfr, esr, icr_lo, icr_hi;
+	uint32_t id, tpr, svr, ldr, dfr, icr_lo, icr_hi;
+	uint32_t esr;	      /* what the last ESR write latched */
+	uint32_t esr_pending; /* errors since then (SDM 11.5.3) */
+	bool x2apic;	      /* IA32_APIC_BASE.EXTD */
 	uint32_t lvt[LVT_COUNT];
 	uint32_t irr[8], isr[8], tmr[8];
 	uint32_t tmict, tdcr;
@@ -35,6 +38,8 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t v);
 bool vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *v);
 bool vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t v);
 void vlapic_set_tsc_deadline(struct vlapic *a, uint64_t tsc);
+/* Enters or leaves x2APIC mode (the LDR becomes derived from the ID). */
+void vlapic_set_x2apic(struct vlapic *a, bool on);
 
 /* Raises `vector` (from the IOAPIC or an IPI); level says whether its
  * EOI must be reported. */

@@ -113,6 +113,8 @@ bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 		    || (val & 0x2ff) != (m->apic_base & 0x2ff)
 		    || ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_EN)))
 			return false;
+		if ((val ^ m->apic_base) & APIC_BASE_EXTD)
+			vlapic_set_x2apic(m->lapic, val & APIC_BASE_EXTD);
 		m->apic_base = val;
 		return true;
 	case MSR_SPEC_CTRL:

@@ -50,7 +50,7 @@ static void do_cpuid(struct vcpu *v)
 			r.eax = (uint32_t)(tsc_hz() / 1000);
 			r.ebx = 1000000;
 		}
-	} else if (leaf <= 0x16 && leaf > cpuid(0, 0).eax) {
+	} else if (leaf <= 0x16 && leaf > v->host_max_leaf) {
 		/* Leaves the host lacks below 0x16: absent (zeros), except
 		 * the TSC leaves Plinth always provides (below). */
 	} else {
@@ -312,12 +312,14 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 	return !a ? b : !b ? a : a < b ? a : b;
 }
 
+/* Device timers and console input need attention only when their next
+ * event is due, not at every exit: the hook runs when it asked to. */
 static uint64_t next_event(struct vcpu *v, uint64_t now)
 {
-	uint64_t dev = v->platform ? v->platform(v->platform_ctx, now) : 0;
-
+	if (v->platform && now >= v->platform_due)
+		v->platform_due = v->platform(v->platform_ctx, now);
 	vlapic_tick(v->lapic, now);
-	return earliest(dev, vlapic_next_event(v->lapic));
+	return earliest(v->platform_due, vlapic_next_event(v->lapic));
 }
 
 static void prepare_entry(struct vcpu *v)
@@ -348,9 +350,15 @@ static void prepare_entry(struct vcpu *v)
 }
 
 /* An exit in the middle of delivering an event (IDT-vectoring info,
- * SDM 28.2.4) must deliver it again, or it is lost. */
-static void requeue_vectored_event(void)
+ * SDM 28.2.4) must deliver it again, or it is lost.  Only exits that
+ * event delivery itself can cause carry such information; instruction
+ * exits (CPUID, I/O, MSR...) never do, and skip the VMREAD. */
+static void requeue_vectored_event(int reason)
 {
+	if (reason != EXIT_EPT_VIOLATION && reason != EXIT_EPT_MISCONFIG
+	    && reason != EXIT_EXCEPTION_NMI && reason != EXIT_TASK_SWITCH
+	    && reason != EXIT_TRIPLE_FAULT)
+		return;
 	uint32_t info = (uint32_t)vmx_read(VMCS_IDT_VECTORING_INFO);
 
 	if (!(info & (1u << 31)))
@@ -399,6 +407,7 @@ static enum handled dispatch(struct vcpu *v, int reason, enum guest_end *end)
 		do_cpuid(v);
 		return DONE;
 	case EXIT_IO:
+		v->platform_due = 0; /* a device may have re-armed a timer */
 		return do_io(v, end);
 	case EXIT_CR_ACCESS:
 		return do_cr(v, end);
@@ -415,6 +424,7 @@ static enum handled dispatch(struct vcpu *v, int reason, enum guest_end *end)
 		 * crashed: report it rather than boot-loop silently. */
 		return stop(v, end, GUEST_FAILED, "triple fault");
 	case EXIT_EPT_VIOLATION:
+		v->platform_due = 0;
 		return do_mmio(v, end);
 	default:
 		fmt(m, sizeof(m), "unhandled VM exit %d (%s), qualification "
@@ -429,6 +439,8 @@ enum guest_end vcpu_run(struct vcpu *v)
 	enum guest_end end = GUEST_FAILED;
 
 	v->preempt_shift = vmx_preemption_shift();
+	v->host_max_leaf = cpuid(0, 0).eax;
+	v->platform_due = 0;
 	v->slice_ticks = tsc_hz() / (1000000000ull / SLICE_NS);
 	for (;;) {
 		prepare_entry(v);
@@ -437,7 +449,7 @@ enum guest_end vcpu_run(struct vcpu *v)
 
 		if (reason < 0)
 			return GUEST_FAILED;
-		requeue_vectored_event();
+		requeue_vectored_event(reason);
 		enum handled h = dispatch(v, reason, &end);
 		unsigned slot = (unsigned)reason < 80 ? (unsigned)reason : 79;
 

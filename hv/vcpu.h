@@ -39,6 +39,8 @@ struct vcpu {
 	 * (0 = none), which bounds how long the guest runs or waits. */
 	uint64_t (*platform)(void *ctx, uint64_t now);
 	void *platform_ctx;
+	uint64_t platform_due;	 /* TSC when the hook wants to run next */
+	uint32_t host_max_leaf;	 /* the host's highest basic CPUID leaf */
 };
 
 /* Runs the guest until it powers off, resets, halts for good or fails. */

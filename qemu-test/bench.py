@@ -8,7 +8,7 @@ As a library (tests/runner.py, qemu-test/systests.py):
 Every run is bounded by a timeout and killed with SIGKILL when it is over.
 
 As a command:
-    bench.py mkimage OUT EFI CFG KERNEL [INITRD]   (make image)
+    bench.py mkimage OUT EFI CFG KERNEL [INITRD [VMLINUX]]   (make image)
     bench.py run IMAGE                             (make run)
 """
 
@@ -303,11 +303,13 @@ def bochs_log(workdir):
 # ---------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------
-def image_files(efi, cfg, kernel, initrd=None):
+def image_files(efi, cfg, kernel, initrd=None, vmlinux=None):
     files = [("EFI/BOOT/BOOTX64.EFI", efi), ("EFI/BOOT/plinth.cfg", cfg),
              ("guest/vmlinuz", kernel)]
     if initrd:
         files.append(("guest/initrd.img", initrd))
+    if vmlinux:
+        files.append(("guest/vmlinux", vmlinux))
     return files
 
 
@@ -338,7 +340,7 @@ def cmd_run(image):
 
 def main(argv):
     if len(argv) >= 5 and argv[1] == "mkimage":
-        make_image(argv[2], image_files(*argv[3:7]))
+        make_image(argv[2], image_files(*argv[3:8]))
         print("built %s (%d MiB)" % (argv[2], os.path.getsize(argv[2]) // MIB))
         return 0
     if len(argv) == 3 and argv[1] == "run":

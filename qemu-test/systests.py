@@ -7,6 +7,7 @@ would have seen go wrong.  tests/runner.py finds them through TESTS.
 import os
 import re
 import shutil
+import subprocess
 
 import bench
 
@@ -292,7 +293,7 @@ def test_bochs_vtx_bench_guest(ctx):
     expect(s, "guest: flat kernel loaded, entry 0x100000 in 64-bit mode",
            "flat load")
     expect(s, "bench: guest running", "guest output through the UART")
-    for name in ("cpuid", "pio"):
+    for name in ("cpuid", "pio", "mmio"):
         expect_re(s, r"^bench: %s exit round trip: \d+ ticks$" % name, name)
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
     expect_re(s, r"exits: CPUID +\d+ +\d+$", "exit statistics")
@@ -304,22 +305,20 @@ def test_bochs_vtx_bench_guest(ctx):
         raise Failure("Bochs' log shows no ACPI soft power-off")
 
 
-def test_bochs_linux_guest(ctx):
-    """The product path: Plinth boots the stock Debian kernel (its ELF
-    vmlinux, to spare Bochs a minute of XZ) with the demo initramfs under
+def boot_linux_in_bochs(ctx, kernel, fmt_name, extra=()):
+    """Plinth boots the stock Debian kernel with the demo initramfs under
     VT-x, with nothing on the command line but console=ttyS0; the guest
     reports itself and powers off through ACPI; Plinth reports that and
     powers the machine off."""
     img = ctx.image_with_config(
-        "kernel = /guest/vmlinux\ninitrd = /guest/initrd.img\n"
-        "cmdline = console=ttyS0\nmemory = 256M\n",
-        extra=[("guest/vmlinux", os.path.join(ctx.guest, "vmlinux"))])
-    res = bench.run_bochs(img, ctx.work, timeout=600, stop_on=FAIL_MARKS)
+        "kernel = %s\ninitrd = /guest/initrd.img\n"
+        "cmdline = console=ttyS0\nmemory = 256M\n" % kernel, extra)
+    res = bench.run_bochs(img, ctx.work, timeout=900, stop_on=FAIL_MARKS)
     no_faults(res)
     s = res.serial
     with open(os.path.join(ctx.guest, "VERSION")) as f:
         kver = f.read().split()[2]
-    expect(s, "guest: ELF kernel loaded", "vmlinux loaded")
+    expect(s, "guest: %s kernel loaded" % fmt_name, "kernel loaded")
     expect(s, "plinth-guest: booted Linux " + kver, "guest banner")
     expect(s, "plinth-check: kernel: " + kver, "uname -r")
     check_guest_basics(s, mem_mib=256)
@@ -331,8 +330,52 @@ def test_bochs_linux_guest(ctx):
         raise Failure("Bochs' log shows no ACPI soft power-off")
 
 
+def test_bochs_linux_guest(ctx):
+    """The uncompressed ELF vmlinux: the same kernel without a minute of
+    XZ decompression under Bochs."""
+    boot_linux_in_bochs(ctx, "/guest/vmlinux", "ELF", extra=[
+        ("guest/vmlinux", os.path.join(ctx.guest, "vmlinux"))])
+
+
+def test_bochs_linux_guest_bzimage(ctx):
+    """The kernel exactly as Debian ships it, through the 32-bit entry of
+    the Linux boot protocol and its own decompressor."""
+    boot_linux_in_bochs(ctx, "/guest/vmlinuz", "bzImage")
+
+
+def test_fuzz_loader_smoke(ctx):
+    """The loader's libFuzzer target runs 50,000 inputs, seeded with the
+    real kernel's headers, without a crash or sanitizer report."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    exe = os.path.join(ctx.work, "fuzz_loader")
+    r = subprocess.run(
+        ["clang", "-g", "-O1", "-fsanitize=fuzzer,address,undefined",
+         "-I" + root, os.path.join(root, "tests/fuzz/fuzz_loader.c"),
+         os.path.join(root, "hv/loader.c"), os.path.join(root, "hv/gmem.c"),
+         os.path.join(root, "hv/fmt.c"), "-o", exe],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode:
+        raise Failure("clang could not build the fuzz target:\n" + r.stdout)
+    corpus = os.path.join(ctx.work, "corpus")
+    os.makedirs(corpus)
+    for name, size in (("vmlinuz", 64 << 10), ("vmlinux", 16 << 10)):
+        with open(os.path.join(ctx.guest, name), "rb") as f:
+            head = f.read(size)
+        with open(os.path.join(corpus, name), "wb") as f:
+            f.write(head)
+    r = subprocess.run([exe, "-runs=50000", "-max_total_time=120", corpus],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, cwd=ctx.work)
+    with open(os.path.join(ctx.work, "fuzz.log"), "w") as f:
+        f.write(r.stdout)
+    if r.returncode:
+        raise Failure("the fuzzer found a failing input (log in %s):\n%s"
+                      % (ctx.work, r.stdout[-1500:]))
+
+
 # The slowest first, so that it overlaps the others.
 TESTS = [
+    test_bochs_linux_guest_bzimage,
     test_bochs_linux_guest,
     test_bochs_vtx_bench_guest,
     test_qemu_boot_1g,
@@ -343,4 +386,5 @@ TESTS = [
     test_qemu_bad_config_guest_too_big,
     test_qemu_stack_overflow_is_reported,
     test_demo_guest_reference_boot,
+    test_fuzz_loader_smoke,
 ]

@@ -43,7 +43,7 @@ extern int vmx_enter(uint64_t regs[16], int launched, void *fpu,
 static bool true_ctls;
 static void *vmxon_region, *vmcs, *io_bitmaps, *msr_bitmap, *fpu_area;
 static uint64_t *ept_pml4;
-static uint64_t guest_xcr0;
+static uint64_t guest_xcr0, loaded_xcr0;
 static int launched;
 static uint32_t proc_ctls; /* primary controls without interrupt window */
 static bool intr_window;
@@ -449,8 +449,11 @@ int vmx_run(uint64_t regs[16], char *why, size_t n)
 {
 	/* The guest's XCR0 is in force while it runs and while its state is
 	 * saved; host code only needs x87/SSE, which every XCR0 has. */
-	if (guest_xcr0)
+	/* XSETBV is not cheap: only when the guest changed XCR0. */
+	if (guest_xcr0 && guest_xcr0 != loaded_xcr0) {
 		xsetbv(guest_xcr0);
+		loaded_xcr0 = guest_xcr0;
+	}
 	int rc = vmx_enter(regs, launched, fpu_area, guest_xcr0);
 
 	if (rc) {

@@ -92,6 +92,18 @@ static uint64_t loop_cpuid(void)
 	return rdtsc() - t0;
 }
 
+static uint64_t loop_mmio(void)
+{
+	/* The LAPIC version register: an EPT violation, an instruction
+	 * fetch and decode, and the LAPIC model. */
+	volatile uint32_t *ver = (volatile uint32_t *)0xfee00030ul;
+	uint64_t t0 = rdtsc();
+
+	for (int i = 0; i < ITER; i++)
+		(void)*ver;
+	return rdtsc() - t0;
+}
+
 static uint64_t loop_pio(void)
 {
 	uint64_t t0 = rdtsc();
@@ -111,6 +123,7 @@ void __attribute__((section(".text.start"), noreturn)) _start(void)
 
 	report("cpuid exit round trip", (loop_cpuid() - empty) / ITER);
 	report("pio exit round trip", (loop_pio() - empty) / ITER);
+	report("mmio exit round trip", (loop_mmio() - empty) / ITER);
 	puts_("bench: done\n");
 	outw(PM1A_CNT, (5 << 10) | (1 << 13)); /* SLP_TYP S5 | SLP_EN */
 	for (;;)
