@@ -73,7 +73,7 @@ HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader \
-	lapic ioapic
+	lapic ioapic vmx_check
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 test_config_SRCS := hv/config.c hv/fmt.c
 test_palloc_SRCS := hv/palloc.c
@@ -87,6 +87,7 @@ test_acpi_build_SRCS := hv/acpi_build.c
 test_loader_SRCS := hv/loader.c hv/gmem.c hv/fmt.c
 test_lapic_SRCS := hv/lapic.c
 test_ioapic_SRCS := hv/ioapic.c hv/lapic.c
+test_vmx_check_SRCS := arch/x86/vmx_check.c hv/fmt.c
 
 IMAGE := $(BUILD)/plinth.img
 GUEST := $(BUILD)/guest
@@ -246,7 +247,7 @@ $(BENCH_GUEST): qemu-test/guest/bench/bench.c qemu-test/guest/bench/bench.ld
 	@echo "  CC      $<"
 	@gcc -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pic \
 		-fno-pie -no-pie -nostdlib -static -mno-red-zone \
-		-mgeneral-regs-only -fno-asynchronous-unwind-tables \
+		-mgeneral-regs-only -fno-asynchronous-unwind-tables -I. \
 		-T qemu-test/guest/bench/bench.ld -Wl,--build-id=none \
 		-o $(BUILD)/guest/bench.elf $<
 	@objcopy -O binary $(BUILD)/guest/bench.elf $@

@@ -53,7 +53,8 @@ def boot_ratio(work):
            b"cmdline = console=ttyS0\nmemory = 256M\n")
     bench.make_image(plinth_img, bench.image_files(
         os.path.join(BUILD, "plinth.efi"), cfg,
-        os.path.join(guest, "vmlinux"), os.path.join(guest, "initrd.img")))
+        os.path.join(guest, "vmlinuz"), os.path.join(guest, "initrd.img"),
+        vmlinux=os.path.join(guest, "vmlinux")))
     under = bench.run_bochs(plinth_img, os.path.join(work, "plinth"),
                             timeout=900, stop_on=GUEST_DONE + STOP)
     return run_init_seconds(native.serial), run_init_seconds(under.serial)

@@ -6,27 +6,11 @@
  * "bench: NAME: N ticks" lines; then it powers off through ACPI S5. */
 #include <stdint.h>
 
+#include "arch/x86/io.h" /* header-only port I/O, shared with Plinth */
+
 #define ITER 2000
 #define COM1 0x3f8
 #define PM1A_CNT 0x604
-
-static inline void outb(uint16_t p, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(p));
-}
-
-static inline void outw(uint16_t p, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(p));
-}
-
-static inline uint8_t inb(uint16_t p)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(p));
-	return v;
-}
 
 static inline uint64_t rdtsc(void)
 {
