@@ -73,7 +73,7 @@ HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader \
-	lapic ioapic vmx_check
+	lapic ioapic vmx_check legacy rtc pm pci_host
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 test_config_SRCS := hv/config.c hv/fmt.c
 test_palloc_SRCS := hv/palloc.c
@@ -88,6 +88,10 @@ test_loader_SRCS := hv/loader.c hv/gmem.c hv/fmt.c
 test_lapic_SRCS := hv/lapic.c
 test_ioapic_SRCS := hv/ioapic.c hv/lapic.c
 test_vmx_check_SRCS := arch/x86/vmx_check.c hv/fmt.c
+test_legacy_SRCS := hv/legacy.c hv/iobus.c
+test_rtc_SRCS := hv/rtc.c
+test_pm_SRCS := hv/pm.c hv/iobus.c
+test_pci_host_SRCS := hv/pci_host.c hv/iobus.c hv/mmiobus.c
 
 IMAGE := $(BUILD)/plinth.img
 GUEST := $(BUILD)/guest

@@ -32,6 +32,7 @@ static void pic_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 		if (v & 0x10) { /* ICW1 starts initialisation */
 			p->icw_step = 2;
 			p->icw4_needed = v & 1;
+			p->single = (v >> 1) & 1; /* SNGL: no ICW3 follows */
 			p->imr = 0;
 		} else if (v & 0x08) { /* OCW3 */
 			p->read_isr = v & 1;
@@ -39,7 +40,10 @@ static void pic_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 		return;		/* OCW2 (EOI): nothing is in service */
 	}
 	switch (p->icw_step) {
-	case 2: p->vector_base = (uint8_t)(v & 0xf8); p->icw_step = 3; break;
+	case 2:
+		p->vector_base = (uint8_t)(v & 0xf8);
+		p->icw_step = p->single ? (p->icw4_needed ? 4 : 0) : 3;
+		break;
 	case 3: p->icw_step = p->icw4_needed ? 4 : 0; break;
 	case 4: p->icw_step = 0; break;
 	default: p->imr = (uint8_t)v; break; /* OCW1 */
@@ -51,7 +55,9 @@ static void pic_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 static uint64_t elapsed_ticks(const struct vlegacy *l,
 			      const struct vpit_channel *c)
 {
-	return (l->now_ns() - c->start_ns) * PIT_HZ / 1000000000ull;
+	/* 128-bit: the product passes 2^64 4.3 hours after a load. */
+	return (uint64_t)((unsigned __int128)(l->now_ns() - c->start_ns)
+			  * PIT_HZ / 1000000000u);
 }
 
 static uint32_t period(const struct vpit_channel *c)
@@ -59,11 +65,21 @@ static uint32_t period(const struct vpit_channel *c)
 	return c->reload ? c->reload : 65536;
 }
 
+/* Channel 2's gate is port 0x61 bit 0; channels 0 and 1 are always
+ * gated on.  With the gate low the counter holds (and a rising gate
+ * restarts it, see p61_out). */
+static bool gated_off(const struct vlegacy *l, const struct vpit_channel *c)
+{
+	return c == &l->pit[2] && !(l->port61 & 1);
+}
+
 static uint16_t count_now(const struct vlegacy *l,
 			  const struct vpit_channel *c)
 {
 	if (!c->loaded)
 		return 0;
+	if (gated_off(l, c))
+		return (uint16_t)c->reload;
 	uint64_t e = elapsed_ticks(l, c);
 	uint32_t p = period(c);
 
@@ -76,6 +92,8 @@ static bool out_high(const struct vlegacy *l, const struct vpit_channel *c)
 {
 	if (!c->loaded)
 		return false;
+	if (gated_off(l, c))
+		return c->mode == 2 || c->mode == 3; /* OUT high while held */
 	uint64_t e = elapsed_ticks(l, c);
 
 	if (c->mode == 3)
@@ -128,8 +146,12 @@ static void pit_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 		struct vpit_channel *c = &l->pit[ch];
 
 		if (acc == 0) { /* counter latch */
-			c->latch = count_now(l, c);
-			c->latched = true;
+			/* A second latch before the first is read is ignored
+			 * (8254 datasheet, "Counter Latch Command"). */
+			if (!c->latched) {
+				c->latch = count_now(l, c);
+				c->latched = true;
+			}
 			return;
 		}
 		c->access = (uint8_t)acc;

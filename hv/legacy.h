@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 struct vpic {
-	uint8_t imr, icw_step, icw4_needed, vector_base, read_isr;
+	uint8_t imr, icw_step, icw4_needed, single, vector_base, read_isr;
 };
 
 struct vpit_channel {

@@ -46,7 +46,8 @@ uint32_t vpci_cfg_read(struct vpci_bus *b, unsigned bus, unsigned dev,
 	uint32_t v = 0;
 
 	if (!f || (size != 1 && size != 2 && size != 4)
-	    || off + size > VPCI_CFG_SIZE || (off & (size - 1)))
+	    || off >= VPCI_CFG_SIZE
+	    || size > VPCI_CFG_SIZE - off || (off & (size - 1)))
 		return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 	for (unsigned i = 0; i < size; i++)
 		v |= (uint32_t)f->cfg[off + i] << (8 * i);
@@ -59,7 +60,8 @@ void vpci_cfg_write(struct vpci_bus *b, unsigned bus, unsigned dev,
 	struct vpci_fn *f = find(b, bus, dev, fn);
 
 	if (!f || (size != 1 && size != 2 && size != 4)
-	    || off + size > VPCI_CFG_SIZE || (off & (size - 1)))
+	    || off >= VPCI_CFG_SIZE
+	    || size > VPCI_CFG_SIZE - off || (off & (size - 1)))
 		return;
 	for (unsigned i = 0; i < size; i++) {
 		uint8_t m = f->wmask[off + i], nb = (uint8_t)(v >> (8 * i));

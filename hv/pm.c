@@ -27,7 +27,9 @@ static uint32_t pm_in(void *ctx, uint16_t port, unsigned size)
 
 	if (off >= 8) {
 		/* 24-bit free-running counter (ACPI 6.5, 4.8.3.3). */
-		uint64_t t = p->now_ns() / 1000 * PM_TIMER_HZ / 1000000;
+		/* 128-bit: now_ns * 3.58e6 passes 2^64 after 60 days. */
+		uint64_t t = (uint64_t)((unsigned __int128)p->now_ns()
+					* PM_TIMER_HZ / 1000000000u);
 
 		v = (uint32_t)(t & 0xffffff);
 		return size == 4 ? v : (v >> (8 * (off - 8))) & ((1u << (8 * size)) - 1);
