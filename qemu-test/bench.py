@@ -115,8 +115,8 @@ def _read(path):
 def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
                env=None, log=None, echo=None):
     """Runs cmd until it exits, `timeout` seconds pass, or the serial output
-    shows one of the stop_on strings (then `grace` more seconds for the
-    rest of the output).  However this ends (Ctrl-C and SIGTERM included),
+    shows one of the stop_on strings, or a (string, n) pair's n-th
+    occurrence (then `grace` more seconds for the rest of the output).  However this ends (Ctrl-C and SIGTERM included),
     the whole process group dies by SIGKILL.  With `echo`, the console is
     copied to that file as it grows."""
     def terminate(signum, frame):
@@ -139,7 +139,9 @@ def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
                 shown = len(text)
             if stop_on and stopped_on is None:
                 for s in stop_on:
-                    if s in text:
+                    # A pattern, or (pattern, n): its n-th occurrence.
+                    pat, n = s if isinstance(s, tuple) else (s, 1)
+                    if text.count(pat) >= n:
                         stopped_on = s
                         deadline = min(deadline, time.monotonic() + grace)
                         break

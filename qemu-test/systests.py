@@ -305,6 +305,29 @@ def test_bochs_vtx_bench_guest(ctx):
         raise Failure("Bochs' log shows no ACPI soft power-off")
 
 
+def test_bochs_guest_restart(ctx):
+    """on_guest_exit = restart: each time the guest powers off, Plinth
+    builds it afresh (memory, devices, vCPU) and runs it again, without
+    using up its pool."""
+    img = ctx.image_with_config(
+        "kernel = /guest/bench.bin\nkernel_format = flat\nmemory = 64M\n"
+        "on_guest_exit = restart\n",
+        extra=[("guest/bench.bin", os.path.join(ctx.guest, "bench.bin"))])
+    res = bench.run_bochs(img, ctx.work, timeout=300,
+                          stop_on=FAIL_MARKS + (("bench: done", 4),))
+    no_faults(res)
+    s = res.serial
+    if res.stopped_on != ("bench: done", 4):
+        raise Failure("the guest did not run four times (%r)" % res)
+    if s.count("guest: ended: ACPI S5 (soft off)") < 3:
+        raise Failure("fewer than three guest power-offs before the "
+                      "fourth run")
+    if s.count("guest: starting") < 4:
+        raise Failure("Plinth did not start the guest four times")
+    if "powering off:" in s or "failure:" in s:
+        raise Failure("the machine stopped instead of restarting the guest")
+
+
 def boot_linux_in_bochs(ctx, kernel, fmt_name, extra=()):
     """Plinth boots the stock Debian kernel with the demo initramfs under
     VT-x, with nothing on the command line but console=ttyS0; the guest
@@ -378,6 +401,7 @@ TESTS = [
     test_bochs_linux_guest_bzimage,
     test_bochs_linux_guest,
     test_bochs_vtx_bench_guest,
+    test_bochs_guest_restart,
     test_qemu_boot_1g,
     test_qemu_boot_3g,
     test_qemu_reboot_action,

@@ -330,11 +330,16 @@ static void msr_passthrough(uint32_t msr)
 int vmx_vcpu_init(const struct gmem *g, const struct vmx_guest_entry *e,
 		  char *why, size_t n)
 {
-	vmcs = pool_pages(1, 1);
-	io_bitmaps = pool_pages(2, 1);
-	msr_bitmap = pool_pages(1, 1);
-	ept_pml4 = pool_pages(1, 1);
-	fpu_area = pool_pages(4, 1);
+	/* Allocated once: a guest that restarts (or reboots in a loop)
+	 * reuses them instead of draining the pool.  EPT maps the same
+	 * guest memory each time, so its tables are reused as they are. */
+	if (!vmcs) {
+		vmcs = pool_pages(1, 1);
+		io_bitmaps = pool_pages(2, 1);
+		msr_bitmap = pool_pages(1, 1);
+		ept_pml4 = pool_pages(1, 1);
+		fpu_area = pool_pages(4, 1);
+	}
 	if (!vmcs || !io_bitmaps || !msr_bitmap || !ept_pml4 || !fpu_area) {
 		fmt(why, n, "out of pool memory for the VMCS");
 		return -1;
@@ -375,6 +380,7 @@ int vmx_vcpu_init(const struct gmem *g, const struct vmx_guest_entry *e,
 		guest_xcr0 = 3;
 	}
 	/* A freshly reset FPU: FCW 0x37f, MXCSR 0x1f80, XSAVE header 0. */
+	memset(fpu_area, 0, 4 * 4096);
 	*(uint16_t *)fpu_area = 0x37f;
 	*(uint32_t *)((char *)fpu_area + 24) = 0x1f80;
 	launched = 0;
