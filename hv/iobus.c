@@ -1,6 +1,7 @@
 #include "hv/iobus.h"
 
 #include "hv/log.h"
+#include "hv/range.h"
 
 #define MAX_RANGES 32
 #define LOG_UNCLAIMED 8 /* then stay quiet: guests probe many ports */
@@ -14,8 +15,8 @@ int iobus_register(const struct io_range *r)
 	if (nranges == MAX_RANGES || !r->len || r->base + r->len > 0x10000)
 		return -1;
 	for (unsigned i = 0; i < nranges; i++)
-		if (r->base < ranges[i].base + ranges[i].len
-		    && ranges[i].base < r->base + r->len)
+		if (range_overlap(r->base, r->len, ranges[i].base,
+				  ranges[i].len))
 			return -1;
 	ranges[nranges++] = *r;
 	return 0;
@@ -24,8 +25,7 @@ int iobus_register(const struct io_range *r)
 static const struct io_range *find(uint16_t port)
 {
 	for (unsigned i = 0; i < nranges; i++)
-		if (port >= ranges[i].base
-		    && port - ranges[i].base < ranges[i].len)
+		if (range_contains(ranges[i].base, ranges[i].len, port, 1))
 			return &ranges[i];
 	return NULL;
 }

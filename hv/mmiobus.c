@@ -2,6 +2,8 @@
 
 #include <stddef.h>
 
+#include "hv/range.h"
+
 #define MAX_RANGES 16
 
 static struct mmio_range ranges[MAX_RANGES];
@@ -12,8 +14,8 @@ int mmiobus_register(const struct mmio_range *r)
 	if (nranges == MAX_RANGES || !r->len || r->base + r->len < r->base)
 		return -1;
 	for (unsigned i = 0; i < nranges; i++)
-		if (r->base < ranges[i].base + ranges[i].len
-		    && ranges[i].base < r->base + r->len)
+		if (range_overlap(r->base, r->len, ranges[i].base,
+				  ranges[i].len))
 			return -1;
 	ranges[nranges++] = *r;
 	return 0;
@@ -21,13 +23,9 @@ int mmiobus_register(const struct mmio_range *r)
 
 const struct mmio_range *mmiobus_find(uint64_t addr, unsigned size)
 {
-	for (unsigned i = 0; i < nranges; i++) {
-		const struct mmio_range *r = &ranges[i];
-
-		/* The access must lie wholly inside: no straddling devices. */
-		if (addr >= r->base && addr - r->base < r->len
-		    && size <= r->len - (addr - r->base))
-			return r;
-	}
+	/* The access must lie wholly inside: no straddling devices. */
+	for (unsigned i = 0; i < nranges; i++)
+		if (range_contains(ranges[i].base, ranges[i].len, addr, size))
+			return &ranges[i];
 	return NULL;
 }
