@@ -37,6 +37,9 @@ struct mem_range {
 	uint64_t attr;	   /* EFI memory attributes (UC/WB/RUNTIME bits) */
 };
 
+/* EFI_MEMORY_WB in mem_range.attr (UEFI 2.10, 7.2.3): cacheable RAM. */
+#define MEM_ATTR_WB 0x8ull
+
 struct boot_file {
 	uint64_t addr; /* physical, page aligned; 0 = not loaded */
 	uint64_t size;

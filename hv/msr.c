@@ -27,10 +27,6 @@
 #define APIC_BASE_EXTD (1ull << 10) /* x2APIC mode */
 #define APIC_BASE_EN (1ull << 11)
 #define MSR_TSC_DEADLINE 0x6e0
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
 #define LOG_UNKNOWN 16
 
 void vmsr_init(struct vmsr *m, struct vlapic *lapic)

@@ -6,7 +6,6 @@
 #include "hv/log.h"
 #include "hv/pool.h"
 
-#define EFI_MEMORY_WB 0x8ull
 #define MIB(x) ((unsigned long)((x) >> 20))
 
 /* RAM is every range the firmware describes as memory; reserved ranges
@@ -23,7 +22,7 @@ static void print_memory(const struct boot_info *bi)
 			continue;
 		by_kind[r->kind] += r->size;
 		if (r->kind != MEM_MMIO
-		    && (r->kind != MEM_RESERVED || (r->attr & EFI_MEMORY_WB)))
+		    && (r->kind != MEM_RESERVED || (r->attr & MEM_ATTR_WB)))
 			ram += r->size;
 	}
 	log_msg("memory: %lu MiB RAM in a map of %u ranges", MIB(ram),

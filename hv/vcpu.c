@@ -14,11 +14,6 @@
 #include "hv/log.h"
 #include "hv/mmiobus.h"
 
-#define CR0_PE (1ull << 0)
-#define CR0_PG (1ull << 31)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define RFLAGS_IF (1ull << 9)
 
 enum handled { DONE, STOP };
 
@@ -451,7 +446,8 @@ enum guest_end vcpu_run(struct vcpu *v)
 			return GUEST_FAILED;
 		requeue_vectored_event(reason);
 		enum handled h = dispatch(v, reason, &end);
-		unsigned slot = (unsigned)reason < 80 ? (unsigned)reason : 79;
+		unsigned slot = (unsigned)reason < VCPU_EXIT_SLOTS
+				? (unsigned)reason : VCPU_EXIT_SLOTS - 1;
 
 		if (h != STOP && v->pm->request == PM_POWEROFF)
 			h = stop(v, &end, GUEST_POWEROFF, "ACPI S5 (soft off)");
@@ -467,7 +463,7 @@ enum guest_end vcpu_run(struct vcpu *v)
 void vcpu_print_stats(const struct vcpu *v)
 {
 	log_msg("exits: reason                      count   host ticks/exit");
-	for (unsigned r = 0; r < 80; r++) {
+	for (unsigned r = 0; r < VCPU_EXIT_SLOTS; r++) {
 		const struct exit_stat *s = &v->stats[r];
 
 		if (s->count)

@@ -19,6 +19,10 @@ enum guest_end {
 	GUEST_FAILED,	  /* an exit Plinth cannot handle */
 };
 
+/* VMX basic exit reasons are below 70 (SDM appendix C); the last slot
+ * collects any the CPU may add. */
+#define VCPU_EXIT_SLOTS 80
+
 struct exit_stat {
 	uint64_t count;
 	uint64_t host_ticks; /* TSC from the VM exit to the next entry */
@@ -26,7 +30,7 @@ struct exit_stat {
 
 struct vcpu {
 	uint64_t regs[16];
-	struct exit_stat stats[80];
+	struct exit_stat stats[VCPU_EXIT_SLOTS];
 	struct vpm *pm;
 	struct vmsr msr;
 	struct vlapic *lapic;

@@ -76,10 +76,21 @@ static inline void __attribute__((noreturn)) cpu_halt_forever(void)
 		__asm__ volatile("cli; hlt");
 }
 
+/* Control-register, EFER and RFLAGS bits (SDM vol. 3A, 2.5 and 2.2.1). */
+#define CR0_PE (1ull << 0)
+#define CR0_ET (1ull << 4)
+#define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
+#define CR0_PG (1ull << 31)
 #define CR4_PAE (1ull << 5)
 #define CR4_PGE (1ull << 7)
+#define CR4_VMXE (1ull << 13)
+#define CR4_OSXSAVE (1ull << 18)
+#define EFER_SCE (1ull << 0)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
+#define RFLAGS_IF (1ull << 9)
 
 #define MSR_IA32_FEATURE_CONTROL 0x3a
 #define MSR_IA32_PAT 0x277

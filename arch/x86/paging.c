@@ -20,8 +20,6 @@
  * PWT|PCD in a PTE then selects UC and neither selects WB. */
 #define PAT_DEFAULT 0x0007040600070406ull
 
-#define EFI_MEMORY_WB 0x8ull
-
 extern char _text[], _etext[], _rodata[], _erodata[];
 
 static uint64_t *pml4;
@@ -133,7 +131,7 @@ static unsigned ram_flags(const struct mem_range *r)
 {
 	unsigned f = MAP_W;
 
-	if (!(r->attr & EFI_MEMORY_WB))
+	if (!(r->attr & MEM_ATTR_WB))
 		f |= MAP_UC;
 	if (r->kind == MEM_RT_CODE)
 		f |= MAP_X; /* runtime images hold code and data together */

@@ -21,14 +21,6 @@
 #define MSR_VMX_TRUE_EXIT 0x48f
 #define MSR_VMX_TRUE_ENTRY 0x490
 
-#define CR4_VMXE (1ull << 13)
-#define CR4_OSXSAVE (1ull << 18)
-#define CR0_PE (1ull << 0)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_PG (1ull << 31)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
 
 #define EPT_R (1ull << 0)
 #define EPT_W (1ull << 1)
