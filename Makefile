@@ -73,7 +73,8 @@ HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader \
-	lapic ioapic vmx_check legacy rtc pm pci_host
+	lapic ioapic vmx_check legacy rtc pm pci_host virtq virtio_blk \
+	virtio_net virtio_pci
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 test_config_SRCS := hv/config.c hv/fmt.c
 test_palloc_SRCS := hv/palloc.c
@@ -92,6 +93,14 @@ test_legacy_SRCS := hv/legacy.c hv/iobus.c
 test_rtc_SRCS := hv/rtc.c
 test_pm_SRCS := hv/pm.c hv/iobus.c
 test_pci_host_SRCS := hv/pci_host.c hv/iobus.c hv/mmiobus.c
+# The virtio device models with what they reach: guest memory, the PCI bus.
+VIRTIO_SRCS := virtio/virtio_pci.c virtio/virtq.c hv/pci_host.c hv/gmem.c \
+	hv/mmiobus.c hv/iobus.c
+test_virtq_SRCS := virtio/virtq.c hv/gmem.c
+test_virtio_blk_SRCS := virtio/virtio_blk.c drivers/ramdisk.c $(VIRTIO_SRCS)
+test_virtio_net_SRCS := virtio/virtio_net.c $(VIRTIO_SRCS)
+test_virtio_pci_SRCS := virtio/virtio_blk.c virtio/virtio_net.c \
+	drivers/ramdisk.c $(VIRTIO_SRCS)
 
 IMAGE := $(BUILD)/plinth.img
 GUEST := $(BUILD)/guest

@@ -82,6 +82,34 @@ static EFI_STATUS load_guest(struct boot_info *bi, char *err, UINTN errlen)
 		if (EFI_ERROR(st))
 			return st;
 	}
+	if (c->disk == CFG_DISK_RAM_FILE) {
+		st = load_file("disk", c->disk_path, CFG_MAX_DISK, &bi->disk,
+			       err, errlen);
+		if (EFI_ERROR(st))
+			return st;
+		if (bi->disk.size % 512) {
+			fmt(err, errlen, "disk %s: %lu bytes is not a whole "
+			    "number of 512-byte sectors", bi->disk.path,
+			    (unsigned long)bi->disk.size);
+			return EFI_BAD_BUFFER_SIZE;
+		}
+	} else if (c->disk == CFG_DISK_RAM_BLANK) {
+		EFI_PHYSICAL_ADDRESS a;
+
+		st = BS->AllocatePages(AllocateAnyPages, EfiLoaderData,
+				       EFI_SIZE_TO_PAGES(c->disk_size), &a);
+		if (EFI_ERROR(st)) {
+			fmt(err, errlen, "disk ram:%lu MiB: no memory: %s",
+			    (unsigned long)(c->disk_size >> 20),
+			    boot_status_str(st));
+			return st;
+		}
+		SetMem((void *)(UINTN)a, c->disk_size, 0);
+		bi->disk.addr = a;
+		bi->disk.size = c->disk_size;
+		boot_log("disk: blank RAM disk, %lu MiB",
+			 (unsigned long)(c->disk_size >> 20));
+	}
 	/* Both must end up inside guest RAM, with room to spare. */
 	if (bi->kernel.size + bi->initrd.size >= c->memory) {
 		fmt(err, errlen, "kernel (%lu KiB) and initrd (%lu KiB) do not "
@@ -122,6 +150,7 @@ static void release(struct boot_info *bi)
 {
 	boot_free_file(&bi->kernel);
 	boot_free_file(&bi->initrd);
+	boot_free_file(&bi->disk);
 	if (bi->pool_base)
 		BS->FreePages(bi->pool_base, EFI_SIZE_TO_PAGES(bi->pool_size));
 	bi->pool_base = 0;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "hv/guest_layout.h"
+#include "hv/ioapic.h"
 
 /* Every address we write into a 32-bit field must fit. */
 _Static_assert(GUEST_PCI_MMIO_END <= GUEST_4G,
@@ -36,6 +37,10 @@ _Static_assert(GUEST_LAPIC_BASE < GUEST_4G && GUEST_IOAPIC_BASE < GUEST_4G,
 	       "APIC bases are 32-bit fields in the MADT");
 _Static_assert(GUEST_PM_TMR + 4 <= 0x10000 && GUEST_RESET_PORT <= 0xffff,
 	       "PM block and reset register are I/O ports");
+_Static_assert(ACPI_PCI_INTX_GSI_BASE + 4 <= IOAPIC_PINS,
+	       "PCI INTx GSIs must be I/O APIC pins");
+_Static_assert(ACPI_PCI_INTX_GSI_BASE > 15,
+	       "PCI INTx GSIs must not share the ISA IRQs' pins");
 
 /* 5.2.6: the header every table but the RSDP and FACS starts with. */
 #define HDR_LEN 36
@@ -138,6 +143,7 @@ _Static_assert(GUEST_PM_TMR + 4 <= 0x10000 && GUEST_RESET_PORT <= 0xffff,
 
 /* AML opcodes (20.3, 20.2). */
 #define AML_ZERO_OP 0x00
+#define AML_ONE_OP 0x01
 #define AML_NAME_OP 0x08
 #define AML_BYTE_PREFIX 0x0a
 #define AML_WORD_PREFIX 0x0b
@@ -656,10 +662,67 @@ static void aml_name_restmpl(struct out *o, const char *seg,
 	aml_pkg_end(o, pkg);
 }
 
+/* 20.2.3: the shortest integer constant for v < 256: ZeroOp, OneOp or
+ * ByteConst. */
+static void aml_byte_int(struct out *o, uint8_t v)
+{
+	if (v == 0) {
+		emit1(o, AML_ZERO_OP);
+	} else if (v == 1) {
+		emit1(o, AML_ONE_OP);
+	} else {
+		emit1(o, AML_BYTE_PREFIX);
+		emit1(o, v);
+	}
+}
+
+/* PCI slots 1..31 on bus 0 get _PRT entries (slot 0 is the host bridge),
+ * four pins each: 124 entries, so the outer NumElements fits the
+ * PackageOp's ByteData (20.2.5.4) and no VarPackageOp is needed. */
+#define PRT_FIRST_SLOT 1
+#define PRT_LAST_SLOT 31
+#define PRT_PINS 4
+#define PRT_ENTRIES ((PRT_LAST_SLOT - PRT_FIRST_SLOT + 1) * PRT_PINS)
+_Static_assert(PRT_ENTRIES <= 0xff, "_PRT NumElements is one byte");
+
+/* Name (_PRT, Package () {...}): 6.2.13, the PCI Routing Table of bus 0.
+ * One Package (4) { Address, Pin, Source, SourceIndex } per slot and
+ * INTx pin: Address is the device in the high word with 0xFFFF ("any
+ * function") in the low word; Pin 0..3 is INTA..INTD; Source Zero (an
+ * Integer, not a name) says the interrupt is not from a link device,
+ * so SourceIndex is the GSI the pin drives: ACPI_PCI_INTX_GSI(). */
+static void aml_name_prt(struct out *o)
+{
+	size_t prt, ent;
+
+	aml_name(o, "_PRT");
+	emit1(o, AML_PACKAGE_OP);			/* PackageOp */
+	prt = aml_pkg_begin(o);
+	emit1(o, PRT_ENTRIES);				/* NumElements */
+	for (unsigned slot = PRT_FIRST_SLOT; slot <= PRT_LAST_SLOT; slot++) {
+		for (unsigned pin = 0; pin < PRT_PINS; pin++) {
+			uint8_t addr[5] = { AML_DWORD_PREFIX };
+
+			emit1(o, AML_PACKAGE_OP);	/* PackageOp */
+			ent = aml_pkg_begin(o);
+			emit1(o, 4);			/* NumElements */
+			put32(addr + 1, (uint32_t)slot << 16 | 0xffff);
+			emit(o, addr, sizeof(addr));	/* Address */
+			aml_byte_int(o, (uint8_t)pin);	/* Pin */
+			emit1(o, AML_ZERO_OP);		/* Source */
+			emit1(o, AML_BYTE_PREFIX);	/* SourceIndex */
+			emit1(o, (uint8_t)ACPI_PCI_INTX_GSI(slot, pin));
+			aml_pkg_end(o, ent);
+		}
+	}
+	aml_pkg_end(o, prt);
+}
+
 /* Device (PCI0): the PCIe root bridge over ECAM bus 0 (6.1.5 _HID, 6.1.2
- * _CID, 6.1.12 _UID, 6.5.6 _SEG, 6.5.5 _BBN, 6.2.2 _CRS).  Its _CRS gives
- * what it decodes: buses 0-255, all I/O ports but the config ports
- * 0xCF8-0xCFF, and the 32-bit BAR window below the IOAPIC. */
+ * _CID, 6.1.12 _UID, 6.5.6 _SEG, 6.5.5 _BBN, 6.2.2 _CRS, 6.2.13 _PRT).
+ * Its _CRS gives what it decodes: buses 0-255, all I/O ports but the
+ * config ports 0xCF8-0xCFF, and the 32-bit BAR window below the IOAPIC;
+ * its _PRT how bus 0's INTx pins reach the I/O APIC. */
 static void aml_pci0(struct out *o)
 {
 	struct restmpl crs = { .n = 0 };
@@ -682,6 +745,7 @@ static void aml_pci0(struct out *o)
 	res_dword_mem(&crs, (uint32_t)GUEST_PCI_MMIO_BASE,
 		      (uint32_t)(GUEST_PCI_MMIO_END - 1));
 	aml_name_restmpl(o, "_CRS", &crs);
+	aml_name_prt(o);
 
 	aml_pkg_end(o, dev);
 }

@@ -18,6 +18,20 @@
  * ids are 8 bits and 0xff is the broadcast id, so 254 CPUs at most. */
 #define ACPI_BUILD_MAX_CPUS 254
 
+/* Legacy PCI INTx routing of bus 0, as the DSDT's \_SB.PCI0._PRT (ACPI
+ * 6.5, 6.2.13) gives it to the guest: INTA..INTD (pin 0..3) of the device
+ * in slot 1..31 raise I/O APIC pin 16 + ((slot + pin) & 3), the usual
+ * swizzle, so the four GSIs 16-19 are shared round-robin and a slot's
+ * INTA lands on a different line from its neighbours'.  The _PRT entries
+ * have Source 0, so the SourceIndex is the GSI itself: Linux then
+ * programs these pins level-triggered, active-low, as PCI INTx is.
+ * `pin` counts from 0 as the _PRT does: it is the device's Interrupt
+ * Pin register (1 = INTA#) minus 1.  Device models must assert exactly
+ * this GSI.  Slot 0 (the host bridge) has no entries. */
+#define ACPI_PCI_INTX_GSI_BASE 16
+#define ACPI_PCI_INTX_GSI(slot, pin) \
+	(ACPI_PCI_INTX_GSI_BASE + (((slot) + (pin)) & 3))
+
 struct acpi_build_cfg {
 	unsigned ncpus;	/* 1..ACPI_BUILD_MAX_CPUS: one Processor Local
 			 * APIC entry per CPU, APIC ids 0..ncpus-1 */

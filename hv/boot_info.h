@@ -60,6 +60,7 @@ struct boot_info {
 
 	struct boot_file kernel;
 	struct boot_file initrd;
+	struct boot_file disk; /* the RAM disk, when plinth.cfg asks for one */
 
 	uint64_t pool_base; /* the hypervisor's memory pool */
 	uint64_t pool_size;

@@ -338,6 +338,79 @@ static int set_selftest(struct parser *p, struct plinth_config *c,
 	return 0;
 }
 
+/* disk = none | ram:SIZE | ram:PATH */
+static int set_disk(struct parser *p, struct plinth_config *c, const char *k,
+		    const char *v)
+{
+	uint64_t n;
+
+	if (!strcmp(v, "none")) {
+		c->disk = CFG_DISK_NONE;
+		return 0;
+	}
+	if (strncmp(v, "ram:", 4) || !v[4])
+		return fail(p, "'%s': bad value '%s' (none, ram:SIZE or "
+			    "ram:PATH)", k, v);
+	v += 4;
+	if (v[0] >= '0' && v[0] <= '9' && !config_parse_size(v, &n)) {
+		if (set_size(p, k, v, CFG_MIN_DISK, CFG_MAX_DISK, &c->disk_size))
+			return -1;
+		c->disk = CFG_DISK_RAM_BLANK;
+		return 0;
+	}
+	if (set_path(p, c->disk_path, k, v))
+		return -1;
+	c->disk = CFG_DISK_RAM_FILE;
+	return 0;
+}
+
+static int set_disk_readonly(struct parser *p, struct plinth_config *c,
+			     const char *k, const char *v)
+{
+	if (!strcmp(v, "yes"))
+		c->disk_readonly = true;
+	else if (!strcmp(v, "no"))
+		c->disk_readonly = false;
+	else
+		return fail(p, "'%s': bad value '%s' (yes or no)", k, v);
+	return 0;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* net_mac = 02:50:4c:4e:54:01: a unicast address, not all zeros. */
+static int set_net_mac(struct parser *p, struct plinth_config *c,
+		       const char *k, const char *v)
+{
+	uint8_t m[6];
+
+	for (unsigned i = 0; i < 6; i++) {
+		const char *s = v + 3 * i;
+		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+
+		if (lo < 0 || s[2] != (i == 5 ? '\0' : ':'))
+			return fail(p, "'%s': bad MAC address '%s' (six "
+				    "hex bytes like 02:50:4c:4e:54:01)", k, v);
+		m[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (m[0] & 1)
+		return fail(p, "'%s': '%s' is a multicast address", k, v);
+	if (!(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+		return fail(p, "'%s': the all-zero address is not usable", k,
+			    NULL);
+	memcpy(c->net_mac, m, 6);
+	return 0;
+}
+
 static const struct key keys[] = {
 	{ "kernel", set_kernel },
 	{ "initrd", set_initrd },
@@ -350,6 +423,9 @@ static const struct key keys[] = {
 	{ "serial", set_serial },
 	{ "debug_exit", set_debug_exit },
 	{ "selftest", set_selftest },
+	{ "disk", set_disk },
+	{ "disk_readonly", set_disk_readonly },
+	{ "net_mac", set_net_mac },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS <= 16, "grow parser.seen");
@@ -362,6 +438,9 @@ void config_defaults(struct plinth_config *cfg)
 	cfg->on_guest_exit = CFG_ACT_POWEROFF;
 	cfg->on_fault = CFG_ACT_HALT;
 	cfg->serial_port = 0x3f8;
+	static const uint8_t mac[6] = CFG_DEFAULT_NET_MAC;
+
+	memcpy(cfg->net_mac, mac, 6);
 }
 
 const char *config_action_name(enum cfg_action a)

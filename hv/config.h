@@ -33,6 +33,12 @@ enum cfg_kernel_format {
 	CFG_KERNEL_FLAT,	/* raw 64-bit code, entered at its first byte */
 };
 
+enum cfg_disk {
+	CFG_DISK_NONE,		/* no virtio-blk device */
+	CFG_DISK_RAM_BLANK,	/* ram:SIZE, zeroed */
+	CFG_DISK_RAM_FILE,	/* ram:PATH, a raw image from the ESP */
+};
+
 /* Diagnostics that replace the normal boot; see README "Self-tests". */
 #define CFG_SELFTEST_FAULT (1u << 0) /* overflow the stack into its guard */
 
@@ -48,7 +54,16 @@ struct plinth_config {
 	uint16_t serial_port;		/* 0 = no serial console */
 	uint16_t debug_exit_port;	/* 0 = off */
 	uint32_t selftest;		/* CFG_SELFTEST_* bits */
+	enum cfg_disk disk;		/* the guest's virtio-blk backend */
+	char disk_path[CFG_PATH_MAX];	/* CFG_DISK_RAM_FILE */
+	uint64_t disk_size;		/* CFG_DISK_RAM_BLANK, bytes */
+	bool disk_readonly;
+	uint8_t net_mac[6];		/* the guest's virtio-net MAC */
 };
+
+/* The guest's MAC when plinth.cfg names none: locally administered
+ * (bit 1 of the first byte), unicast, the same on every boot. */
+#define CFG_DEFAULT_NET_MAC { 0x02, 0x50, 0x4c, 0x4e, 0x54, 0x01 }
 
 #define CFG_DEFAULT_MEMORY (256ull << 20)
 #define CFG_DEFAULT_HV_MEMORY (64ull << 20)
@@ -56,6 +71,8 @@ struct plinth_config {
 #define CFG_MAX_MEMORY (1ull << 40)
 #define CFG_MIN_HV_MEMORY (16ull << 20)
 #define CFG_MAX_HV_MEMORY (4ull << 30)
+#define CFG_MIN_DISK (1ull << 20)
+#define CFG_MAX_DISK (64ull << 30)
 
 void config_defaults(struct plinth_config *cfg);
 

@@ -4,7 +4,7 @@
 
 #include "hv/range.h"
 
-#define MAX_RANGES 16
+#define MAX_RANGES 32
 
 static struct mmio_range ranges[MAX_RANGES];
 static unsigned nranges;
@@ -19,6 +19,16 @@ int mmiobus_register(const struct mmio_range *r)
 			return -1;
 	ranges[nranges++] = *r;
 	return 0;
+}
+
+int mmiobus_remove(uint64_t base, const void *ctx)
+{
+	for (unsigned i = 0; i < nranges; i++)
+		if (ranges[i].base == base && ranges[i].ctx == ctx) {
+			ranges[i] = ranges[--nranges];
+			return 0;
+		}
+	return -1;
 }
 
 const struct mmio_range *mmiobus_find(uint64_t addr, unsigned size)

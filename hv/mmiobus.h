@@ -18,6 +18,9 @@ struct mmio_range {
 
 /* -1 on overlap, wrap or a full table. */
 int mmiobus_register(const struct mmio_range *r);
+/* Removes the range registered at `base` for `ctx` (a BAR that moves or
+ * stops decoding); -1 if there is none. */
+int mmiobus_remove(uint64_t base, const void *ctx);
 /* The range holding [addr, addr+size), or NULL. */
 const struct mmio_range *mmiobus_find(uint64_t addr, unsigned size);
 

@@ -2,9 +2,12 @@
 
 #include <string.h>
 
+#include "hv/gmem.h"
 #include "hv/guest_layout.h"
 #include "hv/iobus.h"
+#include "hv/log.h"
 #include "hv/mmiobus.h"
+#include "hv/range.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -23,6 +26,132 @@ void vpci_init(struct vpci_bus *b, struct vpci_fn *hb)
 	hb->cfg[0x0b] = 0x06;
 	hb->wmask[0x04] = 0x06;
 	b->slot[0] = hb;
+	b->win_base = GUEST_PCI_MMIO_BASE;
+	b->win_end = GUEST_PCI_MMIO_END;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+uint64_t vpci_bar_addr(const struct vpci_fn *f, unsigned idx)
+{
+	const uint8_t *r = f->cfg + PCI_BAR0 + 4 * idx;
+	uint64_t a = get32(r) & ~0xfull;
+
+	if (idx + 1 < VPCI_BARS && f->bar[idx].is64)
+		a |= (uint64_t)get32(r + 4) << 32;
+	return a;
+}
+
+static void set_bar_reg(struct vpci_fn *f, unsigned idx, uint64_t a)
+{
+	uint8_t *r = f->cfg + PCI_BAR0 + 4 * idx;
+
+	put32(r, (uint32_t)a | (get32(r) & 0xf));
+	if (f->bar[idx].is64)
+		put32(r + 4, (uint32_t)(a >> 32));
+}
+
+void vpci_bar_init(struct vpci_fn *f, unsigned idx, uint64_t size, bool is64,
+		   uint64_t addr, const struct mmio_range *r)
+{
+	struct vpci_bar *bar;
+
+	if (idx >= VPCI_BARS || (is64 && idx + 1 >= VPCI_BARS) || size < 4096
+	    || (size & (size - 1)))
+		return;
+	bar = &f->bar[idx];
+	*bar = (struct vpci_bar){ .size = size, .is64 = is64, .good = addr,
+				  .range = *r };
+	/* Memory space, 64-bit type 10b when is64, not prefetchable (PCI
+	 * 3.0, 6.2.5.1); the size shows as the address bits that stay 0. */
+	put32(f->cfg + PCI_BAR0 + 4 * idx, is64 ? 0x4 : 0x0);
+	put32(f->wmask + PCI_BAR0 + 4 * idx, (uint32_t)~(size - 1) & ~0xfu);
+	if (is64)
+		put32(f->wmask + PCI_BAR0 + 4 * idx + 4,
+		      (uint32_t)(~(size - 1) >> 32));
+	set_bar_reg(f, idx, addr);
+}
+
+/* [a, a+len) touches guest RAM. */
+static bool over_ram(const struct gmem *g, uint64_t a, uint64_t len)
+{
+	for (unsigned i = 0; g && i < g->n; i++)
+		if (range_overlap(a, len, g->r[i].gpa, g->r[i].size))
+			return true;
+	return false;
+}
+
+/* Registers the BAR at `a` if nothing forbids it. */
+static bool map_at(struct vpci_fn *f, struct vpci_bar *bar, uint64_t a)
+{
+	struct vpci_bus *b = f->bus;
+
+	if (a < b->win_base || !range_contains(b->win_base,
+					       b->win_end - b->win_base, a,
+					       bar->size)
+	    || over_ram(b->gm, a, bar->size))
+		return false;
+	bar->range.base = a;
+	bar->range.len = bar->size;
+	if (mmiobus_register(&bar->range))
+		return false; /* another device is there */
+	bar->mapped = true;
+	return true;
+}
+
+static void unmap(struct vpci_bar *bar)
+{
+	if (bar->mapped)
+		mmiobus_remove(bar->range.base, bar->range.ctx);
+	bar->mapped = false;
+}
+
+/* Makes the MMIO bus agree with the command register and the BARs.  An
+ * address that cannot be mapped (outside the window, over RAM or another
+ * device) is refused: both halves of the register go back to the last
+ * good address and the device stays there. */
+static void bars_update(struct vpci_fn *f)
+{
+	bool decode = f->cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY;
+
+	for (unsigned i = 0; i < VPCI_BARS; i++) {
+		struct vpci_bar *bar = &f->bar[i];
+		uint64_t a = vpci_bar_addr(f, i);
+
+		if (!bar->size)
+			continue;
+		if (!decode) {
+			unmap(bar);
+			continue;
+		}
+		if (bar->mapped && bar->range.base == a)
+			continue;
+		uint64_t old = bar->mapped ? bar->range.base : bar->good;
+
+		unmap(bar);
+		if (map_at(f, bar, a)) {
+			bar->good = a;
+			continue;
+		}
+		bar->rollbacks++;
+		set_bar_reg(f, i, old);
+		log_msg("pci: 00:%02x.0 BAR%u: 0x%llx cannot be mapped, kept "
+			"at 0x%llx", f->slot, i, (unsigned long long)a,
+			(unsigned long long)old);
+		if (!map_at(f, bar, old))
+			log_msg("pci: 00:%02x.0 BAR%u: 0x%llx is taken too; "
+				"BAR unmapped", f->slot, i,
+				(unsigned long long)old);
+	}
 }
 
 int vpci_add(struct vpci_bus *b, unsigned slot, struct vpci_fn *f)
@@ -30,7 +159,41 @@ int vpci_add(struct vpci_bus *b, unsigned slot, struct vpci_fn *f)
 	if (slot >= VPCI_SLOTS || b->slot[slot])
 		return -1;
 	b->slot[slot] = f;
+	f->bus = b;
+	f->slot = slot;
+	bars_update(f);
 	return 0;
+}
+
+void vpci_remove_all(struct vpci_bus *b)
+{
+	for (unsigned s = 1; s < VPCI_SLOTS; s++) {
+		struct vpci_fn *f = b->slot[s];
+
+		if (!f)
+			continue;
+		for (unsigned i = 0; i < VPCI_BARS; i++)
+			unmap(&f->bar[i]);
+		b->slot[s] = NULL;
+	}
+}
+
+uint32_t vpci_add_cap(struct vpci_fn *f, uint8_t id, unsigned len)
+{
+	uint32_t at = f->cap_free ? f->cap_free : 0x40;
+
+	if (len < 2 || len > 0x100 - at)
+		return 0;
+	f->cfg[at] = id;
+	f->cfg[at + 1] = 0;
+	if (f->cap_last)
+		f->cfg[f->cap_last + 1] = (uint8_t)at;
+	else
+		f->cfg[PCI_CAP_PTR] = (uint8_t)at;
+	f->cfg[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
+	f->cap_last = (uint8_t)at;
+	f->cap_free = (uint16_t)((at + len + 3) & ~3u);
+	return at;
 }
 
 static struct vpci_fn *find(struct vpci_bus *b, unsigned bus, unsigned dev,
@@ -49,6 +212,8 @@ uint32_t vpci_cfg_read(struct vpci_bus *b, unsigned bus, unsigned dev,
 	    || off >= VPCI_CFG_SIZE
 	    || size > VPCI_CFG_SIZE - off || (off & (size - 1)))
 		return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	if (f->reading)
+		f->reading(f, off, size);
 	for (unsigned i = 0; i < size; i++)
 		v |= (uint32_t)f->cfg[off + i] << (8 * i);
 	return v;
@@ -68,6 +233,10 @@ void vpci_cfg_write(struct vpci_bus *b, unsigned bus, unsigned dev,
 
 		f->cfg[off + i] = (uint8_t)((f->cfg[off + i] & ~m) | (nb & m));
 	}
+	/* The command register and BAR0-5 decide where BARs are mapped. */
+	if (range_overlap(off, size, PCI_COMMAND, 2)
+	    || range_overlap(off, size, PCI_BAR0, 4 * VPCI_BARS))
+		bars_update(f);
 	if (f->written)
 		f->written(f, off, size);
 }

@@ -9,6 +9,7 @@
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx.h"
+#include "drivers/ramdisk.h"
 #include "hv/acpi_build.h"
 #include "hv/fmt.h"
 #include "hv/gmem.h"
@@ -21,11 +22,15 @@
 #include "hv/loader.h"
 #include "hv/log.h"
 #include "hv/pci_host.h"
+#include "hv/pool.h"
 #include "hv/pm.h"
 #include "hv/rtc.h"
 #include "hv/power.h"
 #include "hv/uart.h"
 #include "hv/vcpu.h"
+#include "net/frame_port.h"
+#include "virtio/virtio_blk.h"
+#include "virtio/virtio_net.h"
 
 #define MIB (1ull << 20)
 #define ALIGN_2M (2 * MIB)
@@ -41,6 +46,17 @@ static struct vlegacy legacy;
 static uint64_t next_input_poll;
 static struct vpci_bus pci;
 static struct vpci_fn host_bridge;
+/* virtio devices: slot 1 the disk, slot 2 the network; their state and
+ * config-space arrays come from the pool, not from the image. */
+#define BLK_SLOT 1
+#define NET_SLOT 2
+#define BLK_BAR GUEST_PCI_MMIO_BASE
+#define NET_BAR (GUEST_PCI_MMIO_BASE + VDEV_BAR_SIZE)
+static struct vpci_fn *blk_fn, *net_fn;
+static struct vblk *blk;
+static struct vnet *net;
+static struct ramdisk rdisk;
+static struct frame_port no_nic;
 static uint8_t *ram;	 /* host memory behind guest RAM */
 static uint64_t ram_size;
 
@@ -121,6 +137,97 @@ static void ioapic_mmio_write(void *ctx, uint64_t addr, unsigned size,
 {
 	if (size == 4)
 		vioapic_write(ctx, (uint32_t)(addr & 0xff), (uint32_t)v);
+}
+
+/* An MSI (PCI 3.0, 6.8.1.3; SDM 11.11): address 0xFEExxxxx, data with
+ * the vector and delivery mode.  There is one CPU, so every destination
+ * is it; fixed and lowest-priority messages raise the vector, anything
+ * else (SMI, NMI, INIT, a vector below 16) is dropped. */
+static void msi_deliver(void *ctx, uint64_t addr, uint32_t data)
+{
+	uint8_t vec = (uint8_t)data;
+	unsigned mode = (data >> 8) & 7;
+
+	(void)ctx;
+	if ((addr >> 20) != (GUEST_LAPIC_BASE >> 20) || vec < 16 || mode > 1)
+		return;
+	vlapic_set_irq(&lapic, vec, false);
+}
+
+static void intx_blk(void *ctx, bool level)
+{
+	(void)ctx;
+	vioapic_set_irq(&ioapic, ACPI_PCI_INTX_GSI(BLK_SLOT, 0), level);
+}
+
+static void intx_net(void *ctx, bool level)
+{
+	(void)ctx;
+	vioapic_set_irq(&ioapic, ACPI_PCI_INTX_GSI(NET_SLOT, 0), level);
+}
+
+/* Until a NIC driver backs it, virtio-net's link is down and what the
+ * guest sends is counted and dropped. */
+static int no_nic_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
+		     uint32_t len)
+{
+	(void)p;
+	(void)sg;
+	(void)n;
+	(void)len;
+	return FP_OK;
+}
+
+static void add_virtio(struct vdev *d, unsigned slot)
+{
+	d->msi = msi_deliver;
+	d->intx = slot == BLK_SLOT ? intx_blk : intx_net;
+	/* What firmware leaves in Interrupt Line: the GSI the _PRT names. */
+	d->pci->cfg[PCI_INTERRUPT_LINE] = ACPI_PCI_INTX_GSI(slot, 0);
+	if (vpci_add(&pci, slot, d->pci))
+		log_msg("guest: PCI slot %u taken; %s not added", slot,
+			d->name);
+}
+
+/* Fresh virtio devices at their firmware addresses.  The RAM disk's
+ * contents survive a guest restart, like a disk's. */
+static void setup_virtio(const struct boot_info *bi)
+{
+	if (blk) {
+		memset(blk_fn, 0, sizeof(*blk_fn));
+		vblk_init(blk, blk_fn, &rdisk.be, "vda", BLK_BAR, &gm);
+		add_virtio(&blk->dev, BLK_SLOT);
+	}
+	memset(net_fn, 0, sizeof(*net_fn));
+	no_nic = (struct frame_port){ .name = "none", .tx = no_nic_tx };
+	vnet_init(net, net_fn, &no_nic, bi->cfg.net_mac, 1500, "net0", NET_BAR,
+		  &gm);
+	add_virtio(&net->dev, NET_SLOT);
+}
+
+#define PAGES(x) ((sizeof(x) + 4095) / 4096)
+
+static int alloc_virtio(const struct boot_info *bi)
+{
+	net_fn = pool_pages(PAGES(*net_fn), 1);
+	net = pool_pages(PAGES(*net), 1);
+	if (!net_fn || !net)
+		return -1;
+	if (!bi->disk.addr)
+		return 0;
+	blk_fn = pool_pages(PAGES(*blk_fn), 1);
+	blk = pool_pages(PAGES(*blk), 1);
+	if (!blk_fn || !blk)
+		return -1;
+	ramdisk_init(&rdisk, (void *)bi->disk.addr, bi->disk.size,
+		     bi->cfg.disk_readonly, "ram");
+	log_msg("guest: virtio-blk vda: %s%s, %lu MiB%s",
+		bi->cfg.disk == CFG_DISK_RAM_FILE ? "RAM disk from "
+						  : "blank RAM disk",
+		bi->cfg.disk == CFG_DISK_RAM_FILE ? bi->disk.path : "",
+		(unsigned long)(bi->disk.size >> 20),
+		bi->cfg.disk_readonly ? ", read-only" : "");
+	return 0;
 }
 
 /* The machine's RTC: wait out an update in progress (UIP, register A
@@ -313,7 +420,10 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	legacy.irq0 = pit_irq0;
 	vcpu.platform = platform;
 	next_input_poll = 0;
+	vpci_remove_all(&pci);
 	vpci_init(&pci, &host_bridge);
+	pci.gm = &gm;
+	setup_virtio(bi);
 	com1.irq = com1_irq;
 	vpm_init(&pm, clock_ns);
 	return vmx_vcpu_init(&gm, &entry, err, n);
@@ -377,6 +487,9 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 		(unsigned long)(ram_size >> 20), (unsigned long)ram);
 	if (attach_devices())
 		panic("cannot register the guest's devices");
+	if (alloc_virtio(bi))
+		power_fail(DEBUG_EXIT_NO_GUEST, "no pool memory for the virtio "
+			   "devices: raise hv_memory");
 	for (;;) {
 		if (setup(bi, err, sizeof(err))) {
 			log_msg("guest: %s", err);
@@ -388,6 +501,9 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 
 		log_msg("guest: ended: %s", vcpu.why);
 		vcpu_print_stats(&vcpu);
+		if (blk)
+			vdev_print_stats(&blk->dev);
+		vdev_print_stats(&net->dev);
 		if (end == GUEST_FAILED || end == GUEST_HALTED)
 			vcpu_dump(&vcpu);
 		if (end == GUEST_RESET && bi->cfg.on_guest_exit != CFG_ACT_POWEROFF)

@@ -219,12 +219,14 @@ static bool contains(const uint8_t *hay, size_t n, const uint8_t *needle,
  * and the contents must fill it exactly. */
 
 #define W_MAX 64
+#define PRT_N 124		/* _PRT entries: slots 1..31, INTA..INTD */
+#define W_PKG_MAX 256		/* the _PRT alone has 1 + PRT_N packages */
 
 struct aml_walk {
 	const uint8_t *body;		/* start of the AML, for offsets */
 	unsigned npkg;
-	size_t pkg_at[W_MAX];		/* offset of each PkgLength */
-	unsigned pkg_bytes[W_MAX];	/* its encoded size */
+	size_t pkg_at[W_PKG_MAX];	/* offset of each PkgLength */
+	unsigned pkg_bytes[W_PKG_MAX];	/* its encoded size */
 	unsigned nnames;
 	char names[W_MAX][5];		/* NameSegs defined, in order */
 	unsigned nbufs;
@@ -233,6 +235,12 @@ struct aml_walk {
 		const uint8_t *p;
 		size_t len;
 	} bufs[8];
+	unsigned nobjs;
+	struct {			/* each Name's data object */
+		char dev[5], name[5];	/* innermost Device, NameSeg */
+		const uint8_t *p;	/* its first byte (the opcode) */
+		size_t len;		/* all of its bytes */
+	} objs[W_MAX];
 	char dev[5];			/* innermost Device */
 	char last[5];			/* last NameSeg read */
 };
@@ -261,7 +269,7 @@ static const uint8_t *w_pkg(struct aml_walk *w, const uint8_t **pp,
 	}
 	if (len < n || len > (size_t)(end - p))
 		return NULL;
-	if (w->npkg < W_MAX) {
+	if (w->npkg < W_PKG_MAX) {
 		w->pkg_at[w->npkg] = (size_t)(p - w->body);
 		w->pkg_bytes[w->npkg] = (unsigned)n;
 		w->npkg++;
@@ -424,11 +432,21 @@ static bool w_termlist(struct aml_walk *w, const uint8_t *p,
 		const uint8_t *pend;
 
 		if (op == 0x08) {			/* Name */
+			const uint8_t *obj;
+
 			if (!w_namestring(w, &p, end))
 				return false;
 			w_defined(w);
+			obj = p;
 			if (!w_data(w, &p, end, NULL))
 				return false;
+			if (w->nobjs < W_MAX) {
+				memcpy(w->objs[w->nobjs].dev, w->dev, 5);
+				memcpy(w->objs[w->nobjs].name, w->last, 5);
+				w->objs[w->nobjs].p = obj;
+				w->objs[w->nobjs].len = (size_t)(p - obj);
+				w->nobjs++;
+			}
 		} else if (op == 0x10) {		/* Scope */
 			pend = w_pkg(w, &p, end);
 			if (!pend || !w_namestring(w, &p, pend))
@@ -473,6 +491,23 @@ static bool w_has_name(const struct aml_walk *w, const char *seg)
 	return false;
 }
 
+/* The index of the one object that Name (seg) defines directly in Device
+ * (dev), or -1 if there is none or more than one. */
+static int w_find_obj(const struct aml_walk *w, const char *dev,
+		      const char *seg)
+{
+	int found = -1;
+
+	for (unsigned i = 0; i < w->nobjs; i++) {
+		if (strcmp(w->objs[i].dev, dev) || strcmp(w->objs[i].name, seg))
+			continue;
+		if (found >= 0)
+			return -1;
+		found = (int)i;
+	}
+	return found;
+}
+
 /* Walks a resource template (6.4): small and large items, closed by an End
  * Tag that is the last item.  Returns the item count, or -1. */
 static int res_walk(const uint8_t *p, size_t n, const uint8_t **items,
@@ -504,6 +539,90 @@ static int res_walk(const uint8_t *p, size_t n, const uint8_t **items,
 			return off == n && size == 2 ? count : -1;
 	}
 	return -1;
+}
+
+/* ---- the _PRT (6.2.13) ----------------------------------------------------
+ * Read back the way an OS reads it: a Package of Package (4) { Address,
+ * Pin, Source, SourceIndex }, each element an Integer. */
+
+struct prt {
+	unsigned n;			/* entries parsed */
+	struct {
+		uint64_t v[4];		/* Address, Pin, Source, SourceIndex */
+		size_t at[4];		/* their offsets from the PackageOp */
+	} e[PRT_N];
+};
+
+/* Parses the Package at p, which must fill exactly len bytes and hold
+ * PRT_N entries of four integers each.  False if anything is off. */
+static bool prt_parse(const uint8_t *p, size_t len, struct prt *t)
+{
+	const uint8_t *end = p + len, *q = p, *pend;
+	struct aml_walk w;		/* only for w_pkg() */
+	unsigned want;
+
+	memset(t, 0, sizeof(*t));
+	memset(&w, 0, sizeof(w));
+	w.body = p;
+	if (len < 1 || *q++ != 0x12)
+		return false;
+	pend = w_pkg(&w, &q, end);
+	if (pend != end || q >= pend)
+		return false;
+	want = *q++;			/* NumElements */
+	while (q < pend) {
+		const uint8_t *eend;
+
+		if (t->n >= PRT_N || *q++ != 0x12)
+			return false;
+		eend = w_pkg(&w, &q, pend);
+		if (!eend || q >= eend || *q++ != 4)
+			return false;
+		for (unsigned i = 0; i < 4; i++) {
+			t->e[t->n].at[i] = (size_t)(q - p);
+			if (!w_int(&q, eend, &t->e[t->n].v[i]))
+				return false;
+		}
+		if (q != eend)
+			return false;
+		t->n++;
+	}
+	return want == PRT_N && t->n == PRT_N;
+}
+
+/* The INTx swizzle written out by hand, not computed: row slot % 4,
+ * column pin (INTA..INTD). */
+static const uint8_t prt_gsi[4][4] = {
+	{ 16, 17, 18, 19 },
+	{ 17, 18, 19, 16 },
+	{ 18, 19, 16, 17 },
+	{ 19, 16, 17, 18 },
+};
+
+/* Every (slot 1..31, pin 0..3) exactly once, in slot-major order:
+ * Address slot << 16 | 0xFFFF (any function), Source 0 (so SourceIndex
+ * is a GSI), SourceIndex the swizzled GSI.  Prints the bad entries unless
+ * quiet. */
+static bool prt_routes_ok(const struct prt *t, bool quiet)
+{
+	bool ok = t->n == PRT_N;
+
+	for (unsigned i = 0; i < t->n && i < PRT_N; i++) {
+		unsigned slot = 1 + i / 4, pin = i % 4;
+
+		if (t->e[i].v[0] != ((uint64_t)slot << 16 | 0xffff) ||
+		    t->e[i].v[1] != pin || t->e[i].v[2] != 0 ||
+		    t->e[i].v[3] != prt_gsi[slot % 4][pin]) {
+			if (!quiet)
+				printf("#   _PRT entry %u: %#llx %llu %llu %llu\n",
+				       i, (unsigned long long)t->e[i].v[0],
+				       (unsigned long long)t->e[i].v[1],
+				       (unsigned long long)t->e[i].v[2],
+				       (unsigned long long)t->e[i].v[3]);
+			ok = false;
+		}
+	}
+	return ok;
 }
 
 /* ---- RSDP --------------------------------------------------------------- */
@@ -888,7 +1007,8 @@ static void dsdt_has_s5_package_and_pci0_ids(void)
 static void dsdt_aml_lengths_are_consistent(void)
 {
 	static const char *names[] = { "_S5_", "_SB_", "PCI0", "_HID",
-				       "_CID", "_UID", "_SEG", "_BBN", "_CRS" };
+				       "_CID", "_UID", "_SEG", "_BBN", "_CRS",
+				       "_PRT" };
 
 	for (int ecam = 0; ecam <= 1; ecam++) {
 		struct img im = build(1, ecam);
@@ -904,9 +1024,9 @@ static void dsdt_aml_lengths_are_consistent(void)
 		for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			CHECK(w_has_name(&w, names[i]));
 		CHECK(w_has_name(&w, "MRES") == ecam);
-		/* _S5 package, \_SB scope, PCI0, its _CRS buffer; MRES and
-		 * its buffer. */
-		CHECK(w.npkg == (ecam ? 6u : 4u));
+		/* _S5 package, \_SB scope, PCI0, its _CRS buffer, its _PRT
+		 * package and PRT_N entries; MRES and its buffer. */
+		CHECK(w.npkg == (ecam ? 6u : 4u) + 1 + PRT_N);
 		CHECK(w.nbufs == (ecam ? 2u : 1u));
 		img_free(&im);
 	}
@@ -1029,6 +1149,133 @@ static void dsdt_reserves_ecam_in_pnp0c02_only_with_ecam(void)
 		}
 		img_free(&im);
 	}
+}
+
+/* PCI0's _PRT routes INTA..INTD of slots 1..31 to GSIs 16-19, swizzled;
+ * the header's ACPI_PCI_INTX_GSI(), which device models use, agrees. */
+static void dsdt_pci0_prt_routes_bus0_intx_to_gsi_16_to_19(void)
+{
+	/* Name (_PRT, Package (124) {
+	 *     Package (4) { 0x0001FFFF, Zero, Zero, 17 },
+	 *     Package (4) { 0x0001FFFF, One, Zero, 18 },
+	 *     Package (4) { 0x0001FFFF, 2, Zero, 19 },
+	 *     Package (4) { 0x0001FFFF, 3, Zero, 16 }, ...
+	 * Each slot takes 12 + 12 + 13 + 13 bytes: the body is 1 + 31 * 50
+	 * = 1551 bytes, the PkgLength 1553 = 0x611 in two bytes, 41 61. */
+	static const uint8_t head[] = {
+		0x08, '_', 'P', 'R', 'T',
+		0x12, 0x41, 0x61, 0x7c,
+		0x12, 0x0b, 0x04, 0x0c, 0xff, 0xff, 0x01, 0x00,
+		0x00, 0x00, 0x0a, 0x11,
+		0x12, 0x0b, 0x04, 0x0c, 0xff, 0xff, 0x01, 0x00,
+		0x01, 0x00, 0x0a, 0x12,
+		0x12, 0x0c, 0x04, 0x0c, 0xff, 0xff, 0x01, 0x00,
+		0x0a, 0x02, 0x00, 0x0a, 0x13,
+		0x12, 0x0c, 0x04, 0x0c, 0xff, 0xff, 0x01, 0x00,
+		0x0a, 0x03, 0x00, 0x0a, 0x10,
+	};
+	static struct prt t;
+
+	for (unsigned slot = 0; slot < 32; slot++)
+		for (unsigned pin = 0; pin < 4; pin++)
+			CHECK(ACPI_PCI_INTX_GSI(slot, pin) ==
+			      prt_gsi[slot % 4][pin]);
+
+	for (int ecam = 0; ecam <= 1; ecam++) {
+		struct img im = build(2, ecam);
+		const uint8_t *d = dsdt_of(&im), *p;
+		struct aml_walk w;
+		int i;
+
+		CHECK(d != NULL);
+		if (!d || !aml_walk(&w, d + HDR_LEN, rd32(d + 4) - HDR_LEN)) {
+			CHECK(0);
+			img_free(&im);
+			continue;
+		}
+		i = w_find_obj(&w, "PCI0", "_PRT");
+		CHECK(i >= 0);
+		if (i < 0) {
+			img_free(&im);
+			continue;
+		}
+		p = w.objs[i].p;
+		CHECK(w.objs[i].len == 1 + 0x611);
+		CHECK(!memcmp(p - 5, head, sizeof(head)));
+		CHECK(prt_parse(p, w.objs[i].len, &t));
+		CHECK(prt_routes_ok(&t, false));
+		/* Address a DWordConst; Pin Zero, One or a ByteConst; Source
+		 * ZeroOp; SourceIndex a ByteConst below the I/O APIC's 24
+		 * pins. */
+		for (unsigned e = 0; e < t.n; e++) {
+			CHECK(p[t.e[e].at[0]] == 0x0c);
+			CHECK(p[t.e[e].at[1]] == (t.e[e].v[1] < 2 ?
+						  t.e[e].v[1] : 0x0a));
+			CHECK(p[t.e[e].at[2]] == 0x00);
+			CHECK(p[t.e[e].at[3]] == 0x0a);
+			CHECK(t.e[e].v[3] >= 16 && t.e[e].v[3] < 24);
+		}
+		img_free(&im);
+	}
+}
+
+/* The _PRT checks are not vacuous: a wrong GSI, slot, function mask,
+ * pin, Source or entry count in a copy of the real _PRT is caught. */
+static void prt_check_rejects_wrong_routing(void)
+{
+	static struct prt t, t2;
+	struct img im = build(1, true);
+	const uint8_t *d = dsdt_of(&im);
+	struct aml_walk w;
+	uint8_t *copy;
+	size_t n;
+	int i;
+
+	CHECK(d != NULL);
+	if (!d || !aml_walk(&w, d + HDR_LEN, rd32(d + 4) - HDR_LEN)) {
+		CHECK(0);
+		goto out;
+	}
+	i = w_find_obj(&w, "PCI0", "_PRT");
+	CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	n = w.objs[i].len;
+	CHECK(prt_parse(w.objs[i].p, n, &t) && prt_routes_ok(&t, false));
+	if (t.n != PRT_N)
+		goto out;
+	copy = malloc(n);
+	if (!copy)
+		abort();
+	{
+		/* byte offset in the copy, new value */
+		const struct {
+			size_t off;
+			uint8_t v;
+		} bad[] = {
+			{ t.e[0].at[3] + 1, 0x10 },	/* GSI 16, not 17 */
+			{ t.e[77].at[3] + 1, 0x13 },	/* slot 20 INTB: 19 */
+			{ t.e[PRT_N - 1].at[3] + 1, 0x11 }, /* last: 17 */
+			{ t.e[7].at[0] + 3, 0x03 },	/* slot 2 -> 3 */
+			{ t.e[0].at[0] + 1, 0xfe },	/* function 0xFFFE */
+			{ t.e[4].at[1], 0x01 },		/* slot 2: pin 1 twice */
+			{ t.e[9].at[2], 0x01 },		/* Source One */
+			{ 3, PRT_N - 1 },		/* NumElements 123 */
+		};
+
+		for (unsigned b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+			memcpy(copy, w.objs[i].p, n);
+			CHECK(copy[bad[b].off] != bad[b].v);
+			copy[bad[b].off] = bad[b].v;
+			CHECK(!(prt_parse(copy, n, &t2) &&
+				prt_routes_ok(&t2, true)));
+		}
+	}
+	/* Cut short by a byte, it no longer parses. */
+	CHECK(!prt_parse(w.objs[i].p, n - 1, &t2));
+	free(copy);
+out:
+	img_free(&im);
 }
 
 /* ---- MADT -------------------------------------------------------------- */
@@ -1307,6 +1554,8 @@ int main(void)
 	RUN(aml_walker_rejects_broken_lengths);
 	RUN(dsdt_pci0_crs_has_bus_io_and_mmio_windows);
 	RUN(dsdt_reserves_ecam_in_pnp0c02_only_with_ecam);
+	RUN(dsdt_pci0_prt_routes_bus0_intx_to_gsi_16_to_19);
+	RUN(prt_check_rejects_wrong_routing);
 	RUN(madt_one_cpu_has_exact_entries);
 	RUN(madt_has_one_local_apic_per_cpu);
 	RUN(madt_four_cpus_io_apic_id_is_4);

@@ -1,0 +1,40 @@
+/* A frame port: how Ethernet frames move between a NIC driver (or a test)
+ * and their consumer (virtio-net, later the frame switch).
+ *
+ * Transmit: tx() takes a frame as a gather list and either takes it
+ * (FP_OK: the buffers may be reused at once) or refuses it (FP_BUSY: the
+ * ring is full); after a refusal the port calls tx_ready() once it has
+ * room, and the consumer tries again.  Nothing is dropped, nobody spins.
+ * Receive and link changes come through the consumer's callbacks. */
+#ifndef PLINTH_FRAME_PORT_H
+#define PLINTH_FRAME_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FP_OK 0
+#define FP_BUSY 1
+
+#define ETH_HLEN 14
+#define ETH_VLAN_HLEN 4
+
+struct fp_sg {
+	const uint8_t *p;
+	uint32_t len;
+};
+
+struct frame_port {
+	const char *name;
+	bool link_up;
+	int (*tx)(struct frame_port *p, const struct fp_sg *sg, unsigned n,
+		  uint32_t len);
+	void *priv;
+
+	/* Set by the consumer. */
+	void (*rx)(void *consumer, const uint8_t *frame, uint32_t len);
+	void (*tx_ready)(void *consumer);
+	void (*link_changed)(void *consumer, bool up);
+	void *consumer;
+};
+
+#endif

@@ -1,0 +1,48 @@
+/* What virtio-blk asks of a disk: asynchronous requests over
+ * scatter-gather lists of host-physical ranges.  Plinth identity-maps
+ * host memory, so a DMA backend (AHCI) points its PRDT straight at the
+ * guest's pages and nothing is copied; the RAM disk copies once.
+ *
+ * submit() takes a request or refuses it (-1: full, retry after one of
+ * its own completions).  A taken request completes exactly once through
+ * r->done(), either inside submit() or later from poll(); until then the
+ * backend may use r and its sg list, and the caller keeps both alive. */
+#ifndef PLINTH_BLK_BACKEND_H
+#define PLINTH_BLK_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BLK_SECTOR 512
+
+enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH, BLK_DISCARD, BLK_WRITE_ZEROES };
+
+enum { BLK_OK = 0, BLK_EIO = 1 };
+
+struct blk_sg {
+	uint64_t hpa; /* host-physical (= host virtual) address */
+	uint32_t len;
+};
+
+struct blk_req {
+	enum blk_op op;
+	uint64_t sector;   /* in 512-byte sectors */
+	uint64_t nsectors; /* READ/WRITE: the sg total / 512 */
+	const struct blk_sg *sg;
+	unsigned nsg;
+	void (*done)(struct blk_req *r, int status);
+	void *ctx;
+};
+
+struct blk_backend {
+	const char *name;
+	uint64_t sectors;
+	bool readonly;
+	bool can_discard, can_write_zeroes;
+	char serial[20]; /* for GET_ID, NUL-padded */
+	int (*submit)(struct blk_backend *be, struct blk_req *r);
+	void (*poll)(struct blk_backend *be); /* may be NULL */
+	void *priv;
+};
+
+#endif

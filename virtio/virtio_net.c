@@ -1,0 +1,222 @@
+/* virtio-net (virtio 1.2, 5.1) with MAC, STATUS and MTU and no offloads:
+ * each buffer carries struct virtio_net_hdr_v1 and one whole frame.
+ *
+ * Transmit chains are device-readable only; a chain the port cannot take
+ * yet is kept (not dropped, not retried in a loop) until the port says it
+ * has room.  Receive takes one guest buffer per frame; with none posted,
+ * the frame is counted and dropped. */
+#include "virtio/virtio_net.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "hv/log.h"
+
+/* Feature bits (5.1.3) */
+#define F_MTU 3
+#define F_MAC 5
+#define F_STATUS 16
+#define S_LINK_UP 1
+
+static uint32_t max_frame(const struct vnet *n)
+{
+	return (uint32_t)n->mtu + ETH_HLEN + ETH_VLAN_HLEN;
+}
+
+static void tx_error(struct vnet *n, const struct vq_chain *c,
+		     const char *why)
+{
+	if (n->st.tx_errors < 16)
+		log_msg("virtio: %s: transmit buffer %u dropped: %s",
+			n->dev.name, c->id, why);
+	n->st.tx_errors++;
+	n->dev.vq[VNET_TXQ].st.errors++;
+}
+
+/* Hands the held chain to the port: true if it went (or was bad and was
+ * returned), false if the port is still full. */
+static bool tx_one(struct vnet *n)
+{
+	struct virtq *q = &n->dev.vq[VNET_TXQ];
+	const struct vq_chain *c = &n->tx_chain;
+	struct fp_sg sg[VQ_MAX_SEGS];
+	uint64_t skip = VNET_HDR_LEN, len;
+	unsigned k = 0;
+
+	if (c->bad)
+		tx_error(n, c, c->bad);
+	else if (c->in_bytes)
+		tx_error(n, c, "device-writable buffer in a transmit chain");
+	else if (c->out_bytes < VNET_HDR_LEN + ETH_HLEN
+		 || c->out_bytes - VNET_HDR_LEN > max_frame(n))
+		tx_error(n, c, "frame size");
+	else {
+		len = c->out_bytes - VNET_HDR_LEN;
+		/* The header asks for no offload (none was offered), so it is
+		 * skipped unread. */
+		for (unsigned i = 0; i < c->nseg; i++) {
+			const struct vq_seg *g = &c->seg[i];
+
+			if (skip >= g->len) {
+				skip -= g->len;
+				continue;
+			}
+			sg[k++] = (struct fp_sg){ g->host + skip,
+						  (uint32_t)(g->len - skip) };
+			skip = 0;
+		}
+		if (n->port->tx(n->port, sg, k, (uint32_t)len) == FP_BUSY) {
+			n->st.tx_busy++;
+			return false;
+		}
+		n->st.tx_frames++;
+		n->st.tx_bytes += len;
+		q->st.bytes += len;
+	}
+	vq_push(q, c->id, c->ndesc, 0);
+	return true;
+}
+
+static void process_tx(struct vnet *n)
+{
+	struct virtq *q = &n->dev.vq[VNET_TXQ];
+
+	if (n->processing || !vdev_running(&n->dev))
+		return;
+	n->processing = true;
+	for (;;) {
+		if (!n->tx_held) {
+			if (vq_pop(q, &n->tx_chain) <= 0)
+				break;
+			n->tx_held = true;
+		}
+		if (!tx_one(n))
+			break; /* the port calls tx_ready when it has room */
+		n->tx_held = false;
+	}
+	n->processing = false;
+	vdev_queue_interrupt(&n->dev, q);
+}
+
+static void port_tx_ready(void *consumer)
+{
+	process_tx(consumer);
+}
+
+static void port_rx(void *consumer, const uint8_t *frame, uint32_t len)
+{
+	struct vnet *n = consumer;
+	struct virtq *q = &n->dev.vq[VNET_RXQ];
+	struct vq_chain *c = &n->rx_chain;
+	uint8_t hdr[VNET_HDR_LEN] = { 0 };
+	int r;
+
+	if (!vdev_running(&n->dev) || !q->enabled) {
+		n->st.rx_not_ready++;
+		return;
+	}
+	if (len < ETH_HLEN || len > max_frame(n)) {
+		n->st.rx_errors++;
+		return;
+	}
+	r = vq_pop(q, c);
+	if (r <= 0) {
+		n->st.rx_no_buffer++;
+		return;
+	}
+	if (c->bad || c->out_bytes || c->in_bytes < VNET_HDR_LEN + len) {
+		/* The buffer goes back empty; the frame is lost. */
+		if (n->st.rx_errors < 16)
+			log_msg("virtio: %s: receive buffer %u unusable: %s",
+				n->dev.name, c->id,
+				c->bad ? c->bad
+				: c->out_bytes ? "device-readable buffer"
+					       : "smaller than the frame");
+		n->st.rx_errors++;
+		q->st.errors++;
+		vq_push(q, c->id, c->ndesc, 0);
+	} else {
+		hdr[10] = 1; /* num_buffers */
+		vq_chain_write(c, 0, hdr, VNET_HDR_LEN);
+		vq_chain_write(c, VNET_HDR_LEN, frame, len);
+		vq_push(q, c->id, c->ndesc, VNET_HDR_LEN + len);
+		n->st.rx_frames++;
+		n->st.rx_bytes += len;
+		q->st.bytes += len;
+	}
+	vdev_queue_interrupt(&n->dev, q);
+}
+
+static void port_link(void *consumer, bool up)
+{
+	struct vnet *n = consumer;
+
+	if (n->link_up == up)
+		return;
+	n->link_up = up;
+	log_msg("virtio: %s: link %s", n->dev.name, up ? "up" : "down");
+	vdev_config_changed(&n->dev);
+}
+
+static void net_notify(struct vdev *d, unsigned q)
+{
+	/* Receive buffers are taken when frames arrive. */
+	if (q == VNET_TXQ)
+		process_tx(d->model);
+}
+
+static void net_reset(struct vdev *d)
+{
+	struct vnet *n = d->model;
+
+	/* A held transmit chain belongs to the ring that is going away;
+	 * the port copied nothing from it yet. */
+	n->tx_held = false;
+}
+
+static void net_driver_ok(struct vdev *d)
+{
+	process_tx(d->model);
+}
+
+/* 5.1.4: mac, status, max_virtqueue_pairs, mtu. */
+static uint32_t net_cfg_read(struct vdev *d, uint32_t off, unsigned size)
+{
+	const struct vnet *n = d->model;
+	uint8_t c[12];
+	uint16_t st = n->link_up ? S_LINK_UP : 0, pairs = 1, mtu = n->mtu;
+	uint32_t v = 0;
+
+	memcpy(c, n->mac, 6);
+	memcpy(c + 6, &st, 2);
+	memcpy(c + 8, &pairs, 2);
+	memcpy(c + 10, &mtu, 2);
+	if (off < sizeof(c) && size <= sizeof(c) - off)
+		memcpy(&v, c + off, size);
+	return v;
+}
+
+static const struct vdev_ops net_ops = {
+	.reset = net_reset,
+	.notify = net_notify,
+	.driver_ok = net_driver_ok,
+	.cfg_read = net_cfg_read,
+};
+
+void vnet_init(struct vnet *n, struct vpci_fn *f, struct frame_port *port,
+	       const uint8_t mac[6], uint16_t mtu, const char *name,
+	       uint64_t bar_addr, const struct gmem *gm)
+{
+	memset(n, 0, sizeof(*n));
+	n->port = port;
+	memcpy(n->mac, mac, 6);
+	n->mtu = mtu;
+	n->link_up = port->link_up;
+	port->rx = port_rx;
+	port->tx_ready = port_tx_ready;
+	port->link_changed = port_link;
+	port->consumer = n;
+	vdev_init(&n->dev, f, VIRTIO_ID_NET, name, &net_ops, n,
+		  1ull << F_MAC | 1ull << F_STATUS | 1ull << F_MTU, 2,
+		  VQ_MAX_SIZE, bar_addr, gm);
+}

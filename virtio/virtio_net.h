@@ -1,0 +1,36 @@
+/* virtio-net (virtio 1.2, 5.1): one receive and one transmit queue over a
+ * frame port. */
+#ifndef PLINTH_VIRTIO_NET_H
+#define PLINTH_VIRTIO_NET_H
+
+#include "net/frame_port.h"
+#include "virtio/virtio_pci.h"
+
+#define VNET_HDR_LEN 12 /* struct virtio_net_hdr_v1 (5.1.6) */
+#define VNET_RXQ 0
+#define VNET_TXQ 1
+
+struct vnet_stats {
+	uint64_t tx_frames, tx_bytes, tx_errors, tx_busy;
+	uint64_t rx_frames, rx_bytes, rx_errors;
+	uint64_t rx_no_buffer; /* dropped: the guest had posted none */
+	uint64_t rx_not_ready; /* dropped: driver not running */
+};
+
+struct vnet {
+	struct vdev dev;
+	struct frame_port *port;
+	uint8_t mac[6];
+	uint16_t mtu;
+	bool link_up;
+	bool tx_held; /* tx_chain waits for the port (back-pressure) */
+	bool processing;
+	struct vnet_stats st;
+	struct vq_chain tx_chain, rx_chain;
+};
+
+void vnet_init(struct vnet *n, struct vpci_fn *f, struct frame_port *port,
+	       const uint8_t mac[6], uint16_t mtu, const char *name,
+	       uint64_t bar_addr, const struct gmem *gm);
+
+#endif
