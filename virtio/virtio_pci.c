@@ -157,6 +157,17 @@ static void finish_reset(struct vdev *d)
 
 static void reset(struct vdev *d)
 {
+	uint64_t activity = 0;
+
+	/* Say what the driver did since the last reset (one that only
+	 * probed is not worth a line); the counters keep running. */
+	for (unsigned i = 0; i < d->nq; i++)
+		activity += d->vq[i].st.requests + d->vq[i].st.stalls;
+	if (activity != d->activity_logged) {
+		d->activity_logged = activity;
+		log_msg("virtio: %s reset by the driver", d->name);
+		vdev_print_stats(d);
+	}
 	if (d->ops->reset)
 		d->ops->reset(d);
 	for (unsigned i = 0; i < d->nq; i++)
@@ -229,6 +240,9 @@ static void write_status(struct vdev *d, uint8_t v)
 	if (add & VIRTIO_S_FAILED)
 		log_msg("virtio: %s: the driver gave up (FAILED)", d->name);
 	if ((add & VIRTIO_S_DRIVER_OK) && vdev_running(d)) {
+		log_msg("virtio: %s: driver ready, features 0x%llx, %s", d->name,
+			(unsigned long long)d->driver_features,
+			msix_on(d) ? "MSI-X" : "INTx");
 		if (d->ops->driver_ok)
 			d->ops->driver_ok(d);
 	}
@@ -419,14 +433,14 @@ static void msix_write(struct vdev *d, uint64_t off, unsigned size,
 
 static void notify(struct vdev *d, uint64_t off)
 {
-	unsigned qi = (unsigned)((off - VDEV_NOTIFY_OFF) / VDEV_NOTIFY_MULT);
-	struct virtq *q = &d->vq[qi];
+	uint64_t qi = (off - VDEV_NOTIFY_OFF) / VDEV_NOTIFY_MULT;
 
-	if (!vdev_running(d) || !q->enabled) {
+	/* A queue the device does not have counts like one not running. */
+	if (qi >= d->nq || !vdev_running(d) || !d->vq[qi].enabled) {
 		d->notifies_ignored++;
 		return;
 	}
-	q->st.notifies++;
+	d->vq[qi].st.notifies++;
 	if (d->ops->notify)
 		d->ops->notify(d, qi);
 }
@@ -465,8 +479,8 @@ void vdev_bar_write(struct vdev *d, uint64_t off, unsigned size, uint64_t v)
 	if (inside(off, size, VDEV_COMMON_OFF, VDEV_COMMON_LEN))
 		common_write(d, (uint32_t)off, size, v);
 	else if (inside(off, size, VDEV_NOTIFY_OFF,
-			(uint64_t)d->nq * VDEV_NOTIFY_MULT))
-		notify(d, off);
+			VDEV_MSIX_TABLE_OFF - VDEV_NOTIFY_OFF))
+		notify(d, off); /* the whole notify area, queues or not */
 	else if (inside(off, size, VDEV_DEVCFG_OFF, VDEV_DEVCFG_LEN)) {
 		if (d->ops->cfg_write && size <= 4)
 			d->ops->cfg_write(d, (uint32_t)(off - VDEV_DEVCFG_OFF),

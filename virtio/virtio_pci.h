@@ -105,6 +105,7 @@ struct vdev {
 	void *irq_ctx;
 
 	uint64_t notifies_ignored; /* on queues that cannot run */
+	uint64_t activity_logged;  /* requests + stalls at the last reset line */
 	uint64_t config_irqs;
 };
 

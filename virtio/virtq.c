@@ -27,11 +27,13 @@ void vq_reset(struct virtq *q)
 	unsigned idx = q->index;
 	const char *name = q->name;
 	uint16_t max = q->max_size;
+	struct vq_stats st = q->st;
 
 	memset(q, 0, sizeof(*q));
 	q->index = idx;
 	q->name = name;
 	q->max_size = max;
+	q->st = st; /* counters run for the device's life, like a NIC's */
 	q->size = max;
 	q->msix_vector = 0xffff; /* VIRTIO_MSI_NO_VECTOR */
 }

@@ -88,7 +88,8 @@ struct virtq {
 	struct vq_stats st;
 };
 
-/* Back to the state after device reset (keeps index, name, max_size). */
+/* Back to the state after device reset (keeps index, name, max_size and
+ * the counters). */
 void vq_reset(struct virtq *q);
 /* Clamps a guest-written queue size to [0, max_size]. */
 uint16_t vq_clamp_size(const struct virtq *q, uint32_t size);

@@ -14,8 +14,10 @@ out=$(cd "$out" && pwd)
 
 # The drivers the guest needs; their dependencies are found from each
 # module's own depends= field and loaded first.
-WANT_MODULES="virtio_pci virtio_blk virtio_net"
-CACHE_FORMAT=3 # bump when what the cache holds changes
+# ext4 (which asks for crc32c at mount time) also mounts the ext2 file
+# system the disk test makes.
+WANT_MODULES="virtio_pci virtio_blk virtio_net ext4 crc32c_generic"
+CACHE_FORMAT=5 # bump when what the cache holds changes
 
 modinfo_depends() {
 	objcopy -O binary --only-section=.modinfo "$1" /dev/stdout |
@@ -43,6 +45,10 @@ add_module() {
 
 if [ ! -f "$out/vmlinuz" ] || [ "$(cat "$out/modules/.format" 2>/dev/null)" != "$CACHE_FORMAT" ]; then
 	pkg=${GUEST_KERNEL_PKG:-}
+	# A cache of an older format keeps its kernel version.
+	if [ -z "$pkg" ] && [ -f "$out/VERSION" ]; then
+		pkg=$(cut -d' ' -f1 "$out/VERSION")
+	fi
 	resolve() {
 		apt-cache depends linux-image-amd64 2>/dev/null |
 			sed -n 's/^ *Depends: \(linux-image-6\.1\.[0-9.-]*-amd64\)$/\1/p' | head -n 1
@@ -88,7 +94,11 @@ cp /bin/busybox "$root/bin/busybox"
 cp "$out"/modules/*.ko "$out/modules/order" "$root/lib/modules/"
 cp "$here/init" "$root/init"
 cp "$here/check.sh" "$root/check.sh"
+cp "$here/disk-test.sh" "$root/disk-test.sh"
+# The virtio-blk benchmark of make bench: static, so it needs no libc in
+# the initramfs.
+gcc -static -O2 -Wall -Wextra -o "$root/bin/blkbench" "$here/blkbench/blkbench.c"
 cp "$out/VERSION" "$root/VERSION"
-chmod 755 "$root/init" "$root/check.sh"
+chmod 755 "$root/init" "$root/check.sh" "$root/disk-test.sh"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -9n > "$out/initrd.img"
 echo "guest: $(cat "$out/VERSION"): vmlinuz $(stat -c %s "$out/vmlinuz") bytes, initrd.img $(stat -c %s "$out/initrd.img") bytes"
