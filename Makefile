@@ -94,9 +94,10 @@ test_rtc_SRCS := hv/rtc.c
 test_pm_SRCS := hv/pm.c hv/iobus.c
 test_pci_host_SRCS := hv/pci_host.c hv/iobus.c hv/mmiobus.c
 # The virtio device models with what they reach: guest memory, the PCI bus.
-VIRTIO_SRCS := virtio/virtio_pci.c virtio/virtq.c hv/pci_host.c hv/gmem.c \
+VIRTIO_SRCS := virtio/virtio_pci.c virtio/virtq.c virtio/virtq_split.c \
+	hv/pci_host.c hv/gmem.c \
 	hv/mmiobus.c hv/iobus.c
-test_virtq_SRCS := virtio/virtq.c hv/gmem.c
+test_virtq_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
 test_virtio_blk_SRCS := virtio/virtio_blk.c drivers/ramdisk.c $(VIRTIO_SRCS)
 test_virtio_net_SRCS := virtio/virtio_net.c $(VIRTIO_SRCS)
 test_virtio_pci_SRCS := virtio/virtio_blk.c virtio/virtio_net.c \

@@ -411,6 +411,18 @@ static int set_net_mac(struct parser *p, struct plinth_config *c,
 	return 0;
 }
 
+static int set_virtio_ring(struct parser *p, struct plinth_config *c,
+			   const char *k, const char *v)
+{
+	if (!strcmp(v, "packed"))
+		c->virtio_split = false;
+	else if (!strcmp(v, "split"))
+		c->virtio_split = true;
+	else
+		return fail(p, "'%s': bad value '%s' (packed or split)", k, v);
+	return 0;
+}
+
 static const struct key keys[] = {
 	{ "kernel", set_kernel },
 	{ "initrd", set_initrd },
@@ -426,6 +438,7 @@ static const struct key keys[] = {
 	{ "disk", set_disk },
 	{ "disk_readonly", set_disk_readonly },
 	{ "net_mac", set_net_mac },
+	{ "virtio_ring", set_virtio_ring },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS <= 16, "grow parser.seen");

@@ -59,6 +59,7 @@ struct plinth_config {
 	uint64_t disk_size;		/* CFG_DISK_RAM_BLANK, bytes */
 	bool disk_readonly;
 	uint8_t net_mac[6];		/* the guest's virtio-net MAC */
+	bool virtio_split;		/* offer only the split ring */
 };
 
 /* The guest's MAC when plinth.cfg names none: locally administered

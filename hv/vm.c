@@ -178,8 +178,13 @@ static int no_nic_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 	return FP_OK;
 }
 
-static void add_virtio(struct vdev *d, unsigned slot)
+static void add_virtio(const struct boot_info *bi, struct vdev *d,
+		       unsigned slot)
 {
+	/* virtio_ring = split: drivers that see no RING_PACKED use the
+	 * split layout. */
+	if (bi->cfg.virtio_split)
+		d->features &= ~(1ull << VIRTIO_F_RING_PACKED);
 	d->msi = msi_deliver;
 	d->intx = slot == BLK_SLOT ? intx_blk : intx_net;
 	/* What firmware leaves in Interrupt Line: the GSI the _PRT names. */
@@ -196,13 +201,13 @@ static void setup_virtio(const struct boot_info *bi)
 	if (blk) {
 		memset(blk_fn, 0, sizeof(*blk_fn));
 		vblk_init(blk, blk_fn, &rdisk.be, "vda", BLK_BAR, &gm);
-		add_virtio(&blk->dev, BLK_SLOT);
+		add_virtio(bi, &blk->dev, BLK_SLOT);
 	}
 	memset(net_fn, 0, sizeof(*net_fn));
 	no_nic = (struct frame_port){ .name = "none", .tx = no_nic_tx };
 	vnet_init(net, net_fn, &no_nic, bi->cfg.net_mac, 1500, "net0", NET_BAR,
 		  &gm);
-	add_virtio(&net->dev, NET_SLOT);
+	add_virtio(bi, &net->dev, NET_SLOT);
 }
 
 #define PAGES(x) ((sizeof(x) + 4095) / 4096)

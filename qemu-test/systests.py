@@ -361,16 +361,17 @@ def test_bochs_linux_guest_bzimage(ctx):
     boot_linux_in_bochs(ctx, "/guest/vmlinuz", "bzImage")
 
 
-def packed_features(s, device):
+def packed_features(s, device, packed=True):
     """The sysfs features string of the virtio device with that id, as
-    the check script reports it; fails unless RING_PACKED (34) and
-    VERSION_1 (32) were negotiated."""
+    the check script reports it; fails unless VERSION_1 (32) was
+    negotiated and RING_PACKED (34) was, or was not, as `packed` says."""
     m = expect_re(s, r"^plinth-check: virtio: virtio\d+ device %s features "
                   r"([01]+)$" % device, "virtio device %s" % device)
     bits = m.group(1)
-    if len(bits) < 35 or bits[32] != "1" or bits[34] != "1":
-        raise Failure("virtio device %s negotiated %s: VERSION_1 (32) or "
-                      "RING_PACKED (34) missing" % (device, bits))
+    if len(bits) < 35 or bits[32] != "1" or (bits[34] == "1") != packed:
+        raise Failure("virtio device %s negotiated %s: want VERSION_1 (32)"
+                      " and %s RING_PACKED (34)"
+                      % (device, bits, "" if packed else "no"))
     return bits
 
 
@@ -383,24 +384,20 @@ def check_disk_test(s):
     expect(s, "plinth-disk: done: 0 failed", "disk checks")
 
 
-def test_bochs_linux_virtio(ctx):
-    """The stock kernel under Plinth in Bochs binds virtio-blk and
-    virtio-net with the packed ring, writes and reads back patterns on
-    /dev/vda (unaligned sizes, requests over 64 KiB, the last sector),
-    discards, makes and mounts an ext2 file system and compares its
-    files' checksums after a remount.  Plinth's counters at the end show
-    the requests and no errors or stalls."""
+def linux_virtio_in_bochs(ctx, ring):
     img = ctx.image_with_config(
         "kernel = /guest/vmlinux\ninitrd = /guest/initrd.img\n"
         "cmdline = console=ttyS0 plinth.disktest=1\nmemory = 256M\n"
-        "disk = ram:16M\n",
+        "disk = ram:16M\nvirtio_ring = %s\n" % ring,
         [("guest/vmlinux", os.path.join(ctx.guest, "vmlinux"))])
     res = bench.run_bochs(img, ctx.work, timeout=1200, stop_on=FAIL_MARKS)
     no_faults(res)
     s = res.serial
     expect(s, "guest: virtio-blk vda: blank RAM disk, 16 MiB", "RAM disk")
-    packed_features(s, "0x0002")
-    packed_features(s, "0x0001")
+    for dev, name in (("0x0002", "vda"), ("0x0001", "net0")):
+        bits = packed_features(s, dev, packed=ring == "packed")
+        expect(s, "virtio: %s: driver ready, features 0x%x, %s ring, MSI-X"
+               % (name, int(bits[::-1], 2), ring), name + " ready")
     expect(s, "plinth-check: block: vda 32768 sectors", "vda size")
     expect_re(s, r"^plinth-check: net: eth0 02:50:4c:4e:54:01$",
               "virtio-net MAC")
@@ -413,6 +410,22 @@ def test_bochs_linux_virtio(ctx):
         raise Failure("vda counters: %d requests, %d bytes, %d errors, %d "
                       "stalls" % (req, nbytes, err, stalls))
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
+
+
+def test_bochs_linux_virtio(ctx):
+    """The stock kernel under Plinth in Bochs binds virtio-blk and
+    virtio-net with the packed ring, writes and reads back patterns on
+    /dev/vda (unaligned sizes, requests over 64 KiB, the last sector),
+    discards, makes and mounts an ext2 file system and compares its
+    files' checksums after a remount.  Plinth's counters at the end show
+    the requests and no errors or stalls."""
+    linux_virtio_in_bochs(ctx, "packed")
+
+
+def test_bochs_linux_virtio_split(ctx):
+    """The same with virtio_ring = split: Linux, offered no packed ring,
+    drives both devices through the split layout."""
+    linux_virtio_in_bochs(ctx, "split")
 
 
 def test_fuzz_loader_smoke(ctx):
@@ -448,6 +461,7 @@ def test_fuzz_loader_smoke(ctx):
 # The slowest first, so that it overlaps the others.
 TESTS = [
     test_bochs_linux_virtio,
+    test_bochs_linux_virtio_split,
     test_bochs_linux_guest_bzimage,
     test_bochs_linux_guest,
     test_bochs_vtx_bench_guest,

@@ -207,11 +207,6 @@ static bool features_ok(struct vdev *d)
 			"drivers are not supported)", d->name);
 		return false;
 	}
-	if (!vdev_has(d, VIRTIO_F_RING_PACKED)) {
-		log_msg("virtio: %s: driver did not accept RING_PACKED, the "
-			"only ring layout offered", d->name);
-		return false;
-	}
 	return true;
 }
 
@@ -240,8 +235,9 @@ static void write_status(struct vdev *d, uint8_t v)
 	if (add & VIRTIO_S_FAILED)
 		log_msg("virtio: %s: the driver gave up (FAILED)", d->name);
 	if ((add & VIRTIO_S_DRIVER_OK) && vdev_running(d)) {
-		log_msg("virtio: %s: driver ready, features 0x%llx, %s", d->name,
-			(unsigned long long)d->driver_features,
+		log_msg("virtio: %s: driver ready, features 0x%llx, %s ring, "
+			"%s", d->name, (unsigned long long)d->driver_features,
+			vdev_has(d, VIRTIO_F_RING_PACKED) ? "packed" : "split",
 			msix_on(d) ? "MSI-X" : "INTx");
 		if (d->ops->driver_ok)
 			d->ops->driver_ok(d);
@@ -334,6 +330,7 @@ static void enable_queue(struct vdev *d, struct virtq *q)
 			"ignored", d->name, q->index);
 		return;
 	}
+	q->split = !vdev_has(d, VIRTIO_F_RING_PACKED);
 	q->event_idx = vdev_has(d, VIRTIO_F_EVENT_IDX);
 	q->indirect = vdev_has(d, VIRTIO_F_INDIRECT_DESC);
 	vq_enable(q, d->gm);

@@ -8,6 +8,7 @@
 
 #include "hv/gmem.h"
 #include "hv/log.h"
+#include "virtio/virtq_split.h"
 
 #define DESC_SIZE 16
 /* Descriptor field offsets (2.8.13, struct pvirtq_desc) */
@@ -46,18 +47,25 @@ uint16_t vq_clamp_size(const struct virtq *q, uint32_t size)
 int vq_enable(struct virtq *q, const struct gmem *gm)
 {
 	const char *why = NULL;
+	/* 2.8.10.1-2 (packed): the descriptor ring 16-aligned, the event
+	 * structures 4 bytes, 4-aligned.  2.7 (split): descriptor table
+	 * 16-aligned, available ring 2-aligned, used ring 4-aligned, sizes
+	 * from the queue size, which must be a power of 2. */
+	uint64_t drv_len = q->split ? 6 + 2ull * q->size : 4;
+	uint64_t dev_len = q->split ? 6 + 8ull * q->size : 4;
+	uint64_t drv_align = q->split ? 2 : 4;
 
-	/* 2.8.10.1-2: the descriptor ring is 16-aligned, the event
-	 * structures 4-aligned, all of it in guest RAM. */
 	if (!q->size)
 		why = "size 0";
-	else if ((q->desc_gpa & 15) || (q->driver_gpa & 3)
+	else if (q->split && (q->size & (q->size - 1)))
+		why = "split ring size not a power of 2";
+	else if ((q->desc_gpa & 15) || (q->driver_gpa & (drv_align - 1))
 		 || (q->device_gpa & 3))
 		why = "misaligned ring";
 	else if (!(q->desc = gmem_ptr(gm, q->desc_gpa,
 				      (uint64_t)q->size * DESC_SIZE))
-		 || !(q->drv_evt = gmem_ptr(gm, q->driver_gpa, 4))
-		 || !(q->dev_evt = gmem_ptr(gm, q->device_gpa, 4)))
+		 || !(q->drv_evt = gmem_ptr(gm, q->driver_gpa, drv_len))
+		 || !(q->dev_evt = gmem_ptr(gm, q->device_gpa, dev_len)))
 		why = "ring outside guest RAM";
 	if (why) {
 		log_msg("virtio: %s queue %u not enabled: %s", q->name,
@@ -98,6 +106,8 @@ bool vq_avail(const struct virtq *q)
 {
 	if (!q->enabled || q->stalled)
 		return false;
+	if (q->split)
+		return vqs_avail(q);
 	uint16_t f = __atomic_load_n(
 		(const uint16_t *)(q->desc + (size_t)q->next_avail * DESC_SIZE
 				   + D_FLAGS),
@@ -106,7 +116,7 @@ bool vq_avail(const struct virtq *q)
 	return is_avail(f, q->avail_wrap);
 }
 
-static void mark_bad(struct vq_chain *c, const char *why)
+void vq_mark_bad(struct vq_chain *c, const char *why)
 {
 	if (!c->bad)
 		c->bad = why;
@@ -115,8 +125,8 @@ static void mark_bad(struct vq_chain *c, const char *why)
 /* Adds one data buffer to the chain after checking it; a bad buffer marks
  * the chain bad but the walk goes on to find the buffer id and the last
  * buffer (where an error status goes). */
-static void add_seg(const struct virtq *q, struct vq_chain *c, uint64_t addr,
-		    uint32_t len, bool write)
+void vq_add_seg(const struct virtq *q, struct vq_chain *c, uint64_t addr,
+		uint32_t len, bool write)
 {
 	/* gmem_ptr checks [addr, addr+len) up to the last byte of RAM, for
 	 * overflow, and that it lies in one host block, so the host pointer
@@ -127,16 +137,16 @@ static void add_seg(const struct virtq *q, struct vq_chain *c, uint64_t addr,
 	c->last_ok = h != NULL;
 	c->last = (struct vq_seg){ addr, h, len, write };
 	if (!len)
-		mark_bad(c, "zero-length buffer");
+		vq_mark_bad(c, "zero-length buffer");
 	else if (addr + len < addr)
-		mark_bad(c, "buffer address wraps");
+		vq_mark_bad(c, "buffer address wraps");
 	else if (!h)
-		mark_bad(c, "buffer outside guest RAM");
+		vq_mark_bad(c, "buffer outside guest RAM");
 	else if (!write && c->in_bytes)
 		/* 2.7.4.2: device-writable buffers come last. */
-		mark_bad(c, "readable buffer after a writable one");
+		vq_mark_bad(c, "readable buffer after a writable one");
 	else if (c->nseg == VQ_MAX_SEGS)
-		mark_bad(c, "too many buffers");
+		vq_mark_bad(c, "too many buffers");
 	if (c->bad)
 		return;
 	c->seg[c->nseg++] = (struct vq_seg){ addr, h, len, write };
@@ -156,26 +166,26 @@ static void walk_indirect(const struct virtq *q, struct vq_chain *c,
 
 	c->last_ok = false; /* until a table entry is read */
 	if (!q->indirect) {
-		mark_bad(c, "indirect descriptor not negotiated");
+		vq_mark_bad(c, "indirect descriptor not negotiated");
 		return;
 	}
 	if (d->flags & VQ_DESC_F_NEXT) {
 		/* 2.8.19.1: INDIRECT and NEXT are never both set. */
-		mark_bad(c, "indirect descriptor chained");
+		vq_mark_bad(c, "indirect descriptor chained");
 		return;
 	}
 	if (!d->len || (d->len % DESC_SIZE)) {
-		mark_bad(c, "indirect table length");
+		vq_mark_bad(c, "indirect table length");
 		return;
 	}
 	n = d->len / DESC_SIZE;
 	if (n > (uint32_t)(VQ_MAX_SEGS - c->nseg)) {
-		mark_bad(c, "indirect table too long");
+		vq_mark_bad(c, "indirect table too long");
 		return;
 	}
 	if (d->addr + d->len < d->addr
 	    || !(t = gmem_ptr(q->gm, d->addr, d->len))) {
-		mark_bad(c, "indirect table outside guest RAM");
+		vq_mark_bad(c, "indirect table outside guest RAM");
 		return;
 	}
 	for (uint32_t i = 0; i < n; i++) {
@@ -187,15 +197,15 @@ static void walk_indirect(const struct virtq *q, struct vq_chain *c,
 		if (e.flags & VQ_DESC_F_INDIRECT) {
 			/* 2.8.19.1: one table per descriptor; a nested one
 			 * is never followed. */
-			mark_bad(c, "indirect table inside an indirect table");
+			vq_mark_bad(c, "indirect table inside an indirect table");
 			c->last_ok = false;
 			continue;
 		}
-		add_seg(q, c, e.addr, e.len, e.flags & VQ_DESC_F_WRITE);
+		vq_add_seg(q, c, e.addr, e.len, e.flags & VQ_DESC_F_WRITE);
 	}
 }
 
-static void stall(struct virtq *q, const char *why)
+void vq_stall(struct virtq *q, const char *why)
 {
 	q->stalled = true;
 	q->st.stalls++;
@@ -212,6 +222,8 @@ int vq_pop(struct virtq *q, struct vq_chain *c)
 
 	if (!q->enabled || q->stalled)
 		return q->stalled ? -1 : 0;
+	if (q->split)
+		return vqs_pop(q, c);
 	read_desc(q->desc + (size_t)pos * DESC_SIZE, &d);
 	if (!is_avail(d.flags, wrap))
 		return 0;
@@ -226,11 +238,11 @@ int vq_pop(struct virtq *q, struct vq_chain *c)
 		if (d.flags & VQ_DESC_F_INDIRECT) {
 			c->last_ok = false;
 			if (n > 1)
-				mark_bad(c, "indirect descriptor chained");
+				vq_mark_bad(c, "indirect descriptor chained");
 			else
 				walk_indirect(q, c, &d);
 		} else {
-			add_seg(q, c, d.addr, d.len, d.flags & VQ_DESC_F_WRITE);
+			vq_add_seg(q, c, d.addr, d.len, d.flags & VQ_DESC_F_WRITE);
 		}
 		if (++pos == q->size) {
 			pos = 0;
@@ -242,7 +254,7 @@ int vq_pop(struct virtq *q, struct vq_chain *c)
 			break;
 		}
 		if (n == q->size) {
-			stall(q, "chain longer than the queue");
+			vq_stall(q, "chain longer than the queue");
 			return -1;
 		}
 		read_desc(q->desc + (size_t)pos * DESC_SIZE, &d);
@@ -260,6 +272,10 @@ void vq_push(struct virtq *q, uint16_t id, uint16_t ndesc, uint32_t len)
 
 	if (!q->enabled || !ndesc || ndesc > q->size)
 		return;
+	if (q->split) {
+		vqs_push(q, id, len);
+		return;
+	}
 	p = q->desc + (size_t)q->next_used * DESC_SIZE;
 	f = q->used_wrap ? (VQ_DESC_F_AVAIL | VQ_DESC_F_USED) : 0;
 	memcpy(p + D_ID, &id, 2);
@@ -289,6 +305,8 @@ bool vq_need_interrupt(struct virtq *q)
 
 	if (!q->enabled || !q->used_since_signal)
 		return false;
+	if (q->split)
+		return vqs_need_interrupt(q);
 	/* The used flags just written must be visible before the event
 	 * structure is read, or a driver re-enabling interrupts in between
 	 * is missed; it is read once, then judged. */
@@ -333,6 +351,10 @@ void vq_set_notify(struct virtq *q, bool on)
 
 	if (!q->dev_evt)
 		return;
+	if (q->split) {
+		vqs_set_notify(q, on);
+		return;
+	}
 	memcpy(q->dev_evt, ev, 4);
 	/* The driver reads this after publishing descriptors; order it
 	 * before the device's next look at the ring. */

@@ -1,4 +1,6 @@
-/* The device side of a packed virtqueue (virtio 1.2, 2.8).
+/* The device side of a virtqueue: the packed layout (virtio 1.2, 2.8),
+ * which Plinth offers, and the split one (2.7) for drivers that decline
+ * RING_PACKED (virtq_split.c).
  *
  * Every byte of the ring is written by the guest and treated as hostile.
  * A chain is walked whole before anything acts on it: each descriptor is
@@ -68,16 +70,19 @@ struct virtq {
 	uint64_t desc_gpa, driver_gpa, device_gpa;
 
 	/* Negotiated features. */
-	bool event_idx, indirect;
+	bool split, event_idx, indirect; /* split: the 2.7 layout */
 
 	/* State while enabled. */
 	const struct gmem *gm;
 	uint8_t *desc;	   /* host view of the descriptor ring */
-	uint8_t *drv_evt;  /* driver event suppression (guest-written) */
-	uint8_t *dev_evt;  /* device event suppression (device-written) */
-	uint16_t next_avail, next_used;
+	uint8_t *drv_evt;  /* packed: driver event suppression (guest-
+			    * written); split: the available ring */
+	uint8_t *dev_evt;  /* packed: device event suppression; split: the
+			    * used ring */
+	uint16_t next_avail, next_used; /* split: free-running indices */
 	bool avail_wrap, used_wrap;
 	bool stalled;
+	bool notify_on; /* split: the driver is asked to notify */
 	/* The used position at the last interrupt, for EVENT_IDX. */
 	uint16_t signalled;
 	bool signalled_wrap, signalled_valid;
@@ -109,6 +114,12 @@ void vq_push(struct virtq *q, uint16_t id, uint16_t ndesc, uint32_t len);
 bool vq_need_interrupt(struct virtq *q);
 /* Asks the driver for notifications (true) or not. */
 void vq_set_notify(struct virtq *q, bool on);
+
+/* Shared by both layouts (virtq.c). */
+void vq_mark_bad(struct vq_chain *c, const char *why);
+void vq_add_seg(const struct virtq *q, struct vq_chain *c, uint64_t addr,
+		uint32_t len, bool write);
+void vq_stall(struct virtq *q, const char *why);
 
 /* Copies up to n bytes of the chain's readable (write = false) or
  * writable segments starting `skip` bytes in; returns bytes copied. */
