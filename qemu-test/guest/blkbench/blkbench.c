@@ -5,7 +5,8 @@
  * Sequential write then read of 8 MiB in 1 MiB O_DIRECT requests, timed
  * with RDTSC (under Bochs the TSC counts instructions, so the figures
  * repeat), printed as ticks per MiB.  Then 4 KiB O_DIRECT reads through
- * Linux AIO at queue depth 1 and at 32.  Around each depth phase the
+ * Linux AIO at queue depth 1 and at 32, at offsets that do not touch
+ * (the block layer would merge neighbours into one request).  Around each depth phase the
  * device is unbound from virtio_blk, which resets it, and Plinth logs the
  * queue's counters at the reset: the host divides notifications and
  * interrupts by requests from those lines.
@@ -98,7 +99,10 @@ static void depth_phase(int fd, char *buf, int depth)
 			cb[i].aio_lio_opcode = IOCB_CMD_PREAD;
 			cb[i].aio_buf = (uint64_t)(uintptr_t)(buf + i * SMALL);
 			cb[i].aio_nbytes = SMALL;
-			cb[i].aio_offset = (int64_t)((done + i) % 2048) * SMALL;
+			/* Every other 4 KiB block, so that the block layer
+			 * cannot merge neighbours into one request. */
+			cb[i].aio_offset = (int64_t)((done + i) * 2 % 2048)
+					   * SMALL;
 			cbs[i] = &cb[i];
 		}
 		if (syscall(SYS_io_submit, ctx, depth, cbs) != depth)
