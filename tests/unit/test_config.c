@@ -937,9 +937,93 @@ static void kernel_format_is_auto_unless_flat_is_named(void)
 		  "auto, flat)");
 }
 
+/* ---- the guest's virtio devices ---- */
+
+static void disk_takes_none_a_blank_size_or_an_image_path(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\n", &c);
+	CHECK(c.disk == CFG_DISK_NONE && !c.disk_readonly);
+	CHECK_OK("kernel = k\ndisk = ram:16M\n", &c);
+	CHECK(c.disk == CFG_DISK_RAM_BLANK && c.disk_size == 16ull << 20);
+	CHECK_OK("kernel = k\ndisk = ram:/guest/disk.img\n", &c);
+	CHECK(c.disk == CFG_DISK_RAM_FILE);
+	CHECK_STR(c.disk_path, "/guest/disk.img");
+	CHECK_OK("kernel = k\ndisk = ram:disk.img\ndisk_readonly = yes\n",
+		 &c);
+	CHECK(c.disk == CFG_DISK_RAM_FILE && c.disk_readonly);
+	CHECK_OK("kernel = k\ndisk = none\n", &c);
+	CHECK(c.disk == CFG_DISK_NONE);
+	CHECK_ERR("kernel = k\ndisk = ahci:0\n",
+		  "plinth.cfg:2: 'disk': bad value 'ahci:0' (none, ram:SIZE "
+		  "or ram:PATH)");
+	CHECK_ERR("kernel = k\ndisk = ram:\n",
+		  "plinth.cfg:2: 'disk': bad value 'ram:' (none, ram:SIZE or "
+		  "ram:PATH)");
+	CHECK_ERR("kernel = k\ndisk = ram:512K\n",
+		  "plinth.cfg:2: 'disk': size 512K out of range (1M to 64G)");
+	CHECK_ERR("kernel = k\ndisk = ram:65G\n",
+		  "plinth.cfg:2: 'disk': size 65G out of range (1M to 64G)");
+	CHECK_ERR("kernel = k\ndisk = ram:a|b\n",
+		  "plinth.cfg:2: 'disk': path 'a|b' has a character a FAT "
+		  "file name cannot hold");
+	CHECK_ERR("kernel = k\ndisk_readonly = true\n",
+		  "plinth.cfg:2: 'disk_readonly': bad value 'true' (yes or no)");
+}
+
+static void net_mac_is_six_hex_bytes_unicast_not_zero(void)
+{
+	static const uint8_t def[6] = CFG_DEFAULT_NET_MAC;
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\n", &c);
+	CHECK(!memcmp(c.net_mac, def, 6));
+	CHECK(!(def[0] & 1) && (def[0] & 2)); /* unicast, local */
+	CHECK_OK("kernel = k\nnet_mac = 52:54:00:AB:cd:0f\n", &c);
+	CHECK(c.net_mac[0] == 0x52 && c.net_mac[3] == 0xab
+	      && c.net_mac[4] == 0xcd && c.net_mac[5] == 0x0f);
+	const char *bad[] = { "52:54:00:ab:cd", "52:54:00:ab:cd:0f:11",
+			      "52-54-00-ab-cd-0f", "5:54:00:ab:cd:0f",
+			      "52:54:00:ab:cd:0g" };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[96], want[160];
+
+		snprintf(text, sizeof(text), "kernel = k\nnet_mac = %s\n",
+			 bad[i]);
+		snprintf(want, sizeof(want), "plinth.cfg:2: 'net_mac': bad MAC "
+			 "address '%s' (six hex bytes like 02:50:4c:4e:54:01)",
+			 bad[i]);
+		CHECK_ERR(text, want);
+	}
+	CHECK_ERR("kernel = k\nnet_mac = 01:00:5e:00:00:01\n",
+		  "plinth.cfg:2: 'net_mac': '01:00:5e:00:00:01' is a multicast "
+		  "address");
+	CHECK_ERR("kernel = k\nnet_mac = 00:00:00:00:00:00\n",
+		  "plinth.cfg:2: 'net_mac': the all-zero address is not usable");
+}
+
+static void virtio_ring_is_packed_unless_split_is_named(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\n", &c);
+	CHECK(!c.virtio_split);
+	CHECK_OK("kernel = k\nvirtio_ring = split\n", &c);
+	CHECK(c.virtio_split);
+	CHECK_OK("kernel = k\nvirtio_ring = packed\n", &c);
+	CHECK(!c.virtio_split);
+	CHECK_ERR("kernel = k\nvirtio_ring = legacy\n",
+		  "plinth.cfg:2: 'virtio_ring': bad value 'legacy' (packed or "
+		  "split)");
+}
+
 int main(void)
 {
 	RUN(kernel_format_is_auto_unless_flat_is_named);
+	RUN(disk_takes_none_a_blank_size_or_an_image_path);
+	RUN(net_mac_is_six_hex_bytes_unicast_not_zero);
+	RUN(virtio_ring_is_packed_unless_split_is_named);
 	RUN(full_file_sets_every_field);
 	RUN(config_defaults_sets_documented_values);
 	RUN(absent_keys_take_defaults);
