@@ -111,26 +111,12 @@ static void backend_done(struct blk_req *r, int status)
 static unsigned slice(const struct vq_chain *c, bool write, uint64_t skip,
 		      uint64_t len, struct blk_sg *sg)
 {
-	unsigned n = 0;
+	struct vq_span sp[VQ_MAX_SEGS];
+	unsigned n = vq_chain_spans(c, write, skip, len, sp);
 
-	for (unsigned i = 0; i < c->nseg && len; i++) {
-		const struct vq_seg *g = &c->seg[i];
-
-		if (g->write != write)
-			continue;
-		if (skip >= g->len) {
-			skip -= g->len;
-			continue;
-		}
-		uint64_t k = g->len - skip;
-
-		if (k > len)
-			k = len;
-		sg[n++] = (struct blk_sg){ (uint64_t)(uintptr_t)(g->host + skip),
-					   (uint32_t)k };
-		len -= k;
-		skip = 0;
-	}
+	for (unsigned i = 0; i < n; i++)
+		sg[i] = (struct blk_sg){ (uint64_t)(uintptr_t)sp[i].p,
+					 sp[i].len };
 	return n;
 }
 

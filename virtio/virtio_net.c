@@ -39,9 +39,10 @@ static bool tx_one(struct vnet *n)
 {
 	struct virtq *q = &n->dev.vq[VNET_TXQ];
 	const struct vq_chain *c = &n->tx_chain;
+	struct vq_span sp[VQ_MAX_SEGS];
 	struct fp_sg sg[VQ_MAX_SEGS];
-	uint64_t skip = VNET_HDR_LEN, len;
-	unsigned k = 0;
+	uint64_t len;
+	unsigned k;
 
 	if (c->bad)
 		tx_error(n, c, c->bad);
@@ -54,17 +55,9 @@ static bool tx_one(struct vnet *n)
 		len = c->out_bytes - VNET_HDR_LEN;
 		/* The header asks for no offload (none was offered), so it is
 		 * skipped unread. */
-		for (unsigned i = 0; i < c->nseg; i++) {
-			const struct vq_seg *g = &c->seg[i];
-
-			if (skip >= g->len) {
-				skip -= g->len;
-				continue;
-			}
-			sg[k++] = (struct fp_sg){ g->host + skip,
-						  (uint32_t)(g->len - skip) };
-			skip = 0;
-		}
+		k = vq_chain_spans(c, false, VNET_HDR_LEN, len, sp);
+		for (unsigned i = 0; i < k; i++)
+			sg[i] = (struct fp_sg){ sp[i].p, sp[i].len };
 		if (n->port->tx(n->port, sg, k, (uint32_t)len) == FP_BUSY) {
 			n->st.tx_busy++;
 			return false;

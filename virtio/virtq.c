@@ -361,13 +361,12 @@ void vq_set_notify(struct virtq *q, bool on)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-static uint64_t chain_copy(const struct vq_chain *c, bool write,
-			   uint64_t skip, uint8_t *buf, uint64_t n,
-			   bool to_guest)
+unsigned vq_chain_spans(const struct vq_chain *c, bool write, uint64_t skip,
+			uint64_t n, struct vq_span *out)
 {
-	uint64_t done = 0;
+	unsigned k = 0;
 
-	for (unsigned i = 0; i < c->nseg && done < n; i++) {
+	for (unsigned i = 0; i < c->nseg && n; i++) {
 		const struct vq_seg *s = &c->seg[i];
 
 		if (s->write != write)
@@ -376,16 +375,31 @@ static uint64_t chain_copy(const struct vq_chain *c, bool write,
 			skip -= s->len;
 			continue;
 		}
-		uint64_t k = s->len - skip;
+		uint64_t len = s->len - skip;
 
-		if (k > n - done)
-			k = n - done;
-		if (to_guest)
-			memcpy(s->host + skip, buf + done, k);
-		else
-			memcpy(buf + done, s->host + skip, k);
-		done += k;
+		if (len > n)
+			len = n;
+		out[k++] = (struct vq_span){ s->host + skip, (uint32_t)len };
+		n -= len;
 		skip = 0;
+	}
+	return k;
+}
+
+static uint64_t chain_copy(const struct vq_chain *c, bool write,
+			   uint64_t skip, uint8_t *buf, uint64_t n,
+			   bool to_guest)
+{
+	struct vq_span sp[VQ_MAX_SEGS];
+	unsigned k = vq_chain_spans(c, write, skip, n, sp);
+	uint64_t done = 0;
+
+	for (unsigned i = 0; i < k; i++) {
+		if (to_guest)
+			memcpy(sp[i].p, buf + done, sp[i].len);
+		else
+			memcpy(buf + done, sp[i].p, sp[i].len);
+		done += sp[i].len;
 	}
 	return done;
 }

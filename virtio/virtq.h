@@ -121,6 +121,18 @@ void vq_add_seg(const struct virtq *q, struct vq_chain *c, uint64_t addr,
 		uint32_t len, bool write);
 void vq_stall(struct virtq *q, const char *why);
 
+/* A piece of guest memory, as a host pointer. */
+struct vq_span {
+	uint8_t *p;
+	uint32_t len;
+};
+
+/* Bytes [skip, skip + n) of the chain's readable (write = false) or
+ * writable segments as host spans, at most VQ_MAX_SEGS of them; returns
+ * how many (fewer bytes if the side is shorter). */
+unsigned vq_chain_spans(const struct vq_chain *c, bool write, uint64_t skip,
+			uint64_t n, struct vq_span *out);
+
 /* Copies up to n bytes of the chain's readable (write = false) or
  * writable segments starting `skip` bytes in; returns bytes copied. */
 uint64_t vq_chain_read(const struct vq_chain *c, uint64_t skip, void *dst,
