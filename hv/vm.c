@@ -288,9 +288,9 @@ static void pit_irq0(void *ctx)
 	vioapic_set_irq(&ioapic, 2, false);
 }
 
-/* Between exits: PIT edges, and console input from the machine's serial
- * port into the guest's COM1 (polled once a millisecond, so that exits
- * stay cheap). */
+/* Between exits: PIT edges, console input from the machine's serial port
+ * into the guest's COM1 (polled once a millisecond, so that exits stay
+ * cheap), and the disk backend's completions. */
 static uint64_t platform(void *ctx, uint64_t now)
 {
 	(void)ctx;
@@ -304,6 +304,8 @@ static uint64_t platform(void *ctx, uint64_t now)
 			vuart_rx(&com1, &b, 1);
 		}
 	}
+	if (blk)
+		vblk_poll(blk); /* completions of an asynchronous backend */
 	if (legacy.reset_requested) { /* the 8042's reset line */
 		legacy.reset_requested = false;
 		vpm_reset_write(&pm, 0x06);
