@@ -64,6 +64,10 @@ static const char *walk_indirect(const struct virtq *q, struct vq_chain *c,
 	if (!d->len || d->len % DESC_SIZE)
 		return "indirect table length";
 	n = d->len / DESC_SIZE;
+	/* Bounded like the packed ring's: a table longer than the device
+	 * takes is refused before it is walked. */
+	if (n > (uint32_t)(VQ_MAX_SEGS - c->nseg))
+		return "indirect table too long";
 	if (d->addr + d->len < d->addr
 	    || !(t = gmem_ptr(q->gm, d->addr, d->len)))
 		return "indirect table outside guest RAM";
@@ -202,7 +206,9 @@ bool vqs_need_interrupt(struct virtq *q)
 
 void vqs_set_notify(struct virtq *q, bool on)
 {
-	uint16_t f = on ? 0 : USED_NO_NOTIFY;
+	/* 2.7.10.2: with EVENT_IDX the flags stay 0 and avail_event alone
+	 * (left behind while off) suppresses notifications. */
+	uint16_t f = on || q->event_idx ? 0 : USED_NO_NOTIFY;
 
 	q->notify_on = on;
 	memcpy(q->dev_evt, &f, 2);
