@@ -74,7 +74,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader \
 	lapic ioapic vmx_check legacy rtc pm pci_host virtq virtio_blk \
-	virtio_net virtio_pci
+	virtio_net virtio_pci virtq_split
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 test_config_SRCS := hv/config.c hv/fmt.c
 test_palloc_SRCS := hv/palloc.c
@@ -98,9 +98,27 @@ VIRTIO_SRCS := virtio/virtio_pci.c virtio/virtq.c virtio/virtq_split.c \
 	hv/pci_host.c hv/gmem.c \
 	hv/mmiobus.c hv/iobus.c
 test_virtq_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
+test_virtq_split_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
 test_virtio_blk_SRCS := virtio/virtio_blk.c drivers/ramdisk.c $(VIRTIO_SRCS)
 test_virtio_net_SRCS := virtio/virtio_net.c $(VIRTIO_SRCS)
 test_virtio_pci_SRCS := virtio/virtio_blk.c virtio/virtio_net.c \
+	drivers/ramdisk.c $(VIRTIO_SRCS)
+
+# libFuzzer targets (tests/fuzz/), built with clang under ASan and UBSan.
+# `make fuzz` runs each for FUZZ_TIME seconds, one after the other, with
+# its corpus and any crash reproducer kept in $(BUILD)/fuzz/.
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -I.
+FUZZ_TIME ?= 300
+FUZZ_TARGETS := loader virtq virtio_blk virtio_net pci_cfg
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_HDRS := $(wildcard tests/fuzz/*.h hv/*.h virtio/*.h drivers/*.h net/*.h)
+fuzz_loader_SRCS := hv/loader.c hv/gmem.c hv/fmt.c
+fuzz_virtq_SRCS := $(VIRTIO_SRCS)
+fuzz_virtio_blk_SRCS := virtio/virtio_blk.c drivers/ramdisk.c $(VIRTIO_SRCS)
+fuzz_virtio_net_SRCS := virtio/virtio_net.c $(VIRTIO_SRCS)
+fuzz_pci_cfg_SRCS := virtio/virtio_blk.c virtio/virtio_net.c \
 	drivers/ramdisk.c $(VIRTIO_SRCS)
 
 IMAGE := $(BUILD)/plinth.img
@@ -120,6 +138,7 @@ help:
 	@echo '  make test     build everything and run the whole test suite'
 	@echo '  make unit     host unit tests only (under ASan/UBSan)'
 	@echo '  make bench    exit round trips of the bench guest under Bochs (figures)'
+	@echo '  make fuzz     run each libFuzzer target for FUZZ_TIME seconds (default 300)'
 	@echo '  make clean    remove Plinth objects (keeps newlib, lwIP and the guest)'
 	@echo '  make distclean  remove $(BUILD) entirely'
 
@@ -281,9 +300,14 @@ run: $(IMAGE)
 # ---------------------------------------------------------------------------
 # Each test binary links the sources named by test_NAME_SRCS above.
 .SECONDEXPANSION:
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $$(test_$$*_SRCS)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $$(test_$$*_SRCS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $< $(test_$*_SRCS) -o $@
+
+# Each fuzz target links the sources named by fuzz_NAME_SRCS above.
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) $(FUZZ_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(fuzz_$*_SRCS) -o $@
 
 unit: $(UNIT_BINS)
 	python3 tests/runner.py --unit-only
@@ -293,6 +317,23 @@ test: $(UNIT_BINS) $(EFI) $(IMAGE) $(BENCH_GUEST)
 
 bench: $(EFI) $(IMAGE) $(BENCH_GUEST)
 	python3 qemu-test/benchmarks.py
+
+# All targets run even when one fails; a crash, sanitizer report or broken
+# invariant fails the whole run, its reproducer in $(BUILD)/fuzz/crash-NAME-*.
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS)
+	@failed=; for t in $(FUZZ_TARGETS); do \
+		d=$(BUILD)/fuzz; mkdir -p $$d/corpus-$$t; \
+		echo "fuzz: $$t for $(FUZZ_TIME) s (log: $$d/$$t.log)"; \
+		if $$d/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+			-artifact_prefix=$$d/crash-$$t- $$d/corpus-$$t \
+			> $$d/$$t.log 2>&1; then \
+			grep -a 'DONE  *cov:' $$d/$$t.log | tail -1; \
+		else \
+			tail -40 $$d/$$t.log; failed="$$failed $$t"; \
+		fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi
 
 clean:
 	rm -rf $(O)/boot $(O)/hv $(O)/arch $(O)/drivers $(O)/net $(O)/virtio \

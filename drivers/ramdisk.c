@@ -9,8 +9,12 @@ static int rd_submit(struct blk_backend *be, struct blk_req *r)
 	uint64_t off = r->sector * BLK_SECTOR, total = 0;
 	int status = BLK_OK;
 
-	/* virtio-blk checked the range; a backend still never trusts it. */
-	if (r->sector > be->sectors || r->nsectors > be->sectors - r->sector)
+	/* virtio-blk checked the range; a backend still never trusts it.  A
+	 * flush has none: the RAM disk has nothing to write back. */
+	if (r->op == BLK_FLUSH)
+		status = BLK_OK;
+	else if (r->sector > be->sectors
+		 || r->nsectors > be->sectors - r->sector)
 		status = BLK_EIO;
 	else if (be->readonly && r->op != BLK_READ && r->op != BLK_FLUSH)
 		status = BLK_EIO;

@@ -209,8 +209,10 @@ static void start(struct vblk *b, struct vblk_slot *s)
 		return;
 	}
 	case T_FLUSH:
+		/* 5.2.6: the sector field means nothing but for IN and OUT. */
 		b->st.flushes++;
 		r->op = BLK_FLUSH;
+		r->sector = 0;
 		submit(b, s);
 		return;
 	case T_GET_ID: {
