@@ -83,8 +83,17 @@ static void process_tx(struct vnet *n)
 				break;
 			n->tx_held = true;
 		}
-		if (!tx_one(n))
-			break; /* the port calls tx_ready when it has room */
+		if (!tx_one(n)) {
+			/* The port calls tx_ready when it has room; until then
+			 * the driver's kicks would only cost exits. */
+			vq_set_notify(q, false);
+			n->tx_held_quiet = true;
+			break;
+		}
+		if (n->tx_held_quiet) {
+			vq_set_notify(q, true);
+			n->tx_held_quiet = false;
+		}
 		n->tx_held = false;
 	}
 	n->processing = false;
@@ -164,7 +173,7 @@ static void net_reset(struct vdev *d)
 
 	/* A held transmit chain belongs to the ring that is going away;
 	 * the port copied nothing from it yet. */
-	n->tx_held = false;
+	n->tx_held = n->tx_held_quiet = false;
 }
 
 static void net_driver_ok(struct vdev *d)

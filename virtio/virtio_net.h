@@ -24,6 +24,7 @@ struct vnet {
 	uint16_t mtu;
 	bool link_up;
 	bool tx_held; /* tx_chain waits for the port (back-pressure) */
+	bool tx_held_quiet; /* TX notifications are off meanwhile */
 	bool processing;
 	struct vnet_stats st;
 	struct vq_chain tx_chain, rx_chain;

@@ -268,6 +268,14 @@ static void tx_back_pressure_keeps_the_chain_until_the_port_has_room(void)
 	CHECK(!vqd_get_used(&TX, NULL, NULL));
 	CHECK(!memcmp(ring, M.ram + TX_DESC, sizeof(ring)));
 	CHECK(MSI.total == 0);
+	/* Kicks cannot help until the port has room: the device asks for
+	 * none meanwhile. */
+	{
+		uint16_t flags;
+
+		vqd_dev_event(&TX, NULL, &flags);
+		CHECK(flags == VQ_EVENT_DISABLE);
+	}
 	/* A second frame waits behind the first. */
 	vqd_chain(&TX, &b2, 1, 2);
 
@@ -285,6 +293,12 @@ static void tx_back_pressure_keeps_the_chain_until_the_port_has_room(void)
 	CHECK(!vqd_get_used(&TX, NULL, NULL));
 	CHECK(N.st.tx_frames == 2);
 	CHECK(MSI.per_vec[V_TX] == 1);
+	{
+		uint16_t flags;
+
+		vqd_dev_event(&TX, NULL, &flags);
+		CHECK(flags == VQ_EVENT_ENABLE);
+	}
 	/* tx_ready with nothing to send sends nothing. */
 	{
 		unsigned calls = P.calls;
