@@ -600,8 +600,10 @@ void vdev_init(struct vdev *d, struct vpci_fn *f, uint16_t type,
 	wr16(c + 0x00, VIRTIO_VENDOR);
 	wr16(c + 0x02, (uint16_t)(0x1040 + type));
 	c[0x08] = 1;
-	c[0x0a] = type == VIRTIO_ID_NET ? 0x00 : 0x00; /* subclass */
-	c[0x0b] = type == VIRTIO_ID_NET ? 0x02 : 0x01; /* network, storage */
+	/* Class: 02.00 Ethernet for the network, 01.00 mass storage (SCSI,
+	 * as other virtio-blk implementations say) for the disk. */
+	c[0x0a] = 0x00;
+	c[0x0b] = type == VIRTIO_ID_NET ? 0x02 : 0x01;
 	wr16(c + 0x2c, VIRTIO_VENDOR);	/* subsystem vendor */
 	wr16(c + 0x2e, 0x1100);		/* subsystem: >= 0x40 */
 	c[PCI_INTERRUPT_PIN] = 1;	/* INTA# */

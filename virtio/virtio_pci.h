@@ -109,7 +109,7 @@ struct vdev {
 	uint64_t config_irqs;
 };
 
-/* Sets up the function `f` (zeroed by the caller, at least 8 KiB) as a
+/* Sets up the function `f` (zeroed by the caller) as a
  * modern virtio device with `nq` queues of up to `qmax` entries and
  * device features `features`, its BAR at `bar_addr`.  Transport features
  * (VERSION_1, RING_PACKED, EVENT_IDX, INDIRECT_DESC) are added here. */
