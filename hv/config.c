@@ -304,7 +304,8 @@ static int set_selftest(struct parser *p, struct plinth_config *c,
 	static const struct {
 		const char *name;
 		uint32_t bit;
-	} tests[] = { { "fault", CFG_SELFTEST_FAULT } };
+	} tests[] = { { "fault", CFG_SELFTEST_FAULT },
+		      { "disk", CFG_SELFTEST_DISK } };
 	char item[32];
 	const char *s = v;
 
@@ -328,7 +329,7 @@ static int set_selftest(struct parser *p, struct plinth_config *c,
 				break;
 		if (i == sizeof(tests) / sizeof(tests[0]))
 			return fail(p, "'%s': unknown self-test '%s' (known: "
-				    "fault)", k, item);
+				    "fault, disk)", k, item);
 		c->selftest |= tests[i].bit;
 		s += n;
 		if (*s == ',' && !*++s)
@@ -348,9 +349,22 @@ static int set_disk(struct parser *p, struct plinth_config *c, const char *k,
 		c->disk = CFG_DISK_NONE;
 		return 0;
 	}
+	if (!strncmp(v, "ahci:", 5)) {
+		const char *d = v + 5;
+		unsigned port = 0;
+
+		for (; *d >= '0' && *d <= '9' && port < 100; d++)
+			port = port * 10 + (unsigned)(*d - '0');
+		if (d == v + 5 || *d || port > 31)
+			return fail(p, "'%s': bad AHCI port in '%s' (0 to 31)",
+				    k, v);
+		c->disk = CFG_DISK_AHCI;
+		c->disk_port = port;
+		return 0;
+	}
 	if (strncmp(v, "ram:", 4) || !v[4])
-		return fail(p, "'%s': bad value '%s' (none, ram:SIZE or "
-			    "ram:PATH)", k, v);
+		return fail(p, "'%s': bad value '%s' (none, ram:SIZE, "
+			    "ram:PATH or ahci:PORT)", k, v);
 	v += 4;
 	if (v[0] >= '0' && v[0] <= '9' && !config_parse_size(v, &n)) {
 		if (set_size(p, k, v, CFG_MIN_DISK, CFG_MAX_DISK, &c->disk_size))

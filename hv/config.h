@@ -37,10 +37,12 @@ enum cfg_disk {
 	CFG_DISK_NONE,		/* no virtio-blk device */
 	CFG_DISK_RAM_BLANK,	/* ram:SIZE, zeroed */
 	CFG_DISK_RAM_FILE,	/* ram:PATH, a raw image from the ESP */
+	CFG_DISK_AHCI,		/* ahci:PORT, a whole SATA disk */
 };
 
 /* Diagnostics that replace the normal boot; see README "Self-tests". */
 #define CFG_SELFTEST_FAULT (1u << 0) /* overflow the stack into its guard */
+#define CFG_SELFTEST_DISK (1u << 1)  /* patterns through the disk backend */
 
 struct plinth_config {
 	char kernel[CFG_PATH_MAX];	/* required */
@@ -57,6 +59,7 @@ struct plinth_config {
 	enum cfg_disk disk;		/* the guest's virtio-blk backend */
 	char disk_path[CFG_PATH_MAX];	/* CFG_DISK_RAM_FILE */
 	uint64_t disk_size;		/* CFG_DISK_RAM_BLANK, bytes */
+	unsigned disk_port;		/* CFG_DISK_AHCI */
 	bool disk_readonly;
 	uint8_t net_mac[6];		/* the guest's virtio-net MAC */
 	bool virtio_split;		/* offer only the split ring */

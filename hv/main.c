@@ -92,7 +92,7 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 	log_msg("net: lwIP %s initialised; management plane off",
 		net_lwip_version());
 	if (bi.cfg.selftest) {
-		if (selftest_run(bi.cfg.selftest))
+		if (selftest_run(&bi))
 			power_fail(DEBUG_EXIT_SELFTEST, "self-test failed");
 		power_off("self-tests passed");
 	}

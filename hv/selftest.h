@@ -3,9 +3,11 @@
 
 #include <stdint.h>
 
+#include "hv/boot_info.h"
+
 /* Runs the self-tests named in plinth.cfg's `selftest` (CFG_SELFTEST_*)
  * instead of the guest.  Some end the run by design (a fault test ends in
  * the on_fault action); the rest log a verdict and return it (0 = pass). */
-int selftest_run(uint32_t which);
+int selftest_run(const struct boot_info *bi);
 
 #endif

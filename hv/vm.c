@@ -9,8 +9,8 @@
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx.h"
-#include "drivers/ramdisk.h"
 #include "hv/acpi_build.h"
+#include "hv/disk.h"
 #include "hv/fmt.h"
 #include "hv/gmem.h"
 #include "hv/guest_layout.h"
@@ -55,7 +55,7 @@ static struct vpci_fn host_bridge;
 static struct vpci_fn *blk_fn, *net_fn;
 static struct vblk *blk;
 static struct vnet *net;
-static struct ramdisk rdisk;
+static struct blk_backend *disk;
 static struct frame_port no_nic;
 static uint8_t *ram;	 /* host memory behind guest RAM */
 static uint64_t ram_size;
@@ -200,7 +200,7 @@ static void setup_virtio(const struct boot_info *bi)
 {
 	if (blk) {
 		memset(blk_fn, 0, sizeof(*blk_fn));
-		vblk_init(blk, blk_fn, &rdisk.be, "vda", BLK_BAR, &gm);
+		vblk_init(blk, blk_fn, disk, "vda", BLK_BAR, &gm);
 		add_virtio(bi, &blk->dev, BLK_SLOT);
 	}
 	memset(net_fn, 0, sizeof(*net_fn));
@@ -214,24 +214,24 @@ static void setup_virtio(const struct boot_info *bi)
 
 static int alloc_virtio(const struct boot_info *bi)
 {
+	char err[160];
+
 	net_fn = pool_pages(PAGES(*net_fn), 1);
 	net = pool_pages(PAGES(*net), 1);
 	if (!net_fn || !net)
 		return -1;
-	if (!bi->disk.addr)
+	if (bi->cfg.disk == CFG_DISK_NONE)
 		return 0;
+	disk = disk_open(bi, err, sizeof(err));
+	if (!disk) {
+		log_msg("guest: no virtio-blk disk: %s", err);
+		power_fail(DEBUG_EXIT_NO_GUEST, "the guest's disk is missing");
+	}
 	blk_fn = pool_pages(PAGES(*blk_fn), 1);
 	blk = pool_pages(PAGES(*blk), 1);
 	if (!blk_fn || !blk)
 		return -1;
-	ramdisk_init(&rdisk, (void *)bi->disk.addr, bi->disk.size,
-		     bi->cfg.disk_readonly, "ram");
-	log_msg("guest: virtio-blk vda: %s%s, %lu MiB%s",
-		bi->cfg.disk == CFG_DISK_RAM_FILE ? "RAM disk from "
-						  : "blank RAM disk",
-		bi->cfg.disk == CFG_DISK_RAM_FILE ? bi->disk.path : "",
-		(unsigned long)(bi->disk.size >> 20),
-		bi->cfg.disk_readonly ? ", read-only" : "");
+	log_msg("guest: virtio-blk vda on the %s disk", disk->name);
 	return 0;
 }
 

@@ -5,6 +5,7 @@ would have seen go wrong.  tests/runner.py finds them through TESTS.
 """
 
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -154,6 +155,62 @@ def bad_config(ctx, cfg, error, extra=()):
         raise Failure("the hypervisor started despite the error")
     if res.stopped_on is None:
         raise Failure("the firmware did not regain control (%r)" % res)
+
+
+def disk_pattern(sector):
+    """One sector of the disk self-test's pattern (hv/selftest.c)."""
+    return bytes(((sector * 31 + j) ^ 0x5a) & 0xff for j in range(512))
+
+
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+
+
+def test_qemu_ahci_selftest(ctx):
+    """selftest = disk with disk = ahci:1 under QEMU TCG (ICH9 AHCI): Plinth
+    writes patterns at five places (LBA 0 to the last 8 sectors, 1 to
+    2048 sectors), flushes and reads them back; after QEMU exits the test
+    finds exactly those bytes in the scratch image, and the checksum
+    Plinth printed for a region the test filled beforehand matches."""
+    scratch = os.path.join(ctx.work, "scratch.img")
+    sectors = (128 << 20) // 512
+    prefill = bytes(random.Random(4).getrandbits(8) for _ in range(64 * 512))
+    with open(scratch, "wb") as f:
+        f.truncate(sectors * 512)
+        f.seek(4096 * 512)
+        f.write(prefill)
+    img = ctx.image_with_config(
+        "kernel = /guest/vmlinuz\ndisk = ahci:1\nselftest = disk\n"
+        "debug_exit = 0xf4\non_fault = poweroff\n")
+    res = bench.run_qemu(img, ctx.work, timeout=120, stop_on=FAIL_MARKS,
+                         scratch=scratch)
+    no_faults(res)
+    s = res.serial
+    expect_re(s, r"ahci: port 1: QEMU HARDDISK, %d sectors \(128 MiB\)"
+              % sectors, "IDENTIFY")
+    expect(s, "selftest disk: passed", "self-test verdict")
+    expect(s, "powering off: self-tests passed", "power-off")
+    if res.status != 0:
+        raise Failure("QEMU exit status %r" % res.status)
+    m = expect_re(s, r"selftest disk: LBA 4096, 64 sectors read: fnv1a64 "
+                  r"([0-9a-f]{16})", "checksum line")
+    if int(m.group(1), 16) != fnv1a64(prefill):
+        raise Failure("Plinth read the pre-filled region as %s, the image "
+                      "holds %016x" % (m.group(1), fnv1a64(prefill)))
+    with open(scratch, "rb") as f:
+        for lba, count in ((0, 1), (2048, 8), (65536, 256), (131072, 2048),
+                           (sectors - 8, 8)):
+            expect(s, "selftest disk: LBA %d, %d sectors: written, flushed,"
+                   " read back ok" % (lba, count), "region %d" % lba)
+            f.seek(lba * 512)
+            data = f.read(count * 512)
+            for k in range(count):
+                if data[k * 512:(k + 1) * 512] != disk_pattern(lba + k):
+                    raise Failure("sector %d of the image does not hold "
+                                  "the pattern" % (lba + k))
 
 
 def test_qemu_bad_config_unknown_key(ctx):
@@ -404,7 +461,8 @@ def linux_virtio_in_bochs(ctx, ring):
     res = bench.run_bochs(img, ctx.work, timeout=1200, stop_on=FAIL_MARKS)
     no_faults(res)
     s = res.serial
-    expect(s, "guest: virtio-blk vda: blank RAM disk, 16 MiB", "RAM disk")
+    expect(s, "disk: blank RAM disk, 16 MiB", "RAM disk")
+    expect(s, "guest: virtio-blk vda on the ram disk", "vda backend")
     for dev, name in (("0x0002", "vda"), ("0x0001", "net0")):
         bits = packed_features(s, dev, packed=ring == "packed")
         expect(s, "virtio: %s: driver ready, features 0x%x, %s ring, MSI-X"
@@ -524,6 +582,7 @@ TESTS = [
     test_qemu_boot_1g,
     test_qemu_boot_3g,
     test_qemu_reboot_action,
+    test_qemu_ahci_selftest,
     test_qemu_bad_config_unknown_key,
     test_qemu_bad_config_missing_kernel,
     test_qemu_bad_config_guest_too_big,

@@ -649,15 +649,17 @@ static void selftest_accepts_comma_separated_known_names(void)
 	CHECK_ERR("kernel = k\nselftest = ,\n",
 		  "plinth.cfg:2: 'selftest': bad list ',' (names separated "
 		  "by commas)");
+	CHECK_OK("kernel = k\nselftest = disk,fault\n", &c);
+	CHECK(c.selftest == (CFG_SELFTEST_DISK | CFG_SELFTEST_FAULT));
 	CHECK_ERR("kernel = k\nselftest = crash\n",
 		  "plinth.cfg:2: 'selftest': unknown self-test 'crash' "
-		  "(known: fault)");
+		  "(known: fault, disk)");
 	CHECK_ERR("kernel = k\nselftest = fault,crash\n",
 		  "plinth.cfg:2: 'selftest': unknown self-test 'crash' "
-		  "(known: fault)");
+		  "(known: fault, disk)");
 	CHECK_ERR("kernel = k\nselftest = Fault\n",
 		  "plinth.cfg:2: 'selftest': unknown self-test 'Fault' "
-		  "(known: fault)");
+		  "(known: fault, disk)");
 }
 
 /* ---- required key, file size ---- */
@@ -955,12 +957,22 @@ static void disk_takes_none_a_blank_size_or_an_image_path(void)
 	CHECK(c.disk == CFG_DISK_RAM_FILE && c.disk_readonly);
 	CHECK_OK("kernel = k\ndisk = none\n", &c);
 	CHECK(c.disk == CFG_DISK_NONE);
-	CHECK_ERR("kernel = k\ndisk = ahci:0\n",
-		  "plinth.cfg:2: 'disk': bad value 'ahci:0' (none, ram:SIZE "
-		  "or ram:PATH)");
+	CHECK_OK("kernel = k\ndisk = ahci:0\n", &c);
+	CHECK(c.disk == CFG_DISK_AHCI && c.disk_port == 0);
+	CHECK_OK("kernel = k\ndisk = ahci:31\n", &c);
+	CHECK(c.disk == CFG_DISK_AHCI && c.disk_port == 31);
+	CHECK_ERR("kernel = k\ndisk = ahci:32\n",
+		  "plinth.cfg:2: 'disk': bad AHCI port in 'ahci:32' (0 to 31)");
+	CHECK_ERR("kernel = k\ndisk = ahci:\n",
+		  "plinth.cfg:2: 'disk': bad AHCI port in 'ahci:' (0 to 31)");
+	CHECK_ERR("kernel = k\ndisk = ahci:1x\n",
+		  "plinth.cfg:2: 'disk': bad AHCI port in 'ahci:1x' (0 to 31)");
+	CHECK_ERR("kernel = k\ndisk = nvme:0\n",
+		  "plinth.cfg:2: 'disk': bad value 'nvme:0' (none, ram:SIZE, "
+		  "ram:PATH or ahci:PORT)");
 	CHECK_ERR("kernel = k\ndisk = ram:\n",
-		  "plinth.cfg:2: 'disk': bad value 'ram:' (none, ram:SIZE or "
-		  "ram:PATH)");
+		  "plinth.cfg:2: 'disk': bad value 'ram:' (none, ram:SIZE, "
+		  "ram:PATH or ahci:PORT)");
 	CHECK_ERR("kernel = k\ndisk = ram:512K\n",
 		  "plinth.cfg:2: 'disk': size 512K out of range (1M to 64G)");
 	CHECK_ERR("kernel = k\ndisk = ram:65G\n",

@@ -1,0 +1,46 @@
+#include "hv/disk.h"
+
+#include "drivers/ahci.h"
+#include "drivers/ramdisk.h"
+#include "hv/fmt.h"
+#include "hv/log.h"
+
+static struct ramdisk rdisk;
+static struct ahci_disk ahci;
+static struct blk_backend *opened;
+
+struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n)
+{
+	const struct plinth_config *c = &bi->cfg;
+
+	if (opened)
+		return opened;
+	switch (c->disk) {
+	case CFG_DISK_RAM_BLANK:
+	case CFG_DISK_RAM_FILE:
+		if (!bi->disk.addr) {
+			fmt(err, n, "the RAM disk was not loaded");
+			return NULL;
+		}
+		ramdisk_init(&rdisk, (void *)bi->disk.addr, bi->disk.size,
+			     c->disk_readonly, "ram");
+		log_msg("disk: %s%s, %lu MiB%s",
+			c->disk == CFG_DISK_RAM_FILE ? "RAM disk from "
+						     : "blank RAM disk",
+			c->disk == CFG_DISK_RAM_FILE ? bi->disk.path : "",
+			(unsigned long)(bi->disk.size >> 20),
+			c->disk_readonly ? ", read-only" : "");
+		opened = &rdisk.be;
+		break;
+	case CFG_DISK_AHCI:
+		if (ahci_open(&ahci, c->disk_port, c->disk_readonly, err,
+			      (unsigned)n))
+			return NULL;
+		opened = &ahci.be;
+		break;
+	default:
+		fmt(err, n, "plinth.cfg names no disk");
+		return NULL;
+	}
+	return opened;
+}
