@@ -116,10 +116,9 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_HDRS := $(wildcard tests/fuzz/*.h hv/*.h virtio/*.h drivers/*.h net/*.h)
 fuzz_loader_SRCS := hv/loader.c hv/gmem.c hv/fmt.c
 fuzz_virtq_SRCS := $(VIRTIO_SRCS)
-fuzz_virtio_blk_SRCS := virtio/virtio_blk.c drivers/ramdisk.c $(VIRTIO_SRCS)
-fuzz_virtio_net_SRCS := virtio/virtio_net.c $(VIRTIO_SRCS)
-fuzz_pci_cfg_SRCS := virtio/virtio_blk.c virtio/virtio_net.c \
-	drivers/ramdisk.c $(VIRTIO_SRCS)
+fuzz_virtio_blk_SRCS := $(test_virtio_blk_SRCS)
+fuzz_virtio_net_SRCS := $(test_virtio_net_SRCS)
+fuzz_pci_cfg_SRCS := $(test_virtio_pci_SRCS)
 
 IMAGE := $(BUILD)/plinth.img
 GUEST := $(BUILD)/guest

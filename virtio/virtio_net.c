@@ -73,6 +73,9 @@ static bool tx_one(struct vnet *n)
 static void process_tx(struct vnet *n)
 {
 	struct virtq *q = &n->dev.vq[VNET_TXQ];
+	/* A chain held from an earlier call was refused by the port, and
+	 * notifications went off then. */
+	bool quiet = n->tx_held;
 
 	if (n->processing || !vdev_running(&n->dev))
 		return;
@@ -87,12 +90,11 @@ static void process_tx(struct vnet *n)
 			/* The port calls tx_ready when it has room; until then
 			 * the driver's kicks would only cost exits. */
 			vq_set_notify(q, false);
-			n->tx_held_quiet = true;
 			break;
 		}
-		if (n->tx_held_quiet) {
+		if (quiet) {
 			vq_set_notify(q, true);
-			n->tx_held_quiet = false;
+			quiet = false;
 		}
 		n->tx_held = false;
 	}
@@ -173,7 +175,7 @@ static void net_reset(struct vdev *d)
 
 	/* A held transmit chain belongs to the ring that is going away;
 	 * the port copied nothing from it yet. */
-	n->tx_held = n->tx_held_quiet = false;
+	n->tx_held = false;
 }
 
 static void net_driver_ok(struct vdev *d)

@@ -23,8 +23,8 @@ struct vnet {
 	uint8_t mac[6];
 	uint16_t mtu;
 	bool link_up;
-	bool tx_held; /* tx_chain waits for the port (back-pressure) */
-	bool tx_held_quiet; /* TX notifications are off meanwhile */
+	bool tx_held; /* tx_chain waits for the port (back-pressure); TX
+		       * notifications are off meanwhile */
 	bool processing;
 	struct vnet_stats st;
 	struct vq_chain tx_chain, rx_chain;

@@ -10,6 +10,7 @@
 
 #include "hv/gmem.h"
 #include "hv/log.h"
+#include "hv/range.h"
 
 /* Capability types (4.1.4) */
 #define CAP_COMMON 1
@@ -394,16 +395,12 @@ static void common_write(struct vdev *d, uint32_t off, unsigned size,
 
 /* --- BAR 0 --------------------------------------------------------- */
 
-static bool inside(uint64_t off, unsigned size, uint64_t base, uint64_t len)
-{
-	return off >= base && off - base < len && size <= len - (off - base);
-}
-
 static uint64_t msix_read(struct vdev *d, uint64_t off, unsigned size)
 {
-	if (inside(off, size, VDEV_MSIX_PBA_OFF, 8) && (size == 4 || size == 8))
+	if (range_contains(VDEV_MSIX_PBA_OFF, 8, off, size)
+	    && (size == 4 || size == 8))
 		return off == VDEV_MSIX_PBA_OFF ? d->pba : 0;
-	if (!inside(off, size, VDEV_MSIX_TABLE_OFF, sizeof(d->msix))
+	if (!range_contains(VDEV_MSIX_TABLE_OFF, sizeof(d->msix), off, size)
 	    || (size != 4 && size != 8) || (off & (size - 1)))
 		return 0;
 	const uint32_t *w = (const uint32_t *)&d->msix[0];
@@ -415,7 +412,7 @@ static uint64_t msix_read(struct vdev *d, uint64_t off, unsigned size)
 static void msix_write(struct vdev *d, uint64_t off, unsigned size,
 		       uint64_t v)
 {
-	if (!inside(off, size, VDEV_MSIX_TABLE_OFF, sizeof(d->msix))
+	if (!range_contains(VDEV_MSIX_TABLE_OFF, sizeof(d->msix), off, size)
 	    || (size != 4 && size != 8) || (off & (size - 1)))
 		return;
 	uint32_t *w = (uint32_t *)&d->msix[0];
@@ -446,9 +443,9 @@ uint64_t vdev_bar_read(struct vdev *d, uint64_t off, unsigned size)
 {
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return 0;
-	if (inside(off, size, VDEV_COMMON_OFF, VDEV_COMMON_LEN))
+	if (range_contains(VDEV_COMMON_OFF, VDEV_COMMON_LEN, off, size))
 		return common_read(d, (uint32_t)off, size);
-	if (inside(off, size, VDEV_ISR_OFF, 4)) {
+	if (range_contains(VDEV_ISR_OFF, 4, off, size)) {
 		/* 4.1.4.5: reading the ISR clears it. */
 		uint8_t v = off == VDEV_ISR_OFF ? d->isr : 0;
 
@@ -456,7 +453,7 @@ uint64_t vdev_bar_read(struct vdev *d, uint64_t off, unsigned size)
 		update_intx(d);
 		return v;
 	}
-	if (inside(off, size, VDEV_DEVCFG_OFF, VDEV_DEVCFG_LEN)) {
+	if (range_contains(VDEV_DEVCFG_OFF, VDEV_DEVCFG_LEN, off, size)) {
 		uint32_t o = (uint32_t)(off - VDEV_DEVCFG_OFF);
 
 		if (!d->ops->cfg_read)
@@ -473,12 +470,12 @@ void vdev_bar_write(struct vdev *d, uint64_t off, unsigned size, uint64_t v)
 {
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return;
-	if (inside(off, size, VDEV_COMMON_OFF, VDEV_COMMON_LEN))
+	if (range_contains(VDEV_COMMON_OFF, VDEV_COMMON_LEN, off, size))
 		common_write(d, (uint32_t)off, size, v);
-	else if (inside(off, size, VDEV_NOTIFY_OFF,
-			VDEV_MSIX_TABLE_OFF - VDEV_NOTIFY_OFF))
+	else if (range_contains(VDEV_NOTIFY_OFF,
+				VDEV_MSIX_TABLE_OFF - VDEV_NOTIFY_OFF, off, size))
 		notify(d, off); /* the whole notify area, queues or not */
-	else if (inside(off, size, VDEV_DEVCFG_OFF, VDEV_DEVCFG_LEN)) {
+	else if (range_contains(VDEV_DEVCFG_OFF, VDEV_DEVCFG_LEN, off, size)) {
 		if (d->ops->cfg_write && size <= 4)
 			d->ops->cfg_write(d, (uint32_t)(off - VDEV_DEVCFG_OFF),
 					  size, (uint32_t)v);
@@ -516,18 +513,13 @@ static bool pcicfg_target(const struct vdev *d, uint32_t *off, unsigned *len)
 	       && !(*off & (*len - 1)) && *off < VDEV_BAR_SIZE;
 }
 
-static bool touches(uint32_t off, unsigned size, uint32_t at, unsigned len)
-{
-	return off < at + len && at < off + size;
-}
-
 static void cfg_reading(struct vpci_fn *f, uint32_t off, unsigned size)
 {
 	struct vdev *d = f->ctx;
 	uint32_t o;
 	unsigned len;
 
-	if (touches(off, size, d->pcicfg_cap + 16, 4)
+	if (range_overlap(off, size, d->pcicfg_cap + 16, 4)
 	    && pcicfg_target(d, &o, &len))
 		wr32(f->cfg + d->pcicfg_cap + 16,
 		     (uint32_t)vdev_bar_read(d, o, len));
@@ -539,14 +531,14 @@ static void cfg_written(struct vpci_fn *f, uint32_t off, unsigned size)
 	uint32_t o;
 	unsigned len;
 
-	if (touches(off, size, d->pcicfg_cap + 16, 4)
+	if (range_overlap(off, size, d->pcicfg_cap + 16, 4)
 	    && pcicfg_target(d, &o, &len))
 		vdev_bar_write(d, o, len, rd32(f->cfg + d->pcicfg_cap + 16));
-	if (touches(off, size, d->msix_cap + 2, 2)) {
+	if (range_overlap(off, size, d->msix_cap + 2, 2)) {
 		update_intx(d); /* MSI-X on or off moves the ISR's pin */
 		msix_unmasked(d);
 	}
-	if (touches(off, size, PCI_COMMAND, 2))
+	if (range_overlap(off, size, PCI_COMMAND, 2))
 		update_intx(d);
 }
 

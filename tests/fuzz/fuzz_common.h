@@ -1,6 +1,6 @@
 /* What the virtio and PCI fuzz targets share: reading the input as a
- * stream, a small fake guest RAM, compact descriptors, and the replay
- * main().  Header-only; every target includes it once.
+ * stream, a small fake guest RAM, compact descriptors, and (from
+ * fuzz_replay.h) the replay main().  Header-only; every target includes it once.
  *
  * Guest RAM is two 64 KiB regions, [0, 64K) and [1M, 1M + 64K), each its
  * own exact-size allocation (kept across runs, cleared at the start of
@@ -443,38 +443,6 @@ static inline uint64_t fz_chain_ref(const struct vq_chain *c, bool write,
 	return done;
 }
 
-/* --- replay without libFuzzer ---------------------------------------- */
-
-#ifdef FUZZ_REPLAY
-/* Runs the target over each file named on the command line. */
-int main(int argc, char **argv)
-{
-	int bad = 0;
-
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		uint8_t *buf = NULL;
-		long n = -1;
-
-		if (f && !fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0
-		    && !fseek(f, 0, SEEK_SET)) {
-			buf = malloc(n ? (size_t)n : 1);
-			if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n)
-				n = -1;
-		}
-		if (f)
-			fclose(f);
-		if (!buf || n < 0) {
-			fprintf(stderr, "%s: cannot read\n", argv[i]);
-			bad = 1;
-		} else {
-			LLVMFuzzerTestOneInput(buf, (size_t)n);
-			printf("%s: ok\n", argv[i]);
-		}
-		free(buf);
-	}
-	return bad;
-}
-#endif
+#include "tests/fuzz/fuzz_replay.h"
 
 #endif

@@ -200,33 +200,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef FUZZ_REPLAY
-int main(int argc, char **argv)
-{
-	int bad = 0;
-
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		uint8_t *buf = NULL;
-		long n = -1;
-
-		if (f && !fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 &&
-		    !fseek(f, 0, SEEK_SET)) {
-			buf = malloc(n ? (size_t)n : 1);
-			if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n)
-				n = -1;
-		}
-		if (f)
-			fclose(f);
-		if (!buf || n < 0) {
-			fprintf(stderr, "%s: cannot read\n", argv[i]);
-			bad = 1;
-		} else {
-			LLVMFuzzerTestOneInput(buf, (size_t)n);
-			printf("%s: ok\n", argv[i]);
-		}
-		free(buf);
-	}
-	return bad;
-}
-#endif
+#include "tests/fuzz/fuzz_replay.h"

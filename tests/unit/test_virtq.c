@@ -37,13 +37,8 @@ static struct vq_chain C;
  * result. */
 static int program(uint16_t size, bool indirect, bool event_idx)
 {
-	Q.size = vq_clamp_size(&Q, size);
-	Q.desc_gpa = DESC;
-	Q.driver_gpa = DRV;
-	Q.device_gpa = DEV;
-	Q.indirect = indirect;
-	Q.event_idx = event_idx;
-	return vq_enable(&Q, &M.gm);
+	return vqt_enable(&Q, &M, size, DESC, DRV, DEV, false, indirect,
+			  event_idx);
 }
 
 /* Fresh memory, a fresh queue of `size` entries, enabled. */
@@ -53,12 +48,8 @@ static int setup(uint16_t size, bool indirect, bool event_idx)
 	fm_init(&M, FM_RAM_SIZE);
 	log_clear();
 	vqd_init(&D, &M, size, DESC, DRV, DEV);
-	memset(&Q, 0, sizeof(Q));
+	vqt_fresh(&Q, "tq");
 	memset(&C, 0, sizeof(C));
-	Q.index = 0;
-	Q.name = "tq";
-	Q.max_size = VQ_MAX_SIZE;
-	vq_reset(&Q);
 	return program(size, indirect, event_idx);
 }
 

@@ -256,14 +256,8 @@ static struct vq_chain C;
  * RING_PACKED (virtio_pci.c, enable_queue) and enables it. */
 static int program(uint16_t size, bool indirect, bool event_idx)
 {
-	Q.size = vq_clamp_size(&Q, size);
-	Q.desc_gpa = DESC;
-	Q.driver_gpa = AVAIL;
-	Q.device_gpa = USED;
-	Q.split = true;
-	Q.indirect = indirect;
-	Q.event_idx = event_idx;
-	return vq_enable(&Q, &M.gm);
+	return vqt_enable(&Q, &M, size, DESC, AVAIL, USED, true, indirect,
+			  event_idx);
 }
 
 /* Fresh memory, fresh rings of `size` entries, the queue enabled. */
@@ -273,12 +267,8 @@ static int setup(uint16_t size, bool indirect, bool event_idx)
 	fm_init(&M, FM_RAM_SIZE);
 	log_clear();
 	sd_init(&D, &M, size, DESC, AVAIL, USED);
-	memset(&Q, 0, sizeof(Q));
+	vqt_fresh(&Q, "sq");
 	memset(&C, 0, sizeof(C));
-	Q.index = 0;
-	Q.name = "sq";
-	Q.max_size = VQ_MAX_SIZE;
-	vq_reset(&Q);
 	return program(size, indirect, event_idx);
 }
 

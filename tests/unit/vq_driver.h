@@ -412,6 +412,34 @@ static inline void vqd_dev_event(const struct vqd *d, uint16_t *off_wrap,
 		memcpy(flags, p + 2, 2);
 }
 
+/* --- a bare queue, as the ring tests drive it ---------------------- */
+
+/* A queue in its reset state, named for log lines. */
+static inline void vqt_fresh(struct virtq *q, const char *name)
+{
+	memset(q, 0, sizeof(*q));
+	q->name = name;
+	q->max_size = VQ_MAX_SIZE;
+	vq_reset(q);
+}
+
+/* Programs q as the transport does (enable_queue in virtio_pci.c) and
+ * enables it; returns vq_enable's result. */
+static inline int vqt_enable(struct virtq *q, struct fake_mem *m,
+			     uint16_t size, uint64_t desc, uint64_t drv,
+			     uint64_t dev, bool split, bool indirect,
+			     bool event_idx)
+{
+	q->size = vq_clamp_size(q, size);
+	q->desc_gpa = desc;
+	q->driver_gpa = drv;
+	q->device_gpa = dev;
+	q->split = split;
+	q->indirect = indirect;
+	q->event_idx = event_idx;
+	return vq_enable(q, &m->gm);
+}
+
 /* --- the transport: struct vdev through its BAR ---------------------- */
 
 /* Common configuration offsets (4.1.4.3, struct virtio_pci_common_cfg) */
