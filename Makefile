@@ -74,7 +74,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader \
 	lapic ioapic vmx_check legacy rtc pm pci_host virtq virtio_blk \
-	virtio_net virtio_pci virtq_split
+	virtio_net virtio_pci virtq_split e1000 switch
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 test_config_SRCS := hv/config.c hv/fmt.c
 test_palloc_SRCS := hv/palloc.c
@@ -97,6 +97,8 @@ test_pci_host_SRCS := hv/pci_host.c hv/iobus.c hv/mmiobus.c
 VIRTIO_SRCS := virtio/virtio_pci.c virtio/virtq.c virtio/virtq_split.c \
 	hv/pci_host.c hv/gmem.c \
 	hv/mmiobus.c hv/iobus.c
+test_e1000_SRCS := drivers/e1000_ring.c
+test_switch_SRCS := net/switch.c
 test_virtq_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
 test_virtq_split_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
 test_virtio_blk_SRCS := virtio/virtio_blk.c drivers/ramdisk.c $(VIRTIO_SRCS)

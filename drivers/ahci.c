@@ -78,18 +78,6 @@ static bool wait_reg(volatile uint8_t *base, unsigned off, uint32_t mask,
 	return true;
 }
 
-static const struct pci_dev *find_hba(void)
-{
-	unsigned n;
-	const struct pci_dev *p = pci_devices(&n);
-
-	for (unsigned i = 0; i < n; i++)
-		if (p[i].class_code == 0x01 && p[i].subclass == 0x06
-		    && p[i].prog_if == 0x01)
-			return &p[i];
-	return NULL;
-}
-
 /* 10.3.2: a port is idle once ST and FRE are clear and CR and FR follow. */
 static bool port_stop(volatile uint8_t *pr)
 {
@@ -269,8 +257,7 @@ static void ata_string(const uint8_t *id, unsigned word, unsigned words,
 int ahci_open(struct ahci_disk *d, unsigned port, bool readonly, char *err,
 	      unsigned errlen)
 {
-	const struct pci_dev *p = find_hba();
-	uint64_t bar;
+	const struct pci_dev *p = pci_find_class(0x01, 0x06, 0x01);
 	uint32_t cap, pi;
 	uint8_t *id;
 
@@ -280,22 +267,15 @@ int ahci_open(struct ahci_disk *d, unsigned port, bool readonly, char *err,
 		fmt(err, errlen, "no AHCI controller (PCI class 01.06.01)");
 		return -1;
 	}
-	/* ABAR is BAR5 (offset 0x24), memory, maybe 64-bit (2.1.11). */
-	bar = pci_read32(p->bus, p->dev, p->fn, 0x24);
-	if (bar & 1) {
-		fmt(err, errlen, "AHCI BAR5 is not a memory BAR");
+	if (port > 31) {
+		fmt(err, errlen, "AHCI port %u does not exist (0 to 31)", port);
 		return -1;
 	}
-	bar &= ~0xfull;
-	if (!bar || paging_map_mmio(bar, 0x1100)) {
-		fmt(err, errlen, "AHCI BAR5 0x%lx cannot be mapped",
-		    (unsigned long)bar);
+	/* ABAR is BAR5 (2.1.11): the HBA registers, then 0x80 per port. */
+	d->abar = pci_map_bar(p, 5, 0x100 + 0x80 * (port + 1), err, errlen);
+	if (!d->abar)
 		return -1;
-	}
-	/* Memory decode and bus mastering on. */
-	pci_write32(p->bus, p->dev, p->fn, 0x04,
-		    (pci_read32(p->bus, p->dev, p->fn, 0x04) & 0xffff) | 0x6);
-	d->abar = (volatile uint8_t *)(uintptr_t)bar;
+	pci_enable_dma(p);
 	wr(d->abar, GHC, rd(d->abar, GHC) | GHC_AE);
 	cap = rd(d->abar, CAP);
 	pi = rd(d->abar, PI);

@@ -2,6 +2,7 @@
 
 #include "arch/x86/io.h"
 #include "arch/x86/paging.h"
+#include "hv/fmt.h"
 #include "hv/log.h"
 
 static uint64_t ecam_base;
@@ -162,4 +163,123 @@ const char *pci_class_name(uint8_t c, uint8_t s, uint8_t p)
 		    && (names[i].p < 0 || names[i].p == p))
 			return names[i].name;
 	return "device";
+}
+
+/* --- what drivers need ---------------------------------------------- */
+
+#define PCI_COMMAND 0x04
+#define PCI_BAR0 0x10
+#define CMD_IO (1u << 0)
+#define CMD_MEM (1u << 1)
+#define CMD_MASTER (1u << 2)
+#define CMD_INTX_OFF (1u << 10)
+
+int pci_bar_info(const struct pci_dev *d, unsigned idx, struct pci_bar *b)
+{
+	uint16_t off = (uint16_t)(PCI_BAR0 + 4 * idx);
+	uint32_t lo, hi = 0, szlo, szhi = 0xffffffffu;
+	uint32_t cmd;
+
+	if (idx > 5 || (d->hdr_type & 0x7f) != 0)
+		return -1;
+	lo = pci_read32(d->bus, d->dev, d->fn, off);
+	b->io = lo & 1;
+	b->is64 = !b->io && ((lo >> 1) & 3) == 2;
+	if (b->is64 && idx == 5)
+		return -1;
+	if (b->is64)
+		hi = pci_read32(d->bus, d->dev, d->fn, off + 4);
+	/* Sizing writes all ones: decoding off meanwhile, so that the probe
+	 * value never claims addresses (PCI 3.0, 6.2.5.1 implementation
+	 * note). */
+	cmd = pci_read32(d->bus, d->dev, d->fn, PCI_COMMAND);
+	pci_write32(d->bus, d->dev, d->fn, PCI_COMMAND,
+		    (cmd & 0xffff) & ~(CMD_IO | CMD_MEM));
+	pci_write32(d->bus, d->dev, d->fn, off, 0xffffffffu);
+	szlo = pci_read32(d->bus, d->dev, d->fn, off);
+	pci_write32(d->bus, d->dev, d->fn, off, lo);
+	if (b->is64) {
+		pci_write32(d->bus, d->dev, d->fn, off + 4, 0xffffffffu);
+		szhi = pci_read32(d->bus, d->dev, d->fn, off + 4);
+		pci_write32(d->bus, d->dev, d->fn, off + 4, hi);
+	}
+	pci_write32(d->bus, d->dev, d->fn, PCI_COMMAND, cmd & 0xffff);
+	if (b->io) {
+		b->base = lo & ~3u;
+		szlo = (szlo & ~3u) | 0xffff0000u;
+	} else {
+		b->base = ((uint64_t)hi << 32) | (lo & ~0xfu);
+		szlo &= ~0xfu;
+	}
+	uint64_t mask = ((uint64_t)szhi << 32) | szlo;
+
+	if (!(uint32_t)mask && !b->is64)
+		return -1; /* no BAR here */
+	b->size = ~mask + 1;
+	if (!b->base || !b->size)
+		return -1;
+	return 0;
+}
+
+volatile uint8_t *pci_map_bar(const struct pci_dev *d, unsigned idx,
+			      uint64_t min_size, char *err, unsigned errlen)
+{
+	struct pci_bar b;
+
+	if (pci_bar_info(d, idx, &b)) {
+		fmt(err, errlen, "%02x:%02x.%x: BAR%u is absent or was not "
+		    "programmed by the firmware", d->bus, d->dev, d->fn, idx);
+		return NULL;
+	}
+	if (b.io || b.size < min_size) {
+		fmt(err, errlen, "%02x:%02x.%x: BAR%u is %s of %lu bytes, want "
+		    "memory of at least %lu", d->bus, d->dev, d->fn, idx,
+		    b.io ? "I/O" : "memory", (unsigned long)b.size,
+		    (unsigned long)min_size);
+		return NULL;
+	}
+	if (paging_map_mmio(b.base, b.size)) {
+		fmt(err, errlen, "%02x:%02x.%x: BAR%u at 0x%lx cannot be "
+		    "mapped", d->bus, d->dev, d->fn, idx,
+		    (unsigned long)b.base);
+		return NULL;
+	}
+	return (volatile uint8_t *)(uintptr_t)b.base;
+}
+
+void pci_enable_dma(const struct pci_dev *d)
+{
+	uint32_t cmd = pci_read32(d->bus, d->dev, d->fn, PCI_COMMAND);
+
+	pci_write32(d->bus, d->dev, d->fn, PCI_COMMAND,
+		    (cmd & 0xffff) | CMD_MEM | CMD_MASTER | CMD_INTX_OFF);
+}
+
+const struct pci_dev *pci_find_id(const struct pci_id *table,
+				  const struct pci_dev *at,
+				  const struct pci_id **match)
+{
+	for (unsigned i = 0; i < ndevs; i++) {
+		const struct pci_dev *p = &devs[i];
+
+		if (at && (p->bus != at->bus || p->dev != at->dev
+			   || p->fn != at->fn))
+			continue;
+		for (const struct pci_id *t = table; t->vendor; t++)
+			if (t->vendor == p->vendor && t->device == p->device) {
+				if (match)
+					*match = t;
+				return p;
+			}
+	}
+	return NULL;
+}
+
+const struct pci_dev *pci_find_class(uint8_t c, uint8_t s, int p)
+{
+	for (unsigned i = 0; i < ndevs; i++)
+		if (devs[i].class_code == c && devs[i].subclass == s
+		    && (p < 0 || devs[i].prog_if == p))
+			return &devs[i];
+	return NULL;
 }

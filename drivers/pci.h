@@ -27,6 +27,42 @@ void pci_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off,
 unsigned pci_scan(void);
 const struct pci_dev *pci_devices(unsigned *count);
 
+/* A base address register as the firmware programmed it (PCI 3.0,
+ * 6.2.5.1).  size is found by the usual all-ones probe. */
+struct pci_bar {
+	uint64_t base, size;
+	bool io, is64;
+};
+
+/* Reads and sizes BAR `idx` (0-5) of d; -1 when it does not exist, is
+ * unprogrammed (base 0) or is the upper half of a 64-bit BAR.  Decoding
+ * is off while the BAR holds the probe value. */
+int pci_bar_info(const struct pci_dev *d, unsigned idx, struct pci_bar *b);
+
+/* Maps memory BAR `idx` uncached for the driver, after checking that it
+ * is memory, programmed and at least min_size bytes long; the register
+ * window, or NULL with the reason in err. */
+volatile uint8_t *pci_map_bar(const struct pci_dev *d, unsigned idx,
+			      uint64_t min_size, char *err, unsigned errlen);
+
+/* Turns on memory decoding and bus mastering (command register bits 1
+ * and 2) and keeps INTx off (bit 10): Plinth's drivers poll. */
+void pci_enable_dma(const struct pci_dev *d);
+
+/* A driver's table of the devices it takes, ended by vendor 0. */
+struct pci_id {
+	uint16_t vendor, device;
+	const void *data; /* the driver's own description of the model */
+};
+
+/* The first function found at boot that the table names (and, with
+ * `at`, at that bus:device.function); *match gets its table entry. */
+const struct pci_dev *pci_find_id(const struct pci_id *table,
+				  const struct pci_dev *at,
+				  const struct pci_id **match);
+const struct pci_dev *pci_find_class(uint8_t class_code, uint8_t subclass,
+				     int prog_if);
+
 /* "SATA controller (AHCI)", "Ethernet controller", ... */
 const char *pci_class_name(uint8_t class_code, uint8_t subclass,
 			   uint8_t prog_if);

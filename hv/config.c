@@ -9,7 +9,7 @@ struct parser {
 	unsigned line;
 	char *err;
 	size_t errlen;
-	unsigned seen[16]; /* line where each key was set, 0 = not yet */
+	unsigned seen[32]; /* line where each key was set, 0 = not yet */
 };
 
 typedef int (*setter_fn)(struct parser *p, struct plinth_config *cfg,
@@ -305,7 +305,8 @@ static int set_selftest(struct parser *p, struct plinth_config *c,
 		const char *name;
 		uint32_t bit;
 	} tests[] = { { "fault", CFG_SELFTEST_FAULT },
-		      { "disk", CFG_SELFTEST_DISK } };
+		      { "disk", CFG_SELFTEST_DISK },
+		      { "net", CFG_SELFTEST_NET } };
 	char item[32];
 	const char *s = v;
 
@@ -329,7 +330,7 @@ static int set_selftest(struct parser *p, struct plinth_config *c,
 				break;
 		if (i == sizeof(tests) / sizeof(tests[0]))
 			return fail(p, "'%s': unknown self-test '%s' (known: "
-				    "fault, disk)", k, item);
+				    "fault, disk, net)", k, item);
 		c->selftest |= tests[i].bit;
 		s += n;
 		if (*s == ',' && !*++s)
@@ -425,6 +426,35 @@ static int set_net_mac(struct parser *p, struct plinth_config *c,
 	return 0;
 }
 
+/* nic = auto | none | BB:DD.F (hex, as the boot summary lists PCI) */
+static int set_nic(struct parser *p, struct plinth_config *c, const char *k,
+		   const char *v)
+{
+	int d[5];
+
+	if (!strcmp(v, "auto")) {
+		c->nic = CFG_NIC_AUTO;
+		return 0;
+	}
+	if (!strcmp(v, "none")) {
+		c->nic = CFG_NIC_NONE;
+		return 0;
+	}
+	static const unsigned at[5] = { 0, 1, 3, 4, 6 };
+	bool ok = strlen(v) == 7 && v[2] == ':' && v[5] == '.';
+
+	for (unsigned i = 0; ok && i < 5; i++)
+		ok = (d[i] = hexval(v[at[i]])) >= 0;
+	if (!ok || d[4] > 7 || d[2] * 16 + d[3] > 31)
+		return fail(p, "'%s': bad value '%s' (auto, none, or a PCI "
+			    "address BB:DD.F such as 00:02.0)", k, v);
+	c->nic = CFG_NIC_PCI;
+	c->nic_bus = (uint8_t)(d[0] * 16 + d[1]);
+	c->nic_dev = (uint8_t)(d[2] * 16 + d[3]);
+	c->nic_fn = (uint8_t)d[4];
+	return 0;
+}
+
 static int set_virtio_ring(struct parser *p, struct plinth_config *c,
 			   const char *k, const char *v)
 {
@@ -453,9 +483,10 @@ static const struct key keys[] = {
 	{ "disk_readonly", set_disk_readonly },
 	{ "net_mac", set_net_mac },
 	{ "virtio_ring", set_virtio_ring },
+	{ "nic", set_nic },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
-_Static_assert(NKEYS <= 16, "grow parser.seen");
+_Static_assert(NKEYS <= 32, "grow parser.seen");
 
 void config_defaults(struct plinth_config *cfg)
 {

@@ -43,6 +43,13 @@ enum cfg_disk {
 /* Diagnostics that replace the normal boot; see README "Self-tests". */
 #define CFG_SELFTEST_FAULT (1u << 0) /* overflow the stack into its guard */
 #define CFG_SELFTEST_DISK (1u << 1)  /* patterns through the disk backend */
+#define CFG_SELFTEST_NET (1u << 2)   /* DHCP and echo through the NIC */
+
+enum cfg_nic {
+	CFG_NIC_AUTO,		/* the first supported NIC, if any */
+	CFG_NIC_NONE,		/* none: virtio-net's link stays down */
+	CFG_NIC_PCI,		/* the NIC at nic_bus:nic_dev.nic_fn */
+};
 
 struct plinth_config {
 	char kernel[CFG_PATH_MAX];	/* required */
@@ -63,6 +70,8 @@ struct plinth_config {
 	bool disk_readonly;
 	uint8_t net_mac[6];		/* the guest's virtio-net MAC */
 	bool virtio_split;		/* offer only the split ring */
+	enum cfg_nic nic;		/* the NIC behind virtio-net */
+	uint8_t nic_bus, nic_dev, nic_fn; /* CFG_NIC_PCI */
 };
 
 /* The guest's MAC when plinth.cfg names none: locally administered

@@ -188,7 +188,11 @@ def kvm_with_vmx():
 
 
 def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
-             scratch=None, kvm=False, serial="file", extra=()):
+             scratch=None, kvm=False, serial="file", pcap=False,
+             hostfwd=(), extra=()):
+    """The QEMU command line.  Each NIC is on user networking (netdev nI);
+    with `pcap`, its traffic is dumped to workdir/nI.pcap; `hostfwd` is a
+    list of (host port, guest port) forwarded to the first NIC."""
     vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
     shutil.copyfile(OVMF_VARS, vars_copy)
     cmd = ["qemu-system-x86_64", "-machine", "q35",
@@ -210,8 +214,13 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
         cmd += ["-drive", "if=none,id=scratch,format=raw,file=" + scratch,
                 "-device", "ide-hd,drive=scratch,bus=ide.1"]
     for i, model in enumerate(nics):
-        cmd += ["-netdev", "user,id=n%d" % i,
+        fwd = "".join(",hostfwd=tcp:127.0.0.1:%d-:%d" % f
+                      for f in (hostfwd if i == 0 else ()))
+        cmd += ["-netdev", "user,id=n%d%s" % (i, fwd),
                 "-device", "%s,netdev=n%d" % (model, i)]
+        if pcap:
+            cmd += ["-object", "filter-dump,id=f%d,netdev=n%d,file=%s"
+                    % (i, i, os.path.join(workdir, "n%d.pcap" % i))]
     return cmd + list(extra)
 
 

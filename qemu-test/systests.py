@@ -11,6 +11,7 @@ import shutil
 import subprocess
 
 import bench
+import pcap
 
 FAIL_MARKS = ("FATAL:", "PANIC:")
 
@@ -211,6 +212,68 @@ def test_qemu_ahci_selftest(ctx):
                 if data[k * 512:(k + 1) * 512] != disk_pattern(lba + k):
                     raise Failure("sector %d of the image does not hold "
                                   "the pattern" % (lba + k))
+
+
+def qemu_net_selftest(ctx, model):
+    """selftest = net with only one NIC, `model`, on QEMU's user network:
+    Plinth's driver brings the NIC up, lwIP gets a DHCP lease on the NIC's
+    own MAC and pings the router; the pcap QEMU dumped on that netdev shows
+    the whole DHCP exchange and the echo requests answered."""
+    img = ctx.image_with_config(
+        "kernel = /guest/vmlinuz\nselftest = net\n"
+        "debug_exit = 0xf4\non_fault = poweroff\n")
+    res = bench.run_qemu(img, ctx.work, timeout=120, stop_on=FAIL_MARKS,
+                         nics=(model,), pcap=True)
+    no_faults(res)
+    s = res.serial
+    name = {"e1000": r"82540EM \(8086:100e\)",
+            "e1000e": r"82574L \(8086:10d3\)"}[model]
+    m = expect_re(s, r"e1000: [0-9a-f:.]+: %s, MAC ((?:[0-9a-f]{2}:){5}"
+                  r"[0-9a-f]{2}), 256 receive and 256 transmit descriptors$"
+                  % name, "NIC found")
+    nic_mac = m.group(1)
+    expect_re(s, r"e1000: [0-9a-f:.]+: link up, 1000 Mb/s, full duplex$",
+              "link up")
+    expect_re(s, r"selftest net: DHCP lease 10\.0\.2\.15/24, router "
+              r"10\.0\.2\.2, after \d+ ms$", "DHCP lease")
+    for seq in range(1, 5):
+        expect_re(s, r"selftest net: echo reply %d from 10\.0\.2\.2 in "
+                  r"\d+ us$" % seq, "echo reply %d" % seq)
+    expect(s, "selftest net: passed", "verdict")
+    expect(s, "powering off: self-tests passed", "power-off")
+    if res.status != 0:
+        raise Failure("QEMU exit status %r" % res.status)
+    seen = [pcap.decode(f) for f in pcap.frames(os.path.join(ctx.work,
+                                                             "n0.pcap"))]
+    # The server answers a client without an address by broadcast: its
+    # messages are told apart by the client hardware address.
+    dhcp = [d["dhcp"] for d in seen if d.get("chaddr") == nic_mac]
+    mine = [d for d in seen if nic_mac in (d["src"], d["dst"])]
+    for want in ("DISCOVER", "OFFER", "REQUEST", "ACK"):
+        if want not in dhcp:
+            raise Failure("the capture shows no DHCP %s for %s (saw %s)"
+                          % (want, nic_mac, dhcp))
+    if dhcp.index("DISCOVER") > dhcp.index("ACK"):
+        raise Failure("DHCP out of order in the capture: %s" % dhcp)
+    acks = [d for d in seen if d.get("dhcp") == "ACK"
+            and d["chaddr"] == nic_mac]
+    if acks[0]["yiaddr"] != "10.0.2.15":
+        raise Failure("the DHCP ACK gave %s" % acks[0]["yiaddr"])
+    requests = [d for d in mine if d.get("icmp") == 8 and d["src"] == nic_mac
+                and d["ip_src"] == "10.0.2.15" and d["ip_dst"] == "10.0.2.2"]
+    replies = [d for d in mine if d.get("icmp") == 0 and d["dst"] == nic_mac
+               and d["ip_dst"] == "10.0.2.15"]
+    if len(requests) != 4 or len(replies) != 4:
+        raise Failure("the capture shows %d echo requests and %d replies, "
+                      "want 4 and 4" % (len(requests), len(replies)))
+
+
+def test_qemu_net_selftest_e1000(ctx):
+    qemu_net_selftest(ctx, "e1000")
+
+
+def test_qemu_net_selftest_e1000e(ctx):
+    qemu_net_selftest(ctx, "e1000e")
 
 
 def test_qemu_bad_config_unknown_key(ctx):
@@ -583,6 +646,8 @@ TESTS = [
     test_qemu_boot_3g,
     test_qemu_reboot_action,
     test_qemu_ahci_selftest,
+    test_qemu_net_selftest_e1000,
+    test_qemu_net_selftest_e1000e,
     test_qemu_bad_config_unknown_key,
     test_qemu_bad_config_missing_kernel,
     test_qemu_bad_config_guest_too_big,

@@ -20,6 +20,7 @@
 #define LWIP_ARP 1
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1
+#define LWIP_RAW 1 /* the network self-test's echo requests */
 #define LWIP_DHCP 1
 #define LWIP_UDP 1
 #define LWIP_TCP 1

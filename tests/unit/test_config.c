@@ -356,7 +356,7 @@ static void missing_value_is_rejected_for_every_key_but_cmdline(void)
 {
 	static const char *const keys[] = {
 		"kernel", "initrd", "memory", "hv_memory", "on_guest_exit",
-		"on_fault", "serial", "debug_exit", "selftest",
+		"on_fault", "serial", "debug_exit", "selftest", "nic",
 	};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -651,15 +651,17 @@ static void selftest_accepts_comma_separated_known_names(void)
 		  "by commas)");
 	CHECK_OK("kernel = k\nselftest = disk,fault\n", &c);
 	CHECK(c.selftest == (CFG_SELFTEST_DISK | CFG_SELFTEST_FAULT));
+	CHECK_OK("kernel = k\nselftest = net,disk\n", &c);
+	CHECK(c.selftest == (CFG_SELFTEST_DISK | CFG_SELFTEST_NET));
 	CHECK_ERR("kernel = k\nselftest = crash\n",
 		  "plinth.cfg:2: 'selftest': unknown self-test 'crash' "
-		  "(known: fault, disk)");
+		  "(known: fault, disk, net)");
 	CHECK_ERR("kernel = k\nselftest = fault,crash\n",
 		  "plinth.cfg:2: 'selftest': unknown self-test 'crash' "
-		  "(known: fault, disk)");
+		  "(known: fault, disk, net)");
 	CHECK_ERR("kernel = k\nselftest = Fault\n",
 		  "plinth.cfg:2: 'selftest': unknown self-test 'Fault' "
-		  "(known: fault, disk)");
+		  "(known: fault, disk, net)");
 }
 
 /* ---- required key, file size ---- */
@@ -1015,6 +1017,33 @@ static void net_mac_is_six_hex_bytes_unicast_not_zero(void)
 		  "plinth.cfg:2: 'net_mac': the all-zero address is not usable");
 }
 
+static void nic_is_auto_none_or_a_pci_address(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\n", &c);
+	CHECK(c.nic == CFG_NIC_AUTO);
+	CHECK_OK("kernel = k\nnic = none\n", &c);
+	CHECK(c.nic == CFG_NIC_NONE);
+	CHECK_OK("kernel = k\nnic = auto\n", &c);
+	CHECK(c.nic == CFG_NIC_AUTO);
+	CHECK_OK("kernel = k\nnic = 0a:1F.7\n", &c);
+	CHECK(c.nic == CFG_NIC_PCI && c.nic_bus == 0x0a && c.nic_dev == 0x1f
+	      && c.nic_fn == 7);
+	const char *bad[] = { "00:02", "00:02.0.1", "0:02.0", "00:20.0",
+			      "00:02.8", "00-02.0", "zz:02.0", "00:02:0",
+			      "e1000" };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[96], want[160];
+
+		snprintf(text, sizeof(text), "kernel = k\nnic = %s\n", bad[i]);
+		snprintf(want, sizeof(want), "plinth.cfg:2: 'nic': bad value "
+			 "'%s' (auto, none, or a PCI address BB:DD.F such as "
+			 "00:02.0)", bad[i]);
+		CHECK_ERR(text, want);
+	}
+}
+
 static void virtio_ring_is_packed_unless_split_is_named(void)
 {
 	struct plinth_config c;
@@ -1036,6 +1065,7 @@ int main(void)
 	RUN(disk_takes_none_a_blank_size_or_an_image_path);
 	RUN(net_mac_is_six_hex_bytes_unicast_not_zero);
 	RUN(virtio_ring_is_packed_unless_split_is_named);
+	RUN(nic_is_auto_none_or_a_pci_address);
 	RUN(full_file_sets_every_field);
 	RUN(config_defaults_sets_documented_values);
 	RUN(absent_keys_take_defaults);

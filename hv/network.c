@@ -1,0 +1,50 @@
+#include "hv/network.h"
+
+#include <string.h>
+
+#include "drivers/e1000.h"
+#include "drivers/pci.h"
+#include "hv/fmt.h"
+#include "hv/log.h"
+
+static struct e1000 nic;
+static struct nswitch sw;
+static bool opened;
+
+struct nswitch *network_open(const struct boot_info *bi, bool guest,
+			     bool mgmt, char *err, size_t n)
+{
+	const struct plinth_config *c = &bi->cfg;
+	struct pci_dev at = { .bus = c->nic_bus, .dev = c->nic_dev,
+			      .fn = c->nic_fn };
+
+	if (opened)
+		return &sw;
+	if (c->nic == CFG_NIC_NONE) {
+		fmt(err, n, "plinth.cfg says nic = none");
+		return NULL;
+	}
+	if (e1000_open(&nic, c->nic == CFG_NIC_PCI ? &at : NULL,
+		       guest ? c->net_mac : NULL, err, (unsigned)n))
+		return NULL;
+	if (guest && !memcmp(c->net_mac, nic.mac, 6)) {
+		fmt(err, n, "net_mac is the NIC's own address, which Plinth "
+		    "keeps for itself: choose another");
+		return NULL;
+	}
+	nswitch_init(&sw, &nic.port, guest ? c->net_mac : NULL,
+		     mgmt ? nic.mac : NULL);
+	opened = true;
+	return &sw;
+}
+
+void network_poll(void)
+{
+	if (opened)
+		e1000_poll(&nic);
+}
+
+const uint8_t *network_nic_mac(void)
+{
+	return opened ? nic.mac : NULL;
+}

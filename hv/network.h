@@ -1,0 +1,26 @@
+/* The NIC behind the guest's virtio-net and Plinth's own IP interface, as
+ * plinth.cfg's `nic` names it, with the frame switch in front of it. */
+#ifndef PLINTH_NETWORK_H
+#define PLINTH_NETWORK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hv/boot_info.h"
+#include "net/switch.h"
+
+/* Opens the NIC once (later calls return the same switch).  The guest
+ * side carries cfg.net_mac when `guest` is set; the management side the
+ * NIC's own address when `mgmt` is set.  NULL when the configuration
+ * names no NIC (nic = none, or auto and none found) or on failure, with
+ * the reason in err either way. */
+struct nswitch *network_open(const struct boot_info *bi, bool guest,
+			     bool mgmt, char *err, size_t n);
+
+/* Receives and reclaims on the open NIC, if any; from the run loop. */
+void network_poll(void);
+
+/* The NIC's own address (the management side's), once open. */
+const uint8_t *network_nic_mac(void);
+
+#endif

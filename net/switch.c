@@ -1,0 +1,157 @@
+/* The frame switch; see switch.h. */
+#include "net/switch.h"
+
+#include <string.h>
+
+#include "hv/log.h"
+
+static const char *const side_name[SW_SIDES] = { "guest", "management" };
+
+static bool is_on(const struct nswitch *s, unsigned side)
+{
+	return s->side[side].tx != NULL;
+}
+
+static bool group(const uint8_t *mac)
+{
+	return mac[0] & 1; /* broadcast and multicast (IEEE 802.3, 3.2.3) */
+}
+
+/* --- from the wire ------------------------------------------------- */
+
+static void deliver(struct nswitch *s, unsigned side, const uint8_t *frame,
+		    uint32_t len)
+{
+	struct frame_port *p = &s->side[side];
+
+	if (!is_on(s, side) || !p->rx)
+		return;
+	s->st[side].in++;
+	p->rx(p->consumer, frame, len);
+}
+
+static void nic_rx(void *consumer, const uint8_t *frame, uint32_t len)
+{
+	struct nswitch *s = consumer;
+
+	if (len < ETH_HLEN)
+		return;
+	if (group(frame)) {
+		deliver(s, SW_GUEST, frame, len);
+		deliver(s, SW_MGMT, frame, len);
+		return;
+	}
+	for (unsigned i = 0; i < SW_SIDES; i++)
+		if (is_on(s, i) && !memcmp(frame, s->mac[i], 6)) {
+			deliver(s, i, frame, len);
+			return;
+		}
+	s->unknown++;
+}
+
+static void nic_tx_ready(void *consumer)
+{
+	struct nswitch *s = consumer;
+
+	for (unsigned i = 0; i < SW_SIDES; i++) {
+		struct frame_port *p = &s->side[i];
+
+		if (!s->waiting[i])
+			continue;
+		s->waiting[i] = false;
+		if (p->tx_ready)
+			p->tx_ready(p->consumer);
+	}
+}
+
+static void nic_link(void *consumer, bool up)
+{
+	struct nswitch *s = consumer;
+
+	for (unsigned i = 0; i < SW_SIDES; i++) {
+		struct frame_port *p = &s->side[i];
+
+		p->link_up = up;
+		if (is_on(s, i) && p->link_changed)
+			p->link_changed(p->consumer, up);
+	}
+}
+
+/* --- to the wire --------------------------------------------------- */
+
+/* The first n bytes of a gathered frame. */
+static void gather_head(const struct fp_sg *sg, unsigned n, uint8_t *out,
+			uint32_t want)
+{
+	uint32_t got = 0;
+
+	for (unsigned i = 0; i < n && got < want; i++) {
+		uint32_t k = sg[i].len < want - got ? sg[i].len : want - got;
+
+		memcpy(out + got, sg[i].p, k);
+		got += k;
+	}
+}
+
+static int side_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
+		   uint32_t len)
+{
+	struct nswitch *s = p->priv;
+	unsigned side = (unsigned)(p - s->side);
+	unsigned other = side ^ 1;
+	struct sw_stats *st = &s->st[side];
+	uint8_t head[12];
+	uint64_t total = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		total += sg[i].len;
+	if (len < ETH_HLEN || total != len)
+		return FP_OK; /* the NIC would drop it too */
+	/* Read once: the checks and the decision use this copy. */
+	gather_head(sg, n, head, sizeof(head));
+	if (memcmp(head + 6, s->mac[side], 6)) {
+		if (st->spoofed++ < 8)
+			log_msg("switch: %s frame from %02x:%02x:%02x:%02x:%02x:"
+				"%02x, not its own MAC: dropped",
+				side_name[side], head[6], head[7], head[8],
+				head[9], head[10], head[11]);
+		return FP_OK;
+	}
+	if (is_on(s, other) && !memcmp(head, s->mac[other], 6)) {
+		st->internal++;
+		return FP_OK;
+	}
+	int r = s->nic->tx(s->nic, sg, n, len);
+
+	if (r == FP_BUSY) {
+		st->busy++;
+		s->waiting[side] = true;
+		return FP_BUSY;
+	}
+	st->out++;
+	return FP_OK;
+}
+
+void nswitch_init(struct nswitch *s, struct frame_port *nic,
+		  const uint8_t guest_mac[6], const uint8_t mgmt_mac[6])
+{
+	const uint8_t *macs[SW_SIDES] = { guest_mac, mgmt_mac };
+
+	memset(s, 0, sizeof(*s));
+	s->nic = nic;
+	for (unsigned i = 0; i < SW_SIDES; i++) {
+		struct frame_port *p = &s->side[i];
+
+		p->name = side_name[i];
+		p->link_up = nic->link_up;
+		p->priv = s;
+		if (macs[i]) {
+			memcpy(s->mac[i], macs[i], 6);
+			p->tx = side_tx;
+		}
+	}
+	nic->rx = nic_rx;
+	nic->tx_ready = nic_tx_ready;
+	nic->link_changed = nic_link;
+	nic->consumer = s;
+}

@@ -1,0 +1,43 @@
+/* The frame switch: one NIC shared by the guest's virtio-net and
+ * Plinth's own management stack, each behind a frame port of its own.
+ *
+ * From the wire: frames for the guest's MAC go to the guest, frames for
+ * the management MAC to the management stack, broadcast and multicast to
+ * both, anything else nowhere.  To the wire: each side may send only
+ * from its own MAC (a guest that forges the management address, or any
+ * other, is dropped and counted), and nothing crosses between the two
+ * sides inside Plinth: the guest reaches the management address only
+ * through the network outside, never through the switch. */
+#ifndef PLINTH_SWITCH_H
+#define PLINTH_SWITCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net/frame_port.h"
+
+enum { SW_GUEST, SW_MGMT, SW_SIDES };
+
+struct sw_stats {
+	uint64_t in;	    /* frames from the wire delivered to this side */
+	uint64_t out;	    /* frames this side sent to the wire */
+	uint64_t spoofed;   /* sent from a MAC not its own: dropped */
+	uint64_t internal;  /* addressed to the other side: dropped */
+	uint64_t busy;	    /* refused while the NIC was full */
+};
+
+struct nswitch {
+	struct frame_port *nic;
+	struct frame_port side[SW_SIDES];
+	uint8_t mac[SW_SIDES][6];
+	bool waiting[SW_SIDES]; /* refused; owed a tx_ready */
+	struct sw_stats st[SW_SIDES];
+	uint64_t unknown; /* from the wire, for neither MAC: dropped */
+};
+
+/* Becomes the NIC port's consumer.  A side whose MAC is NULL is off: it
+ * receives nothing and may send nothing. */
+void nswitch_init(struct nswitch *s, struct frame_port *nic,
+		  const uint8_t guest_mac[6], const uint8_t mgmt_mac[6]);
+
+#endif

@@ -1,0 +1,346 @@
+/* The e1000 driver's rings (drivers/e1000_ring.c) against a NIC played
+ * by the test: plain memory for the registers, descriptors written with
+ * whatever a broken or hostile NIC might write back. */
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "drivers/e1000.h"
+
+static int logged;
+
+void log_msg(const char *f, ...)
+{
+	(void)f;
+	logged++;
+}
+
+static struct e1000 E;
+static uint8_t *regs;
+
+/* What the consumer was given. */
+static uint8_t got[4096];
+static uint32_t got_len;
+static int got_frames, ready_calls;
+
+static void on_rx(void *consumer, const uint8_t *frame, uint32_t len)
+{
+	(void)consumer;
+	CHECK(len <= sizeof(got));
+	memcpy(got, frame, len);
+	got_len = len;
+	got_frames++;
+}
+
+static void on_tx_ready(void *consumer)
+{
+	(void)consumer;
+	ready_calls++;
+}
+
+static void setup(void)
+{
+	static struct e1000_rx_desc rx[E1000_RX_DESCS];
+	static struct e1000_tx_desc tx[E1000_TX_DESCS];
+	static uint8_t *rxb, *txb;
+
+	if (!regs) {
+		regs = calloc(1, E1000_REGS_SIZE);
+		rxb = malloc(E1000_RX_DESCS * E1000_BUF_SIZE);
+		txb = malloc(E1000_TX_DESCS * E1000_BUF_SIZE);
+	}
+	memset(regs, 0, E1000_REGS_SIZE);
+	memset(&E, 0, sizeof(E));
+	E.regs = regs;
+	E.rx = rx;
+	E.tx = tx;
+	E.rx_buf = rxb;
+	E.tx_buf = txb;
+	snprintf(E.where, sizeof(E.where), "test");
+	e1000_rings_init(&E);
+	E.port.rx = on_rx;
+	E.port.tx_ready = on_tx_ready;
+	got_len = 0;
+	got_frames = ready_calls = logged = 0;
+}
+
+static uint32_t reg(unsigned off)
+{
+	uint32_t v;
+
+	memcpy(&v, regs + off, 4);
+	return v;
+}
+
+static void set_reg(unsigned off, uint32_t v)
+{
+	memcpy(regs + off, &v, 4);
+}
+
+/* The NIC's side of a receive: frame bytes into descriptor i's buffer
+ * and the write-back. */
+static void nic_receive(unsigned i, const uint8_t *data, uint16_t len,
+			uint8_t status, uint8_t errors)
+{
+	uint8_t *buf = (uint8_t *)(uintptr_t)E.rx[i].addr;
+
+	if (data)
+		memcpy(buf, data, len);
+	E.rx[i].length = len;
+	E.rx[i].errors = errors;
+	E.rx[i].status = status;
+}
+
+static void frame_of(uint8_t *f, unsigned len, uint8_t seed)
+{
+	for (unsigned i = 0; i < len; i++)
+		f[i] = (uint8_t)(seed + i * 7);
+}
+
+static void rings_are_programmed_with_all_but_one_buffer(void)
+{
+	setup();
+	CHECK(reg(E1000_RDLEN) == E1000_RX_DESCS * 16);
+	CHECK(reg(E1000_RDH) == 0);
+	CHECK(reg(E1000_RDT) == E1000_RX_DESCS - 1);
+	CHECK(reg(E1000_TDLEN) == E1000_TX_DESCS * 16);
+	CHECK(reg(E1000_TDT) == 0);
+	uint64_t base = (uint64_t)reg(E1000_RDBAH) << 32 | reg(E1000_RDBAL);
+
+	CHECK(base == (uint64_t)(uintptr_t)E.rx);
+	for (unsigned i = 0; i < E1000_RX_DESCS; i++)
+		CHECK(E.rx[i].addr
+		      == (uint64_t)(uintptr_t)(E.rx_buf + i * E1000_BUF_SIZE));
+}
+
+static void good_frame_reaches_the_consumer_and_the_buffer_goes_back(void)
+{
+	uint8_t f[60];
+
+	setup();
+	frame_of(f, sizeof(f), 1);
+	nic_receive(0, f, sizeof(f), E1000_RXD_DD | E1000_RXD_EOP, 0);
+	CHECK(e1000_rx_poll(&E) == 1);
+	CHECK(got_frames == 1 && got_len == 60 && !memcmp(got, f, 60));
+	CHECK(E.rx[0].status == 0);
+	CHECK(reg(E1000_RDT) == 0); /* descriptor 0 handed back */
+	CHECK(E.st.rx_frames == 1 && E.st.rx_bytes == 60);
+	/* Nothing more until the NIC marks the next one. */
+	CHECK(e1000_rx_poll(&E) == 0);
+	CHECK(got_frames == 1);
+}
+
+static void length_over_the_buffer_is_dropped_not_read(void)
+{
+	setup();
+	nic_receive(0, NULL, E1000_BUF_SIZE + 1, E1000_RXD_DD | E1000_RXD_EOP,
+		    0);
+	nic_receive(1, NULL, 0xffff, E1000_RXD_DD | E1000_RXD_EOP, 0);
+	nic_receive(2, NULL, 13, E1000_RXD_DD | E1000_RXD_EOP, 0);
+	nic_receive(3, NULL, 0, E1000_RXD_DD | E1000_RXD_EOP, 0);
+	CHECK(e1000_rx_poll(&E) == 4);
+	CHECK(got_frames == 0);
+	CHECK(E.st.rx_bad_desc == 4);
+	CHECK(logged > 0);
+	/* A buffer-sized frame is fine. */
+	nic_receive(4, NULL, E1000_BUF_SIZE, E1000_RXD_DD | E1000_RXD_EOP, 0);
+	CHECK(e1000_rx_poll(&E) == 1);
+	CHECK(got_frames == 1 && got_len == E1000_BUF_SIZE);
+}
+
+static void receive_errors_drop_but_checksum_verdicts_do_not(void)
+{
+	static const uint8_t frame_errors[] = { 0x01, 0x02, 0x04, 0x10, 0x80 };
+	uint8_t f[64];
+
+	setup();
+	frame_of(f, sizeof(f), 3);
+	for (unsigned i = 0; i < sizeof(frame_errors); i++)
+		nic_receive(i, f, sizeof(f), E1000_RXD_DD | E1000_RXD_EOP,
+			    frame_errors[i]);
+	CHECK(e1000_rx_poll(&E) == sizeof(frame_errors));
+	CHECK(got_frames == 0 && E.st.rx_errors == sizeof(frame_errors));
+	/* TCPE and IPE: the consumer checks its own checksums. */
+	nic_receive(5, f, sizeof(f), E1000_RXD_DD | E1000_RXD_EOP, 0x60);
+	CHECK(e1000_rx_poll(&E) == 1 && got_frames == 1);
+}
+
+static void frame_in_pieces_is_dropped_to_its_end(void)
+{
+	uint8_t f[100];
+
+	setup();
+	frame_of(f, sizeof(f), 9);
+	nic_receive(0, f, sizeof(f), E1000_RXD_DD, 0);	/* no EOP */
+	nic_receive(1, f, sizeof(f), E1000_RXD_DD, 0);	/* middle */
+	nic_receive(2, f, sizeof(f), E1000_RXD_DD | E1000_RXD_EOP, 0);
+	nic_receive(3, f, sizeof(f), E1000_RXD_DD | E1000_RXD_EOP, 0);
+	CHECK(e1000_rx_poll(&E) == 4);
+	CHECK(got_frames == 1 && got_len == 100);
+	CHECK(E.st.rx_bad_desc == 3 && E.st.rx_frames == 1);
+}
+
+static void done_bit_out_of_order_is_not_believed(void)
+{
+	uint8_t f[60];
+
+	setup();
+	frame_of(f, sizeof(f), 5);
+	/* The NIC claims descriptor 5 while 0 is still its own, and reports
+	 * a head far outside the ring. */
+	nic_receive(5, f, sizeof(f), E1000_RXD_DD | E1000_RXD_EOP, 0);
+	set_reg(E1000_RDH, 0xffffffffu);
+	CHECK(e1000_rx_poll(&E) == 0);
+	CHECK(got_frames == 0);
+	CHECK(reg(E1000_RDT) == E1000_RX_DESCS - 1);
+}
+
+static void buffer_address_overwritten_by_the_nic_is_restored(void)
+{
+	uint8_t f[60];
+
+	setup();
+	frame_of(f, sizeof(f), 7);
+	nic_receive(0, f, sizeof(f), E1000_RXD_DD | E1000_RXD_EOP, 0);
+	E.rx[0].addr = 0xdead0000; /* after its own write-back */
+	CHECK(e1000_rx_poll(&E) == 1);
+	CHECK(E.rx[0].addr == (uint64_t)(uintptr_t)E.rx_buf);
+}
+
+static void one_poll_takes_at_most_a_batch_and_wraps_the_ring(void)
+{
+	uint8_t f[60];
+
+	setup();
+	frame_of(f, sizeof(f), 2);
+	for (unsigned k = 0; k < 100; k++)
+		nic_receive(k, f, sizeof(f), E1000_RXD_DD | E1000_RXD_EOP, 0);
+	CHECK(e1000_rx_poll(&E) == E1000_RX_BATCH);
+	CHECK(e1000_rx_poll(&E) == 100 - E1000_RX_BATCH);
+	CHECK(e1000_rx_poll(&E) == 0);
+	CHECK(reg(E1000_RDT) == 99);
+	/* Three laps of 200 frames each, as the NIC goes round. */
+	for (unsigned lap = 0; lap < 3; lap++) {
+		unsigned start = E.rx_next, taken = 0, n;
+
+		for (unsigned k = 0; k < 200; k++)
+			nic_receive((start + k) % E1000_RX_DESCS, f, sizeof(f),
+				    E1000_RXD_DD | E1000_RXD_EOP, 0);
+		while ((n = e1000_rx_poll(&E)))
+			taken += n;
+		CHECK(taken == 200);
+		CHECK(E.rx_next == (start + 200) % E1000_RX_DESCS);
+		CHECK(reg(E1000_RDT) == (start + 199) % E1000_RX_DESCS);
+	}
+	CHECK(got_frames == 700);
+}
+
+/* --- transmit ------------------------------------------------------ */
+
+static int send(const uint8_t *f, uint32_t len)
+{
+	/* In two pieces, to exercise the gather. */
+	struct fp_sg sg[2] = { { f, len / 2 }, { f + len / 2, len - len / 2 } };
+
+	return E.port.tx(&E.port, sg, 2, len);
+}
+
+static void frame_is_copied_into_its_descriptor_buffer(void)
+{
+	uint8_t f[300];
+
+	setup();
+	frame_of(f, sizeof(f), 11);
+	CHECK(send(f, sizeof(f)) == FP_OK);
+	CHECK(reg(E1000_TDT) == 1);
+	const struct e1000_tx_desc *d = &E.tx[0];
+
+	CHECK(d->length == 300);
+	CHECK(d->cmd == (E1000_TXD_EOP | E1000_TXD_IFCS | E1000_TXD_RS));
+	CHECK(d->addr == (uint64_t)(uintptr_t)E.tx_buf);
+	CHECK(!memcmp(E.tx_buf, f, sizeof(f)));
+	/* The consumer's buffer may change at once; the NIC's copy not. */
+	f[0] ^= 0xff;
+	CHECK(E.tx_buf[0] != f[0]);
+	CHECK(E.st.tx_frames == 1 && E.st.tx_copied == 300);
+}
+
+static void malformed_frames_are_dropped_not_queued(void)
+{
+	uint8_t f[E1000_BUF_SIZE + 1];
+	struct fp_sg sg = { f, 100 };
+
+	setup();
+	frame_of(f, sizeof(f), 1);
+	CHECK(send(f, 13) == FP_OK);
+	CHECK(send(f, E1000_BUF_SIZE + 1) == FP_OK);
+	/* A length that does not match the gather list. */
+	CHECK(E.port.tx(&E.port, &sg, 1, 200) == FP_OK);
+	CHECK(reg(E1000_TDT) == 0 && E.st.tx_dropped == 3);
+}
+
+static void full_ring_refuses_then_says_when_there_is_room(void)
+{
+	uint8_t f[64];
+
+	setup();
+	frame_of(f, sizeof(f), 4);
+	for (unsigned i = 0; i < E1000_TX_DESCS - 1; i++)
+		CHECK(send(f, sizeof(f)) == FP_OK);
+	CHECK(send(f, sizeof(f)) == FP_BUSY);
+	CHECK(E.st.tx_busy == 1 && ready_calls == 0);
+	/* A done bit on a later descriptor frees nothing: completion is in
+	 * order. */
+	E.tx[5].status = E1000_TXD_DD;
+	CHECK(!e1000_tx_reclaim(&E));
+	CHECK(ready_calls == 0 && E.tx_clean == 0);
+	E.tx[0].status = E1000_TXD_DD;
+	CHECK(!e1000_tx_reclaim(&E));
+	CHECK(ready_calls == 1 && E.tx_clean == 1);
+	CHECK(send(f, sizeof(f)) == FP_OK);
+	CHECK(reg(E1000_TDT) == 0); /* wrapped */
+}
+
+static void ring_that_stops_completing_is_reported_as_hung(void)
+{
+	uint8_t f[64];
+
+	setup();
+	frame_of(f, sizeof(f), 6);
+	E.now_ns = 1000;
+	CHECK(send(f, sizeof(f)) == FP_OK);
+	E.now_ns += E1000_TX_HANG_NS;
+	CHECK(!e1000_tx_reclaim(&E));
+	E.now_ns += 1;
+	CHECK(e1000_tx_reclaim(&E));
+	/* An empty ring never hangs, however long it idles. */
+	setup();
+	E.now_ns = 10 * E1000_TX_HANG_NS;
+	CHECK(!e1000_tx_reclaim(&E));
+	/* Completion keeps the clock fresh. */
+	E.now_ns = 1000;
+	CHECK(send(f, sizeof(f)) == FP_OK);
+	E.now_ns += E1000_TX_HANG_NS - 1;
+	E.tx[0].status = E1000_TXD_DD;
+	CHECK(send(f, sizeof(f)) == FP_OK);
+	E.now_ns += E1000_TX_HANG_NS;
+	CHECK(!e1000_tx_reclaim(&E));
+}
+
+int main(void)
+{
+	RUN(rings_are_programmed_with_all_but_one_buffer);
+	RUN(good_frame_reaches_the_consumer_and_the_buffer_goes_back);
+	RUN(length_over_the_buffer_is_dropped_not_read);
+	RUN(receive_errors_drop_but_checksum_verdicts_do_not);
+	RUN(frame_in_pieces_is_dropped_to_its_end);
+	RUN(done_bit_out_of_order_is_not_believed);
+	RUN(buffer_address_overwritten_by_the_nic_is_restored);
+	RUN(one_poll_takes_at_most_a_batch_and_wraps_the_ring);
+	RUN(frame_is_copied_into_its_descriptor_buffer);
+	RUN(malformed_frames_are_dropped_not_queued);
+	RUN(full_ring_refuses_then_says_when_there_is_room);
+	RUN(ring_that_stops_completing_is_reported_as_hung);
+	return CHECK_DONE();
+}

@@ -1,0 +1,206 @@
+/* The frame switch (net/switch.c) between a fake NIC and two recording
+ * consumers: where frames from the wire go, what each side may send, and
+ * back-pressure and link changes passed through. */
+#include "check.h"
+
+#include <stdarg.h>
+
+#include "net/switch.h"
+
+void log_msg(const char *f, ...)
+{
+	(void)f;
+}
+
+static const uint8_t GUEST[6] = { 0x02, 0x50, 0x4c, 0x4e, 0x54, 0x01 };
+static const uint8_t MGMT[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+static const uint8_t OTHER[6] = { 0x52, 0x54, 0x00, 0x99, 0x99, 0x99 };
+static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t MCAST[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
+
+/* The fake NIC: counts frames sent, can be full. */
+static struct frame_port nic;
+static int nic_sent, nic_full;
+static uint8_t nic_last[64];
+
+static int nic_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
+		  uint32_t len)
+{
+	uint32_t at = 0;
+
+	(void)p;
+	if (nic_full)
+		return FP_BUSY;
+	for (unsigned i = 0; i < n; i++) {
+		for (uint32_t k = 0; k < sg[i].len && at + k < sizeof(nic_last);
+		     k++)
+			nic_last[at + k] = sg[i].p[k];
+		at += sg[i].len;
+	}
+	CHECK(at == len);
+	nic_sent++;
+	return FP_OK;
+}
+
+/* The consumers. */
+struct consumer {
+	int frames, ready, link_events;
+	bool link;
+	uint32_t last_len;
+};
+static struct consumer C[SW_SIDES];
+static struct nswitch S;
+
+static void c_rx(void *c, const uint8_t *frame, uint32_t len)
+{
+	(void)frame;
+	((struct consumer *)c)->frames++;
+	((struct consumer *)c)->last_len = len;
+}
+
+static void c_ready(void *c)
+{
+	((struct consumer *)c)->ready++;
+}
+
+static void c_link(void *c, bool up)
+{
+	((struct consumer *)c)->link_events++;
+	((struct consumer *)c)->link = up;
+}
+
+static void setup(bool guest, bool mgmt)
+{
+	memset(&nic, 0, sizeof(nic));
+	memset(C, 0, sizeof(C));
+	nic.tx = nic_tx;
+	nic.link_up = true;
+	nic_sent = nic_full = 0;
+	nswitch_init(&S, &nic, guest ? GUEST : NULL, mgmt ? MGMT : NULL);
+	for (unsigned i = 0; i < SW_SIDES; i++) {
+		S.side[i].rx = c_rx;
+		S.side[i].tx_ready = c_ready;
+		S.side[i].link_changed = c_link;
+		S.side[i].consumer = &C[i];
+	}
+}
+
+static void wire(const uint8_t dst[6], const uint8_t src[6], uint32_t len)
+{
+	uint8_t f[64] = { 0 };
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	nic.rx(nic.consumer, f, len);
+}
+
+static int send_from(unsigned side, const uint8_t dst[6],
+		     const uint8_t src[6])
+{
+	uint8_t f[60] = { 0 };
+	/* The header split across pieces: the switch must gather it. */
+	struct fp_sg sg[3] = { { f, 4 }, { f + 4, 5 }, { f + 9, 51 } };
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	return S.side[side].tx(&S.side[side], sg, 3, 60);
+}
+
+static void unicast_from_the_wire_goes_to_its_owner_only(void)
+{
+	setup(true, true);
+	wire(GUEST, OTHER, 60);
+	CHECK(C[SW_GUEST].frames == 1 && C[SW_MGMT].frames == 0);
+	wire(MGMT, OTHER, 61);
+	CHECK(C[SW_GUEST].frames == 1 && C[SW_MGMT].frames == 1);
+	CHECK(C[SW_MGMT].last_len == 61);
+	wire(OTHER, GUEST, 60);
+	CHECK(C[SW_GUEST].frames == 1 && C[SW_MGMT].frames == 1);
+	CHECK(S.unknown == 1);
+	wire(GUEST, OTHER, 13); /* shorter than a header */
+	CHECK(C[SW_GUEST].frames == 1);
+}
+
+static void broadcast_and_multicast_go_to_both(void)
+{
+	setup(true, true);
+	wire(BCAST, OTHER, 60);
+	wire(MCAST, OTHER, 60);
+	CHECK(C[SW_GUEST].frames == 2 && C[SW_MGMT].frames == 2);
+	/* A side that is off gets nothing, not even broadcast. */
+	setup(true, false);
+	wire(BCAST, OTHER, 60);
+	wire(MGMT, OTHER, 60);
+	CHECK(C[SW_GUEST].frames == 1 && C[SW_MGMT].frames == 0);
+}
+
+static void each_side_sends_only_from_its_own_mac(void)
+{
+	setup(true, true);
+	CHECK(send_from(SW_GUEST, OTHER, GUEST) == FP_OK);
+	CHECK(nic_sent == 1 && !memcmp(nic_last + 6, GUEST, 6));
+	CHECK(send_from(SW_MGMT, BCAST, MGMT) == FP_OK);
+	CHECK(nic_sent == 2);
+	/* The guest forging the management address, or any other. */
+	CHECK(send_from(SW_GUEST, OTHER, MGMT) == FP_OK);
+	CHECK(send_from(SW_GUEST, OTHER, OTHER) == FP_OK);
+	CHECK(send_from(SW_MGMT, OTHER, GUEST) == FP_OK);
+	CHECK(nic_sent == 2);
+	CHECK(S.st[SW_GUEST].spoofed == 2 && S.st[SW_MGMT].spoofed == 1);
+	CHECK(S.st[SW_GUEST].out == 1 && S.st[SW_MGMT].out == 1);
+}
+
+static void nothing_crosses_between_the_sides_inside(void)
+{
+	setup(true, true);
+	CHECK(send_from(SW_GUEST, MGMT, GUEST) == FP_OK);
+	CHECK(send_from(SW_MGMT, GUEST, MGMT) == FP_OK);
+	CHECK(nic_sent == 0);
+	CHECK(C[SW_GUEST].frames == 0 && C[SW_MGMT].frames == 0);
+	CHECK(S.st[SW_GUEST].internal == 1 && S.st[SW_MGMT].internal == 1);
+}
+
+static void off_side_cannot_send(void)
+{
+	setup(true, false);
+	CHECK(S.side[SW_MGMT].tx == NULL);
+	CHECK(S.side[SW_GUEST].tx != NULL);
+	/* With the management side off, its MAC is no one's. */
+	CHECK(send_from(SW_GUEST, MGMT, GUEST) == FP_OK);
+	CHECK(nic_sent == 1);
+}
+
+static void busy_nic_is_passed_back_and_the_waiter_woken(void)
+{
+	setup(true, true);
+	nic_full = 1;
+	CHECK(send_from(SW_GUEST, OTHER, GUEST) == FP_BUSY);
+	CHECK(S.st[SW_GUEST].busy == 1);
+	nic_full = 0;
+	nic.tx_ready(nic.consumer);
+	CHECK(C[SW_GUEST].ready == 1 && C[SW_MGMT].ready == 0);
+	nic.tx_ready(nic.consumer); /* owed once */
+	CHECK(C[SW_GUEST].ready == 1);
+}
+
+static void link_changes_reach_both_sides(void)
+{
+	setup(true, true);
+	CHECK(S.side[SW_GUEST].link_up && S.side[SW_MGMT].link_up);
+	nic.link_changed(nic.consumer, false);
+	CHECK(!S.side[SW_GUEST].link_up && !S.side[SW_MGMT].link_up);
+	CHECK(C[SW_GUEST].link_events == 1 && !C[SW_GUEST].link);
+	CHECK(C[SW_MGMT].link_events == 1 && !C[SW_MGMT].link);
+}
+
+int main(void)
+{
+	RUN(unicast_from_the_wire_goes_to_its_owner_only);
+	RUN(broadcast_and_multicast_go_to_both);
+	RUN(each_side_sends_only_from_its_own_mac);
+	RUN(nothing_crosses_between_the_sides_inside);
+	RUN(off_side_cannot_send);
+	RUN(busy_nic_is_passed_back_and_the_waiter_woken);
+	RUN(link_changes_reach_both_sides);
+	return CHECK_DONE();
+}
