@@ -270,6 +270,7 @@ $(EFI): $(SO)
 guest: $(GUEST_STAMP)
 $(GUEST_STAMP): qemu-test/guest/build.sh qemu-test/guest/init \
 		qemu-test/guest/check.sh qemu-test/guest/disk-test.sh \
+		qemu-test/guest/net-test.sh qemu-test/guest/udhcpc.sh \
 		qemu-test/guest/blkbench/blkbench.c \
 		qemu-test/guest/extract-vmlinux.py \
 		| $(PKG_STAMP)

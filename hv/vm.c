@@ -19,6 +19,7 @@
 #include "hv/ioapic.h"
 #include "hv/lapic.h"
 #include "hv/mmiobus.h"
+#include "hv/network.h"
 #include "hv/loader.h"
 #include "hv/log.h"
 #include "hv/pci_host.h"
@@ -57,6 +58,7 @@ static struct vblk *blk;
 static struct vnet *net;
 static struct blk_backend *disk;
 static struct frame_port no_nic;
+static struct nswitch *nic; /* NULL: virtio-net has no link */
 static uint8_t *ram;	 /* host memory behind guest RAM */
 static uint64_t ram_size;
 
@@ -166,8 +168,8 @@ static void intx_net(void *ctx, bool level)
 	vioapic_set_irq(&ioapic, ACPI_PCI_INTX_GSI(NET_SLOT, 0), level);
 }
 
-/* Until a NIC driver backs it, virtio-net's link is down and what the
- * guest sends is counted and dropped. */
+/* Without a NIC virtio-net's link is down and what the guest sends is
+ * counted and dropped. */
 static int no_nic_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 		     uint32_t len)
 {
@@ -205,8 +207,8 @@ static void setup_virtio(const struct boot_info *bi)
 	}
 	memset(net_fn, 0, sizeof(*net_fn));
 	no_nic = (struct frame_port){ .name = "none", .tx = no_nic_tx };
-	vnet_init(net, net_fn, &no_nic, bi->cfg.net_mac, 1500, "net0", NET_BAR,
-		  &gm);
+	vnet_init(net, net_fn, nic ? &nic->side[SW_GUEST] : &no_nic,
+		  bi->cfg.net_mac, 1500, "net0", NET_BAR, &gm);
 	add_virtio(bi, &net->dev, NET_SLOT);
 }
 
@@ -220,6 +222,19 @@ static int alloc_virtio(const struct boot_info *bi)
 	net = pool_pages(PAGES(*net), 1);
 	if (!net_fn || !net)
 		return -1;
+	nic = network_open(bi, true, false, err, sizeof(err));
+	if (nic) {
+		log_msg("guest: virtio-net net0 on the NIC, MAC "
+			"%02x:%02x:%02x:%02x:%02x:%02x", bi->cfg.net_mac[0],
+			bi->cfg.net_mac[1], bi->cfg.net_mac[2],
+			bi->cfg.net_mac[3], bi->cfg.net_mac[4],
+			bi->cfg.net_mac[5]);
+	} else if (bi->cfg.nic == CFG_NIC_PCI) {
+		log_msg("guest: no NIC for virtio-net: %s", err);
+		power_fail(DEBUG_EXIT_NO_GUEST, "the guest's NIC is missing");
+	} else {
+		log_msg("guest: virtio-net net0 without a link: %s", err);
+	}
 	if (bi->cfg.disk == CFG_DISK_NONE)
 		return 0;
 	disk = disk_open(bi, err, sizeof(err));
@@ -306,6 +321,7 @@ static uint64_t platform(void *ctx, uint64_t now)
 	}
 	if (blk)
 		vblk_poll(blk); /* completions of an asynchronous backend */
+	network_poll(); /* frames in, transmit buffers back, link */
 	if (legacy.reset_requested) { /* the 8042's reset line */
 		legacy.reset_requested = false;
 		vpm_reset_write(&pm, 0x06);

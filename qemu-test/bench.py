@@ -262,7 +262,7 @@ romimage: file={ovmf}
 vgaromimage: file={vga}
 display_library: term
 pci: enabled=1, chipset=i440fx, slot1=e1000
-e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null
+e1000: enabled=1, mac=52:54:00:12:34:56, {ethmod}
 ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
 ata0-master: type=disk, path={disk}, mode=flat
 boot: disk
@@ -276,9 +276,11 @@ speaker: enabled=0
 
 
 def run_bochs(image, workdir, timeout=240, stop_on=(), megs=512,
-              cpu="corei7_haswell_4770", echo=None):
+              cpu="corei7_haswell_4770", echo=None, slirp=False):
     """Bochs 2.7 with VT-x.  Its TSC counts instructions (clock sync=none),
-    so runs are deterministic.  bochs ignores SIGTERM: SIGKILL only."""
+    so runs are deterministic.  bochs ignores SIGTERM: SIGKILL only.  With
+    `slirp` the e1000 is on Bochs' user-mode network (DHCP 10.0.2.15, the
+    host's 127.0.0.1 as 10.0.2.2), else on no network at all."""
     os.makedirs(workdir, exist_ok=True)
     disk = os.path.join(workdir, "disk.img")
     # A killed Bochs leaves its lock file, and the next one then refuses
@@ -289,9 +291,15 @@ def run_bochs(image, workdir, timeout=240, stop_on=(), megs=512,
     serial = os.path.join(workdir, "serial.txt")
     if os.path.exists(serial):
         os.unlink(serial)
+    ethmod = "ethmod=null"
+    if slirp:
+        with open(os.path.join(workdir, "slirp.conf"), "w") as f:
+            f.write("# slirp config\n")  # Bochs insists on this line
+        ethmod = "ethmod=slirp, script=slirp.conf"
     rc = os.path.join(workdir, "bochsrc")
     with open(rc, "w") as f:
         f.write(BOCHSRC.format(megs=megs, cpu=cpu, ovmf=OVMF_BOCHS,
+                               ethmod=ethmod,
                                vga=BOCHS_VGA, disk=disk, serial=serial,
                                log=os.path.join(workdir, "bochs.log")))
     dbg = os.path.join(workdir, "dbgrc")

@@ -4,11 +4,14 @@ Each test is a function taking a Ctx and raising Failure with what a user
 would have seen go wrong.  tests/runner.py finds them through TESTS.
 """
 
+import hashlib
 import os
 import random
 import re
 import shutil
+import socket
 import subprocess
+import threading
 
 import bench
 import pcap
@@ -355,19 +358,88 @@ def check_guest_basics(s, mem_mib=None):
     expect(s, "plinth-guest: check finished; powering off", "guest end")
 
 
+class TcpPeer:
+    """The server end of the guest's net-test.sh exchange, on the host's
+    127.0.0.1 (which user networking shows the guest as 10.0.2.2): it reads
+    "PLINTH <n>" and n bytes, answers "OK <their sha256>" and `down` bytes
+    of its own, and closes."""
+
+    def __init__(self, down_bytes=512 << 10, timeout=1500):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.sock.settimeout(timeout)
+        self.port = self.sock.getsockname()[1]
+        self.down = random.Random(7).randbytes(down_bytes)
+        self.received, self.error = None, None
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        try:
+            conn, _ = self.sock.accept()
+            with conn:
+                conn.settimeout(600)
+                data = b""
+                while b"\n" not in data:
+                    more = conn.recv(4096)
+                    if not more:
+                        raise EOFError("no header line: %r" % data[:64])
+                    data += more
+                head, data = data.split(b"\n", 1)
+                word, n = head.split()
+                if word != b"PLINTH":
+                    raise ValueError("header %r" % head)
+                while len(data) < int(n):
+                    more = conn.recv(65536)
+                    if not more:
+                        raise EOFError("%d of %s bytes" % (len(data), n))
+                    data += more
+                self.received = data
+                conn.sendall(b"OK %s\n" % hashlib.sha256(data)
+                             .hexdigest().encode() + self.down)
+        except Exception as e:  # reported by check()
+            self.error = e
+        finally:
+            self.sock.close()
+
+    def cmdline(self):
+        return "plinth.nettest=10.0.2.2:%d" % self.port
+
+    def check(self, s):
+        """The guest's report against what this end saw."""
+        expect_re(s, r"^plinth-net: address: 10\.0\.2\.15$", "DHCP lease")
+        m = expect_re(s, r"^plinth-net: sent: (\d+) bytes, sha256 "
+                      r"([0-9a-f]{64})$", "data sent")
+        if self.error or self.received is None:
+            raise Failure("the host's TCP server got no exchange: %s"
+                          % self.error)
+        if len(self.received) != int(m.group(1)) or \
+                hashlib.sha256(self.received).hexdigest() != m.group(2):
+            raise Failure("the server received %d bytes that differ from "
+                          "what the guest sent" % len(self.received))
+        expect_re(s, r"^plinth-net: server: OK %s$" % m.group(2),
+                  "server's answer")
+        expect(s, "plinth-net: received: %d bytes, sha256 %s" % (
+            len(self.down), hashlib.sha256(self.down).hexdigest()),
+            "data received")
+        expect(s, "plinth-net: done: 0 failed", "network exercise")
+
+
 def test_demo_guest_reference_boot(ctx):
     """The demo guest, booted by QEMU itself with modern packed-ring
     virtio-blk and virtio-net: its drivers load, /check.sh sees both
-    devices and the disk exercise passes.  This is the reference the
+    devices, the disk exercise passes and the guest exchanges TCP data
+    with a server on the host.  This is the reference the
     Plinth-hosted guest must match."""
     disk = os.path.join(ctx.work, "disk.img")
     with open(disk, "wb") as f:
         f.truncate(16 << 20)
     modern = "disable-legacy=on,disable-modern=off,packed=on"
+    peer = TcpPeer()
     res = bench.run_qemu_kernel(
         os.path.join(ctx.guest, "vmlinuz"),
         os.path.join(ctx.guest, "initrd.img"), ctx.work,
-        append="console=ttyS0 quiet plinth.disktest=1",
+        append="console=ttyS0 quiet plinth.disktest=1 " + peer.cmdline(),
         devices=[("-drive", "if=none,id=d0,format=raw,file=" + disk),
                  ("-device", "virtio-blk-pci,drive=d0," + modern),
                  ("-netdev", "user,id=n0"),
@@ -388,6 +460,7 @@ def test_demo_guest_reference_boot(ctx):
     packed_features(s, "0x0002")
     packed_features(s, "0x0001")
     check_disk_test(s)
+    peer.check(s)
     check_guest_basics(s)
     if res.status != 0:
         raise Failure("QEMU exit status %r after the guest's power-off"
@@ -516,16 +589,22 @@ def check_disk_test(s):
 
 
 def linux_virtio_in_bochs(ctx, ring):
+    peer = TcpPeer()
     img = ctx.image_with_config(
         "kernel = /guest/vmlinux\ninitrd = /guest/initrd.img\n"
-        "cmdline = console=ttyS0 plinth.disktest=1\nmemory = 256M\n"
-        "disk = ram:16M\nvirtio_ring = %s\n" % ring,
+        "cmdline = console=ttyS0 plinth.disktest=1 %s\nmemory = 256M\n"
+        "disk = ram:16M\nvirtio_ring = %s\n" % (peer.cmdline(), ring),
         [("guest/vmlinux", os.path.join(ctx.guest, "vmlinux"))])
-    res = bench.run_bochs(img, ctx.work, timeout=1200, stop_on=FAIL_MARKS)
+    res = bench.run_bochs(img, ctx.work, timeout=1200, stop_on=FAIL_MARKS,
+                          slirp=True)
     no_faults(res)
     s = res.serial
     expect(s, "disk: blank RAM disk, 16 MiB", "RAM disk")
     expect(s, "guest: virtio-blk vda on the ram disk", "vda backend")
+    expect_re(s, r"e1000: [0-9a-f:.]+: 82540EM \(8086:100e\), MAC "
+              r"52:54:00:12:34:56, ", "Bochs' e1000 found")
+    expect(s, "guest: virtio-net net0 on the NIC, MAC 02:50:4c:4e:54:01",
+           "virtio-net backend")
     for dev, name in (("0x0002", "vda"), ("0x0001", "net0")):
         bits = packed_features(s, dev, packed=ring == "packed")
         expect(s, "virtio: %s: driver ready, features 0x%x, %s ring, MSI-X"
@@ -534,6 +613,7 @@ def linux_virtio_in_bochs(ctx, ring):
     expect_re(s, r"^plinth-check: net: eth0 02:50:4c:4e:54:01$",
               "virtio-net MAC")
     check_disk_test(s)
+    peer.check(s)
     m = expect_re(s, r"virtio: vda queue 0: (\d+) requests, (\d+) bytes, "
                   r"(\d+) errors, (\d+) stalls, (\d+) notifications, "
                   r"(\d+) interrupts", "vda counters")
@@ -541,6 +621,13 @@ def linux_virtio_in_bochs(ctx, ring):
     if req < 100 or nbytes < (4 << 20) or err or stalls:
         raise Failure("vda counters: %d requests, %d bytes, %d errors, %d "
                       "stalls" % (req, nbytes, err, stalls))
+    # The exchange moved 256 KiB out and 512 KiB in through net0.
+    for q, least in ((0, 512 << 10), (1, 256 << 10)):
+        m = expect_re(s, r"virtio: net0 queue %d: (\d+) requests, (\d+) "
+                      r"bytes, (\d+) errors" % q, "net0 queue %d" % q)
+        if int(m.group(2)) < least or int(m.group(3)):
+            raise Failure("net0 queue %d: %s bytes, %s errors"
+                          % (q, m.group(2), m.group(3)))
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
 
 
@@ -549,8 +636,10 @@ def test_bochs_linux_virtio(ctx):
     virtio-net with the packed ring, writes and reads back patterns on
     /dev/vda (unaligned sizes, requests over 64 KiB, the last sector),
     discards, makes and mounts an ext2 file system and compares its
-    files' checksums after a remount.  Plinth's counters at the end show
-    the requests and no errors or stalls."""
+    files' checksums after a remount; over Plinth's e1000 driver on Bochs'
+    slirp network it gets a DHCP lease and exchanges TCP data both ways
+    with a server on the host.  Plinth's counters at the end show the
+    requests and no errors or stalls."""
     linux_virtio_in_bochs(ctx, "packed")
 
 
