@@ -74,9 +74,9 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader \
 	lapic ioapic vmx_check legacy rtc pm pci_host virtq virtio_blk \
-	virtio_net virtio_pci virtq_split e1000 switch
+	virtio_net virtio_pci virtq_split e1000 switch ahci
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
-test_config_SRCS := hv/config.c hv/fmt.c
+test_config_SRCS := hv/config.c hv/fmt.c drivers/gpt_part.c
 test_palloc_SRCS := hv/palloc.c
 test_logring_SRCS := hv/logring.c
 test_fmt_SRCS := hv/fmt.c
@@ -98,6 +98,8 @@ VIRTIO_SRCS := virtio/virtio_pci.c virtio/virtq.c virtio/virtq_split.c \
 	hv/pci_host.c hv/gmem.c \
 	hv/mmiobus.c hv/iobus.c
 test_e1000_SRCS := drivers/e1000_ring.c
+test_ahci_SRCS := drivers/ahci_io.c drivers/gpt_part.c hv/fmt.c
+test_ahci_CFLAGS := -DAHCI_TEST_HBA
 test_switch_SRCS := net/switch.c
 test_virtq_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
 test_virtq_split_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
@@ -304,7 +306,7 @@ run: $(IMAGE)
 .SECONDEXPANSION:
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $$(test_$$*_SRCS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $< $(test_$*_SRCS) -o $@
+	$(HOST_CC) $(HOST_CFLAGS) $(test_$*_CFLAGS) $< $(test_$*_SRCS) -o $@
 
 # Each fuzz target links the sources named by fuzz_NAME_SRCS above.
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) $(FUZZ_HDRS)

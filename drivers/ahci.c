@@ -1,12 +1,12 @@
-/* AHCI 1.3.1 host driver; see ahci.h.  Register and structure offsets are
- * the spec's (section 3 for the HBA and port registers, 4.2 for the
- * command list, FIS area and command table). */
+/* AHCI 1.3.1 bring-up; see ahci.h.  Sections cited are the AHCI
+ * specification's (10.x for the software procedures); the requests
+ * themselves are in ahci_io.c. */
 #include "drivers/ahci.h"
 
 #include <string.h>
 
-#include "arch/x86/paging.h"
 #include "arch/x86/tsc.h"
+#include "drivers/gpt_part.h"
 #include "drivers/pci.h"
 #include "hv/fmt.h"
 #include "hv/log.h"
@@ -16,55 +16,26 @@
 #define CAP 0x00
 #define GHC 0x04
 #define PI 0x0c
+#define CAP2 0x24
+#define BOHC 0x28
 #define GHC_HR (1u << 0)
 #define GHC_AE (1u << 31)
 #define CAP_S64A (1u << 31)
+#define CAP_SNCQ (1u << 30)
 #define CAP_SSS (1u << 27)
-/* Port registers (3.3), at 0x100 + port * 0x80 */
-#define PxCLB 0x00
-#define PxCLBU 0x04
-#define PxFB 0x08
-#define PxFBU 0x0c
-#define PxIS 0x10
-#define PxIE 0x14
-#define PxCMD 0x18
-#define PxTFD 0x20
-#define PxSIG 0x24
-#define PxSSTS 0x28
-#define PxSERR 0x30
-#define PxCI 0x38
+#define CAP2_BOH (1u << 0)
+#define BOHC_BOS (1u << 0)
+#define BOHC_OOS (1u << 1)
 #define CMD_ST (1u << 0)
 #define CMD_SUD (1u << 1)
 #define CMD_FRE (1u << 4)
 #define CMD_FR (1u << 14)
 #define CMD_CR (1u << 15)
-#define IS_TFES (1u << 30)
-#define TFD_ERR 0x01
-#define TFD_DRQ 0x08
-#define TFD_BSY 0x80
 #define SIG_ATA 0x00000101u
 
-/* ATA commands (ACS-3) */
 #define ATA_IDENTIFY 0xec
-#define ATA_READ_DMA_EXT 0x25
-#define ATA_WRITE_DMA_EXT 0x35
-#define ATA_FLUSH_EXT 0xea
-
-#define PRDT_OFF 0x80
-#define PRDT_MAX 248	/* table of 0x80 + 248 * 16 bytes: one page */
-#define PRD_MAX (4u << 20) /* a PRD entry moves at most 4 MiB (4.2.3.3) */
-#define MAX_SECTORS 65536  /* per READ/WRITE DMA EXT */
-#define CMD_TIMEOUT_NS (10ull * 1000000000ull)
-
-static uint32_t rd(volatile uint8_t *base, unsigned off)
-{
-	return *(volatile uint32_t *)(base + off);
-}
-
-static void wr(volatile uint8_t *base, unsigned off, uint32_t v)
-{
-	*(volatile uint32_t *)(base + off) = v;
-}
+#define MS 1000000ull
+#define MIN_SECTORS 2048 /* 1 MiB, as for a RAM disk */
 
 /* Waits until (reg & mask) == want; false after `ns`. */
 static bool wait_reg(volatile uint8_t *base, unsigned off, uint32_t mask,
@@ -72,194 +43,257 @@ static bool wait_reg(volatile uint8_t *base, unsigned off, uint32_t mask,
 {
 	uint64_t end = clock_ns() + ns;
 
-	while ((rd(base, off) & mask) != want)
+	while ((ahci_rd(base, off) & mask) != want)
 		if (clock_ns() > end)
 			return false;
 	return true;
 }
 
-/* 10.3.2: a port is idle once ST and FRE are clear and CR and FR follow. */
-static bool port_stop(volatile uint8_t *pr)
+/* 10.1.2: a port is idle once ST is clear and CR follows; FIS receive
+ * goes off the same way when `fis` is set. */
+static bool port_stop(volatile uint8_t *pr, bool fis)
 {
-	wr(pr, PxCMD, rd(pr, PxCMD) & ~CMD_ST);
-	if (!wait_reg(pr, PxCMD, CMD_CR, 0, 500000000ull))
+	ahci_wr(pr, PxCMD, ahci_rd(pr, PxCMD) & ~CMD_ST);
+	if (!wait_reg(pr, PxCMD, CMD_CR, 0, 500 * MS))
 		return false;
-	wr(pr, PxCMD, rd(pr, PxCMD) & ~CMD_FRE);
-	return wait_reg(pr, PxCMD, CMD_FR, 0, 500000000ull);
+	if (!fis)
+		return true;
+	ahci_wr(pr, PxCMD, ahci_rd(pr, PxCMD) & ~CMD_FRE);
+	return wait_reg(pr, PxCMD, CMD_FR, 0, 500 * MS);
 }
 
-/* One command in slot 0, polled to its end.  0, or -1 on an error or a
- * timeout (the port is then stopped and started again). */
-static int run_cmd(struct ahci_disk *d, uint8_t cmd, uint64_t lba,
-		   uint32_t count, bool write, const struct blk_sg *sg,
-		   unsigned nsg, uint64_t bytes)
+/* COMRESET (10.4.2): DET = 1 for at least 1 ms, then 0, and the link
+ * comes back with the device's signature FIS. */
+static bool port_comreset(struct ahci_disk *d)
 {
 	volatile uint8_t *pr = d->port_regs;
-	uint8_t *fis = d->ctba;
-	unsigned n = 0;
+	uint32_t sctl = ahci_rd(pr, PxSCTL) & ~0xfu;
 
-	memset(d->ctba, 0, PRDT_OFF);
-	/* Register H2D FIS (SATA 3.x, 10.5.5). */
-	fis[0] = 0x27;
-	fis[1] = 0x80; /* C: a command */
-	fis[2] = cmd;
-	fis[7] = 0x40; /* LBA mode */
-	for (unsigned i = 0; i < 3; i++) {
-		fis[4 + i] = (uint8_t)(lba >> (8 * i));
-		fis[8 + i] = (uint8_t)(lba >> (24 + 8 * i));
-	}
-	fis[12] = (uint8_t)count;
-	fis[13] = (uint8_t)(count >> 8);
-	/* PRDT: even byte counts at even addresses, at most 4 MiB each. */
-	for (unsigned i = 0; i < nsg; i++) {
-		uint64_t a = sg[i].hpa, left = sg[i].len;
+	d->st.resets++;
+	ahci_wr(pr, PxSCTL, sctl | 1);
+	clock_delay_us(2000);
+	ahci_wr(pr, PxSCTL, sctl);
+	if (!wait_reg(pr, PxSSTS, 0xf, 3, 1000 * MS))
+		return false;
+	ahci_wr(pr, PxSERR, ~0u);
+	return wait_reg(pr, PxTFD, PxTFD_BSY | PxTFD_DRQ, 0, 5000 * MS);
+}
 
-		if ((a | left) & 1)
+/* Error recovery (6.2.2): stop the port, clear its errors, reset the
+ * link if the device stays busy, start again.  Clearing ST also clears
+ * PxCI and PxSACT. */
+static int port_restart(struct ahci_disk *d)
+{
+	volatile uint8_t *pr = d->port_regs;
+	bool stopped = port_stop(pr, false);
+
+	ahci_wr(pr, PxSERR, ~0u);
+	ahci_wr(pr, PxIS, ~0u);
+	if (!stopped || (ahci_rd(pr, PxTFD) & (PxTFD_BSY | PxTFD_DRQ))) {
+		if (!stopped && !port_stop(pr, false))
 			return -1;
-		while (left) {
-			uint32_t k = left > PRD_MAX ? PRD_MAX : (uint32_t)left;
-			uint8_t *e = d->ctba + PRDT_OFF + 16 * n;
-
-			if (n == PRDT_MAX)
-				return -1;
-			wr(e, 0, (uint32_t)a);
-			wr(e, 4, (uint32_t)(a >> 32));
-			wr(e, 8, 0);
-			wr(e, 12, k - 1);
-			a += k;
-			left -= k;
-			n++;
-		}
+		if (!port_comreset(d))
+			return -1;
 	}
-	/* Command header 0 (4.2.2): CFL 5 dwords, W, PRDTL. */
-	wr(d->clb, 0, 5 | (write ? 1u << 6 : 0) | (uint32_t)n << 16);
-	wr(d->clb, 4, 0);
-	wr(d->clb, 8, (uint32_t)(uintptr_t)d->ctba);
-	wr(d->clb, 12, (uint32_t)((uint64_t)(uintptr_t)d->ctba >> 32));
-	wr(pr, PxIS, ~0u);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* tables before CI */
-	wr(pr, PxCI, 1);
-	uint64_t end = clock_ns() + CMD_TIMEOUT_NS;
+	ahci_wr(pr, PxIS, ~0u);
+	ahci_wr(pr, PxCMD, ahci_rd(pr, PxCMD) | CMD_FRE);
+	ahci_wr(pr, PxCMD, ahci_rd(pr, PxCMD) | CMD_ST);
+	return 0;
+}
 
-	for (;;) {
-		uint32_t is = rd(pr, PxIS), tfd = rd(pr, PxTFD);
-
-		if (is & IS_TFES || (tfd & TFD_ERR)) {
-			d->errors++;
-			log_msg("ahci: port %u: command 0x%02x at LBA %lu failed "
-				"(status 0x%02x, error 0x%02x)", d->port, cmd,
-				(unsigned long)lba, tfd & 0xff,
-				(tfd >> 8) & 0xff);
-			goto restart;
-		}
-		if (!(rd(pr, PxCI) & 1))
-			break;
-		if (clock_ns() > end) {
-			d->timeouts++;
-			log_msg("ahci: port %u: command 0x%02x at LBA %lu timed "
-				"out", d->port, cmd, (unsigned long)lba);
-			goto restart;
-		}
+/* Takes the HBA from the firmware (10.6) and resets it (10.4.3). */
+static int hba_reset(volatile uint8_t *abar, char *err, unsigned errlen)
+{
+	if (ahci_rd(abar, CAP2) & CAP2_BOH) {
+		ahci_wr(abar, BOHC, ahci_rd(abar, BOHC) | BOHC_OOS);
+		/* The firmware has 25 ms to let go, 2 s if it is busy. */
+		wait_reg(abar, BOHC, BOHC_BOS, 0, 2000 * MS);
 	}
-	/* The HBA's byte count must be what was asked for (4.2.2 PRDBC). */
-	if (rd(d->clb, 4) != bytes) {
-		d->errors++;
-		log_msg("ahci: port %u: %u bytes moved, %lu expected", d->port,
-			rd(d->clb, 4), (unsigned long)bytes);
+	ahci_wr(abar, GHC, ahci_rd(abar, GHC) | GHC_AE);
+	ahci_wr(abar, GHC, ahci_rd(abar, GHC) | GHC_HR);
+	if (!wait_reg(abar, GHC, GHC_HR, 0, 1000 * MS)) {
+		fmt(err, errlen, "the AHCI controller stays in reset");
 		return -1;
 	}
-	d->ios++;
-	return 0;
-restart:
-	/* 6.2.2.1: clear the error by restarting the port. */
-	port_stop(pr);
-	wr(pr, PxSERR, ~0u);
-	wr(pr, PxIS, ~0u);
-	wr(pr, PxCMD, rd(pr, PxCMD) | CMD_FRE);
-	wr(pr, PxCMD, rd(pr, PxCMD) | CMD_ST);
-	return -1;
-}
-
-static int ahci_submit(struct blk_backend *be, struct blk_req *r)
-{
-	struct ahci_disk *d = be->priv;
-	int st = BLK_OK;
-
-	if (r->op == BLK_FLUSH) {
-		st = run_cmd(d, ATA_FLUSH_EXT, 0, 0, false, NULL, 0, 0);
-	} else if (r->op != BLK_READ && r->op != BLK_WRITE) {
-		st = -1; /* DISCARD and WRITE_ZEROES are not offered */
-	} else if (r->sector > be->sectors
-		   || r->nsectors > be->sectors - r->sector
-		   || (r->op == BLK_WRITE && be->readonly)) {
-		st = -1;
-	} else {
-		/* Split at the command's sector limit, walking the sg list. */
-		uint64_t lba = r->sector, left = r->nsectors;
-		unsigned i = 0;
-		uint32_t skip = 0;
-
-		while (left && st == 0) {
-			struct blk_sg part[PRDT_MAX];
-			uint32_t count = left > MAX_SECTORS ? MAX_SECTORS
-							    : (uint32_t)left;
-			uint64_t want = (uint64_t)count * BLK_SECTOR, got = 0;
-			unsigned n = 0;
-
-			while (got < want && i < r->nsg && n < PRDT_MAX) {
-				uint64_t k = r->sg[i].len - skip;
-
-				if (k > want - got)
-					k = want - got;
-				part[n++] = (struct blk_sg){ r->sg[i].hpa + skip,
-							     (uint32_t)k };
-				got += k;
-				skip += (uint32_t)k;
-				if (skip == r->sg[i].len) {
-					i++;
-					skip = 0;
-				}
-			}
-			if (got != want) {
-				st = -1;
-				break;
-			}
-			st = run_cmd(d, r->op == BLK_WRITE ? ATA_WRITE_DMA_EXT
-							   : ATA_READ_DMA_EXT,
-				     lba, count == MAX_SECTORS ? 0 : count,
-				     r->op == BLK_WRITE, part, n, want);
-			lba += count;
-			left -= count;
-		}
-	}
-	r->done(r, st ? BLK_EIO : BLK_OK);
+	ahci_wr(abar, GHC, ahci_rd(abar, GHC) | GHC_AE);
 	return 0;
 }
 
-/* IDENTIFY strings are byte-swapped words (ACS-3, 7.12.7). */
-static void ata_string(const uint8_t *id, unsigned word, unsigned words,
-		       char *out)
+/* IDENTIFY DEVICE into buf through slot 0, before the engine runs. */
+static int identify(struct ahci_disk *d, uint8_t *buf)
 {
-	unsigned n = 0;
+	volatile uint8_t *pr = d->port_regs;
+	uint8_t *f = d->ctba[0], *e = d->ctba[0] + AHCI_PRDT_OFF;
 
-	for (unsigned i = 0; i < words; i++) {
-		out[n++] = (char)id[2 * (word + i) + 1];
-		out[n++] = (char)id[2 * (word + i)];
+	memset(f, 0, AHCI_PRDT_OFF + 16);
+	f[0] = 0x27;
+	f[1] = 0x80;
+	f[2] = ATA_IDENTIFY;
+	ahci_wr(e, 0, (uint32_t)(uintptr_t)buf);
+	ahci_wr(e, 4, (uint32_t)((uint64_t)(uintptr_t)buf >> 32));
+	ahci_wr(e, 12, 511);
+	ahci_wr(d->clb, 0, 5 | 1u << 16);
+	ahci_wr(d->clb, 4, 0);
+	ahci_wr(d->clb, 8, (uint32_t)(uintptr_t)d->ctba[0]);
+	ahci_wr(d->clb, 12, (uint32_t)((uint64_t)(uintptr_t)d->ctba[0] >> 32));
+	ahci_wr(pr, PxIS, ~0u);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ahci_wr(pr, PxCI, 1);
+	uint64_t end = clock_ns() + AHCI_TIMEOUT_NS;
+
+	while (ahci_rd(pr, PxCI) & 1) {
+		if (ahci_rd(pr, PxIS) & PxIS_ERRORS || clock_ns() > end)
+			return -1;
 	}
-	out[n] = 0;
-	for (unsigned i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
-			out[i] = '?';
-	while (n && out[n - 1] == ' ')
-		out[--n] = 0;
+	return ahci_rd(d->clb, 4) == 512 ? 0 : -1;
 }
 
-int ahci_open(struct ahci_disk *d, unsigned port, bool readonly, char *err,
+/* Reads [lba, lba + n) through the engine, before the disk is offered. */
+static int sync_done;
+
+static void sync_cb(struct blk_req *r, int status)
+{
+	(void)r;
+	sync_done = status == BLK_OK ? 1 : -1;
+}
+
+static int read_sync(struct ahci_disk *d, uint64_t lba, uint32_t n,
+		     uint8_t *buf)
+{
+	struct blk_sg sg = { (uint64_t)(uintptr_t)buf, n * BLK_SECTOR };
+	struct blk_req r = { .op = BLK_READ, .sector = lba, .nsectors = n,
+			     .sg = &sg, .nsg = 1, .done = sync_cb };
+
+	sync_done = 0;
+	if (d->be.submit(&d->be, &r))
+		return -1;
+	while (!sync_done)
+		ahci_io_poll(d);
+	return sync_done > 0 ? 0 : -1;
+}
+
+/* The partition t names, from the GPT at LBA 1. */
+static int find_partition(struct ahci_disk *d, const struct ahci_target *t,
+			  char *err, unsigned errlen)
+{
+	unsigned pages = GPT_ENTRIES_MAX_BYTES / 4096;
+	uint8_t *hdr = pool_pages(1, 1), *ent = pool_pages(pages, 1);
+	struct gpt_want want = { t->part, t->label, t->guid };
+	struct gpt_info info;
+	uint64_t first, count;
+	char why[128];
+	int r = -1;
+
+	if (!hdr || !ent) {
+		fmt(err, errlen, "no pool memory to read the GPT");
+		goto out;
+	}
+	if (read_sync(d, 1, 1, hdr)) {
+		fmt(err, errlen, "AHCI port %u: reading the GPT failed",
+		    d->port);
+		goto out;
+	}
+	if (gpt_check_header(hdr, d->id.sectors, &info, why, sizeof(why)))
+		goto bad;
+	uint32_t n = (uint32_t)(((uint64_t)info.count * info.entry_size + 511)
+				/ 512);
+
+	if (read_sync(d, info.entries_lba, n, ent)) {
+		fmt(err, errlen, "AHCI port %u: reading the GPT entries "
+		    "failed", d->port);
+		goto out;
+	}
+	if (gpt_find(hdr, &info, ent, d->id.sectors, &want, &first, &count,
+		     why, sizeof(why)))
+		goto bad;
+	d->first_lba = first;
+	d->be.sectors = count;
+	r = 0;
+	goto out;
+bad:
+	fmt(err, errlen, "AHCI port %u: %s", d->port, why);
+out:
+	pool_free_pages(hdr, 1);
+	pool_free_pages(ent, pages);
+	return r;
+}
+
+/* Memory the HBA reads and writes: below 4 GiB unless it does 64-bit
+ * DMA (CAP.S64A). */
+static void *dma_pages(size_t n, bool any)
+{
+	void *p = pool_pages(n, 1);
+
+	if (p && !any && (uint64_t)(uintptr_t)p + n * 4096 > (1ull << 32)) {
+		pool_free_pages(p, n);
+		return NULL;
+	}
+	return p;
+}
+
+static int port_up(struct ahci_disk *d, uint32_t cap, char *err,
+		   unsigned errlen)
+{
+	volatile uint8_t *pr = d->port_regs;
+	bool any = cap & CAP_S64A;
+
+	if (!port_stop(pr, true)) {
+		fmt(err, errlen, "AHCI port %u does not stop", d->port);
+		return -1;
+	}
+	/* Command list 1 KiB-aligned, FIS area 256-aligned, tables 128:
+	 * a page each. */
+	d->clb = dma_pages(1, any);
+	d->fis = dma_pages(1, any);
+	d->dsm = dma_pages(1, any);
+	d->zero = dma_pages(AHCI_ZERO_BYTES / 4096, any);
+	for (unsigned s = 0; s < AHCI_SLOTS; s++)
+		if (!(d->ctba[s] = dma_pages(1, any)))
+			d->clb = NULL;
+	if (!d->clb || !d->fis || !d->dsm || !d->zero) {
+		fmt(err, errlen, "no pool memory%s for AHCI structures",
+		    any ? "" : " below 4 GiB");
+		return -1;
+	}
+	ahci_wr(pr, PxCLB, (uint32_t)(uintptr_t)d->clb);
+	ahci_wr(pr, PxCLBU, (uint32_t)((uint64_t)(uintptr_t)d->clb >> 32));
+	ahci_wr(pr, PxFB, (uint32_t)(uintptr_t)d->fis);
+	ahci_wr(pr, PxFBU, (uint32_t)((uint64_t)(uintptr_t)d->fis >> 32));
+	ahci_wr(pr, PxSERR, ~0u);
+	ahci_wr(pr, PxIS, ~0u);
+	ahci_wr(pr, PxIE, 0); /* polled */
+	ahci_wr(pr, PxCMD, ahci_rd(pr, PxCMD) | CMD_FRE);
+	if (cap & CAP_SSS)
+		ahci_wr(pr, PxCMD, ahci_rd(pr, PxCMD) | CMD_SUD);
+	/* After the HBA reset the link needs a moment (10.1.2). */
+	if (!wait_reg(pr, PxSSTS, 0xf, 3, 1000 * MS)) {
+		fmt(err, errlen, "AHCI port %u: no disk (SStatus 0x%x)",
+		    d->port, ahci_rd(pr, PxSSTS));
+		return -1;
+	}
+	ahci_wr(pr, PxSERR, ~0u);
+	if (!wait_reg(pr, PxTFD, PxTFD_BSY | PxTFD_DRQ, 0, 5000 * MS)
+	    && !port_comreset(d)) {
+		fmt(err, errlen, "AHCI port %u: the disk stays busy", d->port);
+		return -1;
+	}
+	if (ahci_rd(pr, PxSIG) != SIG_ATA) {
+		fmt(err, errlen, "AHCI port %u: not an ATA disk (signature "
+		    "0x%08x)", d->port, ahci_rd(pr, PxSIG));
+		return -1;
+	}
+	ahci_wr(pr, PxCMD, ahci_rd(pr, PxCMD) | CMD_ST);
+	return 0;
+}
+
+int ahci_open(struct ahci_disk *d, const struct ahci_target *t, char *err,
 	      unsigned errlen)
 {
 	const struct pci_dev *p = pci_find_class(0x01, 0x06, 0x01);
+	unsigned port = t->port;
 	uint32_t cap, pi;
 	uint8_t *id;
+	char why[96];
 
 	memset(d, 0, sizeof(*d));
 	d->port = port;
@@ -276,95 +310,71 @@ int ahci_open(struct ahci_disk *d, unsigned port, bool readonly, char *err,
 	if (!d->abar)
 		return -1;
 	pci_enable_dma(p);
-	wr(d->abar, GHC, rd(d->abar, GHC) | GHC_AE);
-	cap = rd(d->abar, CAP);
-	pi = rd(d->abar, PI);
-	if (port > 31 || !(pi >> port & 1)) {
+	if (hba_reset(d->abar, err, errlen))
+		return -1;
+	cap = ahci_rd(d->abar, CAP);
+	pi = ahci_rd(d->abar, PI);
+	if (!(pi >> port & 1)) {
 		fmt(err, errlen, "AHCI port %u is not implemented (ports 0x%x)",
 		    port, pi);
 		return -1;
 	}
 	d->port_regs = d->abar + 0x100 + 0x80 * port;
-	volatile uint8_t *pr = d->port_regs;
-
-	if (!port_stop(pr)) {
-		fmt(err, errlen, "AHCI port %u does not stop", port);
+	if (port_up(d, cap, err, errlen))
 		return -1;
-	}
-	if (cap & CAP_SSS)
-		wr(pr, PxCMD, rd(pr, PxCMD) | CMD_SUD);
-	if (!wait_reg(pr, PxSSTS, 0xf, 3, 100000000ull)) {
-		fmt(err, errlen, "AHCI port %u: no disk (SStatus 0x%x)", port,
-		    rd(pr, PxSSTS));
-		return -1;
-	}
-	if (rd(pr, PxSIG) != SIG_ATA) {
-		fmt(err, errlen, "AHCI port %u: not an ATA disk (signature "
-		    "0x%08x)", port, rd(pr, PxSIG));
-		return -1;
-	}
-	/* Command list 1 KiB-aligned, FIS area 256-aligned, table 128:
-	 * one page each, below 4 GiB unless the HBA does 64-bit. */
-	d->clb = pool_pages(1, 1);
-	d->fis = pool_pages(1, 1);
-	d->ctba = pool_pages(1, 1);
 	id = pool_pages(1, 1);
-	if (!d->clb || !d->fis || !d->ctba || !id) {
-		fmt(err, errlen, "no pool memory for AHCI structures");
-		return -1;
-	}
-	if (!(cap & CAP_S64A) && ((uint64_t)(uintptr_t)d->ctba >> 32
-				  || (uint64_t)(uintptr_t)id >> 32)) {
-		fmt(err, errlen, "the HBA needs 32-bit DMA addresses");
-		return -1;
-	}
-	wr(pr, PxCLB, (uint32_t)(uintptr_t)d->clb);
-	wr(pr, PxCLBU, (uint32_t)((uint64_t)(uintptr_t)d->clb >> 32));
-	wr(pr, PxFB, (uint32_t)(uintptr_t)d->fis);
-	wr(pr, PxFBU, (uint32_t)((uint64_t)(uintptr_t)d->fis >> 32));
-	wr(pr, PxSERR, ~0u);
-	wr(pr, PxIS, ~0u);
-	wr(pr, PxIE, 0); /* polled */
-	wr(pr, PxCMD, rd(pr, PxCMD) | CMD_FRE);
-	if (!wait_reg(pr, PxTFD, TFD_BSY | TFD_DRQ, 0, 1000000000ull)) {
-		fmt(err, errlen, "AHCI port %u: disk stays busy", port);
-		return -1;
-	}
-	wr(pr, PxCMD, rd(pr, PxCMD) | CMD_ST);
-
-	struct blk_sg sg = { (uint64_t)(uintptr_t)id, 512 };
-
-	if (run_cmd(d, ATA_IDENTIFY, 0, 0, false, &sg, 1, 512)) {
+	if (!id || identify(d, id)) {
 		fmt(err, errlen, "AHCI port %u: IDENTIFY failed", port);
 		return -1;
 	}
-	/* Words 83 bit 10: 48-bit LBA; 100-103 its sector count (ACS-3). */
-	uint16_t w83 = (uint16_t)(id[166] | id[167] << 8);
-	uint64_t sectors = 0;
+	int bad = ata_parse_identify(id, &d->id, why, sizeof(why));
 
-	for (int i = 3; i >= 0; i--)
-		sectors = sectors << 16 | (uint16_t)(id[200 + 2 * i]
-						     | id[201 + 2 * i] << 8);
-	if (!(w83 & (1u << 10)) || !sectors || sectors >> 48) {
-		fmt(err, errlen, "AHCI port %u: disk without 48-bit LBA or "
-		    "with a nonsense size", port);
+	pool_free_pages(id, 1);
+	if (bad) {
+		fmt(err, errlen, "AHCI port %u: %s", port, why);
 		return -1;
 	}
-	char serial[21];
+	/* NCQ when both ends have it; the HBA's slots bound the depth
+	 * (CAP.NCS, 3.1.1). */
+	unsigned slots = ((cap >> 8) & 0x1f) + 1;
 
-	ata_string(id, 27, 20, d->model);
-	ata_string(id, 10, 10, serial);
+	d->ncq = (cap & CAP_SNCQ) && d->id.ncq_depth > 1;
+	d->depth = d->ncq ? (d->id.ncq_depth < slots ? d->id.ncq_depth : slots)
+			  : 1;
+	d->restart = port_restart;
+	d->clock = clock_ns;
 	d->be = (struct blk_backend){
 		.name = "ahci",
-		.sectors = sectors,
-		.readonly = readonly,
-		.submit = ahci_submit,
-		.priv = d,
+		.sectors = d->id.sectors,
+		.readonly = t->readonly,
+		.can_discard = d->id.trim,
+		.can_write_zeroes = true,
 	};
-	memcpy(d->be.serial, serial, sizeof(d->be.serial)); /* no NUL needed */
-	pool_free_pages(id, 1);
-	log_msg("ahci: port %u: %s, %lu sectors (%lu MiB), serial %s",
-		port, d->model, (unsigned long)sectors,
-		(unsigned long)(sectors >> 11), serial);
+	memcpy(d->be.serial, d->id.serial, sizeof(d->be.serial));
+	ahci_io_init(d);
+	if (d->ncq)
+		fmt(why, sizeof(why), "NCQ depth %u", d->depth);
+	else
+		fmt(why, sizeof(why), "one command at a time (no NCQ)");
+	log_msg("ahci: port %u: %s, %lu sectors (%lu MiB), serial %s, %s",
+		port, d->id.model, (unsigned long)d->id.sectors,
+		(unsigned long)(d->id.sectors >> 11), d->id.serial, why);
+	if (d->id.trim)
+		log_msg("ahci: port %u: TRIM, %u range blocks per command",
+			port, d->id.trim_blocks);
+	if (t->part || t->label || t->guid) {
+		if (find_partition(d, t, err, errlen))
+			return -1;
+		log_msg("ahci: port %u: GPT partition at LBA %lu, %lu sectors "
+			"(%lu MiB)", port, (unsigned long)d->first_lba,
+			(unsigned long)d->be.sectors,
+			(unsigned long)(d->be.sectors >> 11));
+	}
+	if (d->be.sectors < MIN_SECTORS) {
+		fmt(err, errlen, "AHCI port %u: %lu sectors is too small a "
+		    "disk (at least 1 MiB)", port,
+		    (unsigned long)d->be.sectors);
+		return -1;
+	}
 	return 0;
 }

@@ -1,5 +1,6 @@
 #include "hv/config.h"
 
+#include "drivers/gpt_part.h"
 #include "hv/fmt.h"
 
 #include <string.h>
@@ -340,7 +341,56 @@ static int set_selftest(struct parser *p, struct plinth_config *c,
 	return 0;
 }
 
-/* disk = none | ram:SIZE | ram:PATH */
+/* ahci:PORT, ahci:PORT:pN, ahci:PORT:label=NAME, ahci:PORT:guid=GUID */
+static int set_ahci_disk(struct parser *p, struct plinth_config *c,
+			 const char *k, const char *v)
+{
+	const char *d = v + 5;
+	unsigned port = 0, part = 0;
+
+	for (; *d >= '0' && *d <= '9' && port < 100; d++)
+		port = port * 10 + (unsigned)(*d - '0');
+	if (d == v + 5 || (*d && *d != ':') || port > 31)
+		return fail(p, "'%s': bad AHCI port in '%s' (0 to 31)", k, v);
+	c->disk = CFG_DISK_AHCI;
+	c->disk_port = port;
+	c->disk_part = 0;
+	c->disk_label[0] = 0;
+	c->disk_guid_set = false;
+	if (!*d)
+		return 0;
+	d++;
+	if (d[0] == 'p' && d[1] >= '1' && d[1] <= '9') {
+		for (d++; *d >= '0' && *d <= '9' && part < 1000; d++)
+			part = part * 10 + (unsigned)(*d - '0');
+		if (*d || part > 128)
+			return fail(p, "'%s': bad partition number in '%s' (p1 "
+				    "to p128)", k, v);
+		c->disk_part = part;
+		return 0;
+	}
+	if (!strncmp(d, "label=", 6)) {
+		size_t n = strlen(d + 6);
+
+		if (!n || n >= sizeof(c->disk_label))
+			return fail(p, "'%s': a partition label is 1 to 36 "
+				    "characters", k, NULL);
+		memcpy(c->disk_label, d + 6, n + 1);
+		return 0;
+	}
+	if (!strncmp(d, "guid=", 5)) {
+		if (gpt_parse_guid(d + 5, c->disk_guid))
+			return fail(p, "'%s': bad partition GUID '%s' "
+				    "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", k,
+				    d + 5);
+		c->disk_guid_set = true;
+		return 0;
+	}
+	return fail(p, "'%s': bad partition in '%s' (pN, label=NAME or "
+		    "guid=GUID)", k, v);
+}
+
+/* disk = none | ram:SIZE | ram:PATH | ahci:... */
 static int set_disk(struct parser *p, struct plinth_config *c, const char *k,
 		    const char *v)
 {
@@ -350,19 +400,8 @@ static int set_disk(struct parser *p, struct plinth_config *c, const char *k,
 		c->disk = CFG_DISK_NONE;
 		return 0;
 	}
-	if (!strncmp(v, "ahci:", 5)) {
-		const char *d = v + 5;
-		unsigned port = 0;
-
-		for (; *d >= '0' && *d <= '9' && port < 100; d++)
-			port = port * 10 + (unsigned)(*d - '0');
-		if (d == v + 5 || *d || port > 31)
-			return fail(p, "'%s': bad AHCI port in '%s' (0 to 31)",
-				    k, v);
-		c->disk = CFG_DISK_AHCI;
-		c->disk_port = port;
-		return 0;
-	}
+	if (!strncmp(v, "ahci:", 5))
+		return set_ahci_disk(p, c, k, v);
 	if (strncmp(v, "ram:", 4) || !v[4])
 		return fail(p, "'%s': bad value '%s' (none, ram:SIZE, "
 			    "ram:PATH or ahci:PORT)", k, v);

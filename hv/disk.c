@@ -32,12 +32,20 @@ struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n)
 			c->disk_readonly ? ", read-only" : "");
 		opened = &rdisk.be;
 		break;
-	case CFG_DISK_AHCI:
-		if (ahci_open(&ahci, c->disk_port, c->disk_readonly, err,
-			      (unsigned)n))
+	case CFG_DISK_AHCI: {
+		struct ahci_target t = {
+			.port = c->disk_port,
+			.part = c->disk_part,
+			.label = c->disk_label[0] ? c->disk_label : NULL,
+			.guid = c->disk_guid_set ? c->disk_guid : NULL,
+			.readonly = c->disk_readonly,
+		};
+
+		if (ahci_open(&ahci, &t, err, (unsigned)n))
 			return NULL;
 		opened = &ahci.be;
 		break;
+	}
 	default:
 		fmt(err, n, "plinth.cfg names no disk");
 		return NULL;

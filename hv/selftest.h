@@ -10,4 +10,8 @@
  * the on_fault action); the rest log a verdict and return it (0 = pass). */
 int selftest_run(const struct boot_info *bi);
 
+/* Each self-test: 0 when it passed. */
+int selftest_disk(const struct boot_info *bi);
+int selftest_net(const struct boot_info *bi);
+
 #endif

@@ -189,10 +189,12 @@ def kvm_with_vmx():
 
 def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
              scratch=None, kvm=False, serial="file", pcap=False,
-             hostfwd=(), extra=()):
+             hostfwd=(), blkdebug=None, extra=()):
     """The QEMU command line.  Each NIC is on user networking (netdev nI);
     with `pcap`, its traffic is dumped to workdir/nI.pcap; `hostfwd` is a
-    list of (host port, guest port) forwarded to the first NIC."""
+    list of (host port, guest port) forwarded to the first NIC.  The
+    scratch disk (AHCI port 1) passes TRIM through to its file; with
+    `blkdebug`, a blkdebug rules file, it fails I/O as the rules say."""
     vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
     shutil.copyfile(OVMF_VARS, vars_copy)
     cmd = ["qemu-system-x86_64", "-machine", "q35",
@@ -211,7 +213,9 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
     else:
         cmd += ["-serial", "mon:stdio"]
     if scratch:
-        cmd += ["-drive", "if=none,id=scratch,format=raw,file=" + scratch,
+        f = "blkdebug:%s:%s" % (blkdebug, scratch) if blkdebug else scratch
+        cmd += ["-drive", "if=none,id=scratch,format=raw,discard=unmap,"
+                "file=" + f,
                 "-device", "ide-hd,drive=scratch,bus=ide.1"]
     for i, model in enumerate(nics):
         fwd = "".join(",hostfwd=tcp:127.0.0.1:%d-:%d" % f

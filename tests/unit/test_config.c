@@ -1017,6 +1017,50 @@ static void net_mac_is_six_hex_bytes_unicast_not_zero(void)
 		  "plinth.cfg:2: 'net_mac': the all-zero address is not usable");
 }
 
+static void ahci_disk_takes_a_partition_by_number_label_or_guid(void)
+{
+	static const uint8_t guid[16] = { 0x33, 0x22, 0x11, 0x00, 0x55, 0x44,
+					  0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb,
+					  0xcc, 0xdd, 0xee, 0xff };
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\ndisk = ahci:2\n", &c);
+	CHECK(c.disk == CFG_DISK_AHCI && c.disk_port == 2 && !c.disk_part
+	      && !c.disk_label[0] && !c.disk_guid_set);
+	CHECK_OK("kernel = k\ndisk = ahci:2:p3\n", &c);
+	CHECK(c.disk_port == 2 && c.disk_part == 3);
+	CHECK_OK("kernel = k\ndisk = ahci:0:p128\n", &c);
+	CHECK(c.disk_part == 128);
+	CHECK_OK("kernel = k\ndisk = ahci:1:label=guest data\n", &c);
+	CHECK_STR(c.disk_label, "guest data");
+	CHECK(!c.disk_part);
+	CHECK_OK("kernel = k\ndisk = ahci:1:guid=00112233-4455-6677-8899-"
+		 "AABBCCDDEEFF\n", &c);
+	CHECK(c.disk_guid_set && !memcmp(c.disk_guid, guid, 16));
+	CHECK_ERR("kernel = k\ndisk = ahci:1:p0\n",
+		  "plinth.cfg:2: 'disk': bad partition in 'ahci:1:p0' (pN, "
+		  "label=NAME or guid=GUID)");
+	CHECK_ERR("kernel = k\ndisk = ahci:1:p129\n",
+		  "plinth.cfg:2: 'disk': bad partition number in 'ahci:1:p129' "
+		  "(p1 to p128)");
+	CHECK_ERR("kernel = k\ndisk = ahci:1:p2x\n",
+		  "plinth.cfg:2: 'disk': bad partition number in 'ahci:1:p2x' "
+		  "(p1 to p128)");
+	CHECK_ERR("kernel = k\ndisk = ahci:1:\n",
+		  "plinth.cfg:2: 'disk': bad partition in 'ahci:1:' (pN, "
+		  "label=NAME or guid=GUID)");
+	CHECK_ERR("kernel = k\ndisk = ahci:1:label=\n",
+		  "plinth.cfg:2: 'disk': a partition label is 1 to 36 "
+		  "characters");
+	CHECK_ERR("kernel = k\ndisk = ahci:1:label="
+		  "0123456789012345678901234567890123456\n",
+		  "plinth.cfg:2: 'disk': a partition label is 1 to 36 "
+		  "characters");
+	CHECK_ERR("kernel = k\ndisk = ahci:1:guid=0011\n",
+		  "plinth.cfg:2: 'disk': bad partition GUID '0011' "
+		  "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+}
+
 static void nic_is_auto_none_or_a_pci_address(void)
 {
 	struct plinth_config c;
@@ -1066,6 +1110,7 @@ int main(void)
 	RUN(net_mac_is_six_hex_bytes_unicast_not_zero);
 	RUN(virtio_ring_is_packed_unless_split_is_named);
 	RUN(nic_is_auto_none_or_a_pci_address);
+	RUN(ahci_disk_takes_a_partition_by_number_label_or_guid);
 	RUN(full_file_sets_every_field);
 	RUN(config_defaults_sets_documented_values);
 	RUN(absent_keys_take_defaults);

@@ -1,0 +1,607 @@
+/* The AHCI request engine (see ahci.h): requests split into commands,
+ * commands in slots, completions reaped, errors recovered.  It touches
+ * only memory and the port's registers through d->port_regs, and leaves
+ * stopping and resetting the port to d->restart, so the host tests play
+ * the HBA with plain memory.
+ *
+ * A command's life (AHCI 1.3.1, 5.5 and 5.6): the driver fills the slot's
+ * command table (the FIS and the PRDT) and header, then sets the slot's
+ * bit in PxSACT (NCQ only) and PxCI.  A non-queued command is done when
+ * the HBA clears its PxCI bit; a queued one when the device's Set Device
+ * Bits FIS has cleared its PxSACT bit.  An error shows in PxIS (TFES and
+ * the host bus and interface errors) and leaves the bits of the commands
+ * it hit set. */
+#include "drivers/ahci.h"
+
+#include <string.h>
+
+#include "hv/log.h"
+
+/* ATA commands (ACS-3) */
+#define ATA_READ_DMA_EXT 0x25
+#define ATA_WRITE_DMA_EXT 0x35
+#define ATA_READ_FPDMA 0x60
+#define ATA_WRITE_FPDMA 0x61
+#define ATA_DSM 0x06
+#define ATA_FLUSH_EXT 0xea
+#define DSM_TRIM 0x01
+#define TRIM_ENTRIES 64	 /* per 512-byte block */
+#define TRIM_MAX 65535u	 /* sectors per entry */
+
+static uint64_t phys(const void *p)
+{
+	return (uint64_t)(uintptr_t)p; /* Plinth identity-maps its memory */
+}
+
+/* --- IDENTIFY and TRIM ranges -------------------------------------- */
+
+static uint16_t word(const uint8_t *id, unsigned w)
+{
+	return (uint16_t)(id[2 * w] | id[2 * w + 1] << 8);
+}
+
+/* IDENTIFY strings are byte-swapped words (ACS-3, 7.12.7). */
+static void ata_string(const uint8_t *id, unsigned w, unsigned words,
+		       char *out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < words; i++) {
+		out[n++] = (char)id[2 * (w + i) + 1];
+		out[n++] = (char)id[2 * (w + i)];
+	}
+	out[n] = 0;
+	for (unsigned i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
+			out[i] = '?';
+	while (n && out[n - 1] == ' ')
+		out[--n] = 0;
+}
+
+static void say(char *err, unsigned errlen, const char *what)
+{
+	if (errlen) {
+		strncpy(err, what, errlen - 1);
+		err[errlen - 1] = 0;
+	}
+}
+
+int ata_parse_identify(const uint8_t id[512], struct ata_identity *o,
+		       char *err, unsigned errlen)
+{
+	uint16_t w76 = word(id, 76), w106 = word(id, 106);
+
+	memset(o, 0, sizeof(*o));
+	ata_string(id, 27, 20, o->model);
+	ata_string(id, 10, 10, o->serial);
+	/* Word 83 bit 10: 48-bit addressing; 100-103 its capacity. */
+	if (!(word(id, 83) & (1u << 10))) {
+		say(err, errlen, "the disk has no 48-bit LBA");
+		return -1;
+	}
+	for (int i = 3; i >= 0; i--)
+		o->sectors = o->sectors << 16 | word(id, 100 + (unsigned)i);
+	if (!o->sectors || o->sectors >> 48) {
+		say(err, errlen, "the disk reports a nonsense capacity");
+		return -1;
+	}
+	/* Word 106 (valid when bits 15:14 are 01): bit 12 says logical
+	 * sectors are longer than 256 words, words 117-118 how long. */
+	if ((w106 & 0xc000) == 0x4000 && (w106 & (1u << 12))
+	    && (word(id, 117) | (uint32_t)word(id, 118) << 16) != 256) {
+		say(err, errlen, "the disk's logical sectors are not 512 "
+				 "bytes, which Plinth does not handle");
+		return -1;
+	}
+	/* Word 76 bit 8: NCQ, with word 75 bits 4:0 the depth less one; a
+	 * word of all ones or zeros is "not reported". */
+	if (w76 != 0xffff && (w76 & (1u << 8)))
+		o->ncq_depth = (word(id, 75) & 0x1f) + 1u;
+	/* Word 169 bit 0: TRIM; word 105: range blocks per command. */
+	if (word(id, 169) & 1) {
+		unsigned b = word(id, 105);
+
+		o->trim = true;
+		o->trim_blocks = !b || b == 0xffff ? 1
+				 : b > AHCI_DSM_BLOCKS ? AHCI_DSM_BLOCKS : b;
+	}
+	return 0;
+}
+
+uint64_t ata_trim_ranges(uint8_t *buf, unsigned blocks, uint64_t lba,
+			 uint64_t n)
+{
+	uint64_t done = 0;
+	unsigned max = blocks * TRIM_ENTRIES;
+
+	memset(buf, 0, (size_t)blocks * 512);
+	for (unsigned i = 0; i < max && done < n; i++) {
+		uint64_t k = n - done < TRIM_MAX ? n - done : TRIM_MAX;
+		uint64_t e = ((lba + done) & 0xffffffffffffull) | k << 48;
+
+		memcpy(buf + 8 * i, &e, 8); /* little-endian entries */
+		done += k;
+	}
+	return done;
+}
+
+/* --- building commands --------------------------------------------- */
+
+static uint8_t *header(struct ahci_disk *d, unsigned s)
+{
+	return d->clb + 32 * s;
+}
+
+/* Register H2D FIS (SATA 3.x, 10.5.5) in slot s's command table. */
+static void put_fis(struct ahci_disk *d, unsigned s, uint8_t cmd,
+		    uint64_t lba, uint32_t count, bool queued, uint16_t feat)
+{
+	uint8_t *f = d->ctba[s];
+
+	memset(f, 0, 20);
+	f[0] = 0x27;
+	f[1] = 0x80; /* C: a command */
+	f[2] = cmd;
+	f[7] = 0x40; /* LBA mode */
+	for (unsigned i = 0; i < 3; i++) {
+		f[4 + i] = (uint8_t)(lba >> (8 * i));
+		f[8 + i] = (uint8_t)(lba >> (24 + 8 * i));
+	}
+	if (queued) {
+		/* FPDMA (ACS-3, 7.22/7.68): the count in FEATURE, the tag
+		 * in COUNT bits 7:3. */
+		f[3] = (uint8_t)count;
+		f[11] = (uint8_t)(count >> 8);
+		f[12] = (uint8_t)(s << 3);
+	} else {
+		f[3] = (uint8_t)feat;
+		f[11] = (uint8_t)(feat >> 8);
+		f[12] = (uint8_t)count;
+		f[13] = (uint8_t)(count >> 8);
+	}
+}
+
+/* One PRD entry (4.2.3.3): the byte count less one, even counts at even
+ * addresses. */
+static bool put_prd(struct ahci_disk *d, unsigned s, unsigned n, uint64_t a,
+		    uint32_t len)
+{
+	uint8_t *e = d->ctba[s] + AHCI_PRDT_OFF + 16 * n;
+
+	if ((a | len) & 1)
+		return false;
+	ahci_wr(e, 0, (uint32_t)a);
+	ahci_wr(e, 4, (uint32_t)(a >> 32));
+	ahci_wr(e, 8, 0);
+	ahci_wr(e, 12, len - 1);
+	return true;
+}
+
+/* Walks up to `max` bytes of rq's data from its issue position as PRD
+ * pieces, at most AHCI_PRDT_MAX; with `slot` >= 0 writes them there and
+ * moves the position.  Returns the bytes covered, or -1 on a piece the
+ * HBA cannot take (odd address or length). */
+static int64_t walk(struct ahci_disk *d, struct ahci_rq *rq, uint64_t max,
+		    int slot, unsigned *nprd)
+{
+	const struct blk_req *r = rq->r;
+	unsigned i = rq->sg_i, n = 0;
+	uint64_t skip = rq->sg_skip, got = 0;
+
+	while (got < max && n < AHCI_PRDT_MAX) {
+		uint64_t a, len;
+
+		if (r->op == BLK_WRITE_ZEROES) {
+			a = phys(d->zero);
+			len = AHCI_ZERO_BYTES;
+		} else {
+			if (i >= r->nsg)
+				break;
+			a = r->sg[i].hpa + skip;
+			len = r->sg[i].len - skip;
+			if (len > AHCI_PRD_MAX)
+				len = AHCI_PRD_MAX;
+		}
+		if (len > max - got)
+			len = max - got;
+		if (slot >= 0 && !put_prd(d, (unsigned)slot, n, a,
+					  (uint32_t)len))
+			return -1;
+		if (slot < 0 && ((a | len) & 1))
+			return -1;
+		n++;
+		got += len;
+		if (r->op != BLK_WRITE_ZEROES) {
+			skip += len;
+			if (skip == r->sg[i].len) {
+				i++;
+				skip = 0;
+			}
+		}
+	}
+	if (slot >= 0) {
+		rq->sg_i = i;
+		rq->sg_skip = (uint32_t)skip;
+	}
+	*nprd = n;
+	return (int64_t)got;
+}
+
+static bool is_write(enum blk_op op)
+{
+	return op == BLK_WRITE || op == BLK_WRITE_ZEROES || op == BLK_DISCARD;
+}
+
+static bool barrier(enum blk_op op)
+{
+	return op == BLK_FLUSH || op == BLK_DISCARD;
+}
+
+/* Writes slot s's header and starts it. */
+static void start_slot(struct ahci_disk *d, unsigned s, unsigned nprd,
+		       bool write)
+{
+	struct ahci_slot *sl = &d->slot[s];
+	uint8_t *h = header(d, s);
+
+	/* Command header (4.2.2): CFL 5 dwords, W, PRDTL; PRDBC zeroed. */
+	ahci_wr(h, 0, 5 | (write ? 1u << 6 : 0) | (uint32_t)nprd << 16);
+	ahci_wr(h, 4, 0);
+	ahci_wr(h, 8, (uint32_t)phys(d->ctba[s]));
+	ahci_wr(h, 12, (uint32_t)(phys(d->ctba[s]) >> 32));
+	sl->state = SLOT_BUSY;
+	sl->started_ns = d->clock();
+	d->st.commands++;
+	/* The tables before the HBA may fetch them. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (sl->queued) {
+		d->st.ncq_commands++;
+		ahci_wr(d->port_regs, PxSACT, 1u << s);
+	}
+	ahci_wr(d->port_regs, PxCI, 1u << s);
+}
+
+static int free_slot(const struct ahci_disk *d)
+{
+	for (unsigned s = 0; s < d->depth; s++)
+		if (d->slot[s].state == SLOT_FREE)
+			return (int)s;
+	return -1;
+}
+
+static unsigned busy(const struct ahci_disk *d)
+{
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < d->depth; s++)
+		n += d->slot[s].state == SLOT_BUSY;
+	return n;
+}
+
+static bool non_queued_busy(const struct ahci_disk *d)
+{
+	for (unsigned s = 0; s < d->depth; s++)
+		if (d->slot[s].state == SLOT_BUSY && !d->slot[s].queued)
+			return true;
+	return false;
+}
+
+/* Issues rq's next command in slot s; false when the request cannot go
+ * on (it is then marked failed). */
+static bool issue_cmd(struct ahci_disk *d, unsigned qi, unsigned s)
+{
+	struct ahci_rq *rq = &d->rq[qi];
+	struct ahci_slot *sl = &d->slot[s];
+	const struct blk_req *r = rq->r;
+	uint64_t sectors = 0;
+	unsigned nprd = 0;
+
+	memset(sl, 0, sizeof(*sl));
+	sl->rq = qi;
+	sl->lba = rq->lba;
+	rq->started = true;
+	switch (r->op) {
+	case BLK_FLUSH:
+		sl->cmd = ATA_FLUSH_EXT;
+		put_fis(d, s, sl->cmd, 0, 0, false, 0);
+		break;
+	case BLK_DISCARD: {
+		unsigned blocks = d->id.trim_blocks;
+
+		sectors = ata_trim_ranges(d->dsm, blocks, rq->lba, rq->left);
+		sl->cmd = ATA_DSM;
+		put_fis(d, s, sl->cmd, 0, blocks, false, DSM_TRIM);
+		put_prd(d, s, 0, phys(d->dsm), blocks * 512);
+		nprd = 1;
+		sl->bytes = blocks * 512;
+		d->st.trims++;
+		break;
+	}
+	default: { /* READ, WRITE, WRITE_ZEROES */
+		uint64_t want = rq->left < AHCI_CMD_SECTORS ? rq->left
+							  : AHCI_CMD_SECTORS;
+		int64_t got = walk(d, rq, want * BLK_SECTOR, -1, &nprd);
+
+		/* What the PRDT can hold, cut back to whole sectors. */
+		if (got > 0)
+			got -= got % BLK_SECTOR;
+		if (got <= 0) {
+			rq->failed = true;
+			rq->left = 0;
+			log_msg("ahci: port %u: request at LBA %lu: buffer the "
+				"HBA cannot address (odd address or length)",
+				d->port, (unsigned long)rq->lba);
+			return false;
+		}
+		walk(d, rq, (uint64_t)got, (int)s, &nprd);
+		sectors = (uint64_t)got / BLK_SECTOR;
+		sl->queued = d->ncq;
+		sl->cmd = d->ncq ? (is_write(r->op) ? ATA_WRITE_FPDMA
+						     : ATA_READ_FPDMA)
+				 : (is_write(r->op) ? ATA_WRITE_DMA_EXT
+						     : ATA_READ_DMA_EXT);
+		/* A count of 0 means 65536 sectors. */
+		put_fis(d, s, sl->cmd, rq->lba, (uint32_t)sectors & 0xffff,
+			sl->queued, 0);
+		sl->bytes = (uint32_t)got;
+		break;
+	}
+	}
+	sl->count = (uint32_t)sectors;
+	rq->lba += sectors;
+	rq->left -= sectors;
+	rq->outstanding++;
+	start_slot(d, s, nprd, is_write(r->op));
+	return true;
+}
+
+/* --- completing ---------------------------------------------------- */
+
+static void finish_rq(struct ahci_disk *d, unsigned qi)
+{
+	struct ahci_rq *rq = &d->rq[qi];
+	struct blk_req *r = rq->r;
+	bool failed = rq->failed;
+
+	rq->r = NULL;
+	d->rq_count--;
+	if (failed)
+		d->st.failed_requests++;
+	r->done(r, failed ? BLK_EIO : BLK_OK);
+}
+
+static void rq_maybe_done(struct ahci_disk *d, unsigned qi)
+{
+	struct ahci_rq *rq = &d->rq[qi];
+
+	if (rq->r && rq->started && !rq->outstanding
+	    && (!rq->left || rq->failed))
+		finish_rq(d, qi);
+}
+
+static void slot_done(struct ahci_disk *d, unsigned s, bool ok)
+{
+	struct ahci_slot *sl = &d->slot[s];
+	struct ahci_rq *rq = &d->rq[sl->rq];
+
+	sl->state = SLOT_FREE;
+	rq->outstanding--;
+	if (!ok) {
+		rq->failed = true;
+		rq->left = 0; /* nothing more of it is issued */
+	}
+	rq_maybe_done(d, sl->rq);
+}
+
+/* A slot whose bits the HBA cleared: believe it only if the byte count
+ * is what was asked for (4.2.2, PRDBC).  Queued commands may leave the
+ * count at 0 (the HBA need not track it for NCQ), never anything else. */
+static void reap(struct ahci_disk *d, unsigned s)
+{
+	struct ahci_slot *sl = &d->slot[s];
+	uint32_t prdbc = ahci_rd(header(d, s), 4);
+	bool ok = prdbc == sl->bytes || (sl->queued && prdbc == 0);
+
+	if (!ok) {
+		d->st.errors++;
+		log_msg("ahci: port %u: command 0x%02x at LBA %lu: the HBA "
+			"reports %u bytes moved, %u expected", d->port,
+			sl->cmd, (unsigned long)sl->lba, prdbc, sl->bytes);
+	}
+	slot_done(d, s, ok);
+}
+
+/* After an error or a timeout: everything in flight is retried, one
+ * command at a time and non-queued, once; what fails again fails its
+ * request. */
+static void recover(struct ahci_disk *d, const char *why, uint32_t is)
+{
+	uint32_t tfd = ahci_rd(d->port_regs, PxTFD);
+
+	d->restarting = true; /* completions below must not issue */
+	log_msg("ahci: port %u: %s (PxIS 0x%08x, status 0x%02x, error 0x%02x,"
+		" PxSERR 0x%08x); restarting the port", d->port, why, is,
+		tfd & 0xff, (tfd >> 8) & 0xff, ahci_rd(d->port_regs, PxSERR));
+	for (unsigned s = 0; s < d->depth; s++) {
+		struct ahci_slot *sl = &d->slot[s];
+
+		if (sl->state != SLOT_BUSY)
+			continue;
+		if (sl->retried) {
+			log_msg("ahci: port %u: command 0x%02x at LBA %lu failed"
+				" again: I/O error", d->port, sl->cmd,
+				(unsigned long)sl->lba);
+			slot_done(d, s, false);
+		} else {
+			sl->state = SLOT_RETRY;
+		}
+	}
+	if (d->restart(d)) {
+		log_msg("ahci: port %u: the port does not restart; failing "
+			"what was in flight", d->port);
+		for (unsigned s = 0; s < d->depth; s++)
+			if (d->slot[s].state == SLOT_RETRY)
+				slot_done(d, s, false);
+	}
+	ahci_wr(d->port_regs, PxIS, ~0u);
+	d->restarting = false;
+	d->recovering = true;
+}
+
+/* The next slot to retry, as a non-queued command: the same PRDT, and a
+ * FIS for the DMA EXT form of the command. */
+static bool retry_one(struct ahci_disk *d)
+{
+	for (unsigned s = 0; s < d->depth; s++) {
+		struct ahci_slot *sl = &d->slot[s];
+		uint8_t *h = header(d, s);
+		uint32_t dw0 = ahci_rd(h, 0);
+
+		if (sl->state != SLOT_RETRY)
+			continue;
+		if (sl->queued)
+			sl->cmd = sl->cmd == ATA_WRITE_FPDMA ? ATA_WRITE_DMA_EXT
+							      : ATA_READ_DMA_EXT;
+		if (sl->cmd != ATA_DSM && sl->cmd != ATA_FLUSH_EXT)
+			put_fis(d, s, sl->cmd, sl->lba, sl->count & 0xffff,
+				false, 0);
+		sl->queued = false;
+		sl->retried = true;
+		d->st.retries++;
+		start_slot(d, s, dw0 >> 16, dw0 & (1u << 6));
+		return true;
+	}
+	return false;
+}
+
+/* Issues what waits, oldest request first.  A non-queued command (all of
+ * them without NCQ) runs alone; a flush or TRIM waits for the queue to
+ * drain, and holds back the requests behind it. */
+static void issue(struct ahci_disk *d)
+{
+	if (d->restarting)
+		return;
+	if (d->recovering) {
+		if (busy(d))
+			return;
+		if (retry_one(d))
+			return;
+		d->recovering = false;
+	}
+	for (;;) {
+		int qi = -1;
+
+		/* The oldest request with commands still to issue. */
+		for (unsigned i = 0; i < AHCI_SLOTS; i++) {
+			struct ahci_rq *rq = &d->rq[i];
+
+			if (rq->r && !rq->failed && (rq->left || !rq->started)
+			    && (qi < 0 || rq->seq < d->rq[qi].seq))
+				qi = (int)i;
+		}
+		if (qi < 0 || non_queued_busy(d))
+			return;
+		struct ahci_rq *rq = &d->rq[qi];
+		bool alone = barrier(rq->r->op) || !d->ncq;
+
+		if (alone && busy(d))
+			return;
+		int s = free_slot(d);
+
+		if (s < 0)
+			return;
+		if (!issue_cmd(d, (unsigned)qi, (unsigned)s))
+			rq_maybe_done(d, (unsigned)qi);
+	}
+}
+
+void ahci_io_poll(struct ahci_disk *d)
+{
+	volatile uint8_t *pr = d->port_regs;
+	uint32_t is = ahci_rd(pr, PxIS);
+	uint32_t ci = ahci_rd(pr, PxCI), sact = ahci_rd(pr, PxSACT);
+	uint32_t done = 0;
+
+	/* Which slots finished, decided before any is reaped: a completion
+	 * may start new commands (through the request's done callback),
+	 * whose bits the snapshot above does not show.  After an error only
+	 * queued commands the device already reported done count (6.2.2.2);
+	 * a non-queued one in flight is the one that failed, whatever the
+	 * HBA did with its PxCI bit. */
+	for (unsigned s = 0; s < d->depth; s++) {
+		const struct ahci_slot *sl = &d->slot[s];
+		uint32_t bit = 1u << s;
+
+		if (sl->state != SLOT_BUSY || (ci & bit)
+		    || (sl->queued && (sact & bit)))
+			continue;
+		if (!(is & PxIS_ERRORS) || sl->queued)
+			done |= bit;
+	}
+	for (unsigned s = 0; s < d->depth; s++)
+		if (done & (1u << s))
+			reap(d, s);
+	if (is & PxIS_ERRORS) {
+		d->st.errors++;
+		recover(d, "command failed", is);
+	} else {
+		uint64_t now = d->clock();
+
+		for (unsigned s = 0; s < d->depth; s++)
+			if (d->slot[s].state == SLOT_BUSY
+			    && now - d->slot[s].started_ns > AHCI_TIMEOUT_NS) {
+				d->st.timeouts++;
+				recover(d, "command timed out", is);
+				break;
+			}
+	}
+	issue(d);
+}
+
+/* --- the backend --------------------------------------------------- */
+
+static int io_submit(struct blk_backend *be, struct blk_req *r)
+{
+	struct ahci_disk *d = be->priv;
+	bool ranged = r->op != BLK_FLUSH;
+
+	if (d->rq_count == AHCI_SLOTS)
+		return -1;
+	if ((ranged && (r->sector > be->sectors
+			|| r->nsectors > be->sectors - r->sector))
+	    || (is_write(r->op) && be->readonly)
+	    || (r->op == BLK_DISCARD && !be->can_discard)
+	    || (ranged && !r->nsectors)) {
+		r->done(r, BLK_EIO);
+		return 0;
+	}
+	unsigned qi = 0;
+
+	while (d->rq[qi].r)
+		qi++; /* rq_count < AHCI_SLOTS: one is free */
+	d->rq[qi] = (struct ahci_rq){
+		.r = r,
+		.seq = d->next_seq++,
+		.lba = d->first_lba + (ranged ? r->sector : 0),
+		.left = ranged ? r->nsectors : 0,
+	};
+	d->rq_count++;
+	issue(d);
+	return 0;
+}
+
+static void io_poll(struct blk_backend *be)
+{
+	ahci_io_poll(be->priv);
+}
+
+void ahci_io_init(struct ahci_disk *d)
+{
+	memset(d->slot, 0, sizeof(d->slot));
+	memset(d->rq, 0, sizeof(d->rq));
+	d->rq_count = 0;
+	d->recovering = false;
+	d->be.submit = io_submit;
+	d->be.poll = io_poll;
+	d->be.priv = d;
+}

@@ -1,0 +1,43 @@
+/* Finding one partition in a GUID Partition Table (UEFI 2.10, 5.3), for
+ * `disk = ahci:PORT:pN`, `:label=NAME` and `:guid=GUID`.  Everything read
+ * from the disk is checked: signature, sizes, both CRCs, and that the
+ * partition lies inside the disk. */
+#ifndef PLINTH_GPT_PART_H
+#define PLINTH_GPT_PART_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GPT_ENTRIES_MAX_BYTES (128u * 1024) /* entry array read at most */
+
+struct gpt_want {
+	unsigned number;	/* 1-based, or 0 */
+	const char *label;	/* ASCII name, or NULL */
+	const uint8_t *guid;	/* unique partition GUID (on-disk order), or NULL */
+};
+
+struct gpt_info {
+	uint64_t entries_lba;
+	uint32_t count, entry_size;
+};
+
+/* Checks the header in `hdr` (LBA 1, 512 bytes) of a disk of `sectors`;
+ * 0 with where the entries are, or -1 with the reason. */
+int gpt_check_header(const uint8_t *hdr, uint64_t sectors,
+		     struct gpt_info *info, char *err, unsigned errlen);
+
+/* Finds the wanted partition in the entry array (info->count entries of
+ * info->entry_size bytes, CRC from the header); 0 with its first sector
+ * and length, or -1 with the reason. */
+int gpt_find(const uint8_t *hdr, const struct gpt_info *info,
+	     const uint8_t *entries, uint64_t sectors,
+	     const struct gpt_want *want, uint64_t *first, uint64_t *count,
+	     char *err, unsigned errlen);
+
+uint32_t gpt_crc32(const uint8_t *p, uint64_t n);
+
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into the on-disk byte order
+ * (the first three fields little-endian); -1 when malformed. */
+int gpt_parse_guid(const char *s, uint8_t out[16]);
+
+#endif
