@@ -123,11 +123,6 @@ static const struct pci_id ids[] = {
 	{ 0 },
 };
 
-const struct pci_id *e1000_ids(void)
-{
-	return ids;
-}
-
 static bool wait_clear(struct e1000 *e, unsigned off, uint32_t bit,
 		       uint64_t ns)
 {
@@ -312,6 +307,21 @@ void e1000_poll(struct e1000 *e)
 		e->next_link_ns = e->now_ns + LINK_CHECK_NS;
 		link_check(e);
 	}
+}
+
+void e1000_print_stats(const struct e1000 *e)
+{
+	const struct e1000_stats *s = &e->st;
+
+	log_msg("e1000: %s: received %lu frames (%lu bytes), %lu with errors, "
+		"%lu descriptors not believed; sent %lu frames (%lu bytes, %lu "
+		"copied), %lu dropped, %lu times full, %lu ring resets, %lu link "
+		"changes", e->where, (unsigned long)s->rx_frames,
+		(unsigned long)s->rx_bytes, (unsigned long)s->rx_errors,
+		(unsigned long)s->rx_bad_desc, (unsigned long)s->tx_frames,
+		(unsigned long)s->tx_bytes, (unsigned long)s->tx_copied,
+		(unsigned long)s->tx_dropped, (unsigned long)s->tx_busy,
+		(unsigned long)s->tx_hangs, (unsigned long)s->link_changes);
 }
 
 int e1000_open(struct e1000 *e, const struct pci_dev *at,

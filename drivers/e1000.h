@@ -114,8 +114,8 @@ int e1000_open(struct e1000 *e, const struct pci_dev *at,
 /* Receives, reclaims transmit buffers and checks the link; call often. */
 void e1000_poll(struct e1000 *e);
 
-/* The supported models, ended by a NULL name; for the README and logs. */
-const struct pci_id *e1000_ids(void);
+/* One log line of the counters. */
+void e1000_print_stats(const struct e1000 *e);
 
 /* --- e1000_ring.c: the rings, free of anything but memory ------------ */
 

@@ -31,6 +31,7 @@ static int rd_submit(struct blk_backend *be, struct blk_req *r)
 			else
 				memcpy(d->mem + off, p, r->sg[i].len);
 			off += r->sg[i].len;
+			be->copied += r->sg[i].len;
 		}
 	} else if (r->op == BLK_DISCARD || r->op == BLK_WRITE_ZEROES) {
 		/* Discarded sectors read back as zeros: deterministic, and

@@ -44,6 +44,29 @@ void network_poll(void)
 		e1000_poll(&nic);
 }
 
+void network_print_stats(void)
+{
+	static const char *const side[SW_SIDES] = { "guest", "management" };
+
+	if (!opened)
+		return;
+	e1000_print_stats(&nic);
+	for (unsigned i = 0; i < SW_SIDES; i++) {
+		const struct sw_stats *st = &sw.st[i];
+
+		if (!sw.side[i].tx)
+			continue;
+		log_msg("switch: %s side: %lu frames in, %lu out, %lu dropped "
+			"for a forged source MAC, %lu addressed to the other "
+			"side, %lu times the NIC was full", side[i],
+			(unsigned long)st->in, (unsigned long)st->out,
+			(unsigned long)st->spoofed, (unsigned long)st->internal,
+			(unsigned long)st->busy);
+	}
+	log_msg("switch: %lu frames from the wire for neither MAC",
+		(unsigned long)sw.unknown);
+}
+
 const uint8_t *network_nic_mac(void)
 {
 	return opened ? nic.mac : NULL;

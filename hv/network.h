@@ -20,6 +20,9 @@ struct nswitch *network_open(const struct boot_info *bi, bool guest,
 /* Receives and reclaims on the open NIC, if any; from the run loop. */
 void network_poll(void);
 
+/* Logs the NIC's and the switch's counters, if a NIC is open. */
+void network_print_stats(void);
+
 /* The NIC's own address (the management side's), once open. */
 const uint8_t *network_nic_mac(void);
 

@@ -68,11 +68,14 @@ struct io {
 };
 
 static unsigned in_flight;
+static uint64_t moved; /* data bytes of requests that completed */
 
 static void io_done(struct blk_req *r, int status)
 {
 	((struct io *)r->ctx)->status = status;
 	in_flight--;
+	if (status == BLK_OK && (r->op == BLK_READ || r->op == BLK_WRITE))
+		moved += r->nsectors * BLK_SECTOR;
 }
 
 /* Starts one request; with two pieces the buffer is split in the middle,
@@ -369,6 +372,9 @@ int selftest_disk(const struct boot_info *bi)
 							      * BLK_SECTOR));
 		}
 	}
+	log_msg("selftest disk: %lu bytes read and written, %lu of them "
+		"copied by the %s backend", (unsigned long)moved,
+		(unsigned long)be->copied, be->name);
 	log_msg("selftest disk: %s", failed ? "FAILED" : "passed");
 	pool_free_pages(buf, BUF_BYTES / 4096);
 	return failed ? -1 : 0;

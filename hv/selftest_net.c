@@ -153,6 +153,7 @@ int selftest_net(const struct boot_info *bi)
 	log_msg("selftest net: %lu frames sent, %lu received, %lu dropped",
 		(unsigned long)ns->tx_frames, (unsigned long)ns->rx_frames,
 		(unsigned long)(ns->rx_dropped + ns->tx_dropped));
+	network_print_stats();
 	if (!answered) {
 		log_msg("selftest net: FAILED: the router answered no echo "
 			"request");

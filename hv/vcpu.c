@@ -377,12 +377,15 @@ static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 	if (!(vmx_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF))
 		return stop(v, end, GUEST_HALTED,
 			    "HLT with interrupts disabled");
+	v->halted = true;
 	for (;;) {
 		next_event(v, rdtsc());
 		if (vlapic_pending(v->lapic) >= 0 || v->pm->request != PM_NONE)
-			return DONE;
+			break;
 		cpu_pause();
 	}
+	v->halted = false;
+	return DONE;
 }
 
 static enum handled dispatch(struct vcpu *v, int reason, enum guest_end *end)

@@ -44,6 +44,7 @@ struct vcpu {
 	uint64_t (*platform)(void *ctx, uint64_t now);
 	void *platform_ctx;
 	uint64_t platform_due;	 /* TSC when the hook wants to run next */
+	bool halted;		 /* waiting in HLT: the host is idle */
 	uint32_t host_max_leaf;	 /* the host's highest basic CPUID leaf */
 };
 

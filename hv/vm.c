@@ -44,7 +44,7 @@ static struct vlapic lapic;
 static struct vioapic ioapic;
 static struct vrtc rtc;
 static struct vlegacy legacy;
-static uint64_t next_input_poll;
+static uint64_t next_input_poll, next_net_poll;
 static struct vpci_bus pci;
 static struct vpci_fn host_bridge;
 /* virtio devices: slot 1 the disk, slot 2 the network; their state and
@@ -317,6 +317,7 @@ static void pit_irq0(void *ctx)
 }
 
 #define DISK_POLL_TICKS (tsc_hz() / 20000) /* 50 us */
+#define NET_POLL_IDLE (tsc_hz() / 50000)   /* 20 us */
 
 /* Between exits: PIT edges, console input from the machine's serial port
  * into the guest's COM1 (polled once a millisecond, so that exits stay
@@ -334,9 +335,18 @@ static uint64_t platform(void *ctx, uint64_t now)
 			vuart_rx(&com1, &b, 1);
 		}
 	}
-	if (blk)
-		vblk_poll(blk); /* completions of an asynchronous backend */
-	network_poll(); /* frames in, transmit buffers back, link */
+	/* The back-ends: disk completions while requests are out; the NIC
+	 * every NET_POLL_IDLE while the guest waits in HLT (the host has
+	 * nothing else to do), else at the console's millisecond, since
+	 * this hook runs after every port and MMIO exit and those must stay
+	 * cheap.  Its ring holds more than a millisecond of line rate. */
+	if (blk && blk->in_flight)
+		vblk_poll(blk);
+	if (now >= next_net_poll) {
+		next_net_poll = now + (vcpu.halted ? NET_POLL_IDLE
+						    : tsc_hz() / 1000);
+		network_poll(); /* frames in, transmit buffers back, link */
+	}
 	if (legacy.reset_requested) { /* the 8042's reset line */
 		legacy.reset_requested = false;
 		vpm_reset_write(&pm, 0x06);
@@ -348,6 +358,8 @@ static uint64_t platform(void *ctx, uint64_t now)
 	 * what the guest waits for. */
 	if (blk && blk->in_flight && now + DISK_POLL_TICKS < next)
 		next = now + DISK_POLL_TICKS;
+	if (next_net_poll < next)
+		next = next_net_poll;
 
 	if (pit) {
 		uint64_t t = now + (pit > now_ns ? (pit - now_ns) * tsc_hz()
@@ -462,7 +474,7 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	vlegacy_init(&legacy, clock_ns);
 	legacy.irq0 = pit_irq0;
 	vcpu.platform = platform;
-	next_input_poll = 0;
+	next_input_poll = next_net_poll = 0;
 	vpci_remove_all(&pci);
 	vpci_init(&pci, &host_bridge);
 	pci.gm = &gm;
@@ -548,6 +560,8 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 		if (blk)
 			vdev_print_stats(&blk->dev);
 		vdev_print_stats(&net->dev);
+		vnet_print_stats(net);
+		network_print_stats();
 		if (end == GUEST_FAILED || end == GUEST_HALTED)
 			vcpu_dump(&vcpu);
 		if (end == GUEST_RESET && bi->cfg.on_guest_exit != CFG_ACT_POWEROFF)

@@ -43,6 +43,9 @@ struct blk_backend {
 	int (*submit)(struct blk_backend *be, struct blk_req *r);
 	void (*poll)(struct blk_backend *be); /* may be NULL */
 	void *priv;
+	/* Data bytes the backend copied between the request's buffers and
+	 * its store (the RAM disk copies each byte once; AHCI's DMA none). */
+	uint64_t copied;
 };
 
 #endif

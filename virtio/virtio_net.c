@@ -142,7 +142,7 @@ static void port_rx(void *consumer, const uint8_t *frame, uint32_t len)
 	} else {
 		hdr[10] = 1; /* num_buffers */
 		vq_chain_write(c, 0, hdr, VNET_HDR_LEN);
-		vq_chain_write(c, VNET_HDR_LEN, frame, len);
+		n->st.rx_copied += vq_chain_write(c, VNET_HDR_LEN, frame, len);
 		vq_push(q, c->id, c->ndesc, VNET_HDR_LEN + len);
 		n->st.rx_frames++;
 		n->st.rx_bytes += len;
@@ -198,6 +198,21 @@ static uint32_t net_cfg_read(struct vdev *d, uint32_t off, unsigned size)
 	if (off < sizeof(c) && size <= sizeof(c) - off)
 		memcpy(&v, c + off, size);
 	return v;
+}
+
+void vnet_print_stats(const struct vnet *n)
+{
+	const struct vnet_stats *s = &n->st;
+
+	log_msg("virtio: %s: received %lu frames (%lu bytes, %lu copied into "
+		"the guest's buffers), %lu errors, %lu dropped with no buffer, "
+		"%lu before the driver was ready; sent %lu frames (%lu bytes), "
+		"%lu errors, %lu times the port was full", n->dev.name,
+		(unsigned long)s->rx_frames, (unsigned long)s->rx_bytes,
+		(unsigned long)s->rx_copied, (unsigned long)s->rx_errors,
+		(unsigned long)s->rx_no_buffer, (unsigned long)s->rx_not_ready,
+		(unsigned long)s->tx_frames, (unsigned long)s->tx_bytes,
+		(unsigned long)s->tx_errors, (unsigned long)s->tx_busy);
 }
 
 static const struct vdev_ops net_ops = {

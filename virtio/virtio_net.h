@@ -15,6 +15,7 @@ struct vnet_stats {
 	uint64_t rx_frames, rx_bytes, rx_errors;
 	uint64_t rx_no_buffer; /* dropped: the guest had posted none */
 	uint64_t rx_not_ready; /* dropped: driver not running */
+	uint64_t rx_copied;    /* frame bytes copied into the guest's buffers */
 };
 
 struct vnet {
@@ -29,6 +30,9 @@ struct vnet {
 	struct vnet_stats st;
 	struct vq_chain tx_chain, rx_chain;
 };
+
+/* One log line of the counters above. */
+void vnet_print_stats(const struct vnet *n);
 
 void vnet_init(struct vnet *n, struct vpci_fn *f, struct frame_port *port,
 	       const uint8_t mac[6], uint16_t mtu, const char *name,
