@@ -298,8 +298,13 @@ void e1000_poll(struct e1000 *e)
 			" tail %u); resetting the NIC", e->where,
 			(unsigned long)(E1000_TX_HANG_NS / 1000000),
 			e1000_rd(e, E1000_TDH), e->tx_tail);
+		unsigned held = e1000_tx_held(e);
+
 		if (e->reinit && e->reinit(e))
 			log_msg("e1000: %s: reset failed", e->where);
+		/* The reset stopped the NIC's DMA: held buffers are free. */
+		if (held && e->port.tx_done)
+			e->port.tx_done(e->port.consumer, held);
 		if (e->port.tx_ready)
 			e->port.tx_ready(e->port.consumer);
 	}
@@ -315,11 +320,13 @@ void e1000_print_stats(const struct e1000 *e)
 
 	log_msg("e1000: %s: received %lu frames (%lu bytes), %lu with errors, "
 		"%lu descriptors not believed; sent %lu frames (%lu bytes, %lu "
-		"copied), %lu dropped, %lu times full, %lu ring resets, %lu link "
-		"changes", e->where, (unsigned long)s->rx_frames,
+		"copied, %lu frames from the sender's buffers), %lu dropped, %lu "
+		"times full, %lu ring resets, %lu link changes", e->where,
+		(unsigned long)s->rx_frames,
 		(unsigned long)s->rx_bytes, (unsigned long)s->rx_errors,
 		(unsigned long)s->rx_bad_desc, (unsigned long)s->tx_frames,
 		(unsigned long)s->tx_bytes, (unsigned long)s->tx_copied,
+		(unsigned long)s->tx_held,
 		(unsigned long)s->tx_dropped, (unsigned long)s->tx_busy,
 		(unsigned long)s->tx_hangs, (unsigned long)s->link_changes);
 }

@@ -5,8 +5,12 @@
  * 3.2.3 and 3.3.3; 82574 datasheet 7.1.4 and 7.2.10; I210 datasheet 7.1.4
  * and 7.2.2), polled from the run loop: the NIC raises no interrupts.
  * Receive copies each frame once, out of the driver's buffers into the
- * consumer's; transmit copies the frame into a buffer of the driver's, so
- * the consumer's buffers are free when tx() returns.
+ * consumer's.  Transmit copies short frames, and frames of consumers that
+ * cannot wait for their buffers, into a buffer of the driver's; a longer
+ * frame whose consumer allows it (may_hold) is sent from the consumer's
+ * own buffers, all but its Ethernet header, which is copied so that the
+ * addresses the frame switch checked are the ones that go out, and its
+ * buffers are released (tx_done) when the NIC reports the frame sent.
  *
  * The NIC is not trusted: a receive descriptor is believed only between
  * the driver's own indices, its status and length are read once and
@@ -43,6 +47,8 @@ struct e1000_model {
 #define E1000_BUF_SIZE 2048 /* RCTL.BSIZE = 2048 (8254x SDM 13.4.22) */
 #define E1000_RX_BATCH 64   /* frames per poll, so the guest is not starved */
 #define E1000_TX_HANG_NS (2ull * 1000000000ull)
+#define E1000_ZC_MIN 256   /* shorter frames are cheaper to copy */
+#define E1000_ZC_DESCS 8   /* descriptors a held frame may take */
 
 /* Legacy descriptors (8254x SDM 3.2.3, 3.3.3); the NIC reads and writes
  * them, so every field is volatile to the compiler's eyes through the
@@ -76,6 +82,7 @@ struct e1000_stats {
 	uint64_t tx_hangs;	/* the ring stopped completing; NIC reset */
 	uint64_t link_changes;
 	uint64_t tx_copied;	/* bytes copied into transmit buffers */
+	uint64_t tx_held;	/* frames sent from the consumer's buffers */
 };
 
 struct e1000 {
@@ -96,6 +103,7 @@ struct e1000 {
 	unsigned tx_clean;	/* the oldest descriptor not yet completed */
 	uint64_t tx_since_ns;	/* when tx_clean last moved (hang check) */
 	bool tx_wanted;		/* a refused consumer waits for tx_ready */
+	bool tx_held_end[E1000_TX_DESCS]; /* last descriptor of a held frame */
 
 	uint64_t now_ns;	/* the clock at the last poll */
 	uint64_t next_link_ns;
@@ -161,9 +169,12 @@ void e1000_rings_init(struct e1000 *e);
 /* Hands up to E1000_RX_BATCH received frames to the consumer; returns
  * how many descriptors it took back. */
 unsigned e1000_rx_poll(struct e1000 *e);
-/* Reclaims completed transmit descriptors and, if a consumer was
- * refused, tells it there is room.  True when the ring has stopped
- * completing for E1000_TX_HANG_NS of e->now_ns. */
+/* Reclaims completed transmit descriptors, releases held frames (the
+ * port's tx_done) and, if a consumer was refused, tells it there is room.
+ * True when the ring has stopped completing for E1000_TX_HANG_NS of
+ * e->now_ns. */
 bool e1000_tx_reclaim(struct e1000 *e);
+/* Frames held in the transmit ring (for a reset, which releases them). */
+unsigned e1000_tx_held(const struct e1000 *e);
 
 #endif

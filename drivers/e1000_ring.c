@@ -33,12 +33,13 @@ static uint8_t *rx_buffer(const struct e1000 *e, unsigned i)
 }
 
 static int ring_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
-		   uint32_t len);
+		   uint32_t len, bool may_hold);
 
 void e1000_rings_init(struct e1000 *e)
 {
 	memset(e->rx, 0, RX_RING_BYTES);
 	memset(e->tx, 0, TX_RING_BYTES);
+	memset(e->tx_held_end, 0, sizeof(e->tx_held_end));
 	for (unsigned i = 0; i < E1000_RX_DESCS; i++)
 		e->rx[i].addr = phys(rx_buffer(e, i));
 	e->rx_next = 0;
@@ -145,15 +146,37 @@ static unsigned tx_in_flight(const struct e1000 *e)
 	return (e->tx_tail + E1000_TX_DESCS - e->tx_clean) % E1000_TX_DESCS;
 }
 
-/* Completed descriptors, oldest first, up to the first one not done. */
+/* Completed descriptors, oldest first, up to the first one not done;
+ * their held frames go back to the consumer.  Every descriptor asks for
+ * its status (RS), so each one's DD is believed on its own. */
 static void tx_reap(struct e1000 *e)
 {
+	unsigned released = 0;
+
 	while (e->tx_clean != e->tx_tail) {
-		if (!(READ_ONCE(e->tx[e->tx_clean].status) & E1000_TXD_DD))
+		unsigned i = e->tx_clean;
+
+		if (!(READ_ONCE(e->tx[i].status) & E1000_TXD_DD))
 			break;
-		e->tx_clean = (e->tx_clean + 1) % E1000_TX_DESCS;
+		if (e->tx_held_end[i]) {
+			e->tx_held_end[i] = false;
+			released++;
+		}
+		e->tx_clean = (i + 1) % E1000_TX_DESCS;
 		e->tx_since_ns = e->now_ns;
 	}
+	if (released && e->port.tx_done)
+		e->port.tx_done(e->port.consumer, released);
+}
+
+unsigned e1000_tx_held(const struct e1000 *e)
+{
+	unsigned n = 0;
+
+	for (unsigned i = e->tx_clean; i != e->tx_tail;
+	     i = (i + 1) % E1000_TX_DESCS)
+		n += e->tx_held_end[i];
+	return n;
 }
 
 bool e1000_tx_reclaim(struct e1000 *e)
@@ -168,14 +191,51 @@ bool e1000_tx_reclaim(struct e1000 *e)
 	       && e->now_ns - e->tx_since_ns > E1000_TX_HANG_NS;
 }
 
-/* The frame port's tx: one descriptor per frame, the frame gathered into
- * the descriptor's own buffer (so the consumer's memory is free at once
- * and the NIC never reads memory the consumer may still change). */
+/* Fills descriptor i; `last` ends the frame. */
+static void put_desc(struct e1000 *e, unsigned i, uint64_t addr,
+		     uint32_t len, bool last)
+{
+	struct e1000_tx_desc *d = &e->tx[i];
+
+	d->addr = addr;
+	d->length = (uint16_t)len;
+	d->cso = d->css = 0;
+	d->special = 0;
+	d->status = 0;
+	d->cmd = E1000_TXD_IFCS | E1000_TXD_RS | (last ? E1000_TXD_EOP : 0);
+	e->tx_held_end[i] = false;
+}
+
+/* The descriptors a held frame takes: its header, then each piece of
+ * the rest; 0 when it would take more than E1000_ZC_DESCS. */
+static unsigned held_descs(const struct fp_sg *sg, unsigned n)
+{
+	uint32_t skip = ETH_HLEN;
+	unsigned k = 1;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t l = sg[i].len;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		skip = 0;
+		if (++k > E1000_ZC_DESCS)
+			return 0;
+	}
+	return k;
+}
+
+/* The frame port's tx.  A copied frame takes one descriptor and its
+ * buffer; a held one its header in the first descriptor's buffer and the
+ * consumer's pieces in the rest. */
 static int ring_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
-		   uint32_t len)
+		   uint32_t len, bool may_hold)
 {
 	struct e1000 *e = p->priv;
 	uint64_t total = 0;
+	unsigned need = 1;
 
 	for (unsigned k = 0; k < n; k++)
 		total += sg[k].len;
@@ -183,39 +243,65 @@ static int ring_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 		e->st.tx_dropped++;
 		return FP_OK; /* nothing a retry would mend */
 	}
-	if (tx_in_flight(e) == E1000_TX_DESCS - 1)
+	/* Held only while the link is up: a NIC without link may never
+	 * finish, and the guest's buffers would wait for the hang reset. */
+	bool hold = may_hold && len >= E1000_ZC_MIN && p->link_up
+		    && (need = held_descs(sg, n)) != 0;
+
+	if (!hold)
+		need = 1;
+	if (tx_in_flight(e) + need > E1000_TX_DESCS - 1)
 		tx_reap(e);
-	if (tx_in_flight(e) == E1000_TX_DESCS - 1) {
+	if (tx_in_flight(e) + need > E1000_TX_DESCS - 1) {
 		e->st.tx_busy++;
 		e->tx_wanted = true;
 		return FP_BUSY;
 	}
 	unsigned i = e->tx_tail;
 	uint8_t *buf = e->tx_buf + (size_t)i * E1000_BUF_SIZE;
-	uint32_t at = 0;
+	uint32_t at = 0, want = hold ? ETH_HLEN : len;
+	unsigned k = 0;
 
-	for (unsigned k = 0; k < n; k++) {
-		memcpy(buf + at, sg[k].p, sg[k].len);
-		at += sg[k].len;
+	/* The copied part: the whole frame, or the header. */
+	for (; k < n && at < want; k++) {
+		uint32_t c = sg[k].len < want - at ? sg[k].len : want - at;
+
+		memcpy(buf + at, sg[k].p, c);
+		at += c;
+		if (c < sg[k].len)
+			break; /* the rest of this piece goes by reference */
 	}
 	if (e->tx_clean == e->tx_tail)
 		e->tx_since_ns = e->now_ns; /* the ring starts moving */
-	struct e1000_tx_desc *d = &e->tx[i];
+	put_desc(e, i, phys(buf), want, !hold);
+	i = (i + 1) % E1000_TX_DESCS;
+	if (hold) {
+		uint32_t skip = at;
 
-	d->addr = phys(buf);
-	d->length = (uint16_t)len;
-	d->cso = d->css = 0;
-	d->special = 0;
-	d->status = 0;
-	d->cmd = E1000_TXD_EOP | E1000_TXD_IFCS | E1000_TXD_RS;
-	e->tx_tail = (i + 1) % E1000_TX_DESCS;
-	/* The descriptor and buffer before the tail moves. */
+		/* skip: bytes of frame already covered; walk from piece 0. */
+		for (unsigned j = 0, off = 0; j < n; off += sg[j].len, j++) {
+			uint32_t from = skip > off ? skip - off : 0;
+
+			if (from >= sg[j].len)
+				continue;
+			put_desc(e, i, phys(sg[j].p + from), sg[j].len - from,
+				 off + sg[j].len == len);
+			if (off + sg[j].len == len)
+				e->tx_held_end[i] = true;
+			i = (i + 1) % E1000_TX_DESCS;
+		}
+		e->st.tx_held++;
+	}
+	e->tx_tail = i;
+	/* The descriptors and the buffer before the tail moves. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	e1000_wr(e, E1000_TDT, e->tx_tail);
 	e->st.tx_frames++;
 	e->st.tx_bytes += len;
-	e->st.tx_copied += len;
-	/* An emulated NIC sends during the tail write: take it back now. */
+	e->st.tx_copied += want;
+	/* An emulated NIC sends during the tail write: take it back now.  A
+	 * held frame released here reaches the consumer before tx()
+	 * returns FP_HELD, which the frame port allows. */
 	tx_reap(e);
-	return FP_OK;
+	return hold ? FP_HELD : FP_OK;
 }

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "arch/x86/tsc.h"
 #include "drivers/e1000.h"
 #include "drivers/pci.h"
 #include "hv/fmt.h"
@@ -42,6 +43,25 @@ void network_poll(void)
 {
 	if (opened)
 		e1000_poll(&nic);
+}
+
+void network_quiesce(void)
+{
+	uint64_t end = clock_ns() + 100000000ull; /* 100 ms */
+
+	if (!opened)
+		return;
+	while (e1000_tx_held(&nic) && clock_ns() < end)
+		e1000_poll(&nic);
+	unsigned held = e1000_tx_held(&nic);
+
+	if (!held)
+		return;
+	log_msg("net: the NIC still sends %u frames from the guest's buffers; "
+		"resetting it", held);
+	if (nic.reinit(&nic))
+		log_msg("e1000: %s: reset failed", nic.where);
+	nic.port.tx_done(nic.port.consumer, held);
 }
 
 void network_print_stats(void)

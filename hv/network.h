@@ -20,6 +20,11 @@ struct nswitch *network_open(const struct boot_info *bi, bool guest,
 /* Receives and reclaims on the open NIC, if any; from the run loop. */
 void network_poll(void);
 
+/* Waits (briefly) until the NIC reads no consumer's buffers any more,
+ * resetting it if it does not finish: before the guest's devices are
+ * built anew. */
+void network_quiesce(void);
+
 /* Logs the NIC's and the switch's counters, if a NIC is open. */
 void network_print_stats(void);
 

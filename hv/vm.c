@@ -171,12 +171,13 @@ static void intx_net(void *ctx, bool level)
 /* Without a NIC virtio-net's link is down and what the guest sends is
  * counted and dropped. */
 static int no_nic_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
-		     uint32_t len)
+		     uint32_t len, bool may_hold)
 {
 	(void)p;
 	(void)sg;
 	(void)n;
 	(void)len;
+	(void)may_hold;
 	return FP_OK;
 }
 
@@ -556,6 +557,7 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 
 		log_msg("guest: ended: %s", vcpu.why);
 		drain_disk();
+		network_quiesce();
 		vcpu_print_stats(&vcpu);
 		if (blk)
 			vdev_print_stats(&blk->dev);

@@ -38,7 +38,7 @@ static err_t linkoutput(struct netif *n, struct pbuf *p)
 		k = 1;
 	}
 	/* A full port drops the frame: lwIP's protocols retransmit. */
-	int r = port->tx(port, sg, k, p->tot_len);
+	int r = port->tx(port, sg, k, p->tot_len, false);
 
 	if (flat)
 		pbuf_free(flat);

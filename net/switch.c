@@ -64,6 +64,29 @@ static void nic_tx_ready(void *consumer)
 	}
 }
 
+/* The NIC sent `frames` held frames: each goes back to its side, in
+ * runs, oldest first. */
+static void nic_tx_done(void *consumer, unsigned frames)
+{
+	struct nswitch *s = consumer;
+
+	while (frames && s->held_count) {
+		unsigned side = s->held[s->held_head], run = 0;
+
+		while (frames && s->held_count
+		       && s->held[s->held_head] == side) {
+			s->held_head = (s->held_head + 1) % SW_HELD_MAX;
+			s->held_count--;
+			frames--;
+			run++;
+		}
+		struct frame_port *p = &s->side[side];
+
+		if (p->tx_done)
+			p->tx_done(p->consumer, run);
+	}
+}
+
 static void nic_link(void *consumer, bool up)
 {
 	struct nswitch *s = consumer;
@@ -94,7 +117,7 @@ static void gather_head(const struct fp_sg *sg, unsigned n, uint8_t *out,
 }
 
 static int side_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
-		   uint32_t len)
+		   uint32_t len, bool may_hold)
 {
 	struct nswitch *s = p->priv;
 	unsigned side = (unsigned)(p - s->side);
@@ -121,15 +144,23 @@ static int side_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 		st->internal++;
 		return FP_OK;
 	}
-	int r = s->nic->tx(s->nic, sg, n, len);
+	/* Entered before the call, as the NIC may release frames from inside
+	 * it (see virtio_net.c, tx_one), and taken back if not held. */
+	may_hold = may_hold && s->held_count < SW_HELD_MAX;
+	if (may_hold)
+		s->held[(s->held_head + s->held_count++) % SW_HELD_MAX] =
+			(uint8_t)side;
+	int r = s->nic->tx(s->nic, sg, n, len, may_hold);
 
+	if (may_hold && r != FP_HELD)
+		s->held_count--;
 	if (r == FP_BUSY) {
 		st->busy++;
 		s->waiting[side] = true;
 		return FP_BUSY;
 	}
 	st->out++;
-	return FP_OK;
+	return r;
 }
 
 void nswitch_init(struct nswitch *s, struct frame_port *nic,
@@ -152,6 +183,7 @@ void nswitch_init(struct nswitch *s, struct frame_port *nic,
 	}
 	nic->rx = nic_rx;
 	nic->tx_ready = nic_tx_ready;
+	nic->tx_done = nic_tx_done;
 	nic->link_changed = nic_link;
 	nic->consumer = s;
 }

@@ -26,6 +26,8 @@ struct sw_stats {
 	uint64_t busy;	    /* refused while the NIC was full */
 };
 
+#define SW_HELD_MAX 512 /* frames the NIC may hold at once, both sides */
+
 struct nswitch {
 	struct frame_port *nic;
 	struct frame_port side[SW_SIDES];
@@ -33,6 +35,10 @@ struct nswitch {
 	bool waiting[SW_SIDES]; /* refused; owed a tx_ready */
 	struct sw_stats st[SW_SIDES];
 	uint64_t unknown; /* from the wire, for neither MAC: dropped */
+	/* Whose frames the NIC holds (FP_HELD), oldest first: its releases
+	 * come in that order and go back to their side. */
+	uint8_t held[SW_HELD_MAX];
+	unsigned held_head, held_count;
 };
 
 /* Becomes the NIC port's consumer.  A side whose MAC is NULL is off: it

@@ -33,8 +33,22 @@ static void tx_error(struct vnet *n, const struct vq_chain *c,
 	n->dev.vq[VNET_TXQ].st.errors++;
 }
 
-/* Hands the held chain to the port: true if it went (or was bad and was
- * returned), false if the port is still full. */
+/* The FIFO of chains the port holds. */
+static void held_add(struct vnet *n, const struct vq_chain *c)
+{
+	unsigned i = (n->held_head + n->held_count++) % VQ_MAX_SIZE;
+
+	n->held[i].id = c->id;
+	n->held[i].ndesc = c->ndesc;
+}
+
+/* Hands the chain in tx_chain to the port: true if it went (or was bad
+ * and was returned), false if the port is still full.
+ *
+ * The chain is entered as held before tx() is called and taken back
+ * when the port did not hold it: a port may release frames from inside
+ * tx() (an emulated NIC sends during the tail write), oldest first, and
+ * this one must already be in line then. */
 static bool tx_one(struct vnet *n)
 {
 	struct virtq *q = &n->dev.vq[VNET_TXQ];
@@ -52,22 +66,60 @@ static bool tx_one(struct vnet *n)
 		 || c->out_bytes - VNET_HDR_LEN > max_frame(n))
 		tx_error(n, c, "frame size");
 	else {
+		bool may_hold = n->port->tx_done
+				&& n->held_count + n->held_stale < VQ_MAX_SIZE;
+		int r;
+
 		len = c->out_bytes - VNET_HDR_LEN;
 		/* The header asks for no offload (none was offered), so it is
 		 * skipped unread. */
 		k = vq_chain_spans(c, false, VNET_HDR_LEN, len, sp);
 		for (unsigned i = 0; i < k; i++)
 			sg[i] = (struct fp_sg){ sp[i].p, sp[i].len };
-		if (n->port->tx(n->port, sg, k, (uint32_t)len) == FP_BUSY) {
+		if (may_hold)
+			held_add(n, c);
+		r = n->port->tx(n->port, sg, k, (uint32_t)len, may_hold);
+		if (may_hold && r != FP_HELD)
+			n->held_count--; /* not held after all: the newest */
+		if (r == FP_BUSY) {
 			n->st.tx_busy++;
 			return false;
 		}
 		n->st.tx_frames++;
 		n->st.tx_bytes += len;
 		q->st.bytes += len;
+		if (r == FP_HELD) {
+			n->st.tx_zero_copy++;
+			return true; /* used when the port releases it */
+		}
 	}
 	vq_push(q, c->id, c->ndesc, 0);
 	return true;
+}
+
+/* The port has sent `frames` held frames: their chains are used now.
+ * Frames held from before a reset belong to a ring that is gone. */
+static void port_tx_done(void *consumer, unsigned frames)
+{
+	struct vnet *n = consumer;
+	struct virtq *q = &n->dev.vq[VNET_TXQ];
+	bool pushed = false;
+
+	while (frames--) {
+		if (n->held_stale) {
+			n->held_stale--;
+			continue;
+		}
+		if (!n->held_count)
+			break; /* released more than it held: nothing to do */
+		vq_push(q, n->held[n->held_head].id, n->held[n->held_head].ndesc,
+			0);
+		n->held_head = (n->held_head + 1) % VQ_MAX_SIZE;
+		n->held_count--;
+		pushed = true;
+	}
+	if (pushed)
+		vdev_queue_interrupt(&n->dev, q);
 }
 
 static void process_tx(struct vnet *n)
@@ -75,16 +127,16 @@ static void process_tx(struct vnet *n)
 	struct virtq *q = &n->dev.vq[VNET_TXQ];
 	/* A chain held from an earlier call was refused by the port, and
 	 * notifications went off then. */
-	bool quiet = n->tx_held;
+	bool quiet = n->tx_waiting;
 
 	if (n->processing || !vdev_running(&n->dev))
 		return;
 	n->processing = true;
 	for (;;) {
-		if (!n->tx_held) {
+		if (!n->tx_waiting) {
 			if (vq_pop(q, &n->tx_chain) <= 0)
 				break;
-			n->tx_held = true;
+			n->tx_waiting = true;
 		}
 		if (!tx_one(n)) {
 			/* The port calls tx_ready when it has room; until then
@@ -96,7 +148,7 @@ static void process_tx(struct vnet *n)
 			vq_set_notify(q, true);
 			quiet = false;
 		}
-		n->tx_held = false;
+		n->tx_waiting = false;
 	}
 	n->processing = false;
 	vdev_queue_interrupt(&n->dev, q);
@@ -174,8 +226,11 @@ static void net_reset(struct vdev *d)
 	struct vnet *n = d->model;
 
 	/* A held transmit chain belongs to the ring that is going away;
-	 * the port copied nothing from it yet. */
-	n->tx_held = false;
+	 * the port copied nothing from it yet.  Frames the port still sends
+	 * from the old ring's buffers are released later and forgotten. */
+	n->tx_waiting = false;
+	n->held_stale += n->held_count;
+	n->held_head = n->held_count = 0;
 }
 
 static void net_driver_ok(struct vdev *d)
@@ -206,13 +261,15 @@ void vnet_print_stats(const struct vnet *n)
 
 	log_msg("virtio: %s: received %lu frames (%lu bytes, %lu copied into "
 		"the guest's buffers), %lu errors, %lu dropped with no buffer, "
-		"%lu before the driver was ready; sent %lu frames (%lu bytes), "
-		"%lu errors, %lu times the port was full", n->dev.name,
+		"%lu before the driver was ready; sent %lu frames (%lu bytes, "
+		"%lu from the guest's buffers without a copy), %lu errors, %lu "
+		"times the port was full", n->dev.name,
 		(unsigned long)s->rx_frames, (unsigned long)s->rx_bytes,
 		(unsigned long)s->rx_copied, (unsigned long)s->rx_errors,
 		(unsigned long)s->rx_no_buffer, (unsigned long)s->rx_not_ready,
 		(unsigned long)s->tx_frames, (unsigned long)s->tx_bytes,
-		(unsigned long)s->tx_errors, (unsigned long)s->tx_busy);
+		(unsigned long)s->tx_zero_copy, (unsigned long)s->tx_errors,
+		(unsigned long)s->tx_busy);
 }
 
 static const struct vdev_ops net_ops = {
@@ -233,6 +290,7 @@ void vnet_init(struct vnet *n, struct vpci_fn *f, struct frame_port *port,
 	n->link_up = port->link_up;
 	port->rx = port_rx;
 	port->tx_ready = port_tx_ready;
+	port->tx_done = port_tx_done;
 	port->link_changed = port_link;
 	port->consumer = n;
 	vdev_init(&n->dev, f, VIRTIO_ID_NET, name, &net_ops, n,

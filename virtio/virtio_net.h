@@ -12,6 +12,7 @@
 
 struct vnet_stats {
 	uint64_t tx_frames, tx_bytes, tx_errors, tx_busy;
+	uint64_t tx_zero_copy; /* sent from the guest's buffers, uncopied */
 	uint64_t rx_frames, rx_bytes, rx_errors;
 	uint64_t rx_no_buffer; /* dropped: the guest had posted none */
 	uint64_t rx_not_ready; /* dropped: driver not running */
@@ -24,11 +25,18 @@ struct vnet {
 	uint8_t mac[6];
 	uint16_t mtu;
 	bool link_up;
-	bool tx_held; /* tx_chain waits for the port (back-pressure); TX
+	bool tx_waiting; /* tx_chain waits for the port (back-pressure); TX
 		       * notifications are off meanwhile */
 	bool processing;
 	struct vnet_stats st;
 	struct vq_chain tx_chain, rx_chain;
+	/* Transmit chains the NIC still reads (FP_HELD), oldest first; they
+	 * go to the used ring when the port releases them. */
+	struct {
+		uint16_t id, ndesc;
+	} held[VQ_MAX_SIZE];
+	unsigned held_head, held_count;
+	unsigned held_stale; /* still held from before a device reset */
 };
 
 /* One log line of the counters above. */

@@ -101,12 +101,13 @@ static uint64_t seen[MAX_SEEN];
 static unsigned nseen;
 
 static int port_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
-		   uint32_t len)
+		   uint32_t len, bool may_hold)
 {
 	(void)p;
 	(void)sg;
 	(void)n;
 	(void)len;
+	(void)may_hold;
 	return FP_OK;
 }
 

@@ -21,10 +21,11 @@
  *   bytes 0-1   MTU (68 + value % 9000 unless bit 15: the value as is)
  *   byte 2      the link is up at start (bit 0)
  *   bytes 3-10  the port's choices, used round robin, 2 bits per frame
- *               the device sends: bit 0 busy (FP_BUSY), bit 1 loop the
- *               frame back through rx from inside tx
+ *               the device sends: 1 busy (FP_BUSY), 2 loop the frame back
+ *               through rx from inside tx, 3 hold it (FP_HELD) when the
+ *               device allows, releasing one held frame from inside tx
  *   then        a bring-up (fuzz_vdev.h; queue 0 receive, 1 transmit)
- * then operations, one byte each (mod 14) and their arguments:
+ * then operations, one byte each (mod 15) and their arguments:
  *   0  descriptors into a ring: queue (bit 0 of 1), slot after next_avail
  *      (1), count-1 (low 3 bits of 1), compact descriptors
  *   1  descriptors anywhere: kind (1), offset (2), count-1 (1), compact
@@ -46,6 +47,8 @@
  *      bits 3-4 buffers - 1, bit 5 header in its own buffer, bit 6 high
  *      RAM), length after the 12-byte header (2, mod MTU + 40), offset
  *      (2, low 15 bits), id (2), seed (1)
+ *   14 the port releases held frames: count (1), which may be more than
+ *      it holds
  *
  * Invariants checked (abort on violation): a frame given to the port is
  * 14 .. MTU + 18 bytes, its gather list is host ranges inside guest RAM
@@ -55,6 +58,8 @@
  * touching the ring when it is too short or long; a frame taken is in
  * the guest's buffer after a virtio_net_hdr_v1 with num_buffers 1, and
  * the used descriptor carries the buffer id and header + frame length;
+ * frames are held only when the device allows it, and never more than a
+ * queue's worth;
  * the interrupt sinks' checks (fuzz_vdev.h).
  */
 #include <stdbool.h>
@@ -82,6 +87,7 @@ static uint16_t mtu;
 static uint8_t port_bits[8];
 static unsigned port_next;
 static bool was_busy;	/* the port said busy during this operation */
+static unsigned held;	/* frames the port holds */
 static struct fz_cursor cursor[2];
 
 static unsigned port_choice(void)
@@ -99,7 +105,7 @@ static uint32_t max_frame(void)
 static void deliver(const uint8_t *frame, uint32_t len);
 
 static int port_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
-		   uint32_t len)
+		   uint32_t len, bool may_hold)
 {
 	uint64_t total = 0;
 	unsigned choice = port_choice();
@@ -115,9 +121,19 @@ static int port_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 		total += sg[i].len;
 	}
 	CHECK(total == len);
-	if (choice & 1) {
+	if (choice == 1) {
 		was_busy = true;
 		return FP_BUSY;
+	}
+	if (choice == 3 && may_hold) {
+		CHECK(port.tx_done);
+		CHECK(++held <= VQ_MAX_SIZE);
+		if (held > 1) {
+			/* An older one finishes while this one is queued. */
+			held--;
+			port.tx_done(port.consumer, 1);
+		}
+		return FP_HELD;
 	}
 	/* The port copies the frame out (exactly, for ASan). */
 	frame = malloc(len);
@@ -128,7 +144,7 @@ static int port_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 		memcpy(frame + total, sg[i].p, sg[i].len);
 		total += sg[i].len;
 	}
-	if (choice & 2)
+	if (choice == 2)
 		deliver(frame, len); /* a loopback port */
 	free(frame);
 	return FP_OK;
@@ -243,6 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < 8; i++)
 		port_bits[i] = fz8(&s);
 	port_next = 0;
+	held = 0;
 	fz_bus_reset();
 	memset(&net_fn, 0, sizeof(net_fn));
 	vnet_init(&net, &net_fn, &port, mac, mtu, "net0",
@@ -254,7 +271,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bringup(&s);
 	for (unsigned ops = 0; s.n && ops < MAX_OPS; ops++) {
 		was_busy = false;
-		switch (fz8(&s) % 14) {
+		switch (fz8(&s) % 15) {
 		case 0: {
 			struct virtq *q = &d->vq[fz8(&s) & 1];
 			unsigned first = q->next_avail + fz8(&s);
@@ -315,6 +332,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 13:
 			build_buffer(&s);
 			break;
+		case 14: {
+			unsigned k = fz8(&s);
+
+			held -= k < held ? k : held;
+			port.tx_done(port.consumer, k);
+			break;
+		}
 		}
 	}
 	vpci_remove_all(&fz_bus);

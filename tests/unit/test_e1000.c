@@ -22,7 +22,7 @@ static uint8_t *regs;
 /* What the consumer was given. */
 static uint8_t got[4096];
 static uint32_t got_len;
-static int got_frames, ready_calls;
+static int got_frames, ready_calls, released;
 
 static void on_rx(void *consumer, const uint8_t *frame, uint32_t len)
 {
@@ -37,6 +37,12 @@ static void on_tx_ready(void *consumer)
 {
 	(void)consumer;
 	ready_calls++;
+}
+
+static void on_tx_done(void *consumer, unsigned frames)
+{
+	(void)consumer;
+	released += (int)frames;
 }
 
 static void setup(void)
@@ -61,8 +67,10 @@ static void setup(void)
 	e1000_rings_init(&E);
 	E.port.rx = on_rx;
 	E.port.tx_ready = on_tx_ready;
+	E.port.tx_done = on_tx_done;
+	E.port.link_up = true;
 	got_len = 0;
-	got_frames = ready_calls = logged = 0;
+	got_frames = ready_calls = logged = released = 0;
 }
 
 static uint32_t reg(unsigned off)
@@ -243,7 +251,7 @@ static int send(const uint8_t *f, uint32_t len)
 	/* In two pieces, to exercise the gather. */
 	struct fp_sg sg[2] = { { f, len / 2 }, { f + len / 2, len - len / 2 } };
 
-	return E.port.tx(&E.port, sg, 2, len);
+	return E.port.tx(&E.port, sg, 2, len, false);
 }
 
 static void frame_is_copied_into_its_descriptor_buffer(void)
@@ -276,7 +284,7 @@ static void malformed_frames_are_dropped_not_queued(void)
 	CHECK(send(f, 13) == FP_OK);
 	CHECK(send(f, E1000_BUF_SIZE + 1) == FP_OK);
 	/* A length that does not match the gather list. */
-	CHECK(E.port.tx(&E.port, &sg, 1, 200) == FP_OK);
+	CHECK(E.port.tx(&E.port, &sg, 1, 200, false) == FP_OK);
 	CHECK(reg(E1000_TDT) == 0 && E.st.tx_dropped == 3);
 }
 
@@ -328,8 +336,86 @@ static void ring_that_stops_completing_is_reported_as_hung(void)
 	CHECK(!e1000_tx_reclaim(&E));
 }
 
+/* --- frames sent from the consumer's buffers ------------------------- */
+
+static void long_frame_goes_from_the_consumers_buffers_but_its_header(void)
+{
+	uint8_t f[1000];
+	/* The header split over two pieces, then two more. */
+	struct fp_sg sg[4] = { { f, 10 }, { f + 10, 90 }, { f + 100, 400 },
+			       { f + 500, 500 } };
+
+	setup();
+	frame_of(f, sizeof(f), 8);
+	CHECK(E.port.tx(&E.port, sg, 4, 1000, true) == FP_HELD);
+	CHECK(reg(E1000_TDT) == 4);
+	/* The header, copied: what the switch checked is what is sent. */
+	CHECK(E.tx[0].addr == (uint64_t)(uintptr_t)E.tx_buf);
+	CHECK(E.tx[0].length == ETH_HLEN && !memcmp(E.tx_buf, f, ETH_HLEN));
+	CHECK(E.tx[0].cmd == (E1000_TXD_IFCS | E1000_TXD_RS));
+	/* The rest by reference, the end of the frame marked. */
+	CHECK(E.tx[1].addr == (uint64_t)(uintptr_t)(f + ETH_HLEN)
+	      && E.tx[1].length == 100 - ETH_HLEN);
+	CHECK(E.tx[2].addr == (uint64_t)(uintptr_t)(f + 100)
+	      && E.tx[2].length == 400);
+	CHECK(E.tx[3].addr == (uint64_t)(uintptr_t)(f + 500)
+	      && E.tx[3].length == 500);
+	CHECK(E.tx[3].cmd == (E1000_TXD_IFCS | E1000_TXD_RS | E1000_TXD_EOP));
+	CHECK(E.st.tx_copied == ETH_HLEN && E.st.tx_held == 1);
+	CHECK(e1000_tx_held(&E) == 1);
+	/* Released only when its last descriptor is done. */
+	for (unsigned i = 0; i < 3; i++)
+		E.tx[i].status = E1000_TXD_DD;
+	e1000_tx_reclaim(&E);
+	CHECK(released == 0);
+	E.tx[3].status = E1000_TXD_DD;
+	e1000_tx_reclaim(&E);
+	CHECK(released == 1 && e1000_tx_held(&E) == 0);
+}
+
+static void short_frames_link_down_and_many_pieces_are_copied(void)
+{
+	uint8_t f[1000];
+	struct fp_sg one = { f, 200 }, many[12];
+
+	setup();
+	frame_of(f, sizeof(f), 9);
+	CHECK(E.port.tx(&E.port, &one, 1, 200, true) == FP_OK);
+	for (unsigned i = 0; i < 12; i++)
+		many[i] = (struct fp_sg){ f + 80 * i, i == 11 ? 120 : 80 };
+	CHECK(E.port.tx(&E.port, many, 12, 1000, true) == FP_OK);
+	CHECK(!memcmp(E.tx_buf + E1000_BUF_SIZE, f, 1000));
+	E.port.link_up = false;
+	one.len = 1000;
+	CHECK(E.port.tx(&E.port, &one, 1, 1000, true) == FP_OK);
+	CHECK(E.st.tx_held == 0 && E.st.tx_copied == 2200);
+	CHECK(reg(E1000_TDT) == 3);
+}
+
+static void held_frame_released_while_sending_when_the_nic_is_quick(void)
+{
+	uint8_t f[600];
+	struct fp_sg sg = { f, 600 };
+
+	setup();
+	frame_of(f, sizeof(f), 10);
+	/* Descriptors the NIC will have finished by the time the driver
+	 * looks after the tail write (an emulated NIC sends then). */
+	E.tx[0].status = 0;
+	CHECK(E.port.tx(&E.port, &sg, 1, 600, true) == FP_HELD);
+	CHECK(released == 0);
+	E.tx[0].status = E1000_TXD_DD;
+	E.tx[1].status = E1000_TXD_DD;
+	CHECK(E.port.tx(&E.port, &sg, 1, 600, true) == FP_HELD);
+	/* The first is released inside the second's tx(). */
+	CHECK(released == 1 && e1000_tx_held(&E) == 1);
+}
+
 int main(void)
 {
+	RUN(long_frame_goes_from_the_consumers_buffers_but_its_header);
+	RUN(short_frames_link_down_and_many_pieces_are_copied);
+	RUN(held_frame_released_while_sending_when_the_nic_is_quick);
 	RUN(rings_are_programmed_with_all_but_one_buffer);
 	RUN(good_frame_reaches_the_consumer_and_the_buffer_goes_back);
 	RUN(length_over_the_buffer_is_dropped_not_read);

@@ -20,11 +20,12 @@ static const uint8_t MCAST[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
 
 /* The fake NIC: counts frames sent, can be full. */
 static struct frame_port nic;
-static int nic_sent, nic_full;
+static int nic_sent, nic_full, nic_holds;
+static bool nic_may_hold;
 static uint8_t nic_last[64];
 
 static int nic_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
-		  uint32_t len)
+		  uint32_t len, bool may_hold)
 {
 	uint32_t at = 0;
 
@@ -39,12 +40,13 @@ static int nic_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 	}
 	CHECK(at == len);
 	nic_sent++;
-	return FP_OK;
+	nic_may_hold = may_hold;
+	return nic_holds && may_hold ? FP_HELD : FP_OK;
 }
 
 /* The consumers. */
 struct consumer {
-	int frames, ready, link_events;
+	int frames, ready, link_events, done;
 	bool link;
 	uint32_t last_len;
 };
@@ -63,6 +65,11 @@ static void c_ready(void *c)
 	((struct consumer *)c)->ready++;
 }
 
+static void c_done(void *c, unsigned frames)
+{
+	((struct consumer *)c)->done += (int)frames;
+}
+
 static void c_link(void *c, bool up)
 {
 	((struct consumer *)c)->link_events++;
@@ -75,12 +82,13 @@ static void setup(bool guest, bool mgmt)
 	memset(C, 0, sizeof(C));
 	nic.tx = nic_tx;
 	nic.link_up = true;
-	nic_sent = nic_full = 0;
+	nic_sent = nic_full = nic_holds = 0;
 	nswitch_init(&S, &nic, guest ? GUEST : NULL, mgmt ? MGMT : NULL);
 	for (unsigned i = 0; i < SW_SIDES; i++) {
 		S.side[i].rx = c_rx;
 		S.side[i].tx_ready = c_ready;
 		S.side[i].link_changed = c_link;
+		S.side[i].tx_done = c_done;
 		S.side[i].consumer = &C[i];
 	}
 }
@@ -94,8 +102,17 @@ static void wire(const uint8_t dst[6], const uint8_t src[6], uint32_t len)
 	nic.rx(nic.consumer, f, len);
 }
 
+static int send_held(unsigned side, const uint8_t dst[6],
+		     const uint8_t src[6], bool may_hold);
+
 static int send_from(unsigned side, const uint8_t dst[6],
 		     const uint8_t src[6])
+{
+	return send_held(side, dst, src, false);
+}
+
+static int send_held(unsigned side, const uint8_t dst[6],
+		     const uint8_t src[6], bool may_hold)
 {
 	uint8_t f[60] = { 0 };
 	/* The header split across pieces: the switch must gather it. */
@@ -103,7 +120,7 @@ static int send_from(unsigned side, const uint8_t dst[6],
 
 	memcpy(f, dst, 6);
 	memcpy(f + 6, src, 6);
-	return S.side[side].tx(&S.side[side], sg, 3, 60);
+	return S.side[side].tx(&S.side[side], sg, 3, 60, may_hold);
 }
 
 static void unicast_from_the_wire_goes_to_its_owner_only(void)
@@ -183,6 +200,31 @@ static void busy_nic_is_passed_back_and_the_waiter_woken(void)
 	CHECK(C[SW_GUEST].ready == 1);
 }
 
+static void held_frames_go_back_to_their_side_in_order(void)
+{
+	setup(true, true);
+	nic_holds = 1;
+	CHECK(send_held(SW_GUEST, OTHER, GUEST, true) == FP_HELD);
+	CHECK(nic_may_hold);
+	CHECK(send_held(SW_MGMT, OTHER, MGMT, true) == FP_HELD);
+	CHECK(send_held(SW_GUEST, OTHER, GUEST, true) == FP_HELD);
+	/* A side that does not allow holding is never held. */
+	CHECK(send_held(SW_GUEST, OTHER, GUEST, false) == FP_OK);
+	CHECK(!nic_may_hold);
+	CHECK(S.held_count == 3);
+	nic.tx_done(nic.consumer, 1);
+	CHECK(C[SW_GUEST].done == 1 && C[SW_MGMT].done == 0);
+	nic.tx_done(nic.consumer, 2);
+	CHECK(C[SW_GUEST].done == 2 && C[SW_MGMT].done == 1);
+	/* A NIC that releases more than it held moves nothing more. */
+	nic.tx_done(nic.consumer, 4);
+	CHECK(C[SW_GUEST].done == 2 && C[SW_MGMT].done == 1);
+	CHECK(S.held_count == 0);
+	/* Dropped frames were never held. */
+	CHECK(send_held(SW_GUEST, OTHER, MGMT, true) == FP_OK);
+	CHECK(S.held_count == 0);
+}
+
 static void link_changes_reach_both_sides(void)
 {
 	setup(true, true);
@@ -201,6 +243,7 @@ int main(void)
 	RUN(nothing_crosses_between_the_sides_inside);
 	RUN(off_side_cannot_send);
 	RUN(busy_nic_is_passed_back_and_the_waiter_woken);
+	RUN(held_frames_go_back_to_their_side_in_order);
 	RUN(link_changes_reach_both_sides);
 	return CHECK_DONE();
 }

@@ -1,6 +1,7 @@
 /* virtio-net (virtio/virtio_net.c) through the virtio-pci transport, as a
  * guest driver sees it, over a fake frame port that records what it is
- * asked to send and can refuse (FP_BUSY) to exercise back-pressure. */
+ * asked to send, can refuse (FP_BUSY) to exercise back-pressure, and can
+ * hold frames (FP_HELD) as a NIC sending from the guest's buffers does. */
 #include "check.h"
 
 #include <stdarg.h>
@@ -66,10 +67,14 @@ static struct {
 	uint32_t len[4];
 	unsigned nsg;	    /* gather entries of the last call */
 	bool len_mismatch;  /* sum of the gather list != len */
+	bool hold;	    /* hold frames when the consumer allows it */
+	bool may_hold;	    /* what the last call allowed */
+	unsigned held;	    /* frames held, not yet released */
+	unsigned release_inside; /* frames to release from inside tx() */
 } P;
 
 static int port_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
-		   uint32_t len)
+		   uint32_t len, bool may_hold)
 {
 	uint64_t sum = 0;
 
@@ -96,7 +101,27 @@ static int port_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 		P.len[P.accepted] = len;
 	}
 	P.accepted++;
-	return FP_OK;
+	P.may_hold = may_hold;
+	if (!P.hold || !may_hold)
+		return FP_OK;
+	P.held++;
+	if (P.release_inside) {
+		/* An emulated NIC that sends during the tail write. */
+		unsigned k = P.release_inside < P.held ? P.release_inside
+						       : P.held;
+
+		P.held -= k;
+		P.release_inside = 0;
+		P.p.tx_done(P.p.consumer, k);
+	}
+	return FP_HELD;
+}
+
+/* The port finished sending `k` held frames. */
+static void port_release(unsigned k)
+{
+	P.held -= k;
+	P.p.tx_done(P.p.consumer, k);
 }
 
 /* The port hands a received frame to its consumer. */
@@ -263,7 +288,7 @@ static void tx_back_pressure_keeps_the_chain_until_the_port_has_room(void)
 	vdrv_notify(&N.dev, VNET_TXQ);
 	/* Refused once, not retried in a loop, not published. */
 	CHECK(P.calls == 1 && P.accepted == 0);
-	CHECK(N.tx_held);
+	CHECK(N.tx_waiting);
 	CHECK(N.st.tx_busy == 1);
 	CHECK(!vqd_get_used(&TX, NULL, NULL));
 	CHECK(!memcmp(ring, M.ram + TX_DESC, sizeof(ring)));
@@ -287,7 +312,7 @@ static void tx_back_pressure_keeps_the_chain_until_the_port_has_room(void)
 	CHECK(P.calls == 3); /* the refused try, then one per frame */
 	CHECK(P.len[0] == 64 && !memcmp(P.frame[0], f1, 64));
 	CHECK(P.len[1] == 100 && !memcmp(P.frame[1], f2, 100));
-	CHECK(!N.tx_held);
+	CHECK(!N.tx_waiting);
 	CHECK(vqd_get_used(&TX, &id, NULL) && id == 1);
 	CHECK(vqd_get_used(&TX, &id, NULL) && id == 2);
 	CHECK(!vqd_get_used(&TX, NULL, NULL));
@@ -325,7 +350,7 @@ static void tx_back_pressure_sends_each_frame_exactly_once(void)
 	 * is neither sent nor published nor dropped. */
 	vdrv_notify(&N.dev, VNET_TXQ);
 	P.p.tx_ready(P.p.consumer); /* a spurious "ready" while still full */
-	CHECK(P.accepted == 0 && N.tx_held);
+	CHECK(P.accepted == 0 && N.tx_waiting);
 	CHECK(!vqd_get_used(&TX, NULL, NULL));
 	CHECK(N.st.tx_errors == 0);
 	P.busy = false;
@@ -562,9 +587,9 @@ static void reset_drops_a_held_transmit_chain(void)
 	P.busy = true;
 	vqd_chain(&TX, &b, 1, 1);
 	vdrv_notify(&N.dev, VNET_TXQ);
-	CHECK(N.tx_held);
+	CHECK(N.tx_waiting);
 	CHECK(vdrv_set_status(&N.dev, 0) == 0);
-	CHECK(!N.tx_held);
+	CHECK(!N.tx_waiting);
 	memcpy(ring, M.ram + TX_DESC, sizeof(ring));
 	/* The port's "ready" after the reset sends nothing from the old
 	 * ring and writes nothing into it. */
@@ -579,6 +604,99 @@ static void reset_drops_a_held_transmit_chain(void)
 	vdrv_notify(&N.dev, VNET_TXQ);
 	CHECK(P.accepted == 1 && !memcmp(P.frame[0], f, 64));
 	CHECK(vqd_get_used(&TX, &id, NULL) && id == 2);
+}
+
+static void held_frames_are_used_only_when_the_port_releases_them(void)
+{
+	uint8_t f[3][200];
+	struct vqd_buf b[3];
+	uint16_t id = 0;
+
+	CHECK(setup(true) == READY);
+	P.hold = true;
+	for (unsigned i = 0; i < 3; i++) {
+		make_frame(f[i], sizeof(f[i]), 20 + i);
+		put_packet(BUF + 0x1000 * i, f[i], sizeof(f[i]));
+		b[i] = (struct vqd_buf){ BUF + 0x1000 * i,
+					 VNET_HDR_LEN + sizeof(f[i]), 0 };
+		vqd_chain(&TX, &b[i], 1, (uint16_t)(10 + i));
+	}
+	vdrv_notify(&N.dev, VNET_TXQ);
+	/* Sent from the guest's buffers: none is used yet. */
+	CHECK(P.accepted == 3 && P.held == 3 && P.may_hold);
+	CHECK(!vqd_get_used(&TX, NULL, NULL));
+	CHECK(MSI.per_vec[V_TX] == 0);
+	CHECK(N.st.tx_frames == 3 && N.st.tx_zero_copy == 3);
+	port_release(2);
+	CHECK(vqd_get_used(&TX, &id, NULL) && id == 10);
+	CHECK(vqd_get_used(&TX, &id, NULL) && id == 11);
+	CHECK(!vqd_get_used(&TX, NULL, NULL));
+	CHECK(MSI.per_vec[V_TX] == 1);
+	/* A release of more than the port held changes nothing more. */
+	port_release(1);
+	CHECK(vqd_get_used(&TX, &id, NULL) && id == 12);
+	P.p.tx_done(P.p.consumer, 5);
+	CHECK(!vqd_get_used(&TX, NULL, NULL));
+	CHECK(N.held_count == 0);
+}
+
+static void frame_released_inside_tx_is_used_once_in_order(void)
+{
+	uint8_t f[2][80];
+	struct vqd_buf b[2];
+	uint16_t id = 0;
+
+	CHECK(setup(true) == READY);
+	P.hold = true;
+	for (unsigned i = 0; i < 2; i++) {
+		make_frame(f[i], sizeof(f[i]), 30 + i);
+		put_packet(BUF + 0x1000 * i, f[i], sizeof(f[i]));
+		b[i] = (struct vqd_buf){ BUF + 0x1000 * i,
+					 VNET_HDR_LEN + sizeof(f[i]), 0 };
+	}
+	vqd_chain(&TX, &b[0], 1, 1);
+	vdrv_notify(&N.dev, VNET_TXQ);
+	CHECK(P.held == 1 && !vqd_get_used(&TX, NULL, NULL));
+	/* The second frame's tx() releases the first and itself. */
+	P.release_inside = 2;
+	vqd_chain(&TX, &b[1], 1, 2);
+	vdrv_notify(&N.dev, VNET_TXQ);
+	CHECK(P.held == 0);
+	CHECK(vqd_get_used(&TX, &id, NULL) && id == 1);
+	CHECK(vqd_get_used(&TX, &id, NULL) && id == 2);
+	CHECK(!vqd_get_used(&TX, NULL, NULL));
+	CHECK(N.held_count == 0);
+}
+
+static void frames_held_across_a_reset_are_forgotten(void)
+{
+	uint8_t f[100];
+	struct vqd_buf b = { BUF, VNET_HDR_LEN + 100, 0 };
+	uint8_t ring[16 * 16];
+	uint16_t id = 0;
+
+	CHECK(setup(true) == READY);
+	P.hold = true;
+	make_frame(f, sizeof(f), 40);
+	put_packet(BUF, f, 100);
+	vqd_chain(&TX, &b, 1, 1);
+	vqd_chain(&TX, &b, 1, 2);
+	vdrv_notify(&N.dev, VNET_TXQ);
+	CHECK(P.held == 2);
+	CHECK(vdrv_set_status(&N.dev, 0) == 0);
+	CHECK(start_queues() == READY);
+	memcpy(ring, M.ram + TX_DESC, sizeof(ring));
+	/* The old ring's frames finish after the reset: nothing is written
+	 * into the new ring for them. */
+	port_release(1);
+	CHECK(!memcmp(ring, M.ram + TX_DESC, sizeof(ring)));
+	vqd_chain(&TX, &b, 1, 7);
+	vdrv_notify(&N.dev, VNET_TXQ);
+	CHECK(P.held == 2);
+	port_release(1); /* the old ring's second */
+	CHECK(!vqd_get_used(&TX, NULL, NULL));
+	port_release(1); /* the new one */
+	CHECK(vqd_get_used(&TX, &id, NULL) && id == 7);
 }
 
 static void notify_on_receive_or_missing_queues_sends_nothing(void)
@@ -634,6 +752,9 @@ static void transmit_chain_longer_than_the_queue_stalls(void)
 
 int main(void)
 {
+	RUN(held_frames_are_used_only_when_the_port_releases_them);
+	RUN(frame_released_inside_tx_is_used_once_in_order);
+	RUN(frames_held_across_a_reset_are_forgotten);
 	/* Lines survive a sanitizer abort in the middle of a test. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	RUN(config_space_holds_mac_status_and_mtu);

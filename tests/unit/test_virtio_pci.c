@@ -109,12 +109,13 @@ static void on_intx(void *ctx, bool level)
 }
 
 static int port_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
-		   uint32_t len)
+		   uint32_t len, bool may_hold)
 {
 	(void)p;
 	(void)sg;
 	(void)n;
 	(void)len;
+	(void)may_hold;
 	irq.frames++;
 	return FP_OK;
 }
