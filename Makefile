@@ -63,6 +63,11 @@ CORE_CFLAGS := $(COMMON_CFLAGS) -fPIC -fvisibility=hidden -nostdinc \
 	-Inet/lwip -DPLINTH_VERSION='"$(VERSION)"' -DPLINTH_GITREV='"$(GITREV)"'
 LWIP_CFLAGS := $(filter-out -Werror -Wextra,$(CORE_CFLAGS)) -Wno-address
 
+# The management server's status page, compiled in as a C array.
+PAGE_C := $(BUILD)/gen/mgmt_page.c
+PAGE_O := $(O)/gen/mgmt_page.o
+CORE_OBJS += $(PAGE_O)
+
 EFI := $(BUILD)/plinth.efi
 SO := $(BUILD)/plinth.so
 
@@ -74,7 +79,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader \
 	lapic ioapic vmx_check legacy rtc pm pci_host virtq virtio_blk \
-	virtio_net virtio_pci virtq_split e1000 switch ahci
+	virtio_net virtio_pci virtq_split e1000 switch ahci http
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 test_config_SRCS := hv/config.c hv/fmt.c drivers/gpt_part.c
 test_palloc_SRCS := hv/palloc.c
@@ -101,6 +106,7 @@ test_e1000_SRCS := drivers/e1000_ring.c
 test_ahci_SRCS := drivers/ahci_io.c drivers/gpt_part.c hv/fmt.c
 test_ahci_CFLAGS := -DAHCI_TEST_HBA
 test_switch_SRCS := net/switch.c
+test_http_SRCS := net/http.c
 test_virtq_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
 test_virtq_split_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
 test_virtio_blk_SRCS := virtio/virtio_blk.c drivers/ramdisk.c $(VIRTIO_SRCS)
@@ -226,6 +232,18 @@ $(O)/lwip/%.o: $(LWIP_SRC)/%.c | $(DEPS)
 	@mkdir -p $(@D)
 	@echo "  CC      lwip/$*.c"
 	@gcc $(LWIP_CFLAGS) -c $< -o $@
+
+$(PAGE_C): net/mgmt_page.html
+	@mkdir -p $(@D)
+	@python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); \
+		print("#include <stddef.h>\nconst char mgmt_page[] = {"); \
+		print(",".join(str(b) for b in d) + ",0};"); \
+		print("const size_t mgmt_page_len = %d;" % len(d))' $< > $@
+
+$(PAGE_O): $(PAGE_C) | $(DEPS)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@gcc $(CORE_CFLAGS) -c $< -o $@
 
 # The list of lwIP sources exists only once `make deps` has unpacked them,
 # after this Makefile was read: a sub-make evaluates it afresh.

@@ -209,7 +209,7 @@ static int read_mac(struct e1000 *e)
 	return mac_usable(e->mac) ? 0 : -1;
 }
 
-static void set_filter(struct e1000 *e, unsigned n, const uint8_t m[6])
+void e1000_set_filter(struct e1000 *e, unsigned n, const uint8_t m[6])
 {
 	e1000_wr(e, RAL(n), (uint32_t)m[0] | (uint32_t)m[1] << 8
 				    | (uint32_t)m[2] << 16
@@ -234,7 +234,7 @@ static int nic_start(struct e1000 *e)
 	e1000_wr(e, FCTTV, 0);
 	for (unsigned i = 0; i < 128; i++)
 		e1000_wr(e, MTA + 4 * i, 0);
-	set_filter(e, 0, e->mac);
+	e1000_set_filter(e, 0, e->mac);
 	/* Checksums are the consumers' to verify. */
 	e1000_wr(e, RXCSUM, 0);
 	e1000_rings_init(e);
@@ -258,12 +258,19 @@ static int nic_start(struct e1000 *e)
 
 static int reinit(struct e1000 *e)
 {
-	uint32_t ral1 = e1000_rd(e, RAL(1)), rah1 = e1000_rd(e, RAH(1));
+	uint32_t ral[E1000_FILTERS], rah[E1000_FILTERS];
 
+	/* The addresses beside the NIC's own survive the reset. */
+	for (unsigned i = 1; i < E1000_FILTERS; i++) {
+		ral[i] = e1000_rd(e, RAL(i));
+		rah[i] = e1000_rd(e, RAH(i));
+	}
 	if (nic_reset(e))
 		return -1;
-	e1000_wr(e, RAL(1), ral1);
-	e1000_wr(e, RAH(1), rah1);
+	for (unsigned i = 1; i < E1000_FILTERS; i++) {
+		e1000_wr(e, RAL(i), ral[i]);
+		e1000_wr(e, RAH(i), rah[i]);
+	}
 	return nic_start(e);
 }
 
@@ -331,8 +338,8 @@ void e1000_print_stats(const struct e1000 *e)
 		(unsigned long)s->tx_hangs, (unsigned long)s->link_changes);
 }
 
-int e1000_open(struct e1000 *e, const struct pci_dev *at,
-	       const uint8_t guest_mac[6], char *err, unsigned errlen)
+int e1000_open(struct e1000 *e, const struct pci_dev *at, char *err,
+	       unsigned errlen)
 {
 	const struct pci_id *id;
 	const struct pci_dev *p = pci_find_id(ids, at, &id);
@@ -378,9 +385,11 @@ int e1000_open(struct e1000 *e, const struct pci_dev *at,
 	e->port.name = "e1000";
 	e->reinit = reinit;
 	e->now_ns = clock_ns();
+	for (unsigned i = 1; i < E1000_FILTERS; i++) {
+		e1000_wr(e, RAL(i), 0);
+		e1000_wr(e, RAH(i), 0);
+	}
 	nic_start(e);
-	if (guest_mac)
-		set_filter(e, 1, guest_mac);
 	log_msg("e1000: %s: %s (%04x:%04x)%s, MAC %02x:%02x:%02x:%02x:%02x:"
 		"%02x, %u receive and %u transmit descriptors", e->where,
 		e->model->name, p->vendor, p->device,

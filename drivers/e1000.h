@@ -113,11 +113,14 @@ struct e1000 {
 };
 
 /* Finds the first supported NIC (or the one at bus:dev.fn when `at` is
- * given), resets it and brings both rings up; 0, or -1 with the reason in
- * err.  guest_mac, if not NULL, is added to the receive filters beside
- * the NIC's own address. */
-int e1000_open(struct e1000 *e, const struct pci_dev *at,
-	       const uint8_t guest_mac[6], char *err, unsigned errlen);
+ * given), resets it and brings both rings up with the NIC's own address
+ * in receive filter 0; 0, or -1 with the reason in err. */
+int e1000_open(struct e1000 *e, const struct pci_dev *at, char *err,
+	       unsigned errlen);
+
+/* Receive address filter n (1 to E1000_FILTERS - 1) takes mac. */
+#define E1000_FILTERS 4
+void e1000_set_filter(struct e1000 *e, unsigned n, const uint8_t mac[6]);
 
 /* Receives, reclaims transmit buffers and checks the link; call often. */
 void e1000_poll(struct e1000 *e);

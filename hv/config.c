@@ -441,9 +441,9 @@ static int hexval(char ch)
 	return -1;
 }
 
-/* net_mac = 02:50:4c:4e:54:01: a unicast address, not all zeros. */
-static int set_net_mac(struct parser *p, struct plinth_config *c,
-		       const char *k, const char *v)
+/* A unicast MAC address, not all zeros, as six hex bytes. */
+static int parse_mac(struct parser *p, const char *k, const char *v,
+		     uint8_t out[6])
 {
 	uint8_t m[6];
 
@@ -461,7 +461,122 @@ static int set_net_mac(struct parser *p, struct plinth_config *c,
 	if (!(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
 		return fail(p, "'%s': the all-zero address is not usable", k,
 			    NULL);
-	memcpy(c->net_mac, m, 6);
+	memcpy(out, m, 6);
+	return 0;
+}
+
+/* net_mac = 02:50:4c:4e:54:01 */
+static int set_net_mac(struct parser *p, struct plinth_config *c,
+		       const char *k, const char *v)
+{
+	return parse_mac(p, k, v, c->net_mac);
+}
+
+static int set_mgmt_mac(struct parser *p, struct plinth_config *c,
+			const char *k, const char *v)
+{
+	if (parse_mac(p, k, v, c->mgmt_mac))
+		return -1;
+	c->mgmt_mac_set = true;
+	return 0;
+}
+
+/* A dotted IPv4 address; *end gets the first character after it. */
+static int parse_ip(const char *s, uint8_t out[4], const char **end)
+{
+	for (unsigned i = 0; i < 4; i++) {
+		unsigned v = 0, n = 0;
+
+		for (; *s >= '0' && *s <= '9' && n < 4; s++, n++)
+			v = v * 10 + (unsigned)(*s - '0');
+		if (!n || n > 3 || v > 255 || (i < 3 && *s++ != '.'))
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	*end = s;
+	return 0;
+}
+
+/* mgmt = off | dhcp | static ADDR/PREFIX GATEWAY */
+static int set_mgmt(struct parser *p, struct plinth_config *c, const char *k,
+		    const char *v)
+{
+	const char *s;
+	uint64_t prefix;
+	char num[4];
+	size_t n;
+
+	if (!strcmp(v, "off") || !strcmp(v, "dhcp")) {
+		c->mgmt = v[0] == 'o' ? CFG_MGMT_OFF : CFG_MGMT_DHCP;
+		return 0;
+	}
+	if (strncmp(v, "static ", 7))
+		return fail(p, "'%s': bad value '%s' (off, dhcp, or static "
+			    "ADDR/PREFIX GATEWAY)", k, v);
+	s = v + 7;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (parse_ip(s, c->mgmt_ip, &s) || *s++ != '/')
+		goto bad;
+	for (n = 0; s[n] >= '0' && s[n] <= '9' && n < 3; n++)
+		num[n] = s[n];
+	num[n] = 0;
+	if (!n || parse_uint(num, 32, &prefix) || !prefix || prefix > 30)
+		goto bad;
+	s += n;
+	if (*s != ' ' && *s != '\t')
+		goto bad;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (parse_ip(s, c->mgmt_gw, &s) || *s)
+		goto bad;
+	c->mgmt_prefix = (unsigned)prefix;
+	c->mgmt = CFG_MGMT_STATIC;
+	return 0;
+bad:
+	return fail(p, "'%s': bad static address '%s' (static ADDR/PREFIX "
+		    "GATEWAY, such as static 192.168.1.50/24 192.168.1.1, "
+		    "prefix 1 to 30)", k, v);
+}
+
+static int set_mgmt_port(struct parser *p, struct plinth_config *c,
+			 const char *k, const char *v)
+{
+	uint64_t n;
+
+	if (parse_uint(v, 0xffff, &n) || n == 0)
+		return fail(p, "'%s': bad TCP port '%s' (1 to 65535)", k, v);
+	c->mgmt_port = (uint16_t)n;
+	return 0;
+}
+
+/* The token goes into HTTP headers: printable ASCII without spaces.  Its
+ * length is checked when the management plane starts, which stays off
+ * with a clear message rather than stopping the boot. */
+static int set_mgmt_token(struct parser *p, struct plinth_config *c,
+			  const char *k, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= sizeof(c->mgmt_token))
+		return fail(p, "'%s': longer than 127 characters", k, NULL);
+	for (size_t i = 0; i < n; i++)
+		if (v[i] <= ' ' || v[i] > '~')
+			return fail(p, "'%s': only printable characters "
+				    "without spaces", k, NULL);
+	memcpy(c->mgmt_token, v, n + 1);
+	return 0;
+}
+
+static int set_mgmt_guest_access(struct parser *p, struct plinth_config *c,
+				 const char *k, const char *v)
+{
+	if (!strcmp(v, "allow"))
+		c->mgmt_guest_access = true;
+	else if (!strcmp(v, "deny"))
+		c->mgmt_guest_access = false;
+	else
+		return fail(p, "'%s': bad value '%s' (allow or deny)", k, v);
 	return 0;
 }
 
@@ -523,6 +638,11 @@ static const struct key keys[] = {
 	{ "net_mac", set_net_mac },
 	{ "virtio_ring", set_virtio_ring },
 	{ "nic", set_nic },
+	{ "mgmt", set_mgmt },
+	{ "mgmt_mac", set_mgmt_mac },
+	{ "mgmt_port", set_mgmt_port },
+	{ "mgmt_token", set_mgmt_token },
+	{ "mgmt_guest_access", set_mgmt_guest_access },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS <= 32, "grow parser.seen");
@@ -535,6 +655,7 @@ void config_defaults(struct plinth_config *cfg)
 	cfg->on_guest_exit = CFG_ACT_POWEROFF;
 	cfg->on_fault = CFG_ACT_HALT;
 	cfg->serial_port = 0x3f8;
+	cfg->mgmt_port = CFG_DEFAULT_MGMT_PORT;
 	static const uint8_t mac[6] = CFG_DEFAULT_NET_MAC;
 
 	memcpy(cfg->net_mac, mac, 6);

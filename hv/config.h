@@ -45,6 +45,15 @@ enum cfg_disk {
 #define CFG_SELFTEST_DISK (1u << 1)  /* patterns through the disk backend */
 #define CFG_SELFTEST_NET (1u << 2)   /* DHCP and echo through the NIC */
 
+enum cfg_mgmt {
+	CFG_MGMT_OFF,
+	CFG_MGMT_DHCP,
+	CFG_MGMT_STATIC,	/* mgmt_ip/mgmt_prefix, gateway mgmt_gw */
+};
+
+#define CFG_TOKEN_MAX 128	/* bytes in mgmt_token, NUL included */
+#define CFG_TOKEN_MIN 16	/* characters a usable token has */
+
 enum cfg_nic {
 	CFG_NIC_AUTO,		/* the first supported NIC, if any */
 	CFG_NIC_NONE,		/* none: virtio-net's link stays down */
@@ -76,11 +85,21 @@ struct plinth_config {
 	bool virtio_split;		/* offer only the split ring */
 	enum cfg_nic nic;		/* the NIC behind virtio-net */
 	uint8_t nic_bus, nic_dev, nic_fn; /* CFG_NIC_PCI */
+	enum cfg_mgmt mgmt;		/* Plinth's own IP address */
+	uint8_t mgmt_ip[4], mgmt_gw[4];	/* CFG_MGMT_STATIC */
+	unsigned mgmt_prefix;
+	uint8_t mgmt_mac[6];		/* if mgmt_mac_set, else the NIC's */
+	bool mgmt_mac_set;
+	uint16_t mgmt_port;		/* the HTTP server's TCP port */
+	char mgmt_token[CFG_TOKEN_MAX];	/* "" = none (mgmt stays off) */
+	bool mgmt_guest_access;		/* the guest may reach mgmt inside */
 };
 
 /* The guest's MAC when plinth.cfg names none: locally administered
  * (bit 1 of the first byte), unicast, the same on every boot. */
 #define CFG_DEFAULT_NET_MAC { 0x02, 0x50, 0x4c, 0x4e, 0x54, 0x01 }
+
+#define CFG_DEFAULT_MGMT_PORT 8080
 
 #define CFG_DEFAULT_MEMORY (256ull << 20)
 #define CFG_DEFAULT_HV_MEMORY (64ull << 20)

@@ -17,6 +17,7 @@
 #include "drivers/pci.h"
 #include "hv/boot_info.h"
 #include "hv/log.h"
+#include "hv/manage.h"
 #include "hv/pool.h"
 #include "hv/power.h"
 #include "hv/selftest.h"
@@ -89,13 +90,13 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 	pci_scan();
 	summary_print(&bi, &cpu, &acpi);
 	net_init();
-	log_msg("net: lwIP %s initialised; management plane off",
-		net_lwip_version());
+	log_msg("net: lwIP %s initialised", net_lwip_version());
 	if (bi.cfg.selftest) {
 		if (selftest_run(&bi))
 			power_fail(DEBUG_EXIT_SELFTEST, "self-test failed");
 		power_off("self-tests passed");
 	}
+	manage_start(&bi);
 	vm_run(&bi, &cpu);
 	power_halt("the guest run returned");
 }

@@ -12,8 +12,9 @@ static struct e1000 nic;
 static struct nswitch sw;
 static bool opened;
 
-struct nswitch *network_open(const struct boot_info *bi, bool guest,
-			     bool mgmt, char *err, size_t n)
+static uint8_t mgmt_mac[6];
+
+struct nswitch *network_open(const struct boot_info *bi, char *err, size_t n)
 {
 	const struct plinth_config *c = &bi->cfg;
 	struct pci_dev at = { .bus = c->nic_bus, .dev = c->nic_dev,
@@ -25,16 +26,21 @@ struct nswitch *network_open(const struct boot_info *bi, bool guest,
 		fmt(err, n, "plinth.cfg says nic = none");
 		return NULL;
 	}
-	if (e1000_open(&nic, c->nic == CFG_NIC_PCI ? &at : NULL,
-		       guest ? c->net_mac : NULL, err, (unsigned)n))
+	if (e1000_open(&nic, c->nic == CFG_NIC_PCI ? &at : NULL, err,
+		       (unsigned)n))
 		return NULL;
-	if (guest && !memcmp(c->net_mac, nic.mac, 6)) {
-		fmt(err, n, "net_mac is the NIC's own address, which Plinth "
-		    "keeps for itself: choose another");
+	memcpy(mgmt_mac, c->mgmt_mac_set ? c->mgmt_mac : nic.mac, 6);
+	if (!memcmp(c->net_mac, mgmt_mac, 6)) {
+		fmt(err, n, "net_mac is the management address (%s), which "
+		    "Plinth keeps for itself: choose another",
+		    c->mgmt_mac_set ? "mgmt_mac" : "the NIC's own");
 		return NULL;
 	}
-	nswitch_init(&sw, &nic.port, guest ? c->net_mac : NULL,
-		     mgmt ? nic.mac : NULL);
+	e1000_set_filter(&nic, 1, c->net_mac);
+	if (c->mgmt_mac_set)
+		e1000_set_filter(&nic, 2, mgmt_mac);
+	nswitch_init(&sw, &nic.port, c->net_mac, mgmt_mac);
+	sw.internal = c->mgmt_guest_access;
 	opened = true;
 	return &sw;
 }
@@ -87,7 +93,12 @@ void network_print_stats(void)
 		(unsigned long)sw.unknown);
 }
 
-const uint8_t *network_nic_mac(void)
+const uint8_t *network_mgmt_mac(void)
 {
-	return opened ? nic.mac : NULL;
+	return opened ? mgmt_mac : NULL;
+}
+
+const struct e1000 *network_nic(void)
+{
+	return opened ? &nic : NULL;
 }

@@ -10,12 +10,13 @@
 #include "net/switch.h"
 
 /* Opens the NIC once (later calls return the same switch).  The guest
- * side carries cfg.net_mac when `guest` is set; the management side the
- * NIC's own address when `mgmt` is set.  NULL when the configuration
- * names no NIC (nic = none, or auto and none found) or on failure, with
- * the reason in err either way. */
-struct nswitch *network_open(const struct boot_info *bi, bool guest,
-			     bool mgmt, char *err, size_t n);
+ * side carries cfg.net_mac, the management side cfg.mgmt_mac or else the
+ * NIC's own address; both are in the NIC's receive filters, and frames
+ * cross between the sides inside only with mgmt_guest_access = allow.
+ * NULL when the configuration names no NIC (nic = none, or auto and none
+ * found) or on failure, with the reason in err either way. */
+struct nswitch *network_open(const struct boot_info *bi, char *err,
+			     size_t n);
 
 /* Receives and reclaims on the open NIC, if any; from the run loop. */
 void network_poll(void);
@@ -28,7 +29,10 @@ void network_quiesce(void);
 /* Logs the NIC's and the switch's counters, if a NIC is open. */
 void network_print_stats(void);
 
-/* The NIC's own address (the management side's), once open. */
-const uint8_t *network_nic_mac(void);
+/* The management side's address, once open. */
+const uint8_t *network_mgmt_mac(void);
+
+/* "82540EM at 00:02.0", the link, for the status; NULL if none open. */
+const struct e1000 *network_nic(void);
 
 #endif

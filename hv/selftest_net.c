@@ -54,7 +54,7 @@ static bool have_lease(void)
 {
 	uint32_t a, m, g;
 
-	return plinth_netif_lease(&a, &m, &g);
+	return plinth_netif_addr(&a, &m, &g);
 }
 
 static int echo_want;
@@ -117,7 +117,8 @@ static int echo(const ip_addr_t *to)
 int selftest_net(const struct boot_info *bi)
 {
 	char err[160];
-	struct nswitch *sw = network_open(bi, false, true, err, sizeof(err));
+	struct nswitch *sw = network_open(bi, err, sizeof(err));
+	struct netif_cfg dhcp = { .dhcp = true };
 	uint32_t addr, mask, gw;
 
 	if (!sw) {
@@ -126,12 +127,13 @@ int selftest_net(const struct boot_info *bi)
 	}
 	uint64_t t0 = clock_ns();
 
-	if (plinth_netif_start_dhcp(&sw->side[SW_MGMT], network_nic_mac())) {
+	if (plinth_netif_start(&sw->side[SW_MGMT], network_mgmt_mac(),
+			       &dhcp)) {
 		log_msg("selftest net: FAILED: lwIP could not start DHCP");
 		return -1;
 	}
 	net_wait(t0 + NET_LEASE_NS, have_lease);
-	if (!plinth_netif_lease(&addr, &mask, &gw)) {
+	if (!plinth_netif_addr(&addr, &mask, &gw)) {
 		log_msg("selftest net: FAILED: no DHCP lease in %lu s (link %s)",
 			(unsigned long)(NET_LEASE_NS / 1000000000ull),
 			sw->side[SW_MGMT].link_up ? "up" : "down");

@@ -14,6 +14,8 @@
 #include "hv/fmt.h"
 #include "hv/gmem.h"
 #include "hv/guest_layout.h"
+#include "hv/guest_state.h"
+#include "hv/manage.h"
 #include "hv/iobus.h"
 #include "hv/legacy.h"
 #include "hv/ioapic.h"
@@ -45,6 +47,7 @@ static struct vioapic ioapic;
 static struct vrtc rtc;
 static struct vlegacy legacy;
 static uint64_t next_input_poll, next_net_poll;
+static enum gs_request mgmt_request; /* what ends the current run */
 static struct vpci_bus pci;
 static struct vpci_fn host_bridge;
 /* virtio devices: slot 1 the disk, slot 2 the network; their state and
@@ -96,6 +99,16 @@ static void console_tx(void *ctx, uint8_t c)
 {
 	(void)ctx;
 	log_write((const char *)&c, 1);
+	gs_console_out(c);
+}
+
+/* The guest cannot run: with the management plane up and on_fault =
+ * halt, Plinth stays reachable to say why; else the on_fault action. */
+static void __attribute__((noreturn)) guest_fail(const char *why)
+{
+	gs_set(GS_FAILED, why);
+	manage_stay_up(why);
+	power_fail(DEBUG_EXIT_NO_GUEST, why);
 }
 
 static uint64_t tsc_now(void)
@@ -223,7 +236,7 @@ static int alloc_virtio(const struct boot_info *bi)
 	net = pool_pages(PAGES(*net), 1);
 	if (!net_fn || !net)
 		return -1;
-	nic = network_open(bi, true, false, err, sizeof(err));
+	nic = network_open(bi, err, sizeof(err));
 	if (nic) {
 		log_msg("guest: virtio-net net0 on the NIC, MAC "
 			"%02x:%02x:%02x:%02x:%02x:%02x", bi->cfg.net_mac[0],
@@ -232,7 +245,7 @@ static int alloc_virtio(const struct boot_info *bi)
 			bi->cfg.net_mac[5]);
 	} else if (bi->cfg.nic == CFG_NIC_PCI) {
 		log_msg("guest: no NIC for virtio-net: %s", err);
-		power_fail(DEBUG_EXIT_NO_GUEST, "the guest's NIC is missing");
+		guest_fail("the guest's NIC is missing");
 	} else {
 		log_msg("guest: virtio-net net0 without a link: %s", err);
 	}
@@ -241,7 +254,7 @@ static int alloc_virtio(const struct boot_info *bi)
 	disk = disk_open(bi, err, sizeof(err));
 	if (!disk) {
 		log_msg("guest: no virtio-blk disk: %s", err);
-		power_fail(DEBUG_EXIT_NO_GUEST, "the guest's disk is missing");
+		guest_fail("the guest's disk is missing");
 	}
 	blk_fn = pool_pages(PAGES(*blk_fn), 1);
 	blk = pool_pages(PAGES(*blk), 1);
@@ -330,10 +343,19 @@ static uint64_t platform(void *ctx, uint64_t now)
 		int c;
 
 		next_input_poll = now + tsc_hz() / 1000;
-		while (com1.rx_count < VUART_RX_SIZE && (c = log_getc()) >= 0) {
+		while (com1.rx_count < VUART_RX_SIZE
+		       && ((c = log_getc()) >= 0 || (c = gs_console_take()) >= 0)) {
 			uint8_t b = (uint8_t)c;
 
 			vuart_rx(&com1, &b, 1);
+		}
+		/* A reset or power-off asked for through the management
+		 * plane ends the run at the next exit. */
+		enum gs_request r = gs_take_request();
+
+		if (r != GS_REQ_NONE) {
+			mgmt_request = r;
+			pm.request = r == GS_REQ_RESET ? PM_RESET : PM_POWEROFF;
 		}
 	}
 	/* The back-ends: disk completions while requests are out; the NIC
@@ -347,6 +369,7 @@ static uint64_t platform(void *ctx, uint64_t now)
 		next_net_poll = now + (vcpu.halted ? NET_POLL_IDLE
 						    : tsc_hz() / 1000);
 		network_poll(); /* frames in, transmit buffers back, link */
+		manage_poll();	/* lwIP's timers */
 	}
 	if (legacy.reset_requested) { /* the 8042's reset line */
 		legacy.reset_requested = false;
@@ -517,19 +540,29 @@ static int attach_devices(void)
 	return 0;
 }
 
+const struct vm_parts *vm_parts(void)
+{
+	static struct vm_parts p;
+
+	p = (struct vm_parts){ .vcpu = &vcpu, .blk = blk, .net = net,
+			       .disk = disk, .ram_size = ram_size };
+	return &p;
+}
+
 void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 {
 	char err[256];
 
 	if (vmx_check(cpu, err, sizeof(err))) {
 		log_msg("vmx: %s", err);
-		power_fail(DEBUG_EXIT_NO_GUEST, "the guest cannot run here");
+		guest_fail("the guest cannot run here");
 	}
 	if (vmx_on(err, sizeof(err))) {
 		log_msg("vmx: %s", err);
-		power_fail(DEBUG_EXIT_NO_GUEST, "VMXON failed");
+		guest_fail("VMXON failed");
 	}
 	log_msg("vmx: on");
+	gs_console_init();
 	ram_size = (bi->cfg.memory + ALIGN_2M - 1) & ~(ALIGN_2M - 1);
 	ram = carve(bi, ram_size);
 	if (!ram) {
@@ -537,25 +570,32 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 			"(largest is %lu MiB): lower memory in plinth.cfg",
 			(unsigned long)(ram_size >> 20),
 			(unsigned long)(largest_free(bi) >> 20));
-		power_fail(DEBUG_EXIT_NO_GUEST, "no memory for the guest");
+		guest_fail("no memory for the guest");
 	}
 	log_msg("guest: %lu MiB of RAM at host 0x%lx",
 		(unsigned long)(ram_size >> 20), (unsigned long)ram);
 	if (attach_devices())
 		panic("cannot register the guest's devices");
 	if (alloc_virtio(bi))
-		power_fail(DEBUG_EXIT_NO_GUEST, "no pool memory for the virtio "
-			   "devices: raise hv_memory");
+		guest_fail("no pool memory for the virtio devices: raise "
+			   "hv_memory");
 	for (;;) {
 		if (setup(bi, err, sizeof(err))) {
 			log_msg("guest: %s", err);
-			power_fail(DEBUG_EXIT_NO_GUEST, "the guest cannot start");
+			guest_fail("the guest cannot start");
 		}
 		log_msg("guest: starting, %lu TSC ticks after hv_main began",
 			(unsigned long)(rdtsc() - hv_entry_tsc));
+		mgmt_request = GS_REQ_NONE;
+		gs_set(GS_RUNNING, NULL);
 		enum guest_end end = vcpu_run(&vcpu);
 
+		if (mgmt_request != GS_REQ_NONE)
+			fmt(vcpu.why, sizeof(vcpu.why), "%s through the "
+			    "management plane", mgmt_request == GS_REQ_RESET
+						     ? "reset" : "powered off");
 		log_msg("guest: ended: %s", vcpu.why);
+		gs_set(GS_ENDED, vcpu.why);
 		drain_disk();
 		network_quiesce();
 		vcpu_print_stats(&vcpu);
@@ -566,8 +606,11 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 		network_print_stats();
 		if (end == GUEST_FAILED || end == GUEST_HALTED)
 			vcpu_dump(&vcpu);
-		if (end == GUEST_RESET && bi->cfg.on_guest_exit != CFG_ACT_POWEROFF)
-			continue; /* the guest asked to reboot: it gets to */
+		/* The guest asked to reboot, or its owner did: it gets to. */
+		if (end == GUEST_RESET && (mgmt_request == GS_REQ_RESET
+					   || bi->cfg.on_guest_exit
+						      != CFG_ACT_POWEROFF))
+			continue;
 		switch (bi->cfg.on_guest_exit) {
 		case CFG_ACT_RESTART:
 			continue;

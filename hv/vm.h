@@ -11,6 +11,22 @@
 void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 	__attribute__((noreturn));
 
+struct vcpu;
+struct vblk;
+struct vnet;
+struct blk_backend;
+
+/* The guest's parts, for the management plane's status and metrics;
+ * NULL members where there is none (yet). */
+struct vm_parts {
+	const struct vcpu *vcpu;
+	const struct vblk *blk;
+	const struct vnet *net;
+	const struct blk_backend *disk;
+	uint64_t ram_size;
+};
+const struct vm_parts *vm_parts(void);
+
 /* TSC when hv_main started. */
 extern uint64_t hv_entry_tsc;
 

@@ -18,6 +18,7 @@
 static struct netif nif;
 static struct frame_port *port;
 static struct netif_stats st;
+static bool use_dhcp;
 
 static err_t linkoutput(struct netif *n, struct pbuf *p)
 {
@@ -81,12 +82,13 @@ static void status_changed(struct netif *n)
 {
 	char a[16], m[16], g[16];
 
-	if (!dhcp_supplied_address(n))
+	if (use_dhcp && !dhcp_supplied_address(n))
 		return;
 	ip4addr_ntoa_r(netif_ip4_addr(n), a, sizeof(a));
 	ip4addr_ntoa_r(netif_ip4_netmask(n), m, sizeof(m));
 	ip4addr_ntoa_r(netif_ip4_gw(n), g, sizeof(g));
-	log_msg("net: address %s, netmask %s, gateway %s (DHCP)", a, m, g);
+	log_msg("net: address %s, netmask %s, gateway %s (%s)", a, m, g,
+		use_dhcp ? "DHCP" : "static");
 }
 
 static err_t nif_init(struct netif *n)
@@ -102,11 +104,17 @@ static err_t nif_init(struct netif *n)
 	return ERR_OK;
 }
 
-int plinth_netif_start_dhcp(struct frame_port *p, const uint8_t mac[6])
+int plinth_netif_start(struct frame_port *p, const uint8_t mac[6],
+		       const struct netif_cfg *c)
 {
+	ip4_addr_t a, m, g;
+
 	port = p;
-	if (!netif_add(&nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, NULL,
-		       nif_init, ethernet_input))
+	use_dhcp = c->dhcp;
+	ip4_addr_set_u32(&a, c->dhcp ? 0 : c->addr);
+	ip4_addr_set_u32(&m, c->dhcp ? 0 : c->mask);
+	ip4_addr_set_u32(&g, c->dhcp ? 0 : c->gw);
+	if (!netif_add(&nif, &a, &m, &g, NULL, nif_init, ethernet_input))
 		return -1;
 	memcpy(nif.hwaddr, mac, 6);
 	netif_set_status_callback(&nif, status_changed);
@@ -117,17 +125,23 @@ int plinth_netif_start_dhcp(struct frame_port *p, const uint8_t mac[6])
 	p->consumer = NULL;
 	if (p->link_up)
 		netif_set_link_up(&nif);
-	return dhcp_start(&nif) == ERR_OK ? 0 : -1;
+	return c->dhcp && dhcp_start(&nif) != ERR_OK ? -1 : 0;
 }
 
-bool plinth_netif_lease(uint32_t *addr, uint32_t *mask, uint32_t *gw)
+bool plinth_netif_addr(uint32_t *addr, uint32_t *mask, uint32_t *gw)
 {
-	if (!netif_is_up(&nif) || !dhcp_supplied_address(&nif))
+	if (!port || !netif_is_up(&nif)
+	    || (use_dhcp && !dhcp_supplied_address(&nif)))
 		return false;
 	*addr = ip4_addr_get_u32(netif_ip4_addr(&nif));
 	*mask = ip4_addr_get_u32(netif_ip4_netmask(&nif));
 	*gw = ip4_addr_get_u32(netif_ip4_gw(&nif));
 	return true;
+}
+
+bool plinth_netif_uses_dhcp(void)
+{
+	return use_dhcp;
 }
 
 const struct netif_stats *plinth_netif_stats(void)

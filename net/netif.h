@@ -14,13 +14,21 @@ struct netif_stats {
 	uint64_t tx_dropped; /* the port was full */
 };
 
-/* Brings the interface up on `port` with `mac` and starts DHCP.  0, or -1
- * when lwIP has no memory. */
-int plinth_netif_start_dhcp(struct frame_port *port, const uint8_t mac[6]);
+/* How the interface gets its address (network byte order). */
+struct netif_cfg {
+	bool dhcp;
+	uint32_t addr, mask, gw;
+};
 
-/* The address, netmask and gateway DHCP gave (network byte order); false
- * while there is no lease. */
-bool plinth_netif_lease(uint32_t *addr, uint32_t *mask, uint32_t *gw);
+/* Brings the interface up on `port` with `mac`, by DHCP or with the
+ * static address.  0, or -1 when lwIP has no memory. */
+int plinth_netif_start(struct frame_port *port, const uint8_t mac[6],
+		       const struct netif_cfg *c);
+
+/* The address, netmask and gateway in use (network byte order); false
+ * while there is none (DHCP has no lease yet). */
+bool plinth_netif_addr(uint32_t *addr, uint32_t *mask, uint32_t *gw);
+bool plinth_netif_uses_dhcp(void);
 
 const struct netif_stats *plinth_netif_stats(void);
 struct netif *plinth_netif(void);

@@ -116,6 +116,19 @@ static void gather_head(const struct fp_sg *sg, unsigned n, uint8_t *out,
 	}
 }
 
+/* A frame from one side for the other (or for everyone): counted, and
+ * delivered inside when the sides may reach each other. */
+static void cross(struct nswitch *s, unsigned to, const struct fp_sg *sg,
+		  unsigned n, uint32_t len, bool unicast)
+{
+	if (unicast)
+		s->st[to ^ 1].internal++;
+	if (!s->internal || len > sizeof(s->copy))
+		return;
+	gather_head(sg, n, s->copy, len);
+	deliver(s, to, s->copy, len);
+}
+
 static int side_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 		   uint32_t len, bool may_hold)
 {
@@ -140,10 +153,12 @@ static int side_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 				head[9], head[10], head[11]);
 		return FP_OK;
 	}
-	if (is_on(s, other) && !memcmp(head, s->mac[other], 6)) {
-		st->internal++;
+	bool to_other = is_on(s, other) && !memcmp(head, s->mac[other], 6);
+
+	if (to_other || (s->internal && group(head)))
+		cross(s, other, sg, n, len, to_other);
+	if (to_other)
 		return FP_OK;
-	}
 	/* Entered before the call, as the NIC may release frames from inside
 	 * it (see virtio_net.c, tx_one), and taken back if not held. */
 	may_hold = may_hold && s->held_count < SW_HELD_MAX;

@@ -5,9 +5,12 @@
  * the management MAC to the management stack, broadcast and multicast to
  * both, anything else nowhere.  To the wire: each side may send only
  * from its own MAC (a guest that forges the management address, or any
- * other, is dropped and counted), and nothing crosses between the two
- * sides inside Plinth: the guest reaches the management address only
- * through the network outside, never through the switch. */
+ * other, is dropped and counted).  Between the sides nothing crosses
+ * inside Plinth unless `internal` is set (mgmt_guest_access = allow):
+ * then a frame for the other side's MAC goes to it instead of the wire,
+ * and broadcast and multicast go to the wire and to it.  The NIC does not
+ * send a frame back to its own port, so without `internal` the guest
+ * cannot reach the management address at all. */
 #ifndef PLINTH_SWITCH_H
 #define PLINTH_SWITCH_H
 
@@ -22,7 +25,8 @@ struct sw_stats {
 	uint64_t in;	    /* frames from the wire delivered to this side */
 	uint64_t out;	    /* frames this side sent to the wire */
 	uint64_t spoofed;   /* sent from a MAC not its own: dropped */
-	uint64_t internal;  /* addressed to the other side: dropped */
+	uint64_t internal;  /* addressed to the other side: dropped, or
+			     * delivered when `internal` is set */
 	uint64_t busy;	    /* refused while the NIC was full */
 };
 
@@ -39,6 +43,8 @@ struct nswitch {
 	 * come in that order and go back to their side. */
 	uint8_t held[SW_HELD_MAX];
 	unsigned held_head, held_count;
+	bool internal;		/* the sides may reach each other inside */
+	uint8_t copy[2048];	/* a frame gathered for the other side */
 };
 
 /* Becomes the NIC port's consumer.  A side whose MAC is NULL is off: it

@@ -33,6 +33,7 @@
 #define TCP_WND (8 * TCP_MSS)
 #define TCP_SND_BUF (8 * TCP_MSS)
 #define MEMP_NUM_TCP_PCB 16
+#define TCP_LISTEN_BACKLOG 1 /* the management server caps its connections */
 #define PBUF_POOL_SIZE 32
 
 #define LWIP_STATS 0
