@@ -12,7 +12,7 @@ GITREV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 DEB_PACKAGES := gcc make binutils libc6-dev gnu-efi newlib-source dpkg-dev \
 	ovmf qemu-system-x86 bochs bochsbios vgabios bochs-term \
 	mtools dosfstools gdisk busybox-static cpio xz-utils python3 \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev curl python3-prometheus-client chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_ENV := env DEBIAN_FRONTEND=noninteractive
 
@@ -121,7 +121,7 @@ FUZZ_CC ?= clang
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I.
 FUZZ_TIME ?= 300
-FUZZ_TARGETS := loader virtq virtio_blk virtio_net pci_cfg
+FUZZ_TARGETS := loader virtq virtio_blk virtio_net pci_cfg http
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_HDRS := $(wildcard tests/fuzz/*.h hv/*.h virtio/*.h drivers/*.h net/*.h)
 fuzz_loader_SRCS := hv/loader.c hv/gmem.c hv/fmt.c
@@ -129,6 +129,7 @@ fuzz_virtq_SRCS := $(VIRTIO_SRCS)
 fuzz_virtio_blk_SRCS := $(test_virtio_blk_SRCS)
 fuzz_virtio_net_SRCS := $(test_virtio_net_SRCS)
 fuzz_pci_cfg_SRCS := $(test_virtio_pci_SRCS)
+fuzz_http_SRCS := net/http.c
 
 IMAGE := $(BUILD)/plinth.img
 GUEST := $(BUILD)/guest

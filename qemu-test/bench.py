@@ -192,7 +192,8 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
              hostfwd=(), blkdebug=None, extra=()):
     """The QEMU command line.  Each NIC is on user networking (netdev nI);
     with `pcap`, its traffic is dumped to workdir/nI.pcap; `hostfwd` is a
-    list of (host port, guest port) forwarded to the first NIC.  The
+    list of (host port, guest port[, guest address]) forwarded to the
+    first NIC.  The
     scratch disk (AHCI port 1) passes TRIM through to its file; with
     `blkdebug`, a blkdebug rules file, it fails I/O as the rules say."""
     vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
@@ -218,7 +219,8 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
                 "file=" + f,
                 "-device", "ide-hd,drive=scratch,bus=ide.1"]
     for i, model in enumerate(nics):
-        fwd = "".join(",hostfwd=tcp:127.0.0.1:%d-:%d" % f
+        fwd = "".join(",hostfwd=tcp:127.0.0.1:%d-%s:%d"
+                      % (f[0], f[2] if len(f) > 2 else "", f[1])
                       for f in (hostfwd if i == 0 else ()))
         cmd += ["-netdev", "user,id=n%d%s" % (i, fwd),
                 "-device", "%s,netdev=n%d" % (model, i)]
@@ -280,11 +282,14 @@ speaker: enabled=0
 
 
 def run_bochs(image, workdir, timeout=240, stop_on=(), megs=512,
-              cpu="corei7_haswell_4770", echo=None, slirp=False):
+              cpu="corei7_haswell_4770", echo=None, slirp=False,
+              hostfwd=()):
     """Bochs 2.7 with VT-x.  Its TSC counts instructions (clock sync=none),
     so runs are deterministic.  bochs ignores SIGTERM: SIGKILL only.  With
     `slirp` the e1000 is on Bochs' user-mode network (DHCP 10.0.2.15, the
-    host's 127.0.0.1 as 10.0.2.2), else on no network at all."""
+    host's 127.0.0.1 as 10.0.2.2; `hostfwd` is a list of (host port, guest
+    port) forwarded from 127.0.0.1 to 10.0.2.15), else on no network at
+    all."""
     os.makedirs(workdir, exist_ok=True)
     disk = os.path.join(workdir, "disk.img")
     # A killed Bochs leaves its lock file, and the next one then refuses
@@ -299,6 +304,8 @@ def run_bochs(image, workdir, timeout=240, stop_on=(), megs=512,
     if slirp:
         with open(os.path.join(workdir, "slirp.conf"), "w") as f:
             f.write("# slirp config\n")  # Bochs insists on this line
+            for hp, gp in hostfwd:
+                f.write("hostfwd = tcp:127.0.0.1:%d-:%d\n" % (hp, gp))
         ethmod = "ethmod=slirp, script=slirp.conf"
     rc = os.path.join(workdir, "bochsrc")
     with open(rc, "w") as f:

@@ -1061,6 +1061,59 @@ static void ahci_disk_takes_a_partition_by_number_label_or_guid(void)
 		  "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
 }
 
+static void mgmt_keys_parse_and_default(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\n", &c);
+	CHECK(c.mgmt == CFG_MGMT_OFF && c.mgmt_port == 8080
+	      && !c.mgmt_token[0] && !c.mgmt_mac_set && !c.mgmt_guest_access);
+	CHECK_OK("kernel = k\nmgmt = dhcp\nmgmt_port = 80\n"
+		 "mgmt_token = abc-DEF_0123456789~\nmgmt_mac = 02:00:00:00:00:07\n"
+		 "mgmt_guest_access = allow\n", &c);
+	CHECK(c.mgmt == CFG_MGMT_DHCP && c.mgmt_port == 80);
+	CHECK_STR(c.mgmt_token, "abc-DEF_0123456789~");
+	CHECK(c.mgmt_mac_set && c.mgmt_mac[5] == 7 && c.mgmt_guest_access);
+	CHECK_OK("kernel = k\nmgmt = static 192.168.1.50/24   192.168.1.1\n",
+		 &c);
+	CHECK(c.mgmt == CFG_MGMT_STATIC && c.mgmt_prefix == 24);
+	CHECK(c.mgmt_ip[0] == 192 && c.mgmt_ip[3] == 50 && c.mgmt_gw[3] == 1);
+	const char *bad[] = { "static 192.168.1.50 192.168.1.1",
+			      "static 192.168.1.50/33 192.168.1.1",
+			      "static 192.168.1.50/0 192.168.1.1",
+			      "static 192.168.1.256/24 192.168.1.1",
+			      "static 192.168.1/24 192.168.1.1",
+			      "static 192.168.1.50/24",
+			      "static 192.168.1.50/24 192.168.1.1 x",
+			      "static 192.168.1.50/24x 192.168.1.1" };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128], want[256];
+
+		snprintf(text, sizeof(text), "kernel = k\nmgmt = %s\n", bad[i]);
+		snprintf(want, sizeof(want), "plinth.cfg:2: 'mgmt': bad static "
+			 "address '%s' (static ADDR/PREFIX GATEWAY, such as "
+			 "static 192.168.1.50/24 192.168.1.1, prefix 1 to 30)",
+			 bad[i]);
+		CHECK_ERR(text, want);
+	}
+	CHECK_ERR("kernel = k\nmgmt = on\n", "plinth.cfg:2: 'mgmt': bad value "
+		  "'on' (off, dhcp, or static ADDR/PREFIX GATEWAY)");
+	CHECK_ERR("kernel = k\nmgmt_port = 0\n", "plinth.cfg:2: 'mgmt_port': "
+		  "bad TCP port '0' (1 to 65535)");
+	CHECK_ERR("kernel = k\nmgmt_port = 65536\n", "plinth.cfg:2: "
+		  "'mgmt_port': bad TCP port '65536' (1 to 65535)");
+	CHECK_ERR("kernel = k\nmgmt_token = a b\n", "plinth.cfg:2: "
+		  "'mgmt_token': only printable characters without spaces");
+	CHECK_ERR("kernel = k\nmgmt_guest_access = yes\n", "plinth.cfg:2: "
+		  "'mgmt_guest_access': bad value 'yes' (allow or deny)");
+	CHECK_ERR("kernel = k\nmgmt_mac = ff:ff:ff:ff:ff:ff\n", "plinth.cfg:2:"
+		  " 'mgmt_mac': 'ff:ff:ff:ff:ff:ff' is a multicast address");
+	/* A short token parses: the plane stays off at start with a message
+	 * instead of stopping the boot. */
+	CHECK_OK("kernel = k\nmgmt = dhcp\nmgmt_token = short\n", &c);
+	CHECK_STR(c.mgmt_token, "short");
+}
+
 static void nic_is_auto_none_or_a_pci_address(void)
 {
 	struct plinth_config c;
@@ -1110,6 +1163,7 @@ int main(void)
 	RUN(net_mac_is_six_hex_bytes_unicast_not_zero);
 	RUN(virtio_ring_is_packed_unless_split_is_named);
 	RUN(nic_is_auto_none_or_a_pci_address);
+	RUN(mgmt_keys_parse_and_default);
 	RUN(ahci_disk_takes_a_partition_by_number_label_or_guid);
 	RUN(full_file_sets_every_field);
 	RUN(config_defaults_sets_documented_values);

@@ -225,6 +225,25 @@ static void held_frames_go_back_to_their_side_in_order(void)
 	CHECK(S.held_count == 0);
 }
 
+static void with_internal_access_the_sides_reach_each_other(void)
+{
+	setup(true, true);
+	S.internal = true;
+	/* Unicast to the other side: delivered inside, not to the wire. */
+	CHECK(send_from(SW_GUEST, MGMT, GUEST) == FP_OK);
+	CHECK(C[SW_MGMT].frames == 1 && C[SW_MGMT].last_len == 60);
+	CHECK(nic_sent == 0);
+	CHECK(send_from(SW_MGMT, GUEST, MGMT) == FP_OK);
+	CHECK(C[SW_GUEST].frames == 1 && nic_sent == 0);
+	/* Broadcast: the wire and the other side, not back to the sender. */
+	CHECK(send_from(SW_GUEST, BCAST, GUEST) == FP_OK);
+	CHECK(nic_sent == 1 && C[SW_MGMT].frames == 2);
+	CHECK(C[SW_GUEST].frames == 1);
+	/* Forged sources stay dropped. */
+	CHECK(send_from(SW_GUEST, MGMT, MGMT) == FP_OK);
+	CHECK(C[SW_MGMT].frames == 2);
+}
+
 static void link_changes_reach_both_sides(void)
 {
 	setup(true, true);
@@ -244,6 +263,7 @@ int main(void)
 	RUN(off_side_cannot_send);
 	RUN(busy_nic_is_passed_back_and_the_waiter_woken);
 	RUN(held_frames_go_back_to_their_side_in_order);
+	RUN(with_internal_access_the_sides_reach_each_other);
 	RUN(link_changes_reach_both_sides);
 	return CHECK_DONE();
 }
