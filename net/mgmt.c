@@ -134,6 +134,10 @@ static void conn_close(struct conn *c)
 	tcp_sent(pcb, NULL);
 	tcp_err(pcb, NULL);
 	tcp_poll(pcb, NULL, 0);
+	/* No longer counted against the listen backlog: the connections
+	 * counted are the ones being served, not the ones closing (which
+	 * lwIP would count until their TIME_WAIT ends). */
+	tcp_backlog_accepted(pcb);
 	conn_free(c);
 	/* After a successful close the pcb may be gone: nothing touches it. */
 	if (tcp_close(pcb) != ERR_OK)

@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import bench
 import systests
 
@@ -134,6 +135,51 @@ def copies(s):
              % (int(t.group(3)) / int(t.group(2))))]
 
 
+def mgmt_bench(work):
+    """The management API under QEMU TCG: /v1/status requests per second,
+    one at a time and eight at once, and the heap Plinth holds while
+    serving.  Returns (name, text) figures or None."""
+    import concurrent.futures
+    import json
+    import mgmt_tests
+    ctx = systests.Ctx(BUILD, "bench-mgmt")
+    p = mgmt_tests.Plinth(ctx, timeout=600)
+    try:
+        idle = p.wait_up()
+    except systests.Failure:
+        return None
+    port, n = p.port, 300
+    t0 = time.monotonic()
+    for _ in range(n):
+        mgmt_tests.request(port, "GET", "/v1/status", mgmt_tests.AUTH)
+    serial_rps = n / (time.monotonic() - t0)
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        codes = list(ex.map(lambda _: mgmt_tests.request(
+            port, "GET", "/v1/status", mgmt_tests.AUTH)[0], range(n)))
+    parallel_rps = n / (time.monotonic() - t0)
+    st, _, body = mgmt_tests.request(port, "GET", "/v1/status",
+                                     mgmt_tests.AUTH)
+    after = json.loads(body)["memory"]
+    m = re.search(r"malloc got 64 KiB, heap (\d+) KiB in use", p.serial())
+    p.power_off()
+    if codes != [200] * n or not m:
+        return None
+    mem = idle["memory"]
+    return [("management API /v1/status, one client (QEMU TCG)",
+             "%.0f requests/s" % serial_rps),
+            ("management API /v1/status, 8 clients (QEMU TCG)",
+             "%.0f requests/s (QEMU's user network listens with a backlog "
+             "of one: concurrent connects wait for SYN retries of 1 s)"
+             % parallel_rps),
+            ("heap in use: at boot, serving idle, after the load",
+             "%s KiB, %d KiB, %d KiB (of %d KiB); the server's buffers "
+             "while answering: %d bytes" % (
+                 m.group(1), mem["heap_used_bytes"] >> 10,
+                 after["heap_used_bytes"] >> 10, mem["heap_bytes"] >> 10,
+                 after["mgmt_server_bytes"]))]
+
+
 AHCI_SEQ = re.compile(r"selftest disk: sequential (write|read) of (\d+) MiB "
                       r"in 1024 KiB requests, \d+ in flight: (\d+) us")
 SEQ_LBA = 212992  # hv/selftest_disk.c
@@ -232,6 +278,14 @@ def main():
         if figs is None:
             sys.stderr.write("bench: the AHCI self-test printed no figures; "
                              "console in %s/qemu-test/bench-ahci\n" % BUILD)
+            return 1
+        for name, text in figs:
+            print("bench: %s: %s" % (name, text))
+    if "--no-mgmt" not in sys.argv:
+        figs = mgmt_bench(work)
+        if figs is None:
+            sys.stderr.write("bench: the management API did not answer "
+                             "(console in %s/qemu-test/bench-mgmt)\n" % BUILD)
             return 1
         for name, text in figs:
             print("bench: %s: %s" % (name, text))

@@ -34,6 +34,11 @@
 #define TCP_SND_BUF (8 * TCP_MSS)
 #define MEMP_NUM_TCP_PCB 16
 #define TCP_LISTEN_BACKLOG 1 /* the management server caps its connections */
+/* The server closes first (HTTP "Connection: close"), so each request
+ * leaves a pcb in TIME_WAIT for 2 * TCP_MSL; pcbs come from the heap
+ * (MEMP_MEM_MALLOC), so a short MSL keeps a stream of requests from
+ * filling it: 10 s of TIME_WAIT instead of lwIP's 2 minutes. */
+#define TCP_MSL 5000UL
 #define PBUF_POOL_SIZE 32
 
 #define LWIP_STATS 0
