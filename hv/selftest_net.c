@@ -111,7 +111,7 @@ static int echo(const ip_addr_t *to)
 	return answered;
 }
 
-/* A DHCP lease on the NIC's own address, then echo requests to the
+/* A DHCP lease on the management address, then echo requests to the
  * router the lease names: frames out and replies back through the
  * driver, the switch and lwIP. */
 int selftest_net(const struct boot_info *bi)
