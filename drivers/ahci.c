@@ -33,7 +33,6 @@
 #define CMD_CR (1u << 15)
 #define SIG_ATA 0x00000101u
 
-#define ATA_IDENTIFY 0xec
 #define MS 1000000ull
 #define MIN_SECTORS 2048 /* 1 MiB, as for a RAM disk */
 

@@ -35,6 +35,15 @@
 #define AHCI_TIMEOUT_NS (10ull * 1000000000ull)
 #define AHCI_DSM_BLOCKS 8   /* TRIM range blocks per command, at most */
 
+/* ATA commands (ACS-3) */
+#define ATA_READ_DMA_EXT 0x25
+#define ATA_WRITE_DMA_EXT 0x35
+#define ATA_READ_FPDMA 0x60
+#define ATA_WRITE_FPDMA 0x61
+#define ATA_DSM 0x06
+#define ATA_FLUSH_EXT 0xea
+#define ATA_IDENTIFY 0xec
+
 /* Port registers (3.3), relative to the port's 0x80 bytes. */
 #define PxCLB 0x00
 #define PxCLBU 0x04

@@ -17,13 +17,6 @@
 
 #include "hv/log.h"
 
-/* ATA commands (ACS-3) */
-#define ATA_READ_DMA_EXT 0x25
-#define ATA_WRITE_DMA_EXT 0x35
-#define ATA_READ_FPDMA 0x60
-#define ATA_WRITE_FPDMA 0x61
-#define ATA_DSM 0x06
-#define ATA_FLUSH_EXT 0xea
 #define DSM_TRIM 0x01
 #define TRIM_ENTRIES 64	 /* per 512-byte block */
 #define TRIM_MAX 65535u	 /* sectors per entry */

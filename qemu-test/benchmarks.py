@@ -273,19 +273,16 @@ def main():
             print("bench: %s: %s" % (name, text))
         print("bench: target: under 0.1 notifications per request at "
               "queue depth 32")
-    if "--no-ahci" not in sys.argv:
-        figs = ahci_bench(work)
+    for flag, run, what in (
+            ("--no-ahci", ahci_bench, "the AHCI self-test printed no "
+             "figures; console in %s/qemu-test/bench-ahci" % BUILD),
+            ("--no-mgmt", mgmt_bench, "the management API did not answer "
+             "(console in %s/qemu-test/bench-mgmt)" % BUILD)):
+        if flag in sys.argv:
+            continue
+        figs = run(work)
         if figs is None:
-            sys.stderr.write("bench: the AHCI self-test printed no figures; "
-                             "console in %s/qemu-test/bench-ahci\n" % BUILD)
-            return 1
-        for name, text in figs:
-            print("bench: %s: %s" % (name, text))
-    if "--no-mgmt" not in sys.argv:
-        figs = mgmt_bench(work)
-        if figs is None:
-            sys.stderr.write("bench: the management API did not answer "
-                             "(console in %s/qemu-test/bench-mgmt)\n" % BUILD)
+            sys.stderr.write("bench: %s\n" % what)
             return 1
         for name, text in figs:
             print("bench: %s: %s" % (name, text))

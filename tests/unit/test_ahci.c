@@ -19,13 +19,6 @@ void log_msg(const char *f, ...)
 	logged++;
 }
 
-#define ATA_READ_DMA_EXT 0x25
-#define ATA_WRITE_DMA_EXT 0x35
-#define ATA_READ_FPDMA 0x60
-#define ATA_WRITE_FPDMA 0x61
-#define ATA_DSM 0x06
-#define ATA_FLUSH_EXT 0xea
-
 static struct ahci_disk D;
 static uint8_t port[0x80];
 static uint64_t now;
