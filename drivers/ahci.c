@@ -81,14 +81,15 @@ static bool port_comreset(struct ahci_disk *d)
 /* Error recovery (6.2.2): stop the port, clear its errors, reset the
  * link if the device stays busy, start again.  Clearing ST also clears
  * PxCI and PxSACT. */
-static int port_restart(struct ahci_disk *d)
+static int port_restart(struct ahci_disk *d, bool reset)
 {
 	volatile uint8_t *pr = d->port_regs;
 	bool stopped = port_stop(pr, false);
 
 	ahci_wr(pr, PxSERR, ~0u);
 	ahci_wr(pr, PxIS, ~0u);
-	if (!stopped || (ahci_rd(pr, PxTFD) & (PxTFD_BSY | PxTFD_DRQ))) {
+	if (reset || !stopped
+	    || (ahci_rd(pr, PxTFD) & (PxTFD_BSY | PxTFD_DRQ))) {
 		if (!stopped && !port_stop(pr, false))
 			return -1;
 		if (!port_comreset(d))
@@ -171,12 +172,14 @@ static int read_sync(struct ahci_disk *d, uint64_t lba, uint32_t n,
 	return sync_done > 0 ? 0 : -1;
 }
 
+static void *dma_pages(size_t n, bool any);
+
 /* The partition t names, from the GPT at LBA 1. */
 static int find_partition(struct ahci_disk *d, const struct ahci_target *t,
 			  char *err, unsigned errlen)
 {
 	unsigned pages = GPT_ENTRIES_MAX_BYTES / 4096;
-	uint8_t *hdr = pool_pages(1, 1), *ent = pool_pages(pages, 1);
+	uint8_t *hdr = dma_pages(1, d->dma64), *ent = dma_pages(pages, d->dma64);
 	struct gpt_want want = { t->part, t->label, t->guid };
 	struct gpt_info info;
 	uint64_t first, count;
@@ -184,7 +187,8 @@ static int find_partition(struct ahci_disk *d, const struct ahci_target *t,
 	int r = -1;
 
 	if (!hdr || !ent) {
-		fmt(err, errlen, "no pool memory to read the GPT");
+		fmt(err, errlen, "no pool memory%s to read the GPT",
+		    d->dma64 ? "" : " below 4 GiB");
 		goto out;
 	}
 	if (read_sync(d, 1, 1, hdr)) {
@@ -212,8 +216,10 @@ static int find_partition(struct ahci_disk *d, const struct ahci_target *t,
 bad:
 	fmt(err, errlen, "AHCI port %u: %s", d->port, why);
 out:
-	pool_free_pages(hdr, 1);
-	pool_free_pages(ent, pages);
+	if (hdr)
+		pool_free_pages(hdr, 1);
+	if (ent)
+		pool_free_pages(ent, pages);
 	return r;
 }
 
@@ -321,7 +327,8 @@ int ahci_open(struct ahci_disk *d, const struct ahci_target *t, char *err,
 	d->port_regs = d->abar + 0x100 + 0x80 * port;
 	if (port_up(d, cap, err, errlen))
 		return -1;
-	id = pool_pages(1, 1);
+	d->dma64 = cap & CAP_S64A;
+	id = dma_pages(1, d->dma64);
 	if (!id || identify(d, id)) {
 		fmt(err, errlen, "AHCI port %u: IDENTIFY failed", port);
 		return -1;

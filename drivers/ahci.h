@@ -33,6 +33,9 @@
 #define AHCI_CMD_SECTORS 65536u /* per READ/WRITE command (count 0) */
 #define AHCI_ZERO_BYTES (64u << 10) /* the write-zeroes source buffer */
 #define AHCI_TIMEOUT_NS (10ull * 1000000000ull)
+/* FLUSH CACHE EXT and a TRIM of up to 16 GiB may take longer on a disk
+ * under load (Linux allows 30 s too). */
+#define AHCI_LONG_TIMEOUT_NS (30ull * 1000000000ull)
 #define AHCI_DSM_BLOCKS 8   /* TRIM range blocks per command, at most */
 
 /* ATA commands (ACS-3) */
@@ -60,7 +63,7 @@
 #define PxSACT 0x34
 #define PxCI 0x38
 /* PxIS bits that mean the command failed (3.3.5): task file error, host
- * bus data and fatal errors, interface fatal error, overflow. */
+ * bus data and fatal errors, interface fatal error, unknown FIS. */
 #define PxIS_ERRORS 0x78000010u
 #define PxTFD_ERR 0x01
 #define PxTFD_DRQ 0x08
@@ -113,6 +116,7 @@ struct ahci_disk {
 	uint64_t first_lba;	/* the partition's start (0: whole disk) */
 	unsigned depth;		/* commands at once: NCQ depth, or 1 */
 	bool ncq;
+	bool dma64;		/* the HBA reaches memory above 4 GiB (S64A) */
 	uint8_t *clb, *fis;	/* command list, received-FIS area */
 	uint8_t *ctba[AHCI_SLOTS]; /* one command table page per slot */
 	uint8_t *dsm;		/* TRIM range blocks, one page */
@@ -127,9 +131,10 @@ struct ahci_disk {
 	bool recovering;	/* retrying slots one at a time */
 	struct ahci_stats st;
 	uint64_t (*clock)(void); /* nanoseconds, for timeouts */
-	/* Stops, resets if need be, and restarts the port after an error;
-	 * 0 when it runs again.  In ahci.c; a fake in the tests. */
-	int (*restart)(struct ahci_disk *d);
+	/* Stops, resets if need be (always with `reset`), and restarts the
+	 * port after an error; 0 when it runs again.  In ahci.c; a fake in
+	 * the tests. */
+	int (*restart)(struct ahci_disk *d, bool reset);
 };
 
 /* Finds the controller, resets it, brings up `port` and identifies its

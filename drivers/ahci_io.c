@@ -190,11 +190,21 @@ static int64_t walk(struct ahci_disk *d, struct ahci_rq *rq, uint64_t max,
 		} else {
 			if (i >= r->nsg)
 				break;
+			if (!r->sg[i].len) {
+				/* An empty piece would be a PRD of 4 MiB. */
+				i++;
+				skip = 0;
+				continue;
+			}
 			a = r->sg[i].hpa + skip;
 			len = r->sg[i].len - skip;
 			if (len > AHCI_PRD_MAX)
 				len = AHCI_PRD_MAX;
 		}
+		/* An HBA without 64-bit DMA would drop the address's top
+		 * half and write somewhere else. */
+		if (!d->dma64 && (a >> 32 || (a + len - 1) >> 32))
+			return -1;
 		if (len > max - got)
 			len = max - got;
 		if (slot >= 0 && !put_prd(d, (unsigned)slot, n, a,
@@ -322,7 +332,8 @@ static bool issue_cmd(struct ahci_disk *d, unsigned qi, unsigned s)
 			rq->failed = true;
 			rq->left = 0;
 			log_msg("ahci: port %u: request at LBA %lu: buffer the "
-				"HBA cannot address (odd address or length)",
+				"HBA cannot address (odd address or length, or "
+				"above 4 GiB for a 32-bit HBA)",
 				d->port, (unsigned long)rq->lba);
 			return false;
 		}
@@ -411,6 +422,12 @@ static void recover(struct ahci_disk *d, const char *why, uint32_t is)
 {
 	uint32_t tfd = ahci_rd(d->port_regs, PxTFD);
 
+	/* A device that reported an NCQ error refuses commands until it is
+	 * reset or its error log is read (SATA 3.x, 13.6.3.2): reset it. */
+	bool queued = false;
+
+	for (unsigned s = 0; s < d->depth; s++)
+		queued |= d->slot[s].state == SLOT_BUSY && d->slot[s].queued;
 	d->restarting = true; /* completions below must not issue */
 	log_msg("ahci: port %u: %s (PxIS 0x%08x, status 0x%02x, error 0x%02x,"
 		" PxSERR 0x%08x); restarting the port", d->port, why, is,
@@ -429,7 +446,7 @@ static void recover(struct ahci_disk *d, const char *why, uint32_t is)
 			sl->state = SLOT_RETRY;
 		}
 	}
-	if (d->restart(d)) {
+	if (d->restart(d, queued)) {
 		log_msg("ahci: port %u: the port does not restart; failing "
 			"what was in flight", d->port);
 		for (unsigned s = 0; s < d->depth; s++)
@@ -542,7 +559,11 @@ void ahci_io_poll(struct ahci_disk *d)
 
 		for (unsigned s = 0; s < d->depth; s++)
 			if (d->slot[s].state == SLOT_BUSY
-			    && now - d->slot[s].started_ns > AHCI_TIMEOUT_NS) {
+			    && now - d->slot[s].started_ns
+				       > (d->slot[s].cmd == ATA_FLUSH_EXT
+						  || d->slot[s].cmd == ATA_DSM
+					  ? AHCI_LONG_TIMEOUT_NS
+					  : AHCI_TIMEOUT_NS)) {
 				d->st.timeouts++;
 				recover(d, "command timed out", is);
 				break;

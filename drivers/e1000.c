@@ -295,6 +295,8 @@ static void link_check(struct e1000 *e)
 
 void e1000_poll(struct e1000 *e)
 {
+	if (e->dead)
+		return;
 	e->now_ns = clock_ns();
 	e1000_rx_poll(e);
 	if (e1000_tx_reclaim(e)) {
@@ -307,8 +309,16 @@ void e1000_poll(struct e1000 *e)
 			e1000_rd(e, E1000_TDH), e->tx_tail);
 		unsigned held = e1000_tx_held(e);
 
-		if (e->reinit && e->reinit(e))
-			log_msg("e1000: %s: reset failed", e->where);
+		if (e->reinit && e->reinit(e)) {
+			/* It will not come back: stop using it rather than
+			 * reset it again at every poll. */
+			log_msg("e1000: %s: the reset failed; the NIC is out of "
+				"use and frames for it are dropped", e->where);
+			e->dead = true;
+			e1000_wr(e, IMC, ~0u);
+			memset(e->tx_held_end, 0, sizeof(e->tx_held_end));
+			e->tx_clean = e->tx_tail;
+		}
 		/* The reset stopped the NIC's DMA: held buffers are free. */
 		if (held && e->port.tx_done)
 			e->port.tx_done(e->port.consumer, held);
@@ -364,8 +374,9 @@ int e1000_open(struct e1000 *e, const struct pci_dev *at, char *err,
 	pci_enable_dma(p);
 	e->rx = pool_pages(1, 1);
 	e->tx = pool_pages(1, 1);
-	e->rx_buf = pool_pages_uncleared(E1000_RX_DESCS * E1000_BUF_SIZE
-					 / 4096, 1);
+	/* Cleared: a NIC that reports a frame longer than it wrote must
+	 * not hand anyone Plinth's old memory. */
+	e->rx_buf = pool_pages(E1000_RX_DESCS * E1000_BUF_SIZE / 4096, 1);
 	e->tx_buf = pool_pages_uncleared(E1000_TX_DESCS * E1000_BUF_SIZE
 					 / 4096, 1);
 	if (!e->rx || !e->tx || !e->rx_buf || !e->tx_buf) {

@@ -103,6 +103,9 @@ struct e1000 {
 	unsigned tx_clean;	/* the oldest descriptor not yet completed */
 	uint64_t tx_since_ns;	/* when tx_clean last moved (hang check) */
 	bool tx_wanted;		/* a refused consumer waits for tx_ready */
+	unsigned tx_wanted_descs; /* ...until this many descriptors are free */
+	unsigned tx_released;	/* held frames done, not yet told (tx_done) */
+	bool dead;		/* a reset failed: frames are dropped */
 	bool tx_held_end[E1000_TX_DESCS]; /* last descriptor of a held frame */
 
 	uint64_t now_ns;	/* the clock at the last poll */

@@ -46,6 +46,7 @@ void e1000_rings_init(struct e1000 *e)
 	e->rx_discard = false;
 	e->tx_tail = e->tx_clean = 0;
 	e->tx_wanted = false;
+	e->tx_released = 0;
 	e->tx_since_ns = e->now_ns;
 	e1000_wr(e, E1000_RDBAL, (uint32_t)phys(e->rx));
 	e1000_wr(e, E1000_RDBAH, (uint32_t)(phys(e->rx) >> 32));
@@ -147,12 +148,10 @@ static unsigned tx_in_flight(const struct e1000 *e)
 }
 
 /* Completed descriptors, oldest first, up to the first one not done;
- * their held frames go back to the consumer.  Every descriptor asks for
- * its status (RS), so each one's DD is believed on its own. */
+ * their held frames are counted for the consumer.  Every descriptor asks
+ * for its status (RS), so each one's DD is believed on its own. */
 static void tx_reap(struct e1000 *e)
 {
-	unsigned released = 0;
-
 	while (e->tx_clean != e->tx_tail) {
 		unsigned i = e->tx_clean;
 
@@ -160,13 +159,23 @@ static void tx_reap(struct e1000 *e)
 			break;
 		if (e->tx_held_end[i]) {
 			e->tx_held_end[i] = false;
-			released++;
+			e->tx_released++;
 		}
 		e->tx_clean = (i + 1) % E1000_TX_DESCS;
 		e->tx_since_ns = e->now_ns;
 	}
-	if (released && e->port.tx_done)
-		e->port.tx_done(e->port.consumer, released);
+}
+
+/* Tells the consumer which held frames are done.  Not in the middle of
+ * queueing a frame: a consumer may send from tx_done, and its frame must
+ * not slip into the ring ahead of the one being queued. */
+static void tx_notify(struct e1000 *e)
+{
+	unsigned n = e->tx_released;
+
+	e->tx_released = 0;
+	if (n && e->port.tx_done)
+		e->port.tx_done(e->port.consumer, n);
 }
 
 unsigned e1000_tx_held(const struct e1000 *e)
@@ -182,7 +191,9 @@ unsigned e1000_tx_held(const struct e1000 *e)
 bool e1000_tx_reclaim(struct e1000 *e)
 {
 	tx_reap(e);
-	if (e->tx_wanted && tx_in_flight(e) < E1000_TX_DESCS - 1) {
+	tx_notify(e);
+	if (e->tx_wanted
+	    && tx_in_flight(e) + e->tx_wanted_descs <= E1000_TX_DESCS - 1) {
 		e->tx_wanted = false;
 		if (e->port.tx_ready)
 			e->port.tx_ready(e->port.consumer);
@@ -239,13 +250,15 @@ static int ring_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 
 	for (unsigned k = 0; k < n; k++)
 		total += sg[k].len;
-	if (len < ETH_HLEN || len > E1000_BUF_SIZE || total != len) {
+	/* Nothing a retry would mend; and without link (or after a failed
+	 * reset) the NIC sends nothing, so queued frames would only stall
+	 * the ring into a reset. */
+	if (len < ETH_HLEN || len > E1000_BUF_SIZE || total != len
+	    || !p->link_up || e->dead) {
 		e->st.tx_dropped++;
-		return FP_OK; /* nothing a retry would mend */
+		return FP_OK;
 	}
-	/* Held only while the link is up: a NIC without link may never
-	 * finish, and the guest's buffers would wait for the hang reset. */
-	bool hold = may_hold && len >= E1000_ZC_MIN && p->link_up
+	bool hold = may_hold && len >= E1000_ZC_MIN
 		    && (need = held_descs(sg, n)) != 0;
 
 	if (!hold)
@@ -255,6 +268,7 @@ static int ring_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 	if (tx_in_flight(e) + need > E1000_TX_DESCS - 1) {
 		e->st.tx_busy++;
 		e->tx_wanted = true;
+		e->tx_wanted_descs = need;
 		return FP_BUSY;
 	}
 	unsigned i = e->tx_tail;
@@ -303,5 +317,6 @@ static int ring_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 	 * held frame released here reaches the consumer before tx()
 	 * returns FP_HELD, which the frame port allows. */
 	tx_reap(e);
+	tx_notify(e);
 	return hold ? FP_HELD : FP_OK;
 }

@@ -55,7 +55,7 @@ void network_quiesce(void)
 {
 	uint64_t end = clock_ns() + 100000000ull; /* 100 ms */
 
-	if (!opened)
+	if (!opened || nic.dead)
 		return;
 	while (e1000_tx_held(&nic) && clock_ns() < end)
 		e1000_poll(&nic);

@@ -586,14 +586,21 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 		}
 		log_msg("guest: starting, %lu TSC ticks after hv_main began",
 			(unsigned long)(rdtsc() - hv_entry_tsc));
+		/* A request for the run that ended is not one for this. */
+		(void)gs_take_request();
 		mgmt_request = GS_REQ_NONE;
 		gs_set(GS_RUNNING, NULL);
 		enum guest_end end = vcpu_run(&vcpu);
 
-		if (mgmt_request != GS_REQ_NONE)
+		/* The request's own wording, when it is what ended the run. */
+		if ((mgmt_request == GS_REQ_RESET && end == GUEST_RESET)
+		    || (mgmt_request == GS_REQ_POWEROFF
+			&& end == GUEST_POWEROFF))
 			fmt(vcpu.why, sizeof(vcpu.why), "%s through the "
 			    "management plane", mgmt_request == GS_REQ_RESET
 						     ? "reset" : "powered off");
+		else
+			mgmt_request = GS_REQ_NONE;
 		log_msg("guest: ended: %s", vcpu.why);
 		gs_set(GS_ENDED, vcpu.why);
 		drain_disk();

@@ -15,6 +15,14 @@
 
 #define IN_MAX (HTTP_HEAD_MAX + HTTP_BODY_MAX)
 #define POLL_INTERVAL 2 /* lwIP's coarse timer ticks (500 ms each) */
+/* A request must be complete this long after the connection opened, and
+ * its answer sent this long after that, however the bytes trickle: a
+ * client cannot hold a connection by sending (or reading) slowly. */
+#define REQUEST_NS (10ull * 1000000000ull)
+#define ANSWER_NS (30ull * 1000000000ull)
+/* After this end's FIN: how many polls (2 s each) a connection may wait
+ * for the client's, or for its data to be acknowledged. */
+#define LINGER_POLLS 15
 
 struct conn {
 	struct tcp_pcb *pcb;
@@ -22,7 +30,8 @@ struct conn {
 	size_t in_len;
 	char *out;
 	size_t out_len, out_sent;
-	uint64_t last_ns;
+	uint64_t last_ns;	/* the last byte either way */
+	uint64_t deadline_ns;	/* for the whole request, then the answer */
 	bool answered;
 };
 
@@ -113,35 +122,60 @@ static void conn_free(struct conn *c)
 	st.open--;
 }
 
-/* tcp_close fails only when lwIP has no memory for the FIN: try again
- * from the poll timer rather than abort (which the recv callback that
- * may be running could not survive). */
-static err_t retry_close(void *arg, struct tcp_pcb *pcb)
+/* After the answer: lwIP sends what is queued and the FIN; this end
+ * keeps reading (and dropping) what the client still sends, waits for its
+ * FIN, and gives up on a client that never acknowledges or closes. */
+static err_t linger_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
+			 err_t err)
 {
 	(void)arg;
-	tcp_poll(pcb, NULL, 0);
-	if (tcp_close(pcb) != ERR_OK)
-		tcp_poll(pcb, retry_close, 1);
+	(void)err;
+	if (p) {
+		tcp_recved(pcb, p->tot_len);
+		pbuf_free(p);
+	}
+	return ERR_OK; /* the client's FIN: lwIP finishes the close */
+}
+
+static err_t linger_poll(void *arg, struct tcp_pcb *pcb)
+{
+	uintptr_t polls = (uintptr_t)arg + 1;
+
+	if (pcb->state == FIN_WAIT_2 || polls > LINGER_POLLS) {
+		/* FIN_WAIT_2 without a timeout of its own would wait for
+		 * the client forever. */
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	/* A FIN that found no memory the first time. */
+	if (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT)
+		tcp_shutdown(pcb, 0, 1);
+	tcp_arg(pcb, (void *)polls);
 	return ERR_OK;
 }
 
-static void conn_close(struct conn *c)
+/* The connection leaves the server's hands: its slot is free and it no
+ * longer counts against the listen backlog.  With `graceful`, lwIP sends
+ * the queued answer and a FIN (this end closes first, as HTTP/1.1 has a
+ * server that sent "Connection: close" do); otherwise it is reset. */
+static void conn_close(struct conn *c, bool graceful)
 {
 	struct tcp_pcb *pcb = c->pcb;
 
 	tcp_arg(pcb, NULL);
-	tcp_recv(pcb, NULL);
+	tcp_recv(pcb, linger_recv);
 	tcp_sent(pcb, NULL);
 	tcp_err(pcb, NULL);
-	tcp_poll(pcb, NULL, 0);
-	/* No longer counted against the listen backlog: the connections
-	 * counted are the ones being served, not the ones closing (which
-	 * lwIP would count until their TIME_WAIT ends). */
+	tcp_poll(pcb, linger_poll, POLL_INTERVAL);
 	tcp_backlog_accepted(pcb);
 	conn_free(c);
-	/* After a successful close the pcb may be gone: nothing touches it. */
-	if (tcp_close(pcb) != ERR_OK)
-		tcp_poll(pcb, retry_close, 1);
+	/* tcp_close would reset a connection whose client's FIN came with
+	 * its last bytes (the receive window is one short inside the
+	 * receive callback): shutting the sending side never does. */
+	if (!graceful)
+		tcp_abort(pcb);
+	else
+		tcp_shutdown(pcb, 0, 1);
 }
 
 /* As much of the response as the send buffer takes. */
@@ -164,7 +198,7 @@ static void send_more(struct conn *c)
 	}
 	tcp_output(c->pcb);
 	if (c->out_sent == c->out_len)
-		conn_close(c); /* one request per connection */
+		conn_close(c, true); /* one request per connection */
 }
 
 static void respond(struct conn *c, int status, const char *type,
@@ -183,9 +217,13 @@ static void respond(struct conn *c, int status, const char *type,
 	if (body && !head_only)
 		mgmt_put(&h, body->p, body->len);
 	c->answered = true;
+	c->deadline_ns = clock_ns() + ANSWER_NS;
 	if (h.full) {
+		/* No memory for the answer: the client sees the connection
+		 * close without one (an abort here, inside lwIP's callback,
+		 * would leave it a freed pcb). */
 		free(h.p);
-		conn_close(c);
+		conn_close(c, true);
 		return;
 	}
 	c->out = h.p;
@@ -195,12 +233,12 @@ static void respond(struct conn *c, int status, const char *type,
 }
 
 static void respond_error(struct conn *c, int status, const char *msg,
-			  const char *extra)
+			  const char *extra, bool head_only)
 {
 	struct mgmt_buf b = { 0 };
 
 	mgmt_printf(&b, "{\"error\": \"%s\"}\n", msg);
-	respond(c, status, "application/json", extra, &b, false);
+	respond(c, status, "application/json", extra, &b, head_only);
 	free(b.p);
 }
 
@@ -214,12 +252,14 @@ static void ring_answer(struct conn *c, const struct http_req *r,
 	char extra[96];
 
 	if (r->query[0] && !http_query_u64(r->query, "offset", &off)) {
-		respond_error(c, 400, "offset must be a decimal number", NULL);
+		respond_error(c, 400, "offset must be a decimal number", NULL,
+			      r->method == HTTP_HEAD);
 		return;
 	}
 	grow(&b, MGMT_RING_CHUNK);
 	if (b.full) {
-		respond_error(c, 503, "no memory for the answer", NULL);
+		respond_error(c, 503, "no memory for the answer", NULL,
+			      r->method == HTTP_HEAD);
 		return;
 	}
 	b.len = read(off, b.p, MGMT_RING_CHUNK, &from, &next);
@@ -239,19 +279,21 @@ static bool is(const struct http_req *r, const char *path)
 static void route(struct conn *c, const struct http_req *r, const char *body)
 {
 	struct mgmt_buf b = { 0 };
-	bool get = r->method == HTTP_GET || r->method == HTTP_HEAD;
+	bool head = r->method == HTTP_HEAD;
+	bool get = r->method == HTTP_GET || head;
 	bool known = is(r, "/") || is(r, "/v1/status") || is(r, "/metrics")
 		     || is(r, "/v1/console") || is(r, "/v1/log")
 		     || is(r, "/v1/guest/reset") || is(r, "/v1/guest/poweroff");
 
 	st.requests++;
 	if (!known) {
-		respond_error(c, 404, "no such resource", NULL);
+		respond_error(c, 404, "no such resource", NULL, head);
 		return;
 	}
 	if (is(r, "/")) {
 		if (!get) {
-			respond_error(c, 405, "GET only", "Allow: GET, HEAD\r\n");
+			respond_error(c, 405, "GET only", "Allow: GET, HEAD\r\n",
+				      false);
 			return;
 		}
 		b.p = (char *)mgmt_page;
@@ -265,7 +307,8 @@ static void route(struct conn *c, const struct http_req *r, const char *body)
 	if (!r->bearer || !http_token_equal(r->token, token)) {
 		st.unauthorized++;
 		respond_error(c, 401, "a valid bearer token is needed",
-			      "WWW-Authenticate: Bearer realm=\"plinth\"\r\n");
+			      "WWW-Authenticate: Bearer realm=\"plinth\"\r\n",
+			      head);
 		return;
 	}
 	bool post_only = is(r, "/v1/guest/reset") || is(r, "/v1/guest/poweroff");
@@ -274,7 +317,7 @@ static void route(struct conn *c, const struct http_req *r, const char *body)
 	    || (!post_only && !is(r, "/v1/console") && !get)) {
 		respond_error(c, 405, post_only ? "POST only" : "GET only",
 			      post_only ? "Allow: POST\r\n"
-					: "Allow: GET, HEAD\r\n");
+					: "Allow: GET, HEAD\r\n", head);
 		return;
 	}
 	if (is(r, "/v1/status")) {
@@ -304,7 +347,7 @@ static void route(struct conn *c, const struct http_req *r, const char *body)
 					     : MGMT_GUEST_POWEROFF;
 
 		if (ops->guest(a, &why)) {
-			respond_error(c, 409, why, NULL);
+			respond_error(c, 409, why, NULL, false);
 		} else {
 			mgmt_printf(&b, "{\"accepted\": \"%s\"}\n",
 				    a == MGMT_GUEST_RESET ? "reset"
@@ -325,7 +368,7 @@ static void process(struct conn *c)
 		return;
 	if (st_ != HTTP_DONE) {
 		st.bad_requests++;
-		respond_error(c, st_, http_reason(st_), NULL);
+		respond_error(c, st_, http_reason(st_), NULL, false);
 		return;
 	}
 	if (c->in_len < r.head_len + r.body_len)
@@ -344,11 +387,13 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
 		return ERR_OK;
 	}
 	if (!p || err != ERR_OK) {
-		/* The client closed (or half-closed before a full request). */
+		/* The client closed: before a whole request, which gets no
+		 * answer; or only its sending side, after the request, while
+		 * the answer is still going out, which then goes on. */
 		if (p)
 			pbuf_free(p);
 		if (!c->answered)
-			conn_close(c);
+			conn_close(c, true);
 		return ERR_OK;
 	}
 	tcp_recved(pcb, p->tot_len);
@@ -385,13 +430,20 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 {
 	struct conn *c = arg;
+	uint64_t now = clock_ns();
 
 	(void)pcb;
-	if (c && clock_ns() - c->last_ns > MGMT_IDLE_NS) {
-		/* A half-sent request, or a client that stopped reading. */
+	if (!c)
+		return ERR_OK;
+	if (now - c->last_ns > MGMT_IDLE_NS || now > c->deadline_ns) {
+		/* A half-sent request, a client that stopped reading, or
+		 * one that trickles: reset, so its slot is free at once. */
 		st.timeouts++;
-		conn_close(c);
+		conn_close(c, false);
+		return ERR_ABRT;
 	}
+	if (c->answered)
+		send_more(c); /* what found no send buffer before */
 	return ERR_OK;
 }
 
@@ -428,6 +480,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	tcp_backlog_delayed(pcb);
 	c->pcb = pcb;
 	c->last_ns = clock_ns();
+	c->deadline_ns = c->last_ns + REQUEST_NS;
 	if (++st.open > st.open_max)
 		st.open_max = st.open;
 	tcp_arg(pcb, c);

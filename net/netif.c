@@ -53,10 +53,10 @@ static err_t linkoutput(struct netif *n, struct pbuf *p)
 
 static void port_rx(void *consumer, const uint8_t *frame, uint32_t len)
 {
-	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+	struct pbuf *p;
 
 	(void)consumer;
-	if (len > 0xffff || !p) {
+	if (len > 0xffff || !(p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL))) {
 		st.rx_dropped++;
 		return;
 	}

@@ -10,7 +10,9 @@
  * then a frame for the other side's MAC goes to it instead of the wire,
  * and broadcast and multicast go to the wire and to it.  The NIC does not
  * send a frame back to its own port, so without `internal` the guest
- * cannot reach the management address at all. */
+ * reaches the management address only the way any host on the network
+ * does, through a router outside that sends its frames back (and the
+ * token guards the API then as for anyone). */
 #ifndef PLINTH_SWITCH_H
 #define PLINTH_SWITCH_H
 

@@ -242,6 +242,28 @@ def test_qemu_mgmt_api(ctx):
         got = raw(port, data)
         if not got.startswith(want):
             raise Failure("%r got %r, want %r" % (data[:40], got[:60], want))
+    # A client that shuts its sending side with its request (as nc -N
+    # does) still gets the whole answer.
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(b"GET /v1/log?offset=0 HTTP/1.1\r\nAuthorization: Bearer "
+                  + TOKEN.encode() + b"\r\n\r\n")
+        s.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            more = s.recv(65536)
+            if not more:
+                break
+            got += more
+    head, _, body = got.partition(b"\r\n\r\n")
+    m = re.search(rb"Content-Length: (\d+)", head)
+    if not head.startswith(b"HTTP/1.1 200 ") or not m \
+            or len(body) != int(m.group(1)):
+        raise Failure("a half-closed client got %r... (%d body bytes)"
+                      % (head[:60], len(body)))
+    # HEAD gets no body, errors included.
+    got = raw(port, b"HEAD /v1/status HTTP/1.1\r\n\r\n")
+    if not got.startswith(b"HTTP/1.1 401 ") or not got.endswith(b"\r\n\r\n"):
+        raise Failure("HEAD without a token got %r" % got[-80:])
     # While the half-sent request is open, the API answers; the server
     # closes it once it has been idle for 10 s.
     if request(port, "GET", "/v1/status", AUTH)[0] != 200:

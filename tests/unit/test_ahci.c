@@ -58,9 +58,12 @@ static uint64_t fake_clock(void)
 }
 
 /* The HBA's side of a restart: clearing ST clears CI and SACT. */
-static int fake_restart(struct ahci_disk *d)
+static bool last_reset;
+
+static int fake_restart(struct ahci_disk *d, bool reset)
 {
 	(void)d;
+	last_reset = reset;
 	restarts++;
 	hba_set(PxCI, 0);
 	hba_set(PxSACT, 0);
@@ -84,6 +87,7 @@ static void setup(bool ncq)
 	D.dsm = pages + 4096 * (AHCI_SLOTS + 1);
 	D.zero = pages + 4096 * (AHCI_SLOTS + 2);
 	D.ncq = ncq;
+	D.dma64 = true;
 	D.depth = ncq ? AHCI_SLOTS : 1;
 	D.id.trim = true;
 	D.id.trim_blocks = 1;
@@ -333,6 +337,59 @@ static void large_request_splits_at_65536_sectors(void)
 	CHECK(q.status == BLK_OK);
 }
 
+static void buffers_above_4g_fail_on_a_32_bit_hba(void)
+{
+	struct req q;
+
+	setup(true);
+	D.dma64 = false;
+	memset(&q, 0, sizeof(q));
+	q.sg[0] = (struct blk_sg){ 0xfffff000ull, 8192 }; /* crosses 4 GiB */
+	q.r = (struct blk_req){ .op = BLK_READ, .nsectors = 16, .sg = q.sg,
+				.nsg = 1, .done = req_done, .ctx = &q };
+	q.status = -1;
+	CHECK(D.be.submit(&D.be, &q.r) == 0);
+	CHECK(q.status == BLK_EIO && reg(PxCI) == 0);
+	q.sg[0].hpa = 0x10000000ull;
+	q.status = -1;
+	CHECK(D.be.submit(&D.be, &q.r) == 0);
+	CHECK(q.status == -1 && reg(PxCI) == 1);
+}
+
+static void empty_pieces_make_no_prd(void)
+{
+	struct req q;
+
+	setup(true);
+	memset(&q, 0, sizeof(q));
+	q.sg[0] = (struct blk_sg){ 0x10000000ull, 0 };
+	q.sg[1] = (struct blk_sg){ 0x20000000ull, 512 };
+	q.sg[2] = (struct blk_sg){ 0x30000000ull, 0 };
+	q.r = (struct blk_req){ .op = BLK_READ, .nsectors = 1, .sg = q.sg,
+				.nsg = 3, .done = req_done, .ctx = &q };
+	q.status = -1;
+	CHECK(D.be.submit(&D.be, &q.r) == 0);
+	CHECK(prdtl(0) == 1 && prd_addr(0, 0) == 0x20000000ull
+	      && prd_len(0, 0) == 512);
+	complete_ok(0);
+	poll();
+	CHECK(q.status == BLK_OK);
+}
+
+static void flush_gets_the_longer_timeout(void)
+{
+	struct req f;
+
+	setup(true);
+	CHECK(submit(&f, BLK_FLUSH, 0, 0, 0) == 0);
+	now += AHCI_TIMEOUT_NS + 1;
+	poll();
+	CHECK(restarts == 0);
+	now += AHCI_LONG_TIMEOUT_NS;
+	poll();
+	CHECK(restarts == 1);
+}
+
 static void odd_buffer_fails_without_a_command(void)
 {
 	struct req q;
@@ -478,6 +535,7 @@ static void error_retries_what_was_in_flight_one_at_a_time(void)
 	poll();
 	CHECK(a.status == BLK_OK);
 	CHECK(restarts == 1);
+	CHECK(last_reset); /* an NCQ error needs the device reset */
 	CHECK(b.status == -1 && c.status == -1);
 	CHECK(reg(PxIS) == 0); /* cleared */
 	/* One retry at a time, non-queued. */
@@ -508,11 +566,12 @@ static void command_that_fails_its_retry_fails_alone(void)
 	poll();
 	set_reg(PxIS, 0);
 	CHECK(restarts == 1 && reg(PxCI) == 1);
-	/* a's retry fails again (the HBA leaves CI set). */
+	/* a's retry fails again (the HBA leaves CI set); it was not queued,
+	 * so a port restart suffices. */
 	set_reg(PxIS, 1u << 30);
 	poll();
 	set_reg(PxIS, 0);
-	CHECK(a.status == BLK_EIO && restarts == 2);
+	CHECK(a.status == BLK_EIO && restarts == 2 && !last_reset);
 	CHECK(b.status == -1 && reg(PxCI) == 2);
 	complete_ok(1);
 	poll();
@@ -818,6 +877,9 @@ int main(void)
 	RUN(pieces_that_split_a_sector_are_cut_at_a_sector);
 	RUN(large_request_splits_at_65536_sectors);
 	RUN(odd_buffer_fails_without_a_command);
+	RUN(buffers_above_4g_fail_on_a_32_bit_hba);
+	RUN(empty_pieces_make_no_prd);
+	RUN(flush_gets_the_longer_timeout);
 	RUN(out_of_range_and_read_only_fail_at_once);
 	RUN(flush_waits_for_the_queue_and_runs_alone);
 	RUN(discard_is_a_trim_of_range_entries);

@@ -373,7 +373,7 @@ static void long_frame_goes_from_the_consumers_buffers_but_its_header(void)
 	CHECK(released == 1 && e1000_tx_held(&E) == 0);
 }
 
-static void short_frames_link_down_and_many_pieces_are_copied(void)
+static void short_frames_and_many_pieces_are_copied_link_down_dropped(void)
 {
 	uint8_t f[1000];
 	struct fp_sg one = { f, 200 }, many[12];
@@ -385,11 +385,14 @@ static void short_frames_link_down_and_many_pieces_are_copied(void)
 		many[i] = (struct fp_sg){ f + 80 * i, i == 11 ? 120 : 80 };
 	CHECK(E.port.tx(&E.port, many, 12, 1000, true) == FP_OK);
 	CHECK(!memcmp(E.tx_buf + E1000_BUF_SIZE, f, 1000));
+	CHECK(E.st.tx_held == 0 && E.st.tx_copied == 1200);
+	CHECK(reg(E1000_TDT) == 2);
+	/* Without link the NIC sends nothing: frames are dropped, not left
+	 * to stall the ring into a reset. */
 	E.port.link_up = false;
 	one.len = 1000;
 	CHECK(E.port.tx(&E.port, &one, 1, 1000, true) == FP_OK);
-	CHECK(E.st.tx_held == 0 && E.st.tx_copied == 2200);
-	CHECK(reg(E1000_TDT) == 3);
+	CHECK(reg(E1000_TDT) == 2 && E.st.tx_dropped == 1);
 }
 
 static void held_frame_released_while_sending_when_the_nic_is_quick(void)
@@ -411,10 +414,63 @@ static void held_frame_released_while_sending_when_the_nic_is_quick(void)
 	CHECK(released == 1 && e1000_tx_held(&E) == 1);
 }
 
+static void refused_held_frame_is_woken_when_it_fits(void)
+{
+	uint8_t f[600];
+	struct fp_sg sg[4] = { { f, 100 }, { f + 100, 200 }, { f + 300, 200 },
+			       { f + 500, 100 } };
+
+	setup();
+	frame_of(f, sizeof(f), 12);
+	/* Fill the ring to two free descriptors short of a held frame of
+	 * five (header and four pieces). */
+	while (E1000_TX_DESCS - 1 - (E.tx_tail - E.tx_clean) % E1000_TX_DESCS
+	       > 3)
+		CHECK(send(f, 60) == FP_OK);
+	CHECK(E.port.tx(&E.port, sg, 4, 600, true) == FP_BUSY);
+	/* One descriptor back: still too few, no wake-up. */
+	E.tx[0].status = E1000_TXD_DD;
+	e1000_tx_reclaim(&E);
+	CHECK(ready_calls == 0);
+	E.tx[1].status = E1000_TXD_DD;
+	e1000_tx_reclaim(&E);
+	CHECK(ready_calls == 1);
+	CHECK(E.port.tx(&E.port, sg, 4, 600, true) == FP_HELD);
+}
+
+/* A consumer that sends from tx_done: its frame must queue after the
+ * one being sent when the release happened. */
+static unsigned tail_at_release;
+
+static void on_tx_done_send(void *consumer, unsigned frames)
+{
+	(void)consumer;
+	released += (int)frames;
+	tail_at_release = E.tx_tail;
+}
+
+static void releases_reach_the_consumer_after_the_frame_is_queued(void)
+{
+	uint8_t f[600];
+	struct fp_sg sg = { f, 600 };
+
+	setup();
+	E.port.tx_done = on_tx_done_send;
+	frame_of(f, sizeof(f), 13);
+	CHECK(E.port.tx(&E.port, &sg, 1, 600, true) == FP_HELD);
+	E.tx[0].status = E.tx[1].status = E1000_TXD_DD;
+	/* The ring is full but for this frame's room: the release found
+	 * while making room waits until the frame is in. */
+	CHECK(E.port.tx(&E.port, &sg, 1, 600, true) == FP_HELD);
+	CHECK(released == 1 && tail_at_release == 4);
+}
+
 int main(void)
 {
 	RUN(long_frame_goes_from_the_consumers_buffers_but_its_header);
-	RUN(short_frames_link_down_and_many_pieces_are_copied);
+	RUN(short_frames_and_many_pieces_are_copied_link_down_dropped);
+	RUN(refused_held_frame_is_woken_when_it_fits);
+	RUN(releases_reach_the_consumer_after_the_frame_is_queued);
 	RUN(held_frame_released_while_sending_when_the_nic_is_quick);
 	RUN(rings_are_programmed_with_all_but_one_buffer);
 	RUN(good_frame_reaches_the_consumer_and_the_buffer_goes_back);
