@@ -52,3 +52,23 @@ struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n)
 	}
 	return opened;
 }
+
+const struct ahci_stats *disk_ahci_stats(void)
+{
+	return opened == &ahci.be ? &ahci.st : NULL;
+}
+
+void disk_print_stats(void)
+{
+	const struct ahci_stats *s = disk_ahci_stats();
+
+	if (!s)
+		return;
+	log_msg("ahci: port %u: %lu commands (%lu queued, %lu TRIM), %lu "
+		"errors, %lu timeouts, %lu retries, %lu port resets, %lu "
+		"requests failed", ahci.port, (unsigned long)s->commands,
+		(unsigned long)s->ncq_commands, (unsigned long)s->trims,
+		(unsigned long)s->errors, (unsigned long)s->timeouts,
+		(unsigned long)s->retries, (unsigned long)s->resets,
+		(unsigned long)s->failed_requests);
+}

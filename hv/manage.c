@@ -8,7 +8,9 @@
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx.h"
+#include "drivers/ahci.h"
 #include "drivers/e1000.h"
+#include "hv/disk.h"
 #include "hv/fmt.h"
 #include "hv/guest_state.h"
 #include "hv/log.h"
@@ -146,6 +148,25 @@ static void metric(struct mgmt_buf *b, const char *name, const char *type,
 	mgmt_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+struct counter {
+	const char *name, *help;
+	uint64_t v;
+};
+
+/* PREFIX_NAME_total{LABELS} for each counter; labels may be "". */
+static void counters(struct mgmt_buf *b, const char *prefix,
+		     const char *labels, const struct counter *c, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		char name[64];
+
+		fmt(name, sizeof(name), "%s_%s_total", prefix, c[k].name);
+		metric(b, name, "counter", c[k].help);
+		mgmt_printf(b, "%s%s %lu\n", name, labels,
+			    (unsigned long)c[k].v);
+	}
+}
+
 static void queue_metrics(struct mgmt_buf *b, const struct vdev *d,
 			  const char *what, size_t off)
 {
@@ -228,10 +249,7 @@ static void metrics(struct mgmt_buf *b)
 	}
 	if (nic) {
 		const struct e1000_stats *s = &nic->st;
-		const struct {
-			const char *name, *help;
-			uint64_t v;
-		} n[] = {
+		const struct counter n[] = {
 			{ "rx_frames", "Frames received.", s->rx_frames },
 			{ "rx_bytes", "Bytes received.", s->rx_bytes },
 			{ "rx_errors", "Frames received with errors.",
@@ -245,15 +263,10 @@ static void metrics(struct mgmt_buf *b)
 			{ "resets", "NIC resets after a stalled ring.",
 			  s->tx_hangs },
 		};
+		char labels[32];
 
-		for (unsigned k = 0; k < sizeof(n) / sizeof(n[0]); k++) {
-			char name[64];
-
-			fmt(name, sizeof(name), "plinth_nic_%s_total", n[k].name);
-			metric(b, name, "counter", n[k].help);
-			mgmt_printf(b, "%s{nic=\"%s\"} %lu\n", name, nic->where,
-				    (unsigned long)n[k].v);
-		}
+		fmt(labels, sizeof(labels), "{nic=\"%s\"}", nic->where);
+		counters(b, "plinth_nic", labels, n, sizeof(n) / sizeof(n[0]));
 		metric(b, "plinth_nic_link_up", "gauge", "1 while the link is up.");
 		mgmt_printf(b, "plinth_nic_link_up{nic=\"%s\"} %d\n", nic->where,
 			    nic->port.link_up);
@@ -263,6 +276,35 @@ static void metrics(struct mgmt_buf *b)
 	for (unsigned c = 1; c < 6; c++)
 		mgmt_printf(b, "plinth_mgmt_http_responses_total{class=\"%uxx\"}"
 			    " %lu\n", c, (unsigned long)ms->by_class[c]);
+	const struct counter api[] = {
+		{ "unauthorized", "Requests refused for want of a token.",
+		  ms->unauthorized },
+		{ "bad_requests", "Malformed requests.", ms->bad_requests },
+		{ "timeouts", "Connections reset for idling or trickling.",
+		  ms->timeouts },
+		{ "refused", "Connections refused for want of memory.",
+		  ms->refused },
+	};
+
+	counters(b, "plinth_mgmt", "", api, sizeof(api) / sizeof(api[0]));
+	metric(b, "plinth_mgmt_connections", "gauge",
+	       "Management connections open now.");
+	mgmt_printf(b, "plinth_mgmt_connections %u\n", ms->open);
+	const struct ahci_stats *as = disk_ahci_stats();
+
+	if (as) {
+		const struct counter d[] = {
+			{ "commands", "AHCI commands issued.", as->commands },
+			{ "errors", "AHCI commands that failed.", as->errors },
+			{ "timeouts", "AHCI commands that timed out.",
+			  as->timeouts },
+			{ "retries", "AHCI commands retried.", as->retries },
+			{ "port_resets", "AHCI port resets (COMRESET).",
+			  as->resets },
+		};
+
+		counters(b, "plinth_ahci", "", d, sizeof(d) / sizeof(d[0]));
+	}
 	metric(b, "plinth_heap_used_bytes", "gauge",
 	       "Bytes of Plinth's heap in use (lwIP and the server included).");
 	mgmt_printf(b, "plinth_heap_used_bytes %lu\n",

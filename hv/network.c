@@ -72,8 +72,6 @@ void network_quiesce(void)
 
 void network_print_stats(void)
 {
-	static const char *const side[SW_SIDES] = { "guest", "management" };
-
 	if (!opened)
 		return;
 	e1000_print_stats(&nic);
@@ -84,7 +82,7 @@ void network_print_stats(void)
 			continue;
 		log_msg("switch: %s side: %lu frames in, %lu out, %lu dropped "
 			"for a forged source MAC, %lu addressed to the other "
-			"side, %lu times the NIC was full", side[i],
+			"side, %lu times the NIC was full", sw.side[i].name,
 			(unsigned long)st->in, (unsigned long)st->out,
 			(unsigned long)st->spoofed, (unsigned long)st->internal,
 			(unsigned long)st->busy);

@@ -608,6 +608,7 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 		vcpu_print_stats(&vcpu);
 		if (blk)
 			vdev_print_stats(&blk->dev);
+		disk_print_stats();
 		vdev_print_stats(&net->dev);
 		vnet_print_stats(net);
 		network_print_stats();

@@ -481,8 +481,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	c->pcb = pcb;
 	c->last_ns = clock_ns();
 	c->deadline_ns = c->last_ns + REQUEST_NS;
-	if (++st.open > st.open_max)
-		st.open_max = st.open;
+	st.open++;
 	tcp_arg(pcb, c);
 	tcp_recv(pcb, on_recv);
 	tcp_sent(pcb, on_sent);

@@ -61,7 +61,7 @@ struct mgmt_ops {
 struct mgmt_stats {
 	uint64_t requests, unauthorized, bad_requests, refused, timeouts;
 	uint64_t by_class[6]; /* responses by status / 100 */
-	unsigned open, open_max;
+	unsigned open; /* connections now */
 };
 
 /* Listens on `port`; 0, or -1 when lwIP has no memory for it. */
