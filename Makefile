@@ -78,7 +78,7 @@ HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader \
-	lapic ioapic vmx_check legacy rtc pm pci_host virtq virtio_blk \
+	lapic ioapic virt_check legacy rtc pm pci_host virtq virtio_blk \
 	virtio_net virtio_pci virtq_split e1000 switch ahci http
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 test_config_SRCS := hv/config.c hv/fmt.c drivers/gpt_part.c
@@ -93,7 +93,7 @@ test_acpi_build_SRCS := hv/acpi_build.c
 test_loader_SRCS := hv/loader.c hv/gmem.c hv/fmt.c
 test_lapic_SRCS := hv/lapic.c
 test_ioapic_SRCS := hv/ioapic.c hv/lapic.c
-test_vmx_check_SRCS := arch/x86/vmx_check.c hv/fmt.c
+test_virt_check_SRCS := arch/x86/virt_check.c hv/fmt.c
 test_legacy_SRCS := hv/legacy.c hv/iobus.c
 test_rtc_SRCS := hv/rtc.c
 test_pm_SRCS := hv/pm.c hv/iobus.c

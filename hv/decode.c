@@ -341,3 +341,28 @@ uint64_t mmio_store_value(const struct mmio_insn *in,
 		return 0;
 	}
 }
+
+size_t insn_length_of(const uint8_t *bytes, size_t n, int mode,
+		      const uint8_t *op, size_t oplen)
+{
+	size_t i = 0;
+
+	if (n > MMIO_INSN_MAX)
+		n = MMIO_INSN_MAX;
+	/* Prefixes that may stand before any of these opcodes without
+	 * changing what they do; LOCK would make them #UD. */
+	while (i < n) {
+		uint8_t b = bytes[i];
+
+		if ((mode == 64 && (b & 0xf0) == 0x40) || b == 0x26
+		    || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64
+		    || b == 0x65 || b == 0x66 || b == 0x67 || b == 0xf2
+		    || b == 0xf3)
+			i++;
+		else
+			break;
+	}
+	if (!oplen || n - i < oplen || memcmp(bytes + i, op, oplen))
+		return 0;
+	return i + oplen;
+}

@@ -73,4 +73,11 @@ void mmio_apply_load(const struct mmio_insn *in, uint64_t value,
 uint64_t mmio_store_value(const struct mmio_insn *in,
 			  const uint64_t regs[16]);
 
+/* The length of the instruction at `bytes` if it is `op` (its opcode
+ * bytes, all of them fixed, as for CPUID or HLT) after any legacy or REX
+ * prefixes; 0 if it is something else.  For exits whose length the CPU
+ * does not report (AMD-V without NRIP save). */
+size_t insn_length_of(const uint8_t *bytes, size_t n, int mode,
+		      const uint8_t *op, size_t oplen);
+
 #endif

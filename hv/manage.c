@@ -7,7 +7,6 @@
 
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
-#include "arch/x86/vmx.h"
 #include "drivers/ahci.h"
 #include "drivers/e1000.h"
 #include "hv/disk.h"
@@ -215,10 +214,11 @@ static void metrics(struct mgmt_buf *b)
 	mgmt_printf(b, "plinth_guest_starts_total %u\n", gs_starts());
 	metric(b, "plinth_vm_exits_total", "counter",
 	       "VM exits of the current guest run, by reason.");
-	for (unsigned i = 0; vm->vcpu && i < VCPU_EXIT_SLOTS; i++)
+	for (unsigned i = 0; vm->vcpu && vm->vcpu->ops && i < VCPU_EXIT_SLOTS;
+	     i++)
 		if (vm->vcpu->stats[i].count)
 			mgmt_printf(b, "plinth_vm_exits_total{reason=\"%s\"} "
-				    "%lu\n", vmx_exit_name(i),
+				    "%lu\n", vm->vcpu->ops->exit_name(i),
 				    (unsigned long)vm->vcpu->stats[i].count);
 	for (unsigned k = 0; k < sizeof(q) / sizeof(q[0]); k++) {
 		char name[64];

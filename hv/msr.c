@@ -1,8 +1,6 @@
 #include "hv/msr.h"
 
 #include "arch/x86/cpu.h"
-#include "arch/x86/vmcs.h"
-#include "arch/x86/vmx.h"
 #include "hv/guest_layout.h"
 #include "hv/log.h"
 
@@ -22,6 +20,7 @@
 #define MSR_PAT 0x277
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MSR_EFER 0xc0000080
+#define MSR_K8_INT_PENDING_MSG 0xc0010055
 
 #define APIC_BASE_BSP (1ull << 8)
 #define APIC_BASE_EXTD (1ull << 10) /* x2APIC mode */
@@ -29,9 +28,11 @@
 #define MSR_TSC_DEADLINE 0x6e0
 #define LOG_UNKNOWN 16
 
-void vmsr_init(struct vmsr *m, struct vlapic *lapic)
+void vmsr_init(struct vmsr *m, struct vlapic *lapic,
+	       const struct vcpu_ops *ops)
 {
 	m->lapic = lapic;
+	m->ops = ops;
 	m->apic_base = GUEST_LAPIC_BASE | APIC_BASE_BSP | APIC_BASE_EN;
 	/* MTRRs enabled, default type write-back, no fixed or variable
 	 * ranges: EPT already maps RAM write-back and MMIO is not RAM. */
@@ -81,11 +82,14 @@ bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 	case MSR_MTRR_DEF_TYPE: *val = m->mtrr_def_type; return true;
 	case MSR_MISC_ENABLE: *val = m->misc_enable; return true;
 	case MSR_DEBUGCTL: *val = 0; return true;
-	case MSR_SYSENTER_CS: *val = vmx_read(VMCS_GUEST_SYSENTER_CS); return true;
-	case MSR_SYSENTER_ESP: *val = vmx_read(VMCS_GUEST_SYSENTER_ESP); return true;
-	case MSR_SYSENTER_EIP: *val = vmx_read(VMCS_GUEST_SYSENTER_EIP); return true;
-	case MSR_PAT: *val = vmx_read(VMCS_GUEST_PAT); return true;
-	case MSR_EFER: *val = vmx_read(VMCS_GUEST_EFER); return true;
+	case MSR_SYSENTER_CS: *val = m->ops->get(VR_SYSENTER_CS); return true;
+	case MSR_SYSENTER_ESP: *val = m->ops->get(VR_SYSENTER_ESP); return true;
+	case MSR_SYSENTER_EIP: *val = m->ops->get(VR_SYSENTER_EIP); return true;
+	case MSR_PAT: *val = m->ops->get(VR_PAT); return true;
+	case MSR_EFER: *val = m->ops->get(VR_EFER); return true;
+	/* AMD's C1E and SMI-on-halt controls, which Linux reads without a
+	 * fault handler on some families: neither is on. */
+	case MSR_K8_INT_PENDING_MSG: *val = 0; return true;
 	}
 	return unknown(m, "read", msr);
 }
@@ -130,21 +134,21 @@ bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 		return true;
 	case MSR_DEBUGCTL:
 		return val == 0; /* no branch tracing for guests */
-	case MSR_SYSENTER_CS: vmx_write(VMCS_GUEST_SYSENTER_CS, val); return true;
-	case MSR_SYSENTER_ESP: vmx_write(VMCS_GUEST_SYSENTER_ESP, val); return true;
-	case MSR_SYSENTER_EIP: vmx_write(VMCS_GUEST_SYSENTER_EIP, val); return true;
+	case MSR_SYSENTER_CS: m->ops->set(VR_SYSENTER_CS, val); return true;
+	case MSR_SYSENTER_ESP: m->ops->set(VR_SYSENTER_ESP, val); return true;
+	case MSR_SYSENTER_EIP: m->ops->set(VR_SYSENTER_EIP, val); return true;
 	case MSR_PAT:
 		if (!pat_ok(val))
 			return false;
-		vmx_write(VMCS_GUEST_PAT, val);
+		m->ops->set(VR_PAT, val);
 		return true;
 	case MSR_EFER: {
 		/* LMA is the CPU's to set (it follows CR0.PG with LME). */
 		if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
 			return false;
-		uint64_t cur = vmx_read(VMCS_GUEST_EFER);
+		uint64_t cur = m->ops->get(VR_EFER);
 
-		vmx_write(VMCS_GUEST_EFER, (val & ~EFER_LMA) | (cur & EFER_LMA));
+		m->ops->set(VR_EFER, (val & ~EFER_LMA) | (cur & EFER_LMA));
 		return true;
 	}
 	}

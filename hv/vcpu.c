@@ -5,8 +5,6 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
-#include "arch/x86/vmcs.h"
-#include "arch/x86/vmx.h"
 #include "hv/decode.h"
 #include "hv/fmt.h"
 #include "hv/gpt.h"
@@ -26,7 +24,7 @@ static enum handled stop(struct vcpu *v, enum guest_end *end,
 }
 
 /* CPUID as the guest sees it: the host's, minus what Plinth does not
- * virtualise (VMX, SMX, MONITOR/MWAIT, performance counters), with the
+ * virtualise (VMX, SVM, SMX, MONITOR/MWAIT, performance counters), with the
  * hypervisor bit and Plinth's signature at 0x40000000. */
 static void do_cpuid(struct vcpu *v)
 {
@@ -98,6 +96,12 @@ static void do_cpuid(struct vcpu *v)
 		case 0x1f:
 			r = (struct cpuid_regs){ 0, 0, 0, 0 };
 			break;
+		case 0x80000001:
+			r.ecx &= ~(1u << 2); /* SVM */
+			break;
+		case 0x8000000a: /* SVM features */
+			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+			break;
 		case 7:
 			if (sub == 0) {
 				r.ebx &= ~(1u << 1);	/* TSC_ADJUST MSR */
@@ -113,56 +117,7 @@ static void do_cpuid(struct vcpu *v)
 	v->regs[R_RBX] = r.ebx;
 	v->regs[R_RCX] = r.ecx;
 	v->regs[R_RDX] = r.edx;
-	vmx_skip_insn();
-}
-
-static uint64_t get_gpr(const struct vcpu *v, unsigned reg)
-{
-	return reg == R_RSP ? vmx_read(VMCS_GUEST_RSP) : v->regs[reg & 15];
-}
-
-/* MOV to CR0/CR4 exits only when the guest changes a bit the host owns
- * (guest/host mask).  The guest's value goes into the read shadow; the
- * real register keeps the host-owned bits (SDM 25.6.6). */
-static enum handled do_cr(struct vcpu *v, enum guest_end *end)
-{
-	uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION);
-	unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
-
-	if (type == 0 && cr == 0) {
-		uint64_t val = get_gpr(v, reg), mask = vmx_read(VMCS_CR0_MASK);
-		uint64_t efer = vmx_read(VMCS_GUEST_EFER);
-		uint64_t old = vmx_read(VMCS_GUEST_CR0);
-
-		vmx_write(VMCS_CR0_SHADOW, val);
-		vmx_write(VMCS_GUEST_CR0, (val & ~mask) | (old & mask));
-		/* Paging turned on with LME set enters IA-32e mode. */
-		if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
-			vmx_write(VMCS_GUEST_EFER, efer | EFER_LMA);
-			vmx_write(VMCS_ENTRY_CTLS,
-				  vmx_read(VMCS_ENTRY_CTLS) | ENTRY_GUEST_64);
-		}
-	} else if (type == 0 && cr == 4) {
-		uint64_t val = get_gpr(v, reg), mask = vmx_read(VMCS_CR4_MASK);
-
-		vmx_write(VMCS_CR4_SHADOW, val);
-		vmx_write(VMCS_GUEST_CR4,
-			  (val & ~mask) | (vmx_read(VMCS_GUEST_CR4) & mask));
-	} else if (type == 1) {
-		/* Reads of CR0/CR4 never exit; CR3/CR8 are not intercepted. */
-		return stop(v, end, GUEST_FAILED, "unexpected MOV from CR");
-	} else if (type == 2) { /* CLTS */
-		vmx_write(VMCS_CR0_SHADOW, vmx_read(VMCS_CR0_SHADOW) & ~8ull);
-		vmx_write(VMCS_GUEST_CR0, vmx_read(VMCS_GUEST_CR0) & ~8ull);
-	} else {
-		char m[64];
-
-		fmt(m, sizeof(m), "unsupported CR access (qualification 0x%lx)",
-		    (unsigned long)q);
-		return stop(v, end, GUEST_FAILED, m);
-	}
-	vmx_skip_insn();
-	return DONE;
+	v->ops->skip();
 }
 
 /* XSETBV (SDM vol. 1, 13.3): XCR0 only; x87 always on; AVX needs SSE;
@@ -175,61 +130,58 @@ static void do_xsetbv(struct vcpu *v)
 
 	if ((uint32_t)v->regs[R_RCX] != 0 || !(val & 1) || (val & ~host)
 	    || ((val & 4) && !(val & 2))) {
-		vmx_inject_exception(13, 1, 0);
+		v->ops->inject_exception(13, true, 0);
 		return;
 	}
-	vmx_set_guest_xcr0(val);
-	vmx_skip_insn();
+	v->ops->set_xcr0(val);
+	v->ops->skip();
 }
 
-static enum handled do_io(struct vcpu *v, enum guest_end *end)
+static enum handled do_io(struct vcpu *v, const struct vexit *x,
+			  enum guest_end *end)
 {
-	uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION);
-	unsigned size = (q & 7) + 1;
-	uint16_t port = (uint16_t)(q >> 16);
+	unsigned size = x->size;
 
-	if (q & 16) /* INS/OUTS: no device Plinth emulates uses them */
+	if (x->string) /* INS/OUTS: no device Plinth emulates uses them */
 		return stop(v, end, GUEST_FAILED, "string port I/O");
 	if (size != 1 && size != 2 && size != 4)
 		return stop(v, end, GUEST_FAILED, "bad I/O size");
-	if (q & 8) {
-		uint32_t val = iobus_in(port, size);
+	if (x->in) {
+		uint32_t val = iobus_in(x->port, size);
 
 		if (size == 4)
 			v->regs[R_RAX] = val; /* 32-bit writes zero-extend */
 		else
 			v->regs[R_RAX] = (v->regs[R_RAX] & ~((1ull << (8 * size)) - 1)) | val;
 	} else {
-		iobus_out(port, size, (uint32_t)v->regs[R_RAX]
-				      & (size == 4 ? 0xffffffffu
-						   : (1u << (8 * size)) - 1));
+		iobus_out(x->port, size, (uint32_t)v->regs[R_RAX]
+					 & (size == 4 ? 0xffffffffu
+						      : (1u << (8 * size)) - 1));
 	}
-	vmx_skip_insn();
-	(void)end;
+	v->ops->skip();
 	return DONE;
 }
 
-/* An EPT violation outside RAM: fetch the instruction through the guest's
- * own page tables, decode it, and let the device behind the address do
- * the access.  Anything that does not decode stops the guest with the
- * bytes in the log: a defined result, never a guess. */
-static enum handled do_mmio(struct vcpu *v, enum guest_end *end)
+/* A nested-paging fault outside RAM (EPT violation, NPF): fetch the
+ * instruction through the guest's own page tables, decode it, and let the
+ * device behind the address do the access.  Neither backend needs decode
+ * assists: anything that does not decode stops the guest with the bytes
+ * in the log, a defined result, never a guess. */
+static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
+			    enum guest_end *end)
 {
-	uint64_t gpa = vmx_read(VMCS_GUEST_PHYS_ADDR);
-	uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION);
-	uint64_t ar = vmx_read(VMCS_GUEST_CS_AR);
-	int mode = (ar & (1u << 13)) ? 64 : (ar & (1u << 14)) ? 32 : 16;
-	uint64_t la = vmx_read(VMCS_GUEST_RIP);
-	struct gpt_cpu cpu = { vmx_read(VMCS_GUEST_CR0),
-			       vmx_read(VMCS_GUEST_CR3),
-			       vmx_read(VMCS_GUEST_CR4),
-			       vmx_read(VMCS_GUEST_EFER) };
+	const struct vcpu_ops *o = v->ops;
+	uint64_t gpa = x->gpa, cs_base;
+	int mode = o->code_mode(&cs_base);
+	uint64_t rip = o->get(VR_RIP), la = rip;
+	struct gpt_cpu cpu = { o->get(VR_CR0), o->get(VR_CR3), o->get(VR_CR4),
+			       o->get(VR_EFER) };
 	uint8_t bytes[15];
 	struct mmio_insn in;
 	char m[160];
 
 	if (mode != 64)
-		la = (la + vmx_read(VMCS_GUEST_CS_BASE)) & 0xffffffff;
+		la = (la + cs_base) & 0xffffffff;
 	size_t n = gpt_fetch(v->gm, &cpu, la, bytes, sizeof(bytes));
 
 	if (mmio_decode(bytes, n, mode, &in)) {
@@ -243,14 +195,13 @@ static enum handled do_mmio(struct vcpu *v, enum guest_end *end)
 	bool is_store = in.op == MMIO_STORE_REG || in.op == MMIO_STORE_IMM;
 	const struct mmio_range *r = mmiobus_find(gpa, in.size);
 
-	/* The decoded direction must agree with what the CPU saw (bit 1 of
-	 * the qualification is "write", SDM table 28-7). */
-	if (!r || is_store != !!(q & 2)) {
+	/* The decoded direction must agree with what the CPU saw. */
+	if (!r || is_store != x->write) {
 		fmt(m, sizeof(m), "access to guest-physical 0x%lx, where "
 		    "there is neither RAM nor a device", (unsigned long)gpa);
 		return stop(v, end, GUEST_FAILED, m);
 	}
-	v->regs[R_RSP] = vmx_read(VMCS_GUEST_RSP);
+	v->regs[R_RSP] = o->get(VR_RSP);
 	if (is_store) {
 		if (r->write)
 			r->write(r->ctx, gpa, in.size,
@@ -260,9 +211,9 @@ static enum handled do_mmio(struct vcpu *v, enum guest_end *end)
 				       : ~0ull;
 
 		mmio_apply_load(&in, val, v->regs);
-		vmx_write(VMCS_GUEST_RSP, v->regs[R_RSP]);
+		o->set(VR_RSP, v->regs[R_RSP]);
 	}
-	vmx_write(VMCS_GUEST_RIP, vmx_read(VMCS_GUEST_RIP) + in.len);
+	o->set(VR_RIP, rip + in.len);
 	return DONE;
 }
 
@@ -274,33 +225,24 @@ static void do_msr(struct vcpu *v, bool write)
 	if (write) {
 		val = (v->regs[R_RAX] & 0xffffffff) | (v->regs[R_RDX] << 32);
 		if (!vmsr_write(&v->msr, msr, val)) {
-			vmx_inject_exception(13, 1, 0);
+			v->ops->inject_exception(13, true, 0);
 			return;
 		}
 	} else {
 		if (!vmsr_read(&v->msr, msr, &val)) {
-			vmx_inject_exception(13, 1, 0);
+			v->ops->inject_exception(13, true, 0);
 			return;
 		}
 		v->regs[R_RAX] = (uint32_t)val;
 		v->regs[R_RDX] = val >> 32;
 	}
-	vmx_skip_insn();
+	v->ops->skip();
 }
 
-/* The host slice: the preemption timer brings control back at least this
+/* The host slice: the backend's timer brings control back at least this
  * often (10 ms), for device back-ends and the console. */
 #define SLICE_NS 10000000ull
 
-static bool can_interrupt(void)
-{
-	return (vmx_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)
-	       && !(vmx_read(VMCS_GUEST_INTERRUPTIBILITY) & 3);
-}
-
-/* Before each entry: deliver the LAPIC's highest pending vector if the
- * guest can take it now, else ask for an exit when it can; and arm the
- * preemption timer for the next LAPIC timer event. */
 /* The earlier of two event times, 0 meaning "none". */
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
@@ -317,55 +259,31 @@ static uint64_t next_event(struct vcpu *v, uint64_t now)
 	return earliest(v->platform_due, vlapic_next_event(v->lapic));
 }
 
+/* Before each entry: deliver the LAPIC's highest pending vector if the
+ * guest can take it now, else ask for an exit when it can; and arm the
+ * backend's timer for the next device or LAPIC timer event. */
 static void prepare_entry(struct vcpu *v)
 {
+	const struct vcpu_ops *o = v->ops;
 	uint64_t now = rdtsc();
 	uint64_t next = next_event(v, now);
 
 	int vec = vlapic_pending(v->lapic);
 
 	if (vec < 0) {
-		vmx_set_intr_window(false);
-	} else if (!(vmx_read(VMCS_ENTRY_INTR_INFO) & (1u << 31))
-		   && can_interrupt()) {
-		/* Type 0: external interrupt (SDM 25.8.3). */
-		vmx_write(VMCS_ENTRY_INTR_INFO, (uint32_t)vec | (1u << 31));
+		o->set_intr_window(false);
+	} else if (o->can_inject()) {
+		o->inject_intr((unsigned)vec);
 		vlapic_accept(v->lapic, (uint8_t)vec);
-		vmx_set_intr_window(false);
+		o->set_intr_window(false);
 	} else {
-		vmx_set_intr_window(true);
+		o->set_intr_window(true);
 	}
 	uint64_t slice = v->slice_ticks;
 
 	if (next && next - now < slice)
 		slice = next > now ? next - now : 0;
-	slice >>= v->preempt_shift;
-	vmx_write(VMCS_PREEMPTION_TIMER, slice > 0xffffffffu ? 0xffffffffu
-							      : slice);
-}
-
-/* An exit in the middle of delivering an event (IDT-vectoring info,
- * SDM 28.2.4) must deliver it again, or it is lost.  Only exits that
- * event delivery itself can cause carry such information; instruction
- * exits (CPUID, I/O, MSR...) never do, and skip the VMREAD. */
-static void requeue_vectored_event(int reason)
-{
-	if (reason != EXIT_EPT_VIOLATION && reason != EXIT_EPT_MISCONFIG
-	    && reason != EXIT_EXCEPTION_NMI && reason != EXIT_TASK_SWITCH
-	    && reason != EXIT_TRIPLE_FAULT)
-		return;
-	uint32_t info = (uint32_t)vmx_read(VMCS_IDT_VECTORING_INFO);
-
-	if (!(info & (1u << 31)))
-		return;
-	vmx_write(VMCS_ENTRY_INTR_INFO, info & ~(1u << 12));
-	if (info & (1u << 11))
-		vmx_write(VMCS_ENTRY_EXCEPTION_ERR,
-			  vmx_read(VMCS_IDT_VECTORING_ERR));
-	unsigned type = (info >> 8) & 7;
-
-	if (type == 4 || type == 5 || type == 6) /* software events */
-		vmx_write(VMCS_ENTRY_INSN_LEN, vmx_read(VMCS_EXIT_INSN_LEN));
+	o->set_timer(slice);
 }
 
 /* HLT with interrupts enabled waits in the host, as the CPU would, for
@@ -373,8 +291,8 @@ static void requeue_vectored_event(int reason)
  * disabled can never resume: the guest has stopped. */
 static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 {
-	vmx_skip_insn();
-	if (!(vmx_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF))
+	v->ops->skip();
+	if (!(v->ops->get(VR_RFLAGS) & RFLAGS_IF))
 		return stop(v, end, GUEST_HALTED,
 			    "HLT with interrupts disabled");
 	v->halted = true;
@@ -388,75 +306,70 @@ static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 	return DONE;
 }
 
-static enum handled dispatch(struct vcpu *v, int reason, enum guest_end *end)
+static enum handled dispatch(struct vcpu *v, const struct vexit *x,
+			     enum guest_end *end)
 {
-	char m[128];
-
-	switch (reason) {
-	case EXIT_RDMSR:
-	case EXIT_WRMSR:
-		do_msr(v, reason == EXIT_WRMSR);
+	switch (x->kind) {
+	case VX_RDMSR:
+	case VX_WRMSR:
+		do_msr(v, x->kind == VX_WRMSR);
 		return DONE;
-	case EXIT_WBINVD:
-	case EXIT_INVD:
-		vmx_skip_insn(); /* caches are coherent: nothing to do */
+	case VX_NOP:
+		v->ops->skip();
 		return DONE;
-	case EXIT_CPUID:
+	case VX_CPUID:
 		do_cpuid(v);
 		return DONE;
-	case EXIT_IO:
+	case VX_IO:
 		v->platform_due = 0; /* a device may have re-armed a timer */
-		return do_io(v, end);
-	case EXIT_CR_ACCESS:
-		return do_cr(v, end);
-	case EXIT_XSETBV:
+		return do_io(v, x, end);
+	case VX_XSETBV:
 		do_xsetbv(v);
 		return DONE;
-	case EXIT_HLT:
+	case VX_HLT:
 		return do_hlt(v, end);
-	case EXIT_INTR_WINDOW:
-	case EXIT_PREEMPTION_TIMER:
+	case VX_NONE:
 		return DONE; /* prepare_entry does the rest */
-	case EXIT_TRIPLE_FAULT:
+	case VX_SHUTDOWN:
 		/* A reset on hardware, but a guest that triple-faults has
 		 * crashed: report it rather than boot-loop silently. */
 		return stop(v, end, GUEST_FAILED, "triple fault");
-	case EXIT_EPT_VIOLATION:
+	case VX_MMIO:
 		v->platform_due = 0;
-		return do_mmio(v, end);
-	default:
-		fmt(m, sizeof(m), "unhandled VM exit %d (%s), qualification "
-		    "0x%lx", reason, vmx_exit_name((unsigned)reason),
-		    (unsigned long)vmx_read(VMCS_EXIT_QUALIFICATION));
-		return stop(v, end, GUEST_FAILED, m);
+		return do_mmio(v, x, end);
+	case VX_FAIL:
+		break;
 	}
+	*end = GUEST_FAILED;
+	return STOP; /* the backend wrote why */
 }
 
 enum guest_end vcpu_run(struct vcpu *v)
 {
 	enum guest_end end = GUEST_FAILED;
 
-	v->preempt_shift = vmx_preemption_shift();
 	v->host_max_leaf = cpuid(0, 0).eax;
 	v->platform_due = 0;
 	v->slice_ticks = tsc_hz() / (1000000000ull / SLICE_NS);
 	for (;;) {
+		struct vexit x;
+
 		prepare_entry(v);
-		int reason = vmx_run(v->regs, v->why, sizeof(v->why));
+		int rc = v->ops->run(v->regs, &x, v->why, sizeof(v->why));
 		uint64_t t0 = rdtsc();
 
-		if (reason < 0)
+		if (rc < 0)
 			return GUEST_FAILED;
-		requeue_vectored_event(reason);
-		enum handled h = dispatch(v, reason, &end);
-		unsigned slot = (unsigned)reason < VCPU_EXIT_SLOTS
-				? (unsigned)reason : VCPU_EXIT_SLOTS - 1;
+		enum handled h = dispatch(v, &x, &end);
+		unsigned slot = x.slot < VCPU_EXIT_SLOTS ? x.slot
+							 : VCPU_EXIT_SLOTS - 1;
 
 		if (h != STOP && v->pm->request == PM_POWEROFF)
 			h = stop(v, &end, GUEST_POWEROFF, "ACPI S5 (soft off)");
 		else if (h != STOP && v->pm->request == PM_RESET)
 			h = stop(v, &end, GUEST_RESET, "reset requested");
 		v->stats[slot].count++;
+		v->exits++;
 		v->stats[slot].host_ticks += rdtsc() - t0;
 		if (h == STOP)
 			return end;
@@ -470,7 +383,7 @@ void vcpu_print_stats(const struct vcpu *v)
 		const struct exit_stat *s = &v->stats[r];
 
 		if (s->count)
-			log_msg("exits: %-26s %8lu %12lu", vmx_exit_name(r),
+			log_msg("exits: %-26s %8lu %12lu", v->ops->exit_name(r),
 				(unsigned long)s->count,
 				(unsigned long)(s->host_ticks / s->count));
 	}
@@ -479,30 +392,16 @@ void vcpu_print_stats(const struct vcpu *v)
 void vcpu_dump(const struct vcpu *v)
 {
 	const uint64_t *g = v->regs;
+	const struct vcpu_ops *o = v->ops;
 
 	log_msg("guest: RIP 0x%lx RSP 0x%lx RFLAGS 0x%lx",
-		(unsigned long)vmx_read(VMCS_GUEST_RIP),
-		(unsigned long)vmx_read(VMCS_GUEST_RSP),
-		(unsigned long)vmx_read(VMCS_GUEST_RFLAGS));
+		(unsigned long)o->get(VR_RIP), (unsigned long)o->get(VR_RSP),
+		(unsigned long)o->get(VR_RFLAGS));
 	log_msg("guest: RAX 0x%lx RBX 0x%lx RCX 0x%lx RDX 0x%lx",
 		(unsigned long)g[R_RAX], (unsigned long)g[R_RBX],
 		(unsigned long)g[R_RCX], (unsigned long)g[R_RDX]);
 	log_msg("guest: RSI 0x%lx RDI 0x%lx RBP 0x%lx R8 0x%lx",
 		(unsigned long)g[R_RSI], (unsigned long)g[R_RDI],
 		(unsigned long)g[R_RBP], (unsigned long)g[R_R8]);
-	log_msg("guest: CR0 0x%lx (shadow 0x%lx) CR3 0x%lx CR4 0x%lx "
-		"(shadow 0x%lx) EFER 0x%lx",
-		(unsigned long)vmx_read(VMCS_GUEST_CR0),
-		(unsigned long)vmx_read(VMCS_CR0_SHADOW),
-		(unsigned long)vmx_read(VMCS_GUEST_CR3),
-		(unsigned long)vmx_read(VMCS_GUEST_CR4),
-		(unsigned long)vmx_read(VMCS_CR4_SHADOW),
-		(unsigned long)vmx_read(VMCS_GUEST_EFER));
-	log_msg("guest: CS 0x%lx (AR 0x%lx) SS 0x%lx, exit qualification "
-		"0x%lx, interruptibility 0x%lx",
-		(unsigned long)vmx_read(VMCS_GUEST_CS_SEL),
-		(unsigned long)vmx_read(VMCS_GUEST_CS_AR),
-		(unsigned long)vmx_read(VMCS_GUEST_SS_SEL),
-		(unsigned long)vmx_read(VMCS_EXIT_QUALIFICATION),
-		(unsigned long)vmx_read(VMCS_GUEST_INTERRUPTIBILITY));
+	o->dump();
 }

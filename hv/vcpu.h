@@ -8,6 +8,7 @@
 #include "hv/lapic.h"
 #include "hv/msr.h"
 #include "hv/pm.h"
+#include "hv/vcpu_ops.h"
 
 enum { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
        R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
@@ -19,10 +20,6 @@ enum guest_end {
 	GUEST_FAILED,	  /* an exit Plinth cannot handle */
 };
 
-/* VMX basic exit reasons are below 70 (SDM appendix C); the last slot
- * collects any the CPU may add. */
-#define VCPU_EXIT_SLOTS 80
-
 struct exit_stat {
 	uint64_t count;
 	uint64_t host_ticks; /* TSC from the VM exit to the next entry */
@@ -30,13 +27,14 @@ struct exit_stat {
 
 struct vcpu {
 	uint64_t regs[16];
+	const struct vcpu_ops *ops; /* VT-x or AMD-V, chosen at boot */
 	struct exit_stat stats[VCPU_EXIT_SLOTS];
+	uint64_t exits; /* all of them, this run */
 	struct vpm *pm;
 	struct vmsr msr;
 	struct vlapic *lapic;
 	const struct gmem *gm; /* for instruction fetches at MMIO exits */
 	char why[192];	   /* what ended the run */
-	unsigned preempt_shift;
 	uint64_t slice_ticks; /* the longest the guest runs without an exit */
 	/* Platform work before each entry and while the guest halts: device
 	 * timers, console input.  Returns the TSC of the next device event

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/host_timer.h"
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
+#include "arch/x86/svm.h"
 #include "arch/x86/vmx.h"
 #include "hv/acpi_build.h"
 #include "hv/disk.h"
@@ -40,6 +42,8 @@
 
 static struct gmem gm;
 static struct vcpu vcpu;
+static const struct vcpu_ops *backend; /* VT-x or AMD-V */
+static bool nrip_save;
 static struct vuart com1;
 static struct vpm pm;
 static struct vlapic lapic;
@@ -203,6 +207,7 @@ static void add_virtio(const struct boot_info *bi, struct vdev *d,
 		d->features &= ~(1ull << VIRTIO_F_RING_PACKED);
 	d->msi = msi_deliver;
 	d->intx = slot == BLK_SLOT ? intx_blk : intx_net;
+	d->vm_exits = &vcpu.exits;
 	/* What firmware leaves in Interrupt Line: the GSI the _PRT names. */
 	d->pci->cfg[PCI_INTERRUPT_LINE] = ACPI_PCI_INTX_GSI(slot, 0);
 	if (vpci_add(&pci, slot, d->pci))
@@ -482,9 +487,10 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	log_msg("guest: %s kernel loaded, entry 0x%lx in %d-bit mode",
 		loader_format_name(la.kernel, la.kernel_len, la.format),
 		(unsigned long)br.rip, br.mode);
-	struct vmx_guest_entry entry = { br.mode, br.rip, br.rsp, br.cr3 };
+	struct guest_entry entry = { br.mode, br.rip, br.rsp, br.cr3 };
 
 	memset(&vcpu, 0, sizeof(vcpu));
+	vcpu.ops = backend;
 	vcpu.regs[R_RSI] = br.rsi;
 	vcpu.pm = &pm;
 	vcpu.gm = &gm;
@@ -492,7 +498,7 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	lapic.eoi_level = lapic_eoi_level;
 	vioapic_init(&ioapic, 1, &lapic); /* IOAPIC id 1, as in the MADT */
 	vcpu.lapic = &lapic;
-	vmsr_init(&vcpu.msr, &lapic);
+	vmsr_init(&vcpu.msr, &lapic, backend);
 	vuart_init(&com1, console_tx, NULL);
 	vrtc_init(&rtc, host_rtc_read);
 	vlegacy_init(&legacy, clock_ns);
@@ -505,6 +511,8 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	setup_virtio(bi);
 	com1.irq = com1_irq;
 	vpm_init(&pm, clock_ns);
+	if (backend == &svm_ops)
+		return svm_vcpu_init(&gm, &entry, nrip_save, err, n);
 	return vmx_vcpu_init(&gm, &entry, err, n);
 }
 
@@ -552,16 +560,31 @@ const struct vm_parts *vm_parts(void)
 void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 {
 	char err[256];
+	enum virt virt = virt_check(cpu, err, sizeof(err));
 
-	if (vmx_check(cpu, err, sizeof(err))) {
-		log_msg("vmx: %s", err);
+	if (virt == VIRT_NONE) {
+		log_msg("%s: %s", cpu->vmx ? "vmx" : cpu->svm ? "svm" : "cpu",
+			err);
 		guest_fail("the guest cannot run here");
 	}
-	if (vmx_on(err, sizeof(err))) {
-		log_msg("vmx: %s", err);
-		guest_fail("VMXON failed");
+	if (virt == VIRT_SVM) {
+		if (svm_on(err, sizeof(err))) {
+			log_msg("svm: %s", err);
+			guest_fail("AMD-V could not be turned on");
+		}
+		backend = &svm_ops;
+		nrip_save = cpu->nrip_save;
+		log_msg("svm: on (host timer: %s; instruction lengths %s)",
+			host_timer_mode(),
+			nrip_save ? "from NRIP save" : "decoded by Plinth");
+	} else {
+		if (vmx_on(err, sizeof(err))) {
+			log_msg("vmx: %s", err);
+			guest_fail("VMXON failed");
+		}
+		backend = &vmx_ops;
+		log_msg("vmx: on");
 	}
-	log_msg("vmx: on");
 	gs_console_init();
 	ram_size = (bi->cfg.memory + ALIGN_2M - 1) & ~(ALIGN_2M - 1);
 	ram = carve(bi, ram_size);

@@ -166,7 +166,12 @@ static void reset(struct vdev *d)
 		activity += d->vq[i].st.requests + d->vq[i].st.stalls;
 	if (activity != d->activity_logged) {
 		d->activity_logged = activity;
-		log_msg("virtio: %s reset by the driver", d->name);
+		if (d->vm_exits)
+			log_msg("virtio: %s reset by the driver, %llu VM "
+				"exits so far", d->name,
+				(unsigned long long)*d->vm_exits);
+		else
+			log_msg("virtio: %s reset by the driver", d->name);
 		vdev_print_stats(d);
 	}
 	if (d->ops->reset)

@@ -106,6 +106,9 @@ struct vdev {
 
 	uint64_t notifies_ignored; /* on queues that cannot run */
 	uint64_t activity_logged;  /* requests + stalls at the last reset line */
+	/* The guest's VM exits so far, for the reset lines: exits per
+	 * request between two resets is a benchmark figure.  May be NULL. */
+	const uint64_t *vm_exits;
 	uint64_t config_irqs;
 };
 

@@ -3,6 +3,7 @@
 #define PLINTH_X86_CPUINFO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct cpu_info {
@@ -22,8 +23,16 @@ struct cpu_info {
 
 	/* AMD-V (APM vol. 2, 15.4) */
 	bool svm, npt, nrip_save;
+	bool svm_disabled; /* VM_CR.SVMDIS: the firmware turned it off */
 };
 
 void cpu_identify(struct cpu_info *ci);
+
+enum virt { VIRT_NONE = -1, VIRT_VMX = 1, VIRT_SVM = 2 };
+
+/* Which backend can run Plinth's guest on this CPU (VT-x first), or
+ * VIRT_NONE with a message that names what is missing and what the user
+ * can do. */
+enum virt virt_check(const struct cpu_info *ci, char *why, size_t n);
 
 #endif

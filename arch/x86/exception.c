@@ -19,6 +19,12 @@ static struct {
 static int nstacks;
 static uint64_t image_base, text_lo, text_hi;
 static volatile int in_fault;
+static void (*irq_handler)(unsigned vector);
+
+void exc_set_irq_handler(void (*fn)(unsigned vector))
+{
+	irq_handler = fn;
+}
 
 static const char *const names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
@@ -124,6 +130,12 @@ static void explain_guard(uint64_t cr2, uint64_t rsp)
 
 void exc_dispatch(struct exc_frame *f)
 {
+	/* External interrupts reach the host only where it lets them in
+	 * (host_timer_take); they are not faults. */
+	if (f->vector >= 32 && irq_handler) {
+		irq_handler((unsigned)f->vector);
+		return;
+	}
 	uint64_t cr2 = read_cr2();
 
 	if (in_fault++) {

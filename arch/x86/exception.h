@@ -24,6 +24,9 @@ void exc_add_stack(uint64_t guard_lo, uint64_t lo, uint64_t hi,
 /* Where plinth.so was loaded, so traces print link-time offsets. */
 void exc_set_image(uint64_t base, uint64_t text_lo, uint64_t text_hi);
 
+/* Vectors 32-255 go to `fn` instead of the fatal-fault report. */
+void exc_set_irq_handler(void (*fn)(unsigned vector));
+
 /* For the VMCS host state: TR's base cannot be read by an instruction. */
 uint64_t desc_tss_base(void);
 

@@ -4,6 +4,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
+#include "arch/x86/nested_pt.h"
 #include "arch/x86/vmcs.h"
 #include "hv/fmt.h"
 #include "hv/pool.h"
@@ -39,6 +40,7 @@ static uint64_t guest_xcr0, loaded_xcr0;
 static int launched;
 static uint32_t proc_ctls; /* primary controls without interrupt window */
 static bool intr_window;
+static unsigned preempt_shift;
 
 static int vmx_insn_failed(void)
 {
@@ -111,46 +113,6 @@ int vmx_on(char *why, size_t n)
 	return 0;
 }
 
-/* EPT (SDM 29.3): GPA = HPA offset per gmem region, write-back, largest
- * pages the alignment of both sides allows.  Holes stay unmapped, so a
- * guest access there is an EPT violation that the MMIO code handles. */
-static uint64_t *ept_table(uint64_t *entry)
-{
-	if (!(*entry & EPT_R)) {
-		uint64_t *t = pool_pages(1, 1);
-
-		if (!t)
-			return NULL;
-		*entry = (uint64_t)t | EPT_R | EPT_W | EPT_X;
-	}
-	return (uint64_t *)(*entry & 0x000ffffffffff000ull);
-}
-
-static int ept_map(uint64_t gpa, uint64_t hpa, uint64_t size)
-{
-	while (size) {
-		uint64_t *t = ept_pml4;
-		int level = 1;
-
-		if (!((gpa | hpa) & ((1ull << 21) - 1)) && size >= (1ull << 21))
-			level = 2;
-		for (int l = 4; l > level; l--) {
-			t = ept_table(&t[(gpa >> (12 + 9 * (l - 1))) & 511]);
-			if (!t)
-				return -1;
-		}
-		uint64_t sz = 1ull << (12 + 9 * (level - 1));
-
-		t[(gpa >> (12 + 9 * (level - 1))) & 511] =
-			hpa | EPT_R | EPT_W | EPT_X | EPT_WB
-			| (level > 1 ? EPT_LARGE : 0);
-		gpa += sz;
-		hpa += sz;
-		size -= sz;
-	}
-	return 0;
-}
-
 static void set_seg(uint32_t sel_f, uint16_t sel, uint32_t base_f,
 		    uint32_t limit_f, uint32_t ar_f, uint32_t ar)
 {
@@ -191,7 +153,7 @@ static void host_state(void)
 	vmx_write(VMCS_HOST_RIP, (uint64_t)vmx_exit_stub);
 }
 
-static void guest_state(const struct vmx_guest_entry *e)
+static void guest_state(const struct guest_entry *e)
 {
 	uint64_t fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
 	uint64_t cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
@@ -319,7 +281,7 @@ static void msr_passthrough(uint32_t msr)
 	b[2048 + off + bit / 8] &= (uint8_t)~(1u << (bit % 8)); /* write */
 }
 
-int vmx_vcpu_init(const struct gmem *g, const struct vmx_guest_entry *e,
+int vmx_vcpu_init(const struct gmem *g, const struct guest_entry *e,
 		  char *why, size_t n)
 {
 	/* Allocated once: a guest that restarts (or reboots in a loop)
@@ -336,11 +298,14 @@ int vmx_vcpu_init(const struct gmem *g, const struct vmx_guest_entry *e,
 		fmt(why, n, "out of pool memory for the VMCS");
 		return -1;
 	}
-	for (unsigned i = 0; i < g->n; i++)
-		if (ept_map(g->r[i].gpa, (uint64_t)g->r[i].host, g->r[i].size)) {
-			fmt(why, n, "out of pool memory for EPT");
-			return -1;
-		}
+	/* EPT (SDM 29.3): read, write, execute; write-back leaves. */
+	struct nested_pt ept = { ept_pml4, EPT_R | EPT_W | EPT_X,
+				 EPT_R | EPT_W | EPT_X | EPT_WB, EPT_LARGE };
+
+	if (nested_pt_map(&ept, g)) {
+		fmt(why, n, "out of pool memory for EPT");
+		return -1;
+	}
 	memset(msr_bitmap, 0xff, 4096);
 	msr_passthrough(0xc0000081); /* STAR */
 	msr_passthrough(0xc0000082); /* LSTAR */
@@ -375,14 +340,18 @@ int vmx_vcpu_init(const struct gmem *g, const struct vmx_guest_entry *e,
 	memset(fpu_area, 0, 4 * 4096);
 	*(uint16_t *)fpu_area = 0x37f;
 	*(uint32_t *)((char *)fpu_area + 24) = 0x1f80;
+	/* The preemption timer counts down once every 2^N TSC ticks (SDM
+	 * A.6): N is read once here rather than at every entry. */
+	preempt_shift = (unsigned)(rdmsr(0x485) & 0x1f);
 	launched = 0;
 	return 0;
 }
 
-unsigned vmx_preemption_shift(void)
+void vmx_set_timer(uint64_t ticks)
 {
-	/* The timer counts down once every 2^N TSC ticks (SDM A.6). */
-	return (unsigned)(rdmsr(0x485) & 0x1f);
+	ticks >>= preempt_shift;
+	vmx_write(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffu ? 0xffffffffu
+							      : ticks);
 }
 
 void vmx_set_intr_window(bool on)
@@ -394,11 +363,6 @@ void vmx_set_intr_window(bool on)
 	intr_window = on;
 	vmx_write(VMCS_PROC_CTLS, on ? proc_ctls | PROC_INTR_WINDOW
 				     : proc_ctls);
-}
-
-uint64_t vmx_guest_xcr0(void)
-{
-	return guest_xcr0;
 }
 
 void vmx_set_guest_xcr0(uint64_t v)
@@ -443,7 +407,7 @@ void vmx_skip_insn(void)
 		vmx_write(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
 }
 
-void vmx_inject_exception(unsigned vec, int has_err, uint32_t err)
+void vmx_inject_exception(unsigned vec, bool has_err, uint32_t err)
 {
 	/* Interruption info (25.8.3): vector, type 3 (hardware exception),
 	 * deliver-error-code, valid. */

@@ -666,8 +666,46 @@ static void store_value_through_decoder(void)
 	}
 }
 
+/* Exits without a length (AMD-V without NRIP save): the bytes at RIP
+ * must be the instruction the exit names, prefixes allowed. */
+static void insn_length_of_fixed_opcodes(void)
+{
+	static const uint8_t cpuid_op[] = { 0x0f, 0xa2 }, hlt[] = { 0xf4 };
+	static const uint8_t xsetbv[] = { 0x0f, 0x01, 0xd1 };
+	const uint8_t plain[] = { 0x0f, 0xa2, 0x90 };
+	const uint8_t prefixed[] = { 0x66, 0x2e, 0x0f, 0xa2 };
+	const uint8_t rex[] = { 0x48, 0x0f, 0xa2 };
+	const uint8_t other[] = { 0x0f, 0x31 };		/* RDTSC */
+	const uint8_t locked[] = { 0xf0, 0x0f, 0xa2 };
+	uint8_t many[15], too_many[16];
+
+	CHECK(insn_length_of(plain, 3, 64, cpuid_op, 2) == 2);
+	CHECK(insn_length_of(prefixed, 4, 32, cpuid_op, 2) == 4);
+	CHECK(insn_length_of(rex, 3, 64, cpuid_op, 2) == 3);
+	/* 0x48 is DEC EAX outside long mode, not a prefix. */
+	CHECK(insn_length_of(rex, 3, 32, cpuid_op, 2) == 0);
+	CHECK(insn_length_of(other, 2, 64, cpuid_op, 2) == 0);
+	CHECK(insn_length_of(locked, 3, 64, cpuid_op, 2) == 0);
+	CHECK(insn_length_of(hlt, 1, 16, hlt, 1) == 1);
+	CHECK(insn_length_of(xsetbv, 3, 64, xsetbv, 3) == 3);
+	/* Fetched too little (a page the guest had not mapped). */
+	CHECK(insn_length_of(xsetbv, 2, 64, xsetbv, 3) == 0);
+	CHECK(insn_length_of(plain, 0, 64, cpuid_op, 2) == 0);
+	/* 13 prefixes and the opcode fit in 15 bytes; 14 do not. */
+	memset(many, 0x66, sizeof(many));
+	many[13] = 0x0f;
+	many[14] = 0xa2;
+	CHECK(insn_length_of(many, sizeof(many), 64, cpuid_op, 2) == 15);
+	memset(too_many, 0x66, sizeof(too_many));
+	too_many[14] = 0x0f;
+	too_many[15] = 0xa2;
+	CHECK(insn_length_of(too_many, sizeof(too_many), 64, cpuid_op, 2)
+	      == 0);
+}
+
 int main(void)
 {
+	RUN(insn_length_of_fixed_opcodes);
 	RUN(table_rows);
 	RUN(table_has_enough_rows);
 	RUN(truncated_at_every_length);

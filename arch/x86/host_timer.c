@@ -1,0 +1,139 @@
+#include "arch/x86/host_timer.h"
+
+#include <stdbool.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/exception.h"
+#include "arch/x86/io.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/tsc.h"
+#include "hv/fmt.h"
+#include "hv/log.h"
+
+/* LAPIC registers (SDM vol. 3A, table 11-1); x2APIC MSR = 0x800 + off/16. */
+#define LAPIC_TPR 0x080
+#define LAPIC_EOI 0x0b0
+#define LAPIC_SVR 0x0f0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_INIT_COUNT 0x380
+#define LAPIC_CUR_COUNT 0x390
+#define LAPIC_DIVIDE 0x3e0
+#define LVT_MASKED (1u << 16)
+#define LVT_TSC_DEADLINE (2u << 17)
+#define MSR_APIC_BASE 0x1b
+#define MSR_TSC_DEADLINE 0x6e0
+
+static volatile uint32_t *mmio; /* NULL in x2APIC mode */
+static bool deadline_mode;
+static uint64_t count_mult; /* LAPIC counts per TSC tick, 32.32 */
+static uint64_t timer_irqs, other_irqs;
+
+static uint32_t reg_read(unsigned off)
+{
+	return mmio ? mmio[off / 4] : (uint32_t)rdmsr(0x800 + off / 16);
+}
+
+static void reg_write(unsigned off, uint32_t v)
+{
+	if (mmio)
+		mmio[off / 4] = v;
+	else
+		wrmsr(0x800 + off / 16, v);
+}
+
+static void irq(unsigned vector)
+{
+	if (vector == HOST_SPURIOUS_VECTOR)
+		return; /* a spurious interrupt takes no EOI (SDM 11.9) */
+	if (vector == HOST_TIMER_VECTOR)
+		timer_irqs++;
+	else if (other_irqs++ == 0)
+		log_msg("host: unexpected interrupt, vector %u (acknowledged "
+			"and ignored)", vector);
+	reg_write(LAPIC_EOI, 0);
+}
+
+int host_timer_init(char *why, size_t n)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (!(base & (1u << 11))) {
+		fmt(why, n, "the local APIC is disabled (IA32_APIC_BASE)");
+		return -1;
+	}
+	if (!(base & (1u << 10))) {
+		uint64_t pa = base & 0x000ffffffffff000ull;
+
+		if (paging_map_mmio(pa, 0x1000)) {
+			fmt(why, n, "cannot map the local APIC at 0x%lx",
+			    (unsigned long)pa);
+			return -1;
+		}
+		mmio = (volatile uint32_t *)pa;
+	}
+	exc_set_irq_handler(irq);
+	reg_write(LAPIC_TPR, 0);
+	reg_write(LAPIC_SVR, (1u << 8) | HOST_SPURIOUS_VECTOR);
+	deadline_mode = cpuid(1, 0).ecx & (1u << 24);
+	if (deadline_mode) {
+		reg_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | HOST_TIMER_VECTOR);
+		return 0;
+	}
+	/* One-shot mode counts at the bus clock, divided by 1: measure it
+	 * against the TSC for a millisecond. */
+	reg_write(LAPIC_LVT_TIMER, LVT_MASKED | HOST_TIMER_VECTOR);
+	reg_write(LAPIC_DIVIDE, 0xb);
+	reg_write(LAPIC_INIT_COUNT, 0xffffffffu);
+	uint64_t t0 = rdtsc(), span = tsc_hz() / 1000;
+
+	while (rdtsc() - t0 < span)
+		cpu_pause();
+	uint32_t counted = 0xffffffffu - reg_read(LAPIC_CUR_COUNT);
+	uint64_t ticks = rdtsc() - t0;
+
+	reg_write(LAPIC_INIT_COUNT, 0);
+	if (!counted || !ticks) {
+		fmt(why, n, "the local APIC timer does not count");
+		return -1;
+	}
+	count_mult = ((uint64_t)counted << 32) / ticks;
+	if (!count_mult)
+		count_mult = 1;
+	reg_write(LAPIC_LVT_TIMER, HOST_TIMER_VECTOR); /* one-shot */
+	return 0;
+}
+
+void host_timer_arm(uint64_t ticks)
+{
+	if (ticks > (1ull << 31))
+		ticks = 1ull << 31;
+	if (deadline_mode) {
+		wrmsr(MSR_TSC_DEADLINE, rdtsc() + (ticks ? ticks : 1));
+		return;
+	}
+	uint64_t count = (ticks * count_mult) >> 32;
+
+	reg_write(LAPIC_INIT_COUNT, count ? (uint32_t)count : 1);
+}
+
+void host_timer_take(void)
+{
+	/* STI's one-instruction shadow: the interrupt arrives after the
+	 * NOP, and CLI closes the window again. */
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+}
+
+const char *host_timer_mode(void)
+{
+	return deadline_mode ? "TSC deadline" : "one-shot";
+}
+
+uint64_t host_timer_irqs(void)
+{
+	return timer_irqs;
+}
+
+uint64_t host_other_irqs(void)
+{
+	return other_irqs;
+}

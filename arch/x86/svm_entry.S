@@ -1,0 +1,120 @@
+/* The AMD-V world switch.
+ *
+ * void svm_enter(uint64_t regs[16], void *vmcb, void *fpu, uint64_t xcr0,
+ *                void *host_save)
+ *
+ * Loads the guest's general registers from regs[] (x86 numbering; RAX
+ * and RSP live in the VMCB and are copied there by the caller) and its
+ * vector state from `fpu` (XRSTOR with the guest's XCR0 as mask, or
+ * FXRSTOR when xcr0 is 0), runs the guest until the next #VMEXIT, and
+ * saves both back.
+ *
+ * VMRUN switches only part of the state (APM vol. 2, 15.5.1): FS, GS,
+ * TR, LDTR, KernelGSBase, the SYSCALL and SYSENTER MSRs are VMLOADed for
+ * the guest and VMSAVEd after it, and the host's own copies are saved to
+ * host_save first and VMLOADed back, so that the host's TSS (and the IST
+ * stacks its fault handlers need) is in force again before any host code
+ * runs.
+ *
+ * Interrupts: GIF is cleared around the switch, so nothing can interrupt
+ * the half-switched state.  RFLAGS.IF is set for VMRUN because with
+ * V_INTR_MASKING the host's IF at VMRUN decides whether a physical
+ * interrupt ends the guest's run (15.21.1); it is cleared again before
+ * GIF is set, so the interrupt stays pending until the host lets it in.
+ */
+	.text
+	.globl svm_enter
+	.hidden svm_enter
+	.type svm_enter, @function
+svm_enter:
+	push	%rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	push	%rdx		/* 32(%rsp): fpu area */
+	push	%rcx		/* 24(%rsp): xcr0 mask */
+	push	%rdi		/* 16(%rsp): regs */
+	push	%rsi		/*  8(%rsp): vmcb */
+	push	%r8		/*  0(%rsp): host save area */
+
+	/* Guest vector state. */
+	mov	%rdx, %rbx
+	mov	%rcx, %rax
+	mov	%rcx, %rdx
+	shr	$32, %rdx
+	test	%rax, %rax
+	jz	1f
+	xrstor	(%rbx)
+	jmp	2f
+1:	fxrstor	(%rbx)
+2:
+	clgi
+	sti
+	mov	0(%rsp), %rax
+	vmsave	%rax
+
+	mov	16(%rsp), %rdi
+	mov	1*8(%rdi), %rcx
+	mov	2*8(%rdi), %rdx
+	mov	3*8(%rdi), %rbx
+	mov	5*8(%rdi), %rbp
+	mov	6*8(%rdi), %rsi
+	mov	8*8(%rdi), %r8
+	mov	9*8(%rdi), %r9
+	mov	10*8(%rdi), %r10
+	mov	11*8(%rdi), %r11
+	mov	12*8(%rdi), %r12
+	mov	13*8(%rdi), %r13
+	mov	14*8(%rdi), %r14
+	mov	15*8(%rdi), %r15
+	mov	7*8(%rdi), %rdi
+	mov	8(%rsp), %rax
+	vmload	%rax
+	vmrun	%rax
+	/* #VMEXIT: RAX (the VMCB), RSP and RIP are the host's again. */
+	vmsave	%rax
+
+	push	%rdi
+	mov	24(%rsp), %rdi	/* regs */
+	mov	%rcx, 1*8(%rdi)
+	mov	%rdx, 2*8(%rdi)
+	mov	%rbx, 3*8(%rdi)
+	mov	%rbp, 5*8(%rdi)
+	mov	%rsi, 6*8(%rdi)
+	mov	%r8, 8*8(%rdi)
+	mov	%r9, 9*8(%rdi)
+	mov	%r10, 10*8(%rdi)
+	mov	%r11, 11*8(%rdi)
+	mov	%r12, 12*8(%rdi)
+	mov	%r13, 13*8(%rdi)
+	mov	%r14, 14*8(%rdi)
+	mov	%r15, 15*8(%rdi)
+	pop	%rax
+	mov	%rax, 7*8(%rdi)
+
+	mov	0(%rsp), %rax
+	vmload	%rax
+	cli
+	stgi
+
+	add	$24, %rsp	/* host save, vmcb, regs */
+	pop	%rax		/* xcr0 mask */
+	pop	%rbx		/* fpu area */
+	mov	%rax, %rdx
+	shr	$32, %rdx
+	test	%rax, %rax
+	jz	3f
+	xsave	(%rbx)
+	jmp	4f
+3:	fxsave	(%rbx)
+4:	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbx
+	pop	%rbp
+	ret
+
+	.section .note.GNU-stack, "", @progbits
