@@ -307,7 +307,8 @@ static int set_selftest(struct parser *p, struct plinth_config *c,
 		uint32_t bit;
 	} tests[] = { { "fault", CFG_SELFTEST_FAULT },
 		      { "disk", CFG_SELFTEST_DISK },
-		      { "net", CFG_SELFTEST_NET } };
+		      { "net", CFG_SELFTEST_NET },
+		      { "guest", CFG_SELFTEST_GUEST } };
 	char item[32];
 	const char *s = v;
 
@@ -331,7 +332,7 @@ static int set_selftest(struct parser *p, struct plinth_config *c,
 				break;
 		if (i == sizeof(tests) / sizeof(tests[0]))
 			return fail(p, "'%s': unknown self-test '%s' (known: "
-				    "fault, disk, net)", k, item);
+				    "fault, disk, net, guest)", k, item);
 		c->selftest |= tests[i].bit;
 		s += n;
 		if (*s == ',' && !*++s)
@@ -776,5 +777,11 @@ int config_parse(const char *text, size_t len, const char *name,
 	p.line = 0;
 	if (!cfg->kernel[0])
 		return fail(&p, "missing required key 'kernel'", NULL, NULL);
+	/* Both would run lwIP on the management address. */
+	if ((cfg->selftest & CFG_SELFTEST_NET)
+	    && (cfg->selftest & CFG_SELFTEST_GUEST) && cfg->mgmt != CFG_MGMT_OFF)
+		return fail(&p, "'selftest = net,guest' and 'mgmt' both use the "
+			    "management address: turn one of them off", NULL,
+			    NULL);
 	return 0;
 }

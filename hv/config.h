@@ -44,6 +44,7 @@ enum cfg_disk {
 #define CFG_SELFTEST_FAULT (1u << 0) /* overflow the stack into its guard */
 #define CFG_SELFTEST_DISK (1u << 1)  /* patterns through the disk backend */
 #define CFG_SELFTEST_NET (1u << 2)   /* DHCP and echo through the NIC */
+#define CFG_SELFTEST_GUEST (1u << 3) /* then the guest, not a power-off */
 
 enum cfg_mgmt {
 	CFG_MGMT_OFF,

@@ -94,7 +94,9 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 	if (bi.cfg.selftest) {
 		if (selftest_run(&bi))
 			power_fail(DEBUG_EXIT_SELFTEST, "self-test failed");
-		power_off("self-tests passed");
+		if (!(bi.cfg.selftest & CFG_SELFTEST_GUEST))
+			power_off("self-tests passed");
+		log_msg("selftest: passed; the guest starts next");
 	}
 	manage_start(&bi);
 	vm_run(&bi, &cpu);

@@ -653,15 +653,29 @@ static void selftest_accepts_comma_separated_known_names(void)
 	CHECK(c.selftest == (CFG_SELFTEST_DISK | CFG_SELFTEST_FAULT));
 	CHECK_OK("kernel = k\nselftest = net,disk\n", &c);
 	CHECK(c.selftest == (CFG_SELFTEST_DISK | CFG_SELFTEST_NET));
+	CHECK_OK("kernel = k\nselftest = disk,net,guest\n", &c);
+	CHECK(c.selftest == (CFG_SELFTEST_DISK | CFG_SELFTEST_NET
+			     | CFG_SELFTEST_GUEST));
+	/* The net self-test and the management plane would both run lwIP
+	 * on the management address while the guest runs. */
+	CHECK_OK("kernel = k\nselftest = net,guest\n", &c);
+	CHECK_OK("kernel = k\nselftest = net\nmgmt = dhcp\n"
+		 "mgmt_token = 0123456789abcdef\n", &c);
+	CHECK_OK("kernel = k\nselftest = disk,guest\nmgmt = dhcp\n"
+		 "mgmt_token = 0123456789abcdef\n", &c);
+	CHECK_ERR("kernel = k\nselftest = net,guest\nmgmt = dhcp\n"
+		  "mgmt_token = 0123456789abcdef\n",
+		  "plinth.cfg: 'selftest = net,guest' and 'mgmt' both use the "
+		  "management address: turn one of them off");
 	CHECK_ERR("kernel = k\nselftest = crash\n",
 		  "plinth.cfg:2: 'selftest': unknown self-test 'crash' "
-		  "(known: fault, disk, net)");
+		  "(known: fault, disk, net, guest)");
 	CHECK_ERR("kernel = k\nselftest = fault,crash\n",
 		  "plinth.cfg:2: 'selftest': unknown self-test 'crash' "
-		  "(known: fault, disk, net)");
+		  "(known: fault, disk, net, guest)");
 	CHECK_ERR("kernel = k\nselftest = Fault\n",
 		  "plinth.cfg:2: 'selftest': unknown self-test 'Fault' "
-		  "(known: fault, disk, net)");
+		  "(known: fault, disk, net, guest)");
 }
 
 /* ---- required key, file size ---- */
