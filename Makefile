@@ -12,7 +12,8 @@ GITREV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 DEB_PACKAGES := gcc make binutils libc6-dev gnu-efi newlib-source dpkg-dev \
 	ovmf qemu-system-x86 bochs bochsbios vgabios bochs-term \
 	mtools dosfstools gdisk busybox-static cpio xz-utils python3 \
-	clang libclang-rt-14-dev curl python3-prometheus-client chromium
+	clang libclang-rt-14-dev curl python3-prometheus-client chromium \
+	e2fsprogs
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_ENV := env DEBIAN_FRONTEND=noninteractive
 
@@ -292,6 +293,7 @@ guest: $(GUEST_STAMP)
 $(GUEST_STAMP): qemu-test/guest/build.sh qemu-test/guest/init \
 		qemu-test/guest/check.sh qemu-test/guest/disk-test.sh \
 		qemu-test/guest/net-test.sh qemu-test/guest/udhcpc.sh \
+		qemu-test/guest/known-file.sh \
 		qemu-test/guest/blkbench/blkbench.c \
 		qemu-test/guest/extract-vmlinux.py \
 		| $(PKG_STAMP)

@@ -5,6 +5,7 @@ would have seen go wrong.  tests/runner.py finds them through TESTS.
 """
 
 import hashlib
+import json
 import os
 import random
 import re
@@ -82,9 +83,9 @@ def expect_clean_qemu_poweroff(res, why):
                       % res.status)
 
 
-NO_VTX = ("vmx: VT-x not available: this CPU has no Intel VT-x (VMX) (it has "
-          "AMD-V, which this build does not use); Plinth needs an Intel CPU "
-          "with VT-x, EPT and unrestricted guest")
+NO_VIRT = ("cpu: no hardware virtualization: this CPU has neither Intel "
+           "VT-x (VMX) nor AMD-V (SVM); Plinth needs one of them, with EPT "
+           "or nested paging")
 
 
 # ---------------------------------------------------------------------------
@@ -113,9 +114,9 @@ def qemu_boot(ctx, mem_mib):
               r"write\(\); malloc got 64 KiB, heap \d+ KiB in use",
               "newlib hooks")
     expect_re(res.serial, r"acpi: RSDP .* tables: .*MCFG", "ACPI tables")
-    # TCG has no VT-x: the demo image says so and powers off (its
-    # on_fault = poweroff).
-    expect(res.serial, NO_VTX, "no VT-x message")
+    # A CPU without VT-x or AMD-V (TCG's, AMD-V taken away): the demo
+    # image says so and powers off (its on_fault = poweroff).
+    expect(res.serial, NO_VIRT, "no virtualization message")
     expect_clean_qemu_poweroff(res, "the guest cannot run here")
     return res
 
@@ -134,7 +135,7 @@ def test_qemu_boot_3g(ctx):
 
 def test_qemu_reboot_action(ctx):
     """on_fault = reboot resets the machine through the firmware (here the
-    fault is TCG's missing VT-x; with -no-reboot QEMU exits at the reset
+    fault is a CPU without virtualization; with -no-reboot QEMU exits at the reset
     instead of booting again)."""
     img = ctx.image_with_config("kernel = /guest/vmlinuz\n"
                                 "on_fault = reboot\n")
@@ -356,8 +357,9 @@ def test_qemu_ahci_partition_by_label_and_guid(ctx):
 def qemu_net_selftest(ctx, model):
     """selftest = net with only one NIC, `model`, on QEMU's user network:
     Plinth's driver brings the NIC up, lwIP gets a DHCP lease on the NIC's
-    own MAC and pings the router; the pcap QEMU dumped on that netdev shows
-    the whole DHCP exchange and the echo requests answered."""
+    own MAC and pings the router, then sends a burst of full-size frames;
+    the pcap QEMU dumped on that netdev shows the whole DHCP exchange, the
+    echo requests answered and every frame of the burst."""
     img = ctx.image_with_config(
         "kernel = /guest/vmlinuz\nselftest = net\n"
         "debug_exit = 0xf4\non_fault = poweroff\n")
@@ -378,6 +380,8 @@ def qemu_net_selftest(ctx, model):
     for seq in range(1, 5):
         expect_re(s, r"selftest net: echo reply %d from 10\.0\.2\.2 in "
                   r"\d+ us$" % seq, "echo reply %d" % seq)
+    expect_re(s, r"selftest net: burst of 2000 frames of 1514 bytes in \d+ "
+              r"us: \d+ frames/s", "frame burst")
     expect(s, "selftest net: passed", "verdict")
     expect(s, "powering off: self-tests passed", "power-off")
     if res.status != 0:
@@ -402,6 +406,11 @@ def qemu_net_selftest(ctx, model):
                 and d["ip_src"] == "10.0.2.15" and d["ip_dst"] == "10.0.2.2"]
     replies = [d for d in mine if d.get("icmp") == 0 and d["dst"] == nic_mac
                and d["ip_dst"] == "10.0.2.15"]
+    burst = [d for d in mine if d["src"] == nic_mac
+             and d.get("ip_dst") == "10.0.2.2" and d.get("dport") == 9]
+    if len(burst) != 2000:
+        raise Failure("the capture shows %d of the burst's 2000 frames"
+                      % len(burst))
     if len(requests) != 4 or len(replies) != 4:
         raise Failure("the capture shows %d echo requests and %d replies, "
                       "want 4 and 4" % (len(requests), len(replies)))
@@ -843,6 +852,105 @@ def test_bochs_linux_virtio_split(ctx):
     linux_virtio_in_bochs(ctx, "split")
 
 
+def linux_in_qemu(ctx, nic):
+    """The whole product path under QEMU TCG with AMD-V: OVMF boots
+    plinth.efi, which runs Debian's stock bzImage with virtio-blk on its
+    AHCI driver (the scratch disk, AHCI port 1) and virtio-net on its
+    driver for `nic`, on QEMU's user network.  The management API has a
+    static address of its own on the same NIC; the guest's TCP exchange
+    with the host is held open until curl has had /v1/status from it
+    with the guest running."""
+    gate = threading.Event()
+    peer = TcpPeer(gate=gate)
+    port = mgmt_tests.free_port()
+    seed = "%016x" % random.getrandbits(64)
+    scratch = os.path.join(ctx.work, "scratch.img")
+    with open(scratch, "wb") as f:
+        f.truncate(64 << 20)
+    img = ctx.image_with_config(
+        "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
+        "cmdline = console=ttyS0 plinth.disktest=1 plinth.knownfile=%s %s\n"
+        "memory = 256M\ndisk = ahci:1\nnic = auto\n"
+        "mgmt = static 10.0.2.20/24 10.0.2.2\nmgmt_token = %s\n"
+        % (seed, peer.cmdline(), mgmt_tests.TOKEN))
+    seen = {"curl": []}
+
+    def watch():
+        """curl, as a user would, until the guest is running and its
+        exchange is under way; then lets the exchange finish."""
+        while not gate.is_set():
+            r = subprocess.run(
+                ["curl", "-sS", "--max-time", "10", "-H",
+                 "Authorization: Bearer " + mgmt_tests.TOKEN,
+                 "http://127.0.0.1:%d/v1/status" % port],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            seen["curl"].append(r.returncode)
+            if r.returncode == 0 and peer.received is not None:
+                st = json.loads(r.stdout)
+                if st["guest"]["state"] == "running":
+                    seen["status"] = st
+                    gate.set()
+            time.sleep(1)
+    threading.Thread(target=watch, daemon=True).start()
+    res = bench.run_qemu(img, ctx.work, timeout=900, stop_on=FAIL_MARKS,
+                         nics=(nic,), scratch=scratch, svm=True,
+                         hostfwd=((port, 8080, "10.0.2.20"),))
+    gate.set()  # whatever happened, the server must not wait on
+    no_faults(res)
+    s = res.serial
+    expect(s, "svm: on (", "AMD-V in use")
+    expect(s, "guest: bzImage kernel loaded", "stock bzImage")
+    expect_re(s, r"^\[ *[0-9.]+\] guest: virtio-blk vda on the ahci "
+              r"disk", "vda on AHCI")
+    model = {"e1000": r"82540EM \(8086:100e\)",
+             "e1000e": r"82574L \(8086:10d3\)"}[nic]
+    expect_re(s, r"e1000: [0-9a-f:.]+: %s, MAC " % model, nic + " found")
+    expect(s, "guest: virtio-net net0 on the NIC, MAC 02:50:4c:4e:54:01",
+           "virtio-net backend")
+    for dev in ("0x0002", "0x0001"):
+        packed_features(s, dev)
+    expect(s, "plinth-check: block: vda 131072 sectors", "vda size")
+    check_disk_test(s)
+    want = ("plinth known file %s\n" % seed).encode()
+    want = (want * (1048576 // len(want) + 1))[:1048576]
+    expect(s, "plinth-known: written with fsync and read back: %s"
+           % hashlib.sha256(want).hexdigest(), "known file in the guest")
+    peer.check(s, "10.0.2.15")
+    if "status" not in seen or not peer.gated:
+        raise Failure("curl never had /v1/status with the guest running "
+                      "while its exchange was open (curl exit codes %s)"
+                      % seen["curl"][-5:])
+    g = seen["status"]["guest"]
+    if g["memory_bytes"] != 256 << 20 or g["exits"] <= 0:
+        raise Failure("/v1/status: %r" % g)
+    expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
+    expect_clean_qemu_poweroff(res, "on_guest_exit = poweroff")
+    # The file, read from the image after QEMU is gone.
+    r = subprocess.run(["/sbin/debugfs", "-R", "cat /plinth-known.bin",
+                        scratch], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    if r.returncode or r.stdout != want:
+        raise Failure("the disk image holds %d bytes of /plinth-known.bin, "
+                      "%s (debugfs: %s)"
+                      % (len(r.stdout), "as written" if r.stdout == want
+                         else "not what the guest wrote",
+                         r.stderr.decode(errors="replace").strip()))
+
+
+def test_qemu_linux_ahci_e1000(ctx):
+    """Linux under Plinth on QEMU's AMD-V, its disk on the AHCI driver and
+    its network on the e1000 (82540EM) driver: the guest's disk exercise,
+    a file written with fsync and found in the image afterwards, a DHCP
+    lease and a TCP exchange both ways with the host, curl answered by
+    the management API while the guest runs, and a clean power-off."""
+    linux_in_qemu(ctx, "e1000")
+
+
+def test_qemu_linux_ahci_e1000e(ctx):
+    """The same on the e1000e (82574L)."""
+    linux_in_qemu(ctx, "e1000e")
+
+
 def fuzz_smoke(ctx, name, runs, seconds, seeds=()):
     """Builds the libFuzzer target tests/fuzz/fuzz_NAME.c with the
     Makefile's rule (its sources and flags are kept there) and runs it
@@ -934,6 +1042,8 @@ import mgmt_tests  # noqa: E402
 
 # The slowest first, so that it overlaps the others.
 TESTS = [
+    test_qemu_linux_ahci_e1000,
+    test_qemu_linux_ahci_e1000e,
     test_bochs_linux_virtio,
     test_bochs_linux_virtio_split,
     test_bochs_linux_guest_bzimage,
