@@ -148,7 +148,7 @@ help:
 	@echo '  make run      boot the demo image (QEMU/KVM with VT-x if usable, else Bochs)'
 	@echo '  make test     build everything and run the whole test suite'
 	@echo '  make unit     host unit tests only (under ASan/UBSan)'
-	@echo '  make bench    figures: exit costs, virtio-blk and copies under Bochs, AHCI vs dd under QEMU'
+	@echo '  make bench    figures: exit costs, virtio-blk and copies under Bochs; AHCI vs dd and the guest on AMD-V vs self-tests under QEMU'
 	@echo '  make fuzz     run each libFuzzer target for FUZZ_TIME seconds (default 300)'
 	@echo '  make clean    remove Plinth objects (keeps newlib, lwIP and the guest)'
 	@echo '  make distclean  remove $(BUILD) entirely'
