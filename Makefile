@@ -145,7 +145,7 @@ help:
 	@echo '  make deps     install Debian packages, fetch lwIP source, build newlib'
 	@echo '  make image    build $(IMAGE): GPT disk with ESP, plinth.cfg, demo guest'
 	@echo '  make guest    fetch the Debian kernel and build the demo initramfs'
-	@echo '  make run      boot the demo image (QEMU/KVM with VT-x if usable, else Bochs)'
+	@echo '  make run      boot the demo image (QEMU/KVM with VT-x if usable, else QEMU with AMD-V)'
 	@echo '  make test     build everything and run the whole test suite'
 	@echo '  make unit     host unit tests only (under ASan/UBSan)'
 	@echo '  make bench    figures: exit costs, virtio-blk and copies under Bochs; AHCI vs dd and the guest on AMD-V vs self-tests under QEMU'
