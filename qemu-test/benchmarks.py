@@ -71,6 +71,20 @@ QUEUE_LINE = re.compile(r"virtio: vda queue 0: (\d+) requests, (\d+) bytes, "
                         r"(\d+) interrupts")
 
 
+def seq_ticks(s):
+    """blkbench's sequential figures: {"write": (ticks per MiB one request
+    at a time, with 8 in flight), "read": ...}, or None."""
+    out = {}
+    for what in ("write", "read"):
+        m = re.search(r"plinth-bench: seq-%s-ticks-per-mib (\d+)" % what, s)
+        q = re.search(r"plinth-bench: seq-%s-qd8-ticks-per-mib (\d+)" % what,
+                      s)
+        if not m or not q:
+            return None
+        out[what] = (int(m.group(1)), int(q.group(1)))
+    return out
+
+
 RESET_LINE = re.compile(r"virtio: vda reset by the driver, (\d+) VM exits "
                         r"so far")
 
@@ -126,16 +140,12 @@ def blk_bench(work):
     res = bench.run_bochs(img, os.path.join(work, "blk"), timeout=1200,
                           stop_on=GUEST_DONE + STOP, slirp=True)
     s = res.serial
-    out = []
-    for what in ("write", "read"):
-        m = re.search(r"plinth-bench: seq-%s-ticks-per-mib (\d+)" % what, s)
-        q = re.search(r"plinth-bench: seq-%s-qd8-ticks-per-mib (\d+)" % what,
-                      s)
-        if not m or not q:
-            return None
-        out.append(("virtio-blk sequential %s (1 MiB O_DIRECT)" % what,
-                    "%s ticks per MiB one at a time, %s with 8 in flight"
-                    % (m.group(1), q.group(1))))
+    seq = seq_ticks(s)
+    if seq is None:
+        return None
+    out = [("virtio-blk sequential %s (1 MiB O_DIRECT)" % what,
+            "%d ticks per MiB one at a time, %d with 8 in flight" % seq[what])
+           for what in ("write", "read")]
     phases = blk_phases(s)
     if phases is None:
         return None
@@ -297,14 +307,12 @@ def svm_bench(work):
         sys.stderr.write("bench: the guest's TCP exchange failed: %s\n" % e)
         return None
     tsc_hz = (int(hz.group(1)) * 1000 + int(hz.group(2))) * 1000
+    seq = seq_ticks(s)
+    if seq is None:
+        return None
     out = []
     for what in ("write", "read"):
-        m = re.search(r"plinth-bench: seq-%s-ticks-per-mib (\d+)" % what, s)
-        q = re.search(r"plinth-bench: seq-%s-qd8-ticks-per-mib (\d+)" % what,
-                      s)
-        if not m or not q:
-            return None
-        one, eight = tsc_hz / int(m.group(1)), tsc_hz / int(q.group(1))
+        one, eight = (tsc_hz / t for t in seq[what])
         out.append(("QEMU TCG AMD-V: guest sequential %s on virtio-blk over "
                     "AHCI" % what,
                     "%.0f MiB/s in 1 MiB O_DIRECT requests with 8 in flight "

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/guest_fpu.h"
 #include "arch/x86/host_timer.h"
 #include "arch/x86/nested_pt.h"
 #include "arch/x86/vmcb.h"
@@ -23,11 +24,11 @@
 extern void svm_enter(uint64_t regs[16], void *vmcb, void *fpu,
 		      uint64_t xcr0, void *host_save);
 
-static uint8_t *vmcb, *host_save, *iopm, *msrpm, *fpu_area;
+static uint8_t *vmcb, *host_save, *iopm, *msrpm;
+static struct guest_fpu fpu;
 static uint64_t *npt_root;
 static const struct gmem *gm;
 static bool nrips, intr_window;
-static uint64_t guest_xcr0, loaded_xcr0;
 static uint64_t next_rip; /* after the instruction that exited, 0: unknown */
 
 static uint64_t *f64(unsigned off) { return (uint64_t *)(vmcb + off); }
@@ -141,9 +142,9 @@ int svm_vcpu_init(const struct gmem *g, const struct guest_entry *e,
 		iopm = pool_pages(3, 1);
 		msrpm = pool_pages(2, 1);
 		npt_root = pool_pages(1, 1);
-		fpu_area = pool_pages(4, 1);
 	}
-	if (!vmcb || !host_save || !iopm || !msrpm || !npt_root || !fpu_area) {
+	if (!vmcb || !host_save || !iopm || !msrpm || !npt_root
+	    || guest_fpu_reset(&fpu)) {
 		fmt(why, n, "out of pool memory for the VMCB");
 		return -1;
 	}
@@ -159,17 +160,6 @@ int svm_vcpu_init(const struct gmem *g, const struct guest_entry *e,
 	memset(vmcb, 0, 4096);
 	controls();
 	guest_state(e);
-	/* The guest starts with x87 and SSE enabled in XCR0, as after
-	 * reset; XSETBV exits and changes it (vcpu.c). */
-	guest_xcr0 = 0;
-	if (cpuid(1, 0).ecx & (1u << 26)) {
-		write_cr4(read_cr4() | CR4_OSXSAVE);
-		guest_xcr0 = 3;
-	}
-	/* A freshly reset FPU: FCW 0x37f, MXCSR 0x1f80, XSAVE header 0. */
-	memset(fpu_area, 0, 4 * 4096);
-	*(uint16_t *)fpu_area = 0x37f;
-	*(uint32_t *)((char *)fpu_area + 24) = 0x1f80;
 	return 0;
 }
 
@@ -273,12 +263,6 @@ static const char *exit_name(unsigned slot)
 	return slot < VCPU_EXIT_SLOTS && names[slot] ? names[slot] : "other";
 }
 
-static void xsetbv(uint64_t v)
-{
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)v),
-			 "d"((uint32_t)(v >> 32)));
-}
-
 /* The kinds that need the instruction's length, and its opcode. */
 static enum vexit_kind insn_exit(uint64_t code, char *why, size_t n)
 {
@@ -311,14 +295,9 @@ static enum vexit_kind insn_exit(uint64_t code, char *why, size_t n)
 
 static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 {
-	/* The guest's XCR0 is in force while it runs and while its state is
-	 * saved; host code only needs x87/SSE, which every XCR0 has. */
-	if (guest_xcr0 && guest_xcr0 != loaded_xcr0) {
-		xsetbv(guest_xcr0);
-		loaded_xcr0 = guest_xcr0;
-	}
+	guest_fpu_load_xcr0(&fpu);
 	*f64(VMCB_RAX) = regs[R_RAX];
-	svm_enter(regs, vmcb, fpu_area, guest_xcr0, host_save);
+	svm_enter(regs, vmcb, fpu.area, fpu.xcr0, host_save);
 	vmcb[VMCB_TLB_CONTROL] = 0;
 	regs[R_RAX] = *f64(VMCB_RAX);
 	regs[R_RSP] = *f64(VMCB_RSP);
@@ -477,7 +456,7 @@ static void set_intr_window(bool on)
 
 static void set_xcr0(uint64_t v)
 {
-	guest_xcr0 = v;
+	fpu.xcr0 = v;
 }
 
 static void dump(void)

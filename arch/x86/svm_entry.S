@@ -22,6 +22,8 @@
  * interrupt ends the guest's run (15.21.1); it is cleared again before
  * GIF is set, so the interrupt stays pending until the host lets it in.
  */
+#include "arch/x86/guest_regs.h"
+
 	.text
 	.globl svm_enter
 	.hidden svm_enter
@@ -41,35 +43,14 @@ svm_enter:
 
 	/* Guest vector state. */
 	mov	%rdx, %rbx
-	mov	%rcx, %rax
-	mov	%rcx, %rdx
-	shr	$32, %rdx
-	test	%rax, %rax
-	jz	1f
-	xrstor	(%rbx)
-	jmp	2f
-1:	fxrstor	(%rbx)
-2:
+	GUEST_FPU xrstor, fxrstor, %rbx, %rcx
 	clgi
 	sti
 	mov	0(%rsp), %rax
 	vmsave	%rax
 
 	mov	16(%rsp), %rdi
-	mov	1*8(%rdi), %rcx
-	mov	2*8(%rdi), %rdx
-	mov	3*8(%rdi), %rbx
-	mov	5*8(%rdi), %rbp
-	mov	6*8(%rdi), %rsi
-	mov	8*8(%rdi), %r8
-	mov	9*8(%rdi), %r9
-	mov	10*8(%rdi), %r10
-	mov	11*8(%rdi), %r11
-	mov	12*8(%rdi), %r12
-	mov	13*8(%rdi), %r13
-	mov	14*8(%rdi), %r14
-	mov	15*8(%rdi), %r15
-	mov	7*8(%rdi), %rdi
+	GUEST_GPRS_LOAD
 	mov	8(%rsp), %rax
 	vmload	%rax
 	vmrun	%rax
@@ -78,19 +59,7 @@ svm_enter:
 
 	push	%rdi
 	mov	24(%rsp), %rdi	/* regs */
-	mov	%rcx, 1*8(%rdi)
-	mov	%rdx, 2*8(%rdi)
-	mov	%rbx, 3*8(%rdi)
-	mov	%rbp, 5*8(%rdi)
-	mov	%rsi, 6*8(%rdi)
-	mov	%r8, 8*8(%rdi)
-	mov	%r9, 9*8(%rdi)
-	mov	%r10, 10*8(%rdi)
-	mov	%r11, 11*8(%rdi)
-	mov	%r12, 12*8(%rdi)
-	mov	%r13, 13*8(%rdi)
-	mov	%r14, 14*8(%rdi)
-	mov	%r15, 15*8(%rdi)
+	GUEST_GPRS_SAVE
 	pop	%rax
 	mov	%rax, 7*8(%rdi)
 
@@ -100,16 +69,10 @@ svm_enter:
 	stgi
 
 	add	$24, %rsp	/* host save, vmcb, regs */
-	pop	%rax		/* xcr0 mask */
+	pop	%rcx		/* xcr0 mask */
 	pop	%rbx		/* fpu area */
-	mov	%rax, %rdx
-	shr	$32, %rdx
-	test	%rax, %rax
-	jz	3f
-	xsave	(%rbx)
-	jmp	4f
-3:	fxsave	(%rbx)
-4:	pop	%r15
+	GUEST_FPU xsave, fxsave, %rbx, %rcx
+	pop	%r15
 	pop	%r14
 	pop	%r13
 	pop	%r12

@@ -4,6 +4,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
+#include "arch/x86/guest_fpu.h"
 #include "arch/x86/nested_pt.h"
 #include "arch/x86/vmcs.h"
 #include "hv/fmt.h"
@@ -34,9 +35,9 @@ extern int vmx_enter(uint64_t regs[16], int launched, void *fpu,
 		     uint64_t xcr0);
 
 static bool true_ctls;
-static void *vmxon_region, *vmcs, *io_bitmaps, *msr_bitmap, *fpu_area;
+static void *vmxon_region, *vmcs, *io_bitmaps, *msr_bitmap;
+static struct guest_fpu fpu;
 static uint64_t *ept_pml4;
-static uint64_t guest_xcr0, loaded_xcr0;
 static int launched;
 static uint32_t proc_ctls; /* primary controls without interrupt window */
 static bool intr_window;
@@ -292,9 +293,9 @@ int vmx_vcpu_init(const struct gmem *g, const struct guest_entry *e,
 		io_bitmaps = pool_pages(2, 1);
 		msr_bitmap = pool_pages(1, 1);
 		ept_pml4 = pool_pages(1, 1);
-		fpu_area = pool_pages(4, 1);
 	}
-	if (!vmcs || !io_bitmaps || !msr_bitmap || !ept_pml4 || !fpu_area) {
+	if (!vmcs || !io_bitmaps || !msr_bitmap || !ept_pml4
+	    || guest_fpu_reset(&fpu)) {
 		fmt(why, n, "out of pool memory for the VMCS");
 		return -1;
 	}
@@ -329,17 +330,6 @@ int vmx_vcpu_init(const struct gmem *g, const struct guest_entry *e,
 		return -1;
 	host_state();
 	guest_state(e);
-	/* The guest starts with x87 and SSE enabled in XCR0, as after
-	 * reset; XSETBV exits and changes it (vcpu.c). */
-	if (cpuid(1, 0).ecx & (1u << 26)) {
-		write_cr4(read_cr4() | CR4_OSXSAVE);
-		vmx_write(VMCS_HOST_CR4, read_cr4());
-		guest_xcr0 = 3;
-	}
-	/* A freshly reset FPU: FCW 0x37f, MXCSR 0x1f80, XSAVE header 0. */
-	memset(fpu_area, 0, 4 * 4096);
-	*(uint16_t *)fpu_area = 0x37f;
-	*(uint32_t *)((char *)fpu_area + 24) = 0x1f80;
 	/* The preemption timer counts down once every 2^N TSC ticks (SDM
 	 * A.6): N is read once here rather than at every entry. */
 	preempt_shift = (unsigned)(rdmsr(0x485) & 0x1f);
@@ -367,25 +357,13 @@ void vmx_set_intr_window(bool on)
 
 void vmx_set_guest_xcr0(uint64_t v)
 {
-	guest_xcr0 = v;
-}
-
-static void xsetbv(uint64_t v)
-{
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)v),
-			 "d"((uint32_t)(v >> 32)));
+	fpu.xcr0 = v;
 }
 
 int vmx_run(uint64_t regs[16], char *why, size_t n)
 {
-	/* The guest's XCR0 is in force while it runs and while its state is
-	 * saved; host code only needs x87/SSE, which every XCR0 has. */
-	/* XSETBV is not cheap: only when the guest changed XCR0. */
-	if (guest_xcr0 && guest_xcr0 != loaded_xcr0) {
-		xsetbv(guest_xcr0);
-		loaded_xcr0 = guest_xcr0;
-	}
-	int rc = vmx_enter(regs, launched, fpu_area, guest_xcr0);
+	guest_fpu_load_xcr0(&fpu);
+	int rc = vmx_enter(regs, launched, fpu.area, fpu.xcr0);
 
 	if (rc) {
 		fmt(why, n, "VM entry failed: VM-instruction error %lu",

@@ -14,6 +14,8 @@
  * exit, because host C code (and newlib) may use SSE registers anywhere
  * else: nothing compiled may run between the restore and the entry.
  */
+#include "arch/x86/guest_regs.h"
+
 #define HOST_RSP 0x6c14
 
 	.text
@@ -33,36 +35,14 @@ vmx_enter:
 	mov	%esi, %r12d	/* launched */
 
 	/* Guest vector state. */
-	mov	%rcx, %rax
-	mov	%rcx, %rsi
-	shr	$32, %rsi
 	mov	%rdx, %rbx
-	mov	%esi, %edx
-	test	%rax, %rax
-	jz	1f
-	xrstor	(%rbx)
-	jmp	2f
-1:	fxrstor	(%rbx)
-2:
+	GUEST_FPU xrstor, fxrstor, %rbx, %rcx
 	mov	$HOST_RSP, %eax
 	vmwrite	%rsp, %rax
 
 	test	%r12d, %r12d	/* flags survive the movs below */
 	mov	0*8(%rdi), %rax
-	mov	1*8(%rdi), %rcx
-	mov	2*8(%rdi), %rdx
-	mov	3*8(%rdi), %rbx
-	mov	5*8(%rdi), %rbp
-	mov	6*8(%rdi), %rsi
-	mov	8*8(%rdi), %r8
-	mov	9*8(%rdi), %r9
-	mov	10*8(%rdi), %r10
-	mov	11*8(%rdi), %r11
-	mov	12*8(%rdi), %r12
-	mov	13*8(%rdi), %r13
-	mov	14*8(%rdi), %r14
-	mov	15*8(%rdi), %r15
-	mov	7*8(%rdi), %rdi
+	GUEST_GPRS_LOAD
 	jnz	3f
 	vmlaunch
 	jmp	4f
@@ -81,32 +61,14 @@ vmx_exit_stub:
 	push	%rdi
 	mov	8(%rsp), %rdi	/* regs */
 	mov	%rax, 0*8(%rdi)
-	mov	%rcx, 1*8(%rdi)
-	mov	%rdx, 2*8(%rdi)
-	mov	%rbx, 3*8(%rdi)
-	mov	%rbp, 5*8(%rdi)
-	mov	%rsi, 6*8(%rdi)
-	mov	%r8, 8*8(%rdi)
-	mov	%r9, 9*8(%rdi)
-	mov	%r10, 10*8(%rdi)
-	mov	%r11, 11*8(%rdi)
-	mov	%r12, 12*8(%rdi)
-	mov	%r13, 13*8(%rdi)
-	mov	%r14, 14*8(%rdi)
-	mov	%r15, 15*8(%rdi)
+	GUEST_GPRS_SAVE
 	pop	%rax
 	mov	%rax, 7*8(%rdi)
 	add	$8, %rsp	/* regs */
-	pop	%rax		/* xcr0 mask */
+	pop	%rcx		/* xcr0 mask */
 	pop	%rbx		/* fpu area */
-	mov	%rax, %rdx
-	shr	$32, %rdx
-	test	%rax, %rax
-	jz	6f
-	xsave	(%rbx)
-	jmp	7f
-6:	fxsave	(%rbx)
-7:	xor	%eax, %eax
+	GUEST_FPU xsave, fxsave, %rbx, %rcx
+	xor	%eax, %eax
 5:	pop	%r15
 	pop	%r14
 	pop	%r13
