@@ -96,12 +96,6 @@ static void do_cpuid(struct vcpu *v)
 		case 0x1f:
 			r = (struct cpuid_regs){ 0, 0, 0, 0 };
 			break;
-		case 0x80000001:
-			r.ecx &= ~(1u << 2); /* SVM */
-			break;
-		case 0x8000000a: /* SVM features */
-			r = (struct cpuid_regs){ 0, 0, 0, 0 };
-			break;
 		case 7:
 			if (sub == 0) {
 				r.ebx &= ~(1u << 1);	/* TSC_ADJUST MSR */
@@ -113,6 +107,11 @@ static void do_cpuid(struct vcpu *v)
 			break;
 		}
 	}
+	if (leaf == 0x80000001)
+		/* Hidden: SVM, SKINIT, MONITORX/MWAITX (all intercepted: #UD). */
+		r.ecx &= ~((1u << 2) | (1u << 12) | (1u << 29));
+	else if (leaf == 0x8000000a) /* SVM features */
+		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 	v->regs[R_RAX] = r.eax;
 	v->regs[R_RBX] = r.ebx;
 	v->regs[R_RCX] = r.ecx;
@@ -269,15 +268,18 @@ static void prepare_entry(struct vcpu *v)
 	uint64_t next = next_event(v, now);
 
 	int vec = vlapic_pending(v->lapic);
+	bool window = false;
 
-	if (vec < 0) {
-		o->set_intr_window(false);
-	} else if (o->can_inject()) {
+	if (vec >= 0 && o->can_inject()) {
 		o->inject_intr((unsigned)vec);
 		vlapic_accept(v->lapic, (uint8_t)vec);
-		o->set_intr_window(false);
-	} else {
-		o->set_intr_window(true);
+	} else if (vec >= 0) {
+		window = true;
+	}
+	/* Most entries have nothing pending and no window open: no call. */
+	if (window != v->intr_window) {
+		o->set_intr_window(window);
+		v->intr_window = window;
 	}
 	uint64_t slice = v->slice_ticks;
 

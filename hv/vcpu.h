@@ -43,6 +43,7 @@ struct vcpu {
 	void *platform_ctx;
 	uint64_t platform_due;	 /* TSC when the hook wants to run next */
 	bool halted;		 /* waiting in HLT: the host is idle */
+	bool intr_window;	 /* the backend's interrupt window is open */
 	uint32_t host_max_leaf;	 /* the host's highest basic CPUID leaf */
 };
 

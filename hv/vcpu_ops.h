@@ -27,14 +27,15 @@ enum vexit_kind {
 	VX_FAIL,     /* the backend cannot go on; why says what */
 };
 
+/* Backends set kind and slot, and only the fields of that kind. */
 struct vexit {
 	enum vexit_kind kind;
 	unsigned slot;
-	uint16_t port;
-	uint8_t size;
-	bool in, string;
-	uint64_t gpa;
-	bool write;
+	uint16_t port;	     /* VX_IO */
+	uint8_t size;	     /* VX_IO: 1, 2 or 4; anything else is refused */
+	bool in, string;     /* VX_IO */
+	uint64_t gpa;	     /* VX_MMIO */
+	bool write;	     /* VX_MMIO */
 };
 
 /* Guest state the dispatcher and the MSR model read and write. */

@@ -617,6 +617,36 @@ def test_demo_guest_reference_boot(ctx):
                       % res.status)
 
 
+def check_bench_guest(s):
+    """What the flat bench guest reports under either backend."""
+    for name in ("cpuid", "pio", "mmio"):
+        expect_re(s, r"^bench: %s exit round trip: \d+ ticks$" % name, name)
+    expect(s, "bench: single-step #DB reached the guest with DR6.BS",
+           "#DB handed back to the guest")
+    expect(s, "bench: CPUID offers neither VMX nor SVM", "CPUID")
+    expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
+    expect_re(s, r"exits: CPUID +\d+ +\d+$", "exit statistics")
+    expect(s, "powering off: on_guest_exit = poweroff", "power-off")
+
+
+def test_qemu_svm_bench_guest(ctx):
+    """The flat bench guest on QEMU's AMD-V: its CPUID, port-I/O and MMIO
+    exits, a single-step #DB that Plinth intercepts and hands back, CPUID
+    without VMX or SVM, and a clean power-off."""
+    img = ctx.image_with_config(
+        "kernel = /guest/bench.bin\nkernel_format = flat\nmemory = 64M\n"
+        "on_guest_exit = poweroff\n",
+        extra=[("guest/bench.bin", os.path.join(ctx.guest, "bench.bin"))])
+    res = bench.run_qemu(img, ctx.work, timeout=120, stop_on=FAIL_MARKS,
+                         svm=True)
+    no_faults(res)
+    s = res.serial
+    expect(s, "svm: available: nested paging yes", "AMD-V features")
+    expect(s, "svm: on (", "AMD-V in use")
+    check_bench_guest(s)
+    expect_clean_qemu_poweroff(res, "on_guest_exit = poweroff")
+
+
 def test_bochs_vtx_bench_guest(ctx):
     """The VT-x bench: Bochs' Haswell model reports VT-x with EPT and
     unrestricted guest; Plinth enters the flat bench guest under VMX, the
@@ -642,11 +672,7 @@ def test_bochs_vtx_bench_guest(ctx):
     expect(s, "guest: flat kernel loaded, entry 0x100000 in 64-bit mode",
            "flat load")
     expect(s, "bench: guest running", "guest output through the UART")
-    for name in ("cpuid", "pio", "mmio"):
-        expect_re(s, r"^bench: %s exit round trip: \d+ ticks$" % name, name)
-    expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
-    expect_re(s, r"exits: CPUID +\d+ +\d+$", "exit statistics")
-    expect(s, "powering off: on_guest_exit = poweroff", "power-off")
+    check_bench_guest(s)
     if res.timed_out:
         raise Failure("Bochs did not stop after the power-off line")
     # OVMF's ResetSystem(Shutdown) writes S5 to the PIIX4 PM control port.
@@ -1043,6 +1069,7 @@ import mgmt_tests  # noqa: E402
 # The slowest first, so that it overlaps the others.
 TESTS = [
     test_qemu_linux_ahci_e1000,
+    test_qemu_svm_bench_guest,
     test_qemu_linux_ahci_e1000e,
     test_bochs_linux_virtio,
     test_bochs_linux_virtio_split,

@@ -23,14 +23,3 @@ int guest_fpu_reset(struct guest_fpu *f)
 	*(uint32_t *)((char *)f->area + 24) = 0x1f80;
 	return 0;
 }
-
-void guest_fpu_load_xcr0(struct guest_fpu *f)
-{
-	uint64_t v = f->xcr0;
-
-	if (!v || v == f->loaded_xcr0)
-		return;
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)v),
-			 "d"((uint32_t)(v >> 32)));
-	f->loaded_xcr0 = v;
-}

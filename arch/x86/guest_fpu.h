@@ -20,7 +20,17 @@ int guest_fpu_reset(struct guest_fpu *f);
 
 /* Puts the guest's XCR0 in force before an entry.  It stays there while
  * the guest's state is saved and afterwards: host code only needs x87
- * and SSE, which every valid XCR0 has, and XSETBV is not cheap. */
-void guest_fpu_load_xcr0(struct guest_fpu *f);
+ * and SSE, which every valid XCR0 has, and XSETBV is not cheap.  Inline:
+ * it runs before every entry. */
+static inline void guest_fpu_load_xcr0(struct guest_fpu *f)
+{
+	uint64_t v = f->xcr0;
+
+	if (!v || v == f->loaded_xcr0)
+		return;
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)v),
+			 "d"((uint32_t)(v >> 32)));
+	f->loaded_xcr0 = v;
+}
 
 #endif

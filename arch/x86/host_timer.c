@@ -11,10 +11,17 @@
 #include "hv/log.h"
 
 /* LAPIC registers (SDM vol. 3A, table 11-1); x2APIC MSR = 0x800 + off/16. */
+#define LAPIC_VERSION 0x030
 #define LAPIC_TPR 0x080
 #define LAPIC_EOI 0x0b0
 #define LAPIC_SVR 0x0f0
+#define LAPIC_LVT_CMCI 0x2f0
 #define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_THERMAL 0x330
+#define LAPIC_LVT_PERF 0x340
+#define LAPIC_LVT_LINT0 0x350
+#define LAPIC_LVT_LINT1 0x360
+#define LAPIC_LVT_ERROR 0x370
 #define LAPIC_INIT_COUNT 0x380
 #define LAPIC_CUR_COUNT 0x390
 #define LAPIC_DIVIDE 0x3e0
@@ -72,11 +79,31 @@ int host_timer_init(char *why, size_t n)
 		mmio = (volatile uint32_t *)pa;
 	}
 	exc_set_irq_handler(irq);
+	/* Only the timer may interrupt: whatever else the firmware left
+	 * wired (the 8259 through LINT0, NMI on LINT1, the error, thermal,
+	 * performance and CMCI entries) is masked, or a level-triggered
+	 * source would end every guest run at once.  Entries beyond
+	 * MAXLVT do not exist (and #GP in x2APIC mode). */
+	unsigned max_lvt = (reg_read(LAPIC_VERSION) >> 16) & 0xff;
+	static const struct { unsigned off, min_lvt; } lvt[] = {
+		{ LAPIC_LVT_LINT0, 0 }, { LAPIC_LVT_LINT1, 0 },
+		{ LAPIC_LVT_ERROR, 0 }, { LAPIC_LVT_PERF, 4 },
+		{ LAPIC_LVT_THERMAL, 5 }, { LAPIC_LVT_CMCI, 6 },
+	};
+
+	for (unsigned i = 0; i < sizeof(lvt) / sizeof(lvt[0]); i++)
+		if (max_lvt >= lvt[i].min_lvt)
+			reg_write(lvt[i].off, reg_read(lvt[i].off) | LVT_MASKED);
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
 	reg_write(LAPIC_TPR, 0);
 	reg_write(LAPIC_SVR, (1u << 8) | HOST_SPURIOUS_VECTOR);
 	deadline_mode = cpuid(1, 0).ecx & (1u << 24);
 	if (deadline_mode) {
 		reg_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | HOST_TIMER_VECTOR);
+		/* The xAPIC write must be ordered before the first WRMSR to
+		 * IA32_TSC_DEADLINE (SDM vol. 3A, 10.5.4.1). */
+		__asm__ volatile("mfence" ::: "memory");
 		return 0;
 	}
 	/* One-shot mode counts at the bus clock, divided by 1: measure it

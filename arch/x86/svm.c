@@ -28,7 +28,7 @@ static uint8_t *vmcb, *host_save, *iopm, *msrpm;
 static struct guest_fpu fpu;
 static uint64_t *npt_root;
 static const struct gmem *gm;
-static bool nrips, intr_window;
+static bool nrips;
 static uint64_t next_rip; /* after the instruction that exited, 0: unknown */
 
 static uint64_t *f64(unsigned off) { return (uint64_t *)(vmcb + off); }
@@ -88,7 +88,7 @@ static void guest_state(const struct guest_entry *e)
 }
 
 /* MSRs the guest reads and writes natively: VMLOAD/VMSAVE switch them,
- * and the host never uses the guest's values.  Two bits per MSR, read
+ * except TSC_AUX, which the host never reads.  Two bits per MSR, read
  * then write, in three 2 KiB ranges (15.11). */
 static void msr_passthrough(uint32_t msr)
 {
@@ -99,15 +99,25 @@ static void msr_passthrough(uint32_t msr)
 	msrpm[base + bit / 8] &= (uint8_t)~(3u << (bit % 8));
 }
 
+/* Plinth edits the VMCB between runs and never sets the clean bits
+ * (VMCB_CLEAN stays 0), so the CPU reloads every field at each VMRUN
+ * (15.15).  A change that sets them must clear a field's bit whenever the
+ * field is written. */
 static void controls(void)
 {
+	/* #DB and #AC exit, to be handed straight back: a guest that makes
+	 * their delivery raise them again would otherwise hold the CPU in
+	 * microcode for good (CVE-2015-8104, CVE-2015-5307). */
+	*f32(VMCB_INTERCEPT_EXC) = (1u << 1) | (1u << 17);
 	*f32(VMCB_INTERCEPT_MISC1) = ICPT_INTR | ICPT_CPUID | ICPT_INVD
 				     | ICPT_HLT | ICPT_IOIO | ICPT_MSR
 				     | ICPT_SHUTDOWN;
+	/* WBINVD would flush the host's caches for the guest's sake. */
 	*f32(VMCB_INTERCEPT_MISC2) = ICPT_VMRUN | ICPT_VMMCALL | ICPT_VMLOAD
 				     | ICPT_VMSAVE | ICPT_STGI | ICPT_CLGI
-				     | ICPT_SKINIT | ICPT_MONITOR | ICPT_MWAIT
-				     | ICPT_MWAIT_COND | ICPT_XSETBV;
+				     | ICPT_SKINIT | ICPT_WBINVD | ICPT_MONITOR
+				     | ICPT_MWAIT | ICPT_MWAIT_COND
+				     | ICPT_XSETBV;
 	/* Every port exits: the guest owns no device. */
 	memset(iopm, 0xff, 3 * 4096);
 	*f64(VMCB_IOPM_BASE) = (uint64_t)iopm;
@@ -124,11 +134,12 @@ static void controls(void)
 	*f32(VMCB_ASID) = 1;
 	vmcb[VMCB_TLB_CONTROL] = 1; /* flush everything on the first VMRUN */
 	/* Physical interrupts are the host's (its IF at VMRUN masks them),
-	 * the guest's IF masks only the virtual ones (15.21.1). */
+	 * the guest's IF masks only the virtual ones (15.21.1).  The guest's
+	 * CR8 then lands in V_TPR, which the LAPIC model never sees: Linux
+	 * uses the LAPIC's own TPR register, never CR8. */
 	*f32(VMCB_INT_CTL) = INT_V_INTR_MASKING;
 	*f64(VMCB_NP_ENABLE) = 1;
 	*f64(VMCB_N_CR3) = (uint64_t)npt_root;
-	intr_window = false;
 }
 
 int svm_vcpu_init(const struct gmem *g, const struct guest_entry *e,
@@ -204,13 +215,19 @@ static uint64_t insn_end(const uint8_t *op, size_t oplen, const char *name,
 
 /* An event the exit interrupted (EXITINTINFO, 15.7.2) is delivered again
  * at the next VMRUN, or it is lost.  A software interrupt is not: its
- * INT instruction has not retired, so it runs again by itself. */
+ * INT instruction has not retired, so it runs again by itself; nor are
+ * INT3 and INTO, which EXITINTINFO reports as exceptions 3 and 4 but
+ * whose RIP is also still on the instruction. */
 static void requeue_event(void)
 {
 	uint64_t info = *f64(VMCB_EXITINTINFO);
+	unsigned vec = info & 0xff;
+	bool soft = (info & EV_TYPE_MASK) == EV_TYPE_SOFT
+		    || ((info & EV_TYPE_MASK) == EV_TYPE_EXC
+			&& (vec == 3 || vec == 4));
 
 	*f64(VMCB_EVENTINJ) = 0;
-	if ((info & EV_VALID) && (info & EV_TYPE_MASK) != EV_TYPE_SOFT)
+	if ((info & EV_VALID) && !soft)
 		*f64(VMCB_EVENTINJ) = info;
 }
 
@@ -254,6 +271,7 @@ static const char *exit_name(unsigned slot)
 		[2 + SVM_EXIT_STGI - SVM_EXIT_INTR] = "STGI",
 		[2 + SVM_EXIT_CLGI - SVM_EXIT_INTR] = "CLGI",
 		[2 + SVM_EXIT_SKINIT - SVM_EXIT_INTR] = "SKINIT",
+		[2 + SVM_EXIT_WBINVD - SVM_EXIT_INTR] = "WBINVD",
 		[2 + SVM_EXIT_MONITOR - SVM_EXIT_INTR] = "MONITOR",
 		[2 + SVM_EXIT_MWAIT - SVM_EXIT_INTR] = "MWAIT",
 		[2 + SVM_EXIT_MWAIT_COND - SVM_EXIT_INTR] = "MWAIT (conditional)",
@@ -271,6 +289,7 @@ static enum vexit_kind insn_exit(uint64_t code, char *why, size_t n)
 	static const uint8_t wrmsr_op[] = { 0x0f, 0x30 };
 	static const uint8_t xsetbv_op[] = { 0x0f, 0x01, 0xd1 };
 	static const uint8_t invd_op[] = { 0x0f, 0x08 };
+	static const uint8_t wbinvd_op[] = { 0x0f, 0x09 };
 	bool wr = *f64(VMCB_EXITINFO1) & 1;
 
 	switch (code) {
@@ -287,6 +306,9 @@ static enum vexit_kind insn_exit(uint64_t code, char *why, size_t n)
 	case SVM_EXIT_XSETBV:
 		next_rip = insn_end(xsetbv_op, 3, "XSETBV", why, n);
 		return next_rip ? VX_XSETBV : VX_FAIL;
+	case SVM_EXIT_WBINVD:
+		next_rip = insn_end(wbinvd_op, 2, "WBINVD", why, n);
+		return next_rip ? VX_NOP : VX_FAIL;
 	default: /* SVM_EXIT_INVD */
 		next_rip = insn_end(invd_op, 2, "INVD", why, n);
 		return next_rip ? VX_NOP : VX_FAIL;
@@ -310,7 +332,6 @@ static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 		    "state (VMEXIT_INVALID)");
 		return -1;
 	}
-	memset(x, 0, sizeof(*x));
 	x->slot = slot_of(code);
 	next_rip = 0;
 	requeue_event();
@@ -329,7 +350,18 @@ static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 	case SVM_EXIT_MSR:
 	case SVM_EXIT_XSETBV:
 	case SVM_EXIT_INVD:
+	case SVM_EXIT_WBINVD:
 		x->kind = insn_exit(code, why, n);
+		break;
+	case SVM_EXIT_EXC_BASE + 1:
+		/* The CPU has already written the guest's DR6 (in the VMCB);
+		 * the #DB goes back as it was. */
+		inject_exception(1, false, 0);
+		x->kind = VX_NONE;
+		break;
+	case SVM_EXIT_EXC_BASE + 17:
+		inject_exception(17, true, (uint32_t)info1);
+		x->kind = VX_NONE;
 		break;
 	case SVM_EXIT_IOIO:
 		/* EXITINFO2 is the next RIP, with or without NRIP save. */
@@ -441,9 +473,7 @@ static void inject_intr(unsigned vec)
  * (VINTR) before it is delivered: the interrupt window (15.21.4). */
 static void set_intr_window(bool on)
 {
-	if (on == intr_window)
-		return;
-	intr_window = on;
+	/* vcpu.c calls this only when the window changes. */
 	if (on) {
 		*f32(VMCB_INT_CTL) |= INT_V_IRQ | INT_V_PRIO_MAX | INT_V_IGN_TPR;
 		*f32(VMCB_INTERCEPT_MISC1) |= ICPT_VINTR;

@@ -40,7 +40,6 @@ static struct guest_fpu fpu;
 static uint64_t *ept_pml4;
 static int launched;
 static uint32_t proc_ctls; /* primary controls without interrupt window */
-static bool intr_window;
 static unsigned preempt_shift;
 
 static int vmx_insn_failed(void)
@@ -50,21 +49,6 @@ static int vmx_insn_failed(void)
 
 	__asm__ volatile("setbe %0" : "=qm"(bad) : : "cc");
 	return bad;
-}
-
-uint64_t vmx_read(uint32_t field)
-{
-	uint64_t v;
-
-	__asm__ volatile("vmread %1, %0" : "=r"(v) : "r"((uint64_t)field)
-			 : "cc");
-	return v;
-}
-
-void vmx_write(uint32_t field, uint64_t v)
-{
-	__asm__ volatile("vmwrite %0, %1" : : "r"(v), "r"((uint64_t)field)
-			 : "cc");
 }
 
 /* Allowed settings of a control (SDM vol. 3D, A.3-A.5): bits set in the
@@ -249,11 +233,13 @@ static int controls(char *why, size_t n)
 	vmx_write(VMCS_PIN_CTLS, pin);
 	vmx_write(VMCS_PROC_CTLS, proc);
 	proc_ctls = proc;
-	intr_window = false;
 	vmx_write(VMCS_PROC_CTLS2, proc2);
 	vmx_write(VMCS_EXIT_CTLS, exit);
 	vmx_write(VMCS_ENTRY_CTLS, entry);
-	vmx_write(VMCS_EXCEPTION_BITMAP, 0);
+	/* #DB and #AC exit, to be handed straight back (vmx_ops.c): a guest
+	 * that makes their delivery raise them again would otherwise hold
+	 * the CPU in microcode for good (CVE-2015-8104, CVE-2015-5307). */
+	vmx_write(VMCS_EXCEPTION_BITMAP, (1u << 1) | (1u << 17));
 	vmx_write(VMCS_CR3_TARGET_COUNT, 0);
 	vmx_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
 	vmx_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
@@ -346,11 +332,7 @@ void vmx_set_timer(uint64_t ticks)
 
 void vmx_set_intr_window(bool on)
 {
-	/* Called before every entry: remember the state rather than pay a
-	 * VMREAD each time. */
-	if (on == intr_window)
-		return;
-	intr_window = on;
+	/* vcpu.c calls this only when the window changes. */
 	vmx_write(VMCS_PROC_CTLS, on ? proc_ctls | PROC_INTR_WINDOW
 				     : proc_ctls);
 }

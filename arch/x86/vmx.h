@@ -25,8 +25,21 @@ int vmx_vcpu_init(const struct gmem *g, const struct guest_entry *e,
  * or -1 if the entry failed (why holds the VM-instruction error). */
 int vmx_run(uint64_t regs[16], char *why, size_t n);
 
-uint64_t vmx_read(uint32_t field);
-void vmx_write(uint32_t field, uint64_t value);
+/* Inline: a handful of them run on every exit. */
+static inline uint64_t vmx_read(uint32_t field)
+{
+	uint64_t v;
+
+	__asm__ volatile("vmread %1, %0" : "=r"(v) : "r"((uint64_t)field)
+			 : "cc");
+	return v;
+}
+
+static inline void vmx_write(uint32_t field, uint64_t v)
+{
+	__asm__ volatile("vmwrite %0, %1" : : "r"(v), "r"((uint64_t)field)
+			 : "cc");
+}
 /* Advances the guest RIP past the instruction that exited. */
 void vmx_skip_insn(void);
 /* Makes the next entry deliver exception `vec` (with error code when

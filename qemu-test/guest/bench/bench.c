@@ -4,6 +4,7 @@
  * in guest TSC ticks.  Under Bochs those are instruction counts, so the
  * figures are exact and repeatable.  Results go to COM1 as
  * "bench: NAME: N ticks" lines; then it powers off through ACPI S5. */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86/io.h" /* header-only port I/O, shared with Plinth */
@@ -88,6 +89,80 @@ static uint64_t loop_mmio(void)
 	return rdtsc() - t0;
 }
 
+/* Single-step: a #DB that Plinth intercepts (so that no guest can keep
+ * the CPU in a loop of them) and must hand back as the CPU would have
+ * delivered it, with DR6.BS set.  The guest's own GDT and IDT: the entry
+ * state's descriptor tables point at nothing. */
+struct gate {
+	uint16_t off0, sel;
+	uint8_t ist, type;
+	uint16_t off1;
+	uint32_t off2, zero;
+};
+
+static uint64_t gdt[4] __attribute__((aligned(16))) = {
+	0, 0,
+	0x00af9a000000ffffull, /* 0x10: 64-bit code, as Plinth enters us */
+	0x00cf92000000ffffull, /* 0x18: data */
+};
+static struct gate idt[2] __attribute__((aligned(16)));
+volatile uint64_t db_count, db_dr6;
+
+void db_entry(void);
+__asm__(".text\n"
+	"db_entry:\n"
+	"	push	%rax\n"
+	"	incq	db_count(%rip)\n"
+	"	mov	%dr6, %rax\n"
+	"	mov	%rax, db_dr6(%rip)\n"
+	"	andq	$~0x100, 24(%rsp)\n" /* TF off in the saved RFLAGS */
+	"	pop	%rax\n"
+	"	iretq\n");
+
+static void single_step(void)
+{
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} g = { sizeof(gdt) - 1, (uint64_t)gdt },
+	  i = { sizeof(idt) - 1, (uint64_t)idt };
+	uint64_t h = (uint64_t)db_entry;
+
+	idt[1] = (struct gate){ (uint16_t)h, 0x10, 0, 0x8e, (uint16_t)(h >> 16),
+				(uint32_t)(h >> 32), 0 };
+	__asm__ volatile("lgdt %0; lidt %1" : : "m"(g), "m"(i) : "memory");
+	__asm__ volatile("mov %0, %%dr6" : : "r"(0xffff0ff0ull));
+	__asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq; nop; nop"
+			 ::: "memory", "cc");
+	if (db_count == 1 && (db_dr6 & (1u << 14)))
+		puts_("bench: single-step #DB reached the guest with DR6.BS\n");
+	else {
+		puts_("bench: single-step #DB FAILED: ");
+		putu(db_count);
+		puts_(" #DB, DR6 ");
+		putu(db_dr6);
+		puts_("\n");
+	}
+}
+
+/* Plinth virtualises neither VT-x nor AMD-V: CPUID must not offer them. */
+static void cpuid_hides_virtualization(void)
+{
+	uint32_t a = 1, b, c = 0, d, ext;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	bool vmx = c & (1u << 5);
+
+	a = 0x80000001;
+	c = 0;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	ext = c;
+	if (!vmx && !(ext & (1u << 2)))
+		puts_("bench: CPUID offers neither VMX nor SVM\n");
+	else
+		puts_("bench: CPUID offers VMX or SVM: FAILED\n");
+}
+
 static uint64_t loop_pio(void)
 {
 	uint64_t t0 = rdtsc();
@@ -108,6 +183,8 @@ void __attribute__((section(".text.start"), noreturn)) _start(void)
 	report("cpuid exit round trip", (loop_cpuid() - empty) / ITER);
 	report("pio exit round trip", (loop_pio() - empty) / ITER);
 	report("mmio exit round trip", (loop_mmio() - empty) / ITER);
+	single_step();
+	cpuid_hides_virtualization();
 	puts_("bench: done\n");
 	outw(PM1A_CNT, (5 << 10) | (1 << 13)); /* SLP_TYP S5 | SLP_EN */
 	for (;;)
