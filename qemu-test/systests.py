@@ -680,16 +680,15 @@ def test_bochs_vtx_bench_guest(ctx):
         raise Failure("Bochs' log shows no ACPI soft power-off")
 
 
-def test_bochs_guest_restart(ctx):
+def guest_restart(ctx, run):
     """on_guest_exit = restart: each time the guest powers off, Plinth
     builds it afresh (memory, devices, vCPU) and runs it again, without
-    using up its pool."""
+    using up its pool.  `run(image, stop_on)` is the emulator."""
     img = ctx.image_with_config(
         "kernel = /guest/bench.bin\nkernel_format = flat\nmemory = 64M\n"
         "on_guest_exit = restart\n",
         extra=[("guest/bench.bin", os.path.join(ctx.guest, "bench.bin"))])
-    res = bench.run_bochs(img, ctx.work, timeout=300,
-                          stop_on=FAIL_MARKS + (("bench: done", 4),))
+    res = run(img, FAIL_MARKS + (("bench: done", 4),))
     no_faults(res)
     s = res.serial
     if res.stopped_on != ("bench: done", 4):
@@ -701,6 +700,19 @@ def test_bochs_guest_restart(ctx):
         raise Failure("Plinth did not start the guest four times")
     if "powering off:" in s or "failure:" in s:
         raise Failure("the machine stopped instead of restarting the guest")
+    if s.count("bench: single-step #DB reached the guest with DR6.BS") < 4:
+        raise Failure("a restarted guest did not get its #DB back")
+
+
+def test_bochs_guest_restart(ctx):
+    guest_restart(ctx, lambda img, stop: bench.run_bochs(
+        img, ctx.work, timeout=300, stop_on=stop))
+
+
+def test_qemu_svm_guest_restart(ctx):
+    """The same on AMD-V: a fresh VMCB and nested page tables each time."""
+    guest_restart(ctx, lambda img, stop: bench.run_qemu(
+        img, ctx.work, timeout=120, stop_on=stop, svm=True))
 
 
 def boot_linux_in_bochs(ctx, kernel, fmt_name, extra=()):
@@ -1070,6 +1082,7 @@ import mgmt_tests  # noqa: E402
 TESTS = [
     test_qemu_linux_ahci_e1000,
     test_qemu_svm_bench_guest,
+    test_qemu_svm_guest_restart,
     test_qemu_linux_ahci_e1000e,
     test_bochs_linux_virtio,
     test_bochs_linux_virtio_split,
