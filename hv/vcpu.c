@@ -116,7 +116,7 @@ static void do_cpuid(struct vcpu *v)
 	v->regs[R_RBX] = r.ebx;
 	v->regs[R_RCX] = r.ecx;
 	v->regs[R_RDX] = r.edx;
-	v->ops->skip();
+	v->ops->skip(0);
 }
 
 /* XSETBV (SDM vol. 1, 13.3): XCR0 only; x87 always on; AVX needs SSE;
@@ -133,7 +133,7 @@ static void do_xsetbv(struct vcpu *v)
 		return;
 	}
 	v->ops->set_xcr0(val);
-	v->ops->skip();
+	v->ops->skip(0);
 }
 
 static enum handled do_io(struct vcpu *v, const struct vexit *x,
@@ -157,7 +157,7 @@ static enum handled do_io(struct vcpu *v, const struct vexit *x,
 					 & (size == 4 ? 0xffffffffu
 						      : (1u << (8 * size)) - 1));
 	}
-	v->ops->skip();
+	v->ops->skip(0);
 	return DONE;
 }
 
@@ -172,7 +172,7 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 	const struct vcpu_ops *o = v->ops;
 	uint64_t gpa = x->gpa, cs_base;
 	int mode = o->code_mode(&cs_base);
-	uint64_t rip = o->get(VR_RIP), la = rip;
+	uint64_t la = o->get(VR_RIP);
 	struct gpt_cpu cpu = { o->get(VR_CR0), o->get(VR_CR3), o->get(VR_CR4),
 			       o->get(VR_EFER) };
 	uint8_t bytes[15];
@@ -212,7 +212,7 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 		mmio_apply_load(&in, val, v->regs);
 		o->set(VR_RSP, v->regs[R_RSP]);
 	}
-	o->set(VR_RIP, rip + in.len);
+	o->skip(in.len);
 	return DONE;
 }
 
@@ -235,7 +235,7 @@ static void do_msr(struct vcpu *v, bool write)
 		v->regs[R_RAX] = (uint32_t)val;
 		v->regs[R_RDX] = val >> 32;
 	}
-	v->ops->skip();
+	v->ops->skip(0);
 }
 
 /* The host slice: the backend's timer brings control back at least this
@@ -293,7 +293,7 @@ static void prepare_entry(struct vcpu *v)
  * disabled can never resume: the guest has stopped. */
 static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 {
-	v->ops->skip();
+	v->ops->skip(0);
 	if (!(v->ops->get(VR_RFLAGS) & RFLAGS_IF))
 		return stop(v, end, GUEST_HALTED,
 			    "HLT with interrupts disabled");
@@ -317,7 +317,7 @@ static enum handled dispatch(struct vcpu *v, const struct vexit *x,
 		do_msr(v, x->kind == VX_WRMSR);
 		return DONE;
 	case VX_NOP:
-		v->ops->skip();
+		v->ops->skip(0);
 		return DONE;
 	case VX_CPUID:
 		do_cpuid(v);

@@ -69,9 +69,11 @@ struct vcpu_ops {
 	void (*set)(enum vreg r, uint64_t v);
 	/* 16, 32 or 64, and the CS base, for instruction fetches. */
 	int (*code_mode)(uint64_t *cs_base);
-	/* Moves RIP past the instruction that exited (CPUID, HLT, I/O, MSR,
-	 * XSETBV, NOP kinds) and ends any STI/MOV SS interrupt shadow. */
-	void (*skip)(void);
+	/* Moves RIP past the instruction that exited and ends any STI/MOV SS
+	 * interrupt shadow, as executing it would.  len 0: the length the
+	 * CPU or the backend found (CPUID, HLT, I/O, MSR, XSETBV, NOP kinds);
+	 * else len bytes (MMIO, whose length the decoder found). */
+	void (*skip)(unsigned len);
 	void (*inject_exception)(unsigned vec, bool has_err, uint32_t err);
 	/* Can an external interrupt be injected now: IF set, no interrupt
 	 * shadow, and no other event already queued for the next entry? */

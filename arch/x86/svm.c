@@ -417,9 +417,11 @@ static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 	return 0;
 }
 
-static void skip(void)
+static void skip(unsigned len)
 {
-	if (next_rip)
+	if (len)
+		*f64(VMCB_RIP) += len;
+	else if (next_rip)
 		*f64(VMCB_RIP) = next_rip;
 	*f64(VMCB_INT_STATE) &= ~1ull; /* the interrupt shadow ends */
 }

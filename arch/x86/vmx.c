@@ -356,10 +356,11 @@ int vmx_run(uint64_t regs[16], char *why, size_t n)
 	return (int)(vmx_read(VMCS_EXIT_REASON) & 0xffff);
 }
 
-void vmx_skip_insn(void)
+void vmx_skip_insn(unsigned len)
 {
-	vmx_write(VMCS_GUEST_RIP,
-		  vmx_read(VMCS_GUEST_RIP) + vmx_read(VMCS_EXIT_INSN_LEN));
+	vmx_write(VMCS_GUEST_RIP, vmx_read(VMCS_GUEST_RIP)
+					  + (len ? len
+						 : vmx_read(VMCS_EXIT_INSN_LEN)));
 	/* Executing an instruction ends STI/MOV-SS blocking (SDM 26.3.1.5). */
 	uint64_t intr = vmx_read(VMCS_GUEST_INTERRUPTIBILITY);
 

@@ -40,8 +40,9 @@ static inline void vmx_write(uint32_t field, uint64_t v)
 	__asm__ volatile("vmwrite %0, %1" : : "r"(v), "r"((uint64_t)field)
 			 : "cc");
 }
-/* Advances the guest RIP past the instruction that exited. */
-void vmx_skip_insn(void);
+/* Advances the guest RIP past the instruction that exited: len bytes, or
+ * the exit's instruction length when len is 0. */
+void vmx_skip_insn(unsigned len);
 /* Makes the next entry deliver exception `vec` (with error code when
  * has_err) to the guest. */
 void vmx_inject_exception(unsigned vec, bool has_err, uint32_t err);

@@ -58,7 +58,7 @@ static int do_cr(const uint64_t regs[16], char *why, size_t n)
 		    (unsigned long)q);
 		return -1;
 	}
-	vmx_skip_insn();
+	vmx_skip_insn(0);
 	return 0;
 }
 
