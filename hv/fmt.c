@@ -185,3 +185,12 @@ size_t fmt(char *buf, size_t size, const char *f, ...)
 	va_end(ap);
 	return n;
 }
+
+size_t fmt_bytes(char *buf, size_t size, size_t at, const uint8_t *b,
+		 size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		at += fmt(at < size ? buf + at : NULL, at < size ? size - at : 0,
+			  " %02x", b[i]);
+	return at;
+}

@@ -11,10 +11,17 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Returns the length the full output would have had (like vsnprintf). */
 size_t fmt_v(char *buf, size_t size, const char *f, va_list ap);
 size_t fmt(char *buf, size_t size, const char *f, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Appends " xx" for each of `count` bytes to the text of length `at`
+ * already in buf (as fmt left it); returns the length the whole text
+ * would have had.  For messages that show instruction bytes. */
+size_t fmt_bytes(char *buf, size_t size, size_t at, const uint8_t *b,
+		 size_t count);
 
 #endif

@@ -200,3 +200,12 @@ size_t gpt_fetch(const struct gmem *g, const struct gpt_cpu *cpu, uint64_t la,
 	}
 	return got;
 }
+
+size_t gpt_fetch_insn(const struct gmem *g, const struct gpt_cpu *cpu,
+		      int mode, uint64_t cs_base, uint64_t rip, uint8_t *buf,
+		      size_t n)
+{
+	uint64_t la = mode == 64 ? rip : (rip + cs_base) & 0xffffffff;
+
+	return gpt_fetch(g, cpu, la, buf, n);
+}

@@ -65,4 +65,11 @@ enum gpt_result gpt_translate(const struct gmem *g, const struct gpt_cpu *cpu,
 size_t gpt_fetch(const struct gmem *g, const struct gpt_cpu *cpu, uint64_t la,
 		 uint8_t *buf, size_t n);
 
+/* The bytes of the instruction at RIP, as gpt_fetch: `mode` is the code
+ * size (16, 32 or 64); outside 64-bit mode the linear address is CS base
+ * plus RIP, 32 bits wide. */
+size_t gpt_fetch_insn(const struct gmem *g, const struct gpt_cpu *cpu,
+		      int mode, uint64_t cs_base, uint64_t rip, uint8_t *buf,
+		      size_t n);
+
 #endif

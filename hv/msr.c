@@ -5,7 +5,6 @@
 #include "hv/log.h"
 
 #define MSR_TSC 0x10
-#define MSR_APIC_BASE 0x1b
 #define MSR_FEATURE_CONTROL 0x3a
 #define MSR_SPEC_CTRL 0x48
 #define MSR_PRED_CMD 0x49
@@ -73,7 +72,7 @@ bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 	switch (msr) {
 	case MSR_TSC_DEADLINE: *val = m->lapic->tsc_deadline; return true;
 	case MSR_TSC: *val = rdtsc(); return true;
-	case MSR_APIC_BASE: *val = m->apic_base; return true;
+	case MSR_IA32_APIC_BASE: *val = m->apic_base; return true;
 	/* Locked with VMX off: the guest sees no VT-x to use. */
 	case MSR_FEATURE_CONTROL: *val = 1; return true;
 	case MSR_SPEC_CTRL: *val = m->spec_ctrl; return true;
@@ -106,7 +105,7 @@ bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 		return true;
 	case MSR_TSC:
 		return true; /* the guest TSC is the host's; writes ignored */
-	case MSR_APIC_BASE:
+	case MSR_IA32_APIC_BASE:
 		/* Moving the LAPIC is not supported; x2APIC mode needs the
 		 * APIC enabled (SDM 11.12.5: EXTD without EN is invalid). */
 		if ((val & ~0xfffull) != GUEST_LAPIC_BASE

@@ -172,23 +172,20 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 	const struct vcpu_ops *o = v->ops;
 	uint64_t gpa = x->gpa, cs_base;
 	int mode = o->code_mode(&cs_base);
-	uint64_t la = o->get(VR_RIP);
 	struct gpt_cpu cpu = { o->get(VR_CR0), o->get(VR_CR3), o->get(VR_CR4),
 			       o->get(VR_EFER) };
 	uint8_t bytes[15];
 	struct mmio_insn in;
 	char m[160];
-
-	if (mode != 64)
-		la = (la + cs_base) & 0xffffffff;
-	size_t n = gpt_fetch(v->gm, &cpu, la, bytes, sizeof(bytes));
+	size_t n = gpt_fetch_insn(v->gm, &cpu, mode, cs_base, o->get(VR_RIP),
+				  bytes, sizeof(bytes));
 
 	if (mmio_decode(bytes, n, mode, &in)) {
 		size_t k = fmt(m, sizeof(m), "unsupported instruction at "
 			       "guest-physical MMIO 0x%lx, bytes",
 			       (unsigned long)gpa);
-		for (size_t i = 0; i < n && i < 8 && k < sizeof(m); i++)
-			k += fmt(m + k, sizeof(m) - k, " %02x", bytes[i]);
+
+		fmt_bytes(m, sizeof(m), k, bytes, n < 8 ? n : 8);
 		return stop(v, end, GUEST_FAILED, m);
 	}
 	bool is_store = in.op == MMIO_STORE_REG || in.op == MMIO_STORE_IMM;

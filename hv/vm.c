@@ -43,7 +43,6 @@
 static struct gmem gm;
 static struct vcpu vcpu;
 static const struct vcpu_ops *backend; /* VT-x or AMD-V */
-static bool nrip_save;
 static struct vuart com1;
 static struct vpm pm;
 static struct vlapic lapic;
@@ -512,7 +511,7 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	com1.irq = com1_irq;
 	vpm_init(&pm, clock_ns);
 	if (backend == &svm_ops)
-		return svm_vcpu_init(&gm, &entry, nrip_save, err, n);
+		return svm_vcpu_init(&gm, &entry, err, n);
 	return vmx_vcpu_init(&gm, &entry, err, n);
 }
 
@@ -568,15 +567,14 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 		guest_fail("the guest cannot run here");
 	}
 	if (virt == VIRT_SVM) {
-		if (svm_on(err, sizeof(err))) {
+		if (svm_on(cpu->nrip_save, err, sizeof(err))) {
 			log_msg("svm: %s", err);
 			guest_fail("AMD-V could not be turned on");
 		}
 		backend = &svm_ops;
-		nrip_save = cpu->nrip_save;
 		log_msg("svm: on (host timer: %s; instruction lengths %s)",
 			host_timer_mode(),
-			nrip_save ? "from NRIP save" : "decoded by Plinth");
+			cpu->nrip_save ? "from NRIP save" : "decoded by Plinth");
 	} else {
 		if (vmx_on(err, sizeof(err))) {
 			log_msg("vmx: %s", err);

@@ -90,8 +90,10 @@ static inline void __attribute__((noreturn)) cpu_halt_forever(void)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
+#define EFER_SVME (1ull << 12)
 #define RFLAGS_IF (1ull << 9)
 
+#define MSR_IA32_APIC_BASE 0x1b
 #define MSR_IA32_FEATURE_CONTROL 0x3a
 #define MSR_IA32_PAT 0x277
 #define MSR_IA32_VMX_BASIC 0x480
@@ -101,5 +103,7 @@ static inline void __attribute__((noreturn)) cpu_halt_forever(void)
 #define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
 #define MSR_EFER 0xc0000080
 #define MSR_VM_CR 0xc0010114
+#define VM_CR_SVMDIS (1u << 4)	/* APM vol. 2, 15.30.1 */
+#define MSR_VM_HSAVE_PA 0xc0010117
 
 #endif

@@ -95,6 +95,6 @@ void cpu_identify(struct cpu_info *ci)
 		ci->npt = r.edx & 1;
 		ci->nrip_save = r.edx & (1u << 3);
 		/* VM_CR (APM vol. 2, 15.30.1) exists wherever SVM does. */
-		ci->svm_disabled = rdmsr(0xc0010114) & (1u << 4);
+		ci->svm_disabled = rdmsr(MSR_VM_CR) & VM_CR_SVMDIS;
 	}
 }

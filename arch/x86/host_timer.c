@@ -27,7 +27,6 @@
 #define LAPIC_DIVIDE 0x3e0
 #define LVT_MASKED (1u << 16)
 #define LVT_TSC_DEADLINE (2u << 17)
-#define MSR_APIC_BASE 0x1b
 #define MSR_TSC_DEADLINE 0x6e0
 
 static volatile uint32_t *mmio; /* NULL in x2APIC mode */
@@ -62,7 +61,7 @@ static void irq(unsigned vector)
 
 int host_timer_init(char *why, size_t n)
 {
-	uint64_t base = rdmsr(MSR_APIC_BASE);
+	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
 
 	if (!(base & (1u << 11))) {
 		fmt(why, n, "the local APIC is disabled (IA32_APIC_BASE)");

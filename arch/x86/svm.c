@@ -35,10 +35,11 @@ static uint64_t *f64(unsigned off) { return (uint64_t *)(vmcb + off); }
 static uint32_t *f32(unsigned off) { return (uint32_t *)(vmcb + off); }
 static uint16_t *f16(unsigned off) { return (uint16_t *)(vmcb + off); }
 
-int svm_on(char *why, size_t n)
+int svm_on(bool nrip_save, char *why, size_t n)
 {
 	static void *hsave;
 
+	nrips = nrip_save;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	if (!hsave)
 		hsave = pool_pages(1, 1);
@@ -143,7 +144,7 @@ static void controls(void)
 }
 
 int svm_vcpu_init(const struct gmem *g, const struct guest_entry *e,
-		  bool nrip_save, char *why, size_t n)
+		  char *why, size_t n)
 {
 	/* Allocated once: a guest that restarts reuses them; the nested
 	 * tables map the same guest memory each time. */
@@ -167,7 +168,6 @@ int svm_vcpu_init(const struct gmem *g, const struct guest_entry *e,
 		return -1;
 	}
 	gm = g;
-	nrips = nrip_save;
 	memset(vmcb, 0, 4096);
 	controls();
 	guest_state(e);
@@ -191,7 +191,7 @@ static int code_mode(uint64_t *cs_base)
 static uint64_t insn_end(const uint8_t *op, size_t oplen, const char *name,
 			 char *why, size_t n)
 {
-	uint64_t rip = *f64(VMCB_RIP), la = rip, cs_base;
+	uint64_t rip = *f64(VMCB_RIP), cs_base;
 	int mode = code_mode(&cs_base);
 	struct gpt_cpu cpu = { *f64(VMCB_CR0), *f64(VMCB_CR3), *f64(VMCB_CR4),
 			       *f64(VMCB_EFER) };
@@ -199,17 +199,16 @@ static uint64_t insn_end(const uint8_t *op, size_t oplen, const char *name,
 
 	if (nrips)
 		return *f64(VMCB_NRIP);
-	if (mode != 64)
-		la = (la + cs_base) & 0xffffffff;
-	size_t got = gpt_fetch(gm, &cpu, la, bytes, sizeof(bytes));
+	size_t got = gpt_fetch_insn(gm, &cpu, mode, cs_base, rip, bytes,
+				    sizeof(bytes));
 	size_t len = insn_length_of(bytes, got, mode, op, oplen);
 
 	if (len)
 		return rip + len;
 	size_t k = fmt(why, n, "%s exit, but the instruction at RIP 0x%lx "
 		       "is not %s: bytes", name, (unsigned long)rip, name);
-	for (size_t i = 0; i < got && i < 8 && k < n; i++)
-		k += fmt(why + k, n - k, " %02x", bytes[i]);
+
+	fmt_bytes(why, n, k, bytes, got < 8 ? got : 8);
 	return 0;
 }
 

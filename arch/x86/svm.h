@@ -10,14 +10,15 @@
 #include "hv/vcpu_ops.h"
 
 /* Sets EFER.SVME and the host save area, and starts the host timer that
- * bounds each guest run.  -1 with a message. */
-int svm_on(char *why, size_t n);
+ * bounds each guest run; `nrip_save` says whether the CPU reports the
+ * next RIP at exits.  -1 with a message. */
+int svm_on(bool nrip_save, char *why, size_t n);
 
 /* Builds the nested page tables for guest RAM (MMIO holes stay unmapped
  * and exit) and the VMCB, ready to enter the guest as `e` says.  `g`
  * must stay valid: exits without NRIP save fetch instructions through
  * it.  -1 with a message. */
 int svm_vcpu_init(const struct gmem *g, const struct guest_entry *e,
-		  bool nrip_save, char *why, size_t n);
+		  char *why, size_t n);
 
 #endif

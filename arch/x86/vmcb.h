@@ -137,10 +137,4 @@
 #define IOIO_STR (1u << 2)
 #define IOIO_SIZE_SHIFT 4 /* bits 4-6: one-hot 8, 16, 32 */
 
-#define MSR_VM_CR 0xc0010114
-#define MSR_VM_HSAVE_PA 0xc0010117
-#define VM_CR_SVMDIS (1u << 4)
-#define VM_CR_LOCK (1u << 3)
-#define EFER_SVME (1ull << 12)
-
 #endif

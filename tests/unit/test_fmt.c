@@ -237,6 +237,24 @@ static void truncation_returns_full_length_and_terminates(void)
 	CHECK(b[1] == '@');
 }
 
+static void bytes_are_appended_and_cut_like_the_rest(void)
+{
+	static const uint8_t b[] = { 0x0f, 0xa2, 0xf4 };
+	char m[16];
+	size_t k = fmt(m, sizeof(m), "bytes");
+
+	CHECK(fmt_bytes(m, sizeof(m), k, b, 3) == 14);
+	CHECK_STR(m, "bytes 0f a2 f4");
+	/* Cut short: terminated, and the full length still returned. */
+	k = fmt(m, 10, "bytes");
+	CHECK(fmt_bytes(m, 10, k, b, 3) == 14);
+	CHECK_STR(m, "bytes 0f ");
+	k = fmt(m, 4, "bytes");
+	CHECK(fmt_bytes(m, 4, k, b, 3) == 14);
+	CHECK_STR(m, "byt");
+	CHECK(fmt_bytes(m, sizeof(m), 0, b, 0) == 0);
+}
+
 static void size_zero_writes_nothing(void)
 {
 	char b[8];
@@ -439,5 +457,6 @@ int main(void)
 	RUN(strings_agree_with_libc_snprintf);
 	RUN(h_and_hh_modifiers_narrow_the_value);
 	RUN(char_honours_width);
+	RUN(bytes_are_appended_and_cut_like_the_rest);
 	return CHECK_DONE();
 }

@@ -592,6 +592,24 @@ static void fetch_32bit_wraps_at_4g(void)
 	CHECK(!memcmp(buf, "\x01\x02\x03\x04\x05\x06\x07\x08", 8));
 }
 
+/* Outside long mode the fetch starts at CS base + EIP, 32 bits wide; in
+ * long mode at RIP, whatever the base. */
+static void fetch_insn_adds_cs_base_outside_long_mode(void)
+{
+	struct gpt_cpu c = { .cr0 = CR0_PE };
+	uint8_t buf[4];
+
+	setup();
+	memcpy(ram + 0x7c00, "\x0f\xa2\xf4\x90", 4);
+	CHECK(gpt_fetch_insn(&g, &c, 32, 0x7000, 0xc00, buf, 4) == 4);
+	CHECK(!memcmp(buf, "\x0f\xa2\xf4\x90", 4));
+	CHECK(gpt_fetch_insn(&g, &c, 16, 0x100007000ull, 0xc00, buf, 2) == 2);
+	CHECK(!memcmp(buf, "\x0f\xa2", 2));
+	/* The sum wraps at 4 GiB. */
+	CHECK(gpt_fetch_insn(&g, &c, 32, 0xffffff00u, 0x7d00, buf, 1) == 1);
+	CHECK(buf[0] == 0x0f);
+}
+
 static void fetch_pae_and_paging_off(void)
 {
 	struct gpt_cpu c = setup_pae();
@@ -698,6 +716,7 @@ int main(void)
 	RUN(fetch_stops_where_ram_ends);
 	RUN(fetch_ram_ending_mid_page);
 	RUN(fetch_32bit_wraps_at_4g);
+	RUN(fetch_insn_adds_cs_base_outside_long_mode);
 	RUN(fetch_pae_and_paging_off);
 	RUN(random_tables);
 	free(ram);
