@@ -80,7 +80,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader \
 	lapic ioapic virt_check legacy rtc pm pci_host virtq virtio_blk \
-	virtio_net virtio_pci virtq_split e1000 switch ahci http
+	virtio_net virtio_pci virtq_split e1000 switch ahci http kvmclock
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 test_config_SRCS := hv/config.c hv/fmt.c drivers/gpt_part.c
 test_palloc_SRCS := hv/palloc.c
@@ -97,6 +97,7 @@ test_ioapic_SRCS := hv/ioapic.c hv/lapic.c
 test_virt_check_SRCS := arch/x86/virt_check.c hv/fmt.c
 test_legacy_SRCS := hv/legacy.c hv/iobus.c
 test_rtc_SRCS := hv/rtc.c
+test_kvmclock_SRCS := hv/kvmclock.c hv/gmem.c
 test_pm_SRCS := hv/pm.c hv/iobus.c
 test_pci_host_SRCS := hv/pci_host.c hv/iobus.c hv/mmiobus.c
 # The virtio device models with what they reach: guest memory, the PCI bus.

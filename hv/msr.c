@@ -1,6 +1,7 @@
 #include "hv/msr.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
 #include "hv/guest_layout.h"
 #include "hv/log.h"
 
@@ -25,13 +26,69 @@
 #define APIC_BASE_EXTD (1ull << 10) /* x2APIC mode */
 #define APIC_BASE_EN (1ull << 11)
 #define MSR_TSC_DEADLINE 0x6e0
+#define MSR_AMD_HWCR 0xc0010015
+#define MSR_AMD_DE_CFG 0xc0011029
+#define HWCR_TSC_FREQ_SEL (1ull << 24)
+#define DE_CFG_LFENCE_SERIALIZE (1ull << 1)
 #define LOG_UNKNOWN 16
 
-void vmsr_init(struct vmsr *m, struct vlapic *lapic,
-	       const struct vcpu_ops *ops)
+/* MSRs a stock Linux kernel probes on a CPU of the host's vendor (and
+ * the drivers it loads at boot), answered as such a CPU answers under a
+ * hypervisor that offers neither machine-check banks nor performance
+ * counters, and without a log line: they are expected, not the guest
+ * misbehaving.  A row that does not exist on the vendor's CPUs raises
+ * #GP quietly, as Linux's rdmsr_safe() probes expect. */
+enum { V_INTEL = 1, V_AMD = 2, V_ANY = 3 };
+enum probe_write {
+	W_GP,	   /* read-only, or no write is expected: #GP (logged) */
+	W_ZERO,	   /* only 0 is accepted (a status register cleared) */
+	W_DROP,	   /* accepted and dropped: a counter that never counts */
+};
+static const struct probe {
+	uint32_t first, last;
+	unsigned vendors; /* where it exists and reads as 0 */
+	unsigned quiet;	  /* where it does not exist: #GP, quietly */
+	enum probe_write write;
+} probes[] = {
+	{ 0x34, 0x34, V_INTEL, V_AMD, W_GP }, /* SMI_COUNT: no SMIs */
+	{ 0x140, 0x140, V_INTEL, V_AMD, W_GP }, /* MISC_FEATURES_ENABLES */
+	{ 0x179, 0x179, V_ANY, 0, W_GP }, /* MCG_CAP: no banks */
+	{ 0x17a, 0x17a, V_ANY, 0, W_ZERO }, /* MCG_STATUS */
+	/* PERF_CTL0-3, PERF_CTR0-3: counters that never count */
+	{ 0xc0010000, 0xc0010007, V_AMD, V_INTEL, W_DROP },
+	/* SYSCFG: no memory encryption, no fixed-range MTRR extensions */
+	{ 0xc0010010, 0xc0010010, V_AMD, V_INTEL, W_GP },
+	/* Probed on Intel too, by KVM's module among others. */
+	{ MSR_AMD_DE_CFG, MSR_AMD_DE_CFG, 0, V_INTEL, W_GP }, /* DE_CFG */
+	{ MSR_AMD_HWCR, MSR_AMD_HWCR, 0, V_INTEL, W_GP }, /* HWCR */
+};
+
+static const struct probe *probe_of(uint32_t msr)
 {
+	for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+		if (msr >= probes[i].first && msr <= probes[i].last)
+			return &probes[i];
+	return NULL;
+}
+
+void vmsr_init(struct vmsr *m, struct vlapic *lapic,
+	       const struct vcpu_ops *ops, const struct gmem *gm,
+	       int64_t now_unix)
+{
+	struct cpuid_regs v = cpuid(0, 0);
+
 	m->lapic = lapic;
 	m->ops = ops;
+	/* "AuthenticAMD" and Hygon's "HygonGenuine" answer as AMD. */
+	m->amd = (v.ebx == 0x68747541 && v.edx == 0x69746e65)
+		 || (v.ebx == 0x6f677948 && v.edx == 0x6e65476e);
+	/* What the guest's CPUID promises: an invariant TSC counting at
+	 * the P0 frequency, and LFENCE that serializes dispatch (true on
+	 * family 17h and later by design; Plinth runs no older AMD guest
+	 * that would need the bit set by software). */
+	m->hwcr = HWCR_TSC_FREQ_SEL;
+	m->de_cfg = DE_CFG_LFENCE_SERIALIZE;
+	kvmclock_init(&m->clock, gm, tsc_hz(), rdtsc(), now_unix);
 	m->apic_base = GUEST_LAPIC_BASE | APIC_BASE_BSP | APIC_BASE_EN;
 	/* MTRRs enabled, default type write-back, no fixed or variable
 	 * ranges: EPT already maps RAM write-back and MMIO is not RAM. */
@@ -62,8 +119,29 @@ static bool unknown(struct vmsr *m, const char *dir, uint32_t msr)
 	return false;
 }
 
+enum answer { NOT_PROBED, ANSWERED, QUIET_GP, UNEXPECTED };
+
+/* How the probe rows answer an access. */
+static enum answer probe_answer(const struct vmsr *m, uint32_t msr,
+				bool write, uint64_t val)
+{
+	const struct probe *p = probe_of(msr);
+	unsigned vendor = m->amd ? V_AMD : V_INTEL;
+
+	if (!p)
+		return NOT_PROBED;
+	if (p->quiet & vendor)
+		return QUIET_GP;
+	if (!(p->vendors & vendor))
+		return NOT_PROBED;
+	if (write && !(p->write == W_DROP || (p->write == W_ZERO && !val)))
+		return UNEXPECTED;
+	return ANSWERED;
+}
+
 bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 {
+
 	/* x2APIC registers exist only in x2APIC mode (SDM 11.12.1.2). */
 	if (msr >= 0x800 && msr <= 0x8ff)
 		return (m->apic_base & APIC_BASE_EXTD)
@@ -89,12 +167,30 @@ bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 	/* AMD's C1E and SMI-on-halt controls, which Linux reads without a
 	 * fault handler on some families: neither is on. */
 	case MSR_K8_INT_PENDING_MSG: *val = 0; return true;
+	case MSR_AMD_HWCR:
+	case MSR_AMD_DE_CFG:
+		if (!m->amd)
+			break;
+		*val = msr == MSR_AMD_HWCR ? m->hwcr : m->de_cfg;
+		return true;
 	}
-	return unknown(m, "read", msr);
+	if (kvmclock_msr_read(&m->clock, msr, val))
+		return true;
+	switch (probe_answer(m, msr, false, 0)) {
+	case ANSWERED:
+		*val = 0;
+		return true;
+	case QUIET_GP:
+		return false;
+	default:
+		return unknown(m, "read", msr);
+	}
 }
 
 bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 {
+	bool ok;
+
 	if (msr >= 0x800 && msr <= 0x8ff)
 		return (m->apic_base & APIC_BASE_EXTD)
 			       && vlapic_msr_write(m->lapic, msr, val)
@@ -150,6 +246,26 @@ bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 		m->ops->set(VR_EFER, (val & ~EFER_LMA) | (cur & EFER_LMA));
 		return true;
 	}
+	case MSR_AMD_HWCR:
+	case MSR_AMD_DE_CFG:
+		if (!m->amd)
+			break;
+		/* Kept for the guest to read back; the bits the CPUID
+		 * promises stay set, as on parts where they are fixed. */
+		if (msr == MSR_AMD_HWCR)
+			m->hwcr = val | HWCR_TSC_FREQ_SEL;
+		else
+			m->de_cfg = val | DE_CFG_LFENCE_SERIALIZE;
+		return true;
 	}
-	return unknown(m, "write", msr);
+	if (kvmclock_msr_write(&m->clock, msr, val, rdtsc(), &ok))
+		return ok;
+	switch (probe_answer(m, msr, true, val)) {
+	case ANSWERED:
+		return true;
+	case QUIET_GP:
+		return false;
+	default:
+		return unknown(m, "write", msr);
+	}
 }

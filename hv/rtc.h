@@ -18,5 +18,10 @@ struct vrtc {
 void vrtc_init(struct vrtc *r, uint8_t (*host_read)(uint8_t reg));
 uint8_t vrtc_read(struct vrtc *r, uint16_t port);
 void vrtc_write(struct vrtc *r, uint16_t port, uint8_t v);
+/* The machine's RTC as seconds since 1970-01-01 00:00 UTC (the RTC is
+ * taken to keep UTC, as Linux assumes on a PC without a zone setting),
+ * for clocks that hand the guest the wall time directly (kvm-clock's
+ * wall clock).  -1 when the registers hold no valid date. */
+int64_t vrtc_unix_time(const struct vrtc *r);
 
 #endif

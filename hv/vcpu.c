@@ -9,6 +9,7 @@
 #include "hv/fmt.h"
 #include "hv/gpt.h"
 #include "hv/iobus.h"
+#include "hv/kvmclock.h"
 #include "hv/log.h"
 #include "hv/mmiobus.h"
 
@@ -25,7 +26,8 @@ static enum handled stop(struct vcpu *v, enum guest_end *end,
 
 /* CPUID as the guest sees it: the host's, minus what Plinth does not
  * virtualise (VMX, SVM, SMX, MONITOR/MWAIT, performance counters), with the
- * hypervisor bit and Plinth's signature at 0x40000000. */
+ * hypervisor bit, Plinth's signature at 0x40000000 and KVM's clock
+ * interface in the next block (hv/kvmclock.h). */
 static void do_cpuid(struct vcpu *v)
 {
 	uint32_t leaf = (uint32_t)v->regs[R_RAX];
@@ -42,6 +44,18 @@ static void do_cpuid(struct vcpu *v)
 			/* TSC and LAPIC bus frequency in kHz. */
 			r.eax = (uint32_t)(tsc_hz() / 1000);
 			r.ebx = 1000000;
+		}
+	} else if (leaf >= KVM_CPUID_BASE && leaf < KVM_CPUID_BASE + 0x100) {
+		if (leaf == KVM_CPUID_BASE) {
+			r.eax = KVM_CPUID_FEATURES;
+			memcpy(&r.ebx, "KVMK", 4);
+			memcpy(&r.ecx, "VMKV", 4);
+			memcpy(&r.edx, "M\0\0\0", 4);
+		} else if (leaf == KVM_CPUID_FEATURES) {
+			/* The clock only: no PV EOI, steal time, async page
+			 * faults or PV spinlocks, which need host support. */
+			r.eax = KVM_FEATURE_CLOCKSOURCE2
+				| KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
 		}
 	} else if (leaf <= 0x16 && leaf > v->host_max_leaf) {
 		/* Leaves the host lacks below 0x16: absent (zeros), except
@@ -110,6 +124,11 @@ static void do_cpuid(struct vcpu *v)
 	if (leaf == 0x80000001)
 		/* Hidden: SVM, SKINIT, MONITORX/MWAITX (all intercepted: #UD). */
 		r.ecx &= ~((1u << 2) | (1u << 12) | (1u << 29));
+	else if (leaf == 0x80000007 && cpuid(0x80000000, 0).eax >= leaf)
+		/* Invariant TSC: the guest's TSC is the machine's, which
+		 * Plinth never scales, stops or rewrites; Linux then keeps
+		 * it as its clocksource (kvm-clock steps back). */
+		r.edx |= 1u << 8;
 	else if (leaf == 0x8000000a) /* SVM features */
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 	v->regs[R_RAX] = r.eax;

@@ -497,9 +497,9 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	lapic.eoi_level = lapic_eoi_level;
 	vioapic_init(&ioapic, 1, &lapic); /* IOAPIC id 1, as in the MADT */
 	vcpu.lapic = &lapic;
-	vmsr_init(&vcpu.msr, &lapic, backend);
-	vuart_init(&com1, console_tx, NULL);
 	vrtc_init(&rtc, host_rtc_read);
+	vmsr_init(&vcpu.msr, &lapic, backend, &gm, vrtc_unix_time(&rtc));
+	vuart_init(&com1, console_tx, NULL);
 	vlegacy_init(&legacy, clock_ns);
 	legacy.irq0 = pit_irq0;
 	vcpu.platform = platform;

@@ -165,8 +165,73 @@ static void nmi_mask_bit_does_not_select(void)
 	CHECK(cmos_read(&r, 0x00) == 0x40);
 }
 
+/* A machine RTC holding a given date, register by register. */
+static uint8_t clock_regs[0x80];
+
+static uint8_t clock_read(uint8_t reg)
+{
+	return clock_regs[reg & 0x7f];
+}
+
+static void set_clock(uint8_t b, uint8_t sec, uint8_t min, uint8_t hour,
+		      uint8_t day, uint8_t mon, uint8_t year, uint8_t cent)
+{
+	memset(clock_regs, 0, sizeof(clock_regs));
+	clock_regs[0x0b] = b;
+	clock_regs[0x00] = sec;
+	clock_regs[0x02] = min;
+	clock_regs[0x04] = hour;
+	clock_regs[0x07] = day;
+	clock_regs[0x08] = mon;
+	clock_regs[0x09] = year;
+	clock_regs[0x32] = cent;
+}
+
+static void the_machine_clock_as_unix_time(void)
+{
+	struct vrtc r;
+
+	vrtc_init(&r, clock_read);
+	/* BCD, 24-hour: 2026-12-06 08:28:23 UTC. */
+	set_clock(0x02, 0x23, 0x28, 0x08, 0x06, 0x12, 0x26, 0x20);
+	CHECK(vrtc_unix_time(&r) == 1796545703);
+	/* Binary, 24-hour: 2000-02-29 23:59:59 (a leap day). */
+	set_clock(0x06, 59, 59, 23, 29, 2, 0, 20);
+	CHECK(vrtc_unix_time(&r) == 951868799);
+	/* BCD, 12-hour: 12 AM is midnight, 12 PM noon, 1 PM 13:00. */
+	set_clock(0x00, 0x00, 0x00, 0x12, 0x01, 0x01, 0x70, 0x19);
+	CHECK(vrtc_unix_time(&r) == 0);
+	set_clock(0x00, 0x00, 0x00, 0x92, 0x01, 0x01, 0x70, 0x19);
+	CHECK(vrtc_unix_time(&r) == 12 * 3600);
+	set_clock(0x00, 0x00, 0x00, 0x81, 0x01, 0x01, 0x70, 0x19);
+	CHECK(vrtc_unix_time(&r) == 13 * 3600);
+	/* No century register: this century. */
+	set_clock(0x02, 0x00, 0x00, 0x00, 0x01, 0x01, 0x25, 0x00);
+	CHECK(vrtc_unix_time(&r) == 1735689600);
+}
+
+static void a_clock_that_holds_no_date_is_unknown(void)
+{
+	struct vrtc r;
+
+	vrtc_init(&r, clock_read);
+	/* Not BCD, month 13, day 0, hour 24, an unset (all-ones) chip. */
+	set_clock(0x02, 0x5a, 0x00, 0x00, 0x01, 0x01, 0x25, 0x20);
+	CHECK(vrtc_unix_time(&r) == -1);
+	set_clock(0x06, 0, 0, 0, 1, 13, 25, 20);
+	CHECK(vrtc_unix_time(&r) == -1);
+	set_clock(0x06, 0, 0, 0, 0, 1, 25, 20);
+	CHECK(vrtc_unix_time(&r) == -1);
+	set_clock(0x06, 0, 0, 24, 1, 1, 25, 20);
+	CHECK(vrtc_unix_time(&r) == -1);
+	memset(clock_regs, 0xff, sizeof(clock_regs));
+	CHECK(vrtc_unix_time(&r) == -1);
+}
+
 int main(void)
 {
+	RUN(the_machine_clock_as_unix_time);
+	RUN(a_clock_that_holds_no_date_is_unknown);
 	RUN(time_registers_come_from_the_host);
 	RUN(nvram_round_trips);
 	RUN(time_writes_are_refused);
