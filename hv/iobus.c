@@ -7,6 +7,7 @@
 #define LOG_UNCLAIMED 8 /* then stay quiet: guests probe many ports */
 
 static struct io_range ranges[MAX_RANGES];
+static uint64_t accesses[MAX_RANGES]; /* this guest run, per range */
 static unsigned nranges;
 static uint64_t unclaimed;
 
@@ -25,8 +26,10 @@ int iobus_register(const struct io_range *r)
 static const struct io_range *find(uint16_t port)
 {
 	for (unsigned i = 0; i < nranges; i++)
-		if (range_contains(ranges[i].base, ranges[i].len, port, 1))
+		if (range_contains(ranges[i].base, ranges[i].len, port, 1)) {
+			accesses[i]++;
 			return &ranges[i];
+		}
 	return NULL;
 }
 
@@ -62,4 +65,31 @@ void iobus_out(uint16_t port, unsigned size, uint32_t v)
 uint64_t iobus_unclaimed(void)
 {
 	return unclaimed;
+}
+
+void iobus_reset_counts(void)
+{
+	for (unsigned i = 0; i < nranges; i++)
+		accesses[i] = 0;
+	unclaimed = 0;
+}
+
+bool iobus_counts(unsigned i, const char **name, uint64_t *n)
+{
+	if (i >= nranges)
+		return false;
+	*name = ranges[i].name;
+	*n = accesses[i];
+	return true;
+}
+
+void iobus_print_counts(void)
+{
+	for (unsigned i = 0; i < nranges; i++)
+		if (accesses[i])
+			log_msg("io: %-24s %10lu accesses", ranges[i].name,
+				(unsigned long)accesses[i]);
+	if (unclaimed)
+		log_msg("io: %-24s %10lu accesses", "(no device)",
+			(unsigned long)unclaimed);
 }

@@ -4,6 +4,7 @@
 #ifndef PLINTH_IOBUS_H
 #define PLINTH_IOBUS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct io_range {
@@ -21,5 +22,11 @@ uint32_t iobus_in(uint16_t port, unsigned size);
 void iobus_out(uint16_t port, unsigned size, uint32_t v);
 /* Accesses no device claimed, for the exit statistics. */
 uint64_t iobus_unclaimed(void);
+/* Accesses per range since the last reset (each guest run starts one):
+ * which devices the guest's port exits went to.  iobus_counts() walks
+ * the ranges by index, false past the last. */
+void iobus_reset_counts(void);
+bool iobus_counts(unsigned i, const char **name, uint64_t *n);
+void iobus_print_counts(void);
 
 #endif

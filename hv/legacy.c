@@ -246,10 +246,38 @@ static void post_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 	(void)v;
 }
 
+/* Chips a PC may have and the guest's platform has not, which a stock
+ * kernel probes at boot: the 8237's DMA page registers (Linux reads 0x87
+ * to see whether there is a DMA controller at all) and the Super I/O
+ * configuration ports of hardware-monitor and watchdog drivers, and the
+ * serial ports beyond COM1 that the 8250 driver looks for.  They
+ * answer as nothing decoding them would, all ones, but they are known
+ * probes, not accesses worth a log line. */
+static uint32_t absent_in(void *ctx, uint16_t port, unsigned size)
+{
+	(void)ctx;
+	(void)port;
+	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
+static void absent_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+{
+	(void)ctx;
+	(void)port;
+	(void)size;
+	(void)v;
+}
+
 int vlegacy_attach(struct vlegacy *l)
 {
 	const struct io_range r[] = {
 		{ 0x80, 1, "post", l, NULL, post_out },
+		{ 0x81, 15, "dma-page (absent)", l, absent_in, absent_out },
+		{ 0x2e, 2, "superio-2e (absent)", l, absent_in, absent_out },
+		{ 0x4e, 2, "superio-4e (absent)", l, absent_in, absent_out },
+		{ 0x2f8, 8, "com2 (absent)", l, absent_in, absent_out },
+		{ 0x3e8, 8, "com3 (absent)", l, absent_in, absent_out },
+		{ 0x2e8, 8, "com4 (absent)", l, absent_in, absent_out },
 		{ 0x20, 2, "pic-master", l, pic_in, pic_out },
 		{ 0xa0, 2, "pic-slave", l, pic_in, pic_out },
 		{ 0x40, 4, "pit", l, pit_in, pit_out },

@@ -12,6 +12,7 @@
 #include "hv/disk.h"
 #include "hv/fmt.h"
 #include "hv/guest_state.h"
+#include "hv/iobus.h"
 #include "hv/log.h"
 #include "hv/logring.h"
 #include "hv/network.h"
@@ -218,6 +219,18 @@ static void metrics(struct mgmt_buf *b)
 			mgmt_printf(b, "plinth_vm_exits_total{reason=\"%s\"} "
 				    "%lu\n", vm->vcpu->ops->exit_name(i),
 				    (unsigned long)vm->vcpu->stats[i].count);
+	metric(b, "plinth_guest_port_accesses_total", "counter",
+	       "Port I/O accesses of the current guest run, by device.");
+	{
+		const char *dev;
+		uint64_t n;
+
+		for (unsigned i = 0; iobus_counts(i, &dev, &n); i++)
+			if (n)
+				mgmt_printf(b, "plinth_guest_port_accesses_total"
+					    "{device=\"%s\"} %lu\n", dev,
+					    (unsigned long)n);
+	}
 	for (unsigned k = 0; k < sizeof(q) / sizeof(q[0]); k++) {
 		char name[64];
 

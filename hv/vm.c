@@ -510,6 +510,7 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	setup_virtio(bi);
 	com1.irq = com1_irq;
 	vpm_init(&pm, clock_ns);
+	iobus_reset_counts();
 	if (backend == &svm_ops)
 		return svm_vcpu_init(&gm, &entry, err, n);
 	return vmx_vcpu_init(&gm, &entry, err, n);
@@ -627,6 +628,7 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 		drain_disk();
 		network_quiesce();
 		vcpu_print_stats(&vcpu);
+		iobus_print_counts();
 		if (blk)
 			vdev_print_stats(&blk->dev);
 		disk_print_stats();

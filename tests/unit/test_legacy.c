@@ -536,8 +536,28 @@ static void post_port_writes_are_absorbed(void)
 	outb(0x61, 0);
 	CHECK(iobus_unclaimed() == before);
 	/* ...while a port nobody decodes is counted. */
-	CHECK(inb(0x81) == 0xff);
+	CHECK(inb(0x99) == 0xff);
 	CHECK(iobus_unclaimed() == before + 1);
+}
+
+/* Linux reads DMA page register 0x87 to learn there is no 8237, and
+ * hardware-monitor drivers knock at the Super I/O ports: all ones, as on
+ * a PC without them, and no "no device" log line for expected probes. */
+static void known_probes_of_absent_chips_read_all_ones(void)
+{
+	fresh(0);
+	uint64_t before = iobus_unclaimed();
+
+	CHECK(inb(0x87) == 0xff);
+	outb(0x4e, 0x87);
+	outb(0x4e, 0x87);
+	CHECK(inb(0x4f) == 0xff);
+	outb(0x2e, 0x55);
+	CHECK(inb(0x2f) == 0xff);
+	/* The 8250 driver's scratch-register test on COM2-COM4. */
+	outb(0x2ff, 0xa5);
+	CHECK(inb(0x2ff) == 0xff && inb(0x3e9) == 0xff && inb(0x2ea) == 0xff);
+	CHECK(iobus_unclaimed() == before);
 }
 
 int main(void)
@@ -568,5 +588,6 @@ int main(void)
 	RUN(pit_count_right_hours_after_load);
 	RUN(kbc_self_test_and_reset);
 	RUN(post_port_writes_are_absorbed);
+	RUN(known_probes_of_absent_chips_read_all_ones);
 	return CHECK_DONE();
 }
