@@ -80,7 +80,8 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader \
 	lapic ioapic virt_check legacy rtc pm pci_host virtq virtio_blk \
-	virtio_net virtio_pci virtq_split e1000 switch ahci http kvmclock
+	virtio_net virtio_pci virtq_split e1000 switch ahci http kvmclock \
+	blk_dma
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 test_config_SRCS := hv/config.c hv/fmt.c drivers/gpt_part.c
 test_palloc_SRCS := hv/palloc.c
@@ -113,6 +114,8 @@ test_virtq_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
 test_virtq_split_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
 test_virtio_blk_SRCS := virtio/virtio_blk.c drivers/ramdisk.c $(VIRTIO_SRCS)
 test_virtio_net_SRCS := virtio/virtio_net.c $(VIRTIO_SRCS)
+test_blk_dma_SRCS := virtio/virtio_blk.c drivers/ahci_io.c $(VIRTIO_SRCS)
+test_blk_dma_CFLAGS := -DAHCI_TEST_HBA
 test_virtio_pci_SRCS := virtio/virtio_blk.c virtio/virtio_net.c \
 	drivers/ramdisk.c $(VIRTIO_SRCS)
 
