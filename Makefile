@@ -299,6 +299,7 @@ $(GUEST_STAMP): qemu-test/guest/build.sh qemu-test/guest/init \
 		qemu-test/guest/net-test.sh qemu-test/guest/udhcpc.sh \
 		qemu-test/guest/known-file.sh \
 		qemu-test/guest/blkbench/blkbench.c \
+		qemu-test/guest/blkverify/blkverify.c \
 		qemu-test/guest/extract-vmlinux.py \
 		| $(PKG_STAMP)
 	qemu-test/guest/build.sh $(GUEST)

@@ -484,11 +484,32 @@ def test_qemu_stack_overflow_is_reported(ctx):
                       % res.status)
 
 
-def check_guest_basics(s, mem_mib=None):
+def check_guest_basics(s, mem_mib=None, under_plinth=True):
     """What the demo guest's check script reports on any working machine:
     a CPU model, a date from the RTC, and a `sleep 1` that ended (and
-    cannot have been shorter than a second of uptime)."""
+    cannot have been shorter than a second of uptime).  Under Plinth the
+    guest's clock is the TSC (through kvm-clock's frequency: no
+    calibration against the PIT or the PM timer)."""
     expect_re(s, r"^plinth-check: cpu-model: \S.*$", "CPU model")
+    if under_plinth:
+        expect(s, "plinth-check: clocksource: tsc\n", "clocksource tsc")
+        # A clean boot log, and every port and MSR a stock kernel probes
+        # is one Plinth knows.
+        for bad in ("unchecked MSR access", "Call Trace", "WARNING:",
+                    "] BUG: ", "Oops:"):
+            if bad in s:
+                i = s.index(bad)
+                raise Failure("the guest's log shows %r: %s"
+                              % (bad, s[i:i + 300]))
+        for noise in ("which Plinth does not emulate", ": no device"):
+            if noise in s:
+                i = s.index(noise)
+                raise Failure("Plinth logged an access it does not know: "
+                              + s[s.rindex("\n", 0, i) + 1:i + len(noise)])
+        for bad in ("Refined TSC clocksource calibration",
+                    "Marking TSC unstable"):
+            if bad in s:
+                raise Failure("the guest calibrated its TSC: %r" % bad)
     expect_re(s, r"^plinth-check: date: 20[2-9]\d-\d\d-\d\d ", "RTC date")
     m = expect_re(s, r"^plinth-check: sleep: (\d+\.\d+) s$", "sleep 1")
     if float(m.group(1)) < 0.9:
@@ -611,7 +632,7 @@ def test_demo_guest_reference_boot(ctx):
     packed_features(s, "0x0001")
     check_disk_test(s)
     peer.check(s)
-    check_guest_basics(s)
+    check_guest_basics(s, under_plinth=False)
     if res.status != 0:
         raise Failure("QEMU exit status %r after the guest's power-off"
                       % res.status)
@@ -767,6 +788,16 @@ def packed_features(s, device, packed=True):
     return bits
 
 
+def check_verify(s, rounds):
+    """The guest's mixed read/write verify workload (blkverify): every
+    round ok, every read's data right and the guard bytes around its
+    buffers untouched."""
+    for r in range(1, rounds + 1):
+        expect_re(s, r"^plinth-verify: round %d: \d+ reads, \d+ writes, ok$"
+                  % r, "verify round %d" % r)
+    expect(s, "plinth-verify: done: ok", "verify workload")
+
+
 def check_disk_test(s):
     """The guest's disk exercise (disk-test.sh): every line ok."""
     for name in ("sector-0", "unaligned-small", "unaligned-across",
@@ -788,8 +819,9 @@ def linux_virtio_in_bochs(ctx, ring, mgmt=False):
                  if mgmt else "")
     img = ctx.image_with_config(
         "kernel = /guest/vmlinux\ninitrd = /guest/initrd.img\n"
-        "cmdline = console=ttyS0 plinth.disktest=1 %s\nmemory = 256M\n"
-        "disk = ram:16M\nvirtio_ring = %s\n%s" % (peer.cmdline(), ring,
+        "cmdline = console=ttyS0 plinth.verify=2 plinth.disktest=1 %s\n"
+        "memory = 256M\ndisk = ram:16M\nvirtio_ring = %s\n%s"
+        % (peer.cmdline(), ring,
                                                   extra_cfg),
         [("guest/vmlinux", os.path.join(ctx.guest, "vmlinux"))])
     seen = {"console": b""}
@@ -833,6 +865,7 @@ def linux_virtio_in_bochs(ctx, ring, mgmt=False):
     expect(s, "plinth-check: block: vda 32768 sectors", "vda size")
     expect_re(s, r"^plinth-check: net: eth0 02:50:4c:4e:54:01$",
               "virtio-net MAC")
+    check_verify(s, 2)
     check_disk_test(s)
     peer.check(s, "10.0.2.16" if mgmt else "10.0.2.15")
     if mgmt:
@@ -907,7 +940,8 @@ def linux_in_qemu(ctx, nic):
         f.truncate(64 << 20)
     img = ctx.image_with_config(
         "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
-        "cmdline = console=ttyS0 plinth.disktest=1 plinth.knownfile=%s %s\n"
+        "cmdline = console=ttyS0 plinth.verify=2 plinth.disktest=1 "
+        "plinth.knownfile=%s %s\n"
         "memory = 256M\ndisk = ahci:1\nnic = auto\n"
         "mgmt = static 10.0.2.20/24 10.0.2.2\nmgmt_token = %s\n"
         % (seed, peer.cmdline(), mgmt_tests.TOKEN))
@@ -948,6 +982,8 @@ def linux_in_qemu(ctx, nic):
     for dev in ("0x0002", "0x0001"):
         packed_features(s, dev)
     expect(s, "plinth-check: block: vda 131072 sectors", "vda size")
+    check_guest_basics(s, mem_mib=256)
+    check_verify(s, 2)
     check_disk_test(s)
     want = ("plinth known file %s\n" % seed).encode()
     want = (want * (1048576 // len(want) + 1))[:1048576]

@@ -101,6 +101,8 @@ cp "$here/udhcpc.sh" "$root/udhcpc.sh"
 # The virtio-blk benchmark of make bench: static, so it needs no libc in
 # the initramfs.
 gcc -static -O2 -Wall -Wextra -o "$root/bin/blkbench" "$here/blkbench/blkbench.c"
+# The mixed read/write verify workload with guard bytes (plinth.verify=N).
+gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/blkverify" "$here/blkverify/blkverify.c"
 cp "$out/VERSION" "$root/VERSION"
 chmod 755 "$root/init" "$root/check.sh" "$root/disk-test.sh" \
 	"$root/net-test.sh" "$root/udhcpc.sh" "$root/known-file.sh"

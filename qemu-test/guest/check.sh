@@ -8,6 +8,10 @@ report memory "$(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
 report cpus "$(grep -c ^processor /proc/cpuinfo)"
 report cpu-model "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 # The date comes from the RTC at boot; a year before 2020 means it did not.
+# The clock Linux settled on (tsc is the one that needs no exits), and
+# whether it calibrated the TSC against another timer to get there.
+report clocksource "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+report paging "$(grep -qw la57 /proc/cpuinfo && echo 5-level || echo 4-level)"
 report date "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 # A timer that works makes `sleep 1` last about one second of uptime.
 t0=$(cut -d' ' -f1 /proc/uptime)
