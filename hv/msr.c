@@ -51,7 +51,10 @@ static const struct probe {
 	enum probe_write write;
 } probes[] = {
 	{ 0x34, 0x34, V_INTEL, V_AMD, W_GP }, /* SMI_COUNT: no SMIs */
-	{ 0x140, 0x140, V_INTEL, V_AMD, W_GP }, /* MISC_FEATURES_ENABLES */
+	/* PLATFORM_INFO: no ratios to report, no CPUID faulting */
+	{ 0xce, 0xce, V_INTEL, V_AMD, W_GP },
+	/* MISC_FEATURES_ENABLES: nothing to enable; Linux writes 0 */
+	{ 0x140, 0x140, V_INTEL, V_AMD, W_ZERO },
 	{ 0x179, 0x179, V_ANY, 0, W_GP }, /* MCG_CAP: no banks */
 	{ 0x17a, 0x17a, V_ANY, 0, W_ZERO }, /* MCG_STATUS */
 	/* PERF_CTL0-3, PERF_CTR0-3: counters that never count */
