@@ -307,7 +307,8 @@ $(GUEST_STAMP): qemu-test/guest/build.sh qemu-test/guest/init \
 
 # The flat bench guest (kernel_format = flat), entered at 1 MiB in long mode.
 BENCH_GUEST := $(BUILD)/guest/bench.bin
-$(BENCH_GUEST): qemu-test/guest/bench/bench.c qemu-test/guest/bench/bench.ld
+$(BENCH_GUEST): qemu-test/guest/bench/bench.c qemu-test/guest/bench/bench.ld \
+		arch/x86/cx16_check.h arch/x86/io.h
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@gcc -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pic \

@@ -48,6 +48,12 @@ static void print_cpu(const struct cpu_info *c)
 	if (c->hv_signature[0])
 		log_msg("cpu: running under a hypervisor (\"%s\")",
 			c->hv_signature);
+	if (c->cx16_damage)
+		log_msg("cpu: CMPXCHG16B changes RFLAGS bits it must not touch "
+			"(0x%lx here), an erratum of QEMU's TCG before 8.0: "
+			"the guest is not offered CMPXCHG16B, whose damaged "
+			"flags a VM exit would make its own",
+			(unsigned long)c->cx16_damage);
 	if (!c->vmx) {
 		log_msg("vmx: not available (this CPU has no Intel VT-x)");
 	} else {

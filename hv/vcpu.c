@@ -81,6 +81,8 @@ static void do_cpuid(struct vcpu *v)
 			r.edx &= ~((1u << 7) | (1u << 14) | (1u << 21)
 				   | (1u << 22) | (1u << 29) | (1u << 31));
 			r.ecx |= 1u << 31;
+			if (v->hide_cx16)
+				r.ecx &= ~(1u << 13);
 			/* One logical CPU, APIC ID 0. */
 			r.ebx &= 0x0000ffff;
 			r.ebx |= 1u << 16;

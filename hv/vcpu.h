@@ -45,6 +45,7 @@ struct vcpu {
 	bool halted;		 /* waiting in HLT: the host is idle */
 	bool intr_window;	 /* the backend's interrupt window is open */
 	uint32_t host_max_leaf;	 /* the host's highest basic CPUID leaf */
+	bool hide_cx16;		 /* CMPXCHG16B is broken here (cx16_check.h) */
 };
 
 /* Runs the guest until it powers off, resets, halts for good or fails. */

@@ -43,6 +43,7 @@
 static struct gmem gm;
 static struct vcpu vcpu;
 static const struct vcpu_ops *backend; /* VT-x or AMD-V */
+static bool cx16_broken; /* CMPXCHG16B damages RFLAGS on this CPU */
 static struct vuart com1;
 static struct vpm pm;
 static struct vlapic lapic;
@@ -490,6 +491,7 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 
 	memset(&vcpu, 0, sizeof(vcpu));
 	vcpu.ops = backend;
+	vcpu.hide_cx16 = cx16_broken;
 	vcpu.regs[R_RSI] = br.rsi;
 	vcpu.pm = &pm;
 	vcpu.gm = &gm;
@@ -585,6 +587,7 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu)
 		log_msg("vmx: on");
 	}
 	gs_console_init();
+	cx16_broken = cpu->cx16_damage != 0;
 	ram_size = (bi->cfg.memory + ALIGN_2M - 1) & ~(ALIGN_2M - 1);
 	ram = carve(bi, ram_size);
 	if (!ram) {

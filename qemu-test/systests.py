@@ -638,6 +638,24 @@ def test_demo_guest_reference_boot(ctx):
                       % res.status)
 
 
+def check_cx16(s):
+    """CMPXCHG16B's erratum (arch/x86/cx16_check.h): the bench guest runs
+    it with a VM exit right after, then checks RFLAGS.  Where that damaged
+    RFLAGS (QEMU's TCG before 8.0), Plinth must have found the erratum at
+    boot and kept CMPXCHG16B out of the guest's CPUID, so that no kernel
+    uses it; where it did not, the guest keeps the instruction."""
+    erratum = "cpu: CMPXCHG16B changes RFLAGS bits it must not touch" in s
+    damaged = "bench: CMPXCHG16B and a VM exit damaged RFLAGS" in s
+    if not damaged:
+        expect(s, "bench: CMPXCHG16B and a VM exit kept RFLAGS", "CX16 check")
+    if damaged and not erratum:
+        raise Failure("CMPXCHG16B damaged the guest's RFLAGS, but Plinth "
+                      "did not find the erratum at boot")
+    expect(s, "bench: CPUID %s CMPXCHG16B" % ("does not offer" if erratum
+                                              else "offers"),
+           "CPUID's CMPXCHG16B bit follows the erratum check")
+
+
 def check_bench_guest(s):
     """What the flat bench guest reports under either backend."""
     for name in ("cpuid", "pio", "mmio"):
@@ -645,6 +663,7 @@ def check_bench_guest(s):
     expect(s, "bench: single-step #DB reached the guest with DR6.BS",
            "#DB handed back to the guest")
     expect(s, "bench: CPUID offers neither VMX nor SVM", "CPUID")
+    check_cx16(s)
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
     expect_re(s, r"exits: CPUID +\d+ +\d+$", "exit statistics")
     expect(s, "powering off: on_guest_exit = poweroff", "power-off")

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/cx16_check.h"
 
 static void regs_to_str(char *out, const uint32_t *regs, int n)
 {
@@ -59,6 +60,9 @@ void cpu_identify(struct cpu_info *ci)
 	ci->model = model;
 	ci->stepping = r.eax & 0xf;
 	ci->vmx = max >= 1 && (r.ecx & (1u << 5));
+	/* Plinth runs with interrupts off, which the check needs. */
+	if (r.ecx & (1u << 13))
+		ci->cx16_damage = cx16_rflags_damage(0);
 	if (r.ecx & (1u << 31)) {
 		struct cpuid_regs h = cpuid(0x40000000, 0);
 		uint32_t s[3] = { h.ebx, h.ecx, h.edx };

@@ -11,6 +11,10 @@ struct cpu_info {
 	char brand[49];
 	uint32_t family, model, stepping;
 	char hv_signature[13]; /* "" when no hypervisor is below us */
+	/* RFLAGS bits CMPXCHG16B changed that it must not (cx16_check.h):
+	 * nonzero on an emulator with that erratum, and then the guest is
+	 * not offered CMPXCHG16B. */
+	uint64_t cx16_damage;
 
 	/* Intel VT-x (SDM vol. 3D, appendix A) */
 	bool vmx;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/cx16_check.h" /* shared with Plinth's boot check */
 #include "arch/x86/io.h" /* header-only port I/O, shared with Plinth */
 
 #define ITER 2000
@@ -163,6 +164,28 @@ static void cpuid_hides_virtualization(void)
 		puts_("bench: CPUID offers VMX or SVM: FAILED\n");
 }
 
+/* CMPXCHG16B with a VM exit right after it: on an emulator with the
+ * erratum cx16_check.h describes, the damaged flags become the guest's
+ * RFLAGS.  Plinth checks for it at boot and then does not offer
+ * CMPXCHG16B; the test compares the two. */
+static void cmpxchg16b_flags(void)
+{
+	uint32_t a = 1, b, c = 0, d;
+	uint64_t damage;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	puts_(c & (1u << 13) ? "bench: CPUID offers CMPXCHG16B\n"
+			     : "bench: CPUID does not offer CMPXCHG16B\n");
+	damage = cx16_rflags_damage(1);
+	if (!damage) {
+		puts_("bench: CMPXCHG16B and a VM exit kept RFLAGS\n");
+		return;
+	}
+	puts_("bench: CMPXCHG16B and a VM exit damaged RFLAGS: ");
+	putu(damage);
+	puts_("\n");
+}
+
 static uint64_t loop_pio(void)
 {
 	uint64_t t0 = rdtsc();
@@ -185,6 +208,7 @@ void __attribute__((section(".text.start"), noreturn)) _start(void)
 	report("mmio exit round trip", (loop_mmio() - empty) / ITER);
 	single_step();
 	cpuid_hides_virtualization();
+	cmpxchg16b_flags();
 	puts_("bench: done\n");
 	outw(PM1A_CNT, (5 << 10) | (1 << 13)); /* SLP_TYP S5 | SLP_EN */
 	for (;;)
