@@ -299,6 +299,29 @@ static int set_debug_exit(struct parser *p, struct plinth_config *c,
 	return set_port(p, k, v, &c->debug_exit_port);
 }
 
+/* A duration: a whole number of microseconds ("30us") or milliseconds
+ * ("10ms"). */
+static int set_guest_slice(struct parser *p, struct plinth_config *c,
+			   const char *k, const char *v)
+{
+	uint64_t n = 0;
+	const char *q = v;
+
+	/* Past the maximum the number only needs to stay too large. */
+	for (; *q >= '0' && *q <= '9'; q++)
+		if (n <= CFG_MAX_GUEST_SLICE_US)
+			n = n * 10 + (uint64_t)(*q - '0');
+	if (q == v || (strcmp(q, "us") && strcmp(q, "ms")))
+		return fail(p, "'%s': bad duration '%s' (a number and us or "
+			    "ms, such as 10ms)", k, v);
+	if (!strcmp(q, "ms"))
+		n *= 1000;
+	if (n < CFG_MIN_GUEST_SLICE_US || n > CFG_MAX_GUEST_SLICE_US)
+		return fail(p, "'%s': %s out of range (10us to 100ms)", k, v);
+	c->guest_slice_us = (uint32_t)n;
+	return 0;
+}
+
 static int set_selftest(struct parser *p, struct plinth_config *c,
 			const char *k, const char *v)
 {
@@ -633,6 +656,7 @@ static const struct key keys[] = {
 	{ "on_fault", set_on_fault },
 	{ "serial", set_serial },
 	{ "debug_exit", set_debug_exit },
+	{ "guest_slice", set_guest_slice },
 	{ "selftest", set_selftest },
 	{ "disk", set_disk },
 	{ "disk_readonly", set_disk_readonly },
@@ -657,6 +681,7 @@ void config_defaults(struct plinth_config *cfg)
 	cfg->on_fault = CFG_ACT_HALT;
 	cfg->serial_port = 0x3f8;
 	cfg->mgmt_port = CFG_DEFAULT_MGMT_PORT;
+	cfg->guest_slice_us = CFG_DEFAULT_GUEST_SLICE_US;
 	static const uint8_t mac[6] = CFG_DEFAULT_NET_MAC;
 
 	memcpy(cfg->net_mac, mac, 6);

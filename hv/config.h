@@ -72,6 +72,8 @@ struct plinth_config {
 	enum cfg_action on_fault;	/* halt | poweroff | reboot */
 	uint16_t serial_port;		/* 0 = no serial console */
 	uint16_t debug_exit_port;	/* 0 = off */
+	uint32_t guest_slice_us;	/* longest guest run between host
+					 * timer exits */
 	uint32_t selftest;		/* CFG_SELFTEST_* bits */
 	enum cfg_disk disk;		/* the guest's virtio-blk backend */
 	char disk_path[CFG_PATH_MAX];	/* CFG_DISK_RAM_FILE */
@@ -101,6 +103,10 @@ struct plinth_config {
 #define CFG_DEFAULT_NET_MAC { 0x02, 0x50, 0x4c, 0x4e, 0x54, 0x01 }
 
 #define CFG_DEFAULT_MGMT_PORT 8080
+
+#define CFG_DEFAULT_GUEST_SLICE_US 10000u
+#define CFG_MIN_GUEST_SLICE_US 10u
+#define CFG_MAX_GUEST_SLICE_US 100000u
 
 #define CFG_DEFAULT_MEMORY (256ull << 20)
 #define CFG_DEFAULT_HV_MEMORY (64ull << 20)

@@ -78,11 +78,11 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 	log_msg("Plinth %s: hypervisor core running", plinth_version);
 	check_libc();
 	log_msg("config: %s: memory %lu MiB, hv_memory %lu MiB, "
-		"on_guest_exit %s, on_fault %s",
+		"on_guest_exit %s, on_fault %s, guest_slice %u us",
 		bi.cfg_path, (unsigned long)(bi.cfg.memory >> 20),
 		(unsigned long)(bi.cfg.hv_memory >> 20),
 		config_action_name(bi.cfg.on_guest_exit),
-		config_action_name(bi.cfg.on_fault));
+		config_action_name(bi.cfg.on_fault), bi.cfg.guest_slice_us);
 	acpi_fw_scan(bi.rsdp, paging_limit(), &acpi);
 	tsc_init(acpi.pm_timer_port, acpi.pm_timer_32bit);
 	cpu_identify(&cpu);

@@ -256,10 +256,6 @@ static void do_msr(struct vcpu *v, bool write)
 	v->ops->skip(0);
 }
 
-/* The host slice: the backend's timer brings control back at least this
- * often (10 ms), for device back-ends and the console. */
-#define SLICE_NS 10000000ull
-
 /* The earlier of two event times, 0 meaning "none". */
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
@@ -370,7 +366,10 @@ enum guest_end vcpu_run(struct vcpu *v)
 
 	v->host_max_leaf = cpuid(0, 0).eax;
 	v->platform_due = 0;
-	v->slice_ticks = tsc_hz() / (1000000000ull / SLICE_NS);
+	/* The host slice (plinth.cfg guest_slice, 10 ms unless set): the
+	 * backend's timer brings control back at least this often, for
+	 * device back-ends and the console. */
+	v->slice_ticks = tsc_hz() * v->slice_ns / 1000000000ull;
 	for (;;) {
 		struct vexit x;
 

@@ -35,7 +35,8 @@ struct vcpu {
 	struct vlapic *lapic;
 	const struct gmem *gm; /* for instruction fetches at MMIO exits */
 	char why[192];	   /* what ended the run */
-	uint64_t slice_ticks; /* the longest the guest runs without an exit */
+	uint64_t slice_ns;    /* the longest the guest runs without an exit */
+	uint64_t slice_ticks; /* the same in TSC ticks */
 	/* Platform work before each entry and while the guest halts: device
 	 * timers, console input.  Returns the TSC of the next device event
 	 * (0 = none), which bounds how long the guest runs or waits. */

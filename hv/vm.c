@@ -492,6 +492,7 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	memset(&vcpu, 0, sizeof(vcpu));
 	vcpu.ops = backend;
 	vcpu.hide_cx16 = cx16_broken;
+	vcpu.slice_ns = (uint64_t)bi->cfg.guest_slice_us * 1000;
 	vcpu.regs[R_RSI] = br.rsi;
 	vcpu.pm = &pm;
 	vcpu.gm = &gm;

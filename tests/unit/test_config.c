@@ -89,6 +89,7 @@ static void config_defaults_sets_documented_values(void)
 	CHECK(c.serial_port == 0x3f8);
 	CHECK(c.debug_exit_port == 0);
 	CHECK(c.selftest == 0);
+	CHECK(c.guest_slice_us == 10000);
 }
 
 static void absent_keys_take_defaults(void)
@@ -368,6 +369,33 @@ static void missing_value_is_rejected_for_every_key_but_cmdline(void)
 		CHECK_ERR(text, want);
 	}
 	CHECK_ERR("kernel = k\nmemory=\n", "plinth.cfg:2: 'memory': missing value");
+}
+
+static void guest_slice_takes_microseconds_or_milliseconds(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\nguest_slice = 30us\n", &c);
+	CHECK(c.guest_slice_us == 30);
+	CHECK_OK("kernel = k\nguest_slice = 100ms\n", &c);
+	CHECK(c.guest_slice_us == 100000);
+	CHECK_OK("kernel = k\nguest_slice = 10us\n", &c);
+	CHECK(c.guest_slice_us == 10);
+	CHECK_ERR("kernel = k\nguest_slice = 9us\n",
+		  "plinth.cfg:2: 'guest_slice': 9us out of range (10us to "
+		  "100ms)");
+	CHECK_ERR("kernel = k\nguest_slice = 101ms\n",
+		  "plinth.cfg:2: 'guest_slice': 101ms out of range (10us to "
+		  "100ms)");
+	CHECK_ERR("kernel = k\nguest_slice = 99999999999999999999999ms\n",
+		  "plinth.cfg:2: 'guest_slice': 99999999999999999999999ms out "
+		  "of range (10us to 100ms)");
+	CHECK_ERR("kernel = k\nguest_slice = 10\n",
+		  "plinth.cfg:2: 'guest_slice': bad duration '10' (a number and "
+		  "us or ms, such as 10ms)");
+	CHECK_ERR("kernel = k\nguest_slice = 1s\n",
+		  "plinth.cfg:2: 'guest_slice': bad duration '1s' (a number and "
+		  "us or ms, such as 10ms)");
 }
 
 static void first_error_ends_the_parse(void)
@@ -1202,6 +1230,7 @@ int main(void)
 	RUN(control_character_is_rejected);
 	RUN(missing_value_is_rejected_for_every_key_but_cmdline);
 	RUN(first_error_ends_the_parse);
+	RUN(guest_slice_takes_microseconds_or_milliseconds);
 	RUN(bad_size_values_are_rejected);
 	RUN(size_out_of_range_is_rejected);
 	RUN(size_not_multiple_of_4k_is_rejected);
