@@ -13,7 +13,7 @@ DEB_PACKAGES := gcc make binutils libc6-dev gnu-efi newlib-source dpkg-dev \
 	ovmf qemu-system-x86 bochs bochsbios vgabios bochs-term \
 	mtools dosfstools gdisk busybox-static cpio xz-utils python3 \
 	clang libclang-rt-14-dev curl python3-prometheus-client chromium \
-	e2fsprogs
+	e2fsprogs debootstrap openssh-client iperf3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_ENV := env DEBIAN_FRONTEND=noninteractive
 
@@ -137,10 +137,16 @@ fuzz_pci_cfg_SRCS := $(test_virtio_pci_SRCS)
 fuzz_http_SRCS := net/http.c
 
 IMAGE := $(BUILD)/plinth.img
-GUEST := $(BUILD)/guest
-GUEST_STAMP := $(GUEST)/.built
+GUEST_DIR := $(BUILD)/guest
+GUEST_STAMP := $(GUEST_DIR)/.built
+# make image and make run: the demo guest, or GUEST=debian for the Debian
+# system (make distro) with its root file system on a partition of its own.
+GUEST ?= demo
+DISTRO := $(BUILD)/distro
+DISTRO_STAMP := $(DISTRO)/.built
+DEBIAN_IMAGE := $(BUILD)/plinth-debian.img
 
-.PHONY: all deps run test unit bench image guest clean distclean help
+.PHONY: all deps run test unit bench image guest distro clean distclean help
 all: $(EFI)
 
 help:
@@ -148,8 +154,15 @@ help:
 	@echo '  make          build $(EFI) (installs what is missing first)'
 	@echo '  make deps     install Debian packages, fetch lwIP source, build newlib'
 	@echo '  make image    build $(IMAGE): GPT disk with ESP, plinth.cfg, demo guest'
+	@echo '  make image GUEST=debian'
+	@echo '                build $(DEBIAN_IMAGE): the same with the Debian system, its root on a second partition'
 	@echo '  make guest    fetch the Debian kernel and build the demo initramfs'
-	@echo '  make run      boot the demo image (QEMU/KVM with VT-x if usable, else QEMU with AMD-V)'
+	@echo '  make distro   build the Debian system guest (debootstrap; kernels 6.1 and 6.12)'
+	@echo '  make run      boot the demo image for you: console here, a shell in the guest, the'
+	@echo '                management API on a local port (URL and token printed); QEMU/KVM where'
+	@echo '                the host has nested VT-x or AMD-V, else QEMU with emulated AMD-V'
+	@echo '  make run GUEST=debian'
+	@echo '                the same with the Debian system (login root, password plinth)'
 	@echo '  make test     build everything and run the whole test suite'
 	@echo '  make unit     host unit tests only (under ASan/UBSan)'
 	@echo '  make bench    figures: exit costs, virtio-blk and copies under Bochs; AHCI vs dd and the guest on AMD-V vs self-tests under QEMU'
@@ -302,8 +315,16 @@ $(GUEST_STAMP): qemu-test/guest/build.sh qemu-test/guest/init \
 		qemu-test/guest/blkverify/blkverify.c \
 		qemu-test/guest/extract-vmlinux.py \
 		| $(PKG_STAMP)
-	qemu-test/guest/build.sh $(GUEST)
+	qemu-test/guest/build.sh $(GUEST_DIR)
 	@touch $@
+
+# The Debian system guest: a debootstrap root file system on ext4 and
+# Debian's own kernels and initrds (qemu-test/distro/build.sh, as root or
+# through sudo).  Cached: `rm -r $(DISTRO)` builds it afresh.
+distro: $(DISTRO_STAMP)
+$(DISTRO_STAMP): qemu-test/distro/build.sh qemu-test/distro/plinth-workload \
+		qemu-test/distro/20-ethernet.network | $(PKG_STAMP)
+	SUDO=$(SUDO) qemu-test/distro/build.sh $(DISTRO)
 
 # The flat bench guest (kernel_format = flat), entered at 1 MiB in long mode.
 BENCH_GUEST := $(BUILD)/guest/bench.bin
@@ -318,13 +339,23 @@ $(BENCH_GUEST): qemu-test/guest/bench/bench.c qemu-test/guest/bench/bench.ld \
 		-o $(BUILD)/guest/bench.elf $<
 	@objcopy -O binary $(BUILD)/guest/bench.elf $@
 
+ifeq ($(GUEST),debian)
+image: $(DEBIAN_IMAGE)
+run: $(DEBIAN_IMAGE)
+	python3 qemu-test/bench.py run $(DEBIAN_IMAGE) debian
+else
 image: $(IMAGE)
-$(IMAGE): $(EFI) $(GUEST_STAMP) qemu-test/bench.py qemu-test/guest/plinth.cfg
-	python3 qemu-test/bench.py mkimage $@ $(EFI) qemu-test/guest/plinth.cfg \
-		$(GUEST)/vmlinuz $(GUEST)/initrd.img $(GUEST)/vmlinux
-
 run: $(IMAGE)
 	python3 qemu-test/bench.py run $(IMAGE)
+endif
+
+$(DEBIAN_IMAGE): $(EFI) $(DISTRO_STAMP) qemu-test/bench.py \
+		qemu-test/distro/plinth.cfg
+	python3 qemu-test/bench.py mkdebian $@ $(EFI) qemu-test/distro/plinth.cfg
+
+$(IMAGE): $(EFI) $(GUEST_STAMP) qemu-test/bench.py qemu-test/guest/plinth.cfg
+	python3 qemu-test/bench.py mkimage $@ $(EFI) qemu-test/guest/plinth.cfg \
+		$(GUEST_DIR)/vmlinuz $(GUEST_DIR)/initrd.img $(GUEST_DIR)/vmlinux
 
 # ---------------------------------------------------------------------------
 # Tests
@@ -343,10 +374,10 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) $(FUZZ_HDRS)
 unit: $(UNIT_BINS)
 	python3 tests/runner.py --unit-only
 
-test: $(UNIT_BINS) $(EFI) $(IMAGE) $(BENCH_GUEST)
+test: $(UNIT_BINS) $(EFI) $(IMAGE) $(BENCH_GUEST) $(DISTRO_STAMP)
 	python3 tests/runner.py
 
-bench: $(EFI) $(IMAGE) $(BENCH_GUEST)
+bench: $(EFI) $(IMAGE) $(BENCH_GUEST) $(DISTRO_STAMP)
 	python3 qemu-test/benchmarks.py
 
 # All targets run even when one fails; a crash, sanitizer report or broken

@@ -10,12 +10,16 @@ Every run is bounded by a timeout and killed with SIGKILL when it is over.
 
 As a command:
     bench.py mkimage OUT EFI CFG KERNEL [INITRD [VMLINUX]]   (make image)
-    bench.py run IMAGE                             (make run)
+    bench.py mkdebian OUT EFI CFG         (make image GUEST=debian)
+    bench.py run IMAGE [debian]           (make run [GUEST=debian])
 """
 
 import os
+import random
 import shutil
 import signal
+import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -42,15 +46,36 @@ def _run(cmd, **kw):
     return r.stdout
 
 
-def make_image(path, files, min_mib=64):
-    """Writes a GPT disk image whose single partition is an EFI system
+def _copy_sparse(src, dst_f, offset):
+    """Copies file src into dst_f at offset, leaving runs of zeros as
+    holes (a root file system image is mostly empty)."""
+    chunk = 4 * MIB
+    with open(src, "rb") as f:
+        pos = 0
+        while True:
+            data = f.read(chunk)
+            if not data:
+                break
+            if data.count(0) != len(data):
+                dst_f.seek(offset + pos)
+                dst_f.write(data)
+            pos += len(data)
+
+
+def make_image(path, files, min_mib=64, partitions=()):
+    """Writes a GPT disk image whose first partition is an EFI system
     partition (FAT32) holding `files`: a list of (esp_path, source), where
-    source is a file name or bytes.  Ready to dd to a USB stick."""
+    source is a file name or bytes; then one partition per (name, image
+    file) in `partitions`, named so, holding that image.  Ready to dd to a
+    USB stick."""
     payload = 0
     for _, src in files:
         payload += len(src) if isinstance(src, bytes) else os.path.getsize(src)
     fat_mib = max(min_mib, (payload * 5 // 4) // MIB + 16)
-    total_mib = fat_mib + 2  # 1 MiB in front (GPT, alignment), 1 behind
+    extra_mib = [(os.path.getsize(src) + MIB - 1) // MIB
+                 for _, src in partitions]
+    # 1 MiB in front (GPT, alignment), 1 behind (the backup GPT).
+    total_mib = fat_mib + sum(extra_mib) + 2
     with tempfile.TemporaryDirectory() as tmp:
         fat = os.path.join(tmp, "esp.fat")
         _run(["mkfs.vfat", "-F", "32", "-n", "PLINTH", "-C", fat,
@@ -72,11 +97,19 @@ def make_image(path, files, min_mib=64):
         tmpimg = path + ".tmp"
         with open(tmpimg, "wb") as f:
             f.truncate(total_mib * MIB)
-        _run(["sgdisk", "--clear", "-n", "1:2048:+%dM" % fat_mib,
-              "-t", "1:ef00", "-c", "1:EFI system partition", tmpimg])
+        cmd = ["sgdisk", "--clear", "-n", "1:2048:+%dM" % fat_mib,
+               "-t", "1:ef00", "-c", "1:EFI system partition"]
+        for i, ((name, _), mib) in enumerate(zip(partitions, extra_mib)):
+            cmd += ["-n", "%d:0:+%dM" % (i + 2, mib), "-t", "%d:8300" % (i + 2),
+                    "-c", "%d:%s" % (i + 2, name)]
+        _run(cmd + [tmpimg])
         with open(fat, "rb") as src_f, open(tmpimg, "r+b") as dst_f:
             dst_f.seek(MIB)
             shutil.copyfileobj(src_f, dst_f, 4 * MIB)
+            offset = (1 + fat_mib) * MIB
+            for (_, src), mib in zip(partitions, extra_mib):
+                _copy_sparse(src, dst_f, offset)
+                offset += mib * MIB
         os.replace(tmpimg, path)
 
 
@@ -114,12 +147,14 @@ def _read(path):
 
 
 def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
-               env=None, log=None, echo=None):
+               env=None, log=None, echo=None, kill=None):
     """Runs cmd until it exits, `timeout` seconds pass, or the serial output
     shows one of the stop_on strings, or a (string, n) pair's n-th
-    occurrence (then `grace` more seconds for the rest of the output).  However this ends (Ctrl-C and SIGTERM included),
-    the whole process group dies by SIGKILL.  With `echo`, the console is
-    copied to that file as it grows."""
+    occurrence (then `grace` more seconds for the rest of the output), or
+    `kill` (a threading.Event) is set.  However this ends (Ctrl-C and
+    SIGTERM included), the whole process group dies by SIGKILL, at once:
+    like pulling the plug.  With `echo`, the console is copied to that
+    file as it grows."""
     def terminate(signum, frame):
         raise SystemExit(128 + signum)
     old_term = signal.signal(signal.SIGTERM, terminate) \
@@ -132,7 +167,11 @@ def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
     stopped_on, deadline = None, start + timeout
     try:
         while p.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.2)
+            if kill is not None and kill.wait(0.2):
+                stopped_on = "kill"
+                break
+            if kill is None:
+                time.sleep(0.2)
             text = _read(serial_path)
             if echo:
                 echo.write(text[shown:])
@@ -164,9 +203,11 @@ def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
                   time.monotonic() - start, stopped_on)
 
 
-def kvm_with_vmx():
-    """(usable, reason): can QEMU/KVM here give a guest VT-x?  Plinth needs
-    VMX inside the VM, so KVM must be there and nested VT-x enabled."""
+def kvm_usable():
+    """(usable, reason): can QEMU/KVM here give a guest hardware
+    virtualization?  Plinth needs VT-x or AMD-V *inside* the VM, so KVM
+    must be there with nested virtualization on: kvm_intel's on a CPU
+    with VMX, kvm_amd's on one with SVM."""
     if not os.path.exists("/dev/kvm"):
         return False, "no /dev/kvm"
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
@@ -176,21 +217,24 @@ def kvm_with_vmx():
             flags = next((l for l in f if l.startswith("flags")), "").split()
     except OSError:
         flags = []
-    if "vmx" not in flags:
-        return False, "the host CPU offers no VT-x (no vmx flag)"
-    nested = "/sys/module/kvm_intel/parameters/nested"
-    try:
-        with open(nested) as f:
-            if f.read().strip() not in ("Y", "1"):
-                return False, "kvm_intel has nested virtualization off"
-    except OSError:
-        return False, "kvm_intel is not loaded"
-    return True, "KVM with nested VT-x"
+    for flag, module, name in (("vmx", "kvm_intel", "VT-x"),
+                               ("svm", "kvm_amd", "AMD-V")):
+        if flag not in flags:
+            continue
+        nested = "/sys/module/%s/parameters/nested" % module
+        try:
+            with open(nested) as f:
+                if f.read().strip() not in ("Y", "1"):
+                    return False, "%s has nested virtualization off" % module
+        except OSError:
+            return False, "%s is not loaded" % module
+        return True, "KVM with nested %s" % name
+    return False, "the host CPU offers neither VT-x nor AMD-V (no vmx or svm flag)"
 
 
 def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
              scratch=None, kvm=False, serial="file", pcap=False,
-             hostfwd=(), blkdebug=None, svm=False, extra=()):
+             hostfwd=(), blkdebug=None, svm=False, extra=(), persist=False):
     """The QEMU command line.  TCG's `-cpu max` offers AMD-V with nested
     paging, which runs the guest; without `svm` it is taken away, and
     Plinth sees a CPU without virtualization (tests of the host side then
@@ -199,7 +243,9 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
     list of (host port, guest port[, guest address]) forwarded to the
     first NIC.  The
     scratch disk (AHCI port 1) passes TRIM through to its file; with
-    `blkdebug`, a blkdebug rules file, it fails I/O as the rules say."""
+    `blkdebug`, a blkdebug rules file, it fails I/O as the rules say.
+    The boot image takes the guest's writes only with `persist` (else
+    they go to a temporary overlay, and runs can share it)."""
     vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
     shutil.copyfile(OVMF_VARS, vars_copy)
     cmd = ["qemu-system-x86_64", "-machine", "q35",
@@ -208,8 +254,8 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
            "-m", mem,
            "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
            "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy,
-           # The image is shared by runs: writes go to a temporary overlay.
-           "-drive", "if=none,id=esp,format=raw,snapshot=on,file=" + image,
+           "-drive", "if=none,id=esp,format=raw,%sfile=%s"
+           % ("" if persist else "snapshot=on,", image),
            "-device", "ide-hd,drive=esp,bus=ide.0,bootindex=0",
            "-display", "none", "-vga", "none", "-monitor", "none",
            "-nic", "none", "-no-reboot",
@@ -235,7 +281,8 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
     return cmd + list(extra)
 
 
-def run_qemu(image, workdir, timeout=60, stop_on=(), **kw):
+def run_qemu(image, workdir, timeout=60, stop_on=(), grace=1.0, kill=None,
+             **kw):
     os.makedirs(workdir, exist_ok=True)
     serial = os.path.join(workdir, "serial.txt")
     if os.path.exists(serial):
@@ -243,12 +290,13 @@ def run_qemu(image, workdir, timeout=60, stop_on=(), **kw):
     cmd = qemu_cmd(image, workdir, **kw)
     with open(os.path.join(workdir, "cmdline"), "w") as f:
         f.write(" ".join(cmd) + "\n")
-    return _supervise(cmd, serial, timeout, stop_on,
+    return _supervise(cmd, serial, timeout, stop_on, grace=grace, kill=kill,
                       log=os.path.join(workdir, "qemu.log"))
 
 
 def run_qemu_kernel(kernel, initrd, workdir, append="console=ttyS0",
-                    devices=(), timeout=120, stop_on=(), mem="512M"):
+                    devices=(), timeout=120, stop_on=(), mem="512M",
+                    grace=1.0, kill=None):
     """Boots a Linux kernel directly (no firmware, no Plinth): the
     reference run for the demo guest."""
     os.makedirs(workdir, exist_ok=True)
@@ -262,7 +310,7 @@ def run_qemu_kernel(kernel, initrd, workdir, append="console=ttyS0",
            "-serial", "file:" + serial]
     for d in devices:
         cmd += list(d)
-    return _supervise(cmd, serial, timeout, stop_on,
+    return _supervise(cmd, serial, timeout, stop_on, grace=grace, kill=kill,
                       log=os.path.join(workdir, "qemu.log"))
 
 
@@ -348,20 +396,67 @@ def image_files(efi, cfg, kernel, initrd=None, vmlinux=None):
     return files
 
 
-def cmd_run(image):
+def cmd_run(image, debian=False):
+    """make run: boots `image` for a person, the console on this terminal,
+    the management API on a port of this host with a fresh token (the
+    run's own copy of the demo image carries it; the Debian image keeps
+    what its guest writes)."""
     work = os.path.join(os.path.dirname(os.path.abspath(image)), "run")
     os.makedirs(work, exist_ok=True)
-    ok, why = kvm_with_vmx()
-    if ok:
-        print("make run: QEMU/KVM (%s); quit with Ctrl-A X" % why, flush=True)
-        cmd = qemu_cmd(os.path.abspath(image), work, kvm=True, serial="stdio")
+    token = "".join(random.SystemRandom().choice(
+        string.ascii_letters + string.digits) for _ in range(24))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    run_img = os.path.join(work, os.path.basename(image))
+    if debian:
+        run_img = os.path.abspath(image)
     else:
-        print("make run: QEMU without KVM (%s), where Plinth runs the guest "
-              "with the CPU's emulated AMD-V; allow half a minute.  Quit "
-              "with Ctrl-A X" % why, flush=True)
-        cmd = qemu_cmd(os.path.abspath(image), work, svm=True,
-                       serial="stdio")
+        shutil.copyfile(image, run_img)
+    cfg = _esp_read(run_img, "EFI/BOOT/plinth.cfg").decode()
+    cfg = "".join(l + "\n" for l in cfg.splitlines()
+                  if not l.startswith(("mgmt =", "mgmt_token =")))
+    replace_file(run_img, "EFI/BOOT/plinth.cfg", (
+        cfg + "# make run: the management API, through QEMU's forward\n"
+        "mgmt = dhcp\nmgmt_token = %s\n" % token).encode())
+    ok, why = kvm_usable()
+    how = ("QEMU/KVM (%s)" % why if ok else
+           "QEMU without KVM (%s), where Plinth runs the guest with the "
+           "CPU's emulated AMD-V; allow %s" % (why, "two minutes to a login"
+                                              if debian else "half a minute"))
+    print("make run: %s.  Quit with Ctrl-A X.\n"
+          "make run: the management API (once Plinth has its DHCP lease):\n"
+          "    http://127.0.0.1:%d/#token=%s\n"
+          "    curl -H 'Authorization: Bearer %s' http://127.0.0.1:%d/v1/status"
+          % (how, port, token, token, port), flush=True)
+    cmd = qemu_cmd(run_img, work, kvm=ok, svm=not ok, serial="stdio",
+                   mem="2G" if debian else "1G", persist=debian,
+                   nics=("e1000",), hostfwd=((port, 8080, "10.0.2.15"),))
     os.execvp(cmd[0], cmd)
+
+
+def _esp_read(image, esp_path):
+    return subprocess.run(["mtype", "-i", "%s@@%d" % (image, MIB),
+                           "::/" + esp_path], stdout=subprocess.PIPE,
+                          check=True).stdout
+
+
+def cmd_mkdebian(out, efi, cfg):
+    """make image GUEST=debian: the Debian system as an appliance disk,
+    the ESP (Plinth, its plinth.cfg, both kernels and initrds) and the
+    root file system as a second partition named plinth-root, which
+    plinth.cfg gives the guest as its disk."""
+    d = os.path.join(os.path.dirname(os.path.abspath(out)), "distro")
+    files = [("EFI/BOOT/BOOTX64.EFI", efi), ("EFI/BOOT/plinth.cfg", cfg)]
+    for series, suffix in (("6.12", ""), ("6.1", "-6.1")):
+        files += [("guest/vmlinuz" + suffix,
+                   os.path.join(d, "vmlinuz-" + series)),
+                  ("guest/initrd.img" + suffix,
+                   os.path.join(d, "initrd.img-" + series))]
+    make_image(out, files, partitions=(("plinth-root",
+                                        os.path.join(d, "rootfs.img")),))
+    print("built %s (%d MiB)" % (out, os.path.getsize(out) // MIB))
+    return 0
 
 
 def main(argv):
@@ -371,6 +466,10 @@ def main(argv):
         return 0
     if len(argv) == 3 and argv[1] == "run":
         return cmd_run(argv[2])
+    if len(argv) == 4 and argv[1] == "run" and argv[3] == "debian":
+        return cmd_run(argv[2], debian=True)
+    if len(argv) == 5 and argv[1] == "mkdebian":
+        return cmd_mkdebian(*argv[2:5])
     sys.stderr.write(__doc__)
     return 2
 

@@ -14,6 +14,7 @@ per CPUID round trip in Bochs; Plinth's full dispatch targets <= 1.5x.
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -332,6 +333,58 @@ def svm_bench(work):
     return out
 
 
+def distro_run(ctx, cls, tag):
+    """One boot of the Debian system (distro_tests.Debian under Plinth, or
+    DirectDebian under QEMU alone): its figures, then a power-off."""
+    import distro_tests
+    ctx.work = os.path.join(BUILD, "qemu-test", "bench-distro-" + tag)
+    shutil.rmtree(ctx.work, ignore_errors=True)
+    os.makedirs(ctx.work)
+    g = cls(ctx, "6.12")
+    g.start()
+    g.wait_ready()
+    figs = {"boot": g.boot_seconds()}
+    for name, iops, rbw in distro_tests.fio_rounds(g, 1):
+        if name.startswith("randwrite"):
+            figs["randwrite"] = iops
+        elif name.startswith("seqread"):
+            figs["seqread"] = rbw / 1e6
+    figs["iperf3 up"] = distro_tests.iperf3(g, reverse=False) / 1e6
+    figs["iperf3 down"] = distro_tests.iperf3(g, reverse=True) / 1e6
+    g.ssh("systemctl poweroff", check=False)
+    g.wait()
+    return figs
+
+
+def distro_bench(work):
+    """The Debian system under Plinth (AMD-V, AHCI, e1000) and under QEMU's
+    own virtio (packed rings, -kernel), on the same emulator: boot to the
+    login prompt, fio 4 KiB random writes at QD16 and 1 MiB sequential
+    reads at QD8 (both verified), iperf3 both ways, each as a ratio."""
+    ctx = systests.Ctx(BUILD, "bench-distro")
+    try:
+        under = distro_run(ctx, __import__("distro_tests").Debian, "plinth")
+        ref = distro_run(ctx, __import__("distro_tests").DirectDebian,
+                         "qemu")
+    except systests.Failure as e:
+        sys.stderr.write("bench: Debian system: %s\n" % e)
+        return None
+    out = []
+    for name, unit, higher in (("boot", "s to the login prompt", False),
+                               ("randwrite", "IOPS (4 KiB, QD16)", True),
+                               ("seqread", "MB/s (1 MiB, QD8)", True),
+                               ("iperf3 up", "Mbit/s guest to host", True),
+                               ("iperf3 down", "Mbit/s host to guest",
+                                True)):
+        a, b = under.get(name), ref.get(name)
+        if a is None or b is None:
+            return None
+        ratio = a / b if higher else b / a
+        out.append(("Debian %s" % name, "%.1f %s under Plinth, %.1f under "
+                    "QEMU's own virtio: %.2f of its speed" % (a, unit, b, ratio)))
+    return out
+
+
 def main():
     work = os.path.join(BUILD, "bench")
     os.makedirs(work, exist_ok=True)
@@ -379,7 +432,9 @@ def main():
             ("--no-mgmt", mgmt_bench, "the management API did not answer "
              "(console in %s/qemu-test/bench-mgmt)" % BUILD),
             ("--no-svm", svm_bench, "the AMD-V run printed no figures "
-             "(console in %s/qemu-test/bench-svm)" % BUILD)):
+             "(console in %s/qemu-test/bench-svm)" % BUILD),
+            ("--no-distro", distro_bench, "the Debian system runs failed "
+             "(consoles in %s/qemu-test/bench-distro-*)" % BUILD)):
         if flag in sys.argv:
             continue
         figs = run(work)

@@ -1133,8 +1133,10 @@ def test_fuzz_http_smoke(ctx):
 # The management plane's tests use the helpers above.
 import mgmt_tests  # noqa: E402
 
+import distro_tests  # noqa: E402  (it imports this module's helpers)
+
 # The slowest first, so that it overlaps the others.
-TESTS = [
+TESTS = distro_tests.TESTS + [
     test_qemu_linux_ahci_e1000,
     test_qemu_svm_bench_guest,
     test_qemu_svm_guest_restart,
