@@ -38,6 +38,36 @@
  * only as stale flags bookkeeping.  Interrupts must be off, or nothing
  * may use string instructions while DF may be set (the flags are
  * restored before returning). */
+/* The stage: flags state EFLAGS stored, CC_SRC holding the junk, then
+ * the CMPXCHG16B (which succeeds: RDX:RAX equal the zeroed slot). */
+#define CX16_CHECK_STAGE                                                   \
+	"pushfq\n\t"                                                        \
+	"popq %[before]\n\t"                                                \
+	"pushq %[before]\n\t"                                               \
+	"popfq\n\t"                                                         \
+	"jmp 1f\n"                                                           \
+	"1:\n\t"                                                            \
+	"movq %[junk], %%r8\n\t"                                            \
+	"xorl %%r9d, %%r9d\n\t"                                             \
+	"subq %%r8, %%r9\n\t"                                               \
+	"movl $0, %%eax\n\t"                                                \
+	"movl $0, %%edx\n\t"                                                \
+	"movl $0, %%ebx\n\t"                                                \
+	"movl $0, %%ecx\n\t"                                                \
+	"lock cmpxchg16b %[m]\n\t"
+#define CX16_CHECK_END                                                     \
+	"pushfq\n\t"                                                        \
+	"popq %[after]\n\t"                                                 \
+	"pushq %[before]\n\t"                                               \
+	"popfq"
+
+/* The RFLAGS bits outside the arithmetic flags that CMPXCHG16B changed
+ * (0 on a correct CPU).  With `exit_between`, a CPUID (which exits
+ * under a hypervisor) and a TEST come between the CMPXCHG16B and the
+ * PUSHF: what then differs survived a #VMEXIT and VMRUN as state, not
+ * only as stale flags bookkeeping.  Interrupts must be off, or nothing
+ * may use string instructions while DF may be set (the flags are
+ * restored before returning). */
 static inline uint64_t cx16_rflags_damage(int exit_between)
 {
 	static volatile __int128 slot __attribute__((aligned(16)));
@@ -45,58 +75,23 @@ static inline uint64_t cx16_rflags_damage(int exit_between)
 
 	slot = 0;
 	if (exit_between)
-		__asm__ volatile(
-			"pushfq\n\t"
-			"popq %[before]\n\t"
-			"pushq %[before]\n\t"
-			"popfq\n\t"
-			"jmp 1f\n"
-			"1:\n\t"
-			"movq %[junk], %%r8\n\t"
-			"xorl %%r9d, %%r9d\n\t"
-			"subq %%r8, %%r9\n\t"
-			"movl $0, %%eax\n\t"
-			"movl $0, %%edx\n\t"
-			"movl $0, %%ebx\n\t"
-			"movl $0, %%ecx\n\t"
-			"lock cmpxchg16b %[m]\n\t"
-			"movl $0, %%eax\n\t"
-			"cpuid\n\t"
-			"testl %%eax, %%eax\n\t"
-			"pushfq\n\t"
-			"popq %[after]\n\t"
-			"pushq %[before]\n\t"
-			"popfq"
-			: [before] "=&r"(before), [after] "=&r"(after),
-			  [m] "+m"(slot)
-			: [junk] "i"(CX16_CHECK_JUNK)
-			: "rax", "rbx", "rcx", "rdx", "r8", "r9", "cc",
-			  "memory");
+		__asm__ volatile(CX16_CHECK_STAGE
+				 "movl $0, %%eax\n\t"
+				 "cpuid\n\t"
+				 "testl %%eax, %%eax\n\t"
+				 CX16_CHECK_END
+				 : [before] "=&r"(before), [after] "=&r"(after),
+				   [m] "+m"(slot)
+				 : [junk] "i"(CX16_CHECK_JUNK)
+				 : "rax", "rbx", "rcx", "rdx", "r8", "r9", "cc",
+				   "memory");
 	else
-		__asm__ volatile(
-			"pushfq\n\t"
-			"popq %[before]\n\t"
-			"pushq %[before]\n\t"
-			"popfq\n\t"
-			"jmp 1f\n"
-			"1:\n\t"
-			"movq %[junk], %%r8\n\t"
-			"xorl %%r9d, %%r9d\n\t"
-			"subq %%r8, %%r9\n\t"
-			"movl $0, %%eax\n\t"
-			"movl $0, %%edx\n\t"
-			"movl $0, %%ebx\n\t"
-			"movl $0, %%ecx\n\t"
-			"lock cmpxchg16b %[m]\n\t"
-			"pushfq\n\t"
-			"popq %[after]\n\t"
-			"pushq %[before]\n\t"
-			"popfq"
-			: [before] "=&r"(before), [after] "=&r"(after),
-			  [m] "+m"(slot)
-			: [junk] "i"(CX16_CHECK_JUNK)
-			: "rax", "rbx", "rcx", "rdx", "r8", "r9", "cc",
-			  "memory");
+		__asm__ volatile(CX16_CHECK_STAGE CX16_CHECK_END
+				 : [before] "=&r"(before), [after] "=&r"(after),
+				   [m] "+m"(slot)
+				 : [junk] "i"(CX16_CHECK_JUNK)
+				 : "rax", "rbx", "rcx", "rdx", "r8", "r9", "cc",
+				   "memory");
 	return (before ^ after) & ~CX16_CHECK_ARITH;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "drivers/ahci.h"
+#include "fake_hba.h"
 #include "drivers/gpt_part.h"
 
 static int logged;
@@ -20,37 +21,8 @@ void log_msg(const char *f, ...)
 }
 
 static struct ahci_disk D;
-static uint8_t port[0x80];
 static uint64_t now;
 static int restarts, restart_fails;
-
-/* Memory, except the port's registers whose writes set or clear bits. */
-uint32_t ahci_rd(const volatile uint8_t *base, unsigned off)
-{
-	uint32_t v;
-
-	memcpy(&v, (const uint8_t *)base + off, 4);
-	return v;
-}
-
-void ahci_wr(volatile uint8_t *base, unsigned off, uint32_t v)
-{
-	uint8_t *p = (uint8_t *)base + off;
-	uint32_t old;
-
-	memcpy(&old, p, 4);
-	if (base == port && (off == PxCI || off == PxSACT))
-		v |= old;
-	else if (base == port && (off == PxIS || off == PxSERR))
-		v = old & ~v;
-	memcpy(p, &v, 4);
-}
-
-/* What the test writes as the HBA goes straight in. */
-static void hba_set(unsigned off, uint32_t v)
-{
-	memcpy(port + off, &v, 4);
-}
 
 static uint64_t fake_clock(void)
 {

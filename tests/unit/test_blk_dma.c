@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 #include "drivers/ahci.h"
+#include "fake_hba.h"
 #include "hv/gmem.h"
 #include "hv/log.h"
 #include "virtio/virtio_blk.h"
@@ -60,32 +61,10 @@ static struct vblk B;
 static struct vqd Q;
 static struct msi_rec MSI;
 static struct ahci_disk D;
-static uint8_t port[0x80];
 static uint8_t *DISK;
 static uint8_t *pages;
 
 /* --- the HBA ------------------------------------------------------------ */
-
-uint32_t ahci_rd(const volatile uint8_t *base, unsigned off)
-{
-	uint32_t v;
-
-	memcpy(&v, (const uint8_t *)base + off, 4);
-	return v;
-}
-
-void ahci_wr(volatile uint8_t *base, unsigned off, uint32_t v)
-{
-	uint8_t *p = (uint8_t *)base + off;
-	uint32_t old;
-
-	memcpy(&old, p, 4);
-	if (base == port && (off == PxCI || off == PxSACT))
-		v |= old;
-	else if (base == port && (off == PxIS || off == PxSERR))
-		v = old & ~v;
-	memcpy(p, &v, 4);
-}
 
 static int no_restart(struct ahci_disk *d, bool reset)
 {
@@ -145,10 +124,8 @@ static void hba_run(void)
 		 * the driver must never ask for it. */
 		CHECK(left == 0);
 		ahci_wr((uint8_t *)h, 4, (uint32_t)moved);
-		memcpy(port + PxCI, &(uint32_t){ ahci_rd(port, PxCI)
-						 & ~(1u << s) }, 4);
-		memcpy(port + PxSACT, &(uint32_t){ ahci_rd(port, PxSACT)
-						   & ~(1u << s) }, 4);
+		hba_set(PxCI, ahci_rd(port, PxCI) & ~(1u << s));
+		hba_set(PxSACT, ahci_rd(port, PxSACT) & ~(1u << s));
 		commands_run++;
 	}
 }
