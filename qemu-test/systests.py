@@ -493,6 +493,7 @@ def check_guest_basics(s, mem_mib=None, under_plinth=True):
     expect_re(s, r"^plinth-check: cpu-model: \S.*$", "CPU model")
     if under_plinth:
         expect(s, "plinth-check: clocksource: tsc\n", "clocksource tsc")
+        check_clock_ports(s)
         # A clean boot log, and every port and MSR a stock kernel probes
         # is one Plinth knows.
         for bad in ("unchecked MSR access", "Call Trace", "WARNING:",
@@ -807,6 +808,20 @@ def packed_features(s, device, packed=True):
     return bits
 
 
+def check_clock_ports(s):
+    """With its clock on the TSC the guest reads the PM timer only while
+    the kernel registers it as a clocksource (about fifty reads) and the
+    PIT hardly at all; a guest whose clock is either reads it thousands
+    of times a minute.  From the port counts Plinth logs when the guest
+    ends."""
+    for dev, most in (("acpi-pm", 200), ("pit", 50)):
+        m = re.search(r"io: %s +(\d+) accesses" % dev, s)
+        n = int(m.group(1)) if m else 0
+        if n > most:
+            raise Failure("the guest used the %s %d times (a clock on the "
+                          "TSC needs at most %d)" % (dev, n, most))
+
+
 def check_verify(s, rounds):
     """The guest's mixed read/write verify workload (blkverify): every
     round ok, every read's data right and the guard bytes around its
@@ -886,6 +901,7 @@ def linux_virtio_in_bochs(ctx, ring, mgmt=False):
               "virtio-net MAC")
     check_verify(s, 2)
     check_disk_test(s)
+    check_guest_basics(s, mem_mib=256)
     peer.check(s, "10.0.2.16" if mgmt else "10.0.2.15")
     if mgmt:
         c = seen["console"].decode(errors="replace")
