@@ -85,10 +85,10 @@ void vmsr_init(struct vmsr *m, struct vlapic *lapic,
 	/* "AuthenticAMD" and Hygon's "HygonGenuine" answer as AMD. */
 	m->amd = (v.ebx == 0x68747541 && v.edx == 0x69746e65)
 		 || (v.ebx == 0x6f677948 && v.edx == 0x6e65476e);
-	/* What the guest's CPUID promises: an invariant TSC counting at
-	 * the P0 frequency, and LFENCE that serializes dispatch (true on
-	 * family 17h and later by design; Plinth runs no older AMD guest
-	 * that would need the bit set by software). */
+	/* What the guest's CPUID promises, an invariant TSC counting at the
+	 * P0 frequency, and LFENCE serializing dispatch, which family 17h
+	 * and later (and emulators) do by design.  Families 10h-16h need
+	 * DE_CFG bit 1 set on the host first, which Plinth does not do. */
 	m->hwcr = HWCR_TSC_FREQ_SEL;
 	m->de_cfg = DE_CFG_LFENCE_SERIALIZE;
 	kvmclock_init(&m->clock, gm, tsc_hz(), rdtsc(), now_unix);
@@ -144,7 +144,6 @@ static enum answer probe_answer(const struct vmsr *m, uint32_t msr,
 
 bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 {
-
 	/* x2APIC registers exist only in x2APIC mode (SDM 11.12.1.2). */
 	if (msr >= 0x800 && msr <= 0x8ff)
 		return (m->apic_base & APIC_BASE_EXTD)
