@@ -340,19 +340,19 @@ def distro_run(ctx, cls, tag):
     ctx.work = os.path.join(BUILD, "qemu-test", "bench-distro-" + tag)
     shutil.rmtree(ctx.work, ignore_errors=True)
     os.makedirs(ctx.work)
-    g = cls(ctx, "6.12")
-    g.start()
-    g.wait_ready()
-    figs = {"boot": g.boot_seconds()}
-    for name, iops, rbw in distro_tests.fio_rounds(g, 1):
-        if name.startswith("randwrite"):
-            figs["randwrite"] = iops
-        elif name.startswith("seqread"):
-            figs["seqread"] = rbw / 1e6
-    figs["iperf3 up"] = distro_tests.iperf3(g, reverse=False) / 1e6
-    figs["iperf3 down"] = distro_tests.iperf3(g, reverse=True) / 1e6
-    g.ssh("systemctl poweroff", check=False)
-    g.wait()
+    with cls(ctx, "6.12") as g:
+        g.start()
+        g.wait_ready()
+        figs = {"boot": g.boot_seconds()}
+        for name, iops, rbw in distro_tests.fio_rounds(g, 1):
+            if name.startswith("randwrite"):
+                figs["randwrite"] = iops
+            elif name.startswith("seqread"):
+                figs["seqread"] = rbw / 1e6
+        figs["iperf3 up"] = distro_tests.iperf3(g, reverse=False) / 1e6
+        figs["iperf3 down"] = distro_tests.iperf3(g, reverse=True) / 1e6
+        g.ssh("systemctl poweroff", check=False)
+        g.wait()
     return figs
 
 

@@ -157,6 +157,16 @@ class Debian:
         self.killed.set()
         self.thread.join(60)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        # A test that failed half-way must not leave QEMU running until
+        # its timeout.
+        if self.thread.is_alive():
+            self.stop()
+        return False
+
     def wait(self, timeout=300):
         self.thread.join(timeout)
         if self.thread.is_alive():
@@ -270,8 +280,12 @@ def debian_under_load(ctx, series, rounds, extra_cfg=""):
     with fsync is on the disk byte for byte after a clean power-off,
     e2fsck finds the file system clean, and the console holds no kernel
     error and no Plinth complaint about an unknown access."""
-    g = Debian(ctx, series, extra_cfg=extra_cfg)
-    g.start()
+    with Debian(ctx, series, extra_cfg=extra_cfg) as g:
+        g.start()
+        under_load(ctx, g, rounds)
+
+
+def under_load(ctx, g, rounds):
     state = g.wait_ready()
     failed = g.ssh("systemctl --failed --plain --no-legend").strip()
     if state != "running" or failed:
@@ -350,13 +364,13 @@ def synced_run(ctx, disk, attempt, kill_after):
     /root/synced-ATTEMPT, and pulls the plug once `kill_after` files were
     named on the console (and a random fraction of a second later).  The
     numbers of the files named, from the console as QEMU left it."""
-    g = Debian(ctx, "6.12", disk=disk, tag=str(attempt))
-    g.start(stop_on=(("plinth-synced: ", kill_after),),
-            grace=random.uniform(0, 1.5))
-    g.wait_ready()
-    g.ssh("systemd-run --unit=plinth-synced plinth-workload synced "
-          "/root/synced-%d" % attempt)
-    res = g.wait(timeout=900)
+    with Debian(ctx, "6.12", disk=disk, tag=str(attempt)) as g:
+        g.start(stop_on=(("plinth-synced: ", kill_after),),
+                grace=random.uniform(0, 1.5))
+        g.wait_ready()
+        g.ssh("systemd-run --unit=plinth-synced plinth-workload synced "
+              "/root/synced-%d" % attempt)
+        res = g.wait(timeout=900)
     if res.stopped_on is None:
         raise Failure("the guest named too few files before QEMU ended "
                       "(%s): %s" % (res, res.serial[-800:]))
