@@ -6,7 +6,9 @@
 #ifndef PLINTH_TEST_FAKE_HBA_H
 #define PLINTH_TEST_FAKE_HBA_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "drivers/ahci.h"
@@ -37,6 +39,31 @@ void ahci_wr(volatile uint8_t *base, unsigned off, uint32_t v)
 static inline void hba_set(unsigned off, uint32_t v)
 {
 	memcpy(port + off, &v, 4);
+}
+
+/* A disk on this port, its command list, tables, TRIM and zero pages
+ * cleared (allocated once): NCQ with every slot, or one command at a
+ * time.  The caller sets what its tests need (backend, restart, clock)
+ * and calls ahci_io_init(). */
+static inline void hba_disk(struct ahci_disk *d, bool ncq)
+{
+	static uint8_t *pages;
+	const size_t bytes = (AHCI_SLOTS + 2) * 4096 + AHCI_ZERO_BYTES;
+
+	if (!pages)
+		pages = aligned_alloc(4096, bytes);
+	memset(pages, 0, bytes);
+	memset(d, 0, sizeof(*d));
+	memset(port, 0, sizeof(port));
+	d->port_regs = port;
+	d->clb = pages;
+	for (unsigned s = 0; s < AHCI_SLOTS; s++)
+		d->ctba[s] = pages + 4096 * (s + 1);
+	d->dsm = pages + 4096 * (AHCI_SLOTS + 1);
+	d->zero = pages + 4096 * (AHCI_SLOTS + 2);
+	d->ncq = ncq;
+	d->dma64 = true;
+	d->depth = ncq ? AHCI_SLOTS : 1;
 }
 
 #endif

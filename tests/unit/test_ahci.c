@@ -44,23 +44,7 @@ static int fake_restart(struct ahci_disk *d, bool reset)
 
 static void setup(bool ncq)
 {
-	static uint8_t *pages;
-
-	if (!pages)
-		pages = aligned_alloc(4096, (AHCI_SLOTS + 2) * 4096
-						    + AHCI_ZERO_BYTES);
-	memset(pages, 0, (AHCI_SLOTS + 2) * 4096 + AHCI_ZERO_BYTES);
-	memset(&D, 0, sizeof(D));
-	memset(port, 0, sizeof(port));
-	D.port_regs = port;
-	D.clb = pages;
-	for (unsigned s = 0; s < AHCI_SLOTS; s++)
-		D.ctba[s] = pages + 4096 * (s + 1);
-	D.dsm = pages + 4096 * (AHCI_SLOTS + 1);
-	D.zero = pages + 4096 * (AHCI_SLOTS + 2);
-	D.ncq = ncq;
-	D.dma64 = true;
-	D.depth = ncq ? AHCI_SLOTS : 1;
+	hba_disk(&D, ncq);
 	D.id.trim = true;
 	D.id.trim_blocks = 1;
 	D.be.sectors = 1u << 24;

@@ -62,7 +62,6 @@ static struct vqd Q;
 static struct msi_rec MSI;
 static struct ahci_disk D;
 static uint8_t *DISK;
-static uint8_t *pages;
 
 /* --- the HBA ------------------------------------------------------------ */
 
@@ -154,21 +153,8 @@ static void setup(bool ncq)
 		for (uint64_t i = 0; i < DISK_BYTES; i++)
 			if (DISK[i] == GUARD)
 				DISK[i] = GUARD + 1;
-		pages = aligned_alloc(4096, (AHCI_SLOTS + 2) * 4096
-						    + AHCI_ZERO_BYTES);
 	}
-	memset(pages, 0, (AHCI_SLOTS + 2) * 4096 + AHCI_ZERO_BYTES);
-	memset(&D, 0, sizeof(D));
-	memset(port, 0, sizeof(port));
-	D.port_regs = port;
-	D.clb = pages;
-	for (unsigned s = 0; s < AHCI_SLOTS; s++)
-		D.ctba[s] = pages + 4096 * (s + 1);
-	D.dsm = pages + 4096 * (AHCI_SLOTS + 1);
-	D.zero = pages + 4096 * (AHCI_SLOTS + 2);
-	D.ncq = ncq;
-	D.dma64 = true;
-	D.depth = ncq ? AHCI_SLOTS : 1;
+	hba_disk(&D, ncq);
 	D.be.sectors = DISK_SECTORS;
 	D.restart = no_restart;
 	D.clock = clock0;
@@ -428,6 +414,5 @@ int main(void)
 	RUN(many_requests_in_flight_with_interleaved_buffers);
 	teardown();
 	free(DISK);
-	free(pages);
 	return CHECK_DONE();
 }
