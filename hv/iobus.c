@@ -46,7 +46,7 @@ uint32_t iobus_in(uint16_t port, unsigned size)
 
 	if (!r || !r->in) {
 		note_unclaimed("read", port, size);
-		return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+		return iobus_all_ones(size);
 	}
 	return r->in(r->ctx, port, size);
 }

@@ -16,6 +16,13 @@ struct io_range {
 	void (*out)(void *ctx, uint16_t port, unsigned size, uint32_t v);
 };
 
+/* What a read of `size` bytes (1, 2 or 4) returns where nothing drives
+ * the bus: all ones. */
+static inline uint32_t iobus_all_ones(unsigned size)
+{
+	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
 /* -1 if the range overlaps one already registered or the table is full. */
 int iobus_register(const struct io_range *r);
 uint32_t iobus_in(uint16_t port, unsigned size);

@@ -39,7 +39,6 @@ void kvmclock_init(struct kvmclock *k, const struct gmem *gm, uint64_t tsc_hz,
 {
 	memset(k, 0, sizeof(*k));
 	k->gm = gm;
-	k->tsc_hz = tsc_hz;
 	k->start_tsc = now_tsc;
 	k->start_unix = now_unix;
 	kvmclock_scale(tsc_hz, &k->shift, &k->mul);

@@ -56,7 +56,6 @@ struct pvclock_wall {
 
 struct kvmclock {
 	const struct gmem *gm;
-	uint64_t tsc_hz;
 	uint64_t start_tsc; /* kvm-clock 0: the guest's start */
 	int64_t start_unix; /* wall time at kvm-clock 0, s (-1: unknown) */
 	uint32_t mul;	    /* ns = ((tsc << shift or >> -shift) * mul) >> 32 */

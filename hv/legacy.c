@@ -237,8 +237,9 @@ static void kbc_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 	}
 }
 
-/* Port 0x80, the POST-code port: OSes write it as an I/O delay. */
-static void post_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+/* Writes nothing decodes: port 0x80, the POST-code port, which OSes
+ * write as an I/O delay, and the absent chips below. */
+static void discard_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 {
 	(void)ctx;
 	(void)port;
@@ -257,27 +258,19 @@ static uint32_t absent_in(void *ctx, uint16_t port, unsigned size)
 {
 	(void)ctx;
 	(void)port;
-	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-}
-
-static void absent_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
-{
-	(void)ctx;
-	(void)port;
-	(void)size;
-	(void)v;
+	return iobus_all_ones(size);
 }
 
 int vlegacy_attach(struct vlegacy *l)
 {
 	const struct io_range r[] = {
-		{ 0x80, 1, "post", l, NULL, post_out },
-		{ 0x81, 15, "dma-page (absent)", l, absent_in, absent_out },
-		{ 0x2e, 2, "superio-2e (absent)", l, absent_in, absent_out },
-		{ 0x4e, 2, "superio-4e (absent)", l, absent_in, absent_out },
-		{ 0x2f8, 8, "com2 (absent)", l, absent_in, absent_out },
-		{ 0x3e8, 8, "com3 (absent)", l, absent_in, absent_out },
-		{ 0x2e8, 8, "com4 (absent)", l, absent_in, absent_out },
+		{ 0x80, 1, "post", l, NULL, discard_out },
+		{ 0x81, 15, "dma-page (absent)", l, absent_in, discard_out },
+		{ 0x2e, 2, "superio-2e (absent)", l, absent_in, discard_out },
+		{ 0x4e, 2, "superio-4e (absent)", l, absent_in, discard_out },
+		{ 0x2f8, 8, "com2 (absent)", l, absent_in, discard_out },
+		{ 0x3e8, 8, "com3 (absent)", l, absent_in, discard_out },
+		{ 0x2e8, 8, "com4 (absent)", l, absent_in, discard_out },
 		{ 0x20, 2, "pic-master", l, pic_in, pic_out },
 		{ 0xa0, 2, "pic-slave", l, pic_in, pic_out },
 		{ 0x40, 4, "pit", l, pit_in, pit_out },

@@ -259,7 +259,7 @@ static uint32_t io_in(void *ctx, uint16_t port, unsigned size)
 	uint32_t a = b->cf8;
 
 	if (!(a & (1u << 31)))
-		return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+		return iobus_all_ones(size);
 	return vpci_cfg_read(b, (a >> 16) & 0xff, (a >> 11) & 0x1f,
 			     (a >> 8) & 7, (a & 0xfc) + (port - 0xcfc), size);
 }

@@ -122,14 +122,8 @@ class Debian:
         units)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end and self.running():
-            r = subprocess.run(
-                ["ssh", "-p", str(self.ssh_port), "-i", self.key,
-                 "-o", "StrictHostKeyChecking=no",
-                 "-o", "UserKnownHostsFile=/dev/null",
-                 "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
-                 "root@127.0.0.1", "systemctl is-system-running --wait"],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
-            state = r.stdout.decode().strip()
+            state = self.ssh("systemctl is-system-running --wait",
+                             timeout=600, check=False).strip()
             if state in ("running", "degraded"):
                 return state
             time.sleep(3)
