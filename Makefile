@@ -34,9 +34,12 @@ DEPS := $(PKG_STAMP) $(NEWLIB_STAMP) $(LWIP_STAMP)
 # ---------------------------------------------------------------------------
 # Sources
 # ---------------------------------------------------------------------------
-BOOT_SRCS := $(wildcard boot/*.c)
-CORE_SRCS := $(wildcard hv/*.c arch/x86/*.c drivers/*.c net/*.c virtio/*.c)
-ASM_SRCS := $(wildcard arch/x86/*.S)
+# Found recursively: a file moved to a new folder stays in the link.
+# (net/lwip/ holds only lwIP's port headers.)
+find_srcs = $(shell find $(1) -name '$(2)' 2>/dev/null | LC_ALL=C sort)
+BOOT_SRCS := $(call find_srcs,boot,*.c)
+CORE_SRCS := $(call find_srcs,hv arch drivers net virtio,*.c)
+ASM_SRCS := $(call find_srcs,arch,*.S)
 
 LWIP_CORE := $(wildcard $(LWIP_SRC)/src/core/*.c) \
 	$(wildcard $(LWIP_SRC)/src/core/ipv4/*.c) \
@@ -78,40 +81,40 @@ SO := $(BUILD)/plinth.so
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-UNIT_TESTS := config palloc logring fmt gmem uart decode gpt acpi_build loader \
+UNIT_TESTS := config palloc logring fmt gmem uart decode page_walk acpi_build loader \
 	lapic ioapic virt_check legacy rtc pm pci_host virtq virtio_blk \
 	virtio_net virtio_pci virtq_split e1000 switch ahci http kvmclock \
 	blk_dma
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
-test_config_SRCS := hv/config.c hv/fmt.c drivers/gpt_part.c
-test_palloc_SRCS := hv/palloc.c
-test_logring_SRCS := hv/logring.c
-test_fmt_SRCS := hv/fmt.c
-test_gmem_SRCS := hv/gmem.c
-test_uart_SRCS := hv/uart.c
-test_decode_SRCS := hv/decode.c
-test_gpt_SRCS := hv/gpt.c hv/gmem.c
-test_acpi_build_SRCS := hv/acpi_build.c
-test_loader_SRCS := hv/loader.c hv/gmem.c hv/fmt.c
-test_lapic_SRCS := hv/lapic.c
-test_ioapic_SRCS := hv/ioapic.c hv/lapic.c
-test_virt_check_SRCS := arch/x86/virt_check.c hv/fmt.c
-test_legacy_SRCS := hv/legacy.c hv/iobus.c
-test_rtc_SRCS := hv/rtc.c
-test_kvmclock_SRCS := hv/kvmclock.c hv/gmem.c
-test_pm_SRCS := hv/pm.c hv/iobus.c
-test_pci_host_SRCS := hv/pci_host.c hv/iobus.c hv/mmiobus.c
+test_config_SRCS := hv/config/config.c hv/base/fmt.c hv/base/guid.c
+test_palloc_SRCS := hv/base/palloc.c
+test_logring_SRCS := hv/base/logring.c
+test_fmt_SRCS := hv/base/fmt.c
+test_gmem_SRCS := hv/guest/gmem.c
+test_uart_SRCS := hv/platform/uart.c
+test_decode_SRCS := arch/x86/decode.c
+test_page_walk_SRCS := arch/x86/page_walk.c hv/guest/gmem.c
+test_acpi_build_SRCS := hv/guest/acpi_build.c
+test_loader_SRCS := hv/guest/loader.c hv/guest/gmem.c hv/base/fmt.c
+test_lapic_SRCS := hv/platform/lapic.c
+test_ioapic_SRCS := hv/platform/ioapic.c hv/platform/lapic.c
+test_virt_check_SRCS := arch/x86/virt_check.c hv/base/fmt.c
+test_legacy_SRCS := hv/platform/legacy.c hv/platform/iobus.c
+test_rtc_SRCS := hv/platform/rtc.c
+test_kvmclock_SRCS := hv/platform/kvmclock.c hv/guest/gmem.c
+test_pm_SRCS := hv/platform/pm.c hv/platform/iobus.c
+test_pci_host_SRCS := hv/platform/pci_host.c hv/platform/iobus.c hv/platform/mmiobus.c
 # The virtio device models with what they reach: guest memory, the PCI bus.
 VIRTIO_SRCS := virtio/virtio_pci.c virtio/virtq.c virtio/virtq_split.c \
-	hv/pci_host.c hv/gmem.c \
-	hv/mmiobus.c hv/iobus.c
+	hv/platform/pci_host.c hv/guest/gmem.c \
+	hv/platform/mmiobus.c hv/platform/iobus.c
 test_e1000_SRCS := drivers/e1000_ring.c
-test_ahci_SRCS := drivers/ahci_io.c drivers/gpt_part.c hv/fmt.c
+test_ahci_SRCS := drivers/ahci_io.c drivers/gpt_part.c hv/base/fmt.c hv/base/guid.c
 test_ahci_CFLAGS := -DAHCI_TEST_HBA
 test_switch_SRCS := net/switch.c
 test_http_SRCS := net/http.c
-test_virtq_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
-test_virtq_split_SRCS := virtio/virtq.c virtio/virtq_split.c hv/gmem.c
+test_virtq_SRCS := virtio/virtq.c virtio/virtq_split.c hv/guest/gmem.c
+test_virtq_split_SRCS := virtio/virtq.c virtio/virtq_split.c hv/guest/gmem.c
 test_virtio_blk_SRCS := virtio/virtio_blk.c drivers/ramdisk.c $(VIRTIO_SRCS)
 test_virtio_net_SRCS := virtio/virtio_net.c $(VIRTIO_SRCS)
 test_blk_dma_SRCS := virtio/virtio_blk.c drivers/ahci_io.c $(VIRTIO_SRCS)
@@ -128,8 +131,8 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_TIME ?= 300
 FUZZ_TARGETS := loader virtq virtio_blk virtio_net pci_cfg http
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
-FUZZ_HDRS := $(wildcard tests/fuzz/*.h hv/*.h virtio/*.h drivers/*.h net/*.h)
-fuzz_loader_SRCS := hv/loader.c hv/gmem.c hv/fmt.c
+FUZZ_HDRS := $(call find_srcs,tests/fuzz hv arch virtio drivers net,*.h)
+fuzz_loader_SRCS := hv/guest/loader.c hv/guest/gmem.c hv/base/fmt.c
 fuzz_virtq_SRCS := $(VIRTIO_SRCS)
 fuzz_virtio_blk_SRCS := $(test_virtio_blk_SRCS)
 fuzz_virtio_net_SRCS := $(test_virtio_net_SRCS)
@@ -278,7 +281,7 @@ lwip-archive: $(LWIP_OBJS)
 $(LWIP_OBJS): $(LWIP_HEADERS)
 
 # libefi's init.o (always linked: it holds InitializeLib) defines memcpy and
-# memset as byte loops; a copy with those symbols weak lets hv/string.c's
+# memset as byte loops; a copy with those symbols weak lets hv/libc/string.c's
 # fast-string versions win.  libefi still comes before libc.
 $(BUILD)/libefi.a: /usr/lib/libefi.a | $(PKG_STAMP)
 	@objcopy --weaken-symbol=memcpy --weaken-symbol=memset $< $@

@@ -6,7 +6,7 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "hv/boot_info.h"
+#include "hv/config/boot_info.h"
 
 /* console.c: ConOut and COM1 until ExitBootServices, COM1 after. */
 void boot_console_init(struct boot_info *bi);

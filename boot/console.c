@@ -6,7 +6,7 @@
 #include <stdarg.h>
 
 #include "drivers/serial.h"
-#include "hv/fmt.h"
+#include "hv/base/fmt.h"
 
 static struct boot_info *info;
 static struct serial com1;

@@ -6,8 +6,8 @@
  * was allocated and returns to the firmware, so its boot menu goes on. */
 #include "boot/boot.h"
 
-#include "hv/fmt.h"
-#include "hv/version.h"
+#include "hv/base/fmt.h"
+#include "hv/base/version.h"
 
 #define RETURN_DELAY_US (5 * 1000 * 1000)
 

@@ -2,7 +2,7 @@
  * plinth.efi, through the firmware's Simple File System protocol. */
 #include "boot/boot.h"
 
-#include "hv/fmt.h"
+#include "hv/base/fmt.h"
 
 static EFI_FILE_HANDLE root;
 static CHAR16 image_dir[CFG_PATH_MAX]; /* "\EFI\BOOT\" */

@@ -9,7 +9,7 @@
  */
 #include "boot/boot.h"
 
-#include "hv/fmt.h"
+#include "hv/base/fmt.h"
 
 #define EBS_TRIES 8
 /* UEFI 2.5's persistent memory type; older gnu-efi headers lack it. */

@@ -8,9 +8,9 @@
 #include "arch/x86/tsc.h"
 #include "drivers/gpt_part.h"
 #include "drivers/pci.h"
-#include "hv/fmt.h"
-#include "hv/log.h"
-#include "hv/pool.h"
+#include "hv/base/fmt.h"
+#include "hv/base/log.h"
+#include "hv/base/pool.h"
 
 /* HBA registers (3.1) */
 #define CAP 0x00

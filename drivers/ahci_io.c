@@ -15,7 +15,7 @@
 
 #include <string.h>
 
-#include "hv/log.h"
+#include "hv/base/log.h"
 
 #define DSM_TRIM 0x01
 #define TRIM_ENTRIES 64	 /* per 512-byte block */

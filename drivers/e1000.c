@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "arch/x86/tsc.h"
-#include "hv/fmt.h"
-#include "hv/log.h"
-#include "hv/pool.h"
+#include "hv/base/fmt.h"
+#include "hv/base/log.h"
+#include "hv/base/pool.h"
 
 #define EECD 0x0010
 #define EERD 0x0014

@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "hv/log.h"
+#include "hv/base/log.h"
 
 #define RX_RING_BYTES (E1000_RX_DESCS * sizeof(struct e1000_rx_desc))
 #define TX_RING_BYTES (E1000_TX_DESCS * sizeof(struct e1000_tx_desc))

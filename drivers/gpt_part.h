@@ -36,8 +36,5 @@ int gpt_find(const uint8_t *hdr, const struct gpt_info *info,
 
 uint32_t gpt_crc32(const uint8_t *p, uint64_t n);
 
-/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into the on-disk byte order
- * (the first three fields little-endian); -1 when malformed. */
-int gpt_parse_guid(const char *s, uint8_t out[16]);
 
 #endif

@@ -2,8 +2,8 @@
 
 #include "arch/x86/io.h"
 #include "arch/x86/paging.h"
-#include "hv/fmt.h"
-#include "hv/log.h"
+#include "hv/base/fmt.h"
+#include "hv/base/log.h"
 
 static uint64_t ecam_base;
 static uint8_t bus_first, bus_last = 255;

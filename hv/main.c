@@ -12,18 +12,20 @@
 #include "arch/x86/cpuinfo.h"
 #include "arch/x86/exception.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/stack.h"
 #include "arch/x86/tsc.h"
 #include "drivers/acpi.h"
 #include "drivers/pci.h"
-#include "hv/boot_info.h"
-#include "hv/log.h"
-#include "hv/manage.h"
-#include "hv/pool.h"
-#include "hv/power.h"
-#include "hv/selftest.h"
-#include "hv/summary.h"
-#include "hv/vm.h"
-#include "hv/version.h"
+#include "drivers/serial.h"
+#include "hv/config/boot_info.h"
+#include "hv/base/log.h"
+#include "hv/manage/manage.h"
+#include "hv/base/pool.h"
+#include "hv/base/power.h"
+#include "hv/selftest/selftest.h"
+#include "hv/run/summary.h"
+#include "hv/run/vm.h"
+#include "hv/base/version.h"
 #include "net/lwip_port.h"
 
 #define HV_STACK_PAGES 16   /* 64 KiB */
@@ -36,6 +38,47 @@ static struct boot_info bi;
 uint64_t hv_entry_tsc; /* for the "hv_main to guest entry" figure */
 static struct cpu_info cpu;
 static struct acpi_fw acpi;
+
+/* The log's console: COM1 (or plinth.cfg's serial port). */
+static struct serial uart;
+
+static void uart_write(const char *buf, size_t len)
+{
+	serial_write(&uart, buf, len);
+}
+
+static int uart_getc(void)
+{
+	return serial_getc(&uart);
+}
+
+static void uart_drain(void)
+{
+	serial_drain(&uart);
+}
+
+static const struct log_console uart_console = {
+	.write = uart_write, .getc = uart_getc, .drain = uart_drain,
+};
+
+static void start_power(void)
+{
+	static const enum power_action act[] = {
+		[CFG_ACT_HALT] = POWER_ACT_HALT,
+		[CFG_ACT_POWEROFF] = POWER_ACT_POWEROFF,
+		[CFG_ACT_REBOOT] = POWER_ACT_REBOOT,
+	};
+	struct power_setup ps = {
+		.fw_reset = bi.reset,
+		.on_fault = POWER_ACT_HALT,
+		.debug_exit_port = bi.cfg.debug_exit_port,
+	};
+
+	/* config.c allows only these three for on_fault. */
+	if ((unsigned)bi.cfg.on_fault < sizeof(act) / sizeof(act[0]))
+		ps.on_fault = act[bi.cfg.on_fault];
+	power_init(&ps);
+}
 
 static uint64_t page_table_page(void)
 {
@@ -62,7 +105,7 @@ static void check_libc(void)
 static void __attribute__((noreturn)) hv_start(void *unused)
 {
 	(void)unused;
-	exc_init(pool_stack(IST_STACK_PAGES, "exception"));
+	exc_init(stack_alloc(IST_STACK_PAGES, "exception"));
 	exc_set_image(bi.image_base, (uint64_t)_text, (uint64_t)_etext);
 	if (paging_init(&bi, page_table_page))
 		panic("out of pool memory for page tables "
@@ -99,7 +142,11 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 		log_msg("selftest: passed; the guest starts next");
 	}
 	manage_start(&bi);
-	vm_run(&bi, &cpu);
+	static const struct vm_services services = {
+		.poll = manage_poll, .stay_up = manage_stay_up,
+	};
+
+	vm_run(&bi, &cpu, &services);
 	power_halt("the guest run returned");
 }
 
@@ -108,15 +155,16 @@ void hv_main(const struct boot_info *in)
 	hv_entry_tsc = rdtsc();
 	cpu_cli();
 	memcpy(&bi, in, sizeof(bi));
-	log_init(bi.cfg.serial_port);
+	serial_init(&uart, bi.cfg.serial_port);
+	log_init(&uart_console);
 	if (bi.magic != BOOT_INFO_MAGIC) {
 		log_msg("hv_main: boot information is corrupt; halting");
 		power_halt_now();
 	}
-	power_init(&bi);
+	start_power();
 	if (pool_init(bi.pool_base, bi.pool_size))
 		panic("the hypervisor pool is too small");
-	uint64_t top = pool_stack(HV_STACK_PAGES, "hypervisor");
+	uint64_t top = stack_alloc(HV_STACK_PAGES, "hypervisor");
 
 	if (!top)
 		panic("out of pool memory for the hypervisor stack");

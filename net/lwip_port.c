@@ -4,9 +4,9 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
-#include "hv/fmt.h"
-#include "hv/log.h"
-#include "hv/power.h"
+#include "hv/base/fmt.h"
+#include "hv/base/log.h"
+#include "hv/base/power.h"
 #include "lwip/init.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"

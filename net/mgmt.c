@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "arch/x86/tsc.h"
-#include "hv/fmt.h"
-#include "hv/log.h"
+#include "hv/base/fmt.h"
+#include "hv/base/log.h"
 #include "lwip/tcp.h"
 #include "net/http.h"
 #include "net/mgmt_page.h"

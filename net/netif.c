@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "hv/log.h"
+#include "hv/base/log.h"
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/netif.h"

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "hv/log.h"
+#include "hv/base/log.h"
 
 static const char *const side_name[SW_SIDES] = { "guest", "management" };
 

@@ -218,7 +218,7 @@ def mgmt_bench(work):
 
 AHCI_SEQ = re.compile(r"selftest disk: sequential (write|read) of (\d+) MiB "
                       r"in 1024 KiB requests, \d+ in flight: (\d+) us")
-SEQ_LBA = 212992  # hv/selftest_disk.c
+SEQ_LBA = 212992  # hv/selftest/selftest_disk.c
 
 
 def dd_seconds(args):

@@ -1,4 +1,4 @@
-"""System tests of the management plane (hv/manage.c, net/mgmt.c): Plinth
+"""System tests of the management plane (hv/manage/manage.c, net/mgmt.c): Plinth
 under QEMU TCG with its e1000 on user networking and the management port
 forwarded to the host.  The CPU is offered without AMD-V, so the guest
 cannot run; with on_fault = halt Plinth keeps serving, which is what these

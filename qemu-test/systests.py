@@ -164,7 +164,7 @@ def bad_config(ctx, cfg, error, extra=()):
 
 
 def disk_pattern(sector):
-    """One sector of the disk self-test's pattern (hv/selftest.c)."""
+    """One sector of the disk self-test's pattern (hv/selftest/selftest.c)."""
     return bytes(((sector * 31 + j) ^ 0x5a) & 0xff for j in range(512))
 
 

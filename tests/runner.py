@@ -2,10 +2,11 @@
 """Runs Plinth's test suite and ends with one line "N passed, N failed".
 
     tests/runner.py                 host unit tests, then system tests
-    tests/runner.py --unit-only     host unit tests only
+    tests/runner.py --unit-only     the source checks and host unit tests
     tests/runner.py -k bochs        only tests whose name contains "bochs"
 
-Host unit tests are the binaries build/tests/test_* (built by make under
+The source checks (tests/static/) read the code: its layering, its format
+and cppcheck's findings.  Host unit tests are the binaries build/tests/test_* (built by make under
 ASan and UBSan); each prints "ok - NAME" or "not ok - NAME" per test.
 System tests are qemu-test/systests.py's TESTS, run two at a time (the
 emulators are single-threaded).  Their consoles and logs stay under
@@ -25,6 +26,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "qemu-test"))
 
 import systests  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "static"))
+import static_checks  # noqa: E402
 
 
 def report(name, ok, seconds, detail=""):
@@ -70,6 +74,19 @@ def run_unit(build, want):
     return results
 
 
+def run_static(want):
+    """The checks that read the source: layering, format, static analysis."""
+    results = []
+    for name, fn in static_checks.CHECKS:
+        if not want("static/" + name):
+            continue
+        start = time.monotonic()
+        ok, detail = fn(ROOT)
+        results.append(report("static/" + name, ok, time.monotonic() - start,
+                              detail))
+    return results
+
+
 def run_one(build, fn):
     name = fn.__name__[len("test_"):]
     start = time.monotonic()
@@ -106,7 +123,7 @@ def main():
         return args.pattern in name
 
     start = time.monotonic()
-    results = run_unit(args.build, want)
+    results = run_static(want) + run_unit(args.build, want)
     if not args.unit_only:
         results += run_system(args.build, want, args.jobs)
     passed = sum(1 for r in results if r)

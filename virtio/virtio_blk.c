@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "hv/log.h"
+#include "hv/base/log.h"
 
 /* Request types and status values (5.2.6) */
 #define T_IN 0

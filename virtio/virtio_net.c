@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "hv/log.h"
+#include "hv/base/log.h"
 
 /* Feature bits (5.1.3) */
 #define F_MTU 3

@@ -8,9 +8,9 @@
 
 #include <string.h>
 
-#include "hv/gmem.h"
-#include "hv/log.h"
-#include "hv/range.h"
+#include "hv/guest/gmem.h"
+#include "hv/base/log.h"
+#include "hv/base/range.h"
 
 /* Capability types (4.1.4) */
 #define CAP_COMMON 1

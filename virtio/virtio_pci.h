@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/pci_host.h"
+#include "hv/platform/pci_host.h"
 #include "virtio/virtq.h"
 
 struct gmem;

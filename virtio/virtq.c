@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "hv/gmem.h"
-#include "hv/log.h"
+#include "hv/guest/gmem.h"
+#include "hv/base/log.h"
 #include "virtio/virtq_split.h"
 
 #define DESC_SIZE 16

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "hv/gmem.h"
+#include "hv/guest/gmem.h"
 
 #define DESC_SIZE 16
 #define F_NEXT 1

@@ -6,8 +6,8 @@
 #include <stdbool.h>
 
 #include "arch/x86/cpu.h"
-#include "hv/log.h"
-#include "hv/power.h"
+#include "hv/base/log.h"
+#include "hv/base/power.h"
 
 #define MAX_STACKS 8
 #define MAX_FRAMES 24

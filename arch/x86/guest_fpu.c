@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
-#include "hv/pool.h"
+#include "hv/base/pool.h"
 
 #define AREA_PAGES 4
 

@@ -7,8 +7,8 @@
 #include "arch/x86/io.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/tsc.h"
-#include "hv/fmt.h"
-#include "hv/log.h"
+#include "hv/base/fmt.h"
+#include "hv/base/log.h"
 
 /* LAPIC registers (SDM vol. 3A, table 11-1); x2APIC MSR = 0x800 + off/16. */
 #define LAPIC_VERSION 0x030

@@ -1,6 +1,6 @@
 #include "arch/x86/nested_pt.h"
 
-#include "hv/pool.h"
+#include "hv/base/pool.h"
 
 #define ADDR_MASK 0x000ffffffffff000ull
 

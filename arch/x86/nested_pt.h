@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "hv/gmem.h"
+#include "hv/guest/gmem.h"
 
 struct nested_pt {
 	uint64_t *root;

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/boot_info.h"
+#include "hv/config/boot_info.h"
 
 #define MAP_W (1u << 0)	 /* writable */
 #define MAP_X (1u << 1)	 /* executable */

@@ -1,5 +1,5 @@
 /* AMD-V: the VMCB, nested paging and the exits of Plinth's one vCPU, as
- * the vCPU interface of hv/vcpu_ops.h (APM vol. 2, chapter 15). */
+ * the vCPU interface of arch/x86/vcpu_ops.h (APM vol. 2, chapter 15). */
 #include "arch/x86/svm.h"
 
 #include <string.h>
@@ -9,12 +9,12 @@
 #include "arch/x86/host_timer.h"
 #include "arch/x86/nested_pt.h"
 #include "arch/x86/vmcb.h"
-#include "hv/decode.h"
-#include "hv/fmt.h"
-#include "hv/gpt.h"
-#include "hv/log.h"
-#include "hv/pool.h"
-#include "hv/vcpu.h"
+#include "arch/x86/decode.h"
+#include "hv/base/fmt.h"
+#include "arch/x86/page_walk.h"
+#include "hv/base/log.h"
+#include "hv/base/pool.h"
+#include "arch/x86/vcpu_ops.h"
 
 #define NPT_P (1ull << 0)
 #define NPT_RW (1ull << 1)
@@ -193,13 +193,13 @@ static uint64_t insn_end(const uint8_t *op, size_t oplen, const char *name,
 {
 	uint64_t rip = *f64(VMCB_RIP), cs_base;
 	int mode = code_mode(&cs_base);
-	struct gpt_cpu cpu = { *f64(VMCB_CR0), *f64(VMCB_CR3), *f64(VMCB_CR4),
+	struct pw_cpu cpu = { *f64(VMCB_CR0), *f64(VMCB_CR3), *f64(VMCB_CR4),
 			       *f64(VMCB_EFER) };
 	uint8_t bytes[15];
 
 	if (nrips)
 		return *f64(VMCB_NRIP);
-	size_t got = gpt_fetch_insn(gm, &cpu, mode, cs_base, rip, bytes,
+	size_t got = pw_fetch_insn(gm, &cpu, mode, cs_base, rip, bytes,
 				    sizeof(bytes));
 	size_t len = insn_length_of(bytes, got, mode, op, oplen);
 

@@ -1,13 +1,13 @@
 /* AMD-V (SVM): the VMCB of Plinth's one vCPU, nested paging, and the
- * world switch.  hv/vcpu.c drives it through svm_ops. */
+ * world switch.  hv/run/vcpu.c drives it through svm_ops. */
 #ifndef PLINTH_X86_SVM_H
 #define PLINTH_X86_SVM_H
 
 #include <stddef.h>
 
 #include <stdbool.h>
-#include "hv/gmem.h"
-#include "hv/vcpu_ops.h"
+#include "hv/guest/gmem.h"
+#include "arch/x86/vcpu_ops.h"
 
 /* Sets EFER.SVME and the host save area, and starts the host timer that
  * bounds each guest run; `nrip_save` says whether the CPU reports the

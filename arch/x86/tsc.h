@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "hv/base/clock.h"
+
 /* Finds the TSC frequency: CPUID 0x15/0x16 when the CPU states it (and a
  * quick measurement agrees), else calibration against the ACPI PM timer
  * (pm_port != 0) or the PIT.  Returns 0 on success; on failure the clock
@@ -13,8 +15,6 @@ uint64_t tsc_hz(void);
 /* How the frequency was found, for the boot summary. */
 const char *tsc_source(void);
 
-/* Nanoseconds since tsc_init (0 before it). */
-uint64_t clock_ns(void);
-void clock_delay_us(uint64_t us);
+/* clock_ns() and clock_delay_us() count from tsc_init. */
 
 #endif

@@ -3,7 +3,7 @@
  * only show one. */
 #include "arch/x86/cpuinfo.h"
 
-#include "hv/fmt.h"
+#include "hv/base/fmt.h"
 
 static enum virt vmx_check(const struct cpu_info *c, char *why, size_t n)
 {

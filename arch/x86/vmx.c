@@ -7,8 +7,8 @@
 #include "arch/x86/guest_fpu.h"
 #include "arch/x86/nested_pt.h"
 #include "arch/x86/vmcs.h"
-#include "hv/fmt.h"
-#include "hv/pool.h"
+#include "hv/base/fmt.h"
+#include "hv/base/pool.h"
 
 #define MSR_VMX_PINBASED 0x481
 #define MSR_VMX_PROCBASED 0x482

@@ -1,6 +1,6 @@
 /* Intel VT-x: capability checks, VMXON, the VMCS of Plinth's one vCPU,
  * EPT, and the world switch.  Device and platform code never sees this:
- * hv/vcpu.c drives it through vmx_ops (arch/x86/vmx_ops.c). */
+ * hv/run/vcpu.c drives it through vmx_ops (arch/x86/vmx_ops.c). */
 #ifndef PLINTH_X86_VMX_H
 #define PLINTH_X86_VMX_H
 
@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "arch/x86/cpuinfo.h"
-#include "hv/gmem.h"
-#include "hv/vcpu_ops.h"
+#include "hv/guest/gmem.h"
+#include "arch/x86/vcpu_ops.h"
 
 /* Locks IA32_FEATURE_CONTROL with VMXON allowed if the firmware left it
  * unlocked, sets CR4.VMXE and executes VMXON.  -1 with a message. */

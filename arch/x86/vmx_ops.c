@@ -1,4 +1,4 @@
-/* The VT-x side of the vCPU interface (hv/vcpu_ops.h): VMX exit reasons
+/* The VT-x side of the vCPU interface (arch/x86/vcpu_ops.h): VMX exit reasons
  * turned into the shared exit kinds, guest state through VMREAD and
  * VMWRITE, and the exits only VT-x has (CR accesses under the guest/host
  * masks, events to re-deliver) handled here. */
@@ -7,9 +7,9 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vmx.h"
-#include "hv/fmt.h"
-#include "hv/log.h"
-#include "hv/vcpu.h"
+#include "hv/base/fmt.h"
+#include "hv/base/log.h"
+#include "arch/x86/vcpu_ops.h"
 
 static uint64_t get_gpr(const uint64_t regs[16], unsigned reg)
 {

@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/gmem.h"
+#include "hv/guest/gmem.h"
 #include "virtio/virtq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,9 +1,9 @@
-/* libFuzzer target for hv/loader.c: any kernel, initrd, command line and
+/* libFuzzer target for hv/guest/loader.c: any kernel, initrd, command line and
  * format hint must be loaded or refused, never crash, never touch memory
  * outside guest RAM, and a successful load must be self-consistent.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. \
- *       tests/fuzz/fuzz_loader.c hv/loader.c hv/gmem.c hv/fmt.c -o fz
+ *       tests/fuzz/fuzz_loader.c hv/guest/loader.c hv/guest/gmem.c hv/base/fmt.c -o fz
  *   ./fz -runs=200000
  *
  * Without libFuzzer (gcc), -DFUZZ_REPLAY adds a main() that runs the
@@ -11,7 +11,7 @@
  * or a corpus:
  *
  *   gcc -DFUZZ_REPLAY -fsanitize=address,undefined -I. \
- *       tests/fuzz/fuzz_loader.c hv/loader.c hv/gmem.c hv/fmt.c -o fzr
+ *       tests/fuzz/fuzz_loader.c hv/guest/loader.c hv/guest/gmem.c hv/base/fmt.c -o fzr
  *   ./fzr crash-1234...
  *
  * Input layout (little-endian):
@@ -37,9 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/gmem.h"
-#include "hv/guest_layout.h"
-#include "hv/loader.h"
+#include "hv/guest/gmem.h"
+#include "hv/guest/layout.h"
+#include "hv/guest/loader.h"
 
 #define MiB 0x100000ull
 #define GUEST_SIZE (32 * MiB)
@@ -118,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		gmem_add(&g, 16 * MiB, 16 * MiB, high);
 
 	switch ((flags >> 4) & 3) {
-	case 0: /* what hv/vm.c builds */
+	case 0: /* what hv/run/vm.c builds */
 		e820[ne++] = (struct e820_entry){ 0, GUEST_LOW_RAM_END, 1 };
 		e820[ne++] = (struct e820_entry){ GUEST_BIOS_START,
 						  GUEST_BIOS_END -

@@ -1,4 +1,4 @@
-/* libFuzzer target for the guest's PCI configuration space (hv/pci_host.c)
+/* libFuzzer target for the guest's PCI configuration space (hv/platform/pci_host.c)
  * with the two virtio functions Plinth gives a guest: whatever the guest
  * writes through CF8/CFC, ECAM or directly, the read-only bits keep their
  * value, absent functions read as all ones, and the MMIO bus maps a BAR
@@ -72,10 +72,10 @@
 #include <string.h>
 
 #include "drivers/ramdisk.h"
-#include "hv/gmem.h"
-#include "hv/guest_layout.h"
-#include "hv/iobus.h"
-#include "hv/mmiobus.h"
+#include "hv/guest/gmem.h"
+#include "hv/guest/layout.h"
+#include "hv/platform/iobus.h"
+#include "hv/platform/mmiobus.h"
 #include "net/frame_port.h"
 #include "virtio/virtio_blk.h"
 #include "virtio/virtio_net.h"

@@ -33,7 +33,7 @@
 #ifndef FUZZ_VDEV_H
 #define FUZZ_VDEV_H
 
-#include "hv/pci_host.h"
+#include "hv/platform/pci_host.h"
 #include "virtio/virtio_pci.h"
 
 #include "tests/fuzz/fuzz_common.h"

@@ -69,8 +69,8 @@
 #include <string.h>
 
 #include "drivers/ramdisk.h"
-#include "hv/gmem.h"
-#include "hv/guest_layout.h"
+#include "hv/guest/gmem.h"
+#include "hv/guest/layout.h"
 #include "virtio/virtio_blk.h"
 
 #include "tests/fuzz/fuzz_vdev.h"

@@ -69,8 +69,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/gmem.h"
-#include "hv/guest_layout.h"
+#include "hv/guest/gmem.h"
+#include "hv/guest/layout.h"
 #include "net/frame_port.h"
 #include "virtio/virtio_net.h"
 

@@ -13,7 +13,7 @@
  *
  *   gcc -DFUZZ_REPLAY -fsanitize=address,undefined -I. \
  *       tests/fuzz/fuzz_virtq.c virtio/virtq.c virtio/virtq_split.c \
- *       hv/gmem.c -o fzr
+ *       hv/guest/gmem.c -o fzr
  *   ./fzr crash-1234...
  *
  * Guest RAM, compact descriptors and address kinds: tests/fuzz/
@@ -74,7 +74,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/gmem.h"
+#include "hv/guest/gmem.h"
 #include "virtio/virtq.h"
 
 #include "tests/fuzz/fuzz_common.h"

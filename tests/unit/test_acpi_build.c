@@ -1,4 +1,4 @@
-/* Host tests for hv/acpi_build.c: the guest's ACPI tables.
+/* Host tests for hv/guest/acpi_build.c: the guest's ACPI tables.
  *
  * The output is read back the way an OS reads it: find the RSDP, check its
  * checksums, follow XsdtAddress (guest-physical, so relative to the base the
@@ -9,8 +9,8 @@
  */
 #include "tests/unit/check.h"
 
-#include "hv/acpi_build.h"
-#include "hv/guest_layout.h"
+#include "hv/guest/acpi_build.h"
+#include "hv/guest/layout.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -11,6 +11,7 @@
 #include "drivers/ahci.h"
 #include "fake_hba.h"
 #include "drivers/gpt_part.h"
+#include "hv/base/guid.h"
 
 static int logged;
 
@@ -763,16 +764,16 @@ static void gpt_partition_by_number_label_or_guid(void)
 	CHECK(find(&(struct gpt_want){ .label = "dat" }, &first, &count, err)
 	      == -1);
 	CHECK_STR(err, "no GPT partition named 'dat'");
-	CHECK(gpt_parse_guid("00112233-4455-6677-8899-aabbccddeeff", g) == 0);
+	CHECK(guid_parse("00112233-4455-6677-8899-aabbccddeeff", g) == 0);
 	CHECK(!memcmp(g, GUID2, 16));
 	CHECK(find(&(struct gpt_want){ .guid = g }, &first, &count, err) == 0);
 	CHECK(first == 4096);
 	CHECK(find(&(struct gpt_want){ .number = 3 }, &first, &count, err)
 	      == -1);
 	CHECK_STR(err, "no GPT partition 3 (2 in use)");
-	CHECK(gpt_parse_guid("00112233-4455-6677-8899-aabbccddeef", g) == -1);
-	CHECK(gpt_parse_guid("00112233+4455-6677-8899-aabbccddeeff", g) == -1);
-	CHECK(gpt_parse_guid("00112233-4455-6677-8899-aabbccddeeff0", g)
+	CHECK(guid_parse("00112233-4455-6677-8899-aabbccddeef", g) == -1);
+	CHECK(guid_parse("00112233+4455-6677-8899-aabbccddeeff", g) == -1);
+	CHECK(guid_parse("00112233-4455-6677-8899-aabbccddeeff0", g)
 	      == -1);
 }
 

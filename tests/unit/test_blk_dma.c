@@ -23,8 +23,8 @@
 
 #include "drivers/ahci.h"
 #include "fake_hba.h"
-#include "hv/gmem.h"
-#include "hv/log.h"
+#include "hv/guest/gmem.h"
+#include "hv/base/log.h"
 #include "virtio/virtio_blk.h"
 #include "vq_driver.h"
 

@@ -1,7 +1,7 @@
-/* Host tests for hv/config.c, the plinth.cfg parser. */
+/* Host tests for hv/config/config.c, the plinth.cfg parser. */
 #include "tests/unit/check.h"
 
-#include "hv/config.h"
+#include "hv/config/config.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Host tests for hv/decode.c, the MMIO instruction decoder.
+/* Host tests for arch/x86/decode.c, the MMIO instruction decoder.
  *
  * The table below is the specification: instruction bytes, the code size
  * they run in, and either the expected decoding or a rejection.  Lengths
@@ -9,7 +9,7 @@
  */
 #include "tests/unit/check.h"
 
-#include "hv/decode.h"
+#include "arch/x86/decode.h"
 
 #include <stdbool.h>
 #include <stdint.h>

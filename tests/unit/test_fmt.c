@@ -1,7 +1,7 @@
-/* Host tests for hv/fmt.c, the small snprintf. */
+/* Host tests for hv/base/fmt.c, the small snprintf. */
 #include "tests/unit/check.h"
 
-#include "hv/fmt.h"
+#include "hv/base/fmt.h"
 
 #include <limits.h>
 #include <stdarg.h>

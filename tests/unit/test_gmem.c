@@ -2,7 +2,7 @@
 
 #include <stdint.h>
 
-#include "hv/gmem.h"
+#include "hv/guest/gmem.h"
 
 static uint8_t lo[0x1000], hi[0x2000];
 

@@ -1,6 +1,6 @@
 #include "check.h"
 
-#include "hv/ioapic.h"
+#include "hv/platform/ioapic.h"
 
 #define IOREGSEL 0x00
 #define IOWIN 0x10
@@ -27,7 +27,7 @@ static uint64_t fake_now(void)
 	return tsc;
 }
 
-/* What hv/vm.c wires up: the LAPIC's level EOI goes to the IOAPIC. */
+/* What hv/run/vm.c wires up: the LAPIC's level EOI goes to the IOAPIC. */
 static void lapic_eoi_level(void *ctx, uint8_t vector)
 {
 	eoi_calls++;

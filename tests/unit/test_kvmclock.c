@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 
-#include "hv/kvmclock.h"
+#include "hv/platform/kvmclock.h"
 
 static int logged;
 

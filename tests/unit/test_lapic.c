@@ -1,6 +1,6 @@
 #include "check.h"
 
-#include "hv/lapic.h"
+#include "hv/platform/lapic.h"
 
 /* xAPIC register offsets (SDM vol. 3A, table 11-1). */
 #define ID 0x020

@@ -1,10 +1,10 @@
 #include "check.h"
 
-#include "hv/iobus.h"
-#include "hv/legacy.h"
-#include "hv/log.h"
+#include "hv/platform/iobus.h"
+#include "hv/platform/legacy.h"
+#include "hv/base/log.h"
 
-/* hv/iobus.c logs unclaimed ports; nothing to log to here. */
+/* hv/platform/iobus.c logs unclaimed ports; nothing to log to here. */
 void log_msg(const char *f, ...)
 {
 	(void)f;

@@ -1,4 +1,4 @@
-/* Host tests for hv/loader.c, the guest kernel loader.
+/* Host tests for hv/guest/loader.c, the guest kernel loader.
  *
  * The kernels are built here, in memory, by helpers that write valid
  * headers field by field; each rejection test starts from a valid file and
@@ -17,9 +17,9 @@
  */
 #include "tests/unit/check.h"
 
-#include "hv/gmem.h"
-#include "hv/guest_layout.h"
-#include "hv/loader.h"
+#include "hv/guest/gmem.h"
+#include "hv/guest/layout.h"
+#include "hv/guest/loader.h"
 
 #include <stdbool.h>
 #include <stdint.h>

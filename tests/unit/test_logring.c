@@ -1,7 +1,7 @@
-/* Host tests for hv/logring.c, the byte ring with absolute offsets. */
+/* Host tests for hv/base/logring.c, the byte ring with absolute offsets. */
 #include "tests/unit/check.h"
 
-#include "hv/logring.h"
+#include "hv/base/logring.h"
 
 #include <stdint.h>
 #include <stdio.h>

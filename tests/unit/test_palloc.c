@@ -1,7 +1,7 @@
-/* Host tests for hv/palloc.c, the bitmap page allocator. */
+/* Host tests for hv/base/palloc.c, the bitmap page allocator. */
 #include "tests/unit/check.h"
 
-#include "hv/palloc.h"
+#include "hv/base/palloc.h"
 
 #include <stdbool.h>
 #include <stdint.h>

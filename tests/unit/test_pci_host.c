@@ -1,13 +1,13 @@
 #include "check.h"
 
-#include "hv/gmem.h"
-#include "hv/guest_layout.h"
-#include "hv/iobus.h"
-#include "hv/log.h"
-#include "hv/mmiobus.h"
-#include "hv/pci_host.h"
+#include "hv/guest/gmem.h"
+#include "hv/guest/layout.h"
+#include "hv/platform/iobus.h"
+#include "hv/base/log.h"
+#include "hv/platform/mmiobus.h"
+#include "hv/platform/pci_host.h"
 
-/* hv/iobus.c logs unclaimed ports; nothing to log to here. */
+/* hv/platform/iobus.c logs unclaimed ports; nothing to log to here. */
 void log_msg(const char *f, ...)
 {
 	(void)f;
@@ -384,7 +384,7 @@ static void written_hook_gets_offset_and_size(void)
 #define SLOT_A 5
 #define SLOT_B 6
 
-/* Guest RAM at [0, 256 MiB); only its map matters (hv/gmem.c is not
+/* Guest RAM at [0, 256 MiB); only its map matters (hv/guest/gmem.c is not
  * linked in: the bus reads the regions directly). */
 static struct gmem ram;
 static struct vpci_fn fa, fb;

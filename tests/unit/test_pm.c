@@ -1,11 +1,11 @@
 #include "check.h"
 
-#include "hv/guest_layout.h"
-#include "hv/iobus.h"
-#include "hv/log.h"
-#include "hv/pm.h"
+#include "hv/guest/layout.h"
+#include "hv/platform/iobus.h"
+#include "hv/base/log.h"
+#include "hv/platform/pm.h"
 
-/* hv/iobus.c logs unclaimed ports; nothing to log to here. */
+/* hv/platform/iobus.c logs unclaimed ports; nothing to log to here. */
 void log_msg(const char *f, ...)
 {
 	(void)f;

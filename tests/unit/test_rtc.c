@@ -1,6 +1,6 @@
 #include "check.h"
 
-#include "hv/rtc.h"
+#include "hv/platform/rtc.h"
 
 /* A fake machine RTC: answers 0x40 + reg (0x80 + reg for the century)
  * and records what was asked. */

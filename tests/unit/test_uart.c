@@ -1,6 +1,6 @@
 #include "check.h"
 
-#include "hv/uart.h"
+#include "hv/platform/uart.h"
 
 static char out[64];
 static int nout;

@@ -3,14 +3,14 @@
  * setup, requests in a packed ring in fake guest RAM (vq_driver.h), a RAM
  * disk backend (drivers/ramdisk.c) or an asynchronous fake one that holds
  * requests until the test completes them.  The hardening rules of
- * DESIGN.md each have a named test below. */
+ * virtio/README.md each have a named test below. */
 #include "check.h"
 
 #include <stdarg.h>
 
 #include "drivers/ramdisk.h"
-#include "hv/gmem.h"
-#include "hv/log.h"
+#include "hv/guest/gmem.h"
+#include "hv/base/log.h"
 #include "virtio/virtio_blk.h"
 #include "vq_driver.h"
 

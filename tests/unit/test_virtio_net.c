@@ -6,8 +6,8 @@
 
 #include <stdarg.h>
 
-#include "hv/gmem.h"
-#include "hv/log.h"
+#include "hv/guest/gmem.h"
+#include "hv/base/log.h"
 #include "net/frame_port.h"
 #include "virtio/virtio_net.h"
 #include "vq_driver.h"

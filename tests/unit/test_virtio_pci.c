@@ -10,11 +10,11 @@
 #include <stdint.h>
 
 #include "drivers/ramdisk.h"
-#include "hv/gmem.h"
-#include "hv/guest_layout.h"
-#include "hv/log.h"
-#include "hv/mmiobus.h"
-#include "hv/pci_host.h"
+#include "hv/guest/gmem.h"
+#include "hv/guest/layout.h"
+#include "hv/base/log.h"
+#include "hv/platform/mmiobus.h"
+#include "hv/platform/pci_host.h"
 #include "net/frame_port.h"
 #include "virtio/virtio_blk.h"
 #include "virtio/virtio_net.h"

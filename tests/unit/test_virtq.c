@@ -1,13 +1,13 @@
 /* The packed virtqueue, device side (virtio/virtq.c), driven by the
  * driver model in vq_driver.h over a fake guest memory of 1 MiB at GPA 0.
- * The hardening rules of DESIGN.md each have a named test below. */
+ * The hardening rules of virtio/README.md each have a named test below. */
 #include "check.h"
 
 #include <stdarg.h>
 #include <sys/mman.h>
 
-#include "hv/gmem.h"
-#include "hv/log.h"
+#include "hv/guest/gmem.h"
+#include "hv/base/log.h"
 #include "virtio/virtq.h"
 #include "vq_driver.h"
 

@@ -7,8 +7,8 @@
 
 #include <stdarg.h>
 
-#include "hv/gmem.h"
-#include "hv/log.h"
+#include "hv/guest/gmem.h"
+#include "hv/base/log.h"
 #include "virtio/virtq.h"
 #include "vq_driver.h"
 

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/gmem.h"
+#include "hv/guest/gmem.h"
 #include "virtio/virtio_pci.h"
 #include "virtio/virtq.h"
 

@@ -1,0 +1,24 @@
+/* The disk behind the guest's virtio-blk and the disk self-test, as
+ * plinth.cfg's `disk` names it: a RAM disk or a SATA disk on an AHCI
+ * port. */
+#ifndef PLINTH_DISK_H
+#define PLINTH_DISK_H
+
+#include <stddef.h>
+
+#include "hv/config/boot_info.h"
+#include "virtio/blk_backend.h"
+
+struct ahci_stats;
+
+/* Opens it once (later calls return the same backend); NULL when the
+ * configuration names none, or on failure with the reason in err. */
+struct blk_backend *disk_open(const struct boot_info *bi, char *err,
+			      size_t n);
+
+/* The AHCI driver's counters, when the open disk is an AHCI one. */
+const struct ahci_stats *disk_ahci_stats(void);
+/* Logs them (when the guest ends). */
+void disk_print_stats(void);
+
+#endif

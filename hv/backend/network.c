@@ -1,0 +1,102 @@
+#include "hv/backend/network.h"
+
+#include <string.h>
+
+#include "arch/x86/tsc.h"
+#include "drivers/e1000.h"
+#include "drivers/pci.h"
+#include "hv/base/fmt.h"
+#include "hv/base/log.h"
+
+static struct e1000 nic;
+static struct nswitch sw;
+static bool opened;
+
+static uint8_t mgmt_mac[6];
+
+struct nswitch *network_open(const struct boot_info *bi, char *err, size_t n)
+{
+	const struct plinth_config *c = &bi->cfg;
+	struct pci_dev at = { .bus = c->nic_bus, .dev = c->nic_dev,
+			      .fn = c->nic_fn };
+
+	if (opened)
+		return &sw;
+	if (c->nic == CFG_NIC_NONE) {
+		fmt(err, n, "plinth.cfg says nic = none");
+		return NULL;
+	}
+	if (e1000_open(&nic, c->nic == CFG_NIC_PCI ? &at : NULL, err,
+		       (unsigned)n))
+		return NULL;
+	memcpy(mgmt_mac, c->mgmt_mac_set ? c->mgmt_mac : nic.mac, 6);
+	if (!memcmp(c->net_mac, mgmt_mac, 6)) {
+		fmt(err, n, "net_mac is the management address (%s), which "
+		    "Plinth keeps for itself: choose another",
+		    c->mgmt_mac_set ? "mgmt_mac" : "the NIC's own");
+		return NULL;
+	}
+	e1000_set_filter(&nic, 1, c->net_mac);
+	if (c->mgmt_mac_set)
+		e1000_set_filter(&nic, 2, mgmt_mac);
+	nswitch_init(&sw, &nic.port, c->net_mac, mgmt_mac);
+	sw.internal = c->mgmt_guest_access;
+	opened = true;
+	return &sw;
+}
+
+void network_poll(void)
+{
+	if (opened)
+		e1000_poll(&nic);
+}
+
+void network_quiesce(void)
+{
+	uint64_t end = clock_ns() + 100000000ull; /* 100 ms */
+
+	if (!opened || nic.dead)
+		return;
+	while (e1000_tx_held(&nic) && clock_ns() < end)
+		e1000_poll(&nic);
+	unsigned held = e1000_tx_held(&nic);
+
+	if (!held)
+		return;
+	log_msg("net: the NIC still sends %u frames from the guest's buffers; "
+		"resetting it", held);
+	if (nic.reinit(&nic))
+		log_msg("e1000: %s: reset failed", nic.where);
+	nic.port.tx_done(nic.port.consumer, held);
+}
+
+void network_print_stats(void)
+{
+	if (!opened)
+		return;
+	e1000_print_stats(&nic);
+	for (unsigned i = 0; i < SW_SIDES; i++) {
+		const struct sw_stats *st = &sw.st[i];
+
+		if (!sw.side[i].tx)
+			continue;
+		log_msg("switch: %s side: %lu frames in, %lu out, %lu dropped "
+			"for a forged source MAC, %lu addressed to the other "
+			"side, %lu times the NIC was full", sw.side[i].name,
+			(unsigned long)st->in, (unsigned long)st->out,
+			(unsigned long)st->spoofed, (unsigned long)st->internal,
+			(unsigned long)st->busy);
+	}
+	log_msg("switch: %lu frames from the wire for neither MAC",
+		(unsigned long)sw.unknown);
+}
+
+const uint8_t *network_mgmt_mac(void)
+{
+	return opened ? mgmt_mac : NULL;
+}
+
+const struct e1000 *network_nic(void)
+{
+	return opened ? &nic : NULL;
+}

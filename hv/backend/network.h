@@ -1,0 +1,38 @@
+/* The NIC behind the guest's virtio-net and Plinth's own IP interface, as
+ * plinth.cfg's `nic` names it, with the frame switch in front of it. */
+#ifndef PLINTH_NETWORK_H
+#define PLINTH_NETWORK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hv/config/boot_info.h"
+#include "net/switch.h"
+
+/* Opens the NIC once (later calls return the same switch).  The guest
+ * side carries cfg.net_mac, the management side cfg.mgmt_mac or else the
+ * NIC's own address; both are in the NIC's receive filters, and frames
+ * cross between the sides inside only with mgmt_guest_access = allow.
+ * NULL when the configuration names no NIC (nic = none, or auto and none
+ * found) or on failure, with the reason in err either way. */
+struct nswitch *network_open(const struct boot_info *bi, char *err,
+			     size_t n);
+
+/* Receives and reclaims on the open NIC, if any; from the run loop. */
+void network_poll(void);
+
+/* Waits (briefly) until the NIC reads no consumer's buffers any more,
+ * resetting it if it does not finish: before the guest's devices are
+ * built anew. */
+void network_quiesce(void);
+
+/* Logs the NIC's and the switch's counters, if a NIC is open. */
+void network_print_stats(void);
+
+/* The management side's address, once open. */
+const uint8_t *network_mgmt_mac(void);
+
+/* "82540EM at 00:02.0", the link, for the status; NULL if none open. */
+const struct e1000 *network_nic(void);
+
+#endif

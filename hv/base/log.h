@@ -1,0 +1,42 @@
+/* Plinth's log: every line goes to the serial console and to an in-memory
+ * ring that the management plane serves.  Safe anywhere, exception
+ * handlers included: no allocation, no locks (the host is one CPU with
+ * interrupts off). */
+#ifndef PLINTH_LOG_H
+#define PLINTH_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/base/logring.h"
+
+/* Where lines go besides the ring: the console (a UART, from drivers/).
+ * Before log_init, lines reach the ring only. */
+struct log_console {
+	void (*write)(const char *buf, size_t len);
+	int (*getc)(void);  /* a byte typed, or -1 */
+	void (*drain)(void); /* returns once everything is sent */
+};
+
+void log_init(const struct log_console *console);
+/* Starts keeping output in `mem`; what was written before is lost to the
+ * ring (boot/'s own messages are imported with log_import). */
+void log_attach_ring(void *mem, size_t size);
+/* Adds text to the ring only (it was already printed). */
+void log_import(const char *buf, size_t len);
+
+/* Writes text as given. */
+void log_write(const char *buf, size_t len);
+void log_printf(const char *f, ...) __attribute__((format(printf, 1, 2)));
+/* One line: "[   SECONDS.MICROS] text\n". */
+void log_msg(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+/* A byte typed on the console, or -1. */
+int log_getc(void);
+
+/* Waits until the UART has sent everything (before power-off or reset). */
+void log_drain(void);
+
+const struct logring *log_ring(void);
+
+#endif

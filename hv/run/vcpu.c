@@ -1,0 +1,426 @@
+#include "hv/run/vcpu.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/io.h"
+#include "arch/x86/tsc.h"
+#include "arch/x86/decode.h"
+#include "hv/base/fmt.h"
+#include "arch/x86/page_walk.h"
+#include "hv/platform/iobus.h"
+#include "hv/platform/kvmclock.h"
+#include "hv/base/log.h"
+#include "hv/platform/mmiobus.h"
+
+
+enum handled { DONE, STOP };
+
+static enum handled stop(struct vcpu *v, enum guest_end *end,
+			 enum guest_end e, const char *why)
+{
+	*end = e;
+	fmt(v->why, sizeof(v->why), "%s", why);
+	return STOP;
+}
+
+/* CPUID as the guest sees it: the host's, minus what Plinth does not
+ * virtualise (VMX, SVM, SMX, MONITOR/MWAIT, performance counters), with the
+ * hypervisor bit, Plinth's signature at 0x40000000 and KVM's clock
+ * interface in the next block (hv/platform/kvmclock.h). */
+static void do_cpuid(struct vcpu *v)
+{
+	uint32_t leaf = (uint32_t)v->regs[R_RAX];
+	uint32_t sub = (uint32_t)v->regs[R_RCX];
+	struct cpuid_regs r = { 0, 0, 0, 0 };
+
+	if (leaf >= 0x40000000 && leaf < 0x40000100) {
+		if (leaf == 0x40000000) {
+			r.eax = 0x40000010;
+			memcpy(&r.ebx, "Plin", 4);
+			memcpy(&r.ecx, "thHV", 4);
+			memcpy(&r.edx, "Plth", 4);
+		} else if (leaf == 0x40000010) {
+			/* TSC and LAPIC bus frequency in kHz. */
+			r.eax = (uint32_t)(tsc_hz() / 1000);
+			r.ebx = 1000000;
+		}
+	} else if (leaf >= KVM_CPUID_BASE && leaf < KVM_CPUID_BASE + 0x100) {
+		if (leaf == KVM_CPUID_BASE) {
+			r.eax = KVM_CPUID_FEATURES;
+			memcpy(&r.ebx, "KVMK", 4);
+			memcpy(&r.ecx, "VMKV", 4);
+			memcpy(&r.edx, "M\0\0\0", 4);
+		} else if (leaf == KVM_CPUID_FEATURES) {
+			/* The clock only: no PV EOI, steal time, async page
+			 * faults or PV spinlocks, which need host support. */
+			r.eax = KVM_FEATURE_CLOCKSOURCE2
+				| KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
+		}
+	} else if (leaf <= 0x16 && leaf > v->host_max_leaf) {
+		/* Leaves the host lacks below 0x16: absent (zeros), except
+		 * the TSC leaves Plinth always provides (below). */
+	} else {
+		r = cpuid(leaf, sub);
+	}
+	if (leaf < 0x40000000) {
+		switch (leaf) {
+		case 0:
+			if (r.eax < 0x16)
+				r.eax = 0x16;
+			break;
+		case 1:
+			/* Hidden: MONITOR, DS-CPL, VMX, SMX, EIST, TM2, PDCM
+			 * and DCA; MCE, MCA, DS, ACPI thermal, TM and PBE,
+			 * whose MSRs do not exist for the guest. */
+			r.ecx &= ~((1u << 3) | (1u << 4) | (1u << 5) | (1u << 6)
+				   | (1u << 7) | (1u << 8) | (1u << 15)
+				   | (1u << 18));
+			/* The LAPIC model has x2APIC and TSC-deadline. */
+			r.ecx |= (1u << 21) | (1u << 24);
+			r.edx &= ~((1u << 7) | (1u << 14) | (1u << 21)
+				   | (1u << 22) | (1u << 29) | (1u << 31));
+			r.ecx |= 1u << 31;
+			if (v->hide_cx16)
+				r.ecx &= ~(1u << 13);
+			/* One logical CPU, APIC ID 0. */
+			r.ebx &= 0x0000ffff;
+			r.ebx |= 1u << 16;
+			break;
+		case 4:
+			r.eax &= 0x3fff; /* one core, one thread per cache */
+			break;
+		case 6:
+			/* Only ARAT: the LAPIC timer keeps running in idle,
+			 * so Linux needs no PIT or HPET as a backup. */
+			r = (struct cpuid_regs){ 1u << 2, 0, 0, 0 };
+			break;
+		case 0x15:
+			/* TSC = crystal * 1/1, and the LAPIC timer counts at
+			 * the crystal rate: Linux then needs to calibrate
+			 * neither (SDM vol. 3B, 19.7.3). */
+			r = (struct cpuid_regs){ 1, 1, (uint32_t)tsc_hz(), 0 };
+			break;
+		case 0x16:
+			r = (struct cpuid_regs){ (uint32_t)(tsc_hz() / 1000000),
+						 (uint32_t)(tsc_hz() / 1000000),
+						 (uint32_t)(tsc_hz() / 1000000),
+						 0 };
+			break;
+		case 0xa: /* no performance monitoring */
+		case 0xb: /* topology: leaves 1 and 4 say "one CPU" */
+		case 0x1f:
+			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+			break;
+		case 7:
+			if (sub == 0) {
+				r.ebx &= ~(1u << 1);	/* TSC_ADJUST MSR */
+				r.ebx &= ~(1u << 2);	/* SGX */
+				r.ecx &= ~(1u << 5);	/* WAITPKG */
+				/* Speculation-control MSRs beyond SPEC_CTRL. */
+				r.edx &= ~((1u << 28) | (1u << 29) | (1u << 31));
+			}
+			break;
+		}
+	}
+	if (leaf == 0x80000001)
+		/* Hidden: SVM, SKINIT, MONITORX/MWAITX (all intercepted: #UD). */
+		r.ecx &= ~((1u << 2) | (1u << 12) | (1u << 29));
+	else if (leaf == 0x80000007 && cpuid(0x80000000, 0).eax >= leaf)
+		/* Invariant TSC: the guest's TSC is the machine's, which
+		 * Plinth never scales, stops or rewrites; Linux then keeps
+		 * it as its clocksource (kvm-clock steps back). */
+		r.edx |= 1u << 8;
+	else if (leaf == 0x8000000a) /* SVM features */
+		r = (struct cpuid_regs){ 0, 0, 0, 0 };
+	v->regs[R_RAX] = r.eax;
+	v->regs[R_RBX] = r.ebx;
+	v->regs[R_RCX] = r.ecx;
+	v->regs[R_RDX] = r.edx;
+	v->ops->skip(0);
+}
+
+/* XSETBV (SDM vol. 1, 13.3): XCR0 only; x87 always on; AVX needs SSE;
+ * nothing the host CPU lacks.  Anything else is #GP(0), as on hardware. */
+static void do_xsetbv(struct vcpu *v)
+{
+	uint64_t val = (v->regs[R_RAX] & 0xffffffff) | (v->regs[R_RDX] << 32);
+	struct cpuid_regs d = cpuid(0xd, 0);
+	uint64_t host = d.eax | ((uint64_t)d.edx << 32);
+
+	if ((uint32_t)v->regs[R_RCX] != 0 || !(val & 1) || (val & ~host)
+	    || ((val & 4) && !(val & 2))) {
+		v->ops->inject_exception(13, true, 0);
+		return;
+	}
+	v->ops->set_xcr0(val);
+	v->ops->skip(0);
+}
+
+static enum handled do_io(struct vcpu *v, const struct vexit *x,
+			  enum guest_end *end)
+{
+	unsigned size = x->size;
+
+	if (x->string) /* INS/OUTS: no device Plinth emulates uses them */
+		return stop(v, end, GUEST_FAILED, "string port I/O");
+	if (size != 1 && size != 2 && size != 4)
+		return stop(v, end, GUEST_FAILED, "bad I/O size");
+	if (x->in) {
+		uint32_t val = iobus_in(x->port, size);
+
+		if (size == 4)
+			v->regs[R_RAX] = val; /* 32-bit writes zero-extend */
+		else
+			v->regs[R_RAX] = (v->regs[R_RAX] & ~((1ull << (8 * size)) - 1)) | val;
+	} else {
+		iobus_out(x->port, size, (uint32_t)v->regs[R_RAX]
+					 & (size == 4 ? 0xffffffffu
+						      : (1u << (8 * size)) - 1));
+	}
+	v->ops->skip(0);
+	return DONE;
+}
+
+/* A nested-paging fault outside RAM (EPT violation, NPF): fetch the
+ * instruction through the guest's own page tables, decode it, and let the
+ * device behind the address do the access.  Neither backend needs decode
+ * assists: anything that does not decode stops the guest with the bytes
+ * in the log, a defined result, never a guess. */
+static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
+			    enum guest_end *end)
+{
+	const struct vcpu_ops *o = v->ops;
+	uint64_t gpa = x->gpa, cs_base;
+	int mode = o->code_mode(&cs_base);
+	struct pw_cpu cpu = { o->get(VR_CR0), o->get(VR_CR3), o->get(VR_CR4),
+			       o->get(VR_EFER) };
+	uint8_t bytes[15];
+	struct mmio_insn in;
+	char m[160];
+	size_t n = pw_fetch_insn(v->gm, &cpu, mode, cs_base, o->get(VR_RIP),
+				  bytes, sizeof(bytes));
+
+	if (mmio_decode(bytes, n, mode, &in)) {
+		size_t k = fmt(m, sizeof(m), "unsupported instruction at "
+			       "guest-physical MMIO 0x%lx, bytes",
+			       (unsigned long)gpa);
+
+		fmt_bytes(m, sizeof(m), k, bytes, n < 8 ? n : 8);
+		return stop(v, end, GUEST_FAILED, m);
+	}
+	bool is_store = in.op == MMIO_STORE_REG || in.op == MMIO_STORE_IMM;
+	const struct mmio_range *r = mmiobus_find(gpa, in.size);
+
+	/* The decoded direction must agree with what the CPU saw. */
+	if (!r || is_store != x->write) {
+		fmt(m, sizeof(m), "access to guest-physical 0x%lx, where "
+		    "there is neither RAM nor a device", (unsigned long)gpa);
+		return stop(v, end, GUEST_FAILED, m);
+	}
+	v->regs[R_RSP] = o->get(VR_RSP);
+	if (is_store) {
+		if (r->write)
+			r->write(r->ctx, gpa, in.size,
+				 mmio_store_value(&in, v->regs));
+	} else {
+		uint64_t val = r->read ? r->read(r->ctx, gpa, in.size)
+				       : ~0ull;
+
+		mmio_apply_load(&in, val, v->regs);
+		o->set(VR_RSP, v->regs[R_RSP]);
+	}
+	o->skip(in.len);
+	return DONE;
+}
+
+static void do_msr(struct vcpu *v, bool write)
+{
+	uint32_t msr = (uint32_t)v->regs[R_RCX];
+	uint64_t val;
+
+	if (write) {
+		val = (v->regs[R_RAX] & 0xffffffff) | (v->regs[R_RDX] << 32);
+		if (!vmsr_write(&v->msr, msr, val)) {
+			v->ops->inject_exception(13, true, 0);
+			return;
+		}
+	} else {
+		if (!vmsr_read(&v->msr, msr, &val)) {
+			v->ops->inject_exception(13, true, 0);
+			return;
+		}
+		v->regs[R_RAX] = (uint32_t)val;
+		v->regs[R_RDX] = val >> 32;
+	}
+	v->ops->skip(0);
+}
+
+/* The earlier of two event times, 0 meaning "none". */
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* Device timers and console input need attention only when their next
+ * event is due, not at every exit: the hook runs when it asked to. */
+static uint64_t next_event(struct vcpu *v, uint64_t now)
+{
+	if (v->platform && now >= v->platform_due)
+		v->platform_due = v->platform(v->platform_ctx, now);
+	vlapic_tick(v->lapic, now);
+	return earliest(v->platform_due, vlapic_next_event(v->lapic));
+}
+
+/* Before each entry: deliver the LAPIC's highest pending vector if the
+ * guest can take it now, else ask for an exit when it can; and arm the
+ * backend's timer for the next device or LAPIC timer event. */
+static void prepare_entry(struct vcpu *v)
+{
+	const struct vcpu_ops *o = v->ops;
+	uint64_t now = rdtsc();
+	uint64_t next = next_event(v, now);
+
+	int vec = vlapic_pending(v->lapic);
+	bool window = false;
+
+	if (vec >= 0 && o->can_inject()) {
+		o->inject_intr((unsigned)vec);
+		vlapic_accept(v->lapic, (uint8_t)vec);
+	} else if (vec >= 0) {
+		window = true;
+	}
+	/* Most entries have nothing pending and no window open: no call. */
+	if (window != v->intr_window) {
+		o->set_intr_window(window);
+		v->intr_window = window;
+	}
+	uint64_t slice = v->slice_ticks;
+
+	if (next && next - now < slice)
+		slice = next > now ? next - now : 0;
+	o->set_timer(slice);
+}
+
+/* HLT with interrupts enabled waits in the host, as the CPU would, for
+ * the next interrupt: a timer, a device, console input.  HLT with them
+ * disabled can never resume: the guest has stopped. */
+static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
+{
+	v->ops->skip(0);
+	if (!(v->ops->get(VR_RFLAGS) & RFLAGS_IF))
+		return stop(v, end, GUEST_HALTED,
+			    "HLT with interrupts disabled");
+	v->halted = true;
+	for (;;) {
+		next_event(v, rdtsc());
+		if (vlapic_pending(v->lapic) >= 0 || v->pm->request != PM_NONE)
+			break;
+		cpu_pause();
+	}
+	v->halted = false;
+	return DONE;
+}
+
+static enum handled dispatch(struct vcpu *v, const struct vexit *x,
+			     enum guest_end *end)
+{
+	switch (x->kind) {
+	case VX_RDMSR:
+	case VX_WRMSR:
+		do_msr(v, x->kind == VX_WRMSR);
+		return DONE;
+	case VX_NOP:
+		v->ops->skip(0);
+		return DONE;
+	case VX_CPUID:
+		do_cpuid(v);
+		return DONE;
+	case VX_IO:
+		v->platform_due = 0; /* a device may have re-armed a timer */
+		return do_io(v, x, end);
+	case VX_XSETBV:
+		do_xsetbv(v);
+		return DONE;
+	case VX_HLT:
+		return do_hlt(v, end);
+	case VX_NONE:
+		return DONE; /* prepare_entry does the rest */
+	case VX_SHUTDOWN:
+		/* A reset on hardware, but a guest that triple-faults has
+		 * crashed: report it rather than boot-loop silently. */
+		return stop(v, end, GUEST_FAILED, "triple fault");
+	case VX_MMIO:
+		v->platform_due = 0;
+		return do_mmio(v, x, end);
+	case VX_FAIL:
+		break;
+	}
+	*end = GUEST_FAILED;
+	return STOP; /* the backend wrote why */
+}
+
+enum guest_end vcpu_run(struct vcpu *v)
+{
+	enum guest_end end = GUEST_FAILED;
+
+	v->host_max_leaf = cpuid(0, 0).eax;
+	v->platform_due = 0;
+	/* The host slice (plinth.cfg guest_slice, 10 ms unless set): the
+	 * backend's timer brings control back at least this often, for
+	 * device back-ends and the console. */
+	v->slice_ticks = tsc_hz() * v->slice_ns / 1000000000ull;
+	for (;;) {
+		struct vexit x;
+
+		prepare_entry(v);
+		int rc = v->ops->run(v->regs, &x, v->why, sizeof(v->why));
+		uint64_t t0 = rdtsc();
+
+		if (rc < 0)
+			return GUEST_FAILED;
+		enum handled h = dispatch(v, &x, &end);
+		unsigned slot = x.slot < VCPU_EXIT_SLOTS ? x.slot
+							 : VCPU_EXIT_SLOTS - 1;
+
+		if (h != STOP && v->pm->request == PM_POWEROFF)
+			h = stop(v, &end, GUEST_POWEROFF, "ACPI S5 (soft off)");
+		else if (h != STOP && v->pm->request == PM_RESET)
+			h = stop(v, &end, GUEST_RESET, "reset requested");
+		v->stats[slot].count++;
+		v->exits++;
+		v->stats[slot].host_ticks += rdtsc() - t0;
+		if (h == STOP)
+			return end;
+	}
+}
+
+void vcpu_print_stats(const struct vcpu *v)
+{
+	log_msg("exits: reason                      count   host ticks/exit");
+	for (unsigned r = 0; r < VCPU_EXIT_SLOTS; r++) {
+		const struct exit_stat *s = &v->stats[r];
+
+		if (s->count)
+			log_msg("exits: %-26s %8lu %12lu", v->ops->exit_name(r),
+				(unsigned long)s->count,
+				(unsigned long)(s->host_ticks / s->count));
+	}
+}
+
+void vcpu_dump(const struct vcpu *v)
+{
+	const uint64_t *g = v->regs;
+	const struct vcpu_ops *o = v->ops;
+
+	log_msg("guest: RIP 0x%lx RSP 0x%lx RFLAGS 0x%lx",
+		(unsigned long)o->get(VR_RIP), (unsigned long)o->get(VR_RSP),
+		(unsigned long)o->get(VR_RFLAGS));
+	log_msg("guest: RAX 0x%lx RBX 0x%lx RCX 0x%lx RDX 0x%lx",
+		(unsigned long)g[R_RAX], (unsigned long)g[R_RBX],
+		(unsigned long)g[R_RCX], (unsigned long)g[R_RDX]);
+	log_msg("guest: RSI 0x%lx RDI 0x%lx RBP 0x%lx R8 0x%lx",
+		(unsigned long)g[R_RSI], (unsigned long)g[R_RDI],
+		(unsigned long)g[R_RBP], (unsigned long)g[R_R8]);
+	o->dump();
+}

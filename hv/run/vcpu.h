@@ -1,0 +1,54 @@
+/* Plinth's one vCPU: the run loop, exit dispatch and exit statistics. */
+#ifndef PLINTH_VCPU_H
+#define PLINTH_VCPU_H
+
+#include <stdint.h>
+
+#include "hv/guest/gmem.h"
+#include "hv/platform/lapic.h"
+#include "hv/run/msr.h"
+#include "hv/platform/pm.h"
+#include "arch/x86/vcpu_ops.h"
+
+enum guest_end {
+	GUEST_POWEROFF,	  /* ACPI S5 */
+	GUEST_RESET,	  /* 0xCF9, keyboard controller, triple fault */
+	GUEST_HALTED,	  /* HLT that nothing can ever wake */
+	GUEST_FAILED,	  /* an exit Plinth cannot handle */
+};
+
+struct exit_stat {
+	uint64_t count;
+	uint64_t host_ticks; /* TSC from the VM exit to the next entry */
+};
+
+struct vcpu {
+	uint64_t regs[16];
+	const struct vcpu_ops *ops; /* VT-x or AMD-V, chosen at boot */
+	struct exit_stat stats[VCPU_EXIT_SLOTS];
+	uint64_t exits; /* all of them, this run */
+	struct vpm *pm;
+	struct vmsr msr;
+	struct vlapic *lapic;
+	const struct gmem *gm; /* for instruction fetches at MMIO exits */
+	char why[192];	   /* what ended the run */
+	uint64_t slice_ns;    /* the longest the guest runs without an exit */
+	uint64_t slice_ticks; /* the same in TSC ticks */
+	/* Platform work before each entry and while the guest halts: device
+	 * timers, console input.  Returns the TSC of the next device event
+	 * (0 = none), which bounds how long the guest runs or waits. */
+	uint64_t (*platform)(void *ctx, uint64_t now);
+	void *platform_ctx;
+	uint64_t platform_due;	 /* TSC when the hook wants to run next */
+	bool halted;		 /* waiting in HLT: the host is idle */
+	bool intr_window;	 /* the backend's interrupt window is open */
+	uint32_t host_max_leaf;	 /* the host's highest basic CPUID leaf */
+	bool hide_cx16;		 /* CMPXCHG16B is broken here (cx16_check.h) */
+};
+
+/* Runs the guest until it powers off, resets, halts for good or fails. */
+enum guest_end vcpu_run(struct vcpu *v);
+void vcpu_print_stats(const struct vcpu *v);
+void vcpu_dump(const struct vcpu *v);
+
+#endif

@@ -1,0 +1,662 @@
+/* The guest run: memory carved from what the firmware left free, the
+ * PC platform the guest expects, the kernel loaded by the Linux boot
+ * protocol, then the vCPU until the guest ends. */
+#include "hv/run/vm.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/host_timer.h"
+#include "arch/x86/io.h"
+#include "arch/x86/tsc.h"
+#include "arch/x86/svm.h"
+#include "arch/x86/vmx.h"
+#include "hv/guest/acpi_build.h"
+#include "hv/backend/disk.h"
+#include "hv/base/fmt.h"
+#include "hv/guest/gmem.h"
+#include "hv/guest/layout.h"
+#include "hv/run/guest_state.h"
+#include "hv/platform/iobus.h"
+#include "hv/platform/legacy.h"
+#include "hv/platform/ioapic.h"
+#include "hv/platform/lapic.h"
+#include "hv/platform/mmiobus.h"
+#include "hv/backend/network.h"
+#include "hv/guest/loader.h"
+#include "hv/base/log.h"
+#include "hv/platform/pci_host.h"
+#include "hv/base/pool.h"
+#include "hv/platform/pm.h"
+#include "hv/platform/rtc.h"
+#include "hv/base/power.h"
+#include "hv/platform/uart.h"
+#include "hv/run/vcpu.h"
+#include "net/frame_port.h"
+#include "virtio/virtio_blk.h"
+#include "virtio/virtio_net.h"
+
+#define MIB (1ull << 20)
+#define ALIGN_2M (2 * MIB)
+
+static struct gmem gm;
+static struct vcpu vcpu;
+static const struct vcpu_ops *backend; /* VT-x or AMD-V */
+static bool cx16_broken; /* CMPXCHG16B damages RFLAGS on this CPU */
+static struct vuart com1;
+static struct vpm pm;
+static struct vlapic lapic;
+static struct vioapic ioapic;
+static struct vrtc rtc;
+static struct vlegacy legacy;
+static uint64_t next_input_poll, next_net_poll;
+static const struct vm_services *services;
+static enum gs_request mgmt_request; /* what ends the current run */
+static struct vpci_bus pci;
+static struct vpci_fn host_bridge;
+/* virtio devices: slot 1 the disk, slot 2 the network; their state and
+ * config-space arrays come from the pool, not from the image. */
+#define BLK_SLOT 1
+#define NET_SLOT 2
+#define BLK_BAR GUEST_PCI_MMIO_BASE
+#define NET_BAR (GUEST_PCI_MMIO_BASE + VDEV_BAR_SIZE)
+static struct vpci_fn *blk_fn, *net_fn;
+static struct vblk *blk;
+static struct vnet *net;
+static struct blk_backend *disk;
+static struct frame_port no_nic;
+static struct nswitch *nic; /* NULL: virtio-net has no link */
+static uint8_t *ram;	 /* host memory behind guest RAM */
+static uint64_t ram_size;
+
+/* The highest free range that holds `size` bytes at a 2 MiB-aligned host
+ * address (so EPT can use 2 MiB pages), above the first MiB. */
+static uint8_t *carve(const struct boot_info *bi, uint64_t size)
+{
+	uint64_t best = 0;
+
+	for (uint32_t i = 0; i < bi->mem_count; i++) {
+		const struct mem_range *r = &bi->mem[i];
+
+		if (r->kind != MEM_FREE || r->base + r->size < MIB)
+			continue;
+		uint64_t end = (r->base + r->size) & ~(ALIGN_2M - 1);
+		uint64_t lo = r->base < MIB ? MIB : r->base;
+
+		if (end >= size && end - size >= lo && end - size > best)
+			best = end - size;
+	}
+	return (uint8_t *)best;
+}
+
+static uint64_t largest_free(const struct boot_info *bi)
+{
+	uint64_t m = 0;
+
+	for (uint32_t i = 0; i < bi->mem_count; i++)
+		if (bi->mem[i].kind == MEM_FREE && bi->mem[i].size > m)
+			m = bi->mem[i].size;
+	return m;
+}
+
+static void console_tx(void *ctx, uint8_t c)
+{
+	(void)ctx;
+	log_write((const char *)&c, 1);
+	gs_console_out(c);
+}
+
+/* The guest cannot run: with the management plane up and on_fault =
+ * halt, Plinth stays reachable to say why; else the on_fault action. */
+static void __attribute__((noreturn)) guest_fail(const char *why)
+{
+	gs_set(GS_FAILED, why);
+	if (services && services->stay_up)
+		services->stay_up(why);
+	power_fail(DEBUG_EXIT_NO_GUEST, why);
+}
+
+static uint64_t tsc_now(void)
+{
+	return rdtsc();
+}
+
+static void com1_irq(void *ctx, bool level)
+{
+	(void)ctx;
+	vioapic_set_irq(&ioapic, 4, level); /* COM1 is ISA IRQ 4 */
+}
+
+static void lapic_eoi_level(void *ctx, uint8_t vector)
+{
+	(void)ctx;
+	vioapic_eoi(&ioapic, vector);
+}
+
+/* Both APICs take 32-bit accesses only (SDM 11.4.1); others are dropped
+ * and read as 0. */
+static uint64_t lapic_mmio_read(void *ctx, uint64_t addr, unsigned size)
+{
+	return size == 4 ? vlapic_read(ctx, (uint32_t)(addr & 0xfff)) : 0;
+}
+
+static void lapic_mmio_write(void *ctx, uint64_t addr, unsigned size,
+			     uint64_t v)
+{
+	if (size == 4)
+		vlapic_write(ctx, (uint32_t)(addr & 0xfff), (uint32_t)v);
+}
+
+static uint64_t ioapic_mmio_read(void *ctx, uint64_t addr, unsigned size)
+{
+	return size == 4 ? vioapic_read(ctx, (uint32_t)(addr & 0xff)) : 0;
+}
+
+static void ioapic_mmio_write(void *ctx, uint64_t addr, unsigned size,
+			      uint64_t v)
+{
+	if (size == 4)
+		vioapic_write(ctx, (uint32_t)(addr & 0xff), (uint32_t)v);
+}
+
+/* An MSI (PCI 3.0, 6.8.1.3; SDM 11.11): address 0xFEExxxxx, data with
+ * the vector and delivery mode.  There is one CPU, so every destination
+ * is it; fixed and lowest-priority messages raise the vector, anything
+ * else (SMI, NMI, INIT, a vector below 16) is dropped. */
+static void msi_deliver(void *ctx, uint64_t addr, uint32_t data)
+{
+	uint8_t vec = (uint8_t)data;
+	unsigned mode = (data >> 8) & 7;
+
+	(void)ctx;
+	if ((addr >> 20) != (GUEST_LAPIC_BASE >> 20) || vec < 16 || mode > 1)
+		return;
+	vlapic_set_irq(&lapic, vec, false);
+}
+
+static void intx_blk(void *ctx, bool level)
+{
+	(void)ctx;
+	vioapic_set_irq(&ioapic, ACPI_PCI_INTX_GSI(BLK_SLOT, 0), level);
+}
+
+static void intx_net(void *ctx, bool level)
+{
+	(void)ctx;
+	vioapic_set_irq(&ioapic, ACPI_PCI_INTX_GSI(NET_SLOT, 0), level);
+}
+
+/* Without a NIC virtio-net's link is down and what the guest sends is
+ * counted and dropped. */
+static int no_nic_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
+		     uint32_t len, bool may_hold)
+{
+	(void)p;
+	(void)sg;
+	(void)n;
+	(void)len;
+	(void)may_hold;
+	return FP_OK;
+}
+
+static void add_virtio(const struct boot_info *bi, struct vdev *d,
+		       unsigned slot)
+{
+	/* virtio_ring = split: drivers that see no RING_PACKED use the
+	 * split layout. */
+	if (bi->cfg.virtio_split)
+		d->features &= ~(1ull << VIRTIO_F_RING_PACKED);
+	d->msi = msi_deliver;
+	d->intx = slot == BLK_SLOT ? intx_blk : intx_net;
+	d->vm_exits = &vcpu.exits;
+	/* What firmware leaves in Interrupt Line: the GSI the _PRT names. */
+	d->pci->cfg[PCI_INTERRUPT_LINE] = ACPI_PCI_INTX_GSI(slot, 0);
+	if (vpci_add(&pci, slot, d->pci))
+		log_msg("guest: PCI slot %u taken; %s not added", slot,
+			d->name);
+}
+
+/* Fresh virtio devices at their firmware addresses.  The RAM disk's
+ * contents survive a guest restart, like a disk's. */
+static void setup_virtio(const struct boot_info *bi)
+{
+	if (blk) {
+		memset(blk_fn, 0, sizeof(*blk_fn));
+		vblk_init(blk, blk_fn, disk, "vda", BLK_BAR, &gm);
+		add_virtio(bi, &blk->dev, BLK_SLOT);
+	}
+	memset(net_fn, 0, sizeof(*net_fn));
+	no_nic = (struct frame_port){ .name = "none", .tx = no_nic_tx };
+	vnet_init(net, net_fn, nic ? &nic->side[SW_GUEST] : &no_nic,
+		  bi->cfg.net_mac, 1500, "net0", NET_BAR, &gm);
+	add_virtio(bi, &net->dev, NET_SLOT);
+}
+
+#define PAGES(x) ((sizeof(x) + 4095) / 4096)
+
+static int alloc_virtio(const struct boot_info *bi)
+{
+	char err[160];
+
+	net_fn = pool_pages(PAGES(*net_fn), 1);
+	net = pool_pages(PAGES(*net), 1);
+	if (!net_fn || !net)
+		return -1;
+	nic = network_open(bi, err, sizeof(err));
+	if (nic) {
+		log_msg("guest: virtio-net net0 on the NIC, MAC "
+			"%02x:%02x:%02x:%02x:%02x:%02x", bi->cfg.net_mac[0],
+			bi->cfg.net_mac[1], bi->cfg.net_mac[2],
+			bi->cfg.net_mac[3], bi->cfg.net_mac[4],
+			bi->cfg.net_mac[5]);
+	} else if (bi->cfg.nic == CFG_NIC_PCI) {
+		log_msg("guest: no NIC for virtio-net: %s", err);
+		guest_fail("the guest's NIC is missing");
+	} else {
+		log_msg("guest: virtio-net net0 without a link: %s", err);
+	}
+	if (bi->cfg.disk == CFG_DISK_NONE)
+		return 0;
+	disk = disk_open(bi, err, sizeof(err));
+	if (!disk) {
+		log_msg("guest: no virtio-blk disk: %s", err);
+		guest_fail("the guest's disk is missing");
+	}
+	blk_fn = pool_pages(PAGES(*blk_fn), 1);
+	blk = pool_pages(PAGES(*blk), 1);
+	if (!blk_fn || !blk)
+		return -1;
+	log_msg("guest: virtio-blk vda on the %s disk", disk->name);
+	return 0;
+}
+
+/* Requests the disk still holds point into this guest's slots, which
+ * the next guest's devices reuse: they finish first. */
+static void drain_disk(void)
+{
+	uint64_t end = clock_ns() + 60000000000ull;
+
+	while (blk && blk->in_flight && clock_ns() < end)
+		vblk_poll(blk);
+	if (blk && blk->in_flight)
+		panic("the disk still holds %u requests 60 s after the guest "
+		      "ended", blk->in_flight);
+}
+
+/* The machine's RTC: wait out an update in progress (UIP, register A
+ * bit 7) so the guest never reads a half-updated time. */
+static uint8_t host_rtc_read(uint8_t reg)
+{
+	for (int i = 0; i < 10000 && reg <= 9; i++) {
+		outb(0x70, 0x0a);
+		if (!(inb(0x71) & 0x80))
+			break;
+	}
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static uint32_t rtc_in(void *ctx, uint16_t port, unsigned size)
+{
+	(void)size;
+	return vrtc_read(ctx, port);
+}
+
+static void rtc_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+{
+	(void)size;
+	vrtc_write(ctx, port, (uint8_t)v);
+}
+
+/* Port 0xCF8-0xCFB: dwords are PCI CONFIG_ADDRESS, the byte at 0xCF9 is
+ * the reset control register. */
+static uint32_t cf8_in(void *ctx, uint16_t port, unsigned size)
+{
+	(void)ctx;
+	if (port == 0xcf8 && size == 4)
+		return vpci_cf8_read(&pci);
+	return port == 0xcf9 && size == 1 ? 0 : 0xffffffffu >> (32 - 8 * size);
+}
+
+static void cf8_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+{
+	(void)ctx;
+	if (port == 0xcf8 && size == 4)
+		vpci_cf8_write(&pci, v);
+	else if (port == 0xcf9 && size == 1)
+		vpm_reset_write(&pm, (uint8_t)v);
+}
+
+static void pit_irq0(void *ctx)
+{
+	(void)ctx;
+	/* ISA IRQ 0 is GSI 2 (the MADT's interrupt source override); an
+	 * edge is a pulse. */
+	vioapic_set_irq(&ioapic, 2, true);
+	vioapic_set_irq(&ioapic, 2, false);
+}
+
+#define DISK_POLL_TICKS (tsc_hz() / 20000) /* 50 us */
+#define NET_POLL_IDLE (tsc_hz() / 50000)   /* 20 us */
+
+/* Between exits: PIT edges, console input from the machine's serial port
+ * into the guest's COM1 (polled once a millisecond, so that exits stay
+ * cheap), and the disk backend's completions. */
+static uint64_t platform(void *ctx, uint64_t now)
+{
+	(void)ctx;
+	if (now >= next_input_poll) {
+		int c;
+
+		next_input_poll = now + tsc_hz() / 1000;
+		while (com1.rx_count < VUART_RX_SIZE
+		       && ((c = log_getc()) >= 0 || (c = gs_console_take()) >= 0)) {
+			uint8_t b = (uint8_t)c;
+
+			vuart_rx(&com1, &b, 1);
+		}
+		/* A reset or power-off asked for through the management
+		 * plane ends the run at the next exit. */
+		enum gs_request r = gs_take_request();
+
+		if (r != GS_REQ_NONE) {
+			mgmt_request = r;
+			pm.request = r == GS_REQ_RESET ? PM_RESET : PM_POWEROFF;
+		}
+	}
+	/* The back-ends: disk completions while requests are out; the NIC
+	 * every NET_POLL_IDLE while the guest waits in HLT (the host has
+	 * nothing else to do), else at the console's millisecond, since
+	 * this hook runs after every port and MMIO exit and those must stay
+	 * cheap.  Its ring holds more than a millisecond of line rate. */
+	if (blk && blk->in_flight)
+		vblk_poll(blk);
+	if (now >= next_net_poll) {
+		next_net_poll = now + (vcpu.halted ? NET_POLL_IDLE
+						    : tsc_hz() / 1000);
+		network_poll(); /* frames in, transmit buffers back, link */
+		if (services && services->poll)
+			services->poll(); /* lwIP's timers */
+	}
+	if (legacy.reset_requested) { /* the 8042's reset line */
+		legacy.reset_requested = false;
+		vpm_reset_write(&pm, 0x06);
+	}
+	uint64_t now_ns = clock_ns(), pit = vlegacy_tick(&legacy, now_ns);
+	uint64_t next = next_input_poll;
+
+	/* A disk with requests out is polled often: its completions are
+	 * what the guest waits for. */
+	if (blk && blk->in_flight && now + DISK_POLL_TICKS < next)
+		next = now + DISK_POLL_TICKS;
+	if (next_net_poll < next)
+		next = next_net_poll;
+
+	if (pit) {
+		uint64_t t = now + (pit > now_ns ? (pit - now_ns) * tsc_hz()
+							   / 1000000000ull
+						 : 0);
+
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
+static uint32_t com1_in(void *ctx, uint16_t port, unsigned size)
+{
+	(void)size;
+	return vuart_read(ctx, port - 0x3f8);
+}
+
+static void com1_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+{
+	(void)size;
+	vuart_write(ctx, port - 0x3f8, (uint8_t)v);
+}
+
+/* Guest RAM: [0, low top) and the rest above 4 GiB, backed by the same
+ * offsets in one host block.  e820 reserves 640K-1M (ACPI tables live at
+ * its top). */
+static int map_memory(uint64_t size, struct e820_entry *e, unsigned *ne)
+{
+	uint64_t low_top = size < GUEST_LOW_RAM_MAX ? size : GUEST_LOW_RAM_MAX;
+	unsigned n = 0;
+
+	gmem_init(&gm);
+	/* The legacy VGA and option-ROM area is memory too (reserved in
+	 * e820): Linux scans it for ROM signatures, iBFT and MP tables, and
+	 * reads zeros there rather than faulting. */
+	if (gmem_add(&gm, 0, low_top, ram))
+		return -1;
+	e[n++] = (struct e820_entry){ 0, GUEST_LOW_RAM_END, 1 };
+	e[n++] = (struct e820_entry){ GUEST_LOW_RAM_END,
+				      GUEST_BIOS_END - GUEST_LOW_RAM_END, 2 };
+	e[n++] = (struct e820_entry){ GUEST_HIGH_START,
+				      low_top - GUEST_HIGH_START, 1 };
+	e[n++] = (struct e820_entry){ GUEST_ECAM_BASE, GUEST_ECAM_SIZE, 2 };
+	if (size > low_top) {
+		if (gmem_add(&gm, GUEST_4G, size - low_top, ram + low_top))
+			return -1;
+		e[n++] = (struct e820_entry){ GUEST_4G, size - low_top, 1 };
+	}
+	*ne = n;
+	return 0;
+}
+
+/* Everything that makes a fresh guest: RAM cleared, tables, kernel,
+ * devices in their reset state, the vCPU at the kernel's entry. */
+static int setup(const struct boot_info *bi, char *err, size_t n)
+{
+	struct e820_entry e820[8];
+	unsigned ne;
+	size_t rsdp_off;
+	struct boot_regs br;
+
+	/* Like RAM at power-on, guest memory is not cleared (under Bochs that
+	 * would cost seconds): the loader zeroes everything it hands over,
+	 * and the first MiB, with the boot structures and ACPI tables, starts
+	 * clean. */
+	memset(ram, 0, GUEST_HIGH_START);
+	if (map_memory(ram_size, e820, &ne)) {
+		fmt(err, n, "cannot map guest memory");
+		return -1;
+	}
+	struct acpi_build_cfg acfg = { .ncpus = 1, .have_ecam = true };
+	uint8_t *bios = gmem_ptr(&gm, GUEST_BIOS_START,
+				 GUEST_BIOS_END - GUEST_BIOS_START);
+
+	if (!bios || !acpi_build(bios, GUEST_BIOS_END - GUEST_BIOS_START,
+				 GUEST_BIOS_START, &acfg, &rsdp_off)) {
+		fmt(err, n, "cannot build the guest's ACPI tables");
+		return -1;
+	}
+	struct loader_args la = {
+		.kernel = (const uint8_t *)bi->kernel.addr,
+		.kernel_len = bi->kernel.size,
+		.initrd = (const uint8_t *)bi->initrd.addr,
+		.initrd_len = bi->initrd.size,
+		.cmdline = bi->cfg.cmdline,
+		.format = bi->cfg.kernel_format == CFG_KERNEL_FLAT
+				  ? KERNEL_FLAT : KERNEL_AUTO,
+		.e820 = e820,
+		.e820_count = ne,
+		.rsdp = GUEST_BIOS_START + rsdp_off,
+	};
+
+	if (loader_load(&gm, &la, &br, err, n))
+		return -1;
+	log_msg("guest: %s kernel loaded, entry 0x%lx in %d-bit mode",
+		loader_format_name(la.kernel, la.kernel_len, la.format),
+		(unsigned long)br.rip, br.mode);
+	struct guest_entry entry = { br.mode, br.rip, br.rsp, br.cr3 };
+
+	memset(&vcpu, 0, sizeof(vcpu));
+	vcpu.ops = backend;
+	vcpu.hide_cx16 = cx16_broken;
+	vcpu.slice_ns = (uint64_t)bi->cfg.guest_slice_us * 1000;
+	vcpu.regs[R_RSI] = br.rsi;
+	vcpu.pm = &pm;
+	vcpu.gm = &gm;
+	vlapic_init(&lapic, tsc_now);
+	lapic.eoi_level = lapic_eoi_level;
+	vioapic_init(&ioapic, 1, &lapic); /* IOAPIC id 1, as in the MADT */
+	vcpu.lapic = &lapic;
+	vrtc_init(&rtc, host_rtc_read);
+	vmsr_init(&vcpu.msr, &lapic, backend, &gm, vrtc_unix_time(&rtc));
+	vuart_init(&com1, console_tx, NULL);
+	vlegacy_init(&legacy, clock_ns);
+	legacy.irq0 = pit_irq0;
+	vcpu.platform = platform;
+	next_input_poll = next_net_poll = 0;
+	vpci_remove_all(&pci);
+	vpci_init(&pci, &host_bridge);
+	pci.gm = &gm;
+	setup_virtio(bi);
+	com1.irq = com1_irq;
+	vpm_init(&pm, clock_ns);
+	iobus_reset_counts();
+	if (backend == &svm_ops)
+		return svm_vcpu_init(&gm, &entry, err, n);
+	return vmx_vcpu_init(&gm, &entry, err, n);
+}
+
+static int attach_devices(void)
+{
+	static const struct io_range ports[] = {
+		{ 0x3f8, 8, "com1", &com1, com1_in, com1_out },
+		{ 0x70, 2, "rtc", &rtc, rtc_in, rtc_out },
+		{ 0xcf8, 4, "pci-address/reset", NULL, cf8_in, cf8_out },
+	};
+	static const struct mmio_range mmio[] = {
+		{ GUEST_LAPIC_BASE, 0x1000, "lapic", &lapic, lapic_mmio_read,
+		  lapic_mmio_write },
+		{ GUEST_IOAPIC_BASE, 0x1000, "ioapic", &ioapic,
+		  ioapic_mmio_read, ioapic_mmio_write },
+	};
+
+	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (iobus_register(&ports[i])) {
+			log_msg("guest: cannot register %s", ports[i].name);
+			return -1;
+		}
+	for (unsigned i = 0; i < sizeof(mmio) / sizeof(mmio[0]); i++)
+		if (mmiobus_register(&mmio[i])) {
+			log_msg("guest: cannot register %s", mmio[i].name);
+			return -1;
+		}
+	if (vpm_attach(&pm) || vpci_attach(&pci) || vlegacy_attach(&legacy)) {
+		log_msg("guest: cannot register the PM block, PCI or the "
+			"legacy chips");
+		return -1;
+	}
+	return 0;
+}
+
+const struct vm_parts *vm_parts(void)
+{
+	static struct vm_parts p;
+
+	p = (struct vm_parts){ .vcpu = &vcpu, .blk = blk, .net = net,
+			       .disk = disk, .ram_size = ram_size };
+	return &p;
+}
+
+void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
+	    const struct vm_services *svc)
+{
+	services = svc;
+	char err[256];
+	enum virt virt = virt_check(cpu, err, sizeof(err));
+
+	if (virt == VIRT_NONE) {
+		log_msg("%s: %s", cpu->vmx ? "vmx" : cpu->svm ? "svm" : "cpu",
+			err);
+		guest_fail("the guest cannot run here");
+	}
+	if (virt == VIRT_SVM) {
+		if (svm_on(cpu->nrip_save, err, sizeof(err))) {
+			log_msg("svm: %s", err);
+			guest_fail("AMD-V could not be turned on");
+		}
+		backend = &svm_ops;
+		log_msg("svm: on (host timer: %s; instruction lengths %s)",
+			host_timer_mode(),
+			cpu->nrip_save ? "from NRIP save" : "decoded by Plinth");
+	} else {
+		if (vmx_on(err, sizeof(err))) {
+			log_msg("vmx: %s", err);
+			guest_fail("VMXON failed");
+		}
+		backend = &vmx_ops;
+		log_msg("vmx: on");
+	}
+	gs_console_init();
+	cx16_broken = cpu->cx16_damage != 0;
+	ram_size = (bi->cfg.memory + ALIGN_2M - 1) & ~(ALIGN_2M - 1);
+	ram = carve(bi, ram_size);
+	if (!ram) {
+		log_msg("guest: no free block of %lu MiB for guest memory "
+			"(largest is %lu MiB): lower memory in plinth.cfg",
+			(unsigned long)(ram_size >> 20),
+			(unsigned long)(largest_free(bi) >> 20));
+		guest_fail("no memory for the guest");
+	}
+	log_msg("guest: %lu MiB of RAM at host 0x%lx",
+		(unsigned long)(ram_size >> 20), (unsigned long)ram);
+	if (attach_devices())
+		panic("cannot register the guest's devices");
+	if (alloc_virtio(bi))
+		guest_fail("no pool memory for the virtio devices: raise "
+			   "hv_memory");
+	for (;;) {
+		if (setup(bi, err, sizeof(err))) {
+			log_msg("guest: %s", err);
+			guest_fail("the guest cannot start");
+		}
+		log_msg("guest: starting, %lu TSC ticks after hv_main began",
+			(unsigned long)(rdtsc() - hv_entry_tsc));
+		/* A request for the run that ended is not one for this. */
+		(void)gs_take_request();
+		mgmt_request = GS_REQ_NONE;
+		gs_set(GS_RUNNING, NULL);
+		enum guest_end end = vcpu_run(&vcpu);
+
+		/* The request's own wording, when it is what ended the run. */
+		if ((mgmt_request == GS_REQ_RESET && end == GUEST_RESET)
+		    || (mgmt_request == GS_REQ_POWEROFF
+			&& end == GUEST_POWEROFF))
+			fmt(vcpu.why, sizeof(vcpu.why), "%s through the "
+			    "management plane", mgmt_request == GS_REQ_RESET
+						     ? "reset" : "powered off");
+		else
+			mgmt_request = GS_REQ_NONE;
+		log_msg("guest: ended: %s", vcpu.why);
+		gs_set(GS_ENDED, vcpu.why);
+		drain_disk();
+		network_quiesce();
+		vcpu_print_stats(&vcpu);
+		iobus_print_counts();
+		if (blk)
+			vdev_print_stats(&blk->dev);
+		disk_print_stats();
+		vdev_print_stats(&net->dev);
+		vnet_print_stats(net);
+		network_print_stats();
+		if (end == GUEST_FAILED || end == GUEST_HALTED)
+			vcpu_dump(&vcpu);
+		/* The guest asked to reboot, or its owner did: it gets to. */
+		if (end == GUEST_RESET && (mgmt_request == GS_REQ_RESET
+					   || bi->cfg.on_guest_exit
+						      != CFG_ACT_POWEROFF))
+			continue;
+		switch (bi->cfg.on_guest_exit) {
+		case CFG_ACT_RESTART:
+			continue;
+		case CFG_ACT_REBOOT:
+			power_reboot("on_guest_exit = reboot");
+		default:
+			power_off("on_guest_exit = poweroff");
+		}
+	}
+}

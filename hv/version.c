@@ -1,3 +1,0 @@
-#include "hv/version.h"
-
-const char plinth_version[] = PLINTH_VERSION " (git " PLINTH_GITREV ")";
