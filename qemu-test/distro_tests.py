@@ -15,8 +15,8 @@ import threading
 import time
 
 import bench
-import mgmt_tests
-from systests import Failure, expect, no_faults
+import mgmt_client
+from sysutil import Failure, expect, no_faults
 
 ROOT_LABEL = "plinth-root"
 CMDLINE = "console=ttyS0 root=LABEL=%s rw" % ROOT_LABEL
@@ -55,12 +55,12 @@ class Debian:
                             os.path.join(d, "rootfs.img"), self.disk],
                            check=True)
         self.key = os.path.join(d, "ssh", "id_ed25519")
-        self.ssh_port = mgmt_tests.free_port()
-        self.mgmt_port = mgmt_tests.free_port()
+        self.ssh_port = mgmt_client.free_port()
+        self.mgmt_port = mgmt_client.free_port()
         cfg = ("kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
                "cmdline = %s\nmemory = 1G\ndisk = ahci:1\nnic = auto\n"
                "mgmt = static %s/24 10.0.2.2\nmgmt_token = %s\n%s"
-               % (CMDLINE, MGMT_ADDR, mgmt_tests.TOKEN, extra_cfg))
+               % (CMDLINE, MGMT_ADDR, mgmt_client.TOKEN, extra_cfg))
         self.image = os.path.join(self.work, "esp.img")
         bench.make_image(self.image, bench.image_files(
             ctx.efi, cfg.encode(), os.path.join(d, "vmlinuz-" + series),
@@ -135,8 +135,8 @@ class Debian:
 
     def metrics(self):
         """The management API's /metrics as {name{labels}: value}."""
-        st, _, body = mgmt_tests.request(
-            self.mgmt_port, "GET", "/metrics", headers=mgmt_tests.AUTH)
+        st, _, body = mgmt_client.request(
+            self.mgmt_port, "GET", "/metrics", headers=mgmt_client.AUTH)
         if st != 200:
             raise Failure("/metrics answered %d" % st)
         out = {}
@@ -232,7 +232,7 @@ def fio_rounds(g, rounds):
 def iperf3(g, reverse, seconds=5):
     """iperf3 from the guest to a server on the host (10.0.2.2 through
     user networking); reverse: the host sends.  Bits per second."""
-    port = mgmt_tests.free_port()
+    port = mgmt_client.free_port()
     srv = subprocess.Popen(["iperf3", "-s", "-1", "-B", "127.0.0.1", "-p",
                             str(port)], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)

@@ -18,10 +18,9 @@ import threading
 import time
 
 import bench
-from systests import Failure, expect, expect_re, no_faults, FAIL_MARKS
+from mgmt_client import AUTH, TOKEN, free_port, raw, request
+from sysutil import Failure, expect, no_faults, FAIL_MARKS
 
-TOKEN = "plinth-test-token-0123456789"
-AUTH = {"Authorization": "Bearer " + TOKEN}
 # Debian's python3-prometheus-client, in Debian's own interpreter (the
 # one running the tests may be another).
 PROM_PARSE = ("import json, sys\n"
@@ -29,41 +28,6 @@ PROM_PARSE = ("import json, sys\n"
               "text_string_to_metric_families as parse\n"
               "print(json.dumps({f.name: [[s.name, s.labels, s.value] for s "
               "in f.samples] for f in parse(sys.stdin.read())}))\n")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def request(port, method, path, headers=None, body=None, timeout=20):
-    """(status, headers, body bytes) of one request."""
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        return r.status, dict(r.getheaders()), r.read()
-    finally:
-        c.close()
-
-
-def raw(port, data, timeout=20, linger=0):
-    """Sends bytes on a fresh connection, waits `linger` seconds, and
-    returns what came back before the server closed (b"" if nothing)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(data)
-        time.sleep(linger)
-        out = b""
-        try:
-            while True:
-                more = s.recv(65536)
-                if not more:
-                    break
-                out += more
-        except (ConnectionResetError, socket.timeout):
-            pass
-        return out
 
 
 class Plinth:

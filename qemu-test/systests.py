@@ -1,7 +1,9 @@
 """Whole-system tests: plinth.efi booted by OVMF under QEMU and Bochs.
 
 Each test is a function taking a Ctx and raising Failure with what a user
-would have seen go wrong.  tests/runner.py finds them through TESTS.
+would have seen go wrong.  tests/runner.py finds them through TESTS, which
+also gathers those of distro_tests.py, mgmt_tests.py and fuzz_tests.py;
+the helpers they share are in sysutil.py and mgmt_client.py.
 """
 
 import hashlib
@@ -9,83 +11,20 @@ import json
 import os
 import random
 import re
-import shutil
-import socket
 import subprocess
 import threading
 import time
 
 import bench
+import distro_tests
+import fuzz_tests
+import mgmt_client
+import mgmt_tests
 import pcap
-
-FAIL_MARKS = ("FATAL:", "PANIC:")
-
-
-class Failure(Exception):
-    pass
-
-
-class Ctx:
-    def __init__(self, build, name):
-        self.build = build
-        self.work = os.path.join(build, "qemu-test", name)
-        shutil.rmtree(self.work, ignore_errors=True)
-        os.makedirs(self.work)
-        self.image = os.path.join(build, "plinth.img")
-        self.efi = os.path.join(build, "plinth.efi")
-        self.guest = os.path.join(build, "guest")
-
-    def image_with_config(self, cfg, extra=()):
-        """The demo image's layout with another plinth.cfg, plus `extra`
-        (esp_path, source) files."""
-        path = os.path.join(self.work, "test.img")
-        bench.make_image(path, bench.image_files(
-            self.efi, cfg.encode(), os.path.join(self.guest, "vmlinuz"),
-            os.path.join(self.guest, "initrd.img")) + list(extra))
-        return path
-
-
-def expect(text, needle, what):
-    if needle not in text:
-        raise Failure("%s: %r not in the console output" % (what, needle))
-
-
-def expect_re(text, pattern, what):
-    m = re.search(pattern, text, re.M)
-    if not m:
-        raise Failure("%s: no line matches %r" % (what, pattern))
-    return m
-
-
-def no_faults(res):
-    for mark in FAIL_MARKS:
-        if mark in res.serial:
-            i = res.serial.index(mark)
-            raise Failure("the hypervisor failed: " + res.serial[i:i + 300])
-
-
-def expect_banner(res):
-    expect_re(res.serial, r"^plinth: Plinth \d+\.\d+\.\d+ ", "UEFI banner")
-    expect_re(res.serial, r"\] Plinth \d+\.\d+\.\d+ .*: hypervisor core "
-              r"running$", "core banner")
-
-
-def expect_clean_qemu_poweroff(res, why):
-    """QEMU exits 0 only through the ACPI power-off that the firmware's
-    ResetSystem performs; failures leave through isa-debug-exit (odd
-    statuses) or hang until the timeout."""
-    expect(res.serial, "powering off: " + why, "power-off")
-    if res.timed_out:
-        raise Failure("QEMU did not exit after the power-off line "
-                      "(timeout after %.0f s)" % res.seconds)
-    if res.status != 0:
-        raise Failure("QEMU exit status %r, want 0 (ACPI power-off)"
-                      % res.status)
-
-
-NO_VIRT = ("cpu: no hardware virtualization: this CPU has neither Intel "
-           "VT-x (VMX) nor AMD-V (SVM); Plinth needs one of them, with EPT "
-           "or nested paging")
+# Ctx is also what tests/runner.py runs each test with.
+from sysutil import (FAIL_MARKS, NO_VIRT, Ctx, Failure, TcpPeer,  # noqa: F401
+                     expect, expect_banner, expect_clean_qemu_poweroff,
+                     expect_re, no_faults)
 
 
 # ---------------------------------------------------------------------------
@@ -525,78 +464,6 @@ def check_guest_basics(s, mem_mib=None, under_plinth=True):
     expect(s, "plinth-guest: check finished; powering off", "guest end")
 
 
-class TcpPeer:
-    """The server end of the guest's net-test.sh exchange, on the host's
-    127.0.0.1 (which user networking shows the guest as 10.0.2.2): it reads
-    "PLINTH <n>" and n bytes, answers "OK <their sha256>" and `down` bytes
-    of its own, and closes."""
-
-    def __init__(self, down_bytes=512 << 10, timeout=1500, gate=None):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1)
-        self.sock.settimeout(timeout)
-        self.port = self.sock.getsockname()[1]
-        self.down = random.Random(7).randbytes(down_bytes)
-        self.received, self.error = None, None
-        # With a gate (a threading.Event), the answer waits until it is
-        # set: the connection stays open, mid-exchange, until then.
-        self.gate, self.gated = gate, False
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        try:
-            conn, _ = self.sock.accept()
-            with conn:
-                conn.settimeout(600)
-                data = b""
-                while b"\n" not in data:
-                    more = conn.recv(4096)
-                    if not more:
-                        raise EOFError("no header line: %r" % data[:64])
-                    data += more
-                head, data = data.split(b"\n", 1)
-                word, n = head.split()
-                if word != b"PLINTH":
-                    raise ValueError("header %r" % head)
-                while len(data) < int(n):
-                    more = conn.recv(65536)
-                    if not more:
-                        raise EOFError("%d of %s bytes" % (len(data), n))
-                    data += more
-                self.received = data
-                if self.gate:
-                    self.gated = self.gate.wait(600)
-                conn.sendall(b"OK %s\n" % hashlib.sha256(data)
-                             .hexdigest().encode() + self.down)
-        except Exception as e:  # reported by check()
-            self.error = e
-        finally:
-            self.sock.close()
-
-    def cmdline(self):
-        return "plinth.nettest=10.0.2.2:%d" % self.port
-
-    def check(self, s, address="10.0.2.15"):
-        """The guest's report against what this end saw."""
-        expect(s, "plinth-net: address: " + address + "\n", "DHCP lease")
-        m = expect_re(s, r"^plinth-net: sent: (\d+) bytes, sha256 "
-                      r"([0-9a-f]{64})$", "data sent")
-        if self.error or self.received is None:
-            raise Failure("the host's TCP server got no exchange: %s"
-                          % self.error)
-        if len(self.received) != int(m.group(1)) or \
-                hashlib.sha256(self.received).hexdigest() != m.group(2):
-            raise Failure("the server received %d bytes that differ from "
-                          "what the guest sent" % len(self.received))
-        expect_re(s, r"^plinth-net: server: OK %s$" % m.group(2),
-                  "server's answer")
-        expect(s, "plinth-net: received: %d bytes, sha256 %s" % (
-            len(self.down), hashlib.sha256(self.down).hexdigest()),
-            "data received")
-        expect(s, "plinth-net: done: 0 failed", "network exercise")
-
-
 def test_demo_guest_reference_boot(ctx):
     """The demo guest, booted by QEMU itself with modern packed-ring
     virtio-blk and virtio-net: its drivers load, /check.sh sees both
@@ -848,8 +715,8 @@ def linux_virtio_in_bochs(ctx, ring, mgmt=False):
     while the guest's TCP exchange is held open mid-way."""
     gate = threading.Event() if mgmt else None
     peer = TcpPeer(gate=gate)
-    port = mgmt_tests.free_port()
-    extra_cfg = ("mgmt = dhcp\nmgmt_token = %s\n" % mgmt_tests.TOKEN
+    port = mgmt_client.free_port()
+    extra_cfg = ("mgmt = dhcp\nmgmt_token = %s\n" % mgmt_client.TOKEN
                  if mgmt else "")
     img = ctx.image_with_config(
         "kernel = /guest/vmlinux\ninitrd = /guest/initrd.img\n"
@@ -866,9 +733,9 @@ def linux_virtio_in_bochs(ctx, ring, mgmt=False):
         offset = 0
         while not gate.is_set():
             try:
-                st, h, body = mgmt_tests.request(
+                st, h, body = mgmt_client.request(
                     port, "GET", "/v1/console?offset=%d" % offset,
-                    mgmt_tests.AUTH, timeout=10)
+                    mgmt_client.AUTH, timeout=10)
             except OSError:
                 time.sleep(2)
                 continue
@@ -968,7 +835,7 @@ def linux_in_qemu(ctx, nic):
     with the guest running."""
     gate = threading.Event()
     peer = TcpPeer(gate=gate)
-    port = mgmt_tests.free_port()
+    port = mgmt_client.free_port()
     seed = "%016x" % random.getrandbits(64)
     scratch = os.path.join(ctx.work, "scratch.img")
     with open(scratch, "wb") as f:
@@ -979,7 +846,7 @@ def linux_in_qemu(ctx, nic):
         "plinth.knownfile=%s %s\n"
         "memory = 256M\ndisk = ahci:1\nnic = auto\n"
         "mgmt = static 10.0.2.20/24 10.0.2.2\nmgmt_token = %s\n"
-        % (seed, peer.cmdline(), mgmt_tests.TOKEN))
+        % (seed, peer.cmdline(), mgmt_client.TOKEN))
     seen = {"curl": []}
 
     def watch():
@@ -988,7 +855,7 @@ def linux_in_qemu(ctx, nic):
         while not gate.is_set():
             r = subprocess.run(
                 ["curl", "-sS", "--max-time", "10", "-H",
-                 "Authorization: Bearer " + mgmt_tests.TOKEN,
+                 "Authorization: Bearer " + mgmt_client.TOKEN,
                  "http://127.0.0.1:%d/v1/status" % port],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             seen["curl"].append(r.returncode)
@@ -1060,97 +927,6 @@ def test_qemu_linux_ahci_e1000e(ctx):
     linux_in_qemu(ctx, "e1000e")
 
 
-def fuzz_smoke(ctx, name, runs, seconds, seeds=()):
-    """Builds the libFuzzer target tests/fuzz/fuzz_NAME.c with the
-    Makefile's rule (its sources and flags are kept there) and runs it
-    for `runs` inputs or `seconds`, whichever ends first, from a fresh
-    corpus holding `seeds` ((file name, bytes) pairs).  Fails on any
-    crash, sanitizer report or broken invariant; the log and a crash
-    reproducer stay in the test's directory."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    exe = os.path.join(os.path.abspath(ctx.build), "fuzz", "fuzz_" + name)
-    # A make of its own: not a job of the `make test` that runs us.
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    r = subprocess.run(
-        ["make", "--no-print-directory", "-C", root,
-         "BUILD=" + os.path.abspath(ctx.build), exe],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=env)
-    if r.returncode:
-        raise Failure("clang could not build the fuzz target:\n"
-                      + r.stdout[-3000:])
-    corpus = os.path.join(ctx.work, "corpus")
-    os.makedirs(corpus)
-    for seed, data in seeds:
-        with open(os.path.join(corpus, seed), "wb") as f:
-            f.write(data)
-    r = subprocess.run([exe, "-runs=%d" % runs,
-                        "-max_total_time=%d" % seconds, corpus],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True, errors="replace", cwd=ctx.work)
-    with open(os.path.join(ctx.work, "fuzz.log"), "w") as f:
-        f.write(r.stdout)
-    if r.returncode:
-        raise Failure("the fuzzer found a failing input (log in %s):\n%s"
-                      % (ctx.work, r.stdout[-1500:]))
-
-
-def test_fuzz_loader_smoke(ctx):
-    """The loader's libFuzzer target runs 50,000 inputs, seeded with the
-    real kernel's headers, without a crash or sanitizer report."""
-    seeds = []
-    for name, size in (("vmlinuz", 64 << 10), ("vmlinux", 16 << 10)):
-        with open(os.path.join(ctx.guest, name), "rb") as f:
-            seeds.append((name, f.read(size)))
-    fuzz_smoke(ctx, "loader", 50000, 120, seeds)
-
-
-def test_fuzz_virtq_smoke(ctx):
-    """The packed-ring walker's libFuzzer target (any ring, descriptors
-    and indirect tables in guest RAM) runs 20,000 inputs without a crash,
-    sanitizer report or broken invariant."""
-    fuzz_smoke(ctx, "virtq", 20000, 30)
-
-
-def test_fuzz_virtio_blk_smoke(ctx):
-    """virtio-blk's libFuzzer target (requests, register writes and
-    resets over a RAM disk, writable then read-only) runs 20,000 inputs
-    without a crash, sanitizer report or broken invariant."""
-    fuzz_smoke(ctx, "virtio_blk", 20000, 30)
-
-
-def test_fuzz_virtio_net_smoke(ctx):
-    """virtio-net's libFuzzer target (transmit and receive over a fake
-    frame port that may be busy) runs 20,000 inputs without a crash,
-    sanitizer report or broken invariant."""
-    fuzz_smoke(ctx, "virtio_net", 20000, 30)
-
-
-def test_fuzz_pci_cfg_smoke(ctx):
-    """The PCI configuration space's libFuzzer target (CF8/CFC, ECAM, BAR
-    moves and BAR MMIO with the two virtio functions) runs 20,000 inputs
-    without a crash, sanitizer report or broken invariant."""
-    fuzz_smoke(ctx, "pci_cfg", 20000, 30)
-
-
-def test_fuzz_http_smoke(ctx):
-    """The management server's request parser (any bytes, whole and as
-    they arrive) runs 20,000 inputs without a crash, sanitizer report or
-    broken invariant, seeded with requests the server answers."""
-    seeds = [("get", b"GET /v1/status HTTP/1.1\r\nAuthorization: Bearer "
-              b"0123456789abcdef\r\n\r\n"),
-             ("post", b"POST /v1/console HTTP/1.1\r\nContent-Length: 3\r\n"
-              b"\r\nls\n"),
-             ("query", b"GET /v1/log?offset=12 HTTP/1.0\r\n\r\n")]
-    fuzz_smoke(ctx, "http", 20000, 30, seeds)
-
-
-# The management plane's tests use the helpers above.
-import mgmt_tests  # noqa: E402
-
-import distro_tests  # noqa: E402  (it imports this module's helpers)
-
 # The slowest first, so that it overlaps the others.
 TESTS = distro_tests.TESTS + [
     test_qemu_linux_ahci_e1000,
@@ -1180,10 +956,4 @@ TESTS = distro_tests.TESTS + [
     test_qemu_bad_config_disk_not_whole_sectors,
     test_qemu_stack_overflow_is_reported,
     test_demo_guest_reference_boot,
-    test_fuzz_loader_smoke,
-    test_fuzz_virtq_smoke,
-    test_fuzz_virtio_blk_smoke,
-    test_fuzz_virtio_net_smoke,
-    test_fuzz_pci_cfg_smoke,
-    test_fuzz_http_smoke,
-]
+] + fuzz_tests.TESTS

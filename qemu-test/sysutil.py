@@ -1,0 +1,155 @@
+"""What the system test modules share: the Ctx a test runs in, the Failure
+it raises, the checks of a console log, and TcpPeer, the host's end of
+the demo guest's TCP exchange.  It imports none of the test modules.
+"""
+
+import hashlib
+import os
+import random
+import re
+import shutil
+import socket
+import threading
+
+import bench
+
+FAIL_MARKS = ("FATAL:", "PANIC:")
+
+
+class Failure(Exception):
+    pass
+
+
+class Ctx:
+    def __init__(self, build, name):
+        self.build = build
+        self.work = os.path.join(build, "qemu-test", name)
+        shutil.rmtree(self.work, ignore_errors=True)
+        os.makedirs(self.work)
+        self.image = os.path.join(build, "plinth.img")
+        self.efi = os.path.join(build, "plinth.efi")
+        self.guest = os.path.join(build, "guest")
+
+    def image_with_config(self, cfg, extra=()):
+        """The demo image's layout with another plinth.cfg, plus `extra`
+        (esp_path, source) files."""
+        path = os.path.join(self.work, "test.img")
+        bench.make_image(path, bench.image_files(
+            self.efi, cfg.encode(), os.path.join(self.guest, "vmlinuz"),
+            os.path.join(self.guest, "initrd.img")) + list(extra))
+        return path
+
+
+def expect(text, needle, what):
+    if needle not in text:
+        raise Failure("%s: %r not in the console output" % (what, needle))
+
+
+def expect_re(text, pattern, what):
+    m = re.search(pattern, text, re.M)
+    if not m:
+        raise Failure("%s: no line matches %r" % (what, pattern))
+    return m
+
+
+def no_faults(res):
+    for mark in FAIL_MARKS:
+        if mark in res.serial:
+            i = res.serial.index(mark)
+            raise Failure("the hypervisor failed: " + res.serial[i:i + 300])
+
+
+def expect_banner(res):
+    expect_re(res.serial, r"^plinth: Plinth \d+\.\d+\.\d+ ", "UEFI banner")
+    expect_re(res.serial, r"\] Plinth \d+\.\d+\.\d+ .*: hypervisor core "
+              r"running$", "core banner")
+
+
+def expect_clean_qemu_poweroff(res, why):
+    """QEMU exits 0 only through the ACPI power-off that the firmware's
+    ResetSystem performs; failures leave through isa-debug-exit (odd
+    statuses) or hang until the timeout."""
+    expect(res.serial, "powering off: " + why, "power-off")
+    if res.timed_out:
+        raise Failure("QEMU did not exit after the power-off line "
+                      "(timeout after %.0f s)" % res.seconds)
+    if res.status != 0:
+        raise Failure("QEMU exit status %r, want 0 (ACPI power-off)"
+                      % res.status)
+
+
+NO_VIRT = ("cpu: no hardware virtualization: this CPU has neither Intel "
+           "VT-x (VMX) nor AMD-V (SVM); Plinth needs one of them, with EPT "
+           "or nested paging")
+
+
+class TcpPeer:
+    """The server end of the guest's net-test.sh exchange, on the host's
+    127.0.0.1 (which user networking shows the guest as 10.0.2.2): it reads
+    "PLINTH <n>" and n bytes, answers "OK <their sha256>" and `down` bytes
+    of its own, and closes."""
+
+    def __init__(self, down_bytes=512 << 10, timeout=1500, gate=None):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.sock.settimeout(timeout)
+        self.port = self.sock.getsockname()[1]
+        self.down = random.Random(7).randbytes(down_bytes)
+        self.received, self.error = None, None
+        # With a gate (a threading.Event), the answer waits until it is
+        # set: the connection stays open, mid-exchange, until then.
+        self.gate, self.gated = gate, False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        try:
+            conn, _ = self.sock.accept()
+            with conn:
+                conn.settimeout(600)
+                data = b""
+                while b"\n" not in data:
+                    more = conn.recv(4096)
+                    if not more:
+                        raise EOFError("no header line: %r" % data[:64])
+                    data += more
+                head, data = data.split(b"\n", 1)
+                word, n = head.split()
+                if word != b"PLINTH":
+                    raise ValueError("header %r" % head)
+                while len(data) < int(n):
+                    more = conn.recv(65536)
+                    if not more:
+                        raise EOFError("%d of %s bytes" % (len(data), n))
+                    data += more
+                self.received = data
+                if self.gate:
+                    self.gated = self.gate.wait(600)
+                conn.sendall(b"OK %s\n" % hashlib.sha256(data)
+                             .hexdigest().encode() + self.down)
+        except Exception as e:  # reported by check()
+            self.error = e
+        finally:
+            self.sock.close()
+
+    def cmdline(self):
+        return "plinth.nettest=10.0.2.2:%d" % self.port
+
+    def check(self, s, address="10.0.2.15"):
+        """The guest's report against what this end saw."""
+        expect(s, "plinth-net: address: " + address + "\n", "DHCP lease")
+        m = expect_re(s, r"^plinth-net: sent: (\d+) bytes, sha256 "
+                      r"([0-9a-f]{64})$", "data sent")
+        if self.error or self.received is None:
+            raise Failure("the host's TCP server got no exchange: %s"
+                          % self.error)
+        if len(self.received) != int(m.group(1)) or \
+                hashlib.sha256(self.received).hexdigest() != m.group(2):
+            raise Failure("the server received %d bytes that differ from "
+                          "what the guest sent" % len(self.received))
+        expect_re(s, r"^plinth-net: server: OK %s$" % m.group(2),
+                  "server's answer")
+        expect(s, "plinth-net: received: %d bytes, sha256 %s" % (
+            len(self.down), hashlib.sha256(self.down).hexdigest()),
+            "data received")
+        expect(s, "plinth-net: done: 0 failed", "network exercise")
