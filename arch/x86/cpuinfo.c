@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/cpuid.h"
 #include "arch/x86/cx16_check.h"
 
 static void regs_to_str(char *out, const uint32_t *regs, int n)
@@ -43,13 +44,13 @@ static void identify_vmx(struct cpu_info *ci)
 
 void cpu_identify(struct cpu_info *ci)
 {
-	struct cpuid_regs r = cpuid(0, 0);
+	struct cpuid_regs r = cpuid(CPUID_VENDOR, 0);
 	uint32_t v[3] = { r.ebx, r.edx, r.ecx };
 	uint32_t max = r.eax;
 
 	memset(ci, 0, sizeof(*ci));
 	regs_to_str(ci->vendor, v, 3);
-	r = cpuid(1, 0);
+	r = cpuid(CPUID_FEATURES, 0);
 	uint32_t fam = (r.eax >> 8) & 0xf, model = (r.eax >> 4) & 0xf;
 
 	if (fam == 0xf)
@@ -59,12 +60,12 @@ void cpu_identify(struct cpu_info *ci)
 	ci->family = fam;
 	ci->model = model;
 	ci->stepping = r.eax & 0xf;
-	ci->vmx = max >= 1 && (r.ecx & (1u << 5));
+	ci->vmx = max >= CPUID_FEATURES && (r.ecx & CPUID_1_ECX_VMX);
 	/* Plinth runs with interrupts off, which the check needs. */
-	if (r.ecx & (1u << 13))
+	if (r.ecx & CPUID_1_ECX_CX16)
 		ci->cx16_damage = cx16_rflags_damage(0);
-	if (r.ecx & (1u << 31)) {
-		struct cpuid_regs h = cpuid(0x40000000, 0);
+	if (r.ecx & CPUID_1_ECX_HYPERVISOR) {
+		struct cpuid_regs h = cpuid(CPUID_HV_BASE, 0);
 		uint32_t s[3] = { h.ebx, h.ecx, h.edx };
 
 		regs_to_str(ci->hv_signature, s, 3);
@@ -74,13 +75,13 @@ void cpu_identify(struct cpu_info *ci)
 	if (ci->vmx)
 		identify_vmx(ci);
 
-	uint32_t ext = cpuid(0x80000000, 0).eax;
+	uint32_t ext = cpuid(CPUID_EXT_MAX, 0).eax;
 
-	if (ext >= 0x80000004) {
+	if (ext >= CPUID_BRAND_END) {
 		uint32_t b[12];
 
 		for (uint32_t i = 0; i < 3; i++) {
-			r = cpuid(0x80000002 + i, 0);
+			r = cpuid(CPUID_BRAND + i, 0);
 			b[i * 4] = r.eax;
 			b[i * 4 + 1] = r.ebx;
 			b[i * 4 + 2] = r.ecx;
@@ -92,12 +93,12 @@ void cpu_identify(struct cpu_info *ci)
 
 		memmove(ci->brand, ci->brand + lead, strlen(ci->brand) - lead + 1);
 	}
-	if (ext >= 0x80000001)
-		ci->svm = cpuid(0x80000001, 0).ecx & (1u << 2);
-	if (ci->svm && ext >= 0x8000000a) {
-		r = cpuid(0x8000000a, 0);
-		ci->npt = r.edx & 1;
-		ci->nrip_save = r.edx & (1u << 3);
+	if (ext >= CPUID_EXT_SIGNATURE)
+		ci->svm = cpuid(CPUID_EXT_SIGNATURE, 0).ecx & CPUID_E1_ECX_SVM;
+	if (ci->svm && ext >= CPUID_SVM) {
+		r = cpuid(CPUID_SVM, 0);
+		ci->npt = r.edx & CPUID_SVM_EDX_NPT;
+		ci->nrip_save = r.edx & CPUID_SVM_EDX_NRIP_SAVE;
 		/* VM_CR (APM vol. 2, 15.30.1) exists wherever SVM does. */
 		ci->svm_disabled = rdmsr(MSR_VM_CR) & VM_CR_SVMDIS;
 	}

@@ -118,17 +118,19 @@ static int skip_modrm_mem(struct cursor *c, uint8_t modrm, unsigned asz)
 	return 0;
 }
 
-/* Fills a zeroed *out; the caller discards it on -1. */
-static int decode(const uint8_t *bytes, size_t n, int mode,
-		  struct mmio_insn *out)
-{
-	struct cursor c = { bytes, n < MMIO_INSN_MAX ? n : MMIO_INSN_MAX, 0 };
-	bool opsize = false, adsize = false, rep = false;
-	uint8_t rex = 0, b, modrm;
+/* What the prefixes say: the REX byte in force and the operand and
+ * address sizes in bytes. */
+struct prefixes {
+	uint8_t rex;
 	unsigned osz, asz;
+};
 
-	if (mode != 16 && mode != 32 && mode != 64)
-		return -1;
+/* Reads the prefixes and the first opcode byte, *b. */
+static int read_prefixes(struct cursor *c, int mode, struct prefixes *px,
+			 uint8_t *b)
+{
+	bool opsize = false, adsize = false, rep = false;
+	uint8_t rex = 0;
 
 	/* Prefixes.  A REX byte counts only when the opcode follows it
 	 * directly; one followed by a legacy prefix or another REX is
@@ -137,13 +139,13 @@ static int decode(const uint8_t *bytes, size_t n, int mode,
 	 * the processor).  Repeats of a legacy prefix are legal; the 15-byte
 	 * limit in next() bounds them. */
 	for (;;) {
-		if (next(&c, &b))
+		if (next(c, b))
 			return -1;
-		if (mode == 64 && (b & 0xf0) == 0x40) {
-			rex = b;
+		if (mode == 64 && (*b & 0xf0) == 0x40) {
+			rex = *b;
 			continue;
 		}
-		switch (b) {
+		switch (*b) {
 		case 0x26: case 0x2e: case 0x36: case 0x3e:
 		case 0x64: case 0x65:
 			/* Segment overrides only change the linear address,
@@ -178,96 +180,137 @@ static int decode(const uint8_t *bytes, size_t n, int mode,
 	/* Operand and address size: SDM Vol. 1, 3.6 and 3.6.1 (tables 3-3
 	 * and 3-4); REX.W wins over 66 in 64-bit mode. */
 	if (mode == 64) {
-		osz = (rex & 8) ? 8 : opsize ? 2 : 4;
-		asz = adsize ? 4 : 8;
+		px->osz = (rex & 8) ? 8 : opsize ? 2 : 4;
+		px->asz = adsize ? 4 : 8;
 	} else if (mode == 32) {
-		osz = opsize ? 2 : 4;
-		asz = adsize ? 2 : 4;
+		px->osz = opsize ? 2 : 4;
+		px->asz = adsize ? 2 : 4;
 	} else {
-		osz = opsize ? 4 : 2;
-		asz = adsize ? 4 : 2;
+		px->osz = opsize ? 4 : 2;
+		px->asz = adsize ? 4 : 2;
 	}
-	out->addr_size = (uint8_t)asz;
+	px->rex = rex;
+	return 0;
+}
 
-	if (b == 0x0f) {
-		if (next(&c, &b))
+/* Two-byte opcodes, 0F xx: MOVZX and MOVSX. */
+static int decode_0f(struct cursor *c, const struct prefixes *px,
+		     struct mmio_insn *out)
+{
+	uint8_t b, modrm;
+
+	if (next(c, &b))
+		return -1;
+	switch (b) {
+	case 0xb6: case 0xb7: case 0xbe: case 0xbf:
+		if (next(c, &modrm) || skip_modrm_mem(c, modrm, px->asz))
 			return -1;
-		switch (b) {
-		case 0xb6: case 0xb7: case 0xbe: case 0xbf:
-			if (next(&c, &modrm) || skip_modrm_mem(&c, modrm, asz))
-				return -1;
-			/* MOVZX/MOVSX: the source width is in the opcode,
-			 * the destination's is the operand size.  The reg
-			 * operand is never 8-bit, so never AH..BH. */
-			out->op = b & 8 ? MMIO_LOAD_SX : MMIO_LOAD_ZX;
-			out->size = b & 1 ? 2 : 1;
-			out->dst_size = (uint8_t)osz;
-			out->reg = (uint8_t)(((modrm >> 3) & 7) |
-					     ((rex & 4) << 1));
-			break;
-		default:
-			return -1;
-		}
-		out->len = (uint8_t)c.i;
+		/* MOVZX/MOVSX: the source width is in the opcode, the
+		 * destination's is the operand size.  The reg operand is
+		 * never 8-bit, so never AH..BH. */
+		out->op = b & 8 ? MMIO_LOAD_SX : MMIO_LOAD_ZX;
+		out->size = b & 1 ? 2 : 1;
+		out->dst_size = (uint8_t)px->osz;
+		out->reg = (uint8_t)(((modrm >> 3) & 7) |
+				     ((px->rex & 4) << 1));
 		return 0;
+	default:
+		return -1;
 	}
+}
+
+/* 88-8B: MOV between a register and memory. */
+static int decode_mov_reg(struct cursor *c, const struct prefixes *px,
+			  uint8_t b, struct mmio_insn *out)
+{
+	uint8_t modrm;
+	unsigned r;
+
+	if (next(c, &modrm) || skip_modrm_mem(c, modrm, px->asz))
+		return -1;
+	r = (modrm >> 3) & 7;
+	out->op = b & 2 ? MMIO_LOAD : MMIO_STORE_REG;
+	out->size = b & 1 ? (uint8_t)px->osz : 1;
+	out->dst_size = out->op == MMIO_LOAD ? out->size : 0;
+	if (out->size == 1 && !px->rex && r >= 4) {
+		/* Without any REX, byte registers 4-7 are AH, CH, DH, BH;
+		 * with one (even 40) they are SPL, BPL, SIL, DIL (SDM Vol.
+		 * 2A, 2.2.1.2 and table 3-1). */
+		out->reg = (uint8_t)(r - 4);
+		out->reg_high8 = true;
+	} else {
+		out->reg = (uint8_t)(r | ((px->rex & 4) << 1));
+	}
+	return 0;
+}
+
+/* C6/C7 /0: MOV of an immediate to memory. */
+static int decode_mov_imm(struct cursor *c, const struct prefixes *px,
+			  uint8_t b, struct mmio_insn *out)
+{
+	uint8_t modrm;
+	uint64_t imm;
+
+	if (next(c, &modrm))
+		return -1;
+	/* Only /0 is MOV; C6 F8 / C7 F8 (XABORT, XBEGIN) are mod 3 and the
+	 * other /r values are undefined. */
+	if ((modrm >> 3) & 7)
+		return -1;
+	if (skip_modrm_mem(c, modrm, px->asz))
+		return -1;
+	out->op = MMIO_STORE_IMM;
+	out->size = b == 0xc6 ? 1 : (uint8_t)px->osz;
+	/* The immediate is at most 32 bits; a 64-bit store takes imm32
+	 * sign-extended (SDM Vol. 2B, MOV: "REX.W + C7 /0 id"). */
+	if (next_le(c, out->size < 4 ? out->size : 4, &imm))
+		return -1;
+	out->imm = out->size == 8 ? sign_extend(imm, 4) : imm;
+	return 0;
+}
+
+/* Fills a zeroed *out; the caller discards it on -1. */
+static int decode(const uint8_t *bytes, size_t n, int mode,
+		  struct mmio_insn *out)
+{
+	struct cursor c = { bytes, n < MMIO_INSN_MAX ? n : MMIO_INSN_MAX, 0 };
+	struct prefixes px;
+	uint8_t b;
+	int rc;
+
+	if (mode != 16 && mode != 32 && mode != 64)
+		return -1;
+	if (read_prefixes(&c, mode, &px, &b))
+		return -1;
+	out->addr_size = (uint8_t)px.asz;
 
 	switch (b) {
-	case 0x88: case 0x89: case 0x8a: case 0x8b: {
-		unsigned r;
-
-		if (next(&c, &modrm) || skip_modrm_mem(&c, modrm, asz))
-			return -1;
-		r = (modrm >> 3) & 7;
-		out->op = b & 2 ? MMIO_LOAD : MMIO_STORE_REG;
-		out->size = b & 1 ? (uint8_t)osz : 1;
-		out->dst_size = out->op == MMIO_LOAD ? out->size : 0;
-		if (out->size == 1 && !rex && r >= 4) {
-			/* Without any REX, byte registers 4-7 are AH, CH,
-			 * DH, BH; with one (even 40) they are SPL, BPL,
-			 * SIL, DIL (SDM Vol. 2A, 2.2.1.2 and table 3-1). */
-			out->reg = (uint8_t)(r - 4);
-			out->reg_high8 = true;
-		} else {
-			out->reg = (uint8_t)(r | ((rex & 4) << 1));
-		}
+	case 0x0f:
+		rc = decode_0f(&c, &px, out);
 		break;
-	}
-	case 0xc6: case 0xc7: {
-		uint64_t imm;
-
-		if (next(&c, &modrm))
-			return -1;
-		/* Only /0 is MOV; C6 F8 / C7 F8 (XABORT, XBEGIN) are mod 3
-		 * and the other /r values are undefined. */
-		if ((modrm >> 3) & 7)
-			return -1;
-		if (skip_modrm_mem(&c, modrm, asz))
-			return -1;
-		out->op = MMIO_STORE_IMM;
-		out->size = b == 0xc6 ? 1 : (uint8_t)osz;
-		/* The immediate is at most 32 bits; a 64-bit store takes
-		 * imm32 sign-extended (SDM Vol. 2B, MOV: "REX.W + C7 /0
-		 * id"). */
-		if (next_le(&c, out->size < 4 ? out->size : 4, &imm))
-			return -1;
-		out->imm = out->size == 8 ? sign_extend(imm, 4) : imm;
+	case 0x88: case 0x89: case 0x8a: case 0x8b:
+		rc = decode_mov_reg(&c, &px, b, out);
 		break;
-	}
+	case 0xc6: case 0xc7:
+		rc = decode_mov_imm(&c, &px, b, out);
+		break;
 	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
 		/* moffs forms: the accumulator and an absolute address as
 		 * wide as the address size, no ModRM.  REX.B does not
 		 * select another register here. */
-		if (skip(&c, asz))
+		if (skip(&c, px.asz))
 			return -1;
 		out->op = b & 2 ? MMIO_STORE_REG : MMIO_LOAD;
-		out->size = b & 1 ? (uint8_t)osz : 1;
+		out->size = b & 1 ? (uint8_t)px.osz : 1;
 		out->dst_size = out->op == MMIO_LOAD ? out->size : 0;
 		out->reg = 0;
+		rc = 0;
 		break;
 	default:
 		return -1;
 	}
+	if (rc)
+		return -1;
 	out->len = (uint8_t)c.i;
 	return 0;
 }

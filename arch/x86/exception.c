@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/vectors.h"
 #include "hv/base/log.h"
 #include "hv/base/power.h"
 
@@ -26,7 +27,7 @@ void exc_set_irq_handler(void (*fn)(unsigned vector))
 	irq_handler = fn;
 }
 
-static const char *const names[32] = {
+static const char *const names[VEC_EXCEPTIONS] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
 	"#OF overflow", "#BR bound range", "#UD invalid opcode",
 	"#NM device not available", "#DF double fault",
@@ -145,11 +146,12 @@ void exc_dispatch(struct exc_frame *f)
 	}
 	log_printf("\nFATAL: host exception %s (vector %lu), error code "
 		   "0x%lx\n",
-		   f->vector < 22 ? names[f->vector] : "external interrupt",
+		   f->vector <= VEC_CP ? names[f->vector]
+					: "external interrupt",
 		   f->vector, f->error);
-	if (f->vector == 14)
+	if (f->vector == VEC_PF)
 		explain_pf(f->error, cr2);
-	if (f->vector == 14 || f->vector == 8)
+	if (f->vector == VEC_PF || f->vector == VEC_DF)
 		explain_guard(cr2, f->rsp);
 	log_printf("  RIP 0x%016lx\n", f->rip);
 	log_printf("  CS  0x%04lx  SS 0x%04lx  RFLAGS 0x%08lx\n", f->cs,

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/cpuid.h"
 #include "hv/base/pool.h"
 
 #define AREA_PAGES 4
@@ -14,7 +15,7 @@ int guest_fpu_reset(struct guest_fpu *f)
 	if (!f->area)
 		return -1;
 	f->xcr0 = 0;
-	if (cpuid(1, 0).ecx & (1u << 26)) {
+	if (cpuid(CPUID_FEATURES, 0).ecx & CPUID_1_ECX_XSAVE) {
 		write_cr4(read_cr4() | CR4_OSXSAVE);
 		f->xcr0 = 3;
 	}

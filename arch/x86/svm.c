@@ -15,6 +15,7 @@
 #include "hv/base/log.h"
 #include "hv/base/pool.h"
 #include "arch/x86/vcpu_ops.h"
+#include "arch/x86/vectors.h"
 
 #define NPT_P (1ull << 0)
 #define NPT_RW (1ull << 1)
@@ -109,7 +110,7 @@ static void controls(void)
 	/* #DB and #AC exit, to be handed straight back: a guest that makes
 	 * their delivery raise them again would otherwise hold the CPU in
 	 * microcode for good (CVE-2015-8104, CVE-2015-5307). */
-	*f32(VMCB_INTERCEPT_EXC) = (1u << 1) | (1u << 17);
+	*f32(VMCB_INTERCEPT_EXC) = (1u << VEC_DB) | (1u << VEC_AC);
 	*f32(VMCB_INTERCEPT_MISC1) = ICPT_INTR | ICPT_CPUID | ICPT_INVD
 				     | ICPT_HLT | ICPT_IOIO | ICPT_MSR
 				     | ICPT_SHUTDOWN;
@@ -314,6 +315,102 @@ static enum vexit_kind insn_exit(uint64_t code, char *why, size_t n)
 	}
 }
 
+/* SVM_EXIT_IOIO: EXITINFO2 is the next RIP, with or without NRIP save. */
+static void io_exit(struct vexit *x, uint64_t info1, uint64_t info2)
+{
+	x->kind = VX_IO;
+	x->in = info1 & IOIO_IN;
+	x->string = info1 & IOIO_STR;
+	x->size = (uint8_t)((info1 >> IOIO_SIZE_SHIFT) & 7);
+	if (x->size == 3 || x->size > 4)
+		x->size = 0; /* not one-hot: refused by vcpu.c */
+	x->port = (uint16_t)(info1 >> 16);
+	next_rip = info2;
+}
+
+/* SVM_EXIT_NPF: EXITINFO1 is a page-fault error code, EXITINFO2 the GPA.
+ * Bit 33: the fault hit the guest's own page tables, which a device can
+ * never hold. */
+static void npf_exit(struct vexit *x, uint64_t info1, uint64_t info2,
+		     char *why, size_t n)
+{
+	if (info1 & (1ull << 33)) {
+		x->kind = VX_FAIL;
+		fmt(why, n, "the guest's page tables point at "
+		    "guest-physical 0x%lx, where there is no RAM",
+		    (unsigned long)info2);
+		return;
+	}
+	x->kind = VX_MMIO;
+	x->gpa = info2;
+	x->write = info1 & 2;
+}
+
+/* Turns the #VMEXIT just taken into *x. */
+static void exit_of(uint64_t code, uint64_t info1, uint64_t info2,
+		    struct vexit *x, char *why, size_t n)
+{
+	switch (code) {
+	case SVM_EXIT_INTR:
+		/* The host timer (or another interrupt) ended the run:
+		 * acknowledge it now, with interrupts let in for a moment. */
+		host_timer_take();
+		x->kind = VX_NONE;
+		break;
+	case SVM_EXIT_VINTR:
+		x->kind = VX_NONE; /* prepare_entry injects */
+		break;
+	case SVM_EXIT_CPUID:
+	case SVM_EXIT_HLT:
+	case SVM_EXIT_MSR:
+	case SVM_EXIT_XSETBV:
+	case SVM_EXIT_INVD:
+	case SVM_EXIT_WBINVD:
+		x->kind = insn_exit(code, why, n);
+		break;
+	case SVM_EXIT_EXC_BASE + VEC_DB:
+		/* The CPU has already written the guest's DR6 (in the VMCB);
+		 * the #DB goes back as it was. */
+		inject_exception(VEC_DB, false, 0);
+		x->kind = VX_NONE;
+		break;
+	case SVM_EXIT_EXC_BASE + VEC_AC:
+		inject_exception(VEC_AC, true, (uint32_t)info1);
+		x->kind = VX_NONE;
+		break;
+	case SVM_EXIT_IOIO:
+		io_exit(x, info1, info2);
+		break;
+	case SVM_EXIT_NPF:
+		npf_exit(x, info1, info2, why, n);
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		x->kind = VX_SHUTDOWN;
+		break;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMMCALL:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_COND:
+		/* CPUID offers neither SVM nor MONITOR to the guest. */
+		inject_exception(VEC_UD, false, 0);
+		x->kind = VX_NONE;
+		break;
+	default:
+		x->kind = VX_FAIL;
+		fmt(why, n, "unhandled #VMEXIT 0x%lx (%s), EXITINFO1 0x%lx, "
+		    "EXITINFO2 0x%lx", (unsigned long)code,
+		    exit_name(x->slot), (unsigned long)info1,
+		    (unsigned long)info2);
+		break;
+	}
+}
+
 static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 {
 	guest_fpu_load_xcr0(&fpu);
@@ -334,85 +431,7 @@ static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 	x->slot = slot_of(code);
 	next_rip = 0;
 	requeue_event();
-	switch (code) {
-	case SVM_EXIT_INTR:
-		/* The host timer (or another interrupt) ended the run:
-		 * acknowledge it now, with interrupts let in for a moment. */
-		host_timer_take();
-		x->kind = VX_NONE;
-		break;
-	case SVM_EXIT_VINTR:
-		x->kind = VX_NONE; /* prepare_entry injects */
-		break;
-	case SVM_EXIT_CPUID:
-	case SVM_EXIT_HLT:
-	case SVM_EXIT_MSR:
-	case SVM_EXIT_XSETBV:
-	case SVM_EXIT_INVD:
-	case SVM_EXIT_WBINVD:
-		x->kind = insn_exit(code, why, n);
-		break;
-	case SVM_EXIT_EXC_BASE + 1:
-		/* The CPU has already written the guest's DR6 (in the VMCB);
-		 * the #DB goes back as it was. */
-		inject_exception(1, false, 0);
-		x->kind = VX_NONE;
-		break;
-	case SVM_EXIT_EXC_BASE + 17:
-		inject_exception(17, true, (uint32_t)info1);
-		x->kind = VX_NONE;
-		break;
-	case SVM_EXIT_IOIO:
-		/* EXITINFO2 is the next RIP, with or without NRIP save. */
-		x->kind = VX_IO;
-		x->in = info1 & IOIO_IN;
-		x->string = info1 & IOIO_STR;
-		x->size = (uint8_t)((info1 >> IOIO_SIZE_SHIFT) & 7);
-		if (x->size == 3 || x->size > 4)
-			x->size = 0; /* not one-hot: refused by vcpu.c */
-		x->port = (uint16_t)(info1 >> 16);
-		next_rip = info2;
-		break;
-	case SVM_EXIT_NPF:
-		/* EXITINFO1 is a page-fault error code, EXITINFO2 the GPA.
-		 * Bit 33: the fault hit the guest's own page tables, which
-		 * a device can never hold. */
-		if (info1 & (1ull << 33)) {
-			x->kind = VX_FAIL;
-			fmt(why, n, "the guest's page tables point at "
-			    "guest-physical 0x%lx, where there is no RAM",
-			    (unsigned long)info2);
-			break;
-		}
-		x->kind = VX_MMIO;
-		x->gpa = info2;
-		x->write = info1 & 2;
-		break;
-	case SVM_EXIT_SHUTDOWN:
-		x->kind = VX_SHUTDOWN;
-		break;
-	case SVM_EXIT_VMRUN:
-	case SVM_EXIT_VMMCALL:
-	case SVM_EXIT_VMLOAD:
-	case SVM_EXIT_VMSAVE:
-	case SVM_EXIT_STGI:
-	case SVM_EXIT_CLGI:
-	case SVM_EXIT_SKINIT:
-	case SVM_EXIT_MONITOR:
-	case SVM_EXIT_MWAIT:
-	case SVM_EXIT_MWAIT_COND:
-		/* CPUID offers neither SVM nor MONITOR to the guest. */
-		inject_exception(6, false, 0);
-		x->kind = VX_NONE;
-		break;
-	default:
-		x->kind = VX_FAIL;
-		fmt(why, n, "unhandled #VMEXIT 0x%lx (%s), EXITINFO1 0x%lx, "
-		    "EXITINFO2 0x%lx", (unsigned long)code,
-		    exit_name(x->slot), (unsigned long)info1,
-		    (unsigned long)info2);
-		break;
-	}
+	exit_of(code, info1, info2, x, why, n);
 	return 0;
 }
 

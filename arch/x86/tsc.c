@@ -1,6 +1,7 @@
 #include "arch/x86/tsc.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/cpuid.h"
 #include "arch/x86/io.h"
 
 #define PIT_HZ 1193182ull
@@ -70,18 +71,18 @@ static uint64_t calibrate_pm(uint16_t port, int is32)
 
 static uint64_t cpuid_hz(void)
 {
-	struct cpuid_regs r = cpuid(0, 0);
+	struct cpuid_regs r = cpuid(CPUID_VENDOR, 0);
 
 	if (r.ebx != 0x756e6547) /* "Genu"ineIntel: others lack 0x15 */
 		return 0;
-	if (r.eax >= 0x15) {
-		struct cpuid_regs t = cpuid(0x15, 0);
+	if (r.eax >= CPUID_TSC) {
+		struct cpuid_regs t = cpuid(CPUID_TSC, 0);
 
 		if (t.eax && t.ebx && t.ecx)
 			return (uint64_t)t.ecx * t.ebx / t.eax;
 	}
-	if (r.eax >= 0x16) {
-		struct cpuid_regs f = cpuid(0x16, 0);
+	if (r.eax >= CPUID_FREQ) {
+		struct cpuid_regs f = cpuid(CPUID_FREQ, 0);
 
 		if (f.eax & 0xffff)
 			return (uint64_t)(f.eax & 0xffff) * 1000000;

@@ -7,6 +7,7 @@
 #include "arch/x86/guest_fpu.h"
 #include "arch/x86/nested_pt.h"
 #include "arch/x86/vmcs.h"
+#include "arch/x86/vectors.h"
 #include "hv/base/fmt.h"
 #include "hv/base/pool.h"
 
@@ -239,7 +240,7 @@ static int controls(char *why, size_t n)
 	/* #DB and #AC exit, to be handed straight back (vmx_ops.c): a guest
 	 * that makes their delivery raise them again would otherwise hold
 	 * the CPU in microcode for good (CVE-2015-8104, CVE-2015-5307). */
-	vmx_write(VMCS_EXCEPTION_BITMAP, (1u << 1) | (1u << 17));
+	vmx_write(VMCS_EXCEPTION_BITMAP, (1u << VEC_DB) | (1u << VEC_AC));
 	vmx_write(VMCS_CR3_TARGET_COUNT, 0);
 	vmx_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
 	vmx_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);

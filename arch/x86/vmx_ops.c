@@ -10,6 +10,7 @@
 #include "hv/base/fmt.h"
 #include "hv/base/log.h"
 #include "arch/x86/vcpu_ops.h"
+#include "arch/x86/vectors.h"
 
 static uint64_t get_gpr(const uint64_t regs[16], unsigned reg)
 {
@@ -95,17 +96,17 @@ static int reflect_exception(char *why, size_t n)
 	uint32_t info = (uint32_t)vmx_read(VMCS_EXIT_INTR_INFO);
 	unsigned vec = info & 0xff, type = (info >> 8) & 7;
 
-	if (type == 3 && vec == 1) {
+	if (type == 3 && vec == VEC_DB) {
 		uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION) & 0x600f, dr6;
 
 		__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
 		dr6 = (dr6 & ~0x600full) | q;
 		__asm__ volatile("mov %0, %%dr6" : : "r"(dr6));
-		vmx_inject_exception(1, false, 0);
+		vmx_inject_exception(VEC_DB, false, 0);
 		return 0;
 	}
-	if (type == 3 && vec == 17) {
-		vmx_inject_exception(17, true,
+	if (type == 3 && vec == VEC_AC) {
+		vmx_inject_exception(VEC_AC, true,
 				     (uint32_t)vmx_read(VMCS_EXIT_INTR_ERR));
 		return 0;
 	}

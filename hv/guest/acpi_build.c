@@ -17,11 +17,16 @@
  * checksums are computed last.  All multi-byte fields are written byte by
  * byte, little-endian, so neither the host's byte order nor the buffer's
  * alignment matters.
+ *
+ * The tables' field offsets are in hv/guest/acpi_tables.h; the buffer and
+ * the AML writer the DSDT is emitted with in hv/guest/aml.c.
  */
 #include "hv/guest/acpi_build.h"
 
 #include <string.h>
 
+#include "hv/guest/acpi_tables.h"
+#include "hv/guest/aml.h"
 #include "hv/guest/layout.h"
 #include "hv/platform/ioapic.h"
 
@@ -42,9 +47,7 @@ _Static_assert(ACPI_PCI_INTX_GSI_BASE + 4 <= IOAPIC_PINS,
 _Static_assert(ACPI_PCI_INTX_GSI_BASE > 15,
 	       "PCI INTx GSIs must not share the ISA IRQs' pins");
 
-/* 5.2.6: the header every table but the RSDP and FACS starts with. */
-#define HDR_LEN 36
-#define HDR_CHECKSUM 9
+/* 5.2.6: the header's identification of its maker. */
 #define OEM_ID "PLINTH"		/* 6 bytes */
 #define OEM_TABLE_ID "PLINTHVM"	/* 8 bytes */
 #define OEM_REVISION 1
@@ -62,110 +65,18 @@ _Static_assert(ACPI_PCI_INTX_GSI_BASE > 15,
 #define MCFG_REVISION 1
 #define FACS_VERSION 2		/* 5.2.10, Table 5.14 */
 
-#define RSDP_LEN 36
-#define RSDP_V1_LEN 20		/* what the first checksum covers */
-#define FACS_LEN 64
-#define FADT_LEN 276
-#define MCFG_LEN (HDR_LEN + 8 + 16)
-
-/* FADT field offsets (5.2.9, Table 5.9). */
-#define FADT_FIRMWARE_CTRL 36
-#define FADT_DSDT 40
-#define FADT_PM_PROFILE 45
-#define FADT_SCI_INT 46
-#define FADT_SMI_CMD 48
-#define FADT_PM1A_EVT_BLK 56
-#define FADT_PM1A_CNT_BLK 64
-#define FADT_PM_TMR_BLK 76
-#define FADT_PM1_EVT_LEN 88
-#define FADT_PM1_CNT_LEN 89
-#define FADT_PM_TMR_LEN 91
-#define FADT_P_LVL2_LAT 96
-#define FADT_P_LVL3_LAT 98
-#define FADT_CENTURY 108
-#define FADT_IAPC_BOOT_ARCH 109
-#define FADT_FLAGS 112
-#define FADT_RESET_REG 116
-#define FADT_RESET_VALUE 128
-#define FADT_MINOR_VERSION 131
-#define FADT_X_FIRMWARE_CTRL 132
-#define FADT_X_DSDT 140
-#define FADT_X_PM1A_EVT_BLK 148
-#define FADT_X_PM1A_CNT_BLK 172
-#define FADT_X_PM_TMR_BLK 208
-
-/* Preferred_PM_Profile (Table 5.9): 0 = Unspecified. */
-#define PM_PROFILE_UNSPECIFIED 0
-
-/* Fixed feature flags (5.2.9, Table 5.10). */
-#define FADT_F_WBINVD (1u << 0)		/* WBINVD flushes all caches */
-#define FADT_F_PROC_C1 (1u << 2)	/* C1 (HLT) works on every CPU */
-#define FADT_F_SLP_BUTTON (1u << 5)	/* no sleep button at all */
-#define FADT_F_RESET_REG_SUP (1u << 10)	/* RESET_REG/RESET_VALUE valid */
-
-/* IA-PC boot architecture flags (5.2.9.3, Table 5.11). */
-#define IAPC_LEGACY_DEVICES (1u << 0)	/* ISA devices: COM1, RTC, PIT */
-#define IAPC_8042 (1u << 1)		/* ports 0x60/0x64 may be probed */
-
 /* RTC CMOS index of the century byte (the FADT's CENTURY field). */
 #define RTC_CENTURY_INDEX 0x32
 
 /* Latencies above 100 and 1000 us mean "no C2" and "no C3" (Table 5.9). */
 #define P_LVL_LAT_NONE 0x0fff
 
-/* Generic Address Structure (5.2.3.2, Table 5.1). */
-#define GAS_LEN 12
-#define GAS_SYSTEM_IO 1
-#define GAS_ACCESS_BYTE 1
-#define GAS_ACCESS_WORD 2
-#define GAS_ACCESS_DWORD 3
-
 /* 4.8.3.6: writing 0x06 to 0xCF9 (bits 1 and 2: hard reset, start) resets
  * the machine; the hypervisor's port handler restarts the guest. */
 #define RESET_VALUE 0x06
 
-/* MADT (5.2.12). */
-#define MADT_PCAT_COMPAT (1u << 0)	/* 8259s present (Table 5.20) */
-#define MADT_LAPIC 0			/* 5.2.12.2 */
-#define MADT_LAPIC_LEN 8
-#define MADT_LAPIC_ENABLED (1u << 0)
-#define MADT_IOAPIC 1			/* 5.2.12.3 */
-#define MADT_IOAPIC_LEN 12
-#define MADT_ISO 2			/* 5.2.12.5 */
-#define MADT_ISO_LEN 10
-#define MADT_LAPIC_NMI 4		/* 5.2.12.7 */
-#define MADT_LAPIC_NMI_LEN 6
-/* MPS INTI flags (Table 5.26): polarity in bits 1:0, trigger in 3:2. */
-#define INTI_ACTIVE_HIGH 0x1
-#define INTI_EDGE (0x1 << 2)
-#define INTI_LEVEL (0x3 << 2)
-#define ISA_BUS 0
-
-/* AML opcodes (20.3, 20.2). */
-#define AML_ZERO_OP 0x00
-#define AML_ONE_OP 0x01
-#define AML_NAME_OP 0x08
-#define AML_BYTE_PREFIX 0x0a
-#define AML_WORD_PREFIX 0x0b
-#define AML_DWORD_PREFIX 0x0c
-#define AML_SCOPE_OP 0x10
-#define AML_BUFFER_OP 0x11
-#define AML_PACKAGE_OP 0x12
-#define AML_EXT_OP_PREFIX 0x5b
-#define AML_DEVICE_OP 0x82	/* after AML_EXT_OP_PREFIX */
-#define AML_ROOT_CHAR 0x5c	/* '\' */
-
 /* The hypervisor powers off on SLP_EN with SLP_TYP 5 (hv/platform/pm.c). */
 #define SLP_TYP_S5 5
-
-/* The part of buf handed out so far, growing from offset 0. */
-struct out {
-	uint8_t *buf;
-	size_t len;	/* usable bytes of buf */
-	size_t used;	/* bytes handed out; always <= len */
-	uint64_t base;	/* guest-physical address of buf[0] */
-	bool full;	/* something did not fit: the build fails */
-};
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -183,25 +94,6 @@ static void put64(uint8_t *p, uint64_t v)
 {
 	for (unsigned i = 0; i < 8; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Hands out n zeroed bytes at the next offset whose guest-physical address
- * is a multiple of align (a power of two), zeroing the padding too.
- * Returns NULL, and marks the build failed, when they do not fit. */
-static uint8_t *take(struct out *o, size_t n, size_t align, size_t *off)
-{
-	size_t pad = (size_t)(-(o->base + o->used) & (align - 1));
-
-	if (o->full || pad > o->len - o->used || n > o->len - o->used - pad) {
-		o->full = true;
-		return NULL;
-	}
-	memset(o->buf + o->used, 0, pad + n);
-	o->used += pad;
-	if (off)
-		*off = o->used;
-	o->used += n;
-	return o->buf + o->used - n;
 }
 
 /* Makes the bytes of p[0..len) sum to 0 mod 256 through p[at]. */
@@ -317,8 +209,9 @@ static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 	put16(t + FADT_SCI_INT, GUEST_SCI_IRQ);
 
 	/* SMI_CMD 0 with ACPI_ENABLE/ACPI_DISABLE 0: there is no SMM and the
-	 * machine is always in ACPI mode (SCI_EN reads 1, hv/platform/pm.c), so the
-	 * OS skips the SMI handshake (ACPICA: no SMI_CMD = ACPI mode). */
+	 * machine is always in ACPI mode (SCI_EN reads 1, hv/platform/pm.c),
+	 * so the OS skips the SMI handshake (ACPICA: no SMI_CMD = ACPI
+	 * mode). */
 	put32(t + FADT_SMI_CMD, 0);
 
 	/* 4.8.3: the fixed hardware register blocks, 32-bit port form. */
@@ -444,237 +337,7 @@ static void build_mcfg(uint8_t *t)
 	set_checksum(t, MCFG_LEN, HDR_CHECKSUM);
 }
 
-/* ---- AML (chapter 20) ---------------------------------------------------
- * The DSDT body is emitted straight into the buffer.  A PkgLength is not
- * known until its package's contents are: aml_pkg_end() inserts it in
- * front of them, moving them up by the 1 to 4 bytes it takes. */
-
-size_t acpi_aml_pkglen(size_t body, uint8_t out[4])
-{
-	for (size_t n = 1; n <= 4; n++) {
-		/* 20.2.4: one byte holds 6 bits; otherwise bits 7:6 of the
-		 * lead byte count the bytes that follow, its bits 3:0 are
-		 * the low nibble and each following byte 8 more bits. */
-		size_t max = n == 1 ? 0x3f
-				    : ((size_t)1 << (4 + 8 * (n - 1))) - 1;
-		size_t v = body + n;
-
-		if (body > max - n)
-			continue;
-		if (n == 1) {
-			out[0] = (uint8_t)v;
-			return 1;
-		}
-		out[0] = (uint8_t)((n - 1) << 6 | (v & 0x0f));
-		for (size_t i = 1; i < n; i++)
-			out[i] = (uint8_t)(v >> (4 + 8 * (i - 1)));
-		return n;
-	}
-	return 0;
-}
-
-static void emit(struct out *o, const void *p, size_t n)
-{
-	uint8_t *d = take(o, n, 1, NULL);
-
-	if (d)
-		memcpy(d, p, n);
-}
-
-static void emit1(struct out *o, uint8_t b)
-{
-	emit(o, &b, 1);
-}
-
-/* Call right after a package's opcode; returns where its contents start. */
-static size_t aml_pkg_begin(const struct out *o)
-{
-	return o->used;
-}
-
-static void aml_pkg_end(struct out *o, size_t start)
-{
-	uint8_t enc[4];
-	size_t body, n;
-
-	if (o->full)
-		return;
-	body = o->used - start;
-	n = acpi_aml_pkglen(body, enc);
-	if (!n || !take(o, n, 1, NULL)) {
-		o->full = true;
-		return;
-	}
-	memmove(o->buf + start + n, o->buf + start, body);
-	memcpy(o->buf + start, enc, n);
-}
-
-/* NameOp NameSeg (20.2.5.1, 20.2.2): the caller emits the data object. */
-static void aml_name(struct out *o, const char *seg)
-{
-	emit1(o, AML_NAME_OP);
-	emit(o, seg, 4);
-}
-
-/* Name (seg, Zero): ZeroOp is the one-byte constant 0 (20.2.3). */
-static void aml_name_zero(struct out *o, const char *seg)
-{
-	aml_name(o, seg);
-	emit1(o, AML_ZERO_OP);
-}
-
-static uint8_t hexval(char c)
-{
-	return (uint8_t)(c <= '9' ? c - '0' : c - 'A' + 10);
-}
-
-/* Name (seg, EisaId ("PNPxxxx")): the compressed EISA id of 6.1.5 as a
- * DWordConst.  Its bytes in AML order: the three letters, 5 bits each
- * ('A' = 1) after a zero bit, big-endian in two bytes; then the four hex
- * digits as two bytes.  "PNP0A03" is 41 D0 0A 03. */
-static void aml_name_eisaid(struct out *o, const char *seg, const char *id)
-{
-	uint8_t c1 = (uint8_t)(id[0] - '@'), c2 = (uint8_t)(id[1] - '@');
-	uint8_t c3 = (uint8_t)(id[2] - '@');
-	uint8_t b[5] = {
-		AML_DWORD_PREFIX,
-		(uint8_t)((c1 << 2) | (c2 >> 3)),
-		(uint8_t)(((c2 & 7) << 5) | c3),
-		(uint8_t)((hexval(id[3]) << 4) | hexval(id[4])),
-		(uint8_t)((hexval(id[5]) << 4) | hexval(id[6])),
-	};
-
-	aml_name(o, seg);
-	emit(o, b, sizeof(b));
-}
-
-/* A ResourceTemplate's bytes (6.4), assembled before they go into a
- * Buffer because the BufferSize comes first. */
-struct restmpl {
-	uint8_t b[128];
-	size_t n;
-	bool full;
-};
-
-static uint8_t *res_take(struct restmpl *r, size_t n)
-{
-	if (r->full || n > sizeof(r->b) - r->n) {
-		r->full = true;
-		return NULL;
-	}
-	r->n += n;
-	return r->b + r->n - n;
-}
-
-/* 6.4.3.5: General Flags of a range the bridge produces (bit 0 clear, so
- * Linux makes it a window), positive decode, fixed minimum and maximum. */
-#define RES_GEN_FLAGS 0x0c	/* _MAF (bit 3) | _MIF (bit 2) */
-#define RES_TYPE_MEM 0
-#define RES_TYPE_IO 1
-#define RES_TYPE_BUS 2
-#define RES_IO_ENTIRE_RANGE 0x03	/* _RNG: ISA and non-ISA ports */
-#define RES_MEM_RW 0x01			/* _RW; _MEM 0: non-cacheable */
-
-/* 6.4.3.5.3: Word Address Space Descriptor, fixed size and place: _GRA 0,
- * _LEN = max - min + 1, no translation. */
-static void res_word(struct restmpl *r, uint8_t type, uint8_t tflags,
-		     uint16_t min, uint16_t max)
-{
-	uint8_t *d = res_take(r, 16);
-
-	if (!d)
-		return;
-	d[0] = 0x88;			/* large item, name 0x08 */
-	put16(d + 1, 13);		/* length of what follows */
-	d[3] = type;			/* Resource Type */
-	d[4] = RES_GEN_FLAGS;		/* General Flags */
-	d[5] = tflags;			/* Type Specific Flags */
-	put16(d + 6, 0);		/* _GRA */
-	put16(d + 8, min);		/* _MIN */
-	put16(d + 10, max);		/* _MAX */
-	put16(d + 12, 0);		/* _TRA */
-	put16(d + 14, (uint16_t)(max - min + 1)); /* _LEN */
-}
-
-/* 6.4.3.5.2: DWord Address Space Descriptor for a memory window. */
-static void res_dword_mem(struct restmpl *r, uint32_t min, uint32_t max)
-{
-	uint8_t *d = res_take(r, 26);
-
-	if (!d)
-		return;
-	d[0] = 0x87;			/* large item, name 0x07 */
-	put16(d + 1, 23);		/* length of what follows */
-	d[3] = RES_TYPE_MEM;		/* Resource Type */
-	d[4] = RES_GEN_FLAGS;		/* General Flags */
-	d[5] = RES_MEM_RW;		/* Type Specific Flags */
-	put32(d + 6, 0);		/* _GRA */
-	put32(d + 10, min);		/* _MIN */
-	put32(d + 14, max);		/* _MAX */
-	put32(d + 18, 0);		/* _TRA */
-	put32(d + 22, max - min + 1);	/* _LEN */
-}
-
-/* 6.4.3.4: 32-bit Fixed Memory Range Descriptor, read/write. */
-static void res_mem32_fixed(struct restmpl *r, uint32_t base, uint32_t len)
-{
-	uint8_t *d = res_take(r, 12);
-
-	if (!d)
-		return;
-	d[0] = 0x86;			/* large item, name 0x06 */
-	put16(d + 1, 9);		/* length of what follows */
-	d[3] = RES_MEM_RW;		/* Information: _RW */
-	put32(d + 4, base);		/* _BAS */
-	put32(d + 8, len);		/* _LEN */
-}
-
-/* Name (seg, ResourceTemplate () {...}): BufferOp PkgLength BufferSize
- * bytes (20.2.5.4), the template closed by an End Tag (6.4.2.9: small
- * item 0x0F, length 1) whose checksum 0 means "not checked". */
-static void aml_name_restmpl(struct out *o, const char *seg,
-			     struct restmpl *r)
-{
-	uint8_t *end = res_take(r, 2);
-	size_t pkg;
-
-	if (!end) {
-		o->full = true;
-		return;
-	}
-	end[0] = 0x79;
-	end[1] = 0x00;
-	aml_name(o, seg);
-	emit1(o, AML_BUFFER_OP);
-	pkg = aml_pkg_begin(o);
-	if (r->n <= 0xff) {
-		/* BufferSize: ByteConst */
-		emit1(o, AML_BYTE_PREFIX);
-		emit1(o, (uint8_t)r->n);
-	} else {
-		/* BufferSize: WordConst */
-		uint8_t w[3] = { AML_WORD_PREFIX };
-
-		put16(w + 1, (uint16_t)r->n);
-		emit(o, w, sizeof(w));
-	}
-	emit(o, r->b, r->n);
-	aml_pkg_end(o, pkg);
-}
-
-/* 20.2.3: the shortest integer constant for v < 256: ZeroOp, OneOp or
- * ByteConst. */
-static void aml_byte_int(struct out *o, uint8_t v)
-{
-	if (v == 0) {
-		emit1(o, AML_ZERO_OP);
-	} else if (v == 1) {
-		emit1(o, AML_ONE_OP);
-	} else {
-		emit1(o, AML_BYTE_PREFIX);
-		emit1(o, v);
-	}
-}
+/* ---- The DSDT's AML (chapter 20), written with hv/guest/aml.h ---------- */
 
 /* PCI slots 1..31 on bus 0 get _PRT entries (slot 0 is the host bridge),
  * four pins each: 124 entries, so the outer NumElements fits the
@@ -691,27 +354,27 @@ _Static_assert(PRT_ENTRIES <= 0xff, "_PRT NumElements is one byte");
  * function") in the low word; Pin 0..3 is INTA..INTD; Source Zero (an
  * Integer, not a name) says the interrupt is not from a link device,
  * so SourceIndex is the GSI the pin drives: ACPI_PCI_INTX_GSI(). */
-static void aml_name_prt(struct out *o)
+static void aml_name_prt(struct acpi_out *o)
 {
 	size_t prt, ent;
 
 	aml_name(o, "_PRT");
-	emit1(o, AML_PACKAGE_OP);			/* PackageOp */
+	aml_emit1(o, AML_PACKAGE_OP);			/* PackageOp */
 	prt = aml_pkg_begin(o);
-	emit1(o, PRT_ENTRIES);				/* NumElements */
+	aml_emit1(o, PRT_ENTRIES);			/* NumElements */
 	for (unsigned slot = PRT_FIRST_SLOT; slot <= PRT_LAST_SLOT; slot++) {
 		for (unsigned pin = 0; pin < PRT_PINS; pin++) {
 			uint8_t addr[5] = { AML_DWORD_PREFIX };
 
-			emit1(o, AML_PACKAGE_OP);	/* PackageOp */
+			aml_emit1(o, AML_PACKAGE_OP);	/* PackageOp */
 			ent = aml_pkg_begin(o);
-			emit1(o, 4);			/* NumElements */
+			aml_emit1(o, 4);		/* NumElements */
 			put32(addr + 1, (uint32_t)slot << 16 | 0xffff);
-			emit(o, addr, sizeof(addr));	/* Address */
+			aml_emit(o, addr, sizeof(addr));	/* Address */
 			aml_byte_int(o, (uint8_t)pin);	/* Pin */
-			emit1(o, AML_ZERO_OP);		/* Source */
-			emit1(o, AML_BYTE_PREFIX);	/* SourceIndex */
-			emit1(o, (uint8_t)ACPI_PCI_INTX_GSI(slot, pin));
+			aml_emit1(o, AML_ZERO_OP);		/* Source */
+			aml_emit1(o, AML_BYTE_PREFIX);	/* SourceIndex */
+			aml_emit1(o, (uint8_t)ACPI_PCI_INTX_GSI(slot, pin));
 			aml_pkg_end(o, ent);
 		}
 	}
@@ -723,15 +386,15 @@ static void aml_name_prt(struct out *o)
  * Its _CRS gives what it decodes: buses 0-255, all I/O ports but the
  * config ports 0xCF8-0xCFF, and the 32-bit BAR window below the IOAPIC;
  * its _PRT how bus 0's INTx pins reach the I/O APIC. */
-static void aml_pci0(struct out *o)
+static void aml_pci0(struct acpi_out *o)
 {
-	struct restmpl crs = { .n = 0 };
+	struct aml_restmpl crs = { .n = 0 };
 	size_t dev;
 
-	emit1(o, AML_EXT_OP_PREFIX);			/* DeviceOp */
-	emit1(o, AML_DEVICE_OP);
+	aml_emit1(o, AML_EXT_OP_PREFIX);			/* DeviceOp */
+	aml_emit1(o, AML_DEVICE_OP);
 	dev = aml_pkg_begin(o);
-	emit(o, "PCI0", 4);				/* NameString */
+	aml_emit(o, "PCI0", 4);				/* NameString */
 	/* A PCI Express root bridge, compatible with a PCI one. */
 	aml_name_eisaid(o, "_HID", "PNP0A08");
 	aml_name_eisaid(o, "_CID", "PNP0A03");
@@ -739,10 +402,10 @@ static void aml_pci0(struct out *o)
 	aml_name_zero(o, "_SEG");
 	aml_name_zero(o, "_BBN");
 
-	res_word(&crs, RES_TYPE_BUS, 0, 0x00, 0xff);
-	res_word(&crs, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, 0x0000, 0x0cf7);
-	res_word(&crs, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, 0x0d00, 0xffff);
-	res_dword_mem(&crs, (uint32_t)GUEST_PCI_MMIO_BASE,
+	aml_res_word(&crs, RES_TYPE_BUS, 0, 0x00, 0xff);
+	aml_res_word(&crs, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, 0x0000, 0x0cf7);
+	aml_res_word(&crs, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, 0x0d00, 0xffff);
+	aml_res_dword_mem(&crs, (uint32_t)GUEST_PCI_MMIO_BASE,
 		      (uint32_t)(GUEST_PCI_MMIO_END - 1));
 	aml_name_restmpl(o, "_CRS", &crs);
 	aml_name_prt(o);
@@ -756,18 +419,18 @@ static void aml_pci0(struct out *o)
  * E820 reservation only after a type 1 probe found a host bridge;
  * failing that, pci_mmcfg_late_init() keeps MMCONFIG only if a
  * PNP0C01/PNP0C02 _CRS covers the window. */
-static void aml_mres(struct out *o)
+static void aml_mres(struct acpi_out *o)
 {
-	struct restmpl crs = { .n = 0 };
+	struct aml_restmpl crs = { .n = 0 };
 	size_t dev;
 
-	emit1(o, AML_EXT_OP_PREFIX);			/* DeviceOp */
-	emit1(o, AML_DEVICE_OP);
+	aml_emit1(o, AML_EXT_OP_PREFIX);			/* DeviceOp */
+	aml_emit1(o, AML_DEVICE_OP);
 	dev = aml_pkg_begin(o);
-	emit(o, "MRES", 4);				/* NameString */
+	aml_emit(o, "MRES", 4);				/* NameString */
 	aml_name_eisaid(o, "_HID", "PNP0C02");
 	aml_name_zero(o, "_UID");
-	res_mem32_fixed(&crs, (uint32_t)GUEST_ECAM_BASE,
+	aml_res_mem32_fixed(&crs, (uint32_t)GUEST_ECAM_BASE,
 			(uint32_t)GUEST_ECAM_SIZE);
 	aml_name_restmpl(o, "_CRS", &crs);
 	aml_pkg_end(o, dev);
@@ -781,7 +444,7 @@ static void aml_mres(struct out *o)
  *       Device (MRES) {...}	(have_ecam only)
  *   }
  */
-static void aml_dsdt_body(struct out *o, const struct acpi_build_cfg *cfg)
+static void aml_dsdt_body(struct acpi_out *o, const struct acpi_build_cfg *cfg)
 {
 	static const uint8_t sb[5] = { AML_ROOT_CHAR, '_', 'S', 'B', '_' };
 	size_t pkg;
@@ -789,20 +452,20 @@ static void aml_dsdt_body(struct out *o, const struct acpi_build_cfg *cfg)
 	/* 7.4.2: \_S5 (soft off).  SLP_TYPa and SLP_TYPb are 5, what the
 	 * hypervisor takes as power-off with SLP_EN; two reserved zeros. */
 	aml_name(o, "_S5_");
-	emit1(o, AML_PACKAGE_OP);			/* PackageOp */
+	aml_emit1(o, AML_PACKAGE_OP);			/* PackageOp */
 	pkg = aml_pkg_begin(o);
-	emit1(o, 4);					/* NumElements */
-	emit1(o, AML_BYTE_PREFIX);			/* SLP_TYPa */
-	emit1(o, SLP_TYP_S5);
-	emit1(o, AML_BYTE_PREFIX);			/* SLP_TYPb */
-	emit1(o, SLP_TYP_S5);
-	emit1(o, AML_ZERO_OP);				/* reserved */
-	emit1(o, AML_ZERO_OP);				/* reserved */
+	aml_emit1(o, 4);				/* NumElements */
+	aml_emit1(o, AML_BYTE_PREFIX);			/* SLP_TYPa */
+	aml_emit1(o, SLP_TYP_S5);
+	aml_emit1(o, AML_BYTE_PREFIX);			/* SLP_TYPb */
+	aml_emit1(o, SLP_TYP_S5);
+	aml_emit1(o, AML_ZERO_OP);				/* reserved */
+	aml_emit1(o, AML_ZERO_OP);				/* reserved */
 	aml_pkg_end(o, pkg);
 
-	emit1(o, AML_SCOPE_OP);				/* ScopeOp */
+	aml_emit1(o, AML_SCOPE_OP);				/* ScopeOp */
 	pkg = aml_pkg_begin(o);
-	emit(o, sb, sizeof(sb));			/* NameString \_SB_ */
+	aml_emit(o, sb, sizeof(sb));			/* NameString \_SB_ */
 	aml_pci0(o);
 	if (cfg->have_ecam)
 		aml_mres(o);
@@ -810,10 +473,10 @@ static void aml_dsdt_body(struct out *o, const struct acpi_build_cfg *cfg)
 }
 
 /* 5.2.11.1: the DSDT, header then AML. */
-static void build_dsdt(struct out *o, const struct acpi_build_cfg *cfg,
+static void build_dsdt(struct acpi_out *o, const struct acpi_build_cfg *cfg,
 		       size_t *off)
 {
-	uint8_t *t = take(o, HDR_LEN, 8, off);
+	uint8_t *t = acpi_take(o, HDR_LEN, 8, off);
 	uint32_t len;
 
 	if (!t)
@@ -831,7 +494,7 @@ static void build_dsdt(struct out *o, const struct acpi_build_cfg *cfg,
 size_t acpi_build(uint8_t *buf, size_t buflen, uint64_t base,
 		  const struct acpi_build_cfg *cfg, size_t *rsdp_off)
 {
-	struct out o = { .buf = buf, .len = buflen, .base = base };
+	struct acpi_out o = { .buf = buf, .len = buflen, .base = base };
 	size_t rsdp = 0, facs = 0, xsdt = 0, rsdt = 0, fadt = 0, madt = 0;
 	size_t mcfg = 0, dsdt = 0;
 	unsigned n = 0;
@@ -843,15 +506,15 @@ size_t acpi_build(uint8_t *buf, size_t buflen, uint64_t base,
 
 	/* Allocate everything; nothing but zeroes is written yet, except
 	 * the DSDT, which is complete once allocated. */
-	take(&o, RSDP_LEN, 16, &rsdp);
-	take(&o, FACS_LEN, 64, &facs);
+	acpi_take(&o, RSDP_LEN, 16, &rsdp);
+	acpi_take(&o, FACS_LEN, 64, &facs);
 	n = cfg->have_ecam ? 3 : 2;
-	take(&o, HDR_LEN + 8 * n, 8, &xsdt);
-	take(&o, HDR_LEN + 4 * n, 8, &rsdt);
-	take(&o, FADT_LEN, 8, &fadt);
-	take(&o, madt_len(cfg->ncpus), 8, &madt);
+	acpi_take(&o, HDR_LEN + 8 * n, 8, &xsdt);
+	acpi_take(&o, HDR_LEN + 4 * n, 8, &rsdt);
+	acpi_take(&o, FADT_LEN, 8, &fadt);
+	acpi_take(&o, madt_len(cfg->ncpus), 8, &madt);
 	if (cfg->have_ecam)
-		take(&o, MCFG_LEN, 8, &mcfg);
+		acpi_take(&o, MCFG_LEN, 8, &mcfg);
 	build_dsdt(&o, cfg, &dsdt);
 	if (o.full || o.used > GUEST_4G - base)
 		return 0;

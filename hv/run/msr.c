@@ -1,6 +1,7 @@
 #include "hv/run/msr.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/cpuid.h"
 #include "arch/x86/tsc.h"
 #include "hv/guest/layout.h"
 #include "hv/base/log.h"
@@ -78,7 +79,7 @@ void vmsr_init(struct vmsr *m, struct vlapic *lapic,
 	       const struct vcpu_ops *ops, const struct gmem *gm,
 	       int64_t now_unix)
 {
-	struct cpuid_regs v = cpuid(0, 0);
+	struct cpuid_regs v = cpuid(CPUID_VENDOR, 0);
 
 	m->lapic = lapic;
 	m->ops = ops;

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/cpuid.h"
+#include "arch/x86/vectors.h"
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/decode.h"
@@ -34,8 +36,8 @@ static void do_cpuid(struct vcpu *v)
 	uint32_t sub = (uint32_t)v->regs[R_RCX];
 	struct cpuid_regs r = { 0, 0, 0, 0 };
 
-	if (leaf >= 0x40000000 && leaf < 0x40000100) {
-		if (leaf == 0x40000000) {
+	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + 0x100) {
+		if (leaf == CPUID_HV_BASE) {
 			r.eax = 0x40000010;
 			memcpy(&r.ebx, "Plin", 4);
 			memcpy(&r.ecx, "thHV", 4);
@@ -57,81 +59,86 @@ static void do_cpuid(struct vcpu *v)
 			r.eax = KVM_FEATURE_CLOCKSOURCE2
 				| KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
 		}
-	} else if (leaf <= 0x16 && leaf > v->host_max_leaf) {
+	} else if (leaf <= CPUID_FREQ && leaf > v->host_max_leaf) {
 		/* Leaves the host lacks below 0x16: absent (zeros), except
 		 * the TSC leaves Plinth always provides (below). */
 	} else {
 		r = cpuid(leaf, sub);
 	}
-	if (leaf < 0x40000000) {
+	if (leaf < CPUID_HV_BASE) {
 		switch (leaf) {
-		case 0:
-			if (r.eax < 0x16)
-				r.eax = 0x16;
+		case CPUID_VENDOR:
+			if (r.eax < CPUID_FREQ)
+				r.eax = CPUID_FREQ;
 			break;
-		case 1:
+		case CPUID_FEATURES:
 			/* Hidden: MONITOR, DS-CPL, VMX, SMX, EIST, TM2, PDCM
 			 * and DCA; MCE, MCA, DS, ACPI thermal, TM and PBE,
 			 * whose MSRs do not exist for the guest. */
-			r.ecx &= ~((1u << 3) | (1u << 4) | (1u << 5) | (1u << 6)
-				   | (1u << 7) | (1u << 8) | (1u << 15)
-				   | (1u << 18));
+			r.ecx &= ~(CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL
+				   | CPUID_1_ECX_VMX | CPUID_1_ECX_SMX
+				   | CPUID_1_ECX_EIST | CPUID_1_ECX_TM2
+				   | CPUID_1_ECX_PDCM | CPUID_1_ECX_DCA);
 			/* The LAPIC model has x2APIC and TSC-deadline. */
-			r.ecx |= (1u << 21) | (1u << 24);
-			r.edx &= ~((1u << 7) | (1u << 14) | (1u << 21)
-				   | (1u << 22) | (1u << 29) | (1u << 31));
-			r.ecx |= 1u << 31;
+			r.ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
+			r.edx &= ~(CPUID_1_EDX_MCE | CPUID_1_EDX_MCA
+				   | CPUID_1_EDX_DS | CPUID_1_EDX_ACPI
+				   | CPUID_1_EDX_TM | CPUID_1_EDX_PBE);
+			r.ecx |= CPUID_1_ECX_HYPERVISOR;
 			if (v->hide_cx16)
-				r.ecx &= ~(1u << 13);
+				r.ecx &= ~CPUID_1_ECX_CX16;
 			/* One logical CPU, APIC ID 0. */
 			r.ebx &= 0x0000ffff;
-			r.ebx |= 1u << 16;
+			r.ebx |= 1u << CPUID_1_EBX_NLOGICAL_SHIFT;
 			break;
-		case 4:
+		case CPUID_CACHE:
 			r.eax &= 0x3fff; /* one core, one thread per cache */
 			break;
-		case 6:
+		case CPUID_THERMAL:
 			/* Only ARAT: the LAPIC timer keeps running in idle,
 			 * so Linux needs no PIT or HPET as a backup. */
-			r = (struct cpuid_regs){ 1u << 2, 0, 0, 0 };
+			r = (struct cpuid_regs){ CPUID_6_EAX_ARAT, 0, 0, 0 };
 			break;
-		case 0x15:
+		case CPUID_TSC:
 			/* TSC = crystal * 1/1, and the LAPIC timer counts at
 			 * the crystal rate: Linux then needs to calibrate
 			 * neither (SDM vol. 3B, 19.7.3). */
 			r = (struct cpuid_regs){ 1, 1, (uint32_t)tsc_hz(), 0 };
 			break;
-		case 0x16:
+		case CPUID_FREQ:
 			r = (struct cpuid_regs){ (uint32_t)(tsc_hz() / 1000000),
 						 (uint32_t)(tsc_hz() / 1000000),
 						 (uint32_t)(tsc_hz() / 1000000),
 						 0 };
 			break;
-		case 0xa: /* no performance monitoring */
-		case 0xb: /* topology: leaves 1 and 4 say "one CPU" */
-		case 0x1f:
+		case CPUID_PERFMON: /* no performance monitoring */
+		case CPUID_TOPOLOGY: /* leaves 1 and 4 say "one CPU" */
+		case CPUID_TOPOLOGY_V2:
 			r = (struct cpuid_regs){ 0, 0, 0, 0 };
 			break;
-		case 7:
+		case CPUID_EXT_FEATURES:
 			if (sub == 0) {
-				r.ebx &= ~(1u << 1);	/* TSC_ADJUST MSR */
-				r.ebx &= ~(1u << 2);	/* SGX */
-				r.ecx &= ~(1u << 5);	/* WAITPKG */
+				r.ebx &= ~CPUID_7_EBX_TSC_ADJUST; /* the MSR */
+				r.ebx &= ~CPUID_7_EBX_SGX;
+				r.ecx &= ~CPUID_7_ECX_WAITPKG;
 				/* Speculation-control MSRs beyond SPEC_CTRL. */
-				r.edx &= ~((1u << 28) | (1u << 29) | (1u << 31));
+				r.edx &= ~(CPUID_7_EDX_L1D_FLUSH
+					   | CPUID_7_EDX_ARCH_CAPABILITIES
+					   | CPUID_7_EDX_SSBD);
 			}
 			break;
 		}
 	}
-	if (leaf == 0x80000001)
+	if (leaf == CPUID_EXT_SIGNATURE)
 		/* Hidden: SVM, SKINIT, MONITORX/MWAITX (all intercepted: #UD). */
-		r.ecx &= ~((1u << 2) | (1u << 12) | (1u << 29));
-	else if (leaf == 0x80000007 && cpuid(0x80000000, 0).eax >= leaf)
+		r.ecx &= ~(CPUID_E1_ECX_SVM | CPUID_E1_ECX_SKINIT
+			   | CPUID_E1_ECX_MONITORX);
+	else if (leaf == CPUID_APM && cpuid(CPUID_EXT_MAX, 0).eax >= leaf)
 		/* Invariant TSC: the guest's TSC is the machine's, which
 		 * Plinth never scales, stops or rewrites; Linux then keeps
 		 * it as its clocksource (kvm-clock steps back). */
-		r.edx |= 1u << 8;
-	else if (leaf == 0x8000000a) /* SVM features */
+		r.edx |= CPUID_E7_EDX_INVARIANT_TSC;
+	else if (leaf == CPUID_SVM) /* SVM features */
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 	v->regs[R_RAX] = r.eax;
 	v->regs[R_RBX] = r.ebx;
@@ -145,12 +152,12 @@ static void do_cpuid(struct vcpu *v)
 static void do_xsetbv(struct vcpu *v)
 {
 	uint64_t val = (v->regs[R_RAX] & 0xffffffff) | (v->regs[R_RDX] << 32);
-	struct cpuid_regs d = cpuid(0xd, 0);
+	struct cpuid_regs d = cpuid(CPUID_XSAVE, 0);
 	uint64_t host = d.eax | ((uint64_t)d.edx << 32);
 
 	if ((uint32_t)v->regs[R_RCX] != 0 || !(val & 1) || (val & ~host)
 	    || ((val & 4) && !(val & 2))) {
-		v->ops->inject_exception(13, true, 0);
+		v->ops->inject_exception(VEC_GP, true, 0);
 		return;
 	}
 	v->ops->set_xcr0(val);
@@ -210,7 +217,7 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 		return stop(v, end, GUEST_FAILED, m);
 	}
 	bool is_store = in.op == MMIO_STORE_REG || in.op == MMIO_STORE_IMM;
-	const struct mmio_range *r = mmiobus_find(gpa, in.size);
+	const struct bus_range *r = mmiobus_find(gpa, in.size);
 
 	/* The decoded direction must agree with what the CPU saw. */
 	if (!r || is_store != x->write) {
@@ -242,12 +249,12 @@ static void do_msr(struct vcpu *v, bool write)
 	if (write) {
 		val = (v->regs[R_RAX] & 0xffffffff) | (v->regs[R_RDX] << 32);
 		if (!vmsr_write(&v->msr, msr, val)) {
-			v->ops->inject_exception(13, true, 0);
+			v->ops->inject_exception(VEC_GP, true, 0);
 			return;
 		}
 	} else {
 		if (!vmsr_read(&v->msr, msr, &val)) {
-			v->ops->inject_exception(13, true, 0);
+			v->ops->inject_exception(VEC_GP, true, 0);
 			return;
 		}
 		v->regs[R_RAX] = (uint32_t)val;
@@ -364,7 +371,7 @@ enum guest_end vcpu_run(struct vcpu *v)
 {
 	enum guest_end end = GUEST_FAILED;
 
-	v->host_max_leaf = cpuid(0, 0).eax;
+	v->host_max_leaf = cpuid(CPUID_VENDOR, 0).eax;
 	v->platform_due = 0;
 	/* The host slice (plinth.cfg guest_slice, 10 ms unless set): the
 	 * backend's timer brings control back at least this often, for
