@@ -2,16 +2,15 @@
  * format hint must be loaded or refused, never crash, never touch memory
  * outside guest RAM, and a successful load must be self-consistent.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. \
- *       tests/fuzz/fuzz_loader.c hv/guest/loader.c hv/guest/gmem.c hv/base/fmt.c -o fz
- *   ./fz -runs=200000
+ *   make build/fuzz/fuzz_loader   # sources: fuzz_loader_SRCS
+ *   build/fuzz/fuzz_loader -runs=200000
  *
  * Without libFuzzer (gcc), -DFUZZ_REPLAY adds a main() that runs the
  * target over the files named on the command line, e.g. a crash reproducer
  * or a corpus:
  *
  *   gcc -DFUZZ_REPLAY -fsanitize=address,undefined -I. \
- *       tests/fuzz/fuzz_loader.c hv/guest/loader.c hv/guest/gmem.c hv/base/fmt.c -o fzr
+ *       tests/fuzz/fuzz_loader.c <fuzz_loader_SRCS> -o fzr
  *   ./fzr crash-1234...
  *
  * Input layout (little-endian):

@@ -82,8 +82,6 @@
 
 #include "tests/fuzz/fuzz_vdev.h"
 
-void log_msg(const char *f, ...) {}
-
 #define MAX_OPS 2048
 #define BAR_SIZE VDEV_BAR_SIZE
 #define WIN_RAM_SIZE 0x10000ull
@@ -183,7 +181,7 @@ static void check_bar(const struct vdev *d)
 	const struct vpci_bar *bar = &f->bar[0];
 	uint64_t reg = vpci_bar_addr(f, 0);
 	bool decode = f->cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY;
-	const struct mmio_range *r;
+	const struct bus_range *r;
 
 	see(reg);
 	CHECK((f->cfg[PCI_BAR0] & 0xf) == 0x4);
@@ -209,7 +207,7 @@ static void check_all(void)
 	check_bar(&blk.dev);
 	check_bar(&net.dev);
 	for (unsigned i = 0; i < nseen; i++) {
-		const struct mmio_range *r = mmiobus_find(seen[i], 1);
+		const struct bus_range *r = mmiobus_find(seen[i], 1);
 
 		if (!r)
 			continue;
@@ -289,7 +287,7 @@ static void ecam(struct fz *s)
 	uint64_t a = GUEST_ECAM_BASE + ((uint64_t)(w.bus & 0xff) << 20
 					| w.dev << 15 | w.fn << 12
 					| (w.off & 0xfff));
-	const struct mmio_range *r = mmiobus_find(a, size);
+	const struct bus_range *r = mmiobus_find(a, size);
 
 	if (a + size > GUEST_ECAM_BASE + GUEST_ECAM_SIZE)
 		return;
@@ -314,7 +312,7 @@ static void bar_mmio(struct fz *s)
 	uint64_t a;
 	unsigned size;
 	bool write;
-	const struct mmio_range *r;
+	const struct bus_range *r;
 
 	switch (how & 3) {
 	case 0:
@@ -505,7 +503,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_ro(VPCI_CFG_SIZE);
 	vpci_remove_all(&fz_bus);
 	for (unsigned i = 0; i < nseen; i++) {
-		const struct mmio_range *r = mmiobus_find(seen[i], 1);
+		const struct bus_range *r = mmiobus_find(seen[i], 1);
 
 		CHECK(!r || r->ctx == &fz_bus);
 	}

@@ -35,22 +35,23 @@
 
 #include "hv/platform/pci_host.h"
 #include "virtio/virtio_pci.h"
+#include "virtio/virtio_regs.h"
 
 #include "tests/fuzz/fuzz_common.h"
 
-/* Common configuration registers (virtio 1.2, 4.1.4.3) */
-#define CC_DFSELECT 0x00
-#define CC_GFSELECT 0x08
-#define CC_GF 0x0c
-#define CC_MSIX_CONFIG 0x10
-#define CC_STATUS 0x14
-#define CC_Q_SELECT 0x16
-#define CC_Q_SIZE 0x18
-#define CC_Q_VECTOR 0x1a
-#define CC_Q_ENABLE 0x1c
-#define CC_Q_DESC 0x20
-#define CC_Q_DRIVER 0x28
-#define CC_Q_DEVICE 0x30
+/* Common configuration registers (virtio 1.2, 4.1.4.3), short */
+#define CC_DFSELECT VIRTIO_PCI_COMMON_DFSELECT
+#define CC_GFSELECT VIRTIO_PCI_COMMON_GFSELECT
+#define CC_GF VIRTIO_PCI_COMMON_GF
+#define CC_MSIX_CONFIG VIRTIO_PCI_COMMON_MSIX
+#define CC_STATUS VIRTIO_PCI_COMMON_STATUS
+#define CC_Q_SELECT VIRTIO_PCI_COMMON_Q_SELECT
+#define CC_Q_SIZE VIRTIO_PCI_COMMON_Q_SIZE
+#define CC_Q_VECTOR VIRTIO_PCI_COMMON_Q_MSIX
+#define CC_Q_ENABLE VIRTIO_PCI_COMMON_Q_ENABLE
+#define CC_Q_DESC VIRTIO_PCI_COMMON_Q_DESC
+#define CC_Q_DRIVER VIRTIO_PCI_COMMON_Q_DRIVER
+#define CC_Q_DEVICE VIRTIO_PCI_COMMON_Q_DEVICE
 
 static struct vpci_bus fz_bus;
 static struct vpci_fn fz_host_bridge;

@@ -75,8 +75,6 @@
 
 #include "tests/fuzz/fuzz_vdev.h"
 
-void log_msg(const char *f, ...) {}
-
 #define DISK_SECTORS 64
 #define DISK_SIZE (DISK_SECTORS * BLK_SECTOR)
 #define MAX_OPS 2048

@@ -76,8 +76,6 @@
 
 #include "tests/fuzz/fuzz_vdev.h"
 
-void log_msg(const char *f, ...) {}
-
 #define MAX_OPS 2048
 
 static struct vpci_fn net_fn;

@@ -51,6 +51,8 @@ FILES = {
     "arch": ["hv/guest/gmem.h"],
     "hv/platform": ["hv/guest/gmem.h", "hv/guest/layout.h"],
     "virtio": ["hv/guest/gmem.h", "net/frame_port.h"],
+    # The device table wires virtio-net to a frame port.
+    "hv/guest": ["net/frame_port.h"],
     # The interfaces the drivers implement for the devices above them.
     "drivers": ["virtio/blk_backend.h", "net/frame_port.h"],
     "hv/backend": ["virtio/blk_backend.h"],

@@ -3,23 +3,15 @@
  * the HBA writes back (bits, byte counts, errors), and how it recovers.
  * Also IDENTIFY parsing, TRIM range encoding and the GPT partition finder
  * (drivers/gpt_part.c). */
-#include "check.h"
+#include "tests/support/check.h"
+#include "tests/support/log_stub.h"
+#include "tests/support/fake_hba.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 
 #include "drivers/ahci.h"
-#include "fake_hba.h"
 #include "drivers/gpt_part.h"
 #include "hv/base/guid.h"
-
-static int logged;
-
-void log_msg(const char *f, ...)
-{
-	(void)f;
-	logged++;
-}
 
 static struct ahci_disk D;
 static uint64_t now;
@@ -55,14 +47,14 @@ static void setup(bool ncq)
 	D.clock = fake_clock;
 	ahci_io_init(&D);
 	now = 1000;
-	restarts = restart_fails = logged = 0;
+	restarts = restart_fails = logstub_lines = 0;
 }
 
 /* --- the HBA, played ------------------------------------------------ */
 
 static uint32_t reg(unsigned off)
 {
-	return ahci_rd(port, off);
+	return ahci_rd(hba_port, off);
 }
 
 static void set_reg(unsigned off, uint32_t v)
@@ -77,28 +69,35 @@ static const uint8_t *fis(unsigned s)
 
 static unsigned prdtl(unsigned s)
 {
-	return ahci_rd(D.clb + 32 * s, 0) >> 16;
+	return ahci_rd(D.clb + AHCI_CMD_HDR_SIZE * s, AHCI_CMD_DW0)
+	       >> AHCI_CMD_PRDTL_SHIFT;
 }
 
 static uint64_t prd_addr(unsigned s, unsigned n)
 {
-	const uint8_t *e = D.ctba[s] + AHCI_PRDT_OFF + 16 * n;
+	const uint8_t *e = D.ctba[s] + AHCI_PRDT_OFF + AHCI_PRD_SIZE * n;
 
-	return ahci_rd(e, 0) | (uint64_t)ahci_rd(e, 4) << 32;
+	return ahci_rd(e, AHCI_PRD_DBA)
+	       | (uint64_t)ahci_rd(e, AHCI_PRD_DBAU) << 32;
 }
 
 static uint32_t prd_len(unsigned s, unsigned n)
 {
-	return (ahci_rd(D.ctba[s] + AHCI_PRDT_OFF + 16 * n, 12) & 0x3fffff) + 1;
+	return (ahci_rd(D.ctba[s] + AHCI_PRDT_OFF + AHCI_PRD_SIZE * n,
+			AHCI_PRD_DBC)
+		& 0x3fffff) + 1;
 }
 
+/* The Register H2D FIS's 48-bit LBA (drivers/ata.h). */
 static uint64_t fis_lba(unsigned s)
 {
 	const uint8_t *f = fis(s);
 
-	return f[4] | (uint64_t)f[5] << 8 | (uint64_t)f[6] << 16
-	       | (uint64_t)f[8] << 24 | (uint64_t)f[9] << 32
-	       | (uint64_t)f[10] << 40;
+	return f[FIS_LBA_LO] | (uint64_t)f[FIS_LBA_LO + 1] << 8
+	       | (uint64_t)f[FIS_LBA_LO + 2] << 16
+	       | (uint64_t)f[FIS_LBA_HI] << 24
+	       | (uint64_t)f[FIS_LBA_HI + 1] << 32
+	       | (uint64_t)f[FIS_LBA_HI + 2] << 40;
 }
 
 /* The command's bytes as the PRDT states them. */
@@ -171,10 +170,12 @@ static void read_becomes_one_queued_command(void)
 	setup(true);
 	CHECK(submit(&q, BLK_READ, 1234, 2, 2048) == 0);
 	CHECK(reg(PxSACT) == 1 && reg(PxCI) == 1);
-	CHECK(fis(0)[0] == 0x27 && fis(0)[2] == ATA_READ_FPDMA);
+	CHECK(fis(0)[FIS_TYPE] == FIS_TYPE_REG_H2D
+	      && fis(0)[FIS_COMMAND] == ATA_READ_FPDMA);
 	CHECK(fis_lba(0) == 1234);
-	CHECK(fis(0)[3] == 8 && fis(0)[11] == 0); /* count in FEATURE */
-	CHECK(fis(0)[12] == 0);			  /* tag 0 */
+	/* The count in FEATURE, the tag (0) in COUNT. */
+	CHECK(fis(0)[FIS_FEATURE] == 8 && fis(0)[FIS_FEATURE_EXP] == 0);
+	CHECK(fis(0)[FIS_COUNT] == 0);
 	CHECK(prdtl(0) == 2);
 	CHECK(prd_addr(0, 0) == 0x10000000ull && prd_len(0, 0) == 2048);
 	CHECK(prd_addr(0, 1) == 0x10100000ull && prd_len(0, 1) == 2048);
@@ -565,7 +566,7 @@ static void port_that_will_not_restart_fails_what_was_in_flight(void)
 	set_reg(PxIS, 1u << 27); /* interface fatal error */
 	poll();
 	CHECK(a.status == BLK_EIO && b.status == BLK_EIO);
-	CHECK(logged > 0);
+	CHECK(logstub_lines > 0);
 }
 
 static void no_more_than_the_slots_are_taken(void)

@@ -16,29 +16,21 @@
  * (even-byte) sizes, segments of size_max (4 MiB), several requests in
  * flight at once, and requests long enough that the driver splits them
  * into several commands. */
-#include "check.h"
+#include "tests/support/check.h"
+#include "tests/support/log_stub.h"
+#include "tests/support/fake_hba.h"
+#include "tests/support/vdev_driver.h"
+#include "tests/support/vq_driver.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 
 #include "drivers/ahci.h"
-#include "fake_hba.h"
 #include "hv/guest/gmem.h"
-#include "hv/base/log.h"
 #include "virtio/virtio_blk.h"
-#include "vq_driver.h"
+#include "virtio/virtio_blk_regs.h"
 
-void log_msg(const char *f, ...)
-{
-	va_list ap;
-
-	va_start(ap, f);
-	log_record(f, ap);
-	va_end(ap);
-}
-
-#define T_IN 0
-#define S_OK 0
+#define T_IN VIRTIO_BLK_T_IN
+#define S_OK VIRTIO_BLK_S_OK
 #define GUARD 0x5a	  /* every byte of RAM the reads must not touch */
 
 /* Guest-physical layout: the rings and headers low, data from BUF up. */
@@ -84,25 +76,31 @@ static unsigned commands_run, prds_seen;
  * count sectors from the disk at lba into the PRD ranges, in order. */
 static void hba_run(void)
 {
-	uint32_t ci = ahci_rd(port, PxCI);
+	uint32_t ci = ahci_rd(hba_port, PxCI);
 
 	for (unsigned s = 0; s < AHCI_SLOTS; s++) {
 		if (!(ci & (1u << s)))
 			continue;
-		const uint8_t *h = D.clb + 32 * s;
+		const uint8_t *h = D.clb + AHCI_CMD_HDR_SIZE * s;
 		const uint8_t *f = D.ctba[s];
-		uint32_t dw0 = ahci_rd(h, 0);
-		unsigned prdtl = dw0 >> 16;
-		bool queued = f[2] == ATA_READ_FPDMA;
-		uint64_t lba = f[4] | (uint64_t)f[5] << 8 | (uint64_t)f[6] << 16
-			       | (uint64_t)f[8] << 24 | (uint64_t)f[9] << 32
-			       | (uint64_t)f[10] << 40;
-		uint32_t count = queued ? (uint32_t)(f[3] | f[11] << 8)
-					: (uint32_t)(f[12] | f[13] << 8);
+		uint32_t dw0 = ahci_rd(h, AHCI_CMD_DW0);
+		unsigned prdtl = dw0 >> AHCI_CMD_PRDTL_SHIFT;
+		bool queued = f[FIS_COMMAND] == ATA_READ_FPDMA;
+		uint64_t lba = f[FIS_LBA_LO] | (uint64_t)f[FIS_LBA_LO + 1] << 8
+			       | (uint64_t)f[FIS_LBA_LO + 2] << 16
+			       | (uint64_t)f[FIS_LBA_HI] << 24
+			       | (uint64_t)f[FIS_LBA_HI + 1] << 32
+			       | (uint64_t)f[FIS_LBA_HI + 2] << 40;
+		uint32_t count =
+			queued ? (uint32_t)(f[FIS_FEATURE]
+					    | f[FIS_FEATURE_EXP] << 8)
+			       : (uint32_t)(f[FIS_COUNT] | f[FIS_COUNT_EXP] << 8);
 		uint64_t left, moved = 0;
 
-		CHECK(f[2] == ATA_READ_FPDMA || f[2] == ATA_READ_DMA_EXT);
-		CHECK(!(dw0 & (1u << 6))); /* a read: the HBA writes memory */
+		CHECK(f[FIS_COMMAND] == ATA_READ_FPDMA
+		      || f[FIS_COMMAND] == ATA_READ_DMA_EXT);
+		/* a read: the HBA writes memory */
+		CHECK(!(dw0 & AHCI_CMD_W));
 		if (!count)
 			count = 65536;
 		CHECK(lba + count <= DISK_SECTORS);
@@ -123,8 +121,8 @@ static void hba_run(void)
 		 * the driver must never ask for it. */
 		CHECK(left == 0);
 		ahci_wr((uint8_t *)h, 4, (uint32_t)moved);
-		hba_set(PxCI, ahci_rd(port, PxCI) & ~(1u << s));
-		hba_set(PxSACT, ahci_rd(port, PxSACT) & ~(1u << s));
+		hba_set(PxCI, ahci_rd(hba_port, PxCI) & ~(1u << s));
+		hba_set(PxSACT, ahci_rd(hba_port, PxSACT) & ~(1u << s));
 		commands_run++;
 	}
 }
@@ -171,7 +169,7 @@ static void setup(bool ncq)
 	vdrv_msix_on(&B.dev);
 	vqd_init(&Q, &M, 256, DESC, DRV, DEV);
 	Q.vector = 1;
-	log_clear();
+	logstub_clear();
 	CHECK(vdrv_start(&B.dev, vdrv_features(&B.dev), qs, 1)
 	      == (VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK
 		  | VIRTIO_S_DRIVER_OK));

@@ -7,7 +7,7 @@
  * after it (must not change the result); decode() hands the decoder a
  * buffer of exactly n bytes so ASan catches any read past it.
  */
-#include "tests/unit/check.h"
+#include "tests/support/check.h"
 
 #include "arch/x86/decode.h"
 

@@ -1,20 +1,12 @@
 /* The e1000 driver's rings (drivers/e1000_ring.c) against a NIC played
  * by the test: plain memory for the registers, descriptors written with
  * whatever a broken or hostile NIC might write back. */
-#include "check.h"
+#include "tests/support/check.h"
+#include "tests/support/log_stub.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 
 #include "drivers/e1000.h"
-
-static int logged;
-
-void log_msg(const char *f, ...)
-{
-	(void)f;
-	logged++;
-}
 
 static struct e1000 E;
 static uint8_t *regs;
@@ -70,7 +62,7 @@ static void setup(void)
 	E.port.tx_done = on_tx_done;
 	E.port.link_up = true;
 	got_len = 0;
-	got_frames = ready_calls = logged = released = 0;
+	got_frames = ready_calls = logstub_lines = released = 0;
 }
 
 static uint32_t reg(unsigned off)
@@ -150,7 +142,7 @@ static void length_over_the_buffer_is_dropped_not_read(void)
 	CHECK(e1000_rx_poll(&E) == 4);
 	CHECK(got_frames == 0);
 	CHECK(E.st.rx_bad_desc == 4);
-	CHECK(logged > 0);
+	CHECK(logstub_lines > 0);
 	/* A buffer-sized frame is fine. */
 	nic_receive(4, NULL, E1000_BUF_SIZE, E1000_RXD_DD | E1000_RXD_EOP, 0);
 	CHECK(e1000_rx_poll(&E) == 1);

@@ -1,5 +1,5 @@
 /* Host tests for hv/base/fmt.c, the small snprintf. */
-#include "tests/unit/check.h"
+#include "tests/support/check.h"
 
 #include "hv/base/fmt.h"
 

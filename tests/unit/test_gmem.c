@@ -1,4 +1,4 @@
-#include "check.h"
+#include "tests/support/check.h"
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* The management server's HTTP request parser (net/http.c): what it
  * accepts, what it refuses and with which status. */
-#include "check.h"
+#include "tests/support/check.h"
 
 #include <stdlib.h>
 

@@ -1,17 +1,9 @@
-#include "check.h"
+#include "tests/support/check.h"
+#include "tests/support/log_stub.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 
 #include "hv/platform/kvmclock.h"
-
-static int logged;
-
-void log_msg(const char *f, ...)
-{
-	(void)f;
-	logged++;
-}
 
 static uint8_t ram[0x2000];
 
@@ -20,7 +12,7 @@ static void setup(struct gmem *g, struct kvmclock *k, uint64_t hz)
 	gmem_init(g);
 	CHECK(gmem_add(g, 0x100000, sizeof(ram), ram) == 0);
 	memset(ram, 0xee, sizeof(ram));
-	logged = 0;
+	logstub_lines = 0;
 	kvmclock_init(k, g, hz, 1000000, 1764979200); /* 2025-12-06 */
 }
 
@@ -138,7 +130,7 @@ static void a_page_outside_guest_ram_is_refused(void)
 	/* The refused value is not what the MSR holds, and the log says
 	 * so only a few times. */
 	CHECK(kvmclock_msr_read(&k, MSR_KVM_SYSTEM_TIME_NEW, &val) && !val);
-	CHECK(logged > 0 && logged <= 4);
+	CHECK(logstub_lines > 0 && logstub_lines <= 4);
 }
 
 static void disabling_writes_nothing(void)

@@ -1,14 +1,7 @@
-#include "check.h"
+#include "tests/support/check.h"
 
 #include "hv/platform/iobus.h"
 #include "hv/platform/legacy.h"
-#include "hv/base/log.h"
-
-/* hv/platform/iobus.c logs unclaimed ports; nothing to log to here. */
-void log_msg(const char *f, ...)
-{
-	(void)f;
-}
 
 /* The models are driven through the I/O bus exactly as the exit handler
  * does.  The bus is process-wide, so one vlegacy is attached once (in

@@ -1,5 +1,5 @@
 /* Host tests for hv/base/logring.c, the byte ring with absolute offsets. */
-#include "tests/unit/check.h"
+#include "tests/support/check.h"
 
 #include "hv/base/logring.h"
 

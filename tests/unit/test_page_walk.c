@@ -5,7 +5,7 @@
  * tables are written into it with put32/put64 and the translations are
  * checked for each paging mode.
  */
-#include "tests/unit/check.h"
+#include "tests/support/check.h"
 
 #include "hv/guest/gmem.h"
 #include "arch/x86/page_walk.h"

@@ -1,5 +1,5 @@
 /* Host tests for hv/base/palloc.c, the bitmap page allocator. */
-#include "tests/unit/check.h"
+#include "tests/support/check.h"
 
 #include "hv/base/palloc.h"
 

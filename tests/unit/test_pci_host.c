@@ -1,17 +1,10 @@
-#include "check.h"
+#include "tests/support/check.h"
 
 #include "hv/guest/gmem.h"
 #include "hv/guest/layout.h"
 #include "hv/platform/iobus.h"
-#include "hv/base/log.h"
 #include "hv/platform/mmiobus.h"
 #include "hv/platform/pci_host.h"
-
-/* hv/platform/iobus.c logs unclaimed ports; nothing to log to here. */
-void log_msg(const char *f, ...)
-{
-	(void)f;
-}
 
 /* The bus is attached once (the I/O and MMIO buses are process-wide)
  * and reinitialised in place by each test. */
@@ -69,7 +62,7 @@ static uint64_t ecam(unsigned bus, unsigned dev, unsigned fn, unsigned off)
 
 static uint64_t ecam_read(uint64_t addr, unsigned size)
 {
-	const struct mmio_range *r = mmiobus_find(addr, size);
+	const struct bus_range *r = mmiobus_find(addr, size);
 
 	if (!r) {
 		printf("#   no MMIO range at 0x%llx\n", (unsigned long long)addr);
@@ -80,7 +73,7 @@ static uint64_t ecam_read(uint64_t addr, unsigned size)
 
 static void ecam_write(uint64_t addr, unsigned size, uint64_t v)
 {
-	const struct mmio_range *r = mmiobus_find(addr, size);
+	const struct bus_range *r = mmiobus_find(addr, size);
 
 	if (r)
 		r->write(r->ctx, addr, size, v);
@@ -422,7 +415,7 @@ static void bd_write(void *ctx, uint64_t addr, unsigned size, uint64_t v)
 static void bar_fn(struct vpci_fn *f, struct bardev *d, uint64_t size,
 		   uint64_t addr)
 {
-	struct mmio_range r = { .name = "bar", .ctx = d, .read = bd_read,
+	struct bus_range r = { .name = "bar", .ctx = d, .read = bd_read,
 				.write = bd_write };
 
 	memset(f, 0, sizeof(*f));
@@ -478,7 +471,7 @@ static bool answers(struct bardev *d, uint64_t addr, uint64_t size)
 	const uint64_t at[2] = { addr, addr + size - 4 };
 
 	for (unsigned i = 0; i < 2; i++) {
-		const struct mmio_range *r = mmiobus_find(at[i], 4);
+		const struct bus_range *r = mmiobus_find(at[i], 4);
 		unsigned n = d->reads;
 
 		if (!r || r->ctx != d || r->base != addr || r->len != size)
@@ -542,7 +535,7 @@ static void bar_sizing_reads_back_the_size_mask(void)
 
 	/* A 32-bit 64 KiB BAR 2 next to an unused BAR 3. */
 	bar_fresh();
-	struct mmio_range r = { .name = "bar32", .ctx = &db, .read = bd_read,
+	struct bus_range r = { .name = "bar32", .ctx = &db, .read = bd_read,
 				.write = bd_write };
 
 	memset(&fb, 0, sizeof(fb));
@@ -582,7 +575,7 @@ static void bar_is_mapped_only_while_memory_decode_is_on(void)
 	CHECK(mmiobus_find(BAR_A + BAR_SIZE, 1) == NULL);
 	CHECK(mmiobus_find(BAR_A + BAR_SIZE - 2, 4) == NULL); /* straddles */
 	/* Writes reach it too. */
-	const struct mmio_range *r = mmiobus_find(BAR_A + 8, 4);
+	const struct bus_range *r = mmiobus_find(BAR_A + 8, 4);
 
 	CHECK(r != NULL);
 	if (r) {
@@ -624,7 +617,7 @@ static void refused_at(uint32_t reg, uint32_t v, uint64_t bad)
 	CHECK(answers(&da, BAR_A, BAR_SIZE));
 	CHECK(fa.bar[0].rollbacks == before + 1);
 	CHECK(fa.bar[0].mapped);
-	const struct mmio_range *r = mmiobus_find(bad, 4);
+	const struct bus_range *r = mmiobus_find(bad, 4);
 
 	CHECK(r == NULL || r->ctx != &da);
 }

@@ -1,15 +1,8 @@
-#include "check.h"
+#include "tests/support/check.h"
 
 #include "hv/guest/layout.h"
 #include "hv/platform/iobus.h"
-#include "hv/base/log.h"
 #include "hv/platform/pm.h"
-
-/* hv/platform/iobus.c logs unclaimed ports; nothing to log to here. */
-void log_msg(const char *f, ...)
-{
-	(void)f;
-}
 
 /* One PM block attached once (the I/O bus is process-wide), reset in
  * place by each test. */

@@ -1,16 +1,10 @@
 /* The frame switch (net/switch.c) between a fake NIC and two recording
  * consumers: where frames from the wire go, what each side may send, and
  * back-pressure and link changes passed through. */
-#include "check.h"
+#include "tests/support/check.h"
 
-#include <stdarg.h>
 
 #include "net/switch.h"
-
-void log_msg(const char *f, ...)
-{
-	(void)f;
-}
 
 static const uint8_t GUEST[6] = { 0x02, 0x50, 0x4c, 0x4e, 0x54, 0x01 };
 static const uint8_t MGMT[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };

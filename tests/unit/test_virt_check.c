@@ -1,7 +1,7 @@
 /* The virtualization check: VT-x where the CPU has it, else AMD-V; each
  * missing feature gets its own message saying what is missing and what
  * the user can do. */
-#include "tests/unit/check.h"
+#include "tests/support/check.h"
 
 #include "arch/x86/cpuinfo.h"
 

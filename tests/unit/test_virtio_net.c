@@ -2,31 +2,23 @@
  * guest driver sees it, over a fake frame port that records what it is
  * asked to send, can refuse (FP_BUSY) to exercise back-pressure, and can
  * hold frames (FP_HELD) as a NIC sending from the guest's buffers does. */
-#include "check.h"
+#include "tests/support/check.h"
+#include "tests/support/log_stub.h"
+#include "tests/support/vdev_driver.h"
+#include "tests/support/vq_driver.h"
 
-#include <stdarg.h>
 
 #include "hv/guest/gmem.h"
-#include "hv/base/log.h"
 #include "net/frame_port.h"
 #include "virtio/virtio_net.h"
-#include "vq_driver.h"
+#include "virtio/virtio_net_regs.h"
 
-void log_msg(const char *f, ...)
-{
-	va_list ap;
-
-	va_start(ap, f);
-	log_record(f, ap);
-	va_end(ap);
-}
-
-/* Feature bits (5.1.3) */
-#define F_CSUM 0
-#define F_MTU 3
-#define F_MAC 5
-#define F_MRG_RXBUF 15
-#define F_STATUS 16
+/* Feature bits (5.1.3), short */
+#define F_CSUM VIRTIO_NET_F_CSUM
+#define F_MTU VIRTIO_NET_F_MTU
+#define F_MAC VIRTIO_NET_F_MAC
+#define F_MRG_RXBUF VIRTIO_NET_F_MRG_RXBUF
+#define F_STATUS VIRTIO_NET_F_STATUS
 
 #define UNTOUCHED 0xee
 #define MTU 1500
@@ -173,7 +165,7 @@ static uint8_t setup(bool msix)
 	N.dev.irq_ctx = &MSI;
 	if (msix)
 		vdrv_msix_on(&N.dev);
-	log_clear();
+	logstub_clear();
 	return start_queues();
 }
 
@@ -395,7 +387,7 @@ static void tx_chains_that_are_not_a_frame_are_returned_unsent(void)
 		CHECK(id == k && len == 0);
 	}
 	CHECK(N.st.tx_errors == 4);
-	CHECK(log_has("dropped"));
+	CHECK(logstub_has("dropped"));
 }
 
 /* --- receive ------------------------------------------------------------- */
@@ -486,7 +478,7 @@ static void rx_buffer_too_small_is_returned_empty(void)
 	CHECK(id == 3 && len == 0);
 	CHECK(fm_all(&M, BUF, UNTOUCHED, 256)); /* nothing written */
 	CHECK(N.st.rx_errors == 1 && N.st.rx_frames == 0);
-	CHECK(log_has("smaller than the frame"));
+	CHECK(logstub_has("smaller than the frame"));
 
 	/* A device-readable receive buffer: returned empty, unwritten. */
 	b = (struct vqd_buf){ BUF, 2048, 0 };
@@ -549,7 +541,7 @@ static void link_change_updates_status_generation_and_interrupts(void)
 	CHECK((uint8_t)vdrv_r(&N.dev, VC_CONFIG_GEN, 1) != gen);
 	CHECK(MSI.per_vec[V_CONFIG] == 1 && MSI.total == 1);
 	CHECK(N.dev.config_irqs == 1);
-	CHECK(log_has("link down"));
+	CHECK(logstub_has("link down"));
 	/* The same state again is no change. */
 	gen = (uint8_t)vdrv_r(&N.dev, VC_CONFIG_GEN, 1);
 	P.p.link_changed(P.p.consumer, false);
@@ -559,7 +551,7 @@ static void link_change_updates_status_generation_and_interrupts(void)
 	CHECK(vdrv_r(&N.dev, VDEV_DEVCFG_OFF + 6, 2) == 1);
 	CHECK((uint8_t)vdrv_r(&N.dev, VC_CONFIG_GEN, 1) != gen);
 	CHECK(MSI.per_vec[V_CONFIG] == 2);
-	CHECK(log_has("link up"));
+	CHECK(logstub_has("link up"));
 }
 
 static void link_change_without_msix_sets_the_config_isr_bit(void)
@@ -725,7 +717,7 @@ static void transmit_chain_longer_than_the_queue_stalls(void)
 		vqd_put(&TX, i, BUF, 64, 1, VQ_DESC_F_NEXT, true);
 	vdrv_notify(&N.dev, VNET_TXQ);
 	CHECK(N.dev.vq[VNET_TXQ].st.stalls == 1);
-	CHECK(log_has("stalled"));
+	CHECK(logstub_has("stalled"));
 	CHECK(P.calls == 0);
 	CHECK(!vqd_get_used(&TX, NULL, NULL));
 	/* Receive is a separate queue and still works. */

@@ -1,24 +1,14 @@
 /* The packed virtqueue, device side (virtio/virtq.c), driven by the
  * driver model in vq_driver.h over a fake guest memory of 1 MiB at GPA 0.
  * The hardening rules of virtio/README.md each have a named test below. */
-#include "check.h"
+#include "tests/support/check.h"
+#include "tests/support/log_stub.h"
+#include "tests/support/vq_driver.h"
 
-#include <stdarg.h>
 #include <sys/mman.h>
 
 #include "hv/guest/gmem.h"
-#include "hv/base/log.h"
 #include "virtio/virtq.h"
-#include "vq_driver.h"
-
-void log_msg(const char *f, ...)
-{
-	va_list ap;
-
-	va_start(ap, f);
-	log_record(f, ap);
-	va_end(ap);
-}
 
 /* Guest-physical layout of the tests. */
 #define DESC 0x1000ull	/* up to 256 descriptors */
@@ -46,7 +36,7 @@ static int setup(uint16_t size, bool indirect, bool event_idx)
 {
 	fm_free(&M);
 	fm_init(&M, FM_RAM_SIZE);
-	log_clear();
+	logstub_clear();
 	vqd_init(&D, &M, size, DESC, DRV, DEV);
 	vqt_fresh(&Q, "tq");
 	memset(&C, 0, sizeof(C));
@@ -112,18 +102,18 @@ static void enable_refuses_size_0_misaligned_rings_and_rings_outside_ram(void)
 {
 	CHECK(setup(0, false, false) == -1);
 	CHECK(!Q.enabled);
-	CHECK(log_has("size 0"));
+	CHECK(logstub_has("size 0"));
 
 	setup(16, false, false);
 	vq_reset(&Q);
-	log_clear();
+	logstub_clear();
 	Q.size = 16;
 	Q.desc_gpa = DESC + 8; /* the ring is 16-aligned */
 	Q.driver_gpa = DRV;
 	Q.device_gpa = DEV;
 	CHECK(vq_enable(&Q, &M.gm) == -1);
 	CHECK(!Q.enabled && !Q.desc);
-	CHECK(log_has("misaligned ring"));
+	CHECK(logstub_has("misaligned ring"));
 
 	Q.desc_gpa = DESC;
 	Q.driver_gpa = DRV + 2; /* event structures are 4-aligned */
@@ -134,11 +124,11 @@ static void enable_refuses_size_0_misaligned_rings_and_rings_outside_ram(void)
 	CHECK(!Q.enabled);
 
 	/* A ring whose last descriptor would be past the end of RAM. */
-	log_clear();
+	logstub_clear();
 	Q.device_gpa = DEV;
 	Q.desc_gpa = RAM_END - 15 * 16;
 	CHECK(vq_enable(&Q, &M.gm) == -1);
-	CHECK(log_has("outside guest RAM"));
+	CHECK(logstub_has("outside guest RAM"));
 	Q.desc_gpa = DESC;
 	Q.driver_gpa = RAM_END; /* the first byte after RAM */
 	CHECK(vq_enable(&Q, &M.gm) == -1);
@@ -357,8 +347,8 @@ static void chain_longer_than_the_queue_stalls_until_reset(void)
 	CHECK(Q.stalled);
 	CHECK(Q.st.stalls == 1);
 	CHECK(Q.st.requests == 0);
-	CHECK(log_has("stalled"));
-	CHECK(log_has("chain longer than the queue"));
+	CHECK(logstub_has("stalled"));
+	CHECK(logstub_has("chain longer than the queue"));
 	/* No used descriptor: the ring is as the driver left it. */
 	CHECK(!memcmp(before, M.ram + DESC, sizeof(before)));
 	/* It stays stalled, even when the driver "fixes" the ring. */
@@ -398,10 +388,10 @@ static void chain_looping_back_over_its_own_head_stalls(void)
 			slot >= 5);
 	}
 	memcpy(before, M.ram + DESC, sizeof(before));
-	log_clear();
+	logstub_clear();
 	CHECK(vq_pop(&Q, &C) == -1);
 	CHECK(Q.stalled && Q.st.stalls == 1);
-	CHECK(log_has("stalled"));
+	CHECK(logstub_has("stalled"));
 	CHECK(!memcmp(before, M.ram + DESC, sizeof(before)));
 	CHECK(Q.next_avail == 5); /* nothing consumed */
 	CHECK(vq_pop(&Q, &C) == -1);

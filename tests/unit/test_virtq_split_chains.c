@@ -1,333 +1,20 @@
 /* The split virtqueue, device side (virtio/virtq_split.c, reached through
- * virtq.h with q->split set), driven by a split-ring driver model below
- * over vq_driver.h's fake guest memory: 1 MiB at GPA 0, every region a
- * calloc'd block of exactly its size, so AddressSanitizer reports any
- * device access past the end of guest RAM. */
-#include "check.h"
-
-#include <stdarg.h>
+ * virtq.h with q->split set): the chains it takes: good ones, a broken
+ * ring structure that stalls the queue, bad buffers that are refused, and
+ * indirect tables.
+ *
+ * The queue is driven by the split-ring driver model of
+ * tests/support/virtq_split_fixture.c over vq_driver.h's fake guest
+ * memory: 1 MiB at GPA 0, every region a calloc'd block of exactly its
+ * size, so AddressSanitizer reports any device access past the end of
+ * guest RAM. */
+#include "tests/support/check.h"
+#include "tests/support/log_stub.h"
+#include "tests/support/vq_driver.h"
+#include "tests/support/virtq_split_fixture.h"
 
 #include "hv/guest/gmem.h"
-#include "hv/base/log.h"
 #include "virtio/virtq.h"
-#include "vq_driver.h"
-
-void log_msg(const char *f, ...)
-{
-	va_list ap;
-
-	va_start(ap, f);
-	log_record(f, ap);
-	va_end(ap);
-}
-
-/* --- the driver's view of one split queue (2.7) ---------------------- */
-
-/* Descriptor flags (2.7.5) and ring flags (2.7.7, 2.7.10) */
-#define SF_NEXT 1
-#define SF_WRITE 2
-#define SF_INDIRECT 4
-#define AVAIL_F_NO_INTERRUPT 1
-#define USED_F_NO_NOTIFY 1
-
-/* One buffer of a chain; flags are WRITE and INDIRECT, the helpers add
- * NEXT and `next`. */
-struct sbuf {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-};
-
-struct sdrv {
-	struct fake_mem *m;
-	uint16_t size;
-	uint64_t desc, avail, used; /* GPAs of the three parts */
-	uint16_t avail_idx;	    /* the driver's avail->idx */
-	uint16_t last_used;	    /* the next used element it reads */
-};
-
-/* Zeroes the table and both rings, avail_event and used_event included
- * (the driver allocates them zeroed, 2.7.10.1). */
-static void sd_init(struct sdrv *d, struct fake_mem *m, uint16_t size,
-		    uint64_t desc, uint64_t avail, uint64_t used)
-{
-	memset(d, 0, sizeof(*d));
-	d->m = m;
-	d->size = size;
-	d->desc = desc;
-	d->avail = avail;
-	d->used = used;
-	if (size)
-		fm_fill(m, desc, 0, 16ull * size);
-	fm_fill(m, avail, 0, 6 + 2ull * size);
-	fm_fill(m, used, 0, 6 + 8ull * size);
-}
-
-/* Descriptor i of the table, written as given. */
-static void sd_desc(struct sdrv *d, uint16_t i, uint64_t addr, uint32_t len,
-		    uint16_t flags, uint16_t next)
-{
-	uint8_t *p = fm_ptr(d->m, d->desc + 16ull * i, 16);
-
-	memcpy(p, &addr, 8);
-	memcpy(p + 8, &len, 4);
-	memcpy(p + 12, &flags, 2);
-	memcpy(p + 14, &next, 2);
-}
-
-/* Entry k of an indirect table at `table`, written as given. */
-static void sd_tentry(struct fake_mem *m, uint64_t table, uint16_t k,
-		      uint64_t addr, uint32_t len, uint16_t flags,
-		      uint16_t next)
-{
-	uint8_t *p = fm_ptr(m, table + 16ull * k, 16);
-
-	memcpy(p, &addr, 8);
-	memcpy(p + 8, &len, 4);
-	memcpy(p + 12, &flags, 2);
-	memcpy(p + 14, &next, 2);
-}
-
-/* A chain of n buffers in descriptors idx[0..n-1], linked by NEXT and
- * `next` (2.7.13.1); returns the head. */
-static uint16_t sd_chain_at(struct sdrv *d, const uint16_t *idx,
-			    const struct sbuf *b, unsigned n)
-{
-	for (unsigned k = 0; k < n; k++) {
-		uint16_t f = b[k].flags & (SF_WRITE | SF_INDIRECT);
-		uint16_t next = 0;
-
-		if (k + 1 < n) {
-			f |= SF_NEXT;
-			next = idx[k + 1];
-		}
-		sd_desc(d, idx[k], b[k].addr, b[k].len, f, next);
-	}
-	return idx[0];
-}
-
-/* The same in descriptors first, first + 1, ... (modulo the size). */
-static uint16_t sd_chain(struct sdrv *d, uint16_t first, const struct sbuf *b,
-			 unsigned n)
-{
-	uint16_t idx[VQ_MAX_SIZE];
-
-	for (unsigned k = 0; k < n; k++)
-		idx[k] = (uint16_t)((first + k) & (d->size - 1));
-	return sd_chain_at(d, idx, b, n);
-}
-
-static uint8_t *sd_avail_p(const struct sdrv *d, uint64_t off, uint64_t len)
-{
-	return fm_ptr(d->m, d->avail + off, len);
-}
-
-static uint8_t *sd_used_p(const struct sdrv *d, uint64_t off, uint64_t len)
-{
-	return fm_ptr(d->m, d->used + off, len);
-}
-
-/* avail->idx as the driver publishes it: a release store after the ring
- * entries (2.7.13.3). */
-static void sd_set_avail_idx(struct sdrv *d, uint16_t v)
-{
-	__atomic_store_n((uint16_t *)sd_avail_p(d, 2, 2), v, __ATOMIC_RELEASE);
-}
-
-/* Puts `head` in the next available ring entry without publishing it. */
-static void sd_add(struct sdrv *d, uint16_t head)
-{
-	memcpy(sd_avail_p(d, 4 + 2ull * (d->avail_idx & (d->size - 1)), 2),
-	       &head, 2);
-	d->avail_idx++;
-}
-
-/* Adds `head` and publishes it (2.7.13.2-3). */
-static void sd_publish(struct sdrv *d, uint16_t head)
-{
-	sd_add(d, head);
-	sd_set_avail_idx(d, d->avail_idx);
-}
-
-static uint16_t sd_rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return v;
-}
-
-static uint32_t sd_rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static void sd_wr16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, 2);
-}
-
-static uint16_t sd_used_flags(const struct sdrv *d)
-{
-	return sd_rd16(sd_used_p(d, 0, 2));
-}
-
-static uint16_t sd_used_idx(const struct sdrv *d)
-{
-	return __atomic_load_n((const uint16_t *)sd_used_p(d, 2, 2),
-			       __ATOMIC_ACQUIRE);
-}
-
-/* Used element k (ring position, not index). */
-static void sd_used_elem(const struct sdrv *d, uint16_t k, uint32_t *id,
-			 uint32_t *len)
-{
-	const uint8_t *e = sd_used_p(d, 4 + 8ull * k, 8);
-
-	if (id)
-		*id = sd_rd32(e);
-	if (len)
-		*len = sd_rd32(e + 4);
-}
-
-/* avail_event: after the used ring (2.7.8). */
-static uint16_t sd_avail_event(const struct sdrv *d)
-{
-	return sd_rd16(sd_used_p(d, 4 + 8ull * d->size, 2));
-}
-
-static void sd_poke_avail_event(struct sdrv *d, uint16_t v)
-{
-	sd_wr16(sd_used_p(d, 4 + 8ull * d->size, 2), v);
-}
-
-/* used_event: after the available ring (2.7.6). */
-static void sd_set_used_event(struct sdrv *d, uint16_t v)
-{
-	sd_wr16(sd_avail_p(d, 4 + 2ull * d->size, 2), v);
-}
-
-static void sd_set_avail_flags(struct sdrv *d, uint16_t v)
-{
-	sd_wr16(sd_avail_p(d, 0, 2), v);
-}
-
-/* The next used buffer (2.7.14): true with its id and len when used->idx
- * has moved past what the driver has read. */
-static bool sd_get_used(struct sdrv *d, uint32_t *id, uint32_t *len)
-{
-	if (sd_used_idx(d) == d->last_used)
-		return false;
-	sd_used_elem(d, d->last_used & (d->size - 1), id, len);
-	d->last_used++;
-	return true;
-}
-
-/* Both sides' free-running indices start at v: the driver's avail->idx
- * and used->idx as it finds them, and the device's counters, set
- * directly. */
-static void sd_start_at(struct sdrv *d, struct virtq *q, uint16_t v)
-{
-	d->avail_idx = d->last_used = v;
-	sd_set_avail_idx(d, v);
-	sd_wr16(sd_used_p(d, 2, 2), v);
-	q->next_avail = q->next_used = v;
-}
-
-/* --- the tests' queue ------------------------------------------------ */
-
-/* Guest-physical layout of the tests. */
-#define DESC 0x1000ull	/* up to 256 descriptors */
-#define AVAIL 0x3000ull /* 6 + 2 * 256 bytes */
-#define USED 0x4000ull	/* 6 + 8 * 256 bytes */
-#define TABLE 0x6000ull /* indirect tables */
-#define BUF 0x10000ull	/* data buffers */
-#define RAM_END ((uint64_t)FM_RAM_SIZE)
-
-static struct fake_mem M;
-static struct virtq Q;
-static struct sdrv D;
-static struct vq_chain C;
-
-/* Programs Q as the transport does for a driver that declined
- * RING_PACKED (virtio_pci.c, enable_queue) and enables it. */
-static int program(uint16_t size, bool indirect, bool event_idx)
-{
-	return vqt_enable(&Q, &M, size, DESC, AVAIL, USED, true, indirect,
-			  event_idx);
-}
-
-/* Fresh memory, fresh rings of `size` entries, the queue enabled. */
-static int setup(uint16_t size, bool indirect, bool event_idx)
-{
-	fm_free(&M);
-	fm_init(&M, FM_RAM_SIZE);
-	log_clear();
-	sd_init(&D, &M, size, DESC, AVAIL, USED);
-	vqt_fresh(&Q, "sq");
-	memset(&C, 0, sizeof(C));
-	return program(size, indirect, event_idx);
-}
-
-/* The device takes the next chain and completes it with `len`. */
-static int serve(uint32_t len)
-{
-	int r = vq_pop(&Q, &C);
-
-	if (r == 1)
-		vq_push(&Q, C.id, C.ndesc, len);
-	return r;
-}
-
-/* One single-buffer request through the whole cycle, in the descriptor
- * the ring position names; true when the driver got it back. */
-static bool round_trip(void)
-{
-	uint16_t head = D.avail_idx & (D.size - 1);
-	struct sbuf b = { BUF, 8, SF_WRITE };
-	uint32_t id = 0xffffffff, len = 0;
-
-	sd_chain(&D, head, &b, 1);
-	sd_publish(&D, head);
-	if (serve(8) != 1 || C.bad)
-		return false;
-	return sd_get_used(&D, &id, &len) && id == head && len == 8;
-}
-
-/* A chain the device must take whole but refuse: popped as 1 with c->bad
- * set, under the head's id, the ring still running. */
-static bool popped_bad(uint16_t head, const char *why)
-{
-	uint16_t before = Q.next_avail;
-
-	if (vq_pop(&Q, &C) != 1) {
-		printf("#   vq_pop did not return a chain\n");
-		return false;
-	}
-	if (!C.bad || (why && !strstr(C.bad, why))) {
-		printf("#   bad: %s, wanted %s\n", C.bad ? C.bad : "(null)",
-		       why ? why : "(any)");
-		return false;
-	}
-	return C.id == head && !Q.stalled
-	       && Q.next_avail == (uint16_t)(before + 1);
-}
-
-/* The queue stalled on the last vq_pop: a log line, no used element, and
- * it stays stalled. */
-static bool stalled_for_good(void)
-{
-	bool ok = Q.stalled && log_has("stalled") && sd_used_idx(&D) == 0
-		  && !vq_avail(&Q);
-
-	/* Even with a good chain behind it. */
-	for (int k = 0; k < 3; k++)
-		ok = ok && vq_pop(&Q, &C) == -1;
-	return ok;
-}
 
 /* --- good chains ----------------------------------------------------- */
 
@@ -539,7 +226,7 @@ static void chain_longer_than_the_queue_stalls(void)
 	sd_publish(&D, 0);
 	CHECK(vq_pop(&Q, &C) == -1);
 	CHECK(stalled_for_good());
-	CHECK(log_has("longer than the queue"));
+	CHECK(logstub_has("longer than the queue"));
 }
 
 static void next_beyond_the_table_stalls(void)
@@ -549,7 +236,7 @@ static void next_beyond_the_table_stalls(void)
 	sd_publish(&D, 0);
 	CHECK(vq_pop(&Q, &C) == -1);
 	CHECK(stalled_for_good());
-	CHECK(log_has("next descriptor beyond"));
+	CHECK(logstub_has("next descriptor beyond"));
 
 	setup(16, false, false);
 	sd_desc(&D, 0, BUF, 8, SF_NEXT, 0xffff);
@@ -567,7 +254,7 @@ static void head_beyond_the_table_stalls(void)
 	CHECK(vq_avail(&Q));
 	CHECK(vq_pop(&Q, &C) == -1);
 	CHECK(stalled_for_good());
-	CHECK(log_has("head descriptor beyond"));
+	CHECK(logstub_has("head descriptor beyond"));
 
 	setup(16, false, false);
 	sd_publish(&D, 0xffff);
@@ -598,7 +285,7 @@ static void avail_index_more_than_the_queue_size_ahead_stalls(void)
 	sd_set_avail_idx(&D, 9);
 	CHECK(vq_pop(&Q, &C) == -1);
 	CHECK(stalled_for_good());
-	CHECK(log_has("available index more than the queue size ahead"));
+	CHECK(logstub_has("available index more than the queue size ahead"));
 
 	/* An index that went backwards is 65535 ahead. */
 	setup(8, false, false);
@@ -607,7 +294,7 @@ static void avail_index_more_than_the_queue_size_ahead_stalls(void)
 	CHECK(serve(8) == 1);
 	sd_set_avail_idx(&D, 0);
 	CHECK(vq_pop(&Q, &C) == -1);
-	CHECK(Q.stalled && log_has("stalled"));
+	CHECK(Q.stalled && logstub_has("stalled"));
 	CHECK(vq_pop(&Q, &C) == -1);
 
 	/* Across the wrap too: 0xfff8 + 9. */
@@ -866,270 +553,6 @@ static void next_beyond_an_indirect_table_is_refused(void)
 	CHECK(round_trip());
 }
 
-/* --- enabling -------------------------------------------------------- */
-
-static void enable_refuses_bad_split_rings(void)
-{
-	/* The queue size must be a power of 2 for the split layout. */
-	CHECK(setup(12, false, false) == -1);
-	CHECK(!Q.enabled);
-	CHECK(log_has("power of 2"));
-	CHECK(setup(1, false, false) == 0);
-	CHECK(setup(256, false, false) == 0);
-
-	/* Alignment: table 16, available ring 2, used ring 4. */
-	setup(16, false, false);
-	vq_reset(&Q);
-	log_clear();
-	Q.split = true;
-	Q.size = 16;
-	Q.desc_gpa = DESC + 8;
-	Q.driver_gpa = AVAIL;
-	Q.device_gpa = USED;
-	CHECK(vq_enable(&Q, &M.gm) == -1);
-	CHECK(!Q.enabled && log_has("misaligned"));
-	Q.desc_gpa = DESC;
-	Q.driver_gpa = AVAIL + 1;
-	CHECK(vq_enable(&Q, &M.gm) == -1);
-	Q.driver_gpa = AVAIL + 2;
-	CHECK(vq_enable(&Q, &M.gm) == 0);
-	vq_reset(&Q);
-	Q.split = true;
-	Q.size = 16;
-	Q.desc_gpa = DESC;
-	Q.driver_gpa = AVAIL;
-	Q.device_gpa = USED + 2;
-	CHECK(vq_enable(&Q, &M.gm) == -1);
-	CHECK(!Q.enabled && !Q.desc && !Q.drv_evt && !Q.dev_evt);
-	Q.device_gpa = USED + 4;
-	CHECK(vq_enable(&Q, &M.gm) == 0);
-
-	/* Each part in a RAM region of exactly its size works; one byte
-	 * short (the last field, used_event or avail_event, past the end)
-	 * does not.  Regions are exact calloc'd blocks, so ASan would also
-	 * catch an access past them. */
-	fm_free(&M);
-	fm_init(&M, FM_RAM_SIZE);
-	fm_add(&M, 0x200000, 16 * 16);	    /* table */
-	fm_add(&M, 0x300000, 6 + 2 * 16);   /* available ring */
-	fm_add(&M, 0x400000, 6 + 8 * 16);   /* used ring */
-	fm_add(&M, 0x500000, 16 * 16 - 1);
-	fm_add(&M, 0x600000, 6 + 2 * 16 - 1);
-	fm_add(&M, 0x700000, 6 + 8 * 16 - 1);
-	vq_reset(&Q);
-	log_clear();
-	Q.split = true;
-	Q.size = 16;
-	Q.desc_gpa = 0x200000;
-	Q.driver_gpa = 0x300000;
-	Q.device_gpa = 0x700000; /* the used ring ends one byte past RAM */
-	CHECK(vq_enable(&Q, &M.gm) == -1);
-	CHECK(log_has("outside guest RAM"));
-	Q.driver_gpa = 0x600000; /* used_event past RAM */
-	Q.device_gpa = 0x400000;
-	CHECK(vq_enable(&Q, &M.gm) == -1);
-	Q.desc_gpa = 0x500000;
-	Q.driver_gpa = 0x300000;
-	CHECK(vq_enable(&Q, &M.gm) == -1);
-	Q.desc_gpa = 0x200000;
-	Q.device_gpa = 0x800000; /* no RAM at all */
-	CHECK(vq_enable(&Q, &M.gm) == -1);
-	CHECK(!Q.enabled);
-	/* All exact: enabled, and a request with EVENT_IDX (which writes
-	 * avail_event, the used ring's last two bytes) stays inside. */
-	Q.device_gpa = 0x400000;
-	Q.event_idx = true;
-	CHECK(vq_enable(&Q, &M.gm) == 0);
-	{
-		struct sbuf b = { BUF, 8, SF_WRITE };
-
-		sd_init(&D, &M, 16, 0x200000, 0x300000, 0x400000);
-		sd_chain(&D, 15, &b, 1);
-		sd_publish(&D, 15);
-		CHECK(serve(8) == 1 && C.id == 15 && !C.bad);
-		CHECK(sd_used_idx(&D) == 1 && sd_avail_event(&D) == 1);
-		CHECK(vq_need_interrupt(&Q));
-	}
-
-	/* The table ending one descriptor past the end of RAM. */
-	setup(16, false, false);
-	vq_reset(&Q);
-	Q.split = true;
-	Q.size = 16;
-	Q.desc_gpa = RAM_END - 16 * 16 + 16;
-	Q.driver_gpa = AVAIL;
-	Q.device_gpa = USED;
-	CHECK(vq_enable(&Q, &M.gm) == -1);
-	Q.desc_gpa = RAM_END - 16 * 16;
-	CHECK(vq_enable(&Q, &M.gm) == 0);
-}
-
-/* --- interrupts (2.7.7) ---------------------------------------------- */
-
-static void no_interrupt_flag_suppresses_interrupts_without_event_idx(void)
-{
-	setup(8, false, false);
-	CHECK(!vq_need_interrupt(&Q)); /* nothing used yet */
-	sd_set_avail_flags(&D, AVAIL_F_NO_INTERRUPT);
-	CHECK(round_trip());
-	CHECK(!vq_need_interrupt(&Q));
-	CHECK(round_trip());
-	CHECK(!vq_need_interrupt(&Q));
-	/* Interrupts back on: the pending used buffers are signalled. */
-	sd_set_avail_flags(&D, 0);
-	CHECK(vq_need_interrupt(&Q));
-	CHECK(!vq_need_interrupt(&Q)); /* and nothing new since */
-	CHECK(round_trip());
-	CHECK(vq_need_interrupt(&Q));
-	/* used_event means nothing without EVENT_IDX. */
-	sd_set_used_event(&D, 100);
-	CHECK(round_trip());
-	CHECK(vq_need_interrupt(&Q));
-}
-
-static void used_event_decides_interrupts_with_event_idx(void)
-{
-	setup(8, false, true);
-	/* used_event 0: the first buffer used (at used index 0). */
-	sd_set_used_event(&D, 0);
-	CHECK(round_trip());
-	CHECK(vq_need_interrupt(&Q));
-	/* used_event 4: not for the buffers at 1, 2 and 3; for the one at
-	 * 4 (used->idx 5). */
-	sd_set_used_event(&D, 4);
-	for (int k = 1; k <= 3; k++) {
-		CHECK(round_trip());
-		CHECK(!vq_need_interrupt(&Q));
-	}
-	CHECK(round_trip());
-	CHECK(vq_need_interrupt(&Q));
-	/* Left behind: no more interrupts. */
-	CHECK(round_trip());
-	CHECK(!vq_need_interrupt(&Q));
-	/* Passed inside a batch (buffers at 6, 7, 8; event 7). */
-	sd_set_used_event(&D, 7);
-	CHECK(round_trip());
-	CHECK(round_trip());
-	CHECK(round_trip());
-	CHECK(vq_need_interrupt(&Q));
-	CHECK(!vq_need_interrupt(&Q));
-	/* The avail flags' NO_INTERRUPT bit is ignored with EVENT_IDX. */
-	sd_set_avail_flags(&D, AVAIL_F_NO_INTERRUPT);
-	sd_set_used_event(&D, 9);
-	CHECK(round_trip());
-	CHECK(vq_need_interrupt(&Q));
-	/* An event just behind the last signal does not fire either. */
-	sd_set_avail_flags(&D, 0);
-	sd_set_used_event(&D, 9);
-	CHECK(round_trip());
-	CHECK(!vq_need_interrupt(&Q));
-}
-
-static void used_event_works_across_the_16_bit_wrap(void)
-{
-	setup(8, false, true);
-	sd_start_at(&D, &Q, 0xfff0);
-	sd_set_used_event(&D, 0xfff0);
-	CHECK(round_trip());
-	CHECK(vq_need_interrupt(&Q));
-	/* Event at 0x0001: every buffer from 0xfff1 to 0x0000 is quiet,
-	 * though their indices are numerically above it. */
-	sd_set_used_event(&D, 0x0001);
-	bool quiet = true;
-
-	while (sd_used_idx(&D) != 0x0001) {
-		CHECK(round_trip());
-		quiet = quiet && !vq_need_interrupt(&Q);
-	}
-	CHECK(quiet);
-	CHECK(round_trip()); /* the buffer at 0x0001 */
-	CHECK(sd_used_idx(&D) == 0x0002);
-	CHECK(vq_need_interrupt(&Q));
-	/* An event behind the last signal (0xfff8) does not fire. */
-	sd_set_used_event(&D, 0xfff8);
-	CHECK(round_trip());
-	CHECK(!vq_need_interrupt(&Q));
-}
-
-/* --- notifications (2.7.10) ------------------------------------------ */
-
-static void no_notify_flag_follows_set_notify_without_event_idx(void)
-{
-	setup(8, false, false);
-	/* Whatever was in the used ring's flags, enable asks for
-	 * notifications. */
-	vq_reset(&Q);
-	fm_fill(&M, USED, 0xff, 2);
-	CHECK(program(8, false, false) == 0);
-	CHECK(sd_used_flags(&D) == 0);
-	CHECK(sd_used_idx(&D) == 0);
-	vq_set_notify(&Q, false);
-	CHECK(sd_used_flags(&D) == USED_F_NO_NOTIFY);
-	CHECK(sd_used_idx(&D) == 0); /* the index next to it untouched */
-	/* The ring still works with notifications off. */
-	CHECK(round_trip());
-	CHECK(sd_used_flags(&D) == USED_F_NO_NOTIFY);
-	vq_set_notify(&Q, true);
-	CHECK(sd_used_flags(&D) == 0);
-	CHECK(sd_used_idx(&D) == 1);
-}
-
-static void avail_event_follows_the_device_with_event_idx(void)
-{
-	struct sbuf b = { BUF, 8, SF_WRITE };
-
-	setup(8, false, true);
-	vq_reset(&Q);
-	sd_poke_avail_event(&D, 0xbeef);
-	fm_fill(&M, USED, 0xff, 2);
-	CHECK(program(8, false, true) == 0);
-	CHECK(sd_avail_event(&D) == 0);
-	CHECK(sd_used_flags(&D) == 0);
-
-	for (uint16_t i = 0; i < 3; i++) {
-		sd_chain(&D, i, &b, 1);
-		sd_publish(&D, i);
-	}
-	for (uint16_t i = 1; i <= 3; i++) {
-		CHECK(vq_pop(&Q, &C) == 1);
-		CHECK(sd_avail_event(&D) == i);
-	}
-	/* An empty ring: avail_event is (re)written at next_avail, even if
-	 * the driver scribbled on it. */
-	sd_poke_avail_event(&D, 0x7777);
-	CHECK(vq_pop(&Q, &C) == 0);
-	CHECK(sd_avail_event(&D) == 3);
-
-	/* Notifications off: avail_event is left behind; flags stay 0
-	 * (2.7.10.2: with EVENT_IDX the device MUST set flags to 0). */
-	vq_set_notify(&Q, false);
-	CHECK(sd_used_flags(&D) == 0);
-	sd_chain(&D, 3, &b, 1);
-	sd_publish(&D, 3);
-	CHECK(vq_pop(&Q, &C) == 1 && C.id == 3);
-	CHECK(sd_avail_event(&D) == 3);
-	CHECK(vq_pop(&Q, &C) == 0);
-	CHECK(sd_avail_event(&D) == 3);
-	/* On again: at next_avail at once. */
-	vq_set_notify(&Q, true);
-	CHECK(sd_used_flags(&D) == 0);
-	CHECK(sd_avail_event(&D) == 4);
-
-	/* Across the 16-bit wrap. */
-	setup(8, false, true);
-	sd_start_at(&D, &Q, 0xfffe);
-	CHECK(vq_pop(&Q, &C) == 0);
-	CHECK(sd_avail_event(&D) == 0xfffe);
-	for (uint16_t i = 0; i < 3; i++) {
-		sd_chain(&D, i, &b, 1);
-		sd_publish(&D, i);
-	}
-	CHECK(vq_pop(&Q, &C) == 1 && sd_avail_event(&D) == 0xffff);
-	CHECK(vq_pop(&Q, &C) == 1 && sd_avail_event(&D) == 0x0000);
-	CHECK(vq_pop(&Q, &C) == 1 && sd_avail_event(&D) == 0x0001);
-	CHECK(vq_pop(&Q, &C) == 0 && sd_avail_event(&D) == 0x0001);
-}
-
 int main(void)
 {
 	/* Lines survive a sanitizer abort in the middle of a test. */
@@ -1155,12 +578,6 @@ int main(void)
 	RUN(indirect_table_inside_an_indirect_table_is_never_followed);
 	RUN(loop_inside_an_indirect_table_is_refused);
 	RUN(next_beyond_an_indirect_table_is_refused);
-	RUN(enable_refuses_bad_split_rings);
-	RUN(no_interrupt_flag_suppresses_interrupts_without_event_idx);
-	RUN(used_event_decides_interrupts_with_event_idx);
-	RUN(used_event_works_across_the_16_bit_wrap);
-	RUN(no_notify_flag_follows_set_notify_without_event_idx);
-	RUN(avail_event_follows_the_device_with_event_idx);
 	fm_free(&M);
 	return CHECK_DONE();
 }

@@ -3,6 +3,9 @@
  * Each test binary prints one line per test, "ok - NAME" or
  * "not ok - NAME", with the failed checks above it, and exits non-zero
  * when any test failed.  tests/runner.py counts these lines.
+ *
+ * The counters live in check.c, which every test binary links, so that a
+ * CHECK in a support file counts against the test that called it.
  */
 #ifndef PLINTH_CHECK_H
 #define PLINTH_CHECK_H
@@ -11,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int check_failures_in_test;
-static int check_tests_failed;
-static int check_tests_run;
+extern int check_failures_in_test;
+extern int check_tests_failed;
+extern int check_tests_run;
 
 #define CHECK(cond)                                                        \
 	do {                                                               \
