@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "hv/base/byteorder.h"
+
 #define HDR_LEN 36
 #define MAX_TABLE_LEN (16u << 20)
 
@@ -21,32 +23,16 @@ static uint8_t sum(const uint8_t *p, uint32_t n)
 	return s;
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
 /* MCFG (PCI Firmware spec 3.2, 4.1.2): 44-byte header, then 16-byte
  * allocations; Plinth uses segment group 0. */
 static void parse_mcfg(const uint8_t *t, uint32_t len, struct acpi_fw *o)
 {
 	for (uint32_t off = 44; off + 16 <= len; off += 16) {
 		const uint8_t *a = t + off;
-		uint16_t seg = (uint16_t)(a[8] | a[9] << 8);
+		uint16_t seg = get_le16(a + 8);
 
-		if (seg == 0 && rd64(a) && a[10] <= a[11]) {
-			o->ecam = rd64(a);
+		if (seg == 0 && get_le64(a) && a[10] <= a[11]) {
+			o->ecam = get_le64(a);
 			o->ecam_bus_lo = a[10];
 			o->ecam_bus_hi = a[11];
 			return;
@@ -58,14 +44,15 @@ static void parse_mcfg(const uint8_t *t, uint32_t len, struct acpi_fw *o)
  * bit 8), X_PM_TMR_BLK (a GAS) at 208 when the table is long enough. */
 static void parse_fadt(const uint8_t *t, uint32_t len, struct acpi_fw *o)
 {
-	uint32_t port = len >= 80 ? rd32(t + 76) : 0;
+	uint32_t port = len >= 80 ? get_le32(t + 76) : 0;
 
 	if (len >= 220 && t[208] == 1 /* system I/O space */
-	    && rd64(t + 212) && rd64(t + 212) <= 0xffff)
-		port = (uint32_t)rd64(t + 212);
+	    && get_le64(t + 212) && get_le64(t + 212) <= 0xffff)
+		port = (uint32_t)get_le64(t + 212);
 	if (port && port <= 0xfffc) {
 		o->pm_timer_port = (uint16_t)port;
-		o->pm_timer_32bit = len >= 116 && (rd32(t + 112) & (1u << 8));
+		o->pm_timer_32bit = len >= 116
+				    && (get_le32(t + 112) & (1u << 8));
 	}
 }
 
@@ -76,7 +63,7 @@ static void add_table(uint64_t addr, struct acpi_fw *o)
 		return;
 	}
 	const uint8_t *t = (const uint8_t *)addr;
-	uint32_t len = rd32(t + 4);
+	uint32_t len = get_le32(t + 4);
 
 	if (len < HDR_LEN || len > MAX_TABLE_LEN || !readable(addr, len)
 	    || o->ntables == ACPI_MAX_TABLES) {
@@ -122,13 +109,13 @@ void acpi_fw_scan(uint64_t rsdp, uint64_t limit, struct acpi_fw *o)
 	}
 	o->revision = r[15];
 	memcpy(o->oem, r + 9, 6);
-	uint64_t sdt = rd32(r + 16);
+	uint64_t sdt = get_le32(r + 16);
 	unsigned entry = 4;
 
 	/* ACPI 2.0+: prefer the XSDT when its extended checksum holds. */
-	if (o->revision >= 2 && readable(rsdp, 36) && rd32(r + 20) >= 36
-	    && sum(r, 36) == 0 && rd64(r + 24)) {
-		sdt = rd64(r + 24);
+	if (o->revision >= 2 && readable(rsdp, 36) && get_le32(r + 20) >= 36
+	    && sum(r, 36) == 0 && get_le64(r + 24)) {
+		sdt = get_le64(r + 24);
 		entry = 8;
 	}
 	if (!readable(sdt, HDR_LEN)) {
@@ -136,7 +123,7 @@ void acpi_fw_scan(uint64_t rsdp, uint64_t limit, struct acpi_fw *o)
 		return;
 	}
 	const uint8_t *h = (const uint8_t *)sdt;
-	uint32_t len = rd32(h + 4);
+	uint32_t len = get_le32(h + 4);
 
 	if (memcmp(h, entry == 8 ? "XSDT" : "RSDT", 4) || len < HDR_LEN
 	    || len > MAX_TABLE_LEN || !readable(sdt, len) || sum(h, len)) {
@@ -144,5 +131,6 @@ void acpi_fw_scan(uint64_t rsdp, uint64_t limit, struct acpi_fw *o)
 		return;
 	}
 	for (uint32_t off = HDR_LEN; off + entry <= len; off += entry)
-		add_table(entry == 8 ? rd64(h + off) : rd32(h + off), o);
+		add_table(entry == 8 ? get_le64(h + off) : get_le32(h + off),
+			  o);
 }

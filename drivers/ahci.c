@@ -12,6 +12,27 @@
 #include "hv/base/log.h"
 #include "hv/base/pool.h"
 
+static const struct counter ahci_counter_table[] = {
+	COUNTER(struct ahci_stats, commands, "commands",
+		"AHCI commands issued."),
+	COUNTER_AS(struct ahci_stats, ncq_commands, "queued_commands",
+		   "queued", "AHCI commands issued as NCQ."),
+	COUNTER(struct ahci_stats, trims, "TRIM", "TRIM commands issued."),
+	COUNTER(struct ahci_stats, errors, "errors",
+		"AHCI commands that failed."),
+	COUNTER(struct ahci_stats, timeouts, "timeouts",
+		"AHCI commands that timed out."),
+	COUNTER(struct ahci_stats, retries, "retries",
+		"AHCI commands retried."),
+	COUNTER_AS(struct ahci_stats, resets, "port_resets", "port resets",
+		   "AHCI port resets (COMRESET)."),
+	COUNTER(struct ahci_stats, failed_requests, "requests failed",
+		"Requests that failed after the retries."),
+};
+
+const struct counter_set ahci_counters =
+	COUNTER_SET("plinth_ahci", ahci_counter_table);
+
 /* HBA registers (3.1) */
 #define CAP 0x00
 #define GHC 0x04
@@ -125,17 +146,19 @@ static int identify(struct ahci_disk *d, uint8_t *buf)
 	volatile uint8_t *pr = d->port_regs;
 	uint8_t *f = d->ctba[0], *e = d->ctba[0] + AHCI_PRDT_OFF;
 
-	memset(f, 0, AHCI_PRDT_OFF + 16);
-	f[0] = 0x27;
-	f[1] = 0x80;
-	f[2] = ATA_IDENTIFY;
-	ahci_wr(e, 0, (uint32_t)(uintptr_t)buf);
-	ahci_wr(e, 4, (uint32_t)((uint64_t)(uintptr_t)buf >> 32));
-	ahci_wr(e, 12, 511);
-	ahci_wr(d->clb, 0, 5 | 1u << 16);
-	ahci_wr(d->clb, 4, 0);
-	ahci_wr(d->clb, 8, (uint32_t)(uintptr_t)d->ctba[0]);
-	ahci_wr(d->clb, 12, (uint32_t)((uint64_t)(uintptr_t)d->ctba[0] >> 32));
+	memset(f, 0, AHCI_PRDT_OFF + AHCI_PRD_SIZE);
+	f[FIS_TYPE] = FIS_TYPE_REG_H2D;
+	f[FIS_FLAGS] = FIS_FLAGS_C;
+	f[FIS_COMMAND] = ATA_IDENTIFY;
+	ahci_wr(e, AHCI_PRD_DBA, (uint32_t)(uintptr_t)buf);
+	ahci_wr(e, AHCI_PRD_DBAU, (uint32_t)((uint64_t)(uintptr_t)buf >> 32));
+	ahci_wr(e, AHCI_PRD_DBC, 511);
+	ahci_wr(d->clb, AHCI_CMD_DW0,
+		AHCI_CMD_CFL_H2D | 1u << AHCI_CMD_PRDTL_SHIFT);
+	ahci_wr(d->clb, AHCI_CMD_PRDBC, 0);
+	ahci_wr(d->clb, AHCI_CMD_CTBA, (uint32_t)(uintptr_t)d->ctba[0]);
+	ahci_wr(d->clb, AHCI_CMD_CTBAU,
+		(uint32_t)((uint64_t)(uintptr_t)d->ctba[0] >> 32));
 	ahci_wr(pr, PxIS, ~0u);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	ahci_wr(pr, PxCI, 1);
@@ -145,7 +168,7 @@ static int identify(struct ahci_disk *d, uint8_t *buf)
 		if (ahci_rd(pr, PxIS) & PxIS_ERRORS || clock_ns() > end)
 			return -1;
 	}
-	return ahci_rd(d->clb, 4) == 512 ? 0 : -1;
+	return ahci_rd(d->clb, AHCI_CMD_PRDBC) == 512 ? 0 : -1;
 }
 
 /* Reads [lba, lba + n) through the engine, before the disk is offered. */
@@ -291,14 +314,67 @@ static int port_up(struct ahci_disk *d, uint32_t cap, char *err,
 	return 0;
 }
 
+/* IDENTIFY DEVICE, checked, into d->id. */
+static int identify_disk(struct ahci_disk *d, char *err, unsigned errlen)
+{
+	char why[96];
+	uint8_t *id = dma_pages(1, d->dma64);
+
+	if (!id || identify(d, id)) {
+		fmt(err, errlen, "AHCI port %u: IDENTIFY failed", d->port);
+		return -1;
+	}
+	int bad = ata_parse_identify(id, &d->id, why, sizeof(why));
+
+	pool_free_pages(id, 1);
+	if (bad) {
+		fmt(err, errlen, "AHCI port %u: %s", d->port, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The engine over the identified disk, as the backend. */
+static void engine_start(struct ahci_disk *d, const struct ahci_target *t,
+			 uint32_t cap)
+{
+	/* NCQ when both ends have it; the HBA's slots bound the depth
+	 * (CAP.NCS, 3.1.1). */
+	unsigned slots = ((cap >> 8) & 0x1f) + 1;
+	char why[96];
+
+	d->ncq = (cap & CAP_SNCQ) && d->id.ncq_depth > 1;
+	d->depth = d->ncq ? (d->id.ncq_depth < slots ? d->id.ncq_depth : slots)
+			  : 1;
+	d->restart = port_restart;
+	d->clock = clock_ns;
+	d->be = (struct blk_backend){
+		.name = "ahci",
+		.sectors = d->id.sectors,
+		.readonly = t->readonly,
+		.can_discard = d->id.trim,
+		.can_write_zeroes = true,
+	};
+	memcpy(d->be.serial, d->id.serial, sizeof(d->be.serial));
+	ahci_io_init(d);
+	if (d->ncq)
+		fmt(why, sizeof(why), "NCQ depth %u", d->depth);
+	else
+		fmt(why, sizeof(why), "one command at a time (no NCQ)");
+	log_msg("ahci: port %u: %s, %lu sectors (%lu MiB), serial %s, %s",
+		d->port, d->id.model, (unsigned long)d->id.sectors,
+		(unsigned long)(d->id.sectors >> 11), d->id.serial, why);
+	if (d->id.trim)
+		log_msg("ahci: port %u: TRIM, %u range blocks per command",
+			d->port, d->id.trim_blocks);
+}
+
 int ahci_open(struct ahci_disk *d, const struct ahci_target *t, char *err,
 	      unsigned errlen)
 {
 	const struct pci_dev *p = pci_find_class(0x01, 0x06, 0x01);
 	unsigned port = t->port;
 	uint32_t cap, pi;
-	uint8_t *id;
-	char why[96];
 
 	memset(d, 0, sizeof(*d));
 	d->port = port;
@@ -328,46 +404,9 @@ int ahci_open(struct ahci_disk *d, const struct ahci_target *t, char *err,
 	if (port_up(d, cap, err, errlen))
 		return -1;
 	d->dma64 = cap & CAP_S64A;
-	id = dma_pages(1, d->dma64);
-	if (!id || identify(d, id)) {
-		fmt(err, errlen, "AHCI port %u: IDENTIFY failed", port);
+	if (identify_disk(d, err, errlen))
 		return -1;
-	}
-	int bad = ata_parse_identify(id, &d->id, why, sizeof(why));
-
-	pool_free_pages(id, 1);
-	if (bad) {
-		fmt(err, errlen, "AHCI port %u: %s", port, why);
-		return -1;
-	}
-	/* NCQ when both ends have it; the HBA's slots bound the depth
-	 * (CAP.NCS, 3.1.1). */
-	unsigned slots = ((cap >> 8) & 0x1f) + 1;
-
-	d->ncq = (cap & CAP_SNCQ) && d->id.ncq_depth > 1;
-	d->depth = d->ncq ? (d->id.ncq_depth < slots ? d->id.ncq_depth : slots)
-			  : 1;
-	d->restart = port_restart;
-	d->clock = clock_ns;
-	d->be = (struct blk_backend){
-		.name = "ahci",
-		.sectors = d->id.sectors,
-		.readonly = t->readonly,
-		.can_discard = d->id.trim,
-		.can_write_zeroes = true,
-	};
-	memcpy(d->be.serial, d->id.serial, sizeof(d->be.serial));
-	ahci_io_init(d);
-	if (d->ncq)
-		fmt(why, sizeof(why), "NCQ depth %u", d->depth);
-	else
-		fmt(why, sizeof(why), "one command at a time (no NCQ)");
-	log_msg("ahci: port %u: %s, %lu sectors (%lu MiB), serial %s, %s",
-		port, d->id.model, (unsigned long)d->id.sectors,
-		(unsigned long)(d->id.sectors >> 11), d->id.serial, why);
-	if (d->id.trim)
-		log_msg("ahci: port %u: TRIM, %u range blocks per command",
-			port, d->id.trim_blocks);
+	engine_start(d, t, cap);
 	if (t->part || t->label || t->guid) {
 		if (find_partition(d, t, err, errlen))
 			return -1;

@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "drivers/ata.h"
+#include "hv/base/counters.h"
 #include "virtio/blk_backend.h"
 
 #define AHCI_SLOTS 32
@@ -36,16 +38,22 @@
 /* FLUSH CACHE EXT and a TRIM of up to 16 GiB may take longer on a disk
  * under load (Linux allows 30 s too). */
 #define AHCI_LONG_TIMEOUT_NS (30ull * 1000000000ull)
-#define AHCI_DSM_BLOCKS 8   /* TRIM range blocks per command, at most */
-
-/* ATA commands (ACS-3) */
-#define ATA_READ_DMA_EXT 0x25
-#define ATA_WRITE_DMA_EXT 0x35
-#define ATA_READ_FPDMA 0x60
-#define ATA_WRITE_FPDMA 0x61
-#define ATA_DSM 0x06
-#define ATA_FLUSH_EXT 0xea
-#define ATA_IDENTIFY 0xec
+#define AHCI_DSM_BLOCKS ATA_DSM_BLOCKS /* TRIM range blocks per command */
+/* Command header (4.2.2): DW0 holds CFL (command FIS length in dwords),
+ * W (the device is written) and PRDTL; DW1 PRDBC, the bytes moved. */
+#define AHCI_CMD_HDR_SIZE 32
+#define AHCI_CMD_DW0 0
+#define AHCI_CMD_PRDBC 4
+#define AHCI_CMD_CTBA 8
+#define AHCI_CMD_CTBAU 12
+#define AHCI_CMD_CFL_H2D (FIS_H2D_SIZE / 4)
+#define AHCI_CMD_W (1u << 6)
+#define AHCI_CMD_PRDTL_SHIFT 16
+/* PRD entry (4.2.3.3): data base address, DBC (bytes less one). */
+#define AHCI_PRD_SIZE 16
+#define AHCI_PRD_DBA 0
+#define AHCI_PRD_DBAU 4
+#define AHCI_PRD_DBC 12
 
 /* Port registers (3.3), relative to the port's 0x80 bytes. */
 #define PxCLB 0x00
@@ -68,15 +76,6 @@
 #define PxTFD_ERR 0x01
 #define PxTFD_DRQ 0x08
 #define PxTFD_BSY 0x80
-
-/* What IDENTIFY DEVICE says (ACS-3, 7.12.7), once checked. */
-struct ata_identity {
-	uint64_t sectors;	/* 48-bit capacity, in 512-byte sectors */
-	unsigned ncq_depth;	/* 0: no NCQ */
-	bool trim;		/* DATA SET MANAGEMENT with TRIM */
-	unsigned trim_blocks;	/* range blocks per DSM command */
-	char model[41], serial[21];
-};
 
 /* A read, write, flush, discard or write-zeroes request on its way:
  * where issuing goes on, and what is still out. */
@@ -107,6 +106,9 @@ struct ahci_stats {
 	uint64_t commands, ncq_commands, trims;
 	uint64_t errors, timeouts, retries, resets, failed_requests;
 };
+
+/* The counters above, described once. */
+extern const struct counter_set ahci_counters;
 
 struct ahci_disk {
 	struct blk_backend be;
@@ -168,16 +170,6 @@ static inline void ahci_wr(volatile uint8_t *base, unsigned off, uint32_t v)
 	*(volatile uint32_t *)(base + off) = v;
 }
 #endif
-
-/* Checks IDENTIFY DEVICE data; 0, or -1 with what is wrong in err. */
-int ata_parse_identify(const uint8_t id[512], struct ata_identity *out,
-		       char *err, unsigned errlen);
-
-/* Encodes TRIM ranges for [lba, lba + n) into 512-byte blocks at buf, at
- * most `blocks` of them (ACS-3, 7.10.3.2: 64 entries of LBA and count
- * per block); returns the sectors covered, which may be fewer than n. */
-uint64_t ata_trim_ranges(uint8_t *buf, unsigned blocks, uint64_t lba,
-			 uint64_t n);
 
 /* Sets up the engine over d's memory (be.submit and be.poll included);
  * the port must be running. */

@@ -17,112 +17,16 @@
 
 #include "hv/base/log.h"
 
-#define DSM_TRIM 0x01
-#define TRIM_ENTRIES 64	 /* per 512-byte block */
-#define TRIM_MAX 65535u	 /* sectors per entry */
-
 static uint64_t phys(const void *p)
 {
 	return (uint64_t)(uintptr_t)p; /* Plinth identity-maps its memory */
-}
-
-/* --- IDENTIFY and TRIM ranges -------------------------------------- */
-
-static uint16_t word(const uint8_t *id, unsigned w)
-{
-	return (uint16_t)(id[2 * w] | id[2 * w + 1] << 8);
-}
-
-/* IDENTIFY strings are byte-swapped words (ACS-3, 7.12.7). */
-static void ata_string(const uint8_t *id, unsigned w, unsigned words,
-		       char *out)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < words; i++) {
-		out[n++] = (char)id[2 * (w + i) + 1];
-		out[n++] = (char)id[2 * (w + i)];
-	}
-	out[n] = 0;
-	for (unsigned i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
-			out[i] = '?';
-	while (n && out[n - 1] == ' ')
-		out[--n] = 0;
-}
-
-static void say(char *err, unsigned errlen, const char *what)
-{
-	if (errlen) {
-		strncpy(err, what, errlen - 1);
-		err[errlen - 1] = 0;
-	}
-}
-
-int ata_parse_identify(const uint8_t id[512], struct ata_identity *o,
-		       char *err, unsigned errlen)
-{
-	uint16_t w76 = word(id, 76), w106 = word(id, 106);
-
-	memset(o, 0, sizeof(*o));
-	ata_string(id, 27, 20, o->model);
-	ata_string(id, 10, 10, o->serial);
-	/* Word 83 bit 10: 48-bit addressing; 100-103 its capacity. */
-	if (!(word(id, 83) & (1u << 10))) {
-		say(err, errlen, "the disk has no 48-bit LBA");
-		return -1;
-	}
-	for (int i = 3; i >= 0; i--)
-		o->sectors = o->sectors << 16 | word(id, 100 + (unsigned)i);
-	if (!o->sectors || o->sectors >> 48) {
-		say(err, errlen, "the disk reports a nonsense capacity");
-		return -1;
-	}
-	/* Word 106 (valid when bits 15:14 are 01): bit 12 says logical
-	 * sectors are longer than 256 words, words 117-118 how long. */
-	if ((w106 & 0xc000) == 0x4000 && (w106 & (1u << 12))
-	    && (word(id, 117) | (uint32_t)word(id, 118) << 16) != 256) {
-		say(err, errlen, "the disk's logical sectors are not 512 "
-				 "bytes, which Plinth does not handle");
-		return -1;
-	}
-	/* Word 76 bit 8: NCQ, with word 75 bits 4:0 the depth less one; a
-	 * word of all ones or zeros is "not reported". */
-	if (w76 != 0xffff && (w76 & (1u << 8)))
-		o->ncq_depth = (word(id, 75) & 0x1f) + 1u;
-	/* Word 169 bit 0: TRIM; word 105: range blocks per command. */
-	if (word(id, 169) & 1) {
-		unsigned b = word(id, 105);
-
-		o->trim = true;
-		o->trim_blocks = !b || b == 0xffff ? 1
-				 : b > AHCI_DSM_BLOCKS ? AHCI_DSM_BLOCKS : b;
-	}
-	return 0;
-}
-
-uint64_t ata_trim_ranges(uint8_t *buf, unsigned blocks, uint64_t lba,
-			 uint64_t n)
-{
-	uint64_t done = 0;
-	unsigned max = blocks * TRIM_ENTRIES;
-
-	memset(buf, 0, (size_t)blocks * 512);
-	for (unsigned i = 0; i < max && done < n; i++) {
-		uint64_t k = n - done < TRIM_MAX ? n - done : TRIM_MAX;
-		uint64_t e = ((lba + done) & 0xffffffffffffull) | k << 48;
-
-		memcpy(buf + 8 * i, &e, 8); /* little-endian entries */
-		done += k;
-	}
-	return done;
 }
 
 /* --- building commands --------------------------------------------- */
 
 static uint8_t *header(struct ahci_disk *d, unsigned s)
 {
-	return d->clb + 32 * s;
+	return d->clb + AHCI_CMD_HDR_SIZE * s;
 }
 
 /* Register H2D FIS (SATA 3.x, 10.5.5) in slot s's command table. */
@@ -131,26 +35,26 @@ static void put_fis(struct ahci_disk *d, unsigned s, uint8_t cmd,
 {
 	uint8_t *f = d->ctba[s];
 
-	memset(f, 0, 20);
-	f[0] = 0x27;
-	f[1] = 0x80; /* C: a command */
-	f[2] = cmd;
-	f[7] = 0x40; /* LBA mode */
+	memset(f, 0, FIS_H2D_SIZE);
+	f[FIS_TYPE] = FIS_TYPE_REG_H2D;
+	f[FIS_FLAGS] = FIS_FLAGS_C;
+	f[FIS_COMMAND] = cmd;
+	f[FIS_DEVICE] = ATA_DEVICE_LBA;
 	for (unsigned i = 0; i < 3; i++) {
-		f[4 + i] = (uint8_t)(lba >> (8 * i));
-		f[8 + i] = (uint8_t)(lba >> (24 + 8 * i));
+		f[FIS_LBA_LO + i] = (uint8_t)(lba >> (8 * i));
+		f[FIS_LBA_HI + i] = (uint8_t)(lba >> (24 + 8 * i));
 	}
 	if (queued) {
 		/* FPDMA (ACS-3, 7.22/7.68): the count in FEATURE, the tag
 		 * in COUNT bits 7:3. */
-		f[3] = (uint8_t)count;
-		f[11] = (uint8_t)(count >> 8);
-		f[12] = (uint8_t)(s << 3);
+		f[FIS_FEATURE] = (uint8_t)count;
+		f[FIS_FEATURE_EXP] = (uint8_t)(count >> 8);
+		f[FIS_COUNT] = (uint8_t)(s << FIS_NCQ_TAG_SHIFT);
 	} else {
-		f[3] = (uint8_t)feat;
-		f[11] = (uint8_t)(feat >> 8);
-		f[12] = (uint8_t)count;
-		f[13] = (uint8_t)(count >> 8);
+		f[FIS_FEATURE] = (uint8_t)feat;
+		f[FIS_FEATURE_EXP] = (uint8_t)(feat >> 8);
+		f[FIS_COUNT] = (uint8_t)count;
+		f[FIS_COUNT_EXP] = (uint8_t)(count >> 8);
 	}
 }
 
@@ -159,14 +63,14 @@ static void put_fis(struct ahci_disk *d, unsigned s, uint8_t cmd,
 static bool put_prd(struct ahci_disk *d, unsigned s, unsigned n, uint64_t a,
 		    uint32_t len)
 {
-	uint8_t *e = d->ctba[s] + AHCI_PRDT_OFF + 16 * n;
+	uint8_t *e = d->ctba[s] + AHCI_PRDT_OFF + AHCI_PRD_SIZE * n;
 
 	if ((a | len) & 1)
 		return false;
-	ahci_wr(e, 0, (uint32_t)a);
-	ahci_wr(e, 4, (uint32_t)(a >> 32));
-	ahci_wr(e, 8, 0);
-	ahci_wr(e, 12, len - 1);
+	ahci_wr(e, AHCI_PRD_DBA, (uint32_t)a);
+	ahci_wr(e, AHCI_PRD_DBAU, (uint32_t)(a >> 32));
+	ahci_wr(e, 8, 0); /* reserved */
+	ahci_wr(e, AHCI_PRD_DBC, len - 1);
 	return true;
 }
 
@@ -248,10 +152,12 @@ static void start_slot(struct ahci_disk *d, unsigned s, unsigned nprd,
 	uint8_t *h = header(d, s);
 
 	/* Command header (4.2.2): CFL 5 dwords, W, PRDTL; PRDBC zeroed. */
-	ahci_wr(h, 0, 5 | (write ? 1u << 6 : 0) | (uint32_t)nprd << 16);
-	ahci_wr(h, 4, 0);
-	ahci_wr(h, 8, (uint32_t)phys(d->ctba[s]));
-	ahci_wr(h, 12, (uint32_t)(phys(d->ctba[s]) >> 32));
+	ahci_wr(h, AHCI_CMD_DW0, AHCI_CMD_CFL_H2D
+				 | (write ? AHCI_CMD_W : 0)
+				 | (uint32_t)nprd << AHCI_CMD_PRDTL_SHIFT);
+	ahci_wr(h, AHCI_CMD_PRDBC, 0);
+	ahci_wr(h, AHCI_CMD_CTBA, (uint32_t)phys(d->ctba[s]));
+	ahci_wr(h, AHCI_CMD_CTBAU, (uint32_t)(phys(d->ctba[s]) >> 32));
 	sl->state = SLOT_BUSY;
 	sl->started_ns = d->clock();
 	d->st.commands++;
@@ -313,7 +219,7 @@ static bool issue_cmd(struct ahci_disk *d, unsigned qi, unsigned s)
 
 		sectors = ata_trim_ranges(d->dsm, blocks, rq->lba, rq->left);
 		sl->cmd = ATA_DSM;
-		put_fis(d, s, sl->cmd, 0, blocks, false, DSM_TRIM);
+		put_fis(d, s, sl->cmd, 0, blocks, false, ATA_DSM_TRIM);
 		put_prd(d, s, 0, phys(d->dsm), blocks * 512);
 		nprd = 1;
 		sl->bytes = blocks * 512;
@@ -403,7 +309,7 @@ static void slot_done(struct ahci_disk *d, unsigned s, bool ok)
 static void reap(struct ahci_disk *d, unsigned s)
 {
 	struct ahci_slot *sl = &d->slot[s];
-	uint32_t prdbc = ahci_rd(header(d, s), 4);
+	uint32_t prdbc = ahci_rd(header(d, s), AHCI_CMD_PRDBC);
 	bool ok = prdbc == sl->bytes || (sl->queued && prdbc == 0);
 
 	if (!ok) {
@@ -465,7 +371,7 @@ static bool retry_one(struct ahci_disk *d)
 	for (unsigned s = 0; s < d->depth; s++) {
 		struct ahci_slot *sl = &d->slot[s];
 		uint8_t *h = header(d, s);
-		uint32_t dw0 = ahci_rd(h, 0);
+		uint32_t dw0 = ahci_rd(h, AHCI_CMD_DW0);
 
 		if (sl->state != SLOT_RETRY)
 			continue;
@@ -478,7 +384,7 @@ static bool retry_one(struct ahci_disk *d)
 		sl->queued = false;
 		sl->retried = true;
 		d->st.retries++;
-		start_slot(d, s, dw0 >> 16, dw0 & (1u << 6));
+		start_slot(d, s, dw0 >> AHCI_CMD_PRDTL_SHIFT, dw0 & AHCI_CMD_W);
 		return true;
 	}
 	return false;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arch/x86/tsc.h"
+#include "hv/base/byteorder.h"
 #include "hv/base/fmt.h"
 #include "hv/base/log.h"
 #include "hv/base/pool.h"
@@ -211,10 +212,10 @@ static int read_mac(struct e1000 *e)
 
 void e1000_set_filter(struct e1000 *e, unsigned n, const uint8_t m[6])
 {
-	e1000_wr(e, RAL(n), (uint32_t)m[0] | (uint32_t)m[1] << 8
-				    | (uint32_t)m[2] << 16
-				    | (uint32_t)m[3] << 24);
-	e1000_wr(e, RAH(n), (uint32_t)m[4] | (uint32_t)m[5] << 8 | RAH_AV);
+	/* The address's first byte in RAL's lowest, its last in RAH's
+	 * second: the wire order read as little-endian. */
+	e1000_wr(e, RAL(n), get_le32(m));
+	e1000_wr(e, RAH(n), get_le16(m + 4) | RAH_AV);
 }
 
 /* After a reset: link, filters, rings, then receive and transmit on. */
@@ -293,6 +294,30 @@ static void link_check(struct e1000 *e)
 		e->port.link_changed(e->port.consumer, up);
 }
 
+int e1000_reset(struct e1000 *e)
+{
+	unsigned held = e1000_tx_held(e);
+	int r = e->reinit ? e->reinit(e) : 0;
+
+	/* The reset stopped the NIC's DMA (or it stays in reset): held
+	 * buffers are free. */
+	if (held && e->port.tx_done)
+		e->port.tx_done(e->port.consumer, held);
+	return r;
+}
+
+/* After a failed reset the NIC will not come back: it is out of use
+ * rather than reset again at every poll. */
+static void give_up(struct e1000 *e)
+{
+	log_msg("e1000: %s: the reset failed; the NIC is out of use and "
+		"frames for it are dropped", e->where);
+	e->dead = true;
+	e1000_wr(e, IMC, ~0u);
+	memset(e->tx_held_end, 0, sizeof(e->tx_held_end));
+	e->tx_clean = e->tx_tail;
+}
+
 void e1000_poll(struct e1000 *e)
 {
 	if (e->dead)
@@ -307,21 +332,8 @@ void e1000_poll(struct e1000 *e)
 			" tail %u); resetting the NIC", e->where,
 			(unsigned long)(E1000_TX_HANG_NS / 1000000),
 			e1000_rd(e, E1000_TDH), e->tx_tail);
-		unsigned held = e1000_tx_held(e);
-
-		if (e->reinit && e->reinit(e)) {
-			/* It will not come back: stop using it rather than
-			 * reset it again at every poll. */
-			log_msg("e1000: %s: the reset failed; the NIC is out of "
-				"use and frames for it are dropped", e->where);
-			e->dead = true;
-			e1000_wr(e, IMC, ~0u);
-			memset(e->tx_held_end, 0, sizeof(e->tx_held_end));
-			e->tx_clean = e->tx_tail;
-		}
-		/* The reset stopped the NIC's DMA: held buffers are free. */
-		if (held && e->port.tx_done)
-			e->port.tx_done(e->port.consumer, held);
+		if (e1000_reset(e))
+			give_up(e);
 		if (e->port.tx_ready)
 			e->port.tx_ready(e->port.consumer);
 	}
@@ -331,21 +343,41 @@ void e1000_poll(struct e1000 *e)
 	}
 }
 
+static const struct counter e1000_counter_table[] = {
+	COUNTER(struct e1000_stats, rx_frames, "frames received",
+		"Frames received."),
+	COUNTER(struct e1000_stats, rx_bytes, "bytes received",
+		"Bytes received."),
+	COUNTER(struct e1000_stats, rx_errors, "received with errors",
+		"Frames the NIC received with errors."),
+	COUNTER_AS(struct e1000_stats, rx_bad_desc, "rx_bad_descriptors",
+		   "descriptors not believed",
+		   "Receive descriptors the driver could not believe."),
+	COUNTER(struct e1000_stats, tx_frames, "frames sent", "Frames sent."),
+	COUNTER(struct e1000_stats, tx_bytes, "bytes sent", "Bytes sent."),
+	COUNTER_AS(struct e1000_stats, tx_copied, "tx_copied_bytes",
+		   "bytes copied to send", "Bytes copied to send."),
+	COUNTER(struct e1000_stats, tx_held, "frames sent from the sender's "
+		"buffers", "Frames sent from the sender's buffers, uncopied."),
+	COUNTER(struct e1000_stats, tx_dropped, "dropped",
+		"Frames that could not be sent."),
+	COUNTER(struct e1000_stats, tx_busy, "times full",
+		"Times the transmit ring was full."),
+	COUNTER_AS(struct e1000_stats, tx_hangs, "resets", "ring resets",
+		   "NIC resets after a stalled ring."),
+	COUNTER(struct e1000_stats, link_changes, "link changes",
+		"Times the link went up or down."),
+};
+
+const struct counter_set e1000_counters =
+	COUNTER_SET("plinth_nic", e1000_counter_table);
+
 void e1000_print_stats(const struct e1000 *e)
 {
-	const struct e1000_stats *s = &e->st;
+	char head[48];
 
-	log_msg("e1000: %s: received %lu frames (%lu bytes), %lu with errors, "
-		"%lu descriptors not believed; sent %lu frames (%lu bytes, %lu "
-		"copied, %lu frames from the sender's buffers), %lu dropped, %lu "
-		"times full, %lu ring resets, %lu link changes", e->where,
-		(unsigned long)s->rx_frames,
-		(unsigned long)s->rx_bytes, (unsigned long)s->rx_errors,
-		(unsigned long)s->rx_bad_desc, (unsigned long)s->tx_frames,
-		(unsigned long)s->tx_bytes, (unsigned long)s->tx_copied,
-		(unsigned long)s->tx_held,
-		(unsigned long)s->tx_dropped, (unsigned long)s->tx_busy,
-		(unsigned long)s->tx_hangs, (unsigned long)s->link_changes);
+	fmt(head, sizeof(head), "e1000: %s", e->where);
+	counters_log(head, &e1000_counters, &e->st);
 }
 
 int e1000_open(struct e1000 *e, const struct pci_dev *at, char *err,

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "drivers/pci.h"
+#include "hv/base/counters.h"
 #include "net/frame_port.h"
 
 /* How a model is programmed where the family differs. */
@@ -125,10 +126,19 @@ int e1000_open(struct e1000 *e, const struct pci_dev *at, char *err,
 #define E1000_FILTERS 4
 void e1000_set_filter(struct e1000 *e, unsigned n, const uint8_t mac[6]);
 
-/* Receives, reclaims transmit buffers and checks the link; call often. */
+/* Receives, reclaims transmit buffers and checks the link; call often.
+ * A transmit ring that stops completing is reset (e1000_reset), and a
+ * NIC that does not come out of that reset is taken out of use. */
 void e1000_poll(struct e1000 *e);
 
+/* The one recovery path: resets the NIC (reinit), which stops its DMA,
+ * and gives the frames it still held back to their consumer (the port's
+ * tx_done) either way.  0, or -1 when the NIC stays in reset. */
+int e1000_reset(struct e1000 *e);
+
 /* One log line of the counters. */
+/* The counters of struct e1000_stats, described once; their log line. */
+extern const struct counter_set e1000_counters;
 void e1000_print_stats(const struct e1000 *e);
 
 /* --- e1000_ring.c: the rings, free of anything but memory ------------ */

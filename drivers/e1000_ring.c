@@ -68,10 +68,10 @@ void e1000_rings_init(struct e1000 *e)
 static void rx_bad(struct e1000 *e, unsigned i, const char *why,
 		   unsigned len, unsigned status, unsigned errors)
 {
-	if (e->st.rx_bad_desc + e->st.rx_errors < 16)
-		log_msg("e1000: %s: receive descriptor %u dropped: %s "
-			"(length %u, status 0x%02x, errors 0x%02x)", e->where,
-			i, why, len, status, errors);
+	log_limited(e->st.rx_bad_desc + e->st.rx_errors, 16, "",
+		    "e1000: %s: receive descriptor %u dropped: %s (length %u, "
+		    "status 0x%02x, errors 0x%02x)", e->where, i, why, len,
+		    status, errors);
 }
 
 /* One descriptor the NIC has marked done: its frame goes to the consumer

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "hv/base/byteorder.h"
 #include "hv/base/fmt.h"
 
 /* Header fields (UEFI 2.10, table 5.5) */
@@ -23,17 +24,6 @@
 #define E_NAME 56
 #define NAME_CHARS 36
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
-	       | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 /* CRC-32 as UEFI uses it (IEEE 802.3, reflected, 0xEDB88320). */
 uint32_t gpt_crc32(const uint8_t *p, uint64_t n)
 {
@@ -51,7 +41,7 @@ int gpt_check_header(const uint8_t *hdr, uint64_t sectors,
 		     struct gpt_info *info, char *err, unsigned errlen)
 {
 	uint8_t copy[512];
-	uint32_t size = le32(hdr + H_SIZE);
+	uint32_t size = get_le32(hdr + H_SIZE);
 
 	if (memcmp(hdr + H_SIG, "EFI PART", 8)) {
 		fmt(err, errlen, "no GPT on the disk (no 'EFI PART' at LBA 1)");
@@ -63,14 +53,14 @@ int gpt_check_header(const uint8_t *hdr, uint64_t sectors,
 	}
 	memcpy(copy, hdr, size);
 	memset(copy + H_CRC, 0, 4);
-	if (gpt_crc32(copy, size) != le32(hdr + H_CRC)) {
+	if (gpt_crc32(copy, size) != get_le32(hdr + H_CRC)) {
 		fmt(err, errlen, "the GPT header's CRC does not match");
 		return -1;
 	}
-	info->entries_lba = le64(hdr + H_ENTRIES_LBA);
-	info->count = le32(hdr + H_COUNT);
-	info->entry_size = le32(hdr + H_ENTRY_SIZE);
-	if (le64(hdr + H_MY_LBA) != 1 || info->entries_lba < 2
+	info->entries_lba = get_le64(hdr + H_ENTRIES_LBA);
+	info->count = get_le32(hdr + H_COUNT);
+	info->entry_size = get_le32(hdr + H_ENTRY_SIZE);
+	if (get_le64(hdr + H_MY_LBA) != 1 || info->entries_lba < 2
 	    || info->entries_lba >= sectors) {
 		fmt(err, errlen, "the GPT header points outside the disk");
 		return -1;
@@ -106,10 +96,11 @@ int gpt_find(const uint8_t *hdr, const struct gpt_info *info,
 {
 	static const uint8_t unused[16];
 	uint64_t bytes = (uint64_t)info->count * info->entry_size;
-	uint64_t lo = le64(hdr + H_FIRST_USABLE), hi = le64(hdr + H_LAST_USABLE);
+	uint64_t lo = get_le64(hdr + H_FIRST_USABLE);
+	uint64_t hi = get_le64(hdr + H_LAST_USABLE);
 	unsigned used = 0;
 
-	if (gpt_crc32(entries, bytes) != le32(hdr + H_ENTRIES_CRC)) {
+	if (gpt_crc32(entries, bytes) != get_le32(hdr + H_ENTRIES_CRC)) {
 		fmt(err, errlen, "the GPT entry array's CRC does not match");
 		return -1;
 	}
@@ -125,7 +116,7 @@ int gpt_find(const uint8_t *hdr, const struct gpt_info *info,
 						     16);
 		if (!match)
 			continue;
-		uint64_t a = le64(e + E_FIRST), b = le64(e + E_LAST);
+		uint64_t a = get_le64(e + E_FIRST), b = get_le64(e + E_LAST);
 
 		if (a > b || a < lo || b > hi || b >= sectors) {
 			fmt(err, errlen, "GPT partition %u (LBA %lu-%lu) lies "

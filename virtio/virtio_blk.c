@@ -13,43 +13,50 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "hv/base/byteorder.h"
 #include "hv/base/log.h"
+#include "virtio/virtio_blk_regs.h"
 
-/* Request types and status values (5.2.6) */
-#define T_IN 0
-#define T_OUT 1
-#define T_FLUSH 4
-#define T_GET_ID 8
-#define T_DISCARD 11
-#define T_WRITE_ZEROES 13
-#define S_OK 0
-#define S_IOERR 1
-#define S_UNSUPP 2
-#define GET_ID_BYTES 20
-#define HDR_BYTES 16
-#define WZ_UNMAP 1
+static const struct counter vblk_counter_table[] = {
+	COUNTER(struct vblk_stats, reads, "reads", "Read requests."),
+	COUNTER(struct vblk_stats, writes, "writes", "Write requests."),
+	COUNTER(struct vblk_stats, flushes, "flushes", "Flush requests."),
+	COUNTER(struct vblk_stats, discards, "discards", "Discard requests."),
+	COUNTER(struct vblk_stats, write_zeroes, "write-zeroes",
+		"Write-zeroes requests."),
+	COUNTER(struct vblk_stats, get_ids, "get-ids", "Get-ID requests."),
+	COUNTER(struct vblk_stats, read_bytes, "bytes read", "Bytes read."),
+	COUNTER(struct vblk_stats, write_bytes, "bytes written",
+		"Bytes written."),
+	COUNTER_AS(struct vblk_stats, ioerr, "io_errors", "I/O errors",
+		   "Requests answered with an I/O error."),
+	COUNTER_AS(struct vblk_stats, unsupp, "unsupported", "unsupported",
+		   "Requests of a type the device does not offer."),
+	COUNTER(struct vblk_stats, bad_chains, "bad chains",
+		"Requests whose buffers broke the rules."),
+	COUNTER(struct vblk_stats, no_status, "without a status byte",
+		"Requests with no writable status byte to answer in."),
+};
 
-/* Feature bits (5.2.3) */
-#define F_SIZE_MAX 1
-#define F_SEG_MAX 2
-#define F_RO 5
-#define F_BLK_SIZE 6
-#define F_FLUSH 9
-#define F_DISCARD 13
-#define F_WRITE_ZEROES 14
+const struct counter_set vblk_counters =
+	COUNTER_SET("plinth_virtio_blk", vblk_counter_table);
+
+#define S_OK VIRTIO_BLK_S_OK
+#define S_IOERR VIRTIO_BLK_S_IOERR
+#define S_UNSUPP VIRTIO_BLK_S_UNSUPP
+#define HDR_BYTES VIRTIO_BLK_HDR_SIZE
 
 #define LOG_LIMIT 16 /* bad requests logged per device before going quiet */
 
+/* Counted among the failures (ioerr, bad_chains, no_status) that share
+ * one budget of log lines. */
 static void bad_request(struct vblk *b, const struct vq_chain *c,
 			const char *why)
 {
-	uint64_t n = b->st.bad_chains + b->st.ioerr + b->st.no_status;
-
-	if (n < LOG_LIMIT)
-		log_msg("virtio: %s: request %u failed: %s%s", b->dev.name,
-			c->id, why,
-			n + 1 == LOG_LIMIT ? " (further ones are counted only)"
-					   : "");
+	log_limited(b->st.bad_chains + b->st.ioerr + b->st.no_status,
+		    LOG_LIMIT, LOG_LIMIT_NOTE,
+		    "virtio: %s: request %u failed: %s", b->dev.name, c->id,
+		    why);
 }
 
 /* --- completion ---------------------------------------------------- */
@@ -138,15 +145,123 @@ static void submit(struct vblk *b, struct vblk_slot *s)
 	finish(s, S_IOERR);
 }
 
-static void start(struct vblk *b, struct vblk_slot *s)
+/* Logs why, then completes with IOERR. */
+static void fail(struct vblk *b, struct vblk_slot *s, const char *why)
+{
+	bad_request(b, &s->ch, why);
+	finish(s, S_IOERR);
+}
+
+/* Data the driver gives (past the header) and room it gives (before the
+ * status byte). */
+static uint64_t data_out(const struct vq_chain *c)
+{
+	return c->out_bytes - HDR_BYTES;
+}
+
+static uint64_t data_in(const struct vq_chain *c)
+{
+	return c->in_bytes - 1;
+}
+
+/* IN and OUT: whole sectors, one direction only, within the disk. */
+static void start_rw(struct vblk *b, struct vblk_slot *s, bool wr)
 {
 	const struct vq_chain *c = &s->ch;
 	struct blk_req *r = &s->req;
-	struct {
-		uint32_t type, reserved;
-		uint64_t sector;
-	} h;
-	uint64_t out, in;
+	uint64_t len = wr ? data_in(c) : data_out(c); /* must be 0 */
+	uint64_t data = wr ? data_out(c) : data_in(c);
+
+	if (len || data % BLK_SECTOR) {
+		fail(b, s, "data not a whole number of sectors in the right "
+			   "direction");
+		return;
+	}
+	if (wr && b->be->readonly) {
+		fail(b, s, "write to a read-only disk");
+		return;
+	}
+	r->nsectors = data / BLK_SECTOR;
+	if (!in_range(b, r->sector, r->nsectors)) {
+		fail(b, s, "beyond the end of the disk");
+		return;
+	}
+	r->op = wr ? BLK_WRITE : BLK_READ;
+	r->nsg = slice(c, !wr, wr ? HDR_BYTES : 0, data, s->sg);
+	if (wr)
+		b->st.writes++;
+	else {
+		b->st.reads++;
+		s->used_len = (uint32_t)data;
+	}
+	submit(b, s);
+}
+
+static void start_get_id(struct vblk *b, struct vblk_slot *s)
+{
+	uint8_t id[VIRTIO_BLK_ID_BYTES];
+	uint64_t in = data_in(&s->ch);
+	uint64_t n = in < VIRTIO_BLK_ID_BYTES ? in : VIRTIO_BLK_ID_BYTES;
+
+	/* 5.2.6: up to 20 bytes, no NUL needed when all are used. */
+	memcpy(id, b->be->serial, VIRTIO_BLK_ID_BYTES);
+	s->used_len = (uint32_t)vq_chain_write(&s->ch, 0, id, n);
+	b->st.get_ids++;
+	finish(s, S_OK);
+}
+
+/* DISCARD and WRITE_ZEROES: one segment, within the disk. */
+static void start_discard(struct vblk *b, struct vblk_slot *s, bool wz)
+{
+	const struct vq_chain *c = &s->ch;
+	struct blk_req *r = &s->req;
+	uint8_t seg[VIRTIO_BLK_SEG_SIZE];
+	uint64_t sector;
+	uint32_t num, flags;
+
+	if (!vdev_has(&b->dev, wz ? VIRTIO_BLK_F_WRITE_ZEROES
+				  : VIRTIO_BLK_F_DISCARD)) {
+		finish(s, S_UNSUPP);
+		return;
+	}
+	/* max_discard_seg and max_write_zeroes_seg are 1. */
+	if (data_out(c) != sizeof(seg) || data_in(c)) {
+		fail(b, s, "discard needs exactly one segment");
+		return;
+	}
+	vq_chain_read(c, HDR_BYTES, seg, sizeof(seg));
+	sector = get_le64(seg + VIRTIO_BLK_SEG_SECTOR);
+	num = get_le32(seg + VIRTIO_BLK_SEG_NUM);
+	flags = get_le32(seg + VIRTIO_BLK_SEG_FLAGS);
+	/* 5.2.6.2: unmap is the only flag, and only for write-zeroes;
+	 * discard with it set is UNSUPP. */
+	if (flags & ~(wz ? VIRTIO_BLK_WZ_UNMAP : 0)) {
+		finish(s, S_UNSUPP);
+		return;
+	}
+	if (b->be->readonly || !num || num > VBLK_MAX_DISCARD_SECTORS
+	    || !in_range(b, sector, num)) {
+		fail(b, s, "bad discard range");
+		return;
+	}
+	r->op = wz ? BLK_WRITE_ZEROES : BLK_DISCARD;
+	r->sector = sector;
+	r->nsectors = num;
+	r->nsg = 0;
+	if (wz)
+		b->st.write_zeroes++;
+	else
+		b->st.discards++;
+	submit(b, s);
+}
+
+/* A chain taken from the ring: its status byte and header checked, then
+ * the request by type. */
+static void start(struct vblk *b, struct vblk_slot *s)
+{
+	const struct vq_chain *c = &s->ch;
+	uint8_t h[HDR_BYTES];
+	uint32_t type;
 
 	s->status = c->last_ok && c->last.write && c->last.len
 			    ? c->last.host + c->last.len - 1
@@ -154,122 +269,44 @@ static void start(struct vblk *b, struct vblk_slot *s)
 	s->used_len = 0;
 	if (!s->status) {
 		b->st.no_status++;
-		bad_request(b, c, "no writable status byte");
-		finish(s, S_IOERR);
+		fail(b, s, "no writable status byte");
 		return;
 	}
 	if (c->bad) {
 		b->st.bad_chains++;
-		bad_request(b, c, c->bad);
-		finish(s, S_IOERR);
+		fail(b, s, c->bad);
 		return;
 	}
-	if (vq_chain_read(c, 0, &h, HDR_BYTES) < HDR_BYTES) {
-		bad_request(b, c, "header shorter than 16 bytes");
-		finish(s, S_IOERR);
+	if (vq_chain_read(c, 0, h, HDR_BYTES) < HDR_BYTES) {
+		fail(b, s, "header shorter than 16 bytes");
 		return;
 	}
-	out = c->out_bytes - HDR_BYTES; /* data the driver gives */
-	in = c->in_bytes - 1;		/* room before the status byte */
-	*r = (struct blk_req){ .sector = h.sector, .done = backend_done,
-			       .ctx = s, .sg = s->sg };
-	switch (h.type) {
-	case T_IN:
-	case T_OUT: {
-		bool wr = h.type == T_OUT;
-		uint64_t len = wr ? in : out; /* must be 0 */
-		uint64_t data = wr ? out : in;
-
-		if (len || data % BLK_SECTOR) {
-			bad_request(b, c, "data not a whole number of sectors "
-					  "in the right direction");
-			finish(s, S_IOERR);
-			return;
-		}
-		if (wr && b->be->readonly) {
-			bad_request(b, c, "write to a read-only disk");
-			finish(s, S_IOERR);
-			return;
-		}
-		r->nsectors = data / BLK_SECTOR;
-		if (!in_range(b, h.sector, r->nsectors)) {
-			bad_request(b, c, "beyond the end of the disk");
-			finish(s, S_IOERR);
-			return;
-		}
-		r->op = wr ? BLK_WRITE : BLK_READ;
-		r->nsg = slice(c, !wr, wr ? HDR_BYTES : 0, data, s->sg);
-		if (wr)
-			b->st.writes++;
-		else {
-			b->st.reads++;
-			s->used_len = (uint32_t)data;
-		}
-		submit(b, s);
+	type = get_le32(h + VIRTIO_BLK_HDR_TYPE);
+	s->req = (struct blk_req){
+		.sector = get_le64(h + VIRTIO_BLK_HDR_SECTOR),
+		.done = backend_done,
+		.ctx = s,
+		.sg = s->sg,
+	};
+	switch (type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		start_rw(b, s, type == VIRTIO_BLK_T_OUT);
 		return;
-	}
-	case T_FLUSH:
+	case VIRTIO_BLK_T_FLUSH:
 		/* 5.2.6: the sector field means nothing but for IN and OUT. */
 		b->st.flushes++;
-		r->op = BLK_FLUSH;
-		r->sector = 0;
+		s->req.op = BLK_FLUSH;
+		s->req.sector = 0;
 		submit(b, s);
 		return;
-	case T_GET_ID: {
-		uint8_t id[GET_ID_BYTES];
-		uint64_t n = in < GET_ID_BYTES ? in : GET_ID_BYTES;
-
-		/* 5.2.6: up to 20 bytes, no NUL needed when all are used. */
-		memcpy(id, b->be->serial, GET_ID_BYTES);
-		s->used_len = (uint32_t)vq_chain_write(c, 0, id, n);
-		b->st.get_ids++;
-		finish(s, S_OK);
+	case VIRTIO_BLK_T_GET_ID:
+		start_get_id(b, s);
 		return;
-	}
-	case T_DISCARD:
-	case T_WRITE_ZEROES: {
-		bool wz = h.type == T_WRITE_ZEROES;
-		struct {
-			uint64_t sector;
-			uint32_t num, flags;
-		} seg;
-
-		if (wz ? !vdev_has(&b->dev, F_WRITE_ZEROES)
-		       : !vdev_has(&b->dev, F_DISCARD)) {
-			finish(s, S_UNSUPP);
-			return;
-		}
-		/* max_discard_seg and max_write_zeroes_seg are 1. */
-		if (out != sizeof(seg) || in) {
-			bad_request(b, c, "discard needs exactly one segment");
-			finish(s, S_IOERR);
-			return;
-		}
-		vq_chain_read(c, HDR_BYTES, &seg, sizeof(seg));
-		/* 5.2.6.2: unmap is the only flag, and only for
-		 * write-zeroes; discard with it set is UNSUPP. */
-		if (seg.flags & ~(wz ? WZ_UNMAP : 0)) {
-			finish(s, S_UNSUPP);
-			return;
-		}
-		if (b->be->readonly || !seg.num
-		    || seg.num > VBLK_MAX_DISCARD_SECTORS
-		    || !in_range(b, seg.sector, seg.num)) {
-			bad_request(b, c, "bad discard range");
-			finish(s, S_IOERR);
-			return;
-		}
-		r->op = wz ? BLK_WRITE_ZEROES : BLK_DISCARD;
-		r->sector = seg.sector;
-		r->nsectors = seg.num;
-		r->nsg = 0;
-		if (wz)
-			b->st.write_zeroes++;
-		else
-			b->st.discards++;
-		submit(b, s);
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		start_discard(b, s, type == VIRTIO_BLK_T_WRITE_ZEROES);
 		return;
-	}
 	default:
 		finish(s, S_UNSUPP);
 	}
@@ -336,28 +373,22 @@ static void blk_driver_ok(struct vdev *d)
 static uint32_t blk_cfg_read(struct vdev *d, uint32_t off, unsigned size)
 {
 	const struct vblk *b = d->model;
-	uint8_t c[0x3c] = { 0 };
-	uint32_t v32;
+	uint8_t c[VIRTIO_BLK_CFG_SIZE] = { 0 };
 	uint32_t v = 0;
 
-	memcpy(c + 0x00, &b->be->sectors, 8);
-	v32 = VBLK_SIZE_MAX;
-	memcpy(c + 0x08, &v32, 4);
-	v32 = VBLK_SEG_MAX;
-	memcpy(c + 0x0c, &v32, 4);
-	v32 = BLK_SECTOR;
-	memcpy(c + 0x14, &v32, 4);
-	c[0x20] = 1; /* writeback cache: flushes matter */
-	v32 = VBLK_MAX_DISCARD_SECTORS;
-	memcpy(c + 0x24, &v32, 4); /* max_discard_sectors */
-	v32 = 1;
-	memcpy(c + 0x28, &v32, 4); /* max_discard_seg */
-	memcpy(c + 0x2c, &v32, 4); /* discard_sector_alignment */
-	v32 = VBLK_MAX_DISCARD_SECTORS;
-	memcpy(c + 0x30, &v32, 4); /* max_write_zeroes_sectors */
-	v32 = 1;
-	memcpy(c + 0x34, &v32, 4); /* max_write_zeroes_seg */
-	c[0x38] = 1;		   /* write_zeroes_may_unmap */
+	put_le64(c + VIRTIO_BLK_CFG_CAPACITY, b->be->sectors);
+	put_le32(c + VIRTIO_BLK_CFG_SIZE_MAX, VBLK_SIZE_MAX);
+	put_le32(c + VIRTIO_BLK_CFG_SEG_MAX, VBLK_SEG_MAX);
+	put_le32(c + VIRTIO_BLK_CFG_BLK_SIZE, BLK_SECTOR);
+	c[VIRTIO_BLK_CFG_WRITEBACK] = 1; /* writeback cache: flushes matter */
+	put_le32(c + VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS,
+		 VBLK_MAX_DISCARD_SECTORS);
+	put_le32(c + VIRTIO_BLK_CFG_MAX_DISCARD_SEG, 1);
+	put_le32(c + VIRTIO_BLK_CFG_DISCARD_ALIGNMENT, 1);
+	put_le32(c + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS,
+		 VBLK_MAX_DISCARD_SECTORS);
+	put_le32(c + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG, 1);
+	c[VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP] = 1;
 	if (off < sizeof(c) && size <= sizeof(c) - off)
 		memcpy(&v, c + off, size);
 	return v;
@@ -374,18 +405,20 @@ static const struct vdev_ops blk_ops = {
 void vblk_init(struct vblk *b, struct vpci_fn *f, struct blk_backend *be,
 	       const char *name, uint64_t bar_addr, const struct gmem *gm)
 {
-	uint64_t feat = 1ull << F_SIZE_MAX | 1ull << F_SEG_MAX
-			| 1ull << F_BLK_SIZE | 1ull << F_FLUSH;
+	uint64_t feat = 1ull << VIRTIO_BLK_F_SIZE_MAX
+			| 1ull << VIRTIO_BLK_F_SEG_MAX
+			| 1ull << VIRTIO_BLK_F_BLK_SIZE
+			| 1ull << VIRTIO_BLK_F_FLUSH;
 
 	memset(b, 0, sizeof(*b));
 	b->be = be;
 	if (be->readonly)
-		feat |= 1ull << F_RO;
+		feat |= 1ull << VIRTIO_BLK_F_RO;
 	else {
 		if (be->can_discard)
-			feat |= 1ull << F_DISCARD;
+			feat |= 1ull << VIRTIO_BLK_F_DISCARD;
 		if (be->can_write_zeroes)
-			feat |= 1ull << F_WRITE_ZEROES;
+			feat |= 1ull << VIRTIO_BLK_F_WRITE_ZEROES;
 	}
 	for (unsigned i = 0; i < VBLK_SLOTS; i++)
 		b->slot[i].blk = b;

@@ -29,6 +29,9 @@ struct vblk_stats {
 	uint64_t ioerr, unsupp, bad_chains, no_status;
 };
 
+/* The counters above, described once. */
+extern const struct counter_set vblk_counters;
+
 struct vblk {
 	struct vdev dev;
 	struct blk_backend *be;

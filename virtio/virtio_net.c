@@ -10,13 +10,12 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "hv/base/byteorder.h"
+#include "hv/base/fmt.h"
 #include "hv/base/log.h"
+#include "virtio/virtio_net_regs.h"
 
-/* Feature bits (5.1.3) */
-#define F_MTU 3
-#define F_MAC 5
-#define F_STATUS 16
-#define S_LINK_UP 1
+#define LOG_LIMIT 16 /* unusable buffers logged per direction */
 
 static uint32_t max_frame(const struct vnet *n)
 {
@@ -26,9 +25,9 @@ static uint32_t max_frame(const struct vnet *n)
 static void tx_error(struct vnet *n, const struct vq_chain *c,
 		     const char *why)
 {
-	if (n->st.tx_errors < 16)
-		log_msg("virtio: %s: transmit buffer %u dropped: %s",
-			n->dev.name, c->id, why);
+	log_limited(n->st.tx_errors, LOG_LIMIT, "",
+		    "virtio: %s: transmit buffer %u dropped: %s", n->dev.name,
+		    c->id, why);
 	n->st.tx_errors++;
 	n->dev.vq[VNET_TXQ].st.errors++;
 }
@@ -182,17 +181,18 @@ static void port_rx(void *consumer, const uint8_t *frame, uint32_t len)
 	}
 	if (c->bad || c->out_bytes || c->in_bytes < VNET_HDR_LEN + len) {
 		/* The buffer goes back empty; the frame is lost. */
-		if (n->st.rx_errors < 16)
-			log_msg("virtio: %s: receive buffer %u unusable: %s",
-				n->dev.name, c->id,
-				c->bad ? c->bad
-				: c->out_bytes ? "device-readable buffer"
-					       : "smaller than the frame");
+		log_limited(n->st.rx_errors, LOG_LIMIT, "",
+			    "virtio: %s: receive buffer %u unusable: %s",
+			    n->dev.name, c->id,
+			    c->bad ? c->bad
+			    : c->out_bytes ? "device-readable buffer"
+					   : "smaller than the frame");
 		n->st.rx_errors++;
 		q->st.errors++;
 		vq_push(q, c->id, c->ndesc, 0);
 	} else {
-		hdr[10] = 1; /* num_buffers */
+		/* No offload: flags and gso_type 0 (GSO_NONE), one buffer. */
+		put_le16(hdr + VIRTIO_NET_HDR_NUM_BUFFERS, 1);
 		vq_chain_write(c, 0, hdr, VNET_HDR_LEN);
 		n->st.rx_copied += vq_chain_write(c, VNET_HDR_LEN, frame, len);
 		vq_push(q, c->id, c->ndesc, VNET_HDR_LEN + len);
@@ -242,34 +242,54 @@ static void net_driver_ok(struct vdev *d)
 static uint32_t net_cfg_read(struct vdev *d, uint32_t off, unsigned size)
 {
 	const struct vnet *n = d->model;
-	uint8_t c[12];
-	uint16_t st = n->link_up ? S_LINK_UP : 0, pairs = 1, mtu = n->mtu;
+	uint8_t c[VIRTIO_NET_CFG_SIZE];
 	uint32_t v = 0;
 
-	memcpy(c, n->mac, 6);
-	memcpy(c + 6, &st, 2);
-	memcpy(c + 8, &pairs, 2);
-	memcpy(c + 10, &mtu, 2);
+	memcpy(c + VIRTIO_NET_CFG_MAC, n->mac, 6);
+	put_le16(c + VIRTIO_NET_CFG_STATUS,
+		 n->link_up ? VIRTIO_NET_S_LINK_UP : 0);
+	put_le16(c + VIRTIO_NET_CFG_MAX_VQ_PAIRS, 1);
+	put_le16(c + VIRTIO_NET_CFG_MTU, n->mtu);
 	if (off < sizeof(c) && size <= sizeof(c) - off)
 		memcpy(&v, c + off, size);
 	return v;
 }
 
+static const struct counter vnet_counter_table[] = {
+	COUNTER(struct vnet_stats, rx_frames, "frames received",
+		"Frames received for the guest."),
+	COUNTER(struct vnet_stats, rx_bytes, "bytes received",
+		"Bytes received for the guest."),
+	COUNTER(struct vnet_stats, rx_copied, "bytes copied into the guest's "
+		"buffers", "Received bytes copied into the guest's buffers."),
+	COUNTER(struct vnet_stats, rx_errors, "receive errors",
+		"Received frames that did not fit the guest's buffers."),
+	COUNTER(struct vnet_stats, rx_no_buffer, "dropped with no buffer",
+		"Frames dropped: the guest had posted no buffer."),
+	COUNTER(struct vnet_stats, rx_not_ready, "dropped before the driver "
+		"was ready", "Frames dropped before the driver was ready."),
+	COUNTER(struct vnet_stats, tx_frames, "frames sent",
+		"Frames the guest sent."),
+	COUNTER(struct vnet_stats, tx_bytes, "bytes sent",
+		"Bytes the guest sent."),
+	COUNTER(struct vnet_stats, tx_zero_copy, "frames sent from the "
+		"guest's buffers without a copy",
+		"Frames sent from the guest's buffers without a copy."),
+	COUNTER(struct vnet_stats, tx_errors, "send errors",
+		"Frames the guest sent that were refused."),
+	COUNTER(struct vnet_stats, tx_busy, "times the port was full",
+		"Times the NIC's port was full (back-pressure)."),
+};
+
+const struct counter_set vnet_counters =
+	COUNTER_SET("plinth_virtio_net", vnet_counter_table);
+
 void vnet_print_stats(const struct vnet *n)
 {
-	const struct vnet_stats *s = &n->st;
+	char head[32];
 
-	log_msg("virtio: %s: received %lu frames (%lu bytes, %lu copied into "
-		"the guest's buffers), %lu errors, %lu dropped with no buffer, "
-		"%lu before the driver was ready; sent %lu frames (%lu bytes, "
-		"%lu from the guest's buffers without a copy), %lu errors, %lu "
-		"times the port was full", n->dev.name,
-		(unsigned long)s->rx_frames, (unsigned long)s->rx_bytes,
-		(unsigned long)s->rx_copied, (unsigned long)s->rx_errors,
-		(unsigned long)s->rx_no_buffer, (unsigned long)s->rx_not_ready,
-		(unsigned long)s->tx_frames, (unsigned long)s->tx_bytes,
-		(unsigned long)s->tx_zero_copy, (unsigned long)s->tx_errors,
-		(unsigned long)s->tx_busy);
+	fmt(head, sizeof(head), "virtio: %s", n->dev.name);
+	counters_log(head, &vnet_counters, &n->st);
 }
 
 static const struct vdev_ops net_ops = {
@@ -294,6 +314,8 @@ void vnet_init(struct vnet *n, struct vpci_fn *f, struct frame_port *port,
 	port->link_changed = port_link;
 	port->consumer = n;
 	vdev_init(&n->dev, f, VIRTIO_ID_NET, name, &net_ops, n,
-		  1ull << F_MAC | 1ull << F_STATUS | 1ull << F_MTU, 2,
+		  1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS
+			  | 1ull << VIRTIO_NET_F_MTU,
+		  2,
 		  VQ_MAX_SIZE, bar_addr, gm);
 }

@@ -4,9 +4,10 @@
 #define PLINTH_VIRTIO_NET_H
 
 #include "net/frame_port.h"
+#include "virtio/virtio_net_regs.h"
 #include "virtio/virtio_pci.h"
 
-#define VNET_HDR_LEN 12 /* struct virtio_net_hdr_v1 (5.1.6) */
+#define VNET_HDR_LEN VIRTIO_NET_HDR_SIZE /* struct virtio_net_hdr (5.1.6) */
 #define VNET_RXQ 0
 #define VNET_TXQ 1
 
@@ -39,7 +40,8 @@ struct vnet {
 	unsigned held_stale; /* still held from before a device reset */
 };
 
-/* One log line of the counters above. */
+/* The counters above, described once; and their log line. */
+extern const struct counter_set vnet_counters;
 void vnet_print_stats(const struct vnet *n);
 
 void vnet_init(struct vnet *n, struct vpci_fn *f, struct frame_port *port,

@@ -1,21 +1,39 @@
-/* Packed virtqueue, device side (virtio 1.2, 2.8).  See virtq.h for the
- * contract.  Plinth and its tests run on x86-64, which is little-endian
- * like the ring, so fields are copied as they are. */
+/* Packed virtqueue, device side (virtio 1.2, 2.8), and what both layouts
+ * share: buffer checks and indirect tables.  See virtq.h for the
+ * contract. */
 #include "virtio/virtq.h"
 
 #include <stddef.h>
 #include <string.h>
 
+#include "hv/base/byteorder.h"
 #include "hv/guest/gmem.h"
 #include "hv/base/log.h"
 #include "virtio/virtq_split.h"
 
-#define DESC_SIZE 16
-/* Descriptor field offsets (2.8.13, struct pvirtq_desc) */
-#define D_ADDR 0
-#define D_LEN 8
-#define D_ID 12
-#define D_FLAGS 14
+static const struct counter vq_counter_table[] = {
+	COUNTER(struct vq_stats, requests, "requests",
+		"Requests the device took from the queue."),
+	COUNTER(struct vq_stats, bytes, "bytes",
+		"Data bytes moved through the queue."),
+	COUNTER(struct vq_stats, errors, "errors",
+		"Requests that ended in an error."),
+	COUNTER(struct vq_stats, stalls, "stalls",
+		"Times the queue stopped on a chain it could not trust."),
+	COUNTER_AS(struct vq_stats, notifies, "notifications", "notifications",
+		   "Notifications from the driver."),
+	COUNTER(struct vq_stats, interrupts, "interrupts",
+		"Interrupts to the driver."),
+};
+
+const struct counter_set vq_counters =
+	COUNTER_SET("plinth_virtio", vq_counter_table);
+
+#define DESC_SIZE VQ_DESC_SIZE
+#define D_ADDR VQ_PDESC_ADDR
+#define D_LEN VQ_PDESC_LEN
+#define D_ID VQ_PDESC_ID
+#define D_FLAGS VQ_PDESC_FLAGS
 
 struct desc {
 	uint64_t addr;
@@ -91,9 +109,9 @@ static void read_desc(const uint8_t *p, struct desc *d)
 {
 	d->flags = __atomic_load_n((const uint16_t *)(p + D_FLAGS),
 				   __ATOMIC_ACQUIRE);
-	memcpy(&d->addr, p + D_ADDR, 8);
-	memcpy(&d->len, p + D_LEN, 4);
-	memcpy(&d->id, p + D_ID, 2);
+	d->addr = get_le64(p + D_ADDR);
+	d->len = get_le32(p + D_LEN);
+	d->id = get_le16(p + D_ID);
 }
 
 static bool is_avail(uint16_t flags, bool wrap)
@@ -156,52 +174,86 @@ void vq_add_seg(const struct virtq *q, struct vq_chain *c, uint64_t addr,
 		c->out_bytes += len;
 }
 
-/* An indirect table (2.8.19): len/16 descriptors in guest RAM, read once
- * each.  Only WRITE means anything inside; a nested table is refused. */
-static void walk_indirect(const struct virtq *q, struct vq_chain *c,
-			  const struct desc *d)
+/* A packed layout's table (2.8.19): its entries one after the other, NEXT
+ * ignored.  A nested table marks the chain bad and the walk goes on, as
+ * for any bad buffer. */
+static const char *walk_packed_table(const struct virtq *q,
+				     struct vq_chain *c, const uint8_t *t,
+				     uint32_t n)
 {
-	const uint8_t *t;
-	uint32_t n;
-
-	c->last_ok = false; /* until a table entry is read */
-	if (!q->indirect) {
-		vq_mark_bad(c, "indirect descriptor not negotiated");
-		return;
-	}
-	if (d->flags & VQ_DESC_F_NEXT) {
-		/* 2.8.19.1: INDIRECT and NEXT are never both set. */
-		vq_mark_bad(c, "indirect descriptor chained");
-		return;
-	}
-	if (!d->len || (d->len % DESC_SIZE)) {
-		vq_mark_bad(c, "indirect table length");
-		return;
-	}
-	n = d->len / DESC_SIZE;
-	if (n > (uint32_t)(VQ_MAX_SEGS - c->nseg)) {
-		vq_mark_bad(c, "indirect table too long");
-		return;
-	}
-	if (d->addr + d->len < d->addr
-	    || !(t = gmem_ptr(q->gm, d->addr, d->len))) {
-		vq_mark_bad(c, "indirect table outside guest RAM");
-		return;
-	}
 	for (uint32_t i = 0; i < n; i++) {
-		struct desc e;
+		const uint8_t *e = t + (size_t)i * DESC_SIZE;
+		uint16_t flags = get_le16(e + D_FLAGS);
 
-		memcpy(&e.addr, t + i * DESC_SIZE + D_ADDR, 8);
-		memcpy(&e.len, t + i * DESC_SIZE + D_LEN, 4);
-		memcpy(&e.flags, t + i * DESC_SIZE + D_FLAGS, 2);
-		if (e.flags & VQ_DESC_F_INDIRECT) {
+		if (flags & VQ_DESC_F_INDIRECT) {
 			/* 2.8.19.1: one table per descriptor; a nested one
 			 * is never followed. */
 			vq_mark_bad(c, "indirect table inside an indirect table");
 			c->last_ok = false;
 			continue;
 		}
-		vq_add_seg(q, c, e.addr, e.len, e.flags & VQ_DESC_F_WRITE);
+		vq_add_seg(q, c, get_le64(e + D_ADDR), get_le32(e + D_LEN),
+			   flags & VQ_DESC_F_WRITE);
+	}
+	return NULL;
+}
+
+/* A split layout's table (2.7.5.3): entries chained by `next` from entry
+ * 0.  Where the chain goes wrong its end is unknown, so the walk stops. */
+static const char *walk_split_table(const struct virtq *q,
+				    struct vq_chain *c, const uint8_t *t,
+				    uint32_t n)
+{
+	uint32_t i = 0;
+
+	for (uint32_t k = 0; k < n; k++) {
+		const uint8_t *e = t + (size_t)i * DESC_SIZE;
+		uint16_t flags = get_le16(e + VQ_SDESC_FLAGS);
+		uint16_t next = get_le16(e + VQ_SDESC_NEXT);
+
+		if (flags & VQ_DESC_F_INDIRECT)
+			return "indirect table inside an indirect table";
+		vq_add_seg(q, c, get_le64(e + VQ_SDESC_ADDR),
+			   get_le32(e + VQ_SDESC_LEN), flags & VQ_DESC_F_WRITE);
+		if (!(flags & VQ_DESC_F_NEXT))
+			return NULL;
+		if (next >= n)
+			return "next beyond the indirect table";
+		i = next;
+	}
+	return "loop in an indirect table";
+}
+
+void vq_walk_indirect(const struct virtq *q, struct vq_chain *c,
+		      uint64_t addr, uint32_t len, uint16_t flags)
+{
+	const uint8_t *t;
+	const char *why;
+	uint32_t n = len / DESC_SIZE;
+
+	c->last_ok = false; /* until a table entry is read */
+	if (!q->indirect)
+		why = "indirect descriptor not negotiated";
+	else if (flags & VQ_DESC_F_NEXT)
+		/* 2.8.19.1 and 2.7.5.3.1: INDIRECT and NEXT are never both
+		 * set. */
+		why = "indirect descriptor chained";
+	else if (!len || len % DESC_SIZE)
+		why = "indirect table length";
+	else if (n > (uint32_t)(VQ_MAX_SEGS - c->nseg))
+		/* A table longer than the device takes is refused before it
+		 * is walked. */
+		why = "indirect table too long";
+	else if (addr + len < addr || !(t = gmem_ptr(q->gm, addr, len)))
+		why = "indirect table outside guest RAM";
+	else if (q->split)
+		why = walk_split_table(q, c, t, n);
+	else
+		why = walk_packed_table(q, c, t, n);
+	if (why) {
+		/* The chain's end is unknown: no status goes there. */
+		vq_mark_bad(c, why);
+		c->last_ok = false;
 	}
 }
 
@@ -240,7 +292,7 @@ int vq_pop(struct virtq *q, struct vq_chain *c)
 			if (n > 1)
 				vq_mark_bad(c, "indirect descriptor chained");
 			else
-				walk_indirect(q, c, &d);
+				vq_walk_indirect(q, c, d.addr, d.len, d.flags);
 		} else {
 			vq_add_seg(q, c, d.addr, d.len, d.flags & VQ_DESC_F_WRITE);
 		}

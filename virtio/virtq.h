@@ -18,12 +18,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/base/counters.h"
+
 struct gmem;
 
 #define VQ_MAX_SIZE 256	/* the queue size Plinth offers */
 #define VQ_MAX_SEGS 130	/* segments per chain (indirect ones included) */
 
-/* Packed descriptor flags (2.8.1, 2.8.2) */
+/* A descriptor, 16 bytes in either layout (little-endian fields):
+ * struct pvirtq_desc (2.8.13) and struct virtq_desc (2.7.5). */
+#define VQ_DESC_SIZE 16
+#define VQ_PDESC_ADDR 0	 /* le64 */
+#define VQ_PDESC_LEN 8	 /* le32 */
+#define VQ_PDESC_ID 12	 /* le16 buffer id */
+#define VQ_PDESC_FLAGS 14 /* le16 */
+#define VQ_SDESC_ADDR 0	 /* le64 */
+#define VQ_SDESC_LEN 8	 /* le32 */
+#define VQ_SDESC_FLAGS 12 /* le16 */
+#define VQ_SDESC_NEXT 14	 /* le16 */
+
+/* Descriptor flags (2.8.1, 2.8.2; NEXT, WRITE and INDIRECT are the split
+ * layout's too, 2.7.5) */
 #define VQ_DESC_F_NEXT 0x0001
 #define VQ_DESC_F_WRITE 0x0002
 #define VQ_DESC_F_INDIRECT 0x0004
@@ -60,6 +75,9 @@ struct vq_chain {
 struct vq_stats {
 	uint64_t requests, bytes, errors, stalls, notifies, interrupts;
 };
+
+/* The counters above, described once (hv/base/counters.h). */
+extern const struct counter_set vq_counters;
 
 struct virtq {
 	/* Guest-programmed through the transport. */
@@ -120,6 +138,11 @@ void vq_mark_bad(struct vq_chain *c, const char *why);
 void vq_add_seg(const struct virtq *q, struct vq_chain *c, uint64_t addr,
 		uint32_t len, bool write);
 void vq_stall(struct virtq *q, const char *why);
+/* The chain's descriptor with INDIRECT (`addr`, `len`, its `flags`): its
+ * table is checked, then its entries are read once each and added as
+ * buffers, in the queue's layout; what is wrong marks the chain bad. */
+void vq_walk_indirect(const struct virtq *q, struct vq_chain *c,
+		      uint64_t addr, uint32_t len, uint16_t flags);
 
 /* A piece of guest memory, as a host pointer. */
 struct vq_span {

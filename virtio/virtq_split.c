@@ -13,12 +13,12 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "hv/guest/gmem.h"
+#include "hv/base/byteorder.h"
 
-#define DESC_SIZE 16
-#define F_NEXT 1
-#define F_WRITE 2
-#define F_INDIRECT 4
+#define DESC_SIZE VQ_DESC_SIZE
+#define F_NEXT VQ_DESC_F_NEXT
+#define F_WRITE VQ_DESC_F_WRITE
+#define F_INDIRECT VQ_DESC_F_INDIRECT
 #define AVAIL_NO_INTERRUPT 1
 #define USED_NO_NOTIFY 1
 
@@ -30,10 +30,10 @@ struct sdesc {
 
 static void read_sdesc(const uint8_t *p, struct sdesc *d)
 {
-	memcpy(&d->addr, p, 8);
-	memcpy(&d->len, p + 8, 4);
-	memcpy(&d->flags, p + 12, 2);
-	memcpy(&d->next, p + 14, 2);
+	d->addr = get_le64(p + VQ_SDESC_ADDR);
+	d->len = get_le32(p + VQ_SDESC_LEN);
+	d->flags = get_le16(p + VQ_SDESC_FLAGS);
+	d->next = get_le16(p + VQ_SDESC_NEXT);
 }
 
 /* The driver publishes ring entries, then idx with a release store
@@ -47,44 +47,6 @@ static uint16_t avail_idx(const struct virtq *q)
 bool vqs_avail(const struct virtq *q)
 {
 	return avail_idx(q) != q->next_avail;
-}
-
-/* 2.7.5.3: a table of len/16 descriptors chained by `next` from entry 0;
- * a nested table is refused. */
-static const char *walk_indirect(const struct virtq *q, struct vq_chain *c,
-				 const struct sdesc *d)
-{
-	const uint8_t *t;
-	uint32_t n, i = 0;
-
-	if (!q->indirect)
-		return "indirect descriptor not negotiated";
-	if (d->flags & F_NEXT)
-		return "indirect descriptor chained";
-	if (!d->len || d->len % DESC_SIZE)
-		return "indirect table length";
-	n = d->len / DESC_SIZE;
-	/* Bounded like the packed ring's: a table longer than the device
-	 * takes is refused before it is walked. */
-	if (n > (uint32_t)(VQ_MAX_SEGS - c->nseg))
-		return "indirect table too long";
-	if (d->addr + d->len < d->addr
-	    || !(t = gmem_ptr(q->gm, d->addr, d->len)))
-		return "indirect table outside guest RAM";
-	for (uint32_t k = 0; k < n; k++) {
-		struct sdesc e;
-
-		read_sdesc(t + (size_t)i * DESC_SIZE, &e);
-		if (e.flags & F_INDIRECT)
-			return "indirect table inside an indirect table";
-		vq_add_seg(q, c, e.addr, e.len, e.flags & F_WRITE);
-		if (!(e.flags & F_NEXT))
-			return NULL;
-		if (e.next >= n)
-			return "next beyond the indirect table";
-		i = e.next;
-	}
-	return "loop in an indirect table";
 }
 
 /* With EVENT_IDX the driver notifies when it passes avail_event
@@ -135,13 +97,8 @@ int vqs_pop(struct virtq *q, struct vq_chain *c)
 
 		read_sdesc(q->desc + (size_t)i * DESC_SIZE, &d);
 		if (d.flags & F_INDIRECT) {
-			const char *why = walk_indirect(q, c, &d);
-
-			if (why) {
-				/* The chain's end is unknown: no status. */
-				vq_mark_bad(c, why);
-				c->last_ok = false;
-			}
+			/* 2.7.5.3: the table ends the chain. */
+			vq_walk_indirect(q, c, d.addr, d.len, d.flags);
 			break;
 		}
 		vq_add_seg(q, c, d.addr, d.len, d.flags & F_WRITE);

@@ -31,6 +31,25 @@ void log_printf(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* One line: "[   SECONDS.MICROS] text\n". */
 void log_msg(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
+/* "Log only the first few": a fault that a guest or a device can repeat
+ * at will must not flood the console.  `seen` is how many events of the
+ * kind came before this one, logged or not (the caller's counter, often a
+ * statistic it keeps anyway), `max` how many lines the kind gets; the
+ * last of them ends with `last_note`: LOG_LIMIT_NOTE, or "" where the
+ * counter is reported elsewhere.  A macro over log_msg() (the format must
+ * be a literal), so code that the host tests build needs only their
+ * log_msg(). */
+#define LOG_LIMIT_NOTE " (further ones are counted only)"
+#define log_limited(seen, max, last_note, f, ...)			\
+	do {								\
+		uint64_t log_seen_ = (seen), log_max_ = (max);		\
+									\
+		if (log_seen_ < log_max_)				\
+			log_msg(f "%s", ##__VA_ARGS__,			\
+				log_seen_ + 1 == log_max_ ? (last_note)	\
+							  : "");	\
+	} while (0)
+
 /* A byte typed on the console, or -1. */
 int log_getc(void);
 
