@@ -81,12 +81,27 @@ SO := $(BUILD)/plinth.so
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-UNIT_TESTS := config palloc logring fmt gmem uart decode page_walk acpi_build loader \
-	lapic ioapic virt_check legacy rtc pm pci_host virtq virtio_blk \
-	virtio_net virtio_pci virtq_split e1000 switch ahci http kvmclock \
-	blk_dma
+UNIT_TESTS := config_file config_values palloc logring fmt gmem uart decode \
+	page_walk acpi_build_tables acpi_build_dsdt \
+	loader_format loader_bzimage loader_boot loader_elf \
+	lapic_regs lapic_irq lapic_timer ioapic virt_check legacy rtc pm \
+	pci_host virtq virtq_split_chains virtq_split_events \
+	virtio_blk_io virtio_blk_hardening virtio_net \
+	virtio_pci_cfg virtio_pci_common e1000 switch ahci http kvmclock blk_dma \
+	counters
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
-test_config_SRCS := hv/config/config.c hv/base/fmt.c hv/base/guid.c
+# What the tests share (tests/support/): check.h's counters (linked into
+# every test), log_msg() keeping what it is given, the driver side of the
+# virtqueues and of the virtio PCI transport, the HBA the AHCI tests play.
+CHECK_SRCS := tests/support/check.c
+LOG_STUB := tests/support/log_stub.c
+VQ_DRIVER := tests/support/vq_driver.c
+VDEV_DRIVER := tests/support/vdev_driver.c
+FAKE_HBA := tests/support/fake_hba.c
+CONFIG_SRCS := hv/config/config.c hv/config/config_keys.c \
+	hv/config/config_value.c hv/base/fmt.c hv/base/guid.c
+test_config_file_SRCS := $(CONFIG_SRCS) tests/support/config_fixture.c
+test_config_values_SRCS := $(CONFIG_SRCS) tests/support/config_fixture.c
 test_palloc_SRCS := hv/base/palloc.c
 test_logring_SRCS := hv/base/logring.c
 test_fmt_SRCS := hv/base/fmt.c
@@ -94,33 +109,62 @@ test_gmem_SRCS := hv/guest/gmem.c
 test_uart_SRCS := hv/platform/uart.c
 test_decode_SRCS := arch/x86/decode.c
 test_page_walk_SRCS := arch/x86/page_walk.c hv/guest/gmem.c
-test_acpi_build_SRCS := hv/guest/acpi_build.c
-test_loader_SRCS := hv/guest/loader.c hv/guest/gmem.c hv/base/fmt.c
-test_lapic_SRCS := hv/platform/lapic.c
+ACPI_SRCS := hv/guest/acpi_build.c hv/guest/aml.c
+test_acpi_build_tables_SRCS := $(ACPI_SRCS) tests/support/acpi_fixture.c
+test_acpi_build_dsdt_SRCS := $(ACPI_SRCS) tests/support/acpi_fixture.c
+# The guest kernel loader, for its tests and its fuzz target.
+LOADER_SRCS := hv/guest/loader.c hv/guest/loader_bzimage.c \
+	hv/guest/loader_elf.c hv/guest/loader_flat.c hv/guest/gmem.c hv/base/fmt.c
+test_loader_format_SRCS := $(LOADER_SRCS) tests/support/loader_fixture.c
+test_loader_bzimage_SRCS := $(LOADER_SRCS) tests/support/loader_fixture.c
+test_loader_boot_SRCS := $(LOADER_SRCS) tests/support/loader_fixture.c
+test_loader_elf_SRCS := $(LOADER_SRCS) tests/support/loader_fixture.c
+test_lapic_regs_SRCS := hv/platform/lapic.c tests/support/lapic_fixture.c
+test_lapic_irq_SRCS := hv/platform/lapic.c tests/support/lapic_fixture.c
+test_lapic_timer_SRCS := hv/platform/lapic.c tests/support/lapic_fixture.c
 test_ioapic_SRCS := hv/platform/ioapic.c hv/platform/lapic.c
 test_virt_check_SRCS := arch/x86/virt_check.c hv/base/fmt.c
-test_legacy_SRCS := hv/platform/legacy.c hv/platform/iobus.c
+test_legacy_SRCS := hv/platform/legacy.c hv/platform/iobus.c hv/platform/bus.c $(LOG_STUB)
 test_rtc_SRCS := hv/platform/rtc.c
-test_kvmclock_SRCS := hv/platform/kvmclock.c hv/guest/gmem.c
-test_pm_SRCS := hv/platform/pm.c hv/platform/iobus.c
-test_pci_host_SRCS := hv/platform/pci_host.c hv/platform/iobus.c hv/platform/mmiobus.c
+test_kvmclock_SRCS := hv/platform/kvmclock.c hv/guest/gmem.c $(LOG_STUB)
+test_pm_SRCS := hv/platform/pm.c hv/platform/iobus.c hv/platform/bus.c $(LOG_STUB)
+test_pci_host_SRCS := hv/platform/pci_host.c hv/platform/iobus.c hv/platform/bus.c hv/platform/mmiobus.c \
+	$(LOG_STUB)
 # The virtio device models with what they reach: guest memory, the PCI bus.
-VIRTIO_SRCS := virtio/virtio_pci.c virtio/virtq.c virtio/virtq_split.c \
+VIRTIO_SRCS := virtio/virtio_pci.c virtio/virtio_pci_common.c virtio/virtq.c \
+	virtio/virtq_split.c \
 	hv/platform/pci_host.c hv/guest/gmem.c \
-	hv/platform/mmiobus.c hv/platform/iobus.c
-test_e1000_SRCS := drivers/e1000_ring.c
-test_ahci_SRCS := drivers/ahci_io.c drivers/gpt_part.c hv/base/fmt.c hv/base/guid.c
+	hv/platform/mmiobus.c hv/platform/iobus.c hv/platform/bus.c \
+	hv/base/counters.c hv/base/fmt.c
+test_e1000_SRCS := drivers/e1000_ring.c $(LOG_STUB)
+test_ahci_SRCS := drivers/ahci_io.c drivers/ata.c drivers/gpt_part.c hv/base/fmt.c hv/base/guid.c \
+	$(FAKE_HBA) $(LOG_STUB)
 test_ahci_CFLAGS := -DAHCI_TEST_HBA
-test_switch_SRCS := net/switch.c
+test_switch_SRCS := net/switch.c $(LOG_STUB)
 test_http_SRCS := net/http.c
-test_virtq_SRCS := virtio/virtq.c virtio/virtq_split.c hv/guest/gmem.c
-test_virtq_split_SRCS := virtio/virtq.c virtio/virtq_split.c hv/guest/gmem.c
-test_virtio_blk_SRCS := virtio/virtio_blk.c drivers/ramdisk.c $(VIRTIO_SRCS)
-test_virtio_net_SRCS := virtio/virtio_net.c $(VIRTIO_SRCS)
-test_blk_dma_SRCS := virtio/virtio_blk.c drivers/ahci_io.c $(VIRTIO_SRCS)
+test_counters_SRCS := hv/base/counters.c hv/base/stats.c hv/base/fmt.c \
+	$(LOG_STUB)
+test_virtq_SRCS := virtio/virtq.c virtio/virtq_split.c hv/guest/gmem.c \
+	$(VQ_DRIVER) $(LOG_STUB)
+test_virtq_split_chains_SRCS := virtio/virtq.c virtio/virtq_split.c \
+	hv/guest/gmem.c tests/support/virtq_split_fixture.c $(VQ_DRIVER) \
+	$(LOG_STUB)
+test_virtq_split_events_SRCS := $(test_virtq_split_chains_SRCS)
+VIRTIO_BLK_SRCS := virtio/virtio_blk.c drivers/ramdisk.c $(VIRTIO_SRCS)
+test_virtio_blk_io_SRCS := $(VIRTIO_BLK_SRCS) \
+	tests/support/virtio_blk_fixture.c $(VQ_DRIVER) $(VDEV_DRIVER) $(LOG_STUB)
+test_virtio_blk_hardening_SRCS := $(test_virtio_blk_io_SRCS)
+VIRTIO_NET_SRCS := virtio/virtio_net.c $(VIRTIO_SRCS)
+test_virtio_net_SRCS := $(VIRTIO_NET_SRCS) \
+	$(VQ_DRIVER) $(VDEV_DRIVER) $(LOG_STUB)
+test_blk_dma_SRCS := virtio/virtio_blk.c drivers/ahci_io.c drivers/ata.c $(VIRTIO_SRCS) \
+	$(FAKE_HBA) $(VQ_DRIVER) $(VDEV_DRIVER) $(LOG_STUB)
 test_blk_dma_CFLAGS := -DAHCI_TEST_HBA
-test_virtio_pci_SRCS := virtio/virtio_blk.c virtio/virtio_net.c \
+VIRTIO_PCI_SRCS := virtio/virtio_blk.c virtio/virtio_net.c \
 	drivers/ramdisk.c $(VIRTIO_SRCS)
+test_virtio_pci_cfg_SRCS := $(VIRTIO_PCI_SRCS) \
+	tests/support/virtio_pci_fixture.c $(LOG_STUB)
+test_virtio_pci_common_SRCS := $(test_virtio_pci_cfg_SRCS)
 
 # libFuzzer targets (tests/fuzz/), built with clang under ASan and UBSan.
 # `make fuzz` runs each for FUZZ_TIME seconds, one after the other, with
@@ -131,12 +175,12 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_TIME ?= 300
 FUZZ_TARGETS := loader virtq virtio_blk virtio_net pci_cfg http
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
-FUZZ_HDRS := $(call find_srcs,tests/fuzz hv arch virtio drivers net,*.h)
-fuzz_loader_SRCS := hv/guest/loader.c hv/guest/gmem.c hv/base/fmt.c
-fuzz_virtq_SRCS := $(VIRTIO_SRCS)
-fuzz_virtio_blk_SRCS := $(test_virtio_blk_SRCS)
-fuzz_virtio_net_SRCS := $(test_virtio_net_SRCS)
-fuzz_pci_cfg_SRCS := $(test_virtio_pci_SRCS)
+fuzz_loader_SRCS := $(LOADER_SRCS)
+# The unit tests' product sources and the log stub.
+fuzz_virtq_SRCS := $(VIRTIO_SRCS) $(LOG_STUB)
+fuzz_virtio_blk_SRCS := $(VIRTIO_BLK_SRCS) $(LOG_STUB)
+fuzz_virtio_net_SRCS := $(VIRTIO_NET_SRCS) $(LOG_STUB)
+fuzz_pci_cfg_SRCS := $(VIRTIO_PCI_SRCS) $(LOG_STUB)
 fuzz_http_SRCS := net/http.c
 
 IMAGE := $(BUILD)/plinth.img
@@ -363,16 +407,34 @@ $(IMAGE): $(EFI) $(GUEST_STAMP) qemu-test/bench.py qemu-test/guest/plinth.cfg
 # ---------------------------------------------------------------------------
 # Tests
 # ---------------------------------------------------------------------------
-# Each test binary links the sources named by test_NAME_SRCS above.
+# Each test binary links the sources named by test_NAME_SRCS above, in one
+# compiler run.  A preprocessor pass before it writes the headers that they
+# include to deps/test_NAME.d, read back below: a header edit rebuilds
+# exactly the binaries that include it.  (deps/, as the runner runs every
+# build/tests/test_*.)  A binary whose .d is missing is built again.
 .SECONDEXPANSION:
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $$(test_$$*_SRCS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(test_$*_CFLAGS) $< $(test_$*_SRCS) -o $@
+$(BUILD)/tests/test_%: tests/unit/test_%.c $$(test_$$*_SRCS) $(CHECK_SRCS) \
+		$(BUILD)/tests/deps/test_%.d
+	@mkdir -p $(@D)/deps
+	@$(HOST_CC) $(HOST_CFLAGS) $(test_$*_CFLAGS) -MM -MP -MT $@ \
+		$< $(test_$*_SRCS) $(CHECK_SRCS) > $(@D)/deps/$(@F).d.tmp
+	@mv $(@D)/deps/$(@F).d.tmp $(@D)/deps/$(@F).d
+	$(HOST_CC) $(HOST_CFLAGS) $(test_$*_CFLAGS) $< $(test_$*_SRCS) \
+		$(CHECK_SRCS) -o $@
 
-# Each fuzz target links the sources named by fuzz_NAME_SRCS above.
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) $(FUZZ_HDRS)
-	@mkdir -p $(@D)
+# Each fuzz target links the sources named by fuzz_NAME_SRCS above; its
+# headers are found as the tests' are.
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) \
+		$(BUILD)/fuzz/deps/fuzz_%.d
+	@mkdir -p $(@D)/deps
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -MM -MP -MT $@ \
+		$< $(fuzz_$*_SRCS) > $(@D)/deps/$(@F).d.tmp
+	@mv $(@D)/deps/$(@F).d.tmp $(@D)/deps/$(@F).d
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(fuzz_$*_SRCS) -o $@
+
+$(UNIT_TESTS:%=$(BUILD)/tests/deps/test_%.d) \
+$(FUZZ_TARGETS:%=$(BUILD)/fuzz/deps/fuzz_%.d): ;
+-include $(wildcard $(BUILD)/tests/deps/*.d $(BUILD)/fuzz/deps/*.d)
 
 unit: $(UNIT_BINS)
 	python3 tests/runner.py --unit-only

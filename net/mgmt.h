@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hv/base/counters.h"
+
 #define MGMT_CONNS 8
 #define MGMT_IDLE_NS (10ull * 1000000000ull)
 #define MGMT_RESPONSE_MAX (512u << 10)
@@ -67,6 +69,8 @@ struct mgmt_stats {
 /* Listens on `port`; 0, or -1 when lwIP has no memory for it. */
 int mgmt_start(uint16_t port, const char *token, const struct mgmt_ops *ops);
 const struct mgmt_stats *mgmt_stats(void);
+/* Its counters (not by_class or open), described once. */
+extern const struct counter_set mgmt_counters;
 /* Bytes the server holds now for its connections (buffers). */
 size_t mgmt_memory(void);
 

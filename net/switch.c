@@ -5,6 +5,21 @@
 
 #include "hv/base/log.h"
 
+static const struct counter sw_counter_table[] = {
+	COUNTER(struct sw_stats, in, "frames in",
+		"Frames from the wire delivered to this side."),
+	COUNTER(struct sw_stats, out, "out", "Frames this side sent."),
+	COUNTER(struct sw_stats, spoofed, "dropped for a forged source MAC",
+		"Frames dropped for a source MAC not this side's."),
+	COUNTER(struct sw_stats, internal, "addressed to the other side",
+		"Frames addressed to the other side."),
+	COUNTER(struct sw_stats, busy, "times the NIC was full",
+		"Frames refused while the NIC was full."),
+};
+
+const struct counter_set sw_counters =
+	COUNTER_SET("plinth_switch", sw_counter_table);
+
 static const char *const side_name[SW_SIDES] = { "guest", "management" };
 
 static bool is_on(const struct nswitch *s, unsigned side)
@@ -146,11 +161,11 @@ static int side_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 	/* Read once: the checks and the decision use this copy. */
 	gather_head(sg, n, head, sizeof(head));
 	if (memcmp(head + 6, s->mac[side], 6)) {
-		if (st->spoofed++ < 8)
-			log_msg("switch: %s frame from %02x:%02x:%02x:%02x:%02x:"
-				"%02x, not its own MAC: dropped",
-				side_name[side], head[6], head[7], head[8],
-				head[9], head[10], head[11]);
+		log_limited(st->spoofed++, 8, "",
+			    "switch: %s frame from %02x:%02x:%02x:%02x:%02x:"
+			    "%02x, not its own MAC: dropped", side_name[side],
+			    head[6], head[7], head[8], head[9], head[10],
+			    head[11]);
 		return FP_OK;
 	}
 	bool to_other = is_on(s, other) && !memcmp(head, s->mac[other], 6);

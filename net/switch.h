@@ -19,9 +19,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/base/counters.h"
 #include "net/frame_port.h"
 
 enum { SW_GUEST, SW_MGMT, SW_SIDES };
+
+/* The counters of one side, described once (hv/base/counters.h). */
+extern const struct counter_set sw_counters;
 
 struct sw_stats {
 	uint64_t in;	    /* frames from the wire delivered to this side */

@@ -20,6 +20,7 @@ import sys
 import time
 import bench
 import systests
+import sysutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.path.join(os.path.dirname(HERE), "build")
@@ -130,7 +131,7 @@ def blk_bench(work):
     resets the device after each phase.  Returns (name, text) figures."""
     guest = os.path.join(BUILD, "guest")
     img = os.path.join(work, "blk.img")
-    peer = systests.TcpPeer()
+    peer = sysutil.TcpPeer()
     cfg = (b"kernel = /guest/vmlinux\ninitrd = /guest/initrd.img\n"
            b"cmdline = console=ttyS0 plinth.blkbench=1 %s\nmemory = 256M\n"
            b"disk = ram:16M\n" % peer.cmdline().encode())
@@ -159,10 +160,11 @@ def copies(s):
     e1000 driver's transmit copies (whole short frames, the headers of
     long ones); the RAM disk's copy is the blk figure here, AHCI's is in
     ahci_bench."""
-    m = re.search(r"virtio: net0: received \d+ frames \((\d+) bytes, (\d+) "
-                  r"copied into the guest's buffers\)", s)
-    t = re.search(r"e1000: \S+: received \d+ frames \((\d+) bytes\).*sent "
-                  r"\d+ frames \((\d+) bytes, (\d+) copied", s)
+    m = re.search(r"virtio: net0: \d+ frames received, (\d+) bytes received, "
+                  r"(\d+) bytes copied into the guest's buffers", s)
+    t = re.search(r"e1000: \S+: \d+ frames received, (\d+) bytes received,"
+                  r".* \d+ frames sent, (\d+) bytes sent, (\d+) bytes copied "
+                  r"to send", s)
     if not m or not t or not int(m.group(1)) or not int(t.group(2)):
         return []
     return [("net receive path (NIC to guest)", "%.2f bytes copied per byte"
@@ -177,25 +179,26 @@ def mgmt_bench(work):
     serving.  Returns (name, text) figures or None."""
     import concurrent.futures
     import json
+    import mgmt_client
     import mgmt_tests
-    ctx = systests.Ctx(BUILD, "bench-mgmt")
+    ctx = sysutil.Ctx(BUILD, "bench-mgmt")
     p = mgmt_tests.Plinth(ctx, timeout=600)
     try:
         idle = p.wait_up()
-    except systests.Failure:
+    except sysutil.Failure:
         return None
     port, n = p.port, 300
     t0 = time.monotonic()
     for _ in range(n):
-        mgmt_tests.request(port, "GET", "/v1/status", mgmt_tests.AUTH)
+        mgmt_client.request(port, "GET", "/v1/status", mgmt_client.AUTH)
     serial_rps = n / (time.monotonic() - t0)
     t0 = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(8) as ex:
-        codes = list(ex.map(lambda _: mgmt_tests.request(
-            port, "GET", "/v1/status", mgmt_tests.AUTH)[0], range(n)))
+        codes = list(ex.map(lambda _: mgmt_client.request(
+            port, "GET", "/v1/status", mgmt_client.AUTH)[0], range(n)))
     parallel_rps = n / (time.monotonic() - t0)
-    st, _, body = mgmt_tests.request(port, "GET", "/v1/status",
-                                     mgmt_tests.AUTH)
+    st, _, body = mgmt_client.request(port, "GET", "/v1/status",
+                                      mgmt_client.AUTH)
     after = json.loads(body)["memory"]
     m = re.search(r"malloc got 64 KiB, heap (\d+) KiB in use", p.serial())
     p.power_off()
@@ -239,7 +242,7 @@ def ahci_bench(work):
     same image file, in the same run; and the bytes the AHCI backend
     copied.  Returns (name, text) figures or None."""
     os.makedirs(os.path.join(work, "ahci"), exist_ok=True)
-    ctx = systests.Ctx(BUILD, "bench-ahci")
+    ctx = sysutil.Ctx(BUILD, "bench-ahci")
     scratch, prefill = systests.scratch_disk(ctx, (128 << 20) // 512)
     s = systests.ahci_selftest(ctx, scratch, prefill)
     got = {m.group(1): (int(m.group(2)), int(m.group(3)))
@@ -280,18 +283,18 @@ def svm_bench(work):
     self-tests' raw ones: sequential throughput, TCP against the frame
     burst, and VM exits per request at queue depth 32.  Times under TCG
     are QEMU's, not hardware's.  Returns (name, text) figures or None."""
-    ctx = systests.Ctx(BUILD, "bench-svm")
+    ctx = sysutil.Ctx(BUILD, "bench-svm")
     scratch = os.path.join(ctx.work, "scratch.img")
     with open(scratch, "wb") as f:
         f.truncate(256 << 20)
-    peer = systests.TcpPeer(down_bytes=4 << 20)
+    peer = sysutil.TcpPeer(down_bytes=4 << 20)
     img = ctx.image_with_config(
         "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
         "cmdline = console=ttyS0 plinth.blkbench=1 %s\nmemory = 256M\n"
         "disk = ahci:1\nselftest = disk,net,guest\n" % peer.cmdline())
     res = bench.run_qemu(img, ctx.work, timeout=900, nics=("e1000",),
                          scratch=scratch, svm=True,
-                         stop_on=systests.FAIL_MARKS + ("powering off",))
+                         stop_on=sysutil.FAIL_MARKS + ("powering off",))
     s = res.serial
     hz = re.search(r"tsc: (\d+)\.(\d+) MHz", s)
     raw = {m.group(1): int(m.group(2)) / (int(m.group(3)) / 1e6)
@@ -304,7 +307,7 @@ def svm_bench(work):
         return None
     try:
         peer.check(s, "10.0.2.16")  # the self-test's lease came first
-    except systests.Failure as e:
+    except sysutil.Failure as e:
         sys.stderr.write("bench: the guest's TCP exchange failed: %s\n" % e)
         return None
     tsc_hz = (int(hz.group(1)) * 1000 + int(hz.group(2))) * 1000
@@ -361,12 +364,12 @@ def distro_bench(work):
     own virtio (packed rings, -kernel), on the same emulator: boot to the
     login prompt, fio 4 KiB random writes at QD16 and 1 MiB sequential
     reads at QD8 (both verified), iperf3 both ways, each as a ratio."""
-    ctx = systests.Ctx(BUILD, "bench-distro")
+    ctx = sysutil.Ctx(BUILD, "bench-distro")
     try:
         under = distro_run(ctx, __import__("distro_tests").Debian, "plinth")
         ref = distro_run(ctx, __import__("distro_tests").DirectDebian,
                          "qemu")
-    except systests.Failure as e:
+    except sysutil.Failure as e:
         sys.stderr.write("bench: Debian system: %s\n" % e)
         return None
     out = []

@@ -53,9 +53,10 @@ static void irq(unsigned vector)
 		return; /* a spurious interrupt takes no EOI (SDM 11.9) */
 	if (vector == HOST_TIMER_VECTOR)
 		timer_irqs++;
-	else if (other_irqs++ == 0)
-		log_msg("host: unexpected interrupt, vector %u (acknowledged "
-			"and ignored)", vector);
+	else
+		log_limited(other_irqs++, 1, "",
+			    "host: unexpected interrupt, vector %u "
+			    "(acknowledged and ignored)", vector);
 	reg_write(LAPIC_EOI, 0);
 }
 

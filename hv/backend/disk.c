@@ -4,6 +4,16 @@
 #include "drivers/ramdisk.h"
 #include "hv/base/fmt.h"
 #include "hv/base/log.h"
+#include "hv/base/stats.h"
+
+/* What every backend counts (virtio/blk_backend.h). */
+static const struct counter disk_counter_table[] = {
+	COUNTER_AS(struct blk_backend, copied, "copied_bytes", "bytes copied",
+		   "Data bytes the disk backend copied."),
+};
+
+static const struct counter_set disk_counters =
+	COUNTER_SET("plinth_disk", disk_counter_table);
 
 static struct ramdisk rdisk;
 static struct ahci_disk ahci;
@@ -44,31 +54,25 @@ struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n)
 		if (ahci_open(&ahci, &t, err, (unsigned)n))
 			return NULL;
 		opened = &ahci.be;
+		stats_add(&ahci_counters, &ahci.st, "ahci", "port=\"%u\"",
+			  ahci.port);
 		break;
 	}
 	default:
 		fmt(err, n, "plinth.cfg names no disk");
 		return NULL;
 	}
+	stats_add(&disk_counters, opened, opened->name, "backend=\"%s\"",
+		  opened->name);
 	return opened;
-}
-
-const struct ahci_stats *disk_ahci_stats(void)
-{
-	return opened == &ahci.be ? &ahci.st : NULL;
 }
 
 void disk_print_stats(void)
 {
-	const struct ahci_stats *s = disk_ahci_stats();
+	char head[32];
 
-	if (!s)
+	if (opened != &ahci.be)
 		return;
-	log_msg("ahci: port %u: %lu commands (%lu queued, %lu TRIM), %lu "
-		"errors, %lu timeouts, %lu retries, %lu port resets, %lu "
-		"requests failed", ahci.port, (unsigned long)s->commands,
-		(unsigned long)s->ncq_commands, (unsigned long)s->trims,
-		(unsigned long)s->errors, (unsigned long)s->timeouts,
-		(unsigned long)s->retries, (unsigned long)s->resets,
-		(unsigned long)s->failed_requests);
+	fmt(head, sizeof(head), "ahci: port %u", ahci.port);
+	counters_log(head, &ahci_counters, &ahci.st);
 }

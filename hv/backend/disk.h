@@ -17,7 +17,6 @@ struct blk_backend *disk_open(const struct boot_info *bi, char *err,
 			      size_t n);
 
 /* The AHCI driver's counters, when the open disk is an AHCI one. */
-const struct ahci_stats *disk_ahci_stats(void);
 /* Logs them (when the guest ends). */
 void disk_print_stats(void);
 

@@ -7,6 +7,7 @@
 #include "drivers/pci.h"
 #include "hv/base/fmt.h"
 #include "hv/base/log.h"
+#include "hv/base/stats.h"
 
 static struct e1000 nic;
 static struct nswitch sw;
@@ -42,6 +43,11 @@ struct nswitch *network_open(const struct boot_info *bi, char *err, size_t n)
 	nswitch_init(&sw, &nic.port, c->net_mac, mgmt_mac);
 	sw.internal = c->mgmt_guest_access;
 	opened = true;
+	stats_add(&e1000_counters, &nic.st, nic.where, "nic=\"%s\"",
+		  nic.where);
+	for (unsigned i = 0; i < SW_SIDES; i++)
+		stats_add(&sw_counters, &sw.st[i], "switch", "side=\"%s\"",
+			  sw.side[i].name);
 	return &sw;
 }
 
@@ -65,9 +71,8 @@ void network_quiesce(void)
 		return;
 	log_msg("net: the NIC still sends %u frames from the guest's buffers; "
 		"resetting it", held);
-	if (nic.reinit(&nic))
+	if (e1000_reset(&nic))
 		log_msg("e1000: %s: reset failed", nic.where);
-	nic.port.tx_done(nic.port.consumer, held);
 }
 
 void network_print_stats(void)
@@ -80,12 +85,10 @@ void network_print_stats(void)
 
 		if (!sw.side[i].tx)
 			continue;
-		log_msg("switch: %s side: %lu frames in, %lu out, %lu dropped "
-			"for a forged source MAC, %lu addressed to the other "
-			"side, %lu times the NIC was full", sw.side[i].name,
-			(unsigned long)st->in, (unsigned long)st->out,
-			(unsigned long)st->spoofed, (unsigned long)st->internal,
-			(unsigned long)st->busy);
+		char head[32];
+
+		fmt(head, sizeof(head), "switch: %s side", sw.side[i].name);
+		counters_log(head, &sw_counters, st);
 	}
 	log_msg("switch: %lu frames from the wire for neither MAC",
 		(unsigned long)sw.unknown);
@@ -99,4 +102,14 @@ const uint8_t *network_mgmt_mac(void)
 const struct e1000 *network_nic(void)
 {
 	return opened ? &nic : NULL;
+}
+
+bool network_status(struct nic_status *st)
+{
+	if (!opened)
+		return false;
+	*st = (struct nic_status){ .model = nic.model->name,
+				   .where = nic.where, .mac = nic.mac,
+				   .link_up = nic.port.link_up };
+	return true;
 }

@@ -32,7 +32,16 @@ void network_print_stats(void);
 /* The management side's address, once open. */
 const uint8_t *network_mgmt_mac(void);
 
-/* "82540EM at 00:02.0", the link, for the status; NULL if none open. */
+/* The open NIC, for the self-test; NULL if none is open. */
 const struct e1000 *network_nic(void);
+
+/* What the management plane shows of the NIC; false if none is open. */
+struct nic_status {
+	const char *model; /* "82540EM" */
+	const char *where; /* its PCI address */
+	const uint8_t *mac;
+	bool link_up;
+};
+bool network_status(struct nic_status *st);
 
 #endif

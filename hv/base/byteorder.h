@@ -45,20 +45,23 @@ static inline uint64_t get_le64(const void *p)
 
 static inline void put_le16(void *p, uint16_t v)
 {
-	v = PLINTH_LE16(v);
-	__builtin_memcpy(p, &v, sizeof(v));
+	uint16_t le = PLINTH_LE16(v);
+
+	__builtin_memcpy(p, &le, sizeof(le));
 }
 
 static inline void put_le32(void *p, uint32_t v)
 {
-	v = PLINTH_LE32(v);
-	__builtin_memcpy(p, &v, sizeof(v));
+	uint32_t le = PLINTH_LE32(v);
+
+	__builtin_memcpy(p, &le, sizeof(le));
 }
 
 static inline void put_le64(void *p, uint64_t v)
 {
-	v = PLINTH_LE64(v);
-	__builtin_memcpy(p, &v, sizeof(v));
+	uint64_t le = PLINTH_LE64(v);
+
+	__builtin_memcpy(p, &le, sizeof(le));
 }
 
 #endif

@@ -25,6 +25,7 @@
 
 #include <string.h>
 
+#include "hv/base/byteorder.h"
 #include "hv/guest/acpi_tables.h"
 #include "hv/guest/aml.h"
 #include "hv/guest/layout.h"
@@ -78,23 +79,8 @@ _Static_assert(ACPI_PCI_INTX_GSI_BASE > 15,
 /* The hypervisor powers off on SLP_EN with SLP_TYP 5 (hv/platform/pm.c). */
 #define SLP_TYP_S5 5
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (unsigned i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* Makes the bytes of p[0..len) sum to 0 mod 256 through p[at]. */
 static void set_checksum(uint8_t *p, size_t len, size_t at)
@@ -112,14 +98,14 @@ static void set_checksum(uint8_t *p, size_t len, size_t at)
 static void put_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
 {
 	memcpy(t, sig, 4);		/* Signature */
-	put32(t + 4, len);		/* Length, header included */
+	put_le32(t + 4, len);		/* Length, header included */
 	t[8] = rev;			/* Revision */
 	t[HDR_CHECKSUM] = 0;		/* Checksum */
 	memcpy(t + 10, OEM_ID, 6);	/* OEMID */
 	memcpy(t + 16, OEM_TABLE_ID, 8);/* OEM Table ID */
-	put32(t + 24, OEM_REVISION);	/* OEM Revision */
+	put_le32(t + 24, OEM_REVISION);	/* OEM Revision */
 	memcpy(t + 28, CREATOR_ID, 4);	/* Creator ID */
-	put32(t + 32, CREATOR_REVISION);/* Creator Revision */
+	put_le32(t + 32, CREATOR_REVISION);/* Creator Revision */
 }
 
 /* 5.2.3.2, Table 5.1: Generic Address Structure. */
@@ -130,7 +116,7 @@ static void put_gas(uint8_t *p, uint8_t space, uint8_t bit_width,
 	p[1] = bit_width;	/* Register Bit Width */
 	p[2] = 0;		/* Register Bit Offset */
 	p[3] = access;		/* Access Size */
-	put64(p + 4, addr);	/* Address */
+	put_le64(p + 4, addr);	/* Address */
 }
 
 /* 5.2.5.3, Table 5.3.  Both an RSDT and an XSDT: Linux (ACPICA) uses the
@@ -142,9 +128,9 @@ static void build_rsdp(uint8_t *p, uint64_t rsdt, uint64_t xsdt)
 	memcpy(p, "RSD PTR ", 8);	/* Signature, blank included */
 	memcpy(p + 9, OEM_ID, 6);	/* OEMID */
 	p[15] = RSDP_REVISION;		/* Revision */
-	put32(p + 16, (uint32_t)rsdt);	/* RsdtAddress */
-	put32(p + 20, RSDP_LEN);	/* Length */
-	put64(p + 24, xsdt);		/* XsdtAddress */
+	put_le32(p + 16, (uint32_t)rsdt);	/* RsdtAddress */
+	put_le32(p + 20, RSDP_LEN);	/* Length */
+	put_le64(p + 24, xsdt);		/* XsdtAddress */
 	/* Checksum (byte 8) covers the ACPI 1.0 part, bytes 0-19; Extended
 	 * Checksum (byte 32) covers all 36 bytes, so it goes second. */
 	set_checksum(p, RSDP_V1_LEN, 8);
@@ -160,9 +146,9 @@ static void build_sdt(uint8_t *t, const char *sig, uint8_t rev,
 	put_header(t, sig, len, rev);
 	for (unsigned i = 0; i < n; i++) {
 		if (width == 8)
-			put64(t + HDR_LEN + 8 * i, addr[i]);
+			put_le64(t + HDR_LEN + 8 * i, addr[i]);
 		else
-			put32(t + HDR_LEN + 4 * i, (uint32_t)addr[i]);
+			put_le32(t + HDR_LEN + 4 * i, (uint32_t)addr[i]);
 	}
 	set_checksum(t, len, HDR_CHECKSUM);
 }
@@ -173,12 +159,12 @@ static void build_sdt(uint8_t *t, const char *sig, uint8_t rev,
 static void build_facs(uint8_t *p)
 {
 	memcpy(p, "FACS", 4);	/* Signature */
-	put32(p + 4, FACS_LEN);	/* Length */
-	put32(p + 8, 0);	/* Hardware Signature */
-	put32(p + 12, 0);	/* Firmware Waking Vector */
-	put32(p + 16, 0);	/* Global Lock */
-	put32(p + 20, 0);	/* Flags */
-	put64(p + 24, 0);	/* X_Firmware_Waking_Vector */
+	put_le32(p + 4, FACS_LEN);	/* Length */
+	put_le32(p + 8, 0);	/* Hardware Signature */
+	put_le32(p + 12, 0);	/* Firmware Waking Vector */
+	put_le32(p + 16, 0);	/* Global Lock */
+	put_le32(p + 20, 0);	/* Flags */
+	put_le64(p + 24, 0);	/* X_Firmware_Waking_Vector */
 	p[32] = FACS_VERSION;	/* Version; bytes 33-63 reserved, zero */
 }
 
@@ -194,10 +180,10 @@ static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 	 * the values agree, and ACPI 6.5 says OSPM ignores the 32-bit one
 	 * when the X_ one is usable.  (Linux installs the FACS from each,
 	 * so its boot log lists the FACS twice: harmless.) */
-	put32(t + FADT_FIRMWARE_CTRL, (uint32_t)facs);
-	put32(t + FADT_DSDT, (uint32_t)dsdt);
-	put64(t + FADT_X_FIRMWARE_CTRL, facs);
-	put64(t + FADT_X_DSDT, dsdt);
+	put_le32(t + FADT_FIRMWARE_CTRL, (uint32_t)facs);
+	put_le32(t + FADT_DSDT, (uint32_t)dsdt);
+	put_le64(t + FADT_X_FIRMWARE_CTRL, facs);
+	put_le64(t + FADT_X_DSDT, dsdt);
 
 	/* Unspecified: a VM is no desktop, laptop or server.  Linux 6.1
 	 * treats 0 and 1 alike (only the server profiles change cpufreq
@@ -206,33 +192,33 @@ static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 	t[FADT_PM_PROFILE] = PM_PROFILE_UNSPECIFIED;
 
 	/* ISA IRQ 9; the MADT overrides it to GSI 9, level, active high. */
-	put16(t + FADT_SCI_INT, GUEST_SCI_IRQ);
+	put_le16(t + FADT_SCI_INT, GUEST_SCI_IRQ);
 
 	/* SMI_CMD 0 with ACPI_ENABLE/ACPI_DISABLE 0: there is no SMM and the
 	 * machine is always in ACPI mode (SCI_EN reads 1, hv/platform/pm.c),
 	 * so the OS skips the SMI handshake (ACPICA: no SMI_CMD = ACPI
 	 * mode). */
-	put32(t + FADT_SMI_CMD, 0);
+	put_le32(t + FADT_SMI_CMD, 0);
 
 	/* 4.8.3: the fixed hardware register blocks, 32-bit port form. */
-	put32(t + FADT_PM1A_EVT_BLK, GUEST_PM1A_EVT);
-	put32(t + FADT_PM1A_CNT_BLK, GUEST_PM1A_CNT);
-	put32(t + FADT_PM_TMR_BLK, GUEST_PM_TMR);
+	put_le32(t + FADT_PM1A_EVT_BLK, GUEST_PM1A_EVT);
+	put_le32(t + FADT_PM1A_CNT_BLK, GUEST_PM1A_CNT);
+	put_le32(t + FADT_PM_TMR_BLK, GUEST_PM_TMR);
 	t[FADT_PM1_EVT_LEN] = 4;	/* PM1 status + enable, 16 bits each */
 	t[FADT_PM1_CNT_LEN] = 2;
 	t[FADT_PM_TMR_LEN] = 4;
 
-	put16(t + FADT_P_LVL2_LAT, P_LVL_LAT_NONE);
-	put16(t + FADT_P_LVL3_LAT, P_LVL_LAT_NONE);
+	put_le16(t + FADT_P_LVL2_LAT, P_LVL_LAT_NONE);
+	put_le16(t + FADT_P_LVL3_LAT, P_LVL_LAT_NONE);
 
 	t[FADT_CENTURY] = RTC_CENTURY_INDEX;
 
 	/* VGA Not Present (bit 2) and MSI Not Supported (bit 3) stay clear:
 	 * VGA probing is harmless and PCI MSI works. */
-	put16(t + FADT_IAPC_BOOT_ARCH, IAPC_LEGACY_DEVICES | IAPC_8042);
+	put_le16(t + FADT_IAPC_BOOT_ARCH, IAPC_LEGACY_DEVICES | IAPC_8042);
 
 	/* TMR_VAL_EXT stays clear: the PM timer is 24 bits (4.8.3.3). */
-	put32(t + FADT_FLAGS, FADT_F_WBINVD | FADT_F_PROC_C1 |
+	put_le32(t + FADT_FLAGS, FADT_F_WBINVD | FADT_F_PROC_C1 |
 				      FADT_F_SLP_BUTTON | FADT_F_RESET_REG_SUP);
 
 	/* 4.8.3.6: the reset register is one byte wide, bit offset 0. */
@@ -268,8 +254,8 @@ static uint8_t *put_iso(uint8_t *p, uint8_t irq, uint32_t gsi, uint16_t flags)
 	p[1] = MADT_ISO_LEN;	/* Length */
 	p[2] = ISA_BUS;		/* Bus: 0 = ISA */
 	p[3] = irq;		/* Source: the ISA IRQ */
-	put32(p + 4, gsi);	/* Global System Interrupt */
-	put16(p + 8, flags);	/* MPS INTI Flags */
+	put_le32(p + 4, gsi);	/* Global System Interrupt */
+	put_le16(p + 8, flags);	/* MPS INTI Flags */
 	return p + MADT_ISO_LEN;
 }
 
@@ -282,8 +268,8 @@ static void build_madt(uint8_t *t, unsigned ncpus)
 
 	put_header(t, "APIC", len, MADT_REVISION);
 	/* Local Interrupt Controller Address, then Flags */
-	put32(t + HDR_LEN, (uint32_t)GUEST_LAPIC_BASE);
-	put32(t + HDR_LEN + 4, MADT_PCAT_COMPAT);
+	put_le32(t + HDR_LEN, (uint32_t)GUEST_LAPIC_BASE);
+	put_le32(t + HDR_LEN + 4, MADT_PCAT_COMPAT);
 
 	/* 5.2.12.2: one enabled Processor Local APIC per CPU; the ACPI
 	 * processor UID equals the APIC id. */
@@ -292,7 +278,7 @@ static void build_madt(uint8_t *t, unsigned ncpus)
 		p[1] = MADT_LAPIC_LEN;		/* Length */
 		p[2] = (uint8_t)i;		/* ACPI Processor UID */
 		p[3] = (uint8_t)i;		/* APIC ID */
-		put32(p + 4, MADT_LAPIC_ENABLED); /* Flags: Enabled */
+		put_le32(p + 4, MADT_LAPIC_ENABLED); /* Flags: Enabled */
 	}
 
 	/* 5.2.12.3: the I/O APIC, id after the CPUs', GSIs from 0. */
@@ -300,8 +286,8 @@ static void build_madt(uint8_t *t, unsigned ncpus)
 	p[1] = MADT_IOAPIC_LEN;			/* Length */
 	p[2] = (uint8_t)ncpus;			/* I/O APIC ID */
 	p[3] = 0;				/* Reserved */
-	put32(p + 4, (uint32_t)GUEST_IOAPIC_BASE); /* I/O APIC Address */
-	put32(p + 8, 0);			/* GSI Base */
+	put_le32(p + 4, (uint32_t)GUEST_IOAPIC_BASE); /* I/O APIC Address */
+	put_le32(p + 8, 0);			/* GSI Base */
 	p += MADT_IOAPIC_LEN;
 
 	/* The PIT's IRQ 0 is wired to pin 2, as on every PC since the
@@ -316,7 +302,7 @@ static void build_madt(uint8_t *t, unsigned ncpus)
 	p[0] = MADT_LAPIC_NMI;		/* Type */
 	p[1] = MADT_LAPIC_NMI_LEN;	/* Length */
 	p[2] = 0xff;			/* ACPI Processor UID: all */
-	put16(p + 3, 0);		/* MPS INTI Flags */
+	put_le16(p + 3, 0);		/* MPS INTI Flags */
 	p[5] = 1;			/* Local APIC LINT# */
 
 	set_checksum(t, len, HDR_CHECKSUM);
@@ -329,11 +315,11 @@ static void build_mcfg(uint8_t *t)
 	uint8_t *a = t + HDR_LEN + 8;	/* after 8 reserved bytes */
 
 	put_header(t, "MCFG", MCFG_LEN, MCFG_REVISION);
-	put64(a, GUEST_ECAM_BASE);	/* Base Address */
-	put16(a + 8, 0);		/* PCI Segment Group Number */
+	put_le64(a, GUEST_ECAM_BASE);	/* Base Address */
+	put_le16(a + 8, 0);		/* PCI Segment Group Number */
 	a[10] = 0;			/* Start Bus Number */
 	a[11] = 255;			/* End Bus Number */
-	put32(a + 12, 0);		/* Reserved */
+	put_le32(a + 12, 0);		/* Reserved */
 	set_checksum(t, MCFG_LEN, HDR_CHECKSUM);
 }
 
@@ -369,7 +355,7 @@ static void aml_name_prt(struct acpi_out *o)
 			aml_emit1(o, AML_PACKAGE_OP);	/* PackageOp */
 			ent = aml_pkg_begin(o);
 			aml_emit1(o, 4);		/* NumElements */
-			put32(addr + 1, (uint32_t)slot << 16 | 0xffff);
+			put_le32(addr + 1, (uint32_t)slot << 16 | 0xffff);
 			aml_emit(o, addr, sizeof(addr));	/* Address */
 			aml_byte_int(o, (uint8_t)pin);	/* Pin */
 			aml_emit1(o, AML_ZERO_OP);		/* Source */

@@ -5,19 +5,10 @@
 
 #include <string.h>
 
+#include "hv/base/byteorder.h"
 #include "hv/guest/acpi_build.h"
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* Hands out n zeroed bytes at the next offset whose guest-physical address
  * is a multiple of align (a power of two), zeroing the padding too.
@@ -163,15 +154,15 @@ void aml_res_word(struct aml_restmpl *r, uint8_t type, uint8_t tflags,
 	if (!d)
 		return;
 	d[0] = 0x88;			/* large item, name 0x08 */
-	put16(d + 1, 13);		/* length of what follows */
+	put_le16(d + 1, 13);		/* length of what follows */
 	d[3] = type;			/* Resource Type */
 	d[4] = RES_GEN_FLAGS;		/* General Flags */
 	d[5] = tflags;			/* Type Specific Flags */
-	put16(d + 6, 0);		/* _GRA */
-	put16(d + 8, min);		/* _MIN */
-	put16(d + 10, max);		/* _MAX */
-	put16(d + 12, 0);		/* _TRA */
-	put16(d + 14, (uint16_t)(max - min + 1)); /* _LEN */
+	put_le16(d + 6, 0);		/* _GRA */
+	put_le16(d + 8, min);		/* _MIN */
+	put_le16(d + 10, max);		/* _MAX */
+	put_le16(d + 12, 0);		/* _TRA */
+	put_le16(d + 14, (uint16_t)(max - min + 1)); /* _LEN */
 }
 
 /* 6.4.3.5.2: DWord Address Space Descriptor for a memory window. */
@@ -182,15 +173,15 @@ void aml_res_dword_mem(struct aml_restmpl *r, uint32_t min, uint32_t max)
 	if (!d)
 		return;
 	d[0] = 0x87;			/* large item, name 0x07 */
-	put16(d + 1, 23);		/* length of what follows */
+	put_le16(d + 1, 23);		/* length of what follows */
 	d[3] = RES_TYPE_MEM;		/* Resource Type */
 	d[4] = RES_GEN_FLAGS;		/* General Flags */
 	d[5] = RES_MEM_RW;		/* Type Specific Flags */
-	put32(d + 6, 0);		/* _GRA */
-	put32(d + 10, min);		/* _MIN */
-	put32(d + 14, max);		/* _MAX */
-	put32(d + 18, 0);		/* _TRA */
-	put32(d + 22, max - min + 1);	/* _LEN */
+	put_le32(d + 6, 0);		/* _GRA */
+	put_le32(d + 10, min);		/* _MIN */
+	put_le32(d + 14, max);		/* _MAX */
+	put_le32(d + 18, 0);		/* _TRA */
+	put_le32(d + 22, max - min + 1);	/* _LEN */
 }
 
 /* 6.4.3.4: 32-bit Fixed Memory Range Descriptor, read/write. */
@@ -201,10 +192,10 @@ void aml_res_mem32_fixed(struct aml_restmpl *r, uint32_t base, uint32_t len)
 	if (!d)
 		return;
 	d[0] = 0x86;			/* large item, name 0x06 */
-	put16(d + 1, 9);		/* length of what follows */
+	put_le16(d + 1, 9);		/* length of what follows */
 	d[3] = RES_MEM_RW;		/* Information: _RW */
-	put32(d + 4, base);		/* _BAS */
-	put32(d + 8, len);		/* _LEN */
+	put_le32(d + 4, base);		/* _BAS */
+	put_le32(d + 8, len);		/* _LEN */
 }
 
 /* Name (seg, ResourceTemplate () {...}): BufferOp PkgLength BufferSize
@@ -233,7 +224,7 @@ void aml_name_restmpl(struct acpi_out *o, const char *seg,
 		/* BufferSize: WordConst */
 		uint8_t w[3] = { AML_WORD_PREFIX };
 
-		put16(w + 1, (uint16_t)r->n);
+		put_le16(w + 1, (uint16_t)r->n);
 		aml_emit(o, w, sizeof(w));
 	}
 	aml_emit(o, r->b, r->n);

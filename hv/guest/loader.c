@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hv/base/byteorder.h"
 #include "hv/base/fmt.h"
 #include "hv/guest/boot_params.h"
 #include "hv/guest/gmem.h"
@@ -65,23 +66,8 @@ _Static_assert(GUEST_BOOT_PARAMS % LD_PAGE == 0 &&
 		       GUEST_BOOT_PGT % LD_PAGE == 0,
 	       "page-aligned boot structures");
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 /* "40 MiB", "12 KiB" or "1234567 bytes": round sizes read well, and any
  * other size is shown exactly rather than rounded into a lie. */
@@ -101,7 +87,7 @@ static const char *size_str(char *buf, size_t n, uint64_t v)
 static bool has_setup_header(const uint8_t *k, size_t len)
 {
 	return len >= HDR_HEADER + 4 &&
-	       get16(k + HDR_BOOT_FLAG) == BOOT_FLAG_MAGIC &&
+	       get_le16(k + HDR_BOOT_FLAG) == BOOT_FLAG_MAGIC &&
 	       !memcmp(k + HDR_HEADER, "HdrS", 4);
 }
 
@@ -307,49 +293,49 @@ static void build_boot_params(struct ld *l, uint8_t *bp)
 		 * a setup_data pointer from the file would send the kernel
 		 * walking a list through arbitrary guest memory. */
 		bp[HDR_SETUP_SECTS] = (uint8_t)l->setup_sects;
-		put16(bp + HDR_VID_MODE, VID_MODE_NORMAL);
-		put32(bp + HDR_CODE32_START, (uint32_t)l->load);
+		put_le16(bp + HDR_VID_MODE, VID_MODE_NORMAL);
+		put_le32(bp + HDR_CODE32_START, (uint32_t)l->load);
 		bp[HDR_LOADFLAGS] = (uint8_t)((bp[HDR_LOADFLAGS] &
 					       ~(QUIET_FLAG | KEEP_SEGMENTS)) |
 					      CAN_USE_HEAP);
-		put16(bp + HDR_HEAP_END_PTR, HEAP_END - 0x200);
+		put_le16(bp + HDR_HEAP_END_PTR, HEAP_END - 0x200);
 		bp[HDR_EXT_LOADER_VER] = 0;
 		bp[HDR_EXT_LOADER_TYPE] = 0;
-		put32(bp + HDR_HW_SUBARCH, 0); /* x86/PC */
-		put64(bp + HDR_HW_SUBARCH_DATA, 0);
-		put64(bp + HDR_SETUP_DATA, 0);
+		put_le32(bp + HDR_HW_SUBARCH, 0); /* x86/PC */
+		put_le64(bp + HDR_HW_SUBARCH_DATA, 0);
+		put_le64(bp + HDR_SETUP_DATA, 0);
 	} else {
 		/* A vmlinux or flat binary has no header to copy: write the
 		 * minimum a header-reading kernel looks at, under the
 		 * current protocol version. */
-		put16(bp + HDR_BOOT_FLAG, BOOT_FLAG_MAGIC);
+		put_le16(bp + HDR_BOOT_FLAG, BOOT_FLAG_MAGIC);
 		memcpy(bp + HDR_HEADER, "HdrS", 4);
-		put16(bp + HDR_VERSION, OWN_HDR_VERSION);
+		put_le16(bp + HDR_VERSION, OWN_HDR_VERSION);
 		bp[HDR_LOADFLAGS] = LOADED_HIGH;
-		put32(bp + HDR_CMDLINE_SIZE, (uint32_t)l->cmdline_max);
+		put_le32(bp + HDR_CMDLINE_SIZE, (uint32_t)l->cmdline_max);
 	}
 	bp[HDR_TYPE_OF_LOADER] = TYPE_OF_LOADER_UNDEFINED;
 	/* cmd_line_ptr: "If this field is left at zero, the kernel will
 	 * assume that your boot loader does not support the 2.02+
 	 * protocol", so it is set even for an empty command line. */
-	put32(bp + HDR_CMD_LINE_PTR, (uint32_t)GUEST_CMDLINE);
+	put_le32(bp + HDR_CMD_LINE_PTR, (uint32_t)GUEST_CMDLINE);
 	/* Both below GUEST_LOW_RAM_MAX < 4 GiB: the ext_ halves stay 0. */
-	put32(bp + HDR_RAMDISK_IMAGE, (uint32_t)l->initrd_addr);
-	put32(bp + HDR_RAMDISK_SIZE, (uint32_t)a->initrd_len);
+	put_le32(bp + HDR_RAMDISK_IMAGE, (uint32_t)l->initrd_addr);
+	put_le32(bp + HDR_RAMDISK_SIZE, (uint32_t)a->initrd_len);
 
 	bp[BP_E820_ENTRIES] = (uint8_t)a->e820_count;
 	for (unsigned i = 0; i < a->e820_count; i++) {
 		uint8_t *e = bp + BP_E820_TABLE + i * BP_E820_ENTRY_SIZE;
 
-		put64(e + E820E_ADDR, a->e820[i].addr);
-		put64(e + E820E_SIZE, a->e820[i].size);
-		put32(e + E820E_TYPE, a->e820[i].type);
+		put_le64(e + E820E_ADDR, a->e820[i].addr);
+		put_le64(e + E820E_SIZE, a->e820[i].size);
+		put_le32(e + E820E_TYPE, a->e820[i].type);
 	}
 	/* zero-page.rst lists acpi_rsdp_addr at 0x070 for ALL protocols
 	 * (kernels before 5.0 see padding there and ignore it).  The
 	 * setup-header field of the same name that protocol 2.14 briefly
 	 * had is "DO NOT USE" and is never written. */
-	put64(bp + BP_ACPI_RSDP_ADDR, a->rsdp);
+	put_le64(bp + BP_ACPI_RSDP_ADDR, a->rsdp);
 }
 
 /* Identity map of the first 4 GiB with 2 MiB pages: PML4[0] -> PDPT,
@@ -359,14 +345,14 @@ static void build_boot_params(struct ld *l, uint8_t *bp)
 static void build_page_tables(uint8_t *pt)
 {
 	memset(pt, 0, PGT_SIZE);
-	put64(pt, (GUEST_BOOT_PGT + LD_PAGE) | PTE_P | PTE_RW);
+	put_le64(pt, (GUEST_BOOT_PGT + LD_PAGE) | PTE_P | PTE_RW);
 	for (uint64_t i = 0; i < 4; i++) {
 		uint8_t *pd = pt + (2 + i) * LD_PAGE;
 
-		put64(pt + LD_PAGE + i * 8,
+		put_le64(pt + LD_PAGE + i * 8,
 		      (GUEST_BOOT_PGT + (2 + i) * LD_PAGE) | PTE_P | PTE_RW);
 		for (uint64_t j = 0; j < 512; j++)
-			put64(pd + j * 8, ((i * 512 + j) << 21) | PTE_P |
+			put_le64(pd + j * 8, ((i * 512 + j) << 21) | PTE_P |
 						  PTE_RW | PTE_PS);
 	}
 }

@@ -77,7 +77,7 @@ static int bz_check_header(struct ld *l, struct bz *b)
 		FAIL(l, "bzImage: file is %zu bytes, too short for its setup "
 			"header (ends at 0x%llx)", len, U(need));
 
-	uint16_t v = get16(k + HDR_VERSION);
+	uint16_t v = get_le16(k + HDR_VERSION);
 
 	if (v < MIN_BZ_VERSION)
 		FAIL(l, "bzImage: setup header version %u.%02u is older than "
@@ -126,7 +126,7 @@ static int bz_check_image(struct ld *l, struct bz *b)
 	 * paragraphs" (4 bytes since 2.04).  Linux's tools/build pads the
 	 * image to exactly that; anything after it (a signature) is not
 	 * kernel and is not copied. */
-	uint32_t syssize = get32(k + HDR_SYSSIZE);
+	uint32_t syssize = get_le32(k + HDR_SYSSIZE);
 	uint64_t pm_size = (uint64_t)syssize * 16;
 
 	if (!syssize)
@@ -138,10 +138,10 @@ static int bz_check_image(struct ld *l, struct bz *b)
 
 	b->sects = sects;
 	b->reloc = k[HDR_RELOCATABLE] != 0; /* 2.05+ */
-	b->align = get32(k + HDR_KERNEL_ALIGNMENT);
-	b->xlf = v >= 0x020c ? get16(k + HDR_XLOADFLAGS) : 0;
-	b->pref = v >= 0x020a ? get64(k + HDR_PREF_ADDRESS) : 0;
-	b->init = v >= 0x020a ? get32(k + HDR_INIT_SIZE) : 0;
+	b->align = get_le32(k + HDR_KERNEL_ALIGNMENT);
+	b->xlf = v >= 0x020c ? get_le16(k + HDR_XLOADFLAGS) : 0;
+	b->pref = v >= 0x020a ? get_le64(k + HDR_PREF_ADDRESS) : 0;
+	b->init = v >= 0x020a ? get_le32(k + HDR_INIT_SIZE) : 0;
 
 	/* The decompressor aligns with a mask built from kernel_alignment. */
 	if (b->reloc && (b->align == 0 || (b->align & (b->align - 1))))
@@ -216,10 +216,10 @@ int ld_plan_bzimage(struct ld *l)
 	l->version = b.v;
 	/* initrd_addr_max is "the address of the highest safe byte"; the
 	 * guest's low RAM ends below it in any case. */
-	l->initrd_max = min64(get32(k + HDR_INITRD_ADDR_MAX),
+	l->initrd_max = min64(get_le32(k + HDR_INITRD_ADDR_MAX),
 			      GUEST_LOW_RAM_MAX - 1);
 	/* cmdline_size: "The maximum size of the command line without the
 	 * terminating zero." */
-	l->cmdline_max = min64(get32(k + HDR_CMDLINE_SIZE), CMDLINE_AREA - 1);
+	l->cmdline_max = min64(get_le32(k + HDR_CMDLINE_SIZE), CMDLINE_AREA - 1);
 	return 0;
 }

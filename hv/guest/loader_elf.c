@@ -111,20 +111,20 @@ static int elf_check_ehdr(struct ld *l)
 	if (len < EHDR_SIZE)
 		FAIL(l, "ELF: file is %zu bytes, shorter than the 64-byte "
 			"ELF64 header", len);
-	if (get16(k + EH_TYPE) != ET_EXEC)
-		FAIL(l, "ELF: type %u is not ET_EXEC (2)", get16(k + EH_TYPE));
-	if (get16(k + EH_MACHINE) != EM_X86_64)
+	if (get_le16(k + EH_TYPE) != ET_EXEC)
+		FAIL(l, "ELF: type %u is not ET_EXEC (2)", get_le16(k + EH_TYPE));
+	if (get_le16(k + EH_MACHINE) != EM_X86_64)
 		FAIL(l, "ELF: machine %u is not x86-64 (62)",
-		     get16(k + EH_MACHINE));
-	if (get32(k + EH_VERSION) != EV_CURRENT)
+		     get_le16(k + EH_MACHINE));
+	if (get_le32(k + EH_VERSION) != EV_CURRENT)
 		FAIL(l, "ELF: version %u is not EV_CURRENT (1)",
-		     get32(k + EH_VERSION));
-	if (get16(k + EH_PHENTSIZE) != PHDR_SIZE)
+		     get_le32(k + EH_VERSION));
+	if (get_le16(k + EH_PHENTSIZE) != PHDR_SIZE)
 		FAIL(l, "ELF: e_phentsize %u, expected %u",
-		     get16(k + EH_PHENTSIZE), PHDR_SIZE);
+		     get_le16(k + EH_PHENTSIZE), PHDR_SIZE);
 
-	unsigned phnum = get16(k + EH_PHNUM);
-	uint64_t phoff = get64(k + EH_PHOFF);
+	unsigned phnum = get_le16(k + EH_PHNUM);
+	uint64_t phoff = get_le64(k + EH_PHOFF);
 
 	if (!phnum)
 		FAIL(l, "ELF: no program headers");
@@ -151,12 +151,12 @@ static int elf_check_segments(struct ld *l)
 	for (unsigned i = 0; i < l->phnum; i++) {
 		const uint8_t *ph = phdr(l, i);
 
-		if (get32(ph + PH_TYPE) != PT_LOAD)
+		if (get_le32(ph + PH_TYPE) != PT_LOAD)
 			continue;
-		uint64_t off = get64(ph + PH_OFFSET);
-		uint64_t pa = get64(ph + PH_PADDR);
-		uint64_t filesz = get64(ph + PH_FILESZ);
-		uint64_t memsz = get64(ph + PH_MEMSZ);
+		uint64_t off = get_le64(ph + PH_OFFSET);
+		uint64_t pa = get_le64(ph + PH_PADDR);
+		uint64_t filesz = get_le64(ph + PH_FILESZ);
+		uint64_t memsz = get_le64(ph + PH_MEMSZ);
 
 		/* ELF: "The file size may not be larger than the memory
 		 * size"; the difference is zero-filled (bss). */
@@ -205,17 +205,17 @@ static int elf_check_segments(struct ld *l)
  * outside every segment would run garbage. */
 static int elf_find_entry(struct ld *l)
 {
-	uint64_t e = get64(l->a->kernel + EH_ENTRY);
+	uint64_t e = get_le64(l->a->kernel + EH_ENTRY);
 	bool found = false;
 
 	for (int pass = 0; pass < 2 && !found; pass++) {
 		for (unsigned i = 0; i < l->phnum && !found; i++) {
 			const uint8_t *ph = phdr(l, i);
-			uint64_t memsz = get64(ph + PH_MEMSZ);
-			uint64_t pa = get64(ph + PH_PADDR);
-			uint64_t base = pass ? get64(ph + PH_VADDR) : pa;
+			uint64_t memsz = get_le64(ph + PH_MEMSZ);
+			uint64_t pa = get_le64(ph + PH_PADDR);
+			uint64_t base = pass ? get_le64(ph + PH_VADDR) : pa;
 
-			if (get32(ph + PH_TYPE) != PT_LOAD || !memsz)
+			if (get_le32(ph + PH_TYPE) != PT_LOAD || !memsz)
 				continue;
 			/* Unsigned: e below base wraps to a huge value. */
 			if (e - base < memsz) {
@@ -247,12 +247,12 @@ int ld_write_elf(struct ld *l)
 
 	for (unsigned i = 0; i < l->phnum; i++) {
 		const uint8_t *ph = phdr(l, i);
-		uint64_t off = get64(ph + PH_OFFSET);
-		uint64_t pa = get64(ph + PH_PADDR);
-		uint64_t filesz = get64(ph + PH_FILESZ);
-		uint64_t memsz = get64(ph + PH_MEMSZ);
+		uint64_t off = get_le64(ph + PH_OFFSET);
+		uint64_t pa = get_le64(ph + PH_PADDR);
+		uint64_t filesz = get_le64(ph + PH_FILESZ);
+		uint64_t memsz = get_le64(ph + PH_MEMSZ);
 
-		if (get32(ph + PH_TYPE) != PT_LOAD || !memsz)
+		if (get_le32(ph + PH_TYPE) != PT_LOAD || !memsz)
 			continue;
 		if (filesz && gmem_write(l->g, pa, k + off, filesz))
 			return -1;

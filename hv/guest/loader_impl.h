@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "hv/base/fmt.h"
+#include "hv/base/byteorder.h"
 #include "hv/guest/boot_params.h"
 #include "hv/guest/gmem.h"
 #include "hv/guest/layout.h"
@@ -69,21 +70,8 @@ struct ld {
 		return -1;                                    \
 	} while (0)
 
-static inline uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
 
-static inline uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
-static inline uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static inline uint64_t max64(uint64_t a, uint64_t b)
 {

@@ -7,26 +7,22 @@
 
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
-#include "drivers/ahci.h"
-#include "drivers/e1000.h"
-#include "hv/backend/disk.h"
 #include "hv/base/fmt.h"
 #include "hv/run/guest_state.h"
 #include "hv/platform/iobus.h"
 #include "hv/base/log.h"
 #include "hv/base/logring.h"
+#include "hv/base/stats.h"
 #include "hv/backend/network.h"
 #include "hv/base/pool.h"
 #include "hv/base/power.h"
-#include "hv/run/vcpu.h"
 #include "hv/base/version.h"
 #include "hv/run/vm.h"
 #include "lwip/ip4_addr.h"
 #include "net/lwip_port.h"
 #include "net/mgmt.h"
 #include "net/netif.h"
-#include "virtio/virtio_blk.h"
-#include "virtio/virtio_net.h"
+#include "virtio/virtq.h"
 
 static bool running;
 static const struct boot_info *boot;
@@ -51,32 +47,126 @@ static void mac_text(const uint8_t *m, char out[18])
 	    m[4], m[5]);
 }
 
+static void metric(struct mgmt_buf *b, const char *name, const char *type,
+		   const char *help)
+{
+	mgmt_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* --- counters, from the registry (hv/base/stats.h) ----------------- */
+
+static void value_json(struct mgmt_buf *b, const struct stats_source *s)
+{
+	mgmt_printf(b, "{");
+	for (unsigned k = 0; k < s->set->n; k++)
+		mgmt_printf(b, "%s\"%s\": %lu", k ? ", " : "", s->set->c[k].name,
+			    (unsigned long)counter_value(&s->set->c[k],
+							 s->stats));
+	mgmt_printf(b, "}");
+}
+
+/* "queues": the device's virtqueues in order; "counters": its other
+ * sets, each under its metric prefix. */
+static void device_counters_json(struct mgmt_buf *b, const char *owner)
+{
+	bool first = true;
+
+	mgmt_printf(b, "\"queues\": [");
+	for (unsigned i = 0; i < stats_count(); i++) {
+		const struct stats_source *s = stats_get(i);
+
+		if (s->set == &vq_counters && !strcmp(s->owner, owner)) {
+			mgmt_printf(b, "%s", first ? "" : ", ");
+			value_json(b, s);
+			first = false;
+		}
+	}
+	mgmt_printf(b, "], \"counters\": {");
+	first = true;
+	for (unsigned i = 0; i < stats_count(); i++) {
+		const struct stats_source *s = stats_get(i);
+
+		if (s->set != &vq_counters && !strcmp(s->owner, owner)) {
+			mgmt_printf(b, "%s\"%s\": ", first ? "" : ", ",
+				    s->set->prefix);
+			value_json(b, s);
+			first = false;
+		}
+	}
+	mgmt_printf(b, "}");
+}
+
+/* Every registered set: one HELP and TYPE per metric, then a line per
+ * source of that set (the exposition format wants a family together). */
+static void counter_metrics(struct mgmt_buf *b)
+{
+	unsigned n = stats_count();
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct counter_set *set = stats_get(i)->set;
+		bool seen = false;
+
+		for (unsigned j = 0; j < i && !seen; j++)
+			seen = stats_get(j)->set == set;
+		for (unsigned k = 0; k < set->n && !seen; k++) {
+			char name[80];
+
+			fmt(name, sizeof(name), "%s_%s_total", set->prefix,
+			    set->c[k].name);
+			metric(b, name, "counter", set->c[k].help);
+			for (unsigned j = i; j < n; j++) {
+				const struct stats_source *s = stats_get(j);
+
+				if (s->set != set)
+					continue;
+				mgmt_printf(b, "%s%s%s%s %lu\n", name,
+					    s->labels[0] ? "{" : "", s->labels,
+					    s->labels[0] ? "}" : "",
+					    (unsigned long)counter_value(
+						    &set->c[k], s->stats));
+			}
+		}
+	}
+}
+
 /* --- GET /v1/status ------------------------------------------------ */
 
-static void queues_json(struct mgmt_buf *b, const struct vdev *d)
+static void devices_json(struct mgmt_buf *b, const struct vm_status *vm)
 {
-	mgmt_printf(b, "\"queues\": [");
-	for (unsigned i = 0; i < d->nq; i++) {
-		const struct vq_stats *q = &d->vq[i].st;
+	char mac[18];
 
-		mgmt_printf(b, "%s{\"requests\": %lu, \"bytes\": %lu, "
-			    "\"errors\": %lu, \"stalls\": %lu}", i ? ", " : "",
-			    (unsigned long)q->requests, (unsigned long)q->bytes,
-			    (unsigned long)q->errors, (unsigned long)q->stalls);
+	mgmt_printf(b, "\"devices\": [");
+	for (unsigned i = 0; i < vm->ndev; i++) {
+		const struct vm_dev_status *d = &vm->dev[i];
+
+		mgmt_printf(b, "%s{\"name\": \"%s\", \"type\": \"%s\", "
+			    "\"backend\": \"%s\", ", i ? ", " : "", d->name,
+			    d->type, d->backend);
+		if (d->mac) {
+			mac_text(d->mac, mac);
+			mgmt_printf(b, "\"mac\": \"%s\", \"link\": \"%s\", ",
+				    mac, d->link_up ? "up" : "down");
+		} else {
+			mgmt_printf(b, "\"sectors\": %lu, ",
+				    (unsigned long)d->sectors);
+		}
+		device_counters_json(b, d->name);
+		mgmt_printf(b, "}");
 	}
 	mgmt_printf(b, "]");
 }
 
 static void status(struct mgmt_buf *b)
 {
-	const struct vm_parts *vm = vm_parts();
-	const struct e1000 *nic = network_nic();
+	struct vm_status vm;
+	struct nic_status nic;
 	const char *why;
 	enum guest_state gs = gs_get(&why);
-	uint64_t up = clock_ns(), exits = vm->vcpu ? vm->vcpu->exits : 0;
+	uint64_t up = clock_ns();
 	uint32_t a, m, g;
 	char t1[18], t2[16], t3[16];
 
+	vm_status(&vm);
 	mgmt_printf(b, "{\"version\": \"%s\", \"uptime_seconds\": %lu.%03lu, ",
 		    plinth_version, (unsigned long)(up / 1000000000ull),
 		    (unsigned long)(up / 1000000ull % 1000));
@@ -85,9 +175,9 @@ static void status(struct mgmt_buf *b)
 	mgmt_json_str(b, why, strlen(why));
 	mgmt_printf(b, "\", \"starts\": %u, \"memory_bytes\": %lu, "
 		    "\"exits\": %lu}, ", gs_starts(),
-		    (unsigned long)(vm->ram_size ? vm->ram_size
-						  : boot->cfg.memory),
-		    (unsigned long)exits);
+		    (unsigned long)(vm.ram_size ? vm.ram_size
+						: boot->cfg.memory),
+		    (unsigned long)vm.exits);
 	const struct palloc *pa = pool_allocator();
 
 	mgmt_printf(b, "\"memory\": {\"pool_bytes\": %lu, \"pool_free_bytes\":"
@@ -97,33 +187,15 @@ static void status(struct mgmt_buf *b)
 		    (unsigned long)(pa->nfree * 4096),
 		    (unsigned long)heap_used(), (unsigned long)heap_size(),
 		    mgmt_memory());
-	mgmt_printf(b, "\"devices\": [");
-	if (vm->blk)
-		mgmt_printf(b, "{\"name\": \"%s\", \"type\": \"virtio-blk\", "
-			    "\"backend\": \"%s\", \"sectors\": %lu, ",
-			    vm->blk->dev.name, vm->disk->name,
-			    (unsigned long)vm->disk->sectors);
-	if (vm->blk) {
-		queues_json(b, &vm->blk->dev);
-		mgmt_printf(b, "}");
-	}
-	if (vm->net) {
-		mac_text(vm->net->mac, t1);
-		mgmt_printf(b, "%s{\"name\": \"%s\", \"type\": \"virtio-net\", "
-			    "\"backend\": \"%s\", \"mac\": \"%s\", \"link\": "
-			    "\"%s\", ", vm->blk ? ", " : "", vm->net->dev.name,
-			    nic ? "e1000" : "none", t1,
-			    vm->net->link_up ? "up" : "down");
-		queues_json(b, &vm->net->dev);
-		mgmt_printf(b, "}");
-	}
-	mgmt_printf(b, "]");
-	if (nic) {
-		mac_text(nic->mac, t1);
+	devices_json(b, &vm);
+	if (network_status(&nic)) {
+		mac_text(nic.mac, t1);
 		mgmt_printf(b, ", \"nic\": {\"model\": \"%s\", \"pci\": \"%s\", "
-			    "\"mac\": \"%s\", \"link\": \"%s\"}",
-			    nic->model->name, nic->where, t1,
-			    nic->port.link_up ? "up" : "down");
+			    "\"mac\": \"%s\", \"link\": \"%s\", ",
+			    nic.model, nic.where, t1,
+			    nic.link_up ? "up" : "down");
+		device_counters_json(b, nic.where);
+		mgmt_printf(b, "}");
 	}
 	mac_text(network_mgmt_mac(), t1);
 	mgmt_printf(b, ", \"mgmt\": {\"mac\": \"%s\", \"dhcp\": %s", t1,
@@ -140,70 +212,11 @@ static void status(struct mgmt_buf *b)
 
 /* --- GET /metrics --------------------------------------------------- */
 
-static void metric(struct mgmt_buf *b, const char *name, const char *type,
-		   const char *help)
+static void guest_metrics(struct mgmt_buf *b, const struct vm_status *vm)
 {
-	mgmt_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
+	const char *name;
+	uint64_t n;
 
-struct counter {
-	const char *name, *help;
-	uint64_t v;
-};
-
-/* PREFIX_NAME_total{LABELS} for each counter; labels may be "". */
-static void counters(struct mgmt_buf *b, const char *prefix,
-		     const char *labels, const struct counter *c, unsigned n)
-{
-	for (unsigned k = 0; k < n; k++) {
-		char name[64];
-
-		fmt(name, sizeof(name), "%s_%s_total", prefix, c[k].name);
-		metric(b, name, "counter", c[k].help);
-		mgmt_printf(b, "%s%s %lu\n", name, labels,
-			    (unsigned long)c[k].v);
-	}
-}
-
-static void queue_metrics(struct mgmt_buf *b, const struct vdev *d,
-			  const char *what, size_t off)
-{
-	for (unsigned i = 0; i < d->nq; i++) {
-		const uint64_t *v = (const uint64_t *)((const char *)&d->vq[i].st
-						       + off);
-
-		mgmt_printf(b, "plinth_virtio_%s_total{device=\"%s\",queue=\"%u\"}"
-			    " %lu\n", what, d->name, i, (unsigned long)*v);
-	}
-}
-
-static void metrics(struct mgmt_buf *b)
-{
-	const struct vm_parts *vm = vm_parts();
-	const struct e1000 *nic = network_nic();
-	const struct mgmt_stats *ms = mgmt_stats();
-	uint64_t up = clock_ns();
-	static const struct {
-		const char *name, *help;
-		size_t off;
-	} q[] = {
-		{ "requests", "Requests the device took from the queue.",
-		  offsetof(struct vq_stats, requests) },
-		{ "bytes", "Data bytes moved through the queue.",
-		  offsetof(struct vq_stats, bytes) },
-		{ "errors", "Requests that ended in an error.",
-		  offsetof(struct vq_stats, errors) },
-		{ "notifications", "Notifications from the driver.",
-		  offsetof(struct vq_stats, notifies) },
-		{ "interrupts", "Interrupts to the driver.",
-		  offsetof(struct vq_stats, interrupts) },
-	};
-
-	metric(b, "plinth_uptime_seconds", "gauge",
-	       "Seconds since Plinth's clock started.");
-	mgmt_printf(b, "plinth_uptime_seconds %lu.%03lu\n",
-		    (unsigned long)(up / 1000000000ull),
-		    (unsigned long)(up / 1000000ull % 1000));
 	metric(b, "plinth_guest_running", "gauge",
 	       "1 while the guest runs.");
 	mgmt_printf(b, "plinth_guest_running %d\n",
@@ -213,109 +226,55 @@ static void metrics(struct mgmt_buf *b)
 	mgmt_printf(b, "plinth_guest_starts_total %u\n", gs_starts());
 	metric(b, "plinth_vm_exits_total", "counter",
 	       "VM exits of the current guest run, by reason.");
-	for (unsigned i = 0; vm->vcpu && vm->vcpu->ops && i < VCPU_EXIT_SLOTS;
-	     i++)
-		if (vm->vcpu->stats[i].count)
+	for (unsigned i = 0; vm_exit_reason(i, &name, &n); i++)
+		if (n)
 			mgmt_printf(b, "plinth_vm_exits_total{reason=\"%s\"} "
-				    "%lu\n", vm->vcpu->ops->exit_name(i),
-				    (unsigned long)vm->vcpu->stats[i].count);
+				    "%lu\n", name, (unsigned long)n);
 	metric(b, "plinth_guest_port_accesses_total", "counter",
 	       "Port I/O accesses of the current guest run, by device.");
-	{
-		const char *dev;
-		uint64_t n;
+	for (unsigned i = 0; iobus_counts(i, &name, &n); i++)
+		if (n)
+			mgmt_printf(b, "plinth_guest_port_accesses_total"
+				    "{device=\"%s\"} %lu\n", name,
+				    (unsigned long)n);
+	for (unsigned i = 0; i < vm->ndev; i++)
+		if (!vm->dev[i].mac) {
+			metric(b, "plinth_disk_sectors", "gauge",
+			       "Size of the guest's disk in 512-byte sectors.");
+			mgmt_printf(b, "plinth_disk_sectors{backend=\"%s\"} "
+				    "%lu\n", vm->dev[i].backend,
+				    (unsigned long)vm->dev[i].sectors);
+		}
+}
 
-		for (unsigned i = 0; iobus_counts(i, &dev, &n); i++)
-			if (n)
-				mgmt_printf(b, "plinth_guest_port_accesses_total"
-					    "{device=\"%s\"} %lu\n", dev,
-					    (unsigned long)n);
-	}
-	for (unsigned k = 0; k < sizeof(q) / sizeof(q[0]); k++) {
-		char name[64];
+static void metrics(struct mgmt_buf *b)
+{
+	struct vm_status vm;
+	struct nic_status nic;
+	const struct mgmt_stats *ms = mgmt_stats();
+	uint64_t up = clock_ns();
 
-		fmt(name, sizeof(name), "plinth_virtio_%s_total", q[k].name);
-		metric(b, name, "counter", q[k].help);
-		if (vm->blk)
-			queue_metrics(b, &vm->blk->dev, q[k].name, q[k].off);
-		if (vm->net)
-			queue_metrics(b, &vm->net->dev, q[k].name, q[k].off);
-	}
-	if (vm->disk) {
-		metric(b, "plinth_disk_sectors", "gauge",
-		       "Size of the guest's disk in 512-byte sectors.");
-		mgmt_printf(b, "plinth_disk_sectors{backend=\"%s\"} %lu\n",
-			    vm->disk->name, (unsigned long)vm->disk->sectors);
-		metric(b, "plinth_disk_copied_bytes_total", "counter",
-		       "Data bytes the disk backend copied.");
-		mgmt_printf(b, "plinth_disk_copied_bytes_total{backend=\"%s\"} "
-			    "%lu\n", vm->disk->name,
-			    (unsigned long)vm->disk->copied);
-	}
-	if (vm->blk) {
-		metric(b, "plinth_disk_io_errors_total", "counter",
-		       "virtio-blk requests answered with an I/O error.");
-		mgmt_printf(b, "plinth_disk_io_errors_total %lu\n",
-			    (unsigned long)vm->blk->st.ioerr);
-	}
-	if (nic) {
-		const struct e1000_stats *s = &nic->st;
-		const struct counter n[] = {
-			{ "rx_frames", "Frames received.", s->rx_frames },
-			{ "rx_bytes", "Bytes received.", s->rx_bytes },
-			{ "rx_errors", "Frames received with errors.",
-			  s->rx_errors + s->rx_bad_desc },
-			{ "tx_frames", "Frames sent.", s->tx_frames },
-			{ "tx_bytes", "Bytes sent.", s->tx_bytes },
-			{ "tx_dropped", "Frames that could not be sent.",
-			  s->tx_dropped },
-			{ "tx_copied_bytes", "Bytes copied to send.",
-			  s->tx_copied },
-			{ "resets", "NIC resets after a stalled ring.",
-			  s->tx_hangs },
-		};
-		char labels[32];
-
-		fmt(labels, sizeof(labels), "{nic=\"%s\"}", nic->where);
-		counters(b, "plinth_nic", labels, n, sizeof(n) / sizeof(n[0]));
+	vm_status(&vm);
+	metric(b, "plinth_uptime_seconds", "gauge",
+	       "Seconds since Plinth's clock started.");
+	mgmt_printf(b, "plinth_uptime_seconds %lu.%03lu\n",
+		    (unsigned long)(up / 1000000000ull),
+		    (unsigned long)(up / 1000000ull % 1000));
+	guest_metrics(b, &vm);
+	counter_metrics(b);
+	if (network_status(&nic)) {
 		metric(b, "plinth_nic_link_up", "gauge", "1 while the link is up.");
-		mgmt_printf(b, "plinth_nic_link_up{nic=\"%s\"} %d\n", nic->where,
-			    nic->port.link_up);
+		mgmt_printf(b, "plinth_nic_link_up{nic=\"%s\"} %d\n", nic.where,
+			    nic.link_up);
 	}
 	metric(b, "plinth_mgmt_http_responses_total", "counter",
 	       "Management API responses, by status class.");
 	for (unsigned c = 1; c < 6; c++)
 		mgmt_printf(b, "plinth_mgmt_http_responses_total{class=\"%uxx\"}"
 			    " %lu\n", c, (unsigned long)ms->by_class[c]);
-	const struct counter api[] = {
-		{ "unauthorized", "Requests refused for want of a token.",
-		  ms->unauthorized },
-		{ "bad_requests", "Malformed requests.", ms->bad_requests },
-		{ "timeouts", "Connections reset for idling or trickling.",
-		  ms->timeouts },
-		{ "refused", "Connections refused for want of memory.",
-		  ms->refused },
-	};
-
-	counters(b, "plinth_mgmt", "", api, sizeof(api) / sizeof(api[0]));
 	metric(b, "plinth_mgmt_connections", "gauge",
 	       "Management connections open now.");
 	mgmt_printf(b, "plinth_mgmt_connections %u\n", ms->open);
-	const struct ahci_stats *as = disk_ahci_stats();
-
-	if (as) {
-		const struct counter d[] = {
-			{ "commands", "AHCI commands issued.", as->commands },
-			{ "errors", "AHCI commands that failed.", as->errors },
-			{ "timeouts", "AHCI commands that timed out.",
-			  as->timeouts },
-			{ "retries", "AHCI commands retried.", as->retries },
-			{ "port_resets", "AHCI port resets (COMRESET).",
-			  as->resets },
-		};
-
-		counters(b, "plinth_ahci", "", d, sizeof(d) / sizeof(d[0]));
-	}
 	metric(b, "plinth_heap_used_bytes", "gauge",
 	       "Bytes of Plinth's heap in use (lwIP and the server included).");
 	mgmt_printf(b, "plinth_heap_used_bytes %lu\n",
@@ -410,6 +369,7 @@ void manage_start(const struct boot_info *bi)
 		return;
 	}
 	running = true;
+	stats_add(&mgmt_counters, mgmt_stats(), "mgmt", "%s", "");
 	char mac[18];
 
 	mac_text(network_mgmt_mac(), mac);

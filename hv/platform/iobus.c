@@ -1,65 +1,50 @@
 #include "hv/platform/iobus.h"
 
 #include "hv/base/log.h"
-#include "hv/base/range.h"
 
-#define MAX_RANGES 32
 #define LOG_UNCLAIMED 8 /* then stay quiet: guests probe many ports */
 
-static struct io_range ranges[MAX_RANGES];
-static uint64_t accesses[MAX_RANGES]; /* this guest run, per range */
-static unsigned nranges;
+/* The guest's port space. */
+static struct bus io = { .name = "port", .limit = 0x10000 };
 static uint64_t unclaimed;
 
-int iobus_register(const struct io_range *r)
+int iobus_register(const struct bus_range *r)
 {
-	if (nranges == MAX_RANGES || !r->len || r->base + r->len > 0x10000)
-		return -1;
-	for (unsigned i = 0; i < nranges; i++)
-		if (range_overlap(r->base, r->len, ranges[i].base,
-				  ranges[i].len))
-			return -1;
-	ranges[nranges++] = *r;
-	return 0;
+	return bus_register(&io, r);
 }
 
-static const struct io_range *find(uint16_t port)
+static const struct bus_range *find(uint16_t port)
 {
-	for (unsigned i = 0; i < nranges; i++)
-		if (range_contains(ranges[i].base, ranges[i].len, port, 1)) {
-			accesses[i]++;
-			return &ranges[i];
-		}
-	return NULL;
+	return bus_find(&io, port, 1);
 }
 
 static void note_unclaimed(const char *dir, uint16_t port, unsigned size)
 {
-	if (unclaimed++ < LOG_UNCLAIMED)
-		log_msg("guest: %s of %u byte(s) at port 0x%x: no device",
-			dir, size, port);
+	log_limited(unclaimed++, LOG_UNCLAIMED, "",
+		    "guest: %s of %u byte(s) at port 0x%x: no device", dir,
+		    size, port);
 }
 
 uint32_t iobus_in(uint16_t port, unsigned size)
 {
-	const struct io_range *r = find(port);
+	const struct bus_range *r = find(port);
 
-	if (!r || !r->in) {
+	if (!r || !r->read) {
 		note_unclaimed("read", port, size);
 		return iobus_all_ones(size);
 	}
-	return r->in(r->ctx, port, size);
+	return (uint32_t)r->read(r->ctx, port, size);
 }
 
 void iobus_out(uint16_t port, unsigned size, uint32_t v)
 {
-	const struct io_range *r = find(port);
+	const struct bus_range *r = find(port);
 
-	if (!r || !r->out) {
+	if (!r || !r->write) {
 		note_unclaimed("write", port, size);
 		return;
 	}
-	r->out(r->ctx, port, size, v);
+	r->write(r->ctx, port, size, v);
 }
 
 uint64_t iobus_unclaimed(void)
@@ -69,26 +54,21 @@ uint64_t iobus_unclaimed(void)
 
 void iobus_reset_counts(void)
 {
-	for (unsigned i = 0; i < nranges; i++)
-		accesses[i] = 0;
+	bus_reset_counts(&io);
 	unclaimed = 0;
 }
 
 bool iobus_counts(unsigned i, const char **name, uint64_t *n)
 {
-	if (i >= nranges)
-		return false;
-	*name = ranges[i].name;
-	*n = accesses[i];
-	return true;
+	return bus_counts(&io, i, name, n);
 }
 
 void iobus_print_counts(void)
 {
-	for (unsigned i = 0; i < nranges; i++)
-		if (accesses[i])
-			log_msg("io: %-24s %10lu accesses", ranges[i].name,
-				(unsigned long)accesses[i]);
+	for (unsigned i = 0; i < io.n; i++)
+		if (io.accesses[i])
+			log_msg("io: %-24s %10lu accesses", io.r[i].name,
+				(unsigned long)io.accesses[i]);
 	if (unclaimed)
 		log_msg("io: %-24s %10lu accesses", "(no device)",
 			(unsigned long)unclaimed);

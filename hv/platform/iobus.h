@@ -7,14 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct io_range {
-	uint16_t base, len;
-	const char *name;
-	void *ctx;
-	/* size is 1, 2 or 4; port is absolute */
-	uint32_t (*in)(void *ctx, uint16_t port, unsigned size);
-	void (*out)(void *ctx, uint16_t port, unsigned size, uint32_t v);
-};
+#include "hv/platform/bus.h"
 
 /* What a read of `size` bytes (1, 2 or 4) returns where nothing drives
  * the bus: all ones. */
@@ -23,8 +16,10 @@ static inline uint32_t iobus_all_ones(unsigned size)
 	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
 
-/* -1 if the range overlaps one already registered or the table is full. */
-int iobus_register(const struct io_range *r);
+/* A port range (struct bus_range): base + len at most 0x10000.  An
+ * access goes to the range holding its first port, as a PC's decoding
+ * does.  -1 as bus_register(). */
+int iobus_register(const struct bus_range *r);
 uint32_t iobus_in(uint16_t port, unsigned size);
 void iobus_out(uint16_t port, unsigned size, uint32_t v);
 /* Accesses no device claimed, for the exit statistics. */

@@ -60,10 +60,9 @@ static bool put(struct kvmclock *k, uint64_t gpa, const void *p, size_t n,
 {
 	if (!gmem_write(k->gm, gpa, p, n))
 		return true;
-	if (k->bad_logged++ < LOG_BAD)
-		log_msg("kvmclock: the guest put its %s at guest-physical "
-			"0x%lx, which is not RAM: #GP", what,
-			(unsigned long)gpa);
+	log_limited(k->bad_logged++, LOG_BAD, "",
+		    "kvmclock: the guest put its %s at guest-physical 0x%lx, "
+		    "which is not RAM: #GP", what, (unsigned long)gpa);
 	return false;
 }
 

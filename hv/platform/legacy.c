@@ -15,7 +15,7 @@ void vlegacy_init(struct vlegacy *l, uint64_t (*now_ns)(void))
 
 /* --- 8259A: ICW1-4 then OCW1-3 (8259A datasheet).  Nothing is ever
  * requested, so IRR and ISR read as zero. */
-static uint32_t pic_in(void *ctx, uint16_t port, unsigned size)
+static uint64_t pic_in(void *ctx, uint64_t port, unsigned size)
 {
 	struct vpic *p = &((struct vlegacy *)ctx)->pic[port >= 0xa0];
 
@@ -23,7 +23,8 @@ static uint32_t pic_in(void *ctx, uint16_t port, unsigned size)
 	return (port & 1) ? p->imr : 0;
 }
 
-static void pic_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+static void pic_out(void *ctx, uint64_t port, unsigned size,
+			  uint64_t v)
 {
 	struct vpic *p = &((struct vlegacy *)ctx)->pic[port >= 0xa0];
 
@@ -108,7 +109,7 @@ static void arm_irq(struct vpit_channel *c)
 	c->next_irq_ns = c->start_ns + ns;
 }
 
-static uint32_t pit_in(void *ctx, uint16_t port, unsigned size)
+static uint64_t pit_in(void *ctx, uint64_t port, unsigned size)
 {
 	struct vlegacy *l = ctx;
 
@@ -133,7 +134,8 @@ static uint32_t pit_in(void *ctx, uint16_t port, unsigned size)
 	return b;
 }
 
-static void pit_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+static void pit_out(void *ctx, uint64_t port, unsigned size,
+			  uint64_t v)
 {
 	struct vlegacy *l = ctx;
 
@@ -185,7 +187,7 @@ static void pit_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 
 /* Port 0x61 (system control port B): gate 2 and speaker in, OUT2 and the
  * refresh toggle out. */
-static uint32_t p61_in(void *ctx, uint16_t port, unsigned size)
+static uint64_t p61_in(void *ctx, uint64_t port, unsigned size)
 {
 	struct vlegacy *l = ctx;
 	bool refresh = (l->now_ns() / 15000) & 1; /* toggles every 15 us */
@@ -196,7 +198,8 @@ static uint32_t p61_in(void *ctx, uint16_t port, unsigned size)
 	       | (out_high(l, &l->pit[2]) ? 0x20 : 0);
 }
 
-static void p61_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+static void p61_out(void *ctx, uint64_t port, unsigned size,
+			  uint64_t v)
 {
 	struct vlegacy *l = ctx;
 	bool gate_rise = (v & 1) && !(l->port61 & 1);
@@ -211,7 +214,7 @@ static void p61_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 
 /* --- 8042: status says "system flag set, buffers empty"; 0xAA (self
  * test) answers 0x55; 0xFE pulses the CPU reset line. */
-static uint32_t kbc_in(void *ctx, uint16_t port, unsigned size)
+static uint64_t kbc_in(void *ctx, uint64_t port, unsigned size)
 {
 	struct vlegacy *l = ctx;
 
@@ -222,7 +225,8 @@ static uint32_t kbc_in(void *ctx, uint16_t port, unsigned size)
 	return l->kbc_out;
 }
 
-static void kbc_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+static void kbc_out(void *ctx, uint64_t port, unsigned size,
+			  uint64_t v)
 {
 	struct vlegacy *l = ctx;
 
@@ -239,7 +243,8 @@ static void kbc_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 
 /* Writes nothing decodes: port 0x80, the POST-code port, which OSes
  * write as an I/O delay, and the absent chips below. */
-static void discard_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+static void discard_out(void *ctx, uint64_t port, unsigned size,
+			  uint64_t v)
 {
 	(void)ctx;
 	(void)port;
@@ -254,7 +259,7 @@ static void discard_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
  * serial ports beyond COM1 that the 8250 driver looks for.  They
  * answer as nothing decoding them would, all ones, but they are known
  * probes, not accesses worth a log line. */
-static uint32_t absent_in(void *ctx, uint16_t port, unsigned size)
+static uint64_t absent_in(void *ctx, uint64_t port, unsigned size)
 {
 	(void)ctx;
 	(void)port;
@@ -263,7 +268,7 @@ static uint32_t absent_in(void *ctx, uint16_t port, unsigned size)
 
 int vlegacy_attach(struct vlegacy *l)
 {
-	const struct io_range r[] = {
+	const struct bus_range r[] = {
 		{ 0x80, 1, "post", l, NULL, discard_out },
 		{ 0x81, 15, "dma-page (absent)", l, absent_in, discard_out },
 		{ 0x2e, 2, "superio-2e (absent)", l, absent_in, discard_out },

@@ -1,41 +1,19 @@
 #include "hv/platform/mmiobus.h"
 
-#include <stddef.h>
+/* The guest's MMIO space: the LAPIC, the IOAPIC, ECAM and the BARs. */
+static struct bus mmio = { .name = "MMIO" };
 
-#include "hv/base/range.h"
-
-#define MAX_RANGES 32
-
-static struct mmio_range ranges[MAX_RANGES];
-static unsigned nranges;
-
-int mmiobus_register(const struct mmio_range *r)
+int mmiobus_register(const struct bus_range *r)
 {
-	if (nranges == MAX_RANGES || !r->len || r->base + r->len < r->base)
-		return -1;
-	for (unsigned i = 0; i < nranges; i++)
-		if (range_overlap(r->base, r->len, ranges[i].base,
-				  ranges[i].len))
-			return -1;
-	ranges[nranges++] = *r;
-	return 0;
+	return bus_register(&mmio, r);
 }
 
 int mmiobus_remove(uint64_t base, const void *ctx)
 {
-	for (unsigned i = 0; i < nranges; i++)
-		if (ranges[i].base == base && ranges[i].ctx == ctx) {
-			ranges[i] = ranges[--nranges];
-			return 0;
-		}
-	return -1;
+	return bus_remove(&mmio, base, ctx);
 }
 
-const struct mmio_range *mmiobus_find(uint64_t addr, unsigned size)
+const struct bus_range *mmiobus_find(uint64_t addr, unsigned size)
 {
-	/* The access must lie wholly inside: no straddling devices. */
-	for (unsigned i = 0; i < nranges; i++)
-		if (range_contains(ranges[i].base, ranges[i].len, addr, size))
-			return &ranges[i];
-	return NULL;
+	return bus_find(&mmio, addr, size);
 }

@@ -7,21 +7,14 @@
 
 #include <stdint.h>
 
-struct mmio_range {
-	uint64_t base, len;
-	const char *name;
-	void *ctx;
-	/* size is 1, 2, 4 or 8; addr is the absolute guest-physical one */
-	uint64_t (*read)(void *ctx, uint64_t addr, unsigned size);
-	void (*write)(void *ctx, uint64_t addr, unsigned size, uint64_t v);
-};
+#include "hv/platform/bus.h"
 
-/* -1 on overlap, wrap or a full table. */
-int mmiobus_register(const struct mmio_range *r);
+/* A guest-physical range (struct bus_range); -1 as bus_register(). */
+int mmiobus_register(const struct bus_range *r);
 /* Removes the range registered at `base` for `ctx` (a BAR that moves or
  * stops decoding); -1 if there is none. */
 int mmiobus_remove(uint64_t base, const void *ctx);
 /* The range holding [addr, addr+size), or NULL. */
-const struct mmio_range *mmiobus_find(uint64_t addr, unsigned size);
+const struct bus_range *mmiobus_find(uint64_t addr, unsigned size);
 
 #endif

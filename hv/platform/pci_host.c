@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "hv/base/byteorder.h"
 #include "hv/guest/gmem.h"
 #include "hv/guest/layout.h"
 #include "hv/platform/iobus.h"
@@ -9,20 +10,15 @@
 #include "hv/platform/mmiobus.h"
 #include "hv/base/range.h"
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
 void vpci_init(struct vpci_bus *b, struct vpci_fn *hb)
 {
 	memset(b, 0, sizeof(*b));
 	memset(hb, 0, sizeof(*hb));
 	/* An Intel Q35 (82G33) host bridge: class 06.00.00, no BARs. */
-	put16(hb->cfg + 0x00, 0x8086);
-	put16(hb->cfg + 0x02, 0x29c0);
-	put16(hb->cfg + 0x04, 0x0006); /* memory and bus-master decode on */
+	put_le16(hb->cfg + 0x00, 0x8086);
+	put_le16(hb->cfg + 0x02, 0x29c0);
+	put_le16(hb->cfg + 0x04, 0x0006); /* memory and bus-master decode on */
 	hb->cfg[0x0b] = 0x06;
 	hb->wmask[0x04] = 0x06;
 	b->slot[0] = hb;
@@ -30,24 +26,15 @@ void vpci_init(struct vpci_bus *b, struct vpci_fn *hb)
 	b->win_end = GUEST_PCI_MMIO_END;
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
 
 uint64_t vpci_bar_addr(const struct vpci_fn *f, unsigned idx)
 {
 	const uint8_t *r = f->cfg + PCI_BAR0 + 4 * idx;
-	uint64_t a = get32(r) & ~0xfull;
+	uint64_t a = get_le32(r) & ~0xfull;
 
 	if (idx + 1 < VPCI_BARS && f->bar[idx].is64)
-		a |= (uint64_t)get32(r + 4) << 32;
+		a |= (uint64_t)get_le32(r + 4) << 32;
 	return a;
 }
 
@@ -55,13 +42,13 @@ static void set_bar_reg(struct vpci_fn *f, unsigned idx, uint64_t a)
 {
 	uint8_t *r = f->cfg + PCI_BAR0 + 4 * idx;
 
-	put32(r, (uint32_t)a | (get32(r) & 0xf));
+	put_le32(r, (uint32_t)a | (get_le32(r) & 0xf));
 	if (f->bar[idx].is64)
-		put32(r + 4, (uint32_t)(a >> 32));
+		put_le32(r + 4, (uint32_t)(a >> 32));
 }
 
 void vpci_bar_init(struct vpci_fn *f, unsigned idx, uint64_t size, bool is64,
-		   uint64_t addr, const struct mmio_range *r)
+		   uint64_t addr, const struct bus_range *r)
 {
 	struct vpci_bar *bar;
 
@@ -73,10 +60,10 @@ void vpci_bar_init(struct vpci_fn *f, unsigned idx, uint64_t size, bool is64,
 				  .range = *r };
 	/* Memory space, 64-bit type 10b when is64, not prefetchable (PCI
 	 * 3.0, 6.2.5.1); the size shows as the address bits that stay 0. */
-	put32(f->cfg + PCI_BAR0 + 4 * idx, is64 ? 0x4 : 0x0);
-	put32(f->wmask + PCI_BAR0 + 4 * idx, (uint32_t)~(size - 1) & ~0xfu);
+	put_le32(f->cfg + PCI_BAR0 + 4 * idx, is64 ? 0x4 : 0x0);
+	put_le32(f->wmask + PCI_BAR0 + 4 * idx, (uint32_t)~(size - 1) & ~0xfu);
 	if (is64)
-		put32(f->wmask + PCI_BAR0 + 4 * idx + 4,
+		put_le32(f->wmask + PCI_BAR0 + 4 * idx + 4,
 		      (uint32_t)(~(size - 1) >> 32));
 	set_bar_reg(f, idx, addr);
 }
@@ -253,7 +240,7 @@ void vpci_cf8_write(struct vpci_bus *b, uint32_t v)
 	b->cf8 = v & 0x80fffffcu;
 }
 
-static uint32_t io_in(void *ctx, uint16_t port, unsigned size)
+static uint64_t io_in(void *ctx, uint64_t port, unsigned size)
 {
 	struct vpci_bus *b = ctx;
 	uint32_t a = b->cf8;
@@ -264,7 +251,8 @@ static uint32_t io_in(void *ctx, uint16_t port, unsigned size)
 			     (a >> 8) & 7, (a & 0xfc) + (port - 0xcfc), size);
 }
 
-static void io_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+static void io_out(void *ctx, uint64_t port, unsigned size,
+			  uint64_t v)
 {
 	struct vpci_bus *b = ctx;
 	uint32_t a = b->cf8;
@@ -296,8 +284,8 @@ static void ecam_write(void *ctx, uint64_t addr, unsigned size, uint64_t v)
 
 int vpci_attach(struct vpci_bus *b)
 {
-	struct io_range io = { 0xcfc, 4, "pci-cfc", b, io_in, io_out };
-	struct mmio_range ecam = { GUEST_ECAM_BASE, GUEST_ECAM_SIZE, "ecam",
+	struct bus_range io = { 0xcfc, 4, "pci-cfc", b, io_in, io_out };
+	struct bus_range ecam = { GUEST_ECAM_BASE, GUEST_ECAM_SIZE, "ecam",
 				   b, ecam_read, ecam_write };
 
 	return iobus_register(&io) || mmiobus_register(&ecam) ? -1 : 0;

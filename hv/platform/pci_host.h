@@ -37,7 +37,7 @@ struct vpci_bar {
 	bool is64;	     /* takes this register and the next */
 	bool mapped;	     /* range is registered at range.base */
 	uint64_t good;	     /* the last address that could be mapped */
-	struct mmio_range range;
+	struct bus_range range;
 	unsigned rollbacks;  /* guest writes refused */
 };
 
@@ -75,7 +75,7 @@ void vpci_remove_all(struct vpci_bus *b);
  * bytes at `addr`, as firmware would have placed it; it is mapped once
  * the guest enables memory decode.  Call before vpci_add. */
 void vpci_bar_init(struct vpci_fn *f, unsigned idx, uint64_t size, bool is64,
-		   uint64_t addr, const struct mmio_range *r);
+		   uint64_t addr, const struct bus_range *r);
 /* The address a BAR register currently holds. */
 uint64_t vpci_bar_addr(const struct vpci_fn *f, unsigned idx);
 

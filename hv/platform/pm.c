@@ -19,7 +19,7 @@ void vpm_init(struct vpm *p, uint64_t (*now_ns)(void))
 	p->now_ns = now_ns;
 }
 
-static uint32_t pm_in(void *ctx, uint16_t port, unsigned size)
+static uint64_t pm_in(void *ctx, uint64_t port, unsigned size)
 {
 	struct vpm *p = ctx;
 	unsigned off = port - GUEST_PM_BASE;
@@ -44,7 +44,8 @@ static uint32_t pm_in(void *ctx, uint16_t port, unsigned size)
 	return v;
 }
 
-static void pm_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+static void pm_out(void *ctx, uint64_t port, unsigned size,
+			  uint64_t v)
 {
 	struct vpm *p = ctx;
 	unsigned off = port - GUEST_PM_BASE;
@@ -80,7 +81,7 @@ void vpm_reset_write(struct vpm *p, uint8_t v)
 
 int vpm_attach(struct vpm *p)
 {
-	struct io_range pm = { GUEST_PM_BASE, 12, "acpi-pm", p, pm_in, pm_out };
+	struct bus_range pm = { GUEST_PM_BASE, 12, "acpi-pm", p, pm_in, pm_out };
 
 	return iobus_register(&pm);
 }

@@ -117,9 +117,9 @@ static bool pat_ok(uint64_t v)
 
 static bool unknown(struct vmsr *m, const char *dir, uint32_t msr)
 {
-	if (m->unknown_logged++ < LOG_UNKNOWN)
-		log_msg("guest: %s of MSR 0x%x, which Plinth does not "
-			"emulate: #GP", dir, msr);
+	log_limited(m->unknown_logged++, LOG_UNKNOWN, "",
+		    "guest: %s of MSR 0x%x, which Plinth does not emulate: #GP",
+		    dir, msr);
 	return false;
 }
 

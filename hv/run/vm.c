@@ -12,29 +12,18 @@
 #include "arch/x86/svm.h"
 #include "arch/x86/vmx.h"
 #include "hv/guest/acpi_build.h"
+#include "hv/guest/devices.h"
 #include "hv/backend/disk.h"
 #include "hv/base/fmt.h"
 #include "hv/guest/gmem.h"
 #include "hv/guest/layout.h"
 #include "hv/run/guest_state.h"
 #include "hv/platform/iobus.h"
-#include "hv/platform/legacy.h"
-#include "hv/platform/ioapic.h"
-#include "hv/platform/lapic.h"
-#include "hv/platform/mmiobus.h"
 #include "hv/backend/network.h"
 #include "hv/guest/loader.h"
 #include "hv/base/log.h"
-#include "hv/platform/pci_host.h"
-#include "hv/base/pool.h"
-#include "hv/platform/pm.h"
-#include "hv/platform/rtc.h"
 #include "hv/base/power.h"
-#include "hv/platform/uart.h"
 #include "hv/run/vcpu.h"
-#include "net/frame_port.h"
-#include "virtio/virtio_blk.h"
-#include "virtio/virtio_net.h"
 
 #define MIB (1ull << 20)
 #define ALIGN_2M (2 * MIB)
@@ -43,28 +32,11 @@ static struct gmem gm;
 static struct vcpu vcpu;
 static const struct vcpu_ops *backend; /* VT-x or AMD-V */
 static bool cx16_broken; /* CMPXCHG16B damages RFLAGS on this CPU */
-static struct vuart com1;
-static struct vpm pm;
-static struct vlapic lapic;
-static struct vioapic ioapic;
-static struct vrtc rtc;
-static struct vlegacy legacy;
+static struct guest_platform *plat;
 static uint64_t next_input_poll, next_net_poll;
 static const struct vm_services *services;
 static enum gs_request mgmt_request; /* what ends the current run */
-static struct vpci_bus pci;
-static struct vpci_fn host_bridge;
-/* virtio devices: slot 1 the disk, slot 2 the network; their state and
- * config-space arrays come from the pool, not from the image. */
-#define BLK_SLOT 1
-#define NET_SLOT 2
-#define BLK_BAR GUEST_PCI_MMIO_BASE
-#define NET_BAR (GUEST_PCI_MMIO_BASE + VDEV_BAR_SIZE)
-static struct vpci_fn *blk_fn, *net_fn;
-static struct vblk *blk;
-static struct vnet *net;
 static struct blk_backend *disk;
-static struct frame_port no_nic;
 static struct nswitch *nic; /* NULL: virtio-net has no link */
 static uint8_t *ram;	 /* host memory behind guest RAM */
 static uint64_t ram_size;
@@ -121,127 +93,11 @@ static uint64_t tsc_now(void)
 	return rdtsc();
 }
 
-static void com1_irq(void *ctx, bool level)
-{
-	(void)ctx;
-	vioapic_set_irq(&ioapic, 4, level); /* COM1 is ISA IRQ 4 */
-}
-
-static void lapic_eoi_level(void *ctx, uint8_t vector)
-{
-	(void)ctx;
-	vioapic_eoi(&ioapic, vector);
-}
-
-/* Both APICs take 32-bit accesses only (SDM 11.4.1); others are dropped
- * and read as 0. */
-static uint64_t lapic_mmio_read(void *ctx, uint64_t addr, unsigned size)
-{
-	return size == 4 ? vlapic_read(ctx, (uint32_t)(addr & 0xfff)) : 0;
-}
-
-static void lapic_mmio_write(void *ctx, uint64_t addr, unsigned size,
-			     uint64_t v)
-{
-	if (size == 4)
-		vlapic_write(ctx, (uint32_t)(addr & 0xfff), (uint32_t)v);
-}
-
-static uint64_t ioapic_mmio_read(void *ctx, uint64_t addr, unsigned size)
-{
-	return size == 4 ? vioapic_read(ctx, (uint32_t)(addr & 0xff)) : 0;
-}
-
-static void ioapic_mmio_write(void *ctx, uint64_t addr, unsigned size,
-			      uint64_t v)
-{
-	if (size == 4)
-		vioapic_write(ctx, (uint32_t)(addr & 0xff), (uint32_t)v);
-}
-
-/* An MSI (PCI 3.0, 6.8.1.3; SDM 11.11): address 0xFEExxxxx, data with
- * the vector and delivery mode.  There is one CPU, so every destination
- * is it; fixed and lowest-priority messages raise the vector, anything
- * else (SMI, NMI, INIT, a vector below 16) is dropped. */
-static void msi_deliver(void *ctx, uint64_t addr, uint32_t data)
-{
-	uint8_t vec = (uint8_t)data;
-	unsigned mode = (data >> 8) & 7;
-
-	(void)ctx;
-	if ((addr >> 20) != (GUEST_LAPIC_BASE >> 20) || vec < 16 || mode > 1)
-		return;
-	vlapic_set_irq(&lapic, vec, false);
-}
-
-static void intx_blk(void *ctx, bool level)
-{
-	(void)ctx;
-	vioapic_set_irq(&ioapic, ACPI_PCI_INTX_GSI(BLK_SLOT, 0), level);
-}
-
-static void intx_net(void *ctx, bool level)
-{
-	(void)ctx;
-	vioapic_set_irq(&ioapic, ACPI_PCI_INTX_GSI(NET_SLOT, 0), level);
-}
-
-/* Without a NIC virtio-net's link is down and what the guest sends is
- * counted and dropped. */
-static int no_nic_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
-		     uint32_t len, bool may_hold)
-{
-	(void)p;
-	(void)sg;
-	(void)n;
-	(void)len;
-	(void)may_hold;
-	return FP_OK;
-}
-
-static void add_virtio(const struct boot_info *bi, struct vdev *d,
-		       unsigned slot)
-{
-	/* virtio_ring = split: drivers that see no RING_PACKED use the
-	 * split layout. */
-	if (bi->cfg.virtio_split)
-		d->features &= ~(1ull << VIRTIO_F_RING_PACKED);
-	d->msi = msi_deliver;
-	d->intx = slot == BLK_SLOT ? intx_blk : intx_net;
-	d->vm_exits = &vcpu.exits;
-	/* What firmware leaves in Interrupt Line: the GSI the _PRT names. */
-	d->pci->cfg[PCI_INTERRUPT_LINE] = ACPI_PCI_INTX_GSI(slot, 0);
-	if (vpci_add(&pci, slot, d->pci))
-		log_msg("guest: PCI slot %u taken; %s not added", slot,
-			d->name);
-}
-
-/* Fresh virtio devices at their firmware addresses.  The RAM disk's
- * contents survive a guest restart, like a disk's. */
-static void setup_virtio(const struct boot_info *bi)
-{
-	if (blk) {
-		memset(blk_fn, 0, sizeof(*blk_fn));
-		vblk_init(blk, blk_fn, disk, "vda", BLK_BAR, &gm);
-		add_virtio(bi, &blk->dev, BLK_SLOT);
-	}
-	memset(net_fn, 0, sizeof(*net_fn));
-	no_nic = (struct frame_port){ .name = "none", .tx = no_nic_tx };
-	vnet_init(net, net_fn, nic ? &nic->side[SW_GUEST] : &no_nic,
-		  bi->cfg.net_mac, 1500, "net0", NET_BAR, &gm);
-	add_virtio(bi, &net->dev, NET_SLOT);
-}
-
-#define PAGES(x) ((sizeof(x) + 4095) / 4096)
-
-static int alloc_virtio(const struct boot_info *bi)
+/* The NIC and the disk as plinth.cfg names them. */
+static void open_backends(const struct boot_info *bi)
 {
 	char err[160];
 
-	net_fn = pool_pages(PAGES(*net_fn), 1);
-	net = pool_pages(PAGES(*net), 1);
-	if (!net_fn || !net)
-		return -1;
 	nic = network_open(bi, err, sizeof(err));
 	if (nic) {
 		log_msg("guest: virtio-net net0 on the NIC, MAC "
@@ -256,18 +112,13 @@ static int alloc_virtio(const struct boot_info *bi)
 		log_msg("guest: virtio-net net0 without a link: %s", err);
 	}
 	if (bi->cfg.disk == CFG_DISK_NONE)
-		return 0;
+		return;
 	disk = disk_open(bi, err, sizeof(err));
 	if (!disk) {
 		log_msg("guest: no virtio-blk disk: %s", err);
 		guest_fail("the guest's disk is missing");
 	}
-	blk_fn = pool_pages(PAGES(*blk_fn), 1);
-	blk = pool_pages(PAGES(*blk), 1);
-	if (!blk_fn || !blk)
-		return -1;
 	log_msg("guest: virtio-blk vda on the %s disk", disk->name);
-	return 0;
 }
 
 /* Requests the disk still holds point into this guest's slots, which
@@ -276,11 +127,11 @@ static void drain_disk(void)
 {
 	uint64_t end = clock_ns() + 60000000000ull;
 
-	while (blk && blk->in_flight && clock_ns() < end)
-		vblk_poll(blk);
-	if (blk && blk->in_flight)
+	while (plat->blk && plat->blk->in_flight && clock_ns() < end)
+		vblk_poll(plat->blk);
+	if (plat->blk && plat->blk->in_flight)
 		panic("the disk still holds %u requests 60 s after the guest "
-		      "ended", blk->in_flight);
+		      "ended", plat->blk->in_flight);
 }
 
 /* The machine's RTC: wait out an update in progress (UIP, register A
@@ -296,46 +147,6 @@ static uint8_t host_rtc_read(uint8_t reg)
 	return inb(0x71);
 }
 
-static uint32_t rtc_in(void *ctx, uint16_t port, unsigned size)
-{
-	(void)size;
-	return vrtc_read(ctx, port);
-}
-
-static void rtc_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
-{
-	(void)size;
-	vrtc_write(ctx, port, (uint8_t)v);
-}
-
-/* Port 0xCF8-0xCFB: dwords are PCI CONFIG_ADDRESS, the byte at 0xCF9 is
- * the reset control register. */
-static uint32_t cf8_in(void *ctx, uint16_t port, unsigned size)
-{
-	(void)ctx;
-	if (port == 0xcf8 && size == 4)
-		return vpci_cf8_read(&pci);
-	return port == 0xcf9 && size == 1 ? 0 : 0xffffffffu >> (32 - 8 * size);
-}
-
-static void cf8_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
-{
-	(void)ctx;
-	if (port == 0xcf8 && size == 4)
-		vpci_cf8_write(&pci, v);
-	else if (port == 0xcf9 && size == 1)
-		vpm_reset_write(&pm, (uint8_t)v);
-}
-
-static void pit_irq0(void *ctx)
-{
-	(void)ctx;
-	/* ISA IRQ 0 is GSI 2 (the MADT's interrupt source override); an
-	 * edge is a pulse. */
-	vioapic_set_irq(&ioapic, 2, true);
-	vioapic_set_irq(&ioapic, 2, false);
-}
-
 #define DISK_POLL_TICKS (tsc_hz() / 20000) /* 50 us */
 #define NET_POLL_IDLE (tsc_hz() / 50000)   /* 20 us */
 
@@ -349,11 +160,11 @@ static uint64_t platform(void *ctx, uint64_t now)
 		int c;
 
 		next_input_poll = now + tsc_hz() / 1000;
-		while (com1.rx_count < VUART_RX_SIZE
+		while (plat->com1.rx_count < VUART_RX_SIZE
 		       && ((c = log_getc()) >= 0 || (c = gs_console_take()) >= 0)) {
 			uint8_t b = (uint8_t)c;
 
-			vuart_rx(&com1, &b, 1);
+			vuart_rx(&plat->com1, &b, 1);
 		}
 		/* A reset or power-off asked for through the management
 		 * plane ends the run at the next exit. */
@@ -361,7 +172,7 @@ static uint64_t platform(void *ctx, uint64_t now)
 
 		if (r != GS_REQ_NONE) {
 			mgmt_request = r;
-			pm.request = r == GS_REQ_RESET ? PM_RESET : PM_POWEROFF;
+			plat->pm.request = r == GS_REQ_RESET ? PM_RESET : PM_POWEROFF;
 		}
 	}
 	/* The back-ends: disk completions while requests are out; the NIC
@@ -369,8 +180,8 @@ static uint64_t platform(void *ctx, uint64_t now)
 	 * nothing else to do), else at the console's millisecond, since
 	 * this hook runs after every port and MMIO exit and those must stay
 	 * cheap.  Its ring holds more than a millisecond of line rate. */
-	if (blk && blk->in_flight)
-		vblk_poll(blk);
+	if (plat->blk && plat->blk->in_flight)
+		vblk_poll(plat->blk);
 	if (now >= next_net_poll) {
 		next_net_poll = now + (vcpu.halted ? NET_POLL_IDLE
 						    : tsc_hz() / 1000);
@@ -378,16 +189,16 @@ static uint64_t platform(void *ctx, uint64_t now)
 		if (services && services->poll)
 			services->poll(); /* lwIP's timers */
 	}
-	if (legacy.reset_requested) { /* the 8042's reset line */
-		legacy.reset_requested = false;
-		vpm_reset_write(&pm, 0x06);
+	if (plat->legacy.reset_requested) { /* the 8042's reset line */
+		plat->legacy.reset_requested = false;
+		vpm_reset_write(&plat->pm, 0x06);
 	}
-	uint64_t now_ns = clock_ns(), pit = vlegacy_tick(&legacy, now_ns);
+	uint64_t now_ns = clock_ns(), pit = vlegacy_tick(&plat->legacy, now_ns);
 	uint64_t next = next_input_poll;
 
 	/* A disk with requests out is polled often: its completions are
 	 * what the guest waits for. */
-	if (blk && blk->in_flight && now + DISK_POLL_TICKS < next)
+	if (plat->blk && plat->blk->in_flight && now + DISK_POLL_TICKS < next)
 		next = now + DISK_POLL_TICKS;
 	if (next_net_poll < next)
 		next = next_net_poll;
@@ -401,18 +212,6 @@ static uint64_t platform(void *ctx, uint64_t now)
 			next = t;
 	}
 	return next;
-}
-
-static uint32_t com1_in(void *ctx, uint16_t port, unsigned size)
-{
-	(void)size;
-	return vuart_read(ctx, port - 0x3f8);
-}
-
-static void com1_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
-{
-	(void)size;
-	vuart_write(ctx, port - 0x3f8, (uint8_t)v);
 }
 
 /* Guest RAM: [0, low top) and the rest above 4 GiB, backed by the same
@@ -496,70 +295,48 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	vcpu.hide_cx16 = cx16_broken;
 	vcpu.slice_ns = (uint64_t)bi->cfg.guest_slice_us * 1000;
 	vcpu.regs[R_RSI] = br.rsi;
-	vcpu.pm = &pm;
+	plat = guest_devices_reset();
+	vcpu.pm = &plat->pm;
 	vcpu.gm = &gm;
-	vlapic_init(&lapic, tsc_now);
-	lapic.eoi_level = lapic_eoi_level;
-	vioapic_init(&ioapic, 1, &lapic); /* IOAPIC id 1, as in the MADT */
-	vcpu.lapic = &lapic;
-	vrtc_init(&rtc, host_rtc_read);
-	vmsr_init(&vcpu.msr, &lapic, backend, &gm, vrtc_unix_time(&rtc));
-	vuart_init(&com1, console_tx, NULL);
-	vlegacy_init(&legacy, clock_ns);
-	legacy.irq0 = pit_irq0;
+	vcpu.lapic = &plat->lapic;
+	vmsr_init(&vcpu.msr, &plat->lapic, backend, &gm,
+		  vrtc_unix_time(&plat->rtc));
 	vcpu.platform = platform;
 	next_input_poll = next_net_poll = 0;
-	vpci_remove_all(&pci);
-	vpci_init(&pci, &host_bridge);
-	pci.gm = &gm;
-	setup_virtio(bi);
-	com1.irq = com1_irq;
-	vpm_init(&pm, clock_ns);
-	iobus_reset_counts();
 	if (backend == &svm_ops)
 		return svm_vcpu_init(&gm, &entry, err, n);
 	return vmx_vcpu_init(&gm, &entry, err, n);
 }
 
-static int attach_devices(void)
+void vm_status(struct vm_status *st)
 {
-	static const struct io_range ports[] = {
-		{ 0x3f8, 8, "com1", &com1, com1_in, com1_out },
-		{ 0x70, 2, "rtc", &rtc, rtc_in, rtc_out },
-		{ 0xcf8, 4, "pci-address/reset", NULL, cf8_in, cf8_out },
-	};
-	static const struct mmio_range mmio[] = {
-		{ GUEST_LAPIC_BASE, 0x1000, "lapic", &lapic, lapic_mmio_read,
-		  lapic_mmio_write },
-		{ GUEST_IOAPIC_BASE, 0x1000, "ioapic", &ioapic,
-		  ioapic_mmio_read, ioapic_mmio_write },
-	};
+	*st = (struct vm_status){ .ram_size = ram_size, .exits = vcpu.exits };
+	if (!plat)
+		return;
+	if (plat->blk) {
+		const struct guest_dev *d = guest_dev(DEV_BLK);
 
-	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
-		if (iobus_register(&ports[i])) {
-			log_msg("guest: cannot register %s", ports[i].name);
-			return -1;
-		}
-	for (unsigned i = 0; i < sizeof(mmio) / sizeof(mmio[0]); i++)
-		if (mmiobus_register(&mmio[i])) {
-			log_msg("guest: cannot register %s", mmio[i].name);
-			return -1;
-		}
-	if (vpm_attach(&pm) || vpci_attach(&pci) || vlegacy_attach(&legacy)) {
-		log_msg("guest: cannot register the PM block, PCI or the "
-			"legacy chips");
-		return -1;
+		st->dev[st->ndev++] = (struct vm_dev_status){
+			.name = d->name, .type = d->type,
+			.backend = disk->name, .sectors = disk->sectors,
+		};
 	}
-	return 0;
+	const struct guest_dev *d = guest_dev(DEV_NET);
+
+	st->dev[st->ndev++] = (struct vm_dev_status){
+		.name = d->name, .type = d->type,
+		.backend = nic ? "e1000" : "none", .mac = plat->net->mac,
+		.link_up = plat->net->link_up,
+	};
 }
 
-const struct vm_parts *vm_parts(void)
+bool vm_exit_reason(unsigned i, const char **name, uint64_t *n)
 {
-	static struct vm_parts p;
-
-	p = (struct vm_parts){ .vcpu = &vcpu, .blk = blk, .net = net,
-			       .disk = disk, .ram_size = ram_size };
-	return &p;
+	if (i >= VCPU_EXIT_SLOTS || !vcpu.ops)
+		return false;
+	*name = vcpu.ops->exit_name(i);
+	*n = vcpu.stats[i].count;
+	return true;
 }
 
 void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
@@ -604,9 +381,23 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 	}
 	log_msg("guest: %lu MiB of RAM at host 0x%lx",
 		(unsigned long)(ram_size >> 20), (unsigned long)ram);
-	if (attach_devices())
+	if (guest_devices_attach())
 		panic("cannot register the guest's devices");
-	if (alloc_virtio(bi))
+	open_backends(bi);
+	struct guest_dev_setup ds = {
+		.gm = &gm,
+		.virtio_split = bi->cfg.virtio_split,
+		.net_mac = bi->cfg.net_mac,
+		.disk = disk,
+		.nic = nic ? &nic->side[SW_GUEST] : NULL,
+		.vm_exits = &vcpu.exits,
+		.tsc_now = tsc_now,
+		.clock_ns = clock_ns,
+		.host_rtc = host_rtc_read,
+		.console_tx = console_tx,
+	};
+
+	if (guest_devices_alloc(&ds))
 		guest_fail("no pool memory for the virtio devices: raise "
 			   "hv_memory");
 	for (;;) {
@@ -637,11 +428,11 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 		network_quiesce();
 		vcpu_print_stats(&vcpu);
 		iobus_print_counts();
-		if (blk)
-			vdev_print_stats(&blk->dev);
+		if (plat->blk)
+			vdev_print_stats(&plat->blk->dev);
 		disk_print_stats();
-		vdev_print_stats(&net->dev);
-		vnet_print_stats(net);
+		vdev_print_stats(&plat->net->dev);
+		vnet_print_stats(plat->net);
 		network_print_stats();
 		if (end == GUEST_FAILED || end == GUEST_HALTED)
 			vcpu_dump(&vcpu);

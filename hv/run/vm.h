@@ -2,6 +2,9 @@
 #ifndef PLINTH_VM_H
 #define PLINTH_VM_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "arch/x86/cpuinfo.h"
 #include "hv/config/boot_info.h"
 
@@ -21,21 +24,26 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 	    const struct vm_services *services)
 	__attribute__((noreturn));
 
-struct vcpu;
-struct vblk;
-struct vnet;
-struct blk_backend;
-
-/* The guest's parts, for the management plane's status and metrics;
- * NULL members where there is none (yet). */
-struct vm_parts {
-	const struct vcpu *vcpu;
-	const struct vblk *blk;
-	const struct vnet *net;
-	const struct blk_backend *disk;
-	uint64_t ram_size;
+/* What the management plane reports of the guest (its counters come
+ * from the registry in hv/base/stats.h). */
+struct vm_dev_status {
+	const char *name, *type, *backend;
+	uint64_t sectors;   /* a disk's size; 0 for a NIC */
+	const uint8_t *mac; /* a NIC's MAC; NULL for a disk */
+	bool link_up;
 };
-const struct vm_parts *vm_parts(void);
+
+struct vm_status {
+	uint64_t ram_size; /* 0 before the first run */
+	uint64_t exits;	   /* of the current run */
+	unsigned ndev;
+	struct vm_dev_status dev[2];
+};
+
+void vm_status(struct vm_status *st);
+/* The current run's exits by reason, slot by slot; false past the
+ * last. */
+bool vm_exit_reason(unsigned i, const char **name, uint64_t *n);
 
 /* TSC when hv_main started. */
 extern uint64_t hv_entry_tsc;

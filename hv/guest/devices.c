@@ -1,0 +1,324 @@
+/* The guest's devices: the table, and the wiring composed from it. */
+#include "hv/guest/devices.h"
+
+#include <string.h>
+
+#include "hv/base/log.h"
+#include "hv/base/pool.h"
+#include "hv/base/stats.h"
+#include "hv/guest/acpi_build.h"
+#include "hv/guest/layout.h"
+#include "hv/platform/iobus.h"
+#include "hv/platform/mmiobus.h"
+#include "hv/platform/pci_host.h"
+
+/* The virtio functions' BARs: where the firmware would put them, one
+ * after the other at the start of the PCI window. */
+#define BLK_BAR GUEST_PCI_MMIO_BASE
+#define NET_BAR (GUEST_PCI_MMIO_BASE + VDEV_BAR_SIZE)
+
+/* Slots 1 and 2 raise the GSIs the DSDT's _PRT gives their INTA#; ISA
+ * IRQ 4 (COM1) is GSI 4 and IRQ 0 (the PIT) GSI 2, by the MADT's
+ * interrupt source override. */
+static const struct guest_dev table[DEV_COUNT] = {
+	[DEV_COM1] = { "com1", "16550 UART", -1, 4, 0x3f8, 8, 0, 0 },
+	[DEV_RTC] = { "rtc", "MC146818 RTC", -1, -1, 0x70, 2, 0, 0 },
+	[DEV_PCI_CF8] = { "pci-address/reset", "PCI CONFIG_ADDRESS, "
+			  "reset control", -1, -1, 0xcf8, 4, 0, 0 },
+	[DEV_PCI_HOST] = { "pci-host", "PCI host bridge (ECAM, 0xCFC)", 0,
+			   -1, 0xcfc, 4, GUEST_ECAM_BASE, GUEST_ECAM_SIZE },
+	[DEV_PM] = { "acpi-pm", "ACPI PM block", -1, GUEST_SCI_IRQ,
+		     GUEST_PM_BASE, 12, 0, 0 },
+	[DEV_LEGACY] = { "legacy", "PIC, PIT, port 61, 8042, absent chips",
+			 -1, 2, 0, 0, 0, 0 },
+	[DEV_LAPIC] = { "lapic", "local APIC", -1, -1, 0, 0,
+			GUEST_LAPIC_BASE, 0x1000 },
+	[DEV_IOAPIC] = { "ioapic", "I/O APIC", -1, -1, 0, 0,
+			 GUEST_IOAPIC_BASE, 0x1000 },
+	[DEV_BLK] = { "vda", "virtio-blk", 1, ACPI_PCI_INTX_GSI(1, 0), 0, 0,
+		      BLK_BAR, VDEV_BAR_SIZE },
+	[DEV_NET] = { "net0", "virtio-net", 2, ACPI_PCI_INTX_GSI(2, 0), 0, 0,
+		      NET_BAR, VDEV_BAR_SIZE },
+};
+
+static struct guest_dev_setup cfg;
+static struct guest_platform plat;
+static struct vpci_bus pci;
+static struct vpci_fn host_bridge;
+static struct vpci_fn *blk_fn, *net_fn;
+static struct frame_port no_nic;
+
+const struct guest_dev *guest_dev(enum guest_dev_id id)
+{
+	return id < DEV_COUNT ? &table[id] : NULL;
+}
+
+bool guest_dev_present(enum guest_dev_id id)
+{
+	return id < DEV_COUNT && (id != DEV_BLK || plat.blk);
+}
+
+static void raise_gsi(enum guest_dev_id id, bool level)
+{
+	vioapic_set_irq(&plat.ioapic, (unsigned)table[id].gsi, level);
+}
+
+static void com1_irq(void *ctx, bool level)
+{
+	(void)ctx;
+	raise_gsi(DEV_COM1, level);
+}
+
+static void pit_irq0(void *ctx)
+{
+	(void)ctx;
+	/* An edge is a pulse. */
+	raise_gsi(DEV_LEGACY, true);
+	raise_gsi(DEV_LEGACY, false);
+}
+
+static void lapic_eoi_level(void *ctx, uint8_t vector)
+{
+	(void)ctx;
+	vioapic_eoi(&plat.ioapic, vector);
+}
+
+static void intx(void *ctx, bool level)
+{
+	raise_gsi((enum guest_dev_id)(uintptr_t)ctx, level);
+}
+
+/* An MSI (PCI 3.0, 6.8.1.3; SDM 11.11): address 0xFEExxxxx, data with
+ * the vector and delivery mode.  There is one CPU, so every destination
+ * is it; fixed and lowest-priority messages raise the vector, anything
+ * else (SMI, NMI, INIT, a vector below 16) is dropped. */
+static void msi_deliver(void *ctx, uint64_t addr, uint32_t data)
+{
+	uint8_t vec = (uint8_t)data;
+	unsigned mode = (data >> 8) & 7;
+
+	(void)ctx;
+	if ((addr >> 20) != (GUEST_LAPIC_BASE >> 20) || vec < 16 || mode > 1)
+		return;
+	vlapic_set_irq(&plat.lapic, vec, false);
+}
+
+static uint64_t com1_in(void *ctx, uint64_t port, unsigned size)
+{
+	(void)size;
+	return vuart_read(ctx, (uint16_t)(port - table[DEV_COM1].port));
+}
+
+static void com1_out(void *ctx, uint64_t port, unsigned size, uint64_t v)
+{
+	(void)size;
+	vuart_write(ctx, (uint16_t)(port - table[DEV_COM1].port), (uint8_t)v);
+}
+
+static uint64_t rtc_in(void *ctx, uint64_t port, unsigned size)
+{
+	(void)size;
+	return vrtc_read(ctx, (uint16_t)port);
+}
+
+static void rtc_out(void *ctx, uint64_t port, unsigned size, uint64_t v)
+{
+	(void)size;
+	vrtc_write(ctx, (uint16_t)port, (uint8_t)v);
+}
+
+/* Port 0xCF8-0xCFB: dwords are PCI CONFIG_ADDRESS, the byte at 0xCF9 is
+ * the reset control register. */
+static uint64_t cf8_in(void *ctx, uint64_t port, unsigned size)
+{
+	(void)ctx;
+	if (port == 0xcf8 && size == 4)
+		return vpci_cf8_read(&pci);
+	return port == GUEST_RESET_PORT && size == 1 ? 0 : iobus_all_ones(size);
+}
+
+static void cf8_out(void *ctx, uint64_t port, unsigned size, uint64_t v)
+{
+	(void)ctx;
+	if (port == 0xcf8 && size == 4)
+		vpci_cf8_write(&pci, (uint32_t)v);
+	else if (port == GUEST_RESET_PORT && size == 1)
+		vpm_reset_write(&plat.pm, (uint8_t)v);
+}
+
+/* Both APICs take 32-bit accesses only (SDM 11.4.1); others are dropped
+ * and read as 0. */
+static uint64_t lapic_mmio_read(void *ctx, uint64_t addr, unsigned size)
+{
+	return size == 4 ? vlapic_read(ctx, (uint32_t)(addr & 0xfff)) : 0;
+}
+
+static void lapic_mmio_write(void *ctx, uint64_t addr, unsigned size,
+			     uint64_t v)
+{
+	if (size == 4)
+		vlapic_write(ctx, (uint32_t)(addr & 0xfff), (uint32_t)v);
+}
+
+static uint64_t ioapic_mmio_read(void *ctx, uint64_t addr, unsigned size)
+{
+	return size == 4 ? vioapic_read(ctx, (uint32_t)(addr & 0xff)) : 0;
+}
+
+static void ioapic_mmio_write(void *ctx, uint64_t addr, unsigned size,
+			      uint64_t v)
+{
+	if (size == 4)
+		vioapic_write(ctx, (uint32_t)(addr & 0xff), (uint32_t)v);
+}
+
+/* The table's port and MMIO windows for the devices whose handlers live
+ * here; the PM block, the PCI host and the legacy chips register their
+ * own (several windows each). */
+static int attach_ranges(void)
+{
+	static const struct {
+		enum guest_dev_id id;
+		void *ctx;
+		uint64_t (*read)(void *, uint64_t, unsigned);
+		void (*write)(void *, uint64_t, unsigned, uint64_t);
+	} ports[] = {
+		{ DEV_COM1, &plat.com1, com1_in, com1_out },
+		{ DEV_RTC, &plat.rtc, rtc_in, rtc_out },
+		{ DEV_PCI_CF8, NULL, cf8_in, cf8_out },
+	}, mmio[] = {
+		{ DEV_LAPIC, &plat.lapic, lapic_mmio_read, lapic_mmio_write },
+		{ DEV_IOAPIC, &plat.ioapic, ioapic_mmio_read,
+		  ioapic_mmio_write },
+	};
+
+	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		const struct guest_dev *d = &table[ports[i].id];
+		struct bus_range r = { d->port, d->nports, d->name,
+				       ports[i].ctx, ports[i].read,
+				       ports[i].write };
+
+		if (iobus_register(&r)) {
+			log_msg("guest: cannot register %s", d->name);
+			return -1;
+		}
+	}
+	for (unsigned i = 0; i < sizeof(mmio) / sizeof(mmio[0]); i++) {
+		const struct guest_dev *d = &table[mmio[i].id];
+		struct bus_range r = { d->mmio, d->mmio_len, d->name,
+				       mmio[i].ctx, mmio[i].read,
+				       mmio[i].write };
+
+		if (mmiobus_register(&r)) {
+			log_msg("guest: cannot register %s", d->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+#define PAGES(x) ((sizeof(x) + 4095) / 4096)
+
+int guest_devices_attach(void)
+{
+	if (attach_ranges())
+		return -1;
+	if (vpm_attach(&plat.pm) || vpci_attach(&pci)
+	    || vlegacy_attach(&plat.legacy)) {
+		log_msg("guest: cannot register the PM block, PCI or the "
+			"legacy chips");
+		return -1;
+	}
+	return 0;
+}
+
+int guest_devices_alloc(const struct guest_dev_setup *s)
+{
+	cfg = *s;
+	/* The virtio devices' state and config-space arrays come from the
+	 * pool, not from the image. */
+	net_fn = pool_pages(PAGES(*net_fn), 1);
+	plat.net = pool_pages(PAGES(*plat.net), 1);
+	if (!net_fn || !plat.net)
+		return -1;
+	if (!cfg.disk)
+		return 0;
+	blk_fn = pool_pages(PAGES(*blk_fn), 1);
+	plat.blk = pool_pages(PAGES(*plat.blk), 1);
+	return blk_fn && plat.blk ? 0 : -1;
+}
+
+/* Without a NIC virtio-net's link is down and what the guest sends is
+ * counted and dropped. */
+static int no_nic_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
+		     uint32_t len, bool may_hold)
+{
+	(void)p;
+	(void)sg;
+	(void)n;
+	(void)len;
+	(void)may_hold;
+	return FP_OK;
+}
+
+static void add_virtio(struct vdev *d, enum guest_dev_id id)
+{
+	const struct guest_dev *t = &table[id];
+
+	/* virtio_ring = split: drivers that see no RING_PACKED use the
+	 * split layout. */
+	if (cfg.virtio_split)
+		d->features &= ~(1ull << VIRTIO_F_RING_PACKED);
+	d->msi = msi_deliver;
+	d->intx = intx;
+	d->irq_ctx = (void *)(uintptr_t)id;
+	d->vm_exits = cfg.vm_exits;
+	/* What firmware leaves in Interrupt Line: the GSI the _PRT names. */
+	d->pci->cfg[PCI_INTERRUPT_LINE] = (uint8_t)t->gsi;
+	if (vpci_add(&pci, (unsigned)t->pci_slot, d->pci))
+		log_msg("guest: PCI slot %u taken; %s not added",
+			(unsigned)t->pci_slot, d->name);
+	for (unsigned i = 0; i < d->nq; i++)
+		stats_add(&vq_counters, &d->vq[i].st, t->name,
+			  "device=\"%s\",queue=\"%u\"", t->name, i);
+}
+
+/* Fresh virtio devices at their firmware addresses.  The RAM disk's
+ * contents survive a guest restart, like a disk's. */
+static void reset_virtio(void)
+{
+	if (plat.blk) {
+		memset(blk_fn, 0, sizeof(*blk_fn));
+		vblk_init(plat.blk, blk_fn, cfg.disk, table[DEV_BLK].name,
+			  table[DEV_BLK].mmio, cfg.gm);
+		add_virtio(&plat.blk->dev, DEV_BLK);
+		stats_add(&vblk_counters, &plat.blk->st, table[DEV_BLK].name,
+			  "device=\"%s\"", table[DEV_BLK].name);
+	}
+	memset(net_fn, 0, sizeof(*net_fn));
+	no_nic = (struct frame_port){ .name = "none", .tx = no_nic_tx };
+	vnet_init(plat.net, net_fn, cfg.nic ? cfg.nic : &no_nic, cfg.net_mac,
+		  1500, table[DEV_NET].name, table[DEV_NET].mmio, cfg.gm);
+	add_virtio(&plat.net->dev, DEV_NET);
+	stats_add(&vnet_counters, &plat.net->st, table[DEV_NET].name,
+		  "device=\"%s\"", table[DEV_NET].name);
+}
+
+struct guest_platform *guest_devices_reset(void)
+{
+	vlapic_init(&plat.lapic, cfg.tsc_now);
+	plat.lapic.eoi_level = lapic_eoi_level;
+	vioapic_init(&plat.ioapic, 1, &plat.lapic); /* id 1, as in the MADT */
+	vrtc_init(&plat.rtc, cfg.host_rtc);
+	vuart_init(&plat.com1, cfg.console_tx, NULL);
+	vlegacy_init(&plat.legacy, cfg.clock_ns);
+	plat.legacy.irq0 = pit_irq0;
+	vpci_remove_all(&pci);
+	vpci_init(&pci, &host_bridge);
+	pci.gm = cfg.gm;
+	reset_virtio();
+	plat.com1.irq = com1_irq;
+	vpm_init(&plat.pm, cfg.clock_ns);
+	iobus_reset_counts();
+	return &plat;
+}

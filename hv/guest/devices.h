@@ -1,0 +1,92 @@
+/* The guest's devices, described once.
+ *
+ * One table (devices.c) names every device the guest sees: the PC chips
+ * and the virtio functions, each with its PCI slot, the GSI it raises,
+ * its port and MMIO windows.  The guest is composed from that table (bus
+ * ranges, PCI slots, interrupt wiring), and the management plane lists
+ * the same table.  The state of each device lives here; the run loop
+ * (hv/run/vm.c) owns the vCPU and drives the devices through these
+ * functions. */
+#ifndef PLINTH_GUEST_DEVICES_H
+#define PLINTH_GUEST_DEVICES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/guest/gmem.h"
+#include "hv/platform/ioapic.h"
+#include "hv/platform/lapic.h"
+#include "hv/platform/legacy.h"
+#include "hv/platform/pm.h"
+#include "hv/platform/rtc.h"
+#include "hv/platform/uart.h"
+#include "net/frame_port.h"
+#include "virtio/blk_backend.h"
+#include "virtio/virtio_blk.h"
+#include "virtio/virtio_net.h"
+
+enum guest_dev_id {
+	DEV_COM1,
+	DEV_RTC,
+	DEV_PCI_CF8,
+	DEV_PCI_HOST,
+	DEV_PM,
+	DEV_LEGACY,
+	DEV_LAPIC,
+	DEV_IOAPIC,
+	DEV_BLK,
+	DEV_NET,
+	DEV_COUNT
+};
+
+struct guest_dev {
+	const char *name; /* as the log and the management plane say it */
+	const char *type;
+	int pci_slot;	   /* -1: not a PCI function */
+	int gsi;	   /* the IOAPIC input its line drives; -1: none */
+	uint16_t port, nports;	/* its port window, 0 = none */
+	uint64_t mmio, mmio_len; /* fixed window or BAR; 0 = none */
+};
+
+/* The table; entries of devices the guest does not have (no disk) are
+ * there but absent: guest_dev_present() says which. */
+const struct guest_dev *guest_dev(enum guest_dev_id id);
+bool guest_dev_present(enum guest_dev_id id);
+
+/* What the devices need from the run loop and the backends. */
+struct guest_dev_setup {
+	const struct gmem *gm;
+	bool virtio_split;	    /* plinth.cfg virtio_ring = split */
+	const uint8_t *net_mac;
+	struct blk_backend *disk;   /* NULL: no virtio-blk */
+	struct frame_port *nic;	    /* NULL: virtio-net without a link */
+	const uint64_t *vm_exits;   /* for the virtio reset log line */
+	uint64_t (*tsc_now)(void);  /* the LAPIC timer's clock */
+	uint64_t (*clock_ns)(void); /* the PIT's and PM timer's */
+	uint8_t (*host_rtc)(uint8_t reg);
+	void (*console_tx)(void *ctx, uint8_t c);
+};
+
+/* The guest's platform, for the run loop and the vCPU. */
+struct guest_platform {
+	struct vuart com1;
+	struct vpm pm;
+	struct vlapic lapic;
+	struct vioapic ioapic;
+	struct vrtc rtc;
+	struct vlegacy legacy;
+	struct vblk *blk; /* NULL without a disk */
+	struct vnet *net;
+};
+
+/* Once per boot: the table's port and MMIO ranges on the buses; -1 when
+ * one cannot be registered. */
+int guest_devices_attach(void);
+/* Once per boot, with the backends open: the virtio devices' memory from
+ * the pool; -1 when it is exhausted. */
+int guest_devices_alloc(const struct guest_dev_setup *s);
+/* Before each guest run: every device in its reset state at its
+ * firmware address. */
+struct guest_platform *guest_devices_reset(void);
+
+#endif

@@ -1,0 +1,56 @@
+#include "hv/platform/bus.h"
+
+#include <stddef.h>
+
+#include "hv/base/range.h"
+
+int bus_register(struct bus *b, const struct bus_range *r)
+{
+	if (b->n == BUS_MAX_RANGES || !r->len || r->base + r->len < r->base
+	    || (b->limit && r->base + r->len > b->limit))
+		return -1;
+	for (unsigned i = 0; i < b->n; i++)
+		if (range_overlap(r->base, r->len, b->r[i].base, b->r[i].len))
+			return -1;
+	b->accesses[b->n] = 0;
+	b->r[b->n++] = *r;
+	return 0;
+}
+
+int bus_remove(struct bus *b, uint64_t base, const void *ctx)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->r[i].base == base && b->r[i].ctx == ctx) {
+			b->n--;
+			b->r[i] = b->r[b->n];
+			b->accesses[i] = b->accesses[b->n];
+			return 0;
+		}
+	return -1;
+}
+
+const struct bus_range *bus_find(struct bus *b, uint64_t addr, unsigned size)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		if (range_contains(b->r[i].base, b->r[i].len, addr, size)) {
+			b->accesses[i]++;
+			return &b->r[i];
+		}
+	return NULL;
+}
+
+void bus_reset_counts(struct bus *b)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		b->accesses[i] = 0;
+}
+
+bool bus_counts(const struct bus *b, unsigned i, const char **name,
+		uint64_t *n)
+{
+	if (i >= b->n)
+		return false;
+	*name = b->r[i].name;
+	*n = b->accesses[i];
+	return true;
+}
