@@ -26,14 +26,11 @@ static enum handled stop(struct vcpu *v, enum guest_end *end,
 	return STOP;
 }
 
-/* CPUID as the guest sees it: the host's, minus what Plinth does not
- * virtualise (VMX, SVM, SMX, MONITOR/MWAIT, performance counters), with the
- * hypervisor bit, Plinth's signature at 0x40000000 and KVM's clock
- * interface in the next block (hv/platform/kvmclock.h). */
-static void do_cpuid(struct vcpu *v)
+/* The leaf before Plinth's edits: its own and KVM's hypervisor blocks,
+ * zeros for basic leaves the host lacks, else the host's. */
+static struct cpuid_regs cpuid_source(const struct vcpu *v, uint32_t leaf,
+				      uint32_t sub)
 {
-	uint32_t leaf = (uint32_t)v->regs[R_RAX];
-	uint32_t sub = (uint32_t)v->regs[R_RCX];
 	struct cpuid_regs r = { 0, 0, 0, 0 };
 
 	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + 0x100) {
@@ -65,70 +62,92 @@ static void do_cpuid(struct vcpu *v)
 	} else {
 		r = cpuid(leaf, sub);
 	}
-	if (leaf < CPUID_HV_BASE) {
-		switch (leaf) {
-		case CPUID_VENDOR:
-			if (r.eax < CPUID_FREQ)
-				r.eax = CPUID_FREQ;
-			break;
-		case CPUID_FEATURES:
-			/* Hidden: MONITOR, DS-CPL, VMX, SMX, EIST, TM2, PDCM
-			 * and DCA; MCE, MCA, DS, ACPI thermal, TM and PBE,
-			 * whose MSRs do not exist for the guest. */
-			r.ecx &= ~(CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL
-				   | CPUID_1_ECX_VMX | CPUID_1_ECX_SMX
-				   | CPUID_1_ECX_EIST | CPUID_1_ECX_TM2
-				   | CPUID_1_ECX_PDCM | CPUID_1_ECX_DCA);
-			/* The LAPIC model has x2APIC and TSC-deadline. */
-			r.ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
-			r.edx &= ~(CPUID_1_EDX_MCE | CPUID_1_EDX_MCA
-				   | CPUID_1_EDX_DS | CPUID_1_EDX_ACPI
-				   | CPUID_1_EDX_TM | CPUID_1_EDX_PBE);
-			r.ecx |= CPUID_1_ECX_HYPERVISOR;
-			if (v->hide_cx16)
-				r.ecx &= ~CPUID_1_ECX_CX16;
-			/* One logical CPU, APIC ID 0. */
-			r.ebx &= 0x0000ffff;
-			r.ebx |= 1u << CPUID_1_EBX_NLOGICAL_SHIFT;
-			break;
-		case CPUID_CACHE:
-			r.eax &= 0x3fff; /* one core, one thread per cache */
-			break;
-		case CPUID_THERMAL:
-			/* Only ARAT: the LAPIC timer keeps running in idle,
-			 * so Linux needs no PIT or HPET as a backup. */
-			r = (struct cpuid_regs){ CPUID_6_EAX_ARAT, 0, 0, 0 };
-			break;
-		case CPUID_TSC:
-			/* TSC = crystal * 1/1, and the LAPIC timer counts at
-			 * the crystal rate: Linux then needs to calibrate
-			 * neither (SDM vol. 3B, 19.7.3). */
-			r = (struct cpuid_regs){ 1, 1, (uint32_t)tsc_hz(), 0 };
-			break;
-		case CPUID_FREQ:
-			r = (struct cpuid_regs){ (uint32_t)(tsc_hz() / 1000000),
-						 (uint32_t)(tsc_hz() / 1000000),
-						 (uint32_t)(tsc_hz() / 1000000),
-						 0 };
-			break;
-		case CPUID_PERFMON: /* no performance monitoring */
-		case CPUID_TOPOLOGY: /* leaves 1 and 4 say "one CPU" */
-		case CPUID_TOPOLOGY_V2:
-			r = (struct cpuid_regs){ 0, 0, 0, 0 };
-			break;
-		case CPUID_EXT_FEATURES:
-			if (sub == 0) {
-				r.ebx &= ~CPUID_7_EBX_TSC_ADJUST; /* the MSR */
-				r.ebx &= ~CPUID_7_EBX_SGX;
-				r.ecx &= ~CPUID_7_ECX_WAITPKG;
-				/* Speculation-control MSRs beyond SPEC_CTRL. */
-				r.edx &= ~(CPUID_7_EDX_L1D_FLUSH
-					   | CPUID_7_EDX_ARCH_CAPABILITIES
-					   | CPUID_7_EDX_SSBD);
-			}
-			break;
+	return r;
+}
+
+/* Plinth's edits of the basic leaves (below the hypervisor blocks). */
+static void cpuid_basic(const struct vcpu *v, uint32_t leaf, uint32_t sub,
+			struct cpuid_regs *rp)
+{
+	struct cpuid_regs r = *rp;
+
+	switch (leaf) {
+	case CPUID_VENDOR:
+		if (r.eax < CPUID_FREQ)
+			r.eax = CPUID_FREQ;
+		break;
+	case CPUID_FEATURES:
+		/* Hidden: MONITOR, DS-CPL, VMX, SMX, EIST, TM2, PDCM
+		 * and DCA; MCE, MCA, DS, ACPI thermal, TM and PBE,
+		 * whose MSRs do not exist for the guest. */
+		r.ecx &= ~(CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL
+			   | CPUID_1_ECX_VMX | CPUID_1_ECX_SMX
+			   | CPUID_1_ECX_EIST | CPUID_1_ECX_TM2
+			   | CPUID_1_ECX_PDCM | CPUID_1_ECX_DCA);
+		/* The LAPIC model has x2APIC and TSC-deadline. */
+		r.ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
+		r.edx &= ~(CPUID_1_EDX_MCE | CPUID_1_EDX_MCA
+			   | CPUID_1_EDX_DS | CPUID_1_EDX_ACPI
+			   | CPUID_1_EDX_TM | CPUID_1_EDX_PBE);
+		r.ecx |= CPUID_1_ECX_HYPERVISOR;
+		if (v->hide_cx16)
+			r.ecx &= ~CPUID_1_ECX_CX16;
+		/* One logical CPU, APIC ID 0. */
+		r.ebx &= 0x0000ffff;
+		r.ebx |= 1u << CPUID_1_EBX_NLOGICAL_SHIFT;
+		break;
+	case CPUID_CACHE:
+		r.eax &= 0x3fff; /* one core, one thread per cache */
+		break;
+	case CPUID_THERMAL:
+		/* Only ARAT: the LAPIC timer keeps running in idle,
+		 * so Linux needs no PIT or HPET as a backup. */
+		r = (struct cpuid_regs){ CPUID_6_EAX_ARAT, 0, 0, 0 };
+		break;
+	case CPUID_TSC:
+		/* TSC = crystal * 1/1, and the LAPIC timer counts at
+		 * the crystal rate: Linux then needs to calibrate
+		 * neither (SDM vol. 3B, 19.7.3). */
+		r = (struct cpuid_regs){ 1, 1, (uint32_t)tsc_hz(), 0 };
+		break;
+	case CPUID_FREQ:
+		r = (struct cpuid_regs){ (uint32_t)(tsc_hz() / 1000000),
+					 (uint32_t)(tsc_hz() / 1000000),
+					 (uint32_t)(tsc_hz() / 1000000),
+					 0 };
+		break;
+	case CPUID_PERFMON: /* no performance monitoring */
+	case CPUID_TOPOLOGY: /* leaves 1 and 4 say "one CPU" */
+	case CPUID_TOPOLOGY_V2:
+		r = (struct cpuid_regs){ 0, 0, 0, 0 };
+		break;
+	case CPUID_EXT_FEATURES:
+		if (sub == 0) {
+			r.ebx &= ~CPUID_7_EBX_TSC_ADJUST; /* the MSR */
+			r.ebx &= ~CPUID_7_EBX_SGX;
+			r.ecx &= ~CPUID_7_ECX_WAITPKG;
+			/* Speculation-control MSRs beyond SPEC_CTRL. */
+			r.edx &= ~(CPUID_7_EDX_L1D_FLUSH
+				   | CPUID_7_EDX_ARCH_CAPABILITIES
+				   | CPUID_7_EDX_SSBD);
 		}
+		break;
 	}
+	*rp = r;
+}
+
+/* CPUID as the guest sees it: the host's, minus what Plinth does not
+ * virtualise (VMX, SVM, SMX, MONITOR/MWAIT, performance counters), with the
+ * hypervisor bit, Plinth's signature at 0x40000000 and KVM's clock
+ * interface in the next block (hv/platform/kvmclock.h). */
+static void do_cpuid(struct vcpu *v)
+{
+	uint32_t leaf = (uint32_t)v->regs[R_RAX];
+	uint32_t sub = (uint32_t)v->regs[R_RCX];
+	struct cpuid_regs r = cpuid_source(v, leaf, sub);
+
+	if (leaf < CPUID_HV_BASE)
+		cpuid_basic(v, leaf, sub, &r);
 	if (leaf == CPUID_EXT_SIGNATURE)
 		/* Hidden: SVM, SKINIT, MONITORX/MWAITX (all intercepted: #UD). */
 		r.ecx &= ~(CPUID_E1_ECX_SVM | CPUID_E1_ECX_SKINIT

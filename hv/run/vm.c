@@ -339,10 +339,10 @@ bool vm_exit_reason(unsigned i, const char **name, uint64_t *n)
 	return true;
 }
 
-void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
-	    const struct vm_services *svc)
+/* VT-x or AMD-V on, as the CPU offers; a guest that cannot run here
+ * ends in guest_fail(). */
+static void start_backend(const struct cpu_info *cpu)
 {
-	services = svc;
 	char err[256];
 	enum virt virt = virt_check(cpu, err, sizeof(err));
 
@@ -368,8 +368,11 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 		backend = &vmx_ops;
 		log_msg("vmx: on");
 	}
-	gs_console_init();
-	cx16_broken = cpu->cx16_damage != 0;
+}
+
+/* Once per boot: guest RAM, the devices and their backends. */
+static void build_machine(const struct boot_info *bi)
+{
 	ram_size = (bi->cfg.memory + ALIGN_2M - 1) & ~(ALIGN_2M - 1);
 	ram = carve(bi, ram_size);
 	if (!ram) {
@@ -400,6 +403,46 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 	if (guest_devices_alloc(&ds))
 		guest_fail("no pool memory for the virtio devices: raise "
 			   "hv_memory");
+}
+
+/* After a run: the reason, the disk and NIC let go of the guest's
+ * buffers, and the run's counters. */
+static void end_run(enum guest_end end)
+{
+	/* The request's own wording, when it is what ended the run. */
+	if ((mgmt_request == GS_REQ_RESET && end == GUEST_RESET)
+	    || (mgmt_request == GS_REQ_POWEROFF && end == GUEST_POWEROFF))
+		fmt(vcpu.why, sizeof(vcpu.why), "%s through the management "
+		    "plane", mgmt_request == GS_REQ_RESET ? "reset"
+							   : "powered off");
+	else
+		mgmt_request = GS_REQ_NONE;
+	log_msg("guest: ended: %s", vcpu.why);
+	gs_set(GS_ENDED, vcpu.why);
+	drain_disk();
+	network_quiesce();
+	vcpu_print_stats(&vcpu);
+	iobus_print_counts();
+	if (plat->blk)
+		vdev_print_stats(&plat->blk->dev);
+	disk_print_stats();
+	vdev_print_stats(&plat->net->dev);
+	vnet_print_stats(plat->net);
+	network_print_stats();
+	if (end == GUEST_FAILED || end == GUEST_HALTED)
+		vcpu_dump(&vcpu);
+}
+
+void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
+	    const struct vm_services *svc)
+{
+	char err[256];
+
+	services = svc;
+	start_backend(cpu);
+	gs_console_init();
+	cx16_broken = cpu->cx16_damage != 0;
+	build_machine(bi);
 	for (;;) {
 		if (setup(bi, err, sizeof(err))) {
 			log_msg("guest: %s", err);
@@ -413,29 +456,7 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 		gs_set(GS_RUNNING, NULL);
 		enum guest_end end = vcpu_run(&vcpu);
 
-		/* The request's own wording, when it is what ended the run. */
-		if ((mgmt_request == GS_REQ_RESET && end == GUEST_RESET)
-		    || (mgmt_request == GS_REQ_POWEROFF
-			&& end == GUEST_POWEROFF))
-			fmt(vcpu.why, sizeof(vcpu.why), "%s through the "
-			    "management plane", mgmt_request == GS_REQ_RESET
-						     ? "reset" : "powered off");
-		else
-			mgmt_request = GS_REQ_NONE;
-		log_msg("guest: ended: %s", vcpu.why);
-		gs_set(GS_ENDED, vcpu.why);
-		drain_disk();
-		network_quiesce();
-		vcpu_print_stats(&vcpu);
-		iobus_print_counts();
-		if (plat->blk)
-			vdev_print_stats(&plat->blk->dev);
-		disk_print_stats();
-		vdev_print_stats(&plat->net->dev);
-		vnet_print_stats(plat->net);
-		network_print_stats();
-		if (end == GUEST_FAILED || end == GUEST_HALTED)
-			vcpu_dump(&vcpu);
+		end_run(end);
 		/* The guest asked to reboot, or its owner did: it gets to. */
 		if (end == GUEST_RESET && (mgmt_request == GS_REQ_RESET
 					   || bi->cfg.on_guest_exit
