@@ -28,4 +28,7 @@ void boot_free_file(struct boot_file *f);
 EFI_STATUS boot_exit_boot_services(EFI_HANDLE image, struct boot_info *bi,
 				   char *err, UINTN errlen);
 
+/* The UEFI application's entry, called by GNU-EFI's crt0 (_start). */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
+
 #endif

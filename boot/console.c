@@ -104,26 +104,46 @@ void boot_log(const char *f, ...)
 const char *boot_status_str(EFI_STATUS st)
 {
 	switch (st) {
-	case EFI_SUCCESS: return "success";
-	case EFI_LOAD_ERROR: return "Load Error";
-	case EFI_INVALID_PARAMETER: return "Invalid Parameter";
-	case EFI_UNSUPPORTED: return "Unsupported";
-	case EFI_BAD_BUFFER_SIZE: return "Bad Buffer Size";
-	case EFI_BUFFER_TOO_SMALL: return "Buffer Too Small";
-	case EFI_NOT_READY: return "Not Ready";
-	case EFI_DEVICE_ERROR: return "Device Error";
-	case EFI_WRITE_PROTECTED: return "Write Protected";
-	case EFI_OUT_OF_RESOURCES: return "Out of Resources";
-	case EFI_VOLUME_CORRUPTED: return "Volume Corrupted";
-	case EFI_VOLUME_FULL: return "Volume Full";
-	case EFI_NO_MEDIA: return "No Media";
-	case EFI_MEDIA_CHANGED: return "Media Changed";
-	case EFI_NOT_FOUND: return "Not Found";
-	case EFI_ACCESS_DENIED: return "Access Denied";
-	case EFI_NO_RESPONSE: return "No Response";
-	case EFI_TIMEOUT: return "Timeout";
-	case EFI_ABORTED: return "Aborted";
-	case EFI_SECURITY_VIOLATION: return "Security Violation";
+	case EFI_SUCCESS:
+		return "success";
+	case EFI_LOAD_ERROR:
+		return "Load Error";
+	case EFI_INVALID_PARAMETER:
+		return "Invalid Parameter";
+	case EFI_UNSUPPORTED:
+		return "Unsupported";
+	case EFI_BAD_BUFFER_SIZE:
+		return "Bad Buffer Size";
+	case EFI_BUFFER_TOO_SMALL:
+		return "Buffer Too Small";
+	case EFI_NOT_READY:
+		return "Not Ready";
+	case EFI_DEVICE_ERROR:
+		return "Device Error";
+	case EFI_WRITE_PROTECTED:
+		return "Write Protected";
+	case EFI_OUT_OF_RESOURCES:
+		return "Out of Resources";
+	case EFI_VOLUME_CORRUPTED:
+		return "Volume Corrupted";
+	case EFI_VOLUME_FULL:
+		return "Volume Full";
+	case EFI_NO_MEDIA:
+		return "No Media";
+	case EFI_MEDIA_CHANGED:
+		return "Media Changed";
+	case EFI_NOT_FOUND:
+		return "Not Found";
+	case EFI_ACCESS_DENIED:
+		return "Access Denied";
+	case EFI_NO_RESPONSE:
+		return "No Response";
+	case EFI_TIMEOUT:
+		return "Timeout";
+	case EFI_ABORTED:
+		return "Aborted";
+	case EFI_SECURITY_VIOLATION:
+		return "Security Violation";
 	}
 	return "unknown error";
 }

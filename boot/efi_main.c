@@ -53,9 +53,8 @@ static EFI_STATUS load_config(struct boot_info *bi, char *err, UINTN errlen)
 }
 
 /* One guest file: "kernel PATH: problem" on failure. */
-static EFI_STATUS load_file(const char *role, const char *path,
-			    uint64_t max, struct boot_file *f, char *err,
-			    UINTN errlen)
+static EFI_STATUS load_file(const char *role, const char *path, uint64_t max,
+			    struct boot_file *f, char *err, UINTN errlen)
 {
 	char why[256];
 	EFI_STATUS st = boot_read_file(path, max, f, why, sizeof(why));
@@ -64,7 +63,8 @@ static EFI_STATUS load_file(const char *role, const char *path,
 		fmt(err, errlen, "%s %s", role, why);
 		return st;
 	}
-	boot_log("%s %s: %lu KiB", role, f->path, (unsigned long)(f->size >> 10));
+	boot_log("%s %s: %lu KiB", role, f->path,
+		 (unsigned long)(f->size >> 10));
 	return EFI_SUCCESS;
 }
 
@@ -73,7 +73,8 @@ static EFI_STATUS load_guest(struct boot_info *bi, char *err, UINTN errlen)
 	const struct plinth_config *c = &bi->cfg;
 	EFI_STATUS st;
 
-	st = load_file("kernel", c->kernel, c->memory, &bi->kernel, err, errlen);
+	st = load_file("kernel", c->kernel, c->memory, &bi->kernel, err,
+		       errlen);
 	if (EFI_ERROR(st))
 		return st;
 	if (c->initrd[0]) {
@@ -88,9 +89,10 @@ static EFI_STATUS load_guest(struct boot_info *bi, char *err, UINTN errlen)
 		if (EFI_ERROR(st))
 			return st;
 		if (bi->disk.size % 512) {
-			fmt(err, errlen, "disk %s: %lu bytes is not a whole "
-			    "number of 512-byte sectors", bi->disk.path,
-			    (unsigned long)bi->disk.size);
+			fmt(err, errlen,
+			    "disk %s: %lu bytes is not a whole "
+			    "number of 512-byte sectors",
+			    bi->disk.path, (unsigned long)bi->disk.size);
 			return EFI_BAD_BUFFER_SIZE;
 		}
 	} else if (c->disk == CFG_DISK_RAM_BLANK) {
@@ -112,7 +114,8 @@ static EFI_STATUS load_guest(struct boot_info *bi, char *err, UINTN errlen)
 	}
 	/* Both must end up inside guest RAM, with room to spare. */
 	if (bi->kernel.size + bi->initrd.size >= c->memory) {
-		fmt(err, errlen, "kernel (%lu KiB) and initrd (%lu KiB) do not "
+		fmt(err, errlen,
+		    "kernel (%lu KiB) and initrd (%lu KiB) do not "
 		    "fit in guest memory (memory = %lu MiB)",
 		    (unsigned long)(bi->kernel.size >> 10),
 		    (unsigned long)(bi->initrd.size >> 10),
@@ -129,13 +132,13 @@ static EFI_STATUS reserve_pool(struct boot_info *bi, char *err, UINTN errlen)
 	EFI_PHYSICAL_ADDRESS addr = 0xffffffffull;
 	EFI_STATUS st;
 
-	st = BS->AllocatePages(AllocateMaxAddress, EfiLoaderData, pages,
-			       &addr);
+	st = BS->AllocatePages(AllocateMaxAddress, EfiLoaderData, pages, &addr);
 	if (EFI_ERROR(st))
 		st = BS->AllocatePages(AllocateAnyPages, EfiLoaderData, pages,
 				       &addr);
 	if (EFI_ERROR(st)) {
-		fmt(err, errlen, "cannot reserve the hypervisor pool "
+		fmt(err, errlen,
+		    "cannot reserve the hypervisor pool "
 		    "(hv_memory = %lu MiB): %s",
 		    (unsigned long)(bi->cfg.hv_memory >> 20),
 		    boot_status_str(st));
@@ -178,7 +181,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	BS->SetWatchdogTimer(0, 0, 0, NULL);
 
 	for (UINTN i = 0; ST->FirmwareVendor && ST->FirmwareVendor[i]
-			  && i + 1 < sizeof(bi->fw_vendor); i++)
+			  && i + 1 < sizeof(bi->fw_vendor);
+	     i++)
 		bi->fw_vendor[i] = (char)ST->FirmwareVendor[i];
 	bi->fw_revision = ST->FirmwareRevision;
 	bi->uefi_revision = ST->Hdr.Revision;
@@ -192,8 +196,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bi->image_size = li->ImageSize;
 	st = boot_files_init(image, dir, sizeof(dir));
 	if (EFI_ERROR(st)) {
-		fmt(err, sizeof(err), "cannot open the file system that holds "
-		    "plinth.efi: %s", boot_status_str(st));
+		fmt(err, sizeof(err),
+		    "cannot open the file system that holds "
+		    "plinth.efi: %s",
+		    boot_status_str(st));
 		goto fail;
 	}
 	st = load_config(bi, err, sizeof(err));

@@ -127,8 +127,10 @@ EFI_STATUS boot_read_file(const char *path, uint64_t max_size,
 		else if (size == 0)
 			fmt(err, errlen, "%s: file is empty", out->path);
 		else
-			fmt(err, errlen, "%s: file is %lu bytes, more than the "
-			    "%lu allowed", out->path, (unsigned long)size,
+			fmt(err, errlen,
+			    "%s: file is %lu bytes, more than the "
+			    "%lu allowed",
+			    out->path, (unsigned long)size,
 			    (unsigned long)max_size);
 		return EFI_BAD_BUFFER_SIZE;
 	}

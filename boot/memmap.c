@@ -96,7 +96,8 @@ EFI_STATUS boot_exit_boot_services(EFI_HANDLE image, struct boot_info *bi,
 	EFI_STATUS st;
 
 	st = BS->GetMemoryMap(&map_size, NULL, &key, &desc_size, &desc_ver);
-	if (st != EFI_BUFFER_TOO_SMALL || desc_size < sizeof(EFI_MEMORY_DESCRIPTOR)) {
+	if (st != EFI_BUFFER_TOO_SMALL
+	    || desc_size < sizeof(EFI_MEMORY_DESCRIPTOR)) {
 		fmt(err, errlen, "GetMemoryMap: %s", boot_status_str(st));
 		return EFI_ERROR(st) ? st : EFI_DEVICE_ERROR;
 	}

@@ -15,8 +15,8 @@
 static const struct counter ahci_counter_table[] = {
 	COUNTER(struct ahci_stats, commands, "commands",
 		"AHCI commands issued."),
-	COUNTER_AS(struct ahci_stats, ncq_commands, "queued_commands",
-		   "queued", "AHCI commands issued as NCQ."),
+	COUNTER_AS(struct ahci_stats, ncq_commands, "queued_commands", "queued",
+		   "AHCI commands issued as NCQ."),
 	COUNTER(struct ahci_stats, trims, "TRIM", "TRIM commands issued."),
 	COUNTER(struct ahci_stats, errors, "errors",
 		"AHCI commands that failed."),
@@ -30,8 +30,8 @@ static const struct counter ahci_counter_table[] = {
 		"Requests that failed after the retries."),
 };
 
-const struct counter_set ahci_counters =
-	COUNTER_SET("plinth_ahci", ahci_counter_table);
+const struct counter_set ahci_counters = COUNTER_SET("plinth_ahci",
+						     ahci_counter_table);
 
 /* HBA registers (3.1) */
 #define CAP 0x00
@@ -184,8 +184,12 @@ static int read_sync(struct ahci_disk *d, uint64_t lba, uint32_t n,
 		     uint8_t *buf)
 {
 	struct blk_sg sg = { (uint64_t)(uintptr_t)buf, n * BLK_SECTOR };
-	struct blk_req r = { .op = BLK_READ, .sector = lba, .nsectors = n,
-			     .sg = &sg, .nsg = 1, .done = sync_cb };
+	struct blk_req r = { .op = BLK_READ,
+			     .sector = lba,
+			     .nsectors = n,
+			     .sg = &sg,
+			     .nsg = 1,
+			     .done = sync_cb };
 
 	sync_done = 0;
 	if (d->be.submit(&d->be, &r))
@@ -202,7 +206,8 @@ static int find_partition(struct ahci_disk *d, const struct ahci_target *t,
 			  char *err, unsigned errlen)
 {
 	unsigned pages = GPT_ENTRIES_MAX_BYTES / 4096;
-	uint8_t *hdr = dma_pages(1, d->dma64), *ent = dma_pages(pages, d->dma64);
+	uint8_t *hdr = dma_pages(1, d->dma64),
+		*ent = dma_pages(pages, d->dma64);
 	struct gpt_want want = { t->part, t->label, t->guid };
 	struct gpt_info info;
 	uint64_t first, count;
@@ -225,12 +230,14 @@ static int find_partition(struct ahci_disk *d, const struct ahci_target *t,
 				/ 512);
 
 	if (read_sync(d, info.entries_lba, n, ent)) {
-		fmt(err, errlen, "AHCI port %u: reading the GPT entries "
-		    "failed", d->port);
+		fmt(err, errlen,
+		    "AHCI port %u: reading the GPT entries "
+		    "failed",
+		    d->port);
 		goto out;
 	}
-	if (gpt_find(hdr, &info, ent, d->id.sectors, &want, &first, &count,
-		     why, sizeof(why)))
+	if (gpt_find(hdr, &info, ent, d->id.sectors, &want, &first, &count, why,
+		     sizeof(why)))
 		goto bad;
 	d->first_lba = first;
 	d->be.sectors = count;
@@ -306,8 +313,10 @@ static int port_up(struct ahci_disk *d, uint32_t cap, char *err,
 		return -1;
 	}
 	if (ahci_rd(pr, PxSIG) != SIG_ATA) {
-		fmt(err, errlen, "AHCI port %u: not an ATA disk (signature "
-		    "0x%08x)", d->port, ahci_rd(pr, PxSIG));
+		fmt(err, errlen,
+		    "AHCI port %u: not an ATA disk (signature "
+		    "0x%08x)",
+		    d->port, ahci_rd(pr, PxSIG));
 		return -1;
 	}
 	ahci_wr(pr, PxCMD, ahci_rd(pr, PxCMD) | CMD_ST);
@@ -411,14 +420,16 @@ int ahci_open(struct ahci_disk *d, const struct ahci_target *t, char *err,
 		if (find_partition(d, t, err, errlen))
 			return -1;
 		log_msg("ahci: port %u: GPT partition at LBA %lu, %lu sectors "
-			"(%lu MiB)", port, (unsigned long)d->first_lba,
+			"(%lu MiB)",
+			port, (unsigned long)d->first_lba,
 			(unsigned long)d->be.sectors,
 			(unsigned long)(d->be.sectors >> 11));
 	}
 	if (d->be.sectors < MIN_SECTORS) {
-		fmt(err, errlen, "AHCI port %u: %lu sectors is too small a "
-		    "disk (at least 1 MiB)", port,
-		    (unsigned long)d->be.sectors);
+		fmt(err, errlen,
+		    "AHCI port %u: %lu sectors is too small a "
+		    "disk (at least 1 MiB)",
+		    port, (unsigned long)d->be.sectors);
 		return -1;
 	}
 	return 0;

@@ -30,7 +30,7 @@
 
 #define AHCI_SLOTS 32
 #define AHCI_PRDT_OFF 0x80
-#define AHCI_PRDT_MAX 248   /* 0x80 + 248 * 16 bytes: one page per slot */
+#define AHCI_PRDT_MAX 248	/* 0x80 + 248 * 16 bytes: one page per slot */
 #define AHCI_PRD_MAX (4u << 20) /* bytes per PRD entry (4.2.3.3) */
 #define AHCI_CMD_SECTORS 65536u /* per READ/WRITE command (count 0) */
 #define AHCI_ZERO_BYTES (64u << 10) /* the write-zeroes source buffer */
@@ -80,12 +80,12 @@
 /* A read, write, flush, discard or write-zeroes request on its way:
  * where issuing goes on, and what is still out. */
 struct ahci_rq {
-	struct blk_req *r;	/* NULL: the record is free */
-	uint64_t seq;		/* submission order */
-	uint64_t lba, left;	/* sectors not yet issued */
-	unsigned sg_i;		/* the sg entry issuing continues in */
-	uint32_t sg_skip;	/* bytes of it already issued */
-	unsigned outstanding;	/* commands issued, not yet completed */
+	struct blk_req *r;    /* NULL: the record is free */
+	uint64_t seq;	      /* submission order */
+	uint64_t lba, left;   /* sectors not yet issued */
+	unsigned sg_i;	      /* the sg entry issuing continues in */
+	uint32_t sg_skip;     /* bytes of it already issued */
+	unsigned outstanding; /* commands issued, not yet completed */
 	bool started, failed;
 };
 
@@ -93,9 +93,9 @@ enum slot_state { SLOT_FREE, SLOT_BUSY, SLOT_RETRY };
 
 struct ahci_slot {
 	enum slot_state state;
-	bool queued;		/* an NCQ command (PxSACT) */
+	bool queued; /* an NCQ command (PxSACT) */
 	bool retried;
-	unsigned rq;		/* its request, an index into rq[] */
+	unsigned rq; /* its request, an index into rq[] */
 	uint8_t cmd;
 	uint64_t lba;
 	uint32_t count, bytes;
@@ -115,22 +115,22 @@ struct ahci_disk {
 	volatile uint8_t *abar;
 	volatile uint8_t *port_regs;
 	unsigned port;
-	uint64_t first_lba;	/* the partition's start (0: whole disk) */
-	unsigned depth;		/* commands at once: NCQ depth, or 1 */
+	uint64_t first_lba; /* the partition's start (0: whole disk) */
+	unsigned depth;	    /* commands at once: NCQ depth, or 1 */
 	bool ncq;
-	bool dma64;		/* the HBA reaches memory above 4 GiB (S64A) */
-	uint8_t *clb, *fis;	/* command list, received-FIS area */
+	bool dma64;	    /* the HBA reaches memory above 4 GiB (S64A) */
+	uint8_t *clb, *fis; /* command list, received-FIS area */
 	uint8_t *ctba[AHCI_SLOTS]; /* one command table page per slot */
-	uint8_t *dsm;		/* TRIM range blocks, one page */
-	uint8_t *zero;		/* AHCI_ZERO_BYTES of zeros */
+	uint8_t *dsm;		   /* TRIM range blocks, one page */
+	uint8_t *zero;		   /* AHCI_ZERO_BYTES of zeros */
 	struct ata_identity id;
 
 	struct ahci_slot slot[AHCI_SLOTS];
 	struct ahci_rq rq[AHCI_SLOTS]; /* requests taken, in any order */
 	unsigned rq_count;
 	uint64_t next_seq;
-	bool restarting;	/* inside recovery: issue nothing */
-	bool recovering;	/* retrying slots one at a time */
+	bool restarting; /* inside recovery: issue nothing */
+	bool recovering; /* retrying slots one at a time */
 	struct ahci_stats st;
 	uint64_t (*clock)(void); /* nanoseconds, for timeouts */
 	/* Stops, resets if need be (always with `reset`), and restarts the
@@ -144,9 +144,9 @@ struct ahci_disk {
  * or GUID the partition that has it.  0, or -1 with the reason in err. */
 struct ahci_target {
 	unsigned port;
-	unsigned part;		/* 1-based number, 0 = by label/GUID/none */
-	const char *label;	/* NULL or a partition name */
-	const uint8_t *guid;	/* NULL or a unique partition GUID */
+	unsigned part;	     /* 1-based number, 0 = by label/GUID/none */
+	const char *label;   /* NULL or a partition name */
+	const uint8_t *guid; /* NULL or a unique partition GUID */
 	bool readonly;
 };
 int ahci_open(struct ahci_disk *d, const struct ahci_target *t, char *err,

@@ -30,8 +30,8 @@ static uint8_t *header(struct ahci_disk *d, unsigned s)
 }
 
 /* Register H2D FIS (SATA 3.x, 10.5.5) in slot s's command table. */
-static void put_fis(struct ahci_disk *d, unsigned s, uint8_t cmd,
-		    uint64_t lba, uint32_t count, bool queued, uint16_t feat)
+static void put_fis(struct ahci_disk *d, unsigned s, uint8_t cmd, uint64_t lba,
+		    uint32_t count, bool queued, uint16_t feat)
 {
 	uint8_t *f = d->ctba[s];
 
@@ -111,8 +111,8 @@ static int64_t walk(struct ahci_disk *d, struct ahci_rq *rq, uint64_t max,
 			return -1;
 		if (len > max - got)
 			len = max - got;
-		if (slot >= 0 && !put_prd(d, (unsigned)slot, n, a,
-					  (uint32_t)len))
+		if (slot >= 0
+		    && !put_prd(d, (unsigned)slot, n, a, (uint32_t)len))
 			return -1;
 		if (slot < 0 && ((a | len) & 1))
 			return -1;
@@ -152,9 +152,9 @@ static void start_slot(struct ahci_disk *d, unsigned s, unsigned nprd,
 	uint8_t *h = header(d, s);
 
 	/* Command header (4.2.2): CFL 5 dwords, W, PRDTL; PRDBC zeroed. */
-	ahci_wr(h, AHCI_CMD_DW0, AHCI_CMD_CFL_H2D
-				 | (write ? AHCI_CMD_W : 0)
-				 | (uint32_t)nprd << AHCI_CMD_PRDTL_SHIFT);
+	ahci_wr(h, AHCI_CMD_DW0,
+		AHCI_CMD_CFL_H2D | (write ? AHCI_CMD_W : 0)
+			| (uint32_t)nprd << AHCI_CMD_PRDTL_SHIFT);
 	ahci_wr(h, AHCI_CMD_PRDBC, 0);
 	ahci_wr(h, AHCI_CMD_CTBA, (uint32_t)phys(d->ctba[s]));
 	ahci_wr(h, AHCI_CMD_CTBAU, (uint32_t)(phys(d->ctba[s]) >> 32));
@@ -228,7 +228,7 @@ static bool issue_cmd(struct ahci_disk *d, unsigned qi, unsigned s)
 	}
 	default: { /* READ, WRITE, WRITE_ZEROES */
 		uint64_t want = rq->left < AHCI_CMD_SECTORS ? rq->left
-							  : AHCI_CMD_SECTORS;
+							    : AHCI_CMD_SECTORS;
 		int64_t got = walk(d, rq, want * BLK_SECTOR, -1, &nprd);
 
 		/* What the PRDT can hold, cut back to whole sectors. */
@@ -247,9 +247,9 @@ static bool issue_cmd(struct ahci_disk *d, unsigned qi, unsigned s)
 		sectors = (uint64_t)got / BLK_SECTOR;
 		sl->queued = d->ncq;
 		sl->cmd = d->ncq ? (is_write(r->op) ? ATA_WRITE_FPDMA
-						     : ATA_READ_FPDMA)
+						    : ATA_READ_FPDMA)
 				 : (is_write(r->op) ? ATA_WRITE_DMA_EXT
-						     : ATA_READ_DMA_EXT);
+						    : ATA_READ_DMA_EXT);
 		/* A count of 0 means 65536 sectors. */
 		put_fis(d, s, sl->cmd, rq->lba, (uint32_t)sectors & 0xffff,
 			sl->queued, 0);
@@ -315,8 +315,9 @@ static void reap(struct ahci_disk *d, unsigned s)
 	if (!ok) {
 		d->st.errors++;
 		log_msg("ahci: port %u: command 0x%02x at LBA %lu: the HBA "
-			"reports %u bytes moved, %u expected", d->port,
-			sl->cmd, (unsigned long)sl->lba, prdbc, sl->bytes);
+			"reports %u bytes moved, %u expected",
+			d->port, sl->cmd, (unsigned long)sl->lba, prdbc,
+			sl->bytes);
 	}
 	slot_done(d, s, ok);
 }
@@ -336,17 +337,19 @@ static void recover(struct ahci_disk *d, const char *why, uint32_t is)
 		queued |= d->slot[s].state == SLOT_BUSY && d->slot[s].queued;
 	d->restarting = true; /* completions below must not issue */
 	log_msg("ahci: port %u: %s (PxIS 0x%08x, status 0x%02x, error 0x%02x,"
-		" PxSERR 0x%08x); restarting the port", d->port, why, is,
-		tfd & 0xff, (tfd >> 8) & 0xff, ahci_rd(d->port_regs, PxSERR));
+		" PxSERR 0x%08x); restarting the port",
+		d->port, why, is, tfd & 0xff, (tfd >> 8) & 0xff,
+		ahci_rd(d->port_regs, PxSERR));
 	for (unsigned s = 0; s < d->depth; s++) {
 		struct ahci_slot *sl = &d->slot[s];
 
 		if (sl->state != SLOT_BUSY)
 			continue;
 		if (sl->retried) {
-			log_msg("ahci: port %u: command 0x%02x at LBA %lu failed"
-				" again: I/O error", d->port, sl->cmd,
-				(unsigned long)sl->lba);
+			log_msg("ahci: port %u: command 0x%02x at LBA %lu "
+				"failed"
+				" again: I/O error",
+				d->port, sl->cmd, (unsigned long)sl->lba);
 			slot_done(d, s, false);
 		} else {
 			sl->state = SLOT_RETRY;
@@ -354,7 +357,8 @@ static void recover(struct ahci_disk *d, const char *why, uint32_t is)
 	}
 	if (d->restart(d, queued)) {
 		log_msg("ahci: port %u: the port does not restart; failing "
-			"what was in flight", d->port);
+			"what was in flight",
+			d->port);
 		for (unsigned s = 0; s < d->depth; s++)
 			if (d->slot[s].state == SLOT_RETRY)
 				slot_done(d, s, false);
@@ -377,7 +381,7 @@ static bool retry_one(struct ahci_disk *d)
 			continue;
 		if (sl->queued)
 			sl->cmd = sl->cmd == ATA_WRITE_FPDMA ? ATA_WRITE_DMA_EXT
-							      : ATA_READ_DMA_EXT;
+							     : ATA_READ_DMA_EXT;
 		if (sl->cmd != ATA_DSM && sl->cmd != ATA_FLUSH_EXT)
 			put_fis(d, s, sl->cmd, sl->lba, sl->count & 0xffff,
 				false, 0);
@@ -467,9 +471,10 @@ void ahci_io_poll(struct ahci_disk *d)
 			if (d->slot[s].state == SLOT_BUSY
 			    && now - d->slot[s].started_ns
 				       > (d->slot[s].cmd == ATA_FLUSH_EXT
-						  || d->slot[s].cmd == ATA_DSM
-					  ? AHCI_LONG_TIMEOUT_NS
-					  : AHCI_TIMEOUT_NS)) {
+							  || d->slot[s].cmd
+								     == ATA_DSM
+						  ? AHCI_LONG_TIMEOUT_NS
+						  : AHCI_TIMEOUT_NS)) {
 				d->st.timeouts++;
 				recover(d, "command timed out", is);
 				break;
@@ -487,8 +492,9 @@ static int io_submit(struct blk_backend *be, struct blk_req *r)
 
 	if (d->rq_count == AHCI_SLOTS)
 		return -1;
-	if ((ranged && (r->sector > be->sectors
-			|| r->nsectors > be->sectors - r->sector))
+	if ((ranged
+	     && (r->sector > be->sectors
+		 || r->nsectors > be->sectors - r->sector))
 	    || (is_write(r->op) && be->readonly)
 	    || (r->op == BLK_DISCARD && !be->can_discard)
 	    || (ranged && !r->nsectors)) {

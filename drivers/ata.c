@@ -12,8 +12,7 @@ static uint16_t word(const uint8_t *id, unsigned w)
 }
 
 /* IDENTIFY strings are byte-swapped words (ACS-3, 7.12.7). */
-static void ata_string(const uint8_t *id, unsigned w, unsigned words,
-		       char *out)
+static void ata_string(const uint8_t *id, unsigned w, unsigned words, char *out)
 {
 	unsigned n = 0;
 
@@ -23,7 +22,8 @@ static void ata_string(const uint8_t *id, unsigned w, unsigned words,
 	}
 	out[n] = 0;
 	for (unsigned i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
+		if ((unsigned char)out[i] < 0x20
+		    || (unsigned char)out[i] > 0x7e)
 			out[i] = '?';
 	while (n && out[n - 1] == ' ')
 		out[--n] = 0;
@@ -37,8 +37,8 @@ static void say(char *err, unsigned errlen, const char *what)
 	}
 }
 
-int ata_parse_identify(const uint8_t id[512], struct ata_identity *o,
-		       char *err, unsigned errlen)
+int ata_parse_identify(const uint8_t id[512], struct ata_identity *o, char *err,
+		       unsigned errlen)
 {
 	uint16_t w76 = word(id, 76), w106 = word(id, 106);
 
@@ -60,8 +60,9 @@ int ata_parse_identify(const uint8_t id[512], struct ata_identity *o,
 	 * sectors are longer than 256 words, words 117-118 how long. */
 	if ((w106 & 0xc000) == 0x4000 && (w106 & (1u << 12))
 	    && (word(id, 117) | (uint32_t)word(id, 118) << 16) != 256) {
-		say(err, errlen, "the disk's logical sectors are not 512 "
-				 "bytes, which Plinth does not handle");
+		say(err, errlen,
+		    "the disk's logical sectors are not 512 "
+		    "bytes, which Plinth does not handle");
 		return -1;
 	}
 	/* Word 76 bit 8: NCQ, with word 75 bits 4:0 the depth less one; a
@@ -73,8 +74,9 @@ int ata_parse_identify(const uint8_t id[512], struct ata_identity *o,
 		unsigned b = word(id, 105);
 
 		o->trim = true;
-		o->trim_blocks = !b || b == 0xffff ? 1
-				 : b > ATA_DSM_BLOCKS ? ATA_DSM_BLOCKS : b;
+		o->trim_blocks = !b || b == 0xffff    ? 1
+				 : b > ATA_DSM_BLOCKS ? ATA_DSM_BLOCKS
+						      : b;
 	}
 	return 0;
 }
@@ -89,8 +91,8 @@ uint64_t ata_trim_ranges(uint8_t *buf, unsigned blocks, uint64_t lba,
 	for (unsigned i = 0; i < max && done < n; i++) {
 		uint64_t k = n - done < ATA_TRIM_MAX ? n - done : ATA_TRIM_MAX;
 
-		put_le64(buf + 8 * i, ((lba + done) & 0xffffffffffffull)
-					      | k << 48);
+		put_le64(buf + 8 * i,
+			 ((lba + done) & 0xffffffffffffull) | k << 48);
 		done += k;
 	}
 	return done;

@@ -10,28 +10,28 @@
 
 /* Register H2D FIS (SATA 3.x, 10.5.5): byte offsets. */
 #define FIS_TYPE 0
-#define FIS_FLAGS 1		/* bit 7: C, 3:0: port multiplier port */
+#define FIS_FLAGS 1 /* bit 7: C, 3:0: port multiplier port */
 #define FIS_COMMAND 2
-#define FIS_FEATURE 3		/* feature 7:0 */
-#define FIS_LBA_LO 4		/* LBA 7:0, 15:8, 23:16 at 4, 5, 6 */
+#define FIS_FEATURE 3 /* feature 7:0 */
+#define FIS_LBA_LO 4  /* LBA 7:0, 15:8, 23:16 at 4, 5, 6 */
 #define FIS_DEVICE 7
-#define FIS_LBA_HI 8		/* LBA 31:24, 39:32, 47:40 at 8, 9, 10 */
-#define FIS_FEATURE_EXP 11	/* feature 15:8 */
-#define FIS_COUNT 12		/* count 7:0 */
-#define FIS_COUNT_EXP 13	/* count 15:8 */
+#define FIS_LBA_HI 8	   /* LBA 31:24, 39:32, 47:40 at 8, 9, 10 */
+#define FIS_FEATURE_EXP 11 /* feature 15:8 */
+#define FIS_COUNT 12	   /* count 7:0 */
+#define FIS_COUNT_EXP 13   /* count 15:8 */
 #define FIS_ICC 14
 #define FIS_CONTROL 15
 #define FIS_H2D_SIZE 20
 
 #define FIS_TYPE_REG_H2D 0x27
-#define FIS_FLAGS_C 0x80	/* the FIS carries a command */
-#define ATA_DEVICE_LBA 0x40	/* device register: LBA addressing */
+#define FIS_FLAGS_C 0x80    /* the FIS carries a command */
+#define ATA_DEVICE_LBA 0x40 /* device register: LBA addressing */
 /* READ/WRITE FPDMA QUEUED (ACS-3, 7.22, 7.68): the sector count goes in
  * FEATURE and the NCQ tag in COUNT bits 7:3. */
 #define FIS_NCQ_TAG_SHIFT 3
 
 /* Commands (ACS-3) */
-#define ATA_DSM 0x06		/* DATA SET MANAGEMENT */
+#define ATA_DSM 0x06 /* DATA SET MANAGEMENT */
 #define ATA_READ_DMA_EXT 0x25
 #define ATA_WRITE_DMA_EXT 0x35
 #define ATA_READ_FPDMA 0x60
@@ -50,10 +50,10 @@
 
 /* What IDENTIFY DEVICE says (ACS-3, 7.12.7), once checked. */
 struct ata_identity {
-	uint64_t sectors;	/* 48-bit capacity, in 512-byte sectors */
-	unsigned ncq_depth;	/* 0: no NCQ */
-	bool trim;		/* DATA SET MANAGEMENT with TRIM */
-	unsigned trim_blocks;	/* range blocks per DSM command */
+	uint64_t sectors;     /* 48-bit capacity, in 512-byte sectors */
+	unsigned ncq_depth;   /* 0: no NCQ */
+	bool trim;	      /* DATA SET MANAGEMENT with TRIM */
+	unsigned trim_blocks; /* range blocks per DSM command */
 	char model[41], serial[21];
 };
 

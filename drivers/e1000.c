@@ -124,8 +124,7 @@ static const struct pci_id ids[] = {
 	{ 0 },
 };
 
-static bool wait_clear(struct e1000 *e, unsigned off, uint32_t bit,
-		       uint64_t ns)
+static bool wait_clear(struct e1000 *e, unsigned off, uint32_t bit, uint64_t ns)
 {
 	uint64_t end = clock_ns() + ns;
 
@@ -143,7 +142,7 @@ static int nic_reset(struct e1000 *e)
 	e1000_wr(e, RCTL, 0);
 	e1000_wr(e, TCTL, TCTL_PSP);
 	(void)e1000_rd(e, E1000_STATUS); /* flush the writes */
-	clock_delay_us(10000); /* let DMA in flight finish */
+	clock_delay_us(10000);		 /* let DMA in flight finish */
 	e1000_wr(e, E1000_CTRL, e1000_rd(e, E1000_CTRL) | CTRL_RST);
 	/* The NIC must not be touched for 1 us after RST (8254x SDM 13.4.1);
 	 * the NVM reload that follows takes a few ms. */
@@ -252,8 +251,7 @@ static int nic_start(struct e1000 *e)
 	/* Copper inter-packet gap (8254x SDM 13.4.34) and full-duplex
 	 * collision distance (13.4.33). */
 	e1000_wr(e, TIPG, 8 | 8 << 10 | 6 << 20);
-	e1000_wr(e, TCTL, TCTL_EN | TCTL_PSP | TCTL_CT(0x0f)
-				  | TCTL_COLD(0x40));
+	e1000_wr(e, TCTL, TCTL_EN | TCTL_PSP | TCTL_CT(0x0f) | TCTL_COLD(0x40));
 	return 0;
 }
 
@@ -311,7 +309,8 @@ int e1000_reset(struct e1000 *e)
 static void give_up(struct e1000 *e)
 {
 	log_msg("e1000: %s: the reset failed; the NIC is out of use and "
-		"frames for it are dropped", e->where);
+		"frames for it are dropped",
+		e->where);
 	e->dead = true;
 	e1000_wr(e, IMC, ~0u);
 	memset(e->tx_held_end, 0, sizeof(e->tx_held_end));
@@ -329,8 +328,8 @@ void e1000_poll(struct e1000 *e)
 		 * again; what was queued is lost, as on a cable pull. */
 		e->st.tx_hangs++;
 		log_msg("e1000: %s: transmit ring stalled for %lu ms (head %u,"
-			" tail %u); resetting the NIC", e->where,
-			(unsigned long)(E1000_TX_HANG_NS / 1000000),
+			" tail %u); resetting the NIC",
+			e->where, (unsigned long)(E1000_TX_HANG_NS / 1000000),
 			e1000_rd(e, E1000_TDH), e->tx_tail);
 		if (e1000_reset(e))
 			give_up(e);
@@ -357,8 +356,10 @@ static const struct counter e1000_counter_table[] = {
 	COUNTER(struct e1000_stats, tx_bytes, "bytes sent", "Bytes sent."),
 	COUNTER_AS(struct e1000_stats, tx_copied, "tx_copied_bytes",
 		   "bytes copied to send", "Bytes copied to send."),
-	COUNTER(struct e1000_stats, tx_held, "frames sent from the sender's "
-		"buffers", "Frames sent from the sender's buffers, uncopied."),
+	COUNTER(struct e1000_stats, tx_held,
+		"frames sent from the sender's "
+		"buffers",
+		"Frames sent from the sender's buffers, uncopied."),
 	COUNTER(struct e1000_stats, tx_dropped, "dropped",
 		"Frames that could not be sent."),
 	COUNTER(struct e1000_stats, tx_busy, "times full",
@@ -369,8 +370,8 @@ static const struct counter e1000_counter_table[] = {
 		"Times the link went up or down."),
 };
 
-const struct counter_set e1000_counters =
-	COUNTER_SET("plinth_nic", e1000_counter_table);
+const struct counter_set e1000_counters = COUNTER_SET("plinth_nic",
+						      e1000_counter_table);
 
 void e1000_print_stats(const struct e1000 *e)
 {
@@ -389,16 +390,18 @@ int e1000_open(struct e1000 *e, const struct pci_dev *at, char *err,
 	memset(e, 0, sizeof(*e));
 	if (!p) {
 		if (at)
-			fmt(err, errlen, "%02x:%02x.%x is not a supported Intel "
-			    "NIC", at->bus, at->dev, at->fn);
+			fmt(err, errlen,
+			    "%02x:%02x.%x is not a supported Intel "
+			    "NIC",
+			    at->bus, at->dev, at->fn);
 		else
-			fmt(err, errlen, "no supported Intel NIC (e1000, e1000e,"
+			fmt(err, errlen,
+			    "no supported Intel NIC (e1000, e1000e,"
 			    " igb families) found");
 		return -1;
 	}
 	e->model = id->data;
-	fmt(e->where, sizeof(e->where), "%02x:%02x.%x", p->bus, p->dev,
-	    p->fn);
+	fmt(e->where, sizeof(e->where), "%02x:%02x.%x", p->bus, p->dev, p->fn);
 	/* BAR0: the registers (128 KiB on every member). */
 	e->regs = pci_map_bar(p, 0, E1000_REGS_SIZE, err, errlen);
 	if (!e->regs)
@@ -409,8 +412,8 @@ int e1000_open(struct e1000 *e, const struct pci_dev *at, char *err,
 	/* Cleared: a NIC that reports a frame longer than it wrote must
 	 * not hand anyone Plinth's old memory. */
 	e->rx_buf = pool_pages(E1000_RX_DESCS * E1000_BUF_SIZE / 4096, 1);
-	e->tx_buf = pool_pages_uncleared(E1000_TX_DESCS * E1000_BUF_SIZE
-					 / 4096, 1);
+	e->tx_buf = pool_pages_uncleared(E1000_TX_DESCS * E1000_BUF_SIZE / 4096,
+					 1);
 	if (!e->rx || !e->tx || !e->rx_buf || !e->tx_buf) {
 		fmt(err, errlen, "no pool memory for the NIC's rings");
 		return -1;
@@ -421,8 +424,10 @@ int e1000_open(struct e1000 *e, const struct pci_dev *at, char *err,
 		return -1;
 	}
 	if (read_mac(e)) {
-		fmt(err, errlen, "%s at %s has no valid MAC address in its "
-		    "NVM", e->model->name, e->where);
+		fmt(err, errlen,
+		    "%s at %s has no valid MAC address in its "
+		    "NVM",
+		    e->model->name, e->where);
 		return -1;
 	}
 	e->port.name = "e1000";
@@ -434,11 +439,11 @@ int e1000_open(struct e1000 *e, const struct pci_dev *at, char *err,
 	}
 	nic_start(e);
 	log_msg("e1000: %s: %s (%04x:%04x)%s, MAC %02x:%02x:%02x:%02x:%02x:"
-		"%02x, %u receive and %u transmit descriptors", e->where,
-		e->model->name, p->vendor, p->device,
-		e->model->tested ? "" : ", a model not yet tested",
-		e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4],
-		e->mac[5], E1000_RX_DESCS, E1000_TX_DESCS);
+		"%02x, %u receive and %u transmit descriptors",
+		e->where, e->model->name, p->vendor, p->device,
+		e->model->tested ? "" : ", a model not yet tested", e->mac[0],
+		e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5],
+		E1000_RX_DESCS, E1000_TX_DESCS);
 	link_check(e);
 	return 0;
 }

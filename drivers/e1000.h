@@ -31,10 +31,10 @@
 
 /* How a model is programmed where the family differs. */
 enum e1000_family {
-	E1000_8254X,	/* 82540EM ... 82547: the original register set */
-	E1000_82574,	/* 82571-82574, 82583: EERD moved its fields */
-	E1000_PCH,	/* I217/I218/I219 (PCH LAN): MAC in RAL0 from NVM */
-	E1000_IGB,	/* I210/I211/I350 (igb): queues need enabling */
+	E1000_8254X, /* 82540EM ... 82547: the original register set */
+	E1000_82574, /* 82571-82574, 82583: EERD moved its fields */
+	E1000_PCH,   /* I217/I218/I219 (PCH LAN): MAC in RAL0 from NVM */
+	E1000_IGB,   /* I210/I211/I350 (igb): queues need enabling */
 };
 
 struct e1000_model {
@@ -48,8 +48,8 @@ struct e1000_model {
 #define E1000_BUF_SIZE 2048 /* RCTL.BSIZE = 2048 (8254x SDM 13.4.22) */
 #define E1000_RX_BATCH 64   /* frames per poll, so the guest is not starved */
 #define E1000_TX_HANG_NS (2ull * 1000000000ull)
-#define E1000_ZC_MIN 256   /* shorter frames are cheaper to copy */
-#define E1000_ZC_DESCS 8   /* descriptors a held frame may take */
+#define E1000_ZC_MIN 256 /* shorter frames are cheaper to copy */
+#define E1000_ZC_DESCS 8 /* descriptors a held frame may take */
 
 /* Legacy descriptors (8254x SDM 3.2.3, 3.3.3); the NIC reads and writes
  * them, so every field is volatile to the compiler's eyes through the
@@ -75,15 +75,15 @@ struct e1000_tx_desc {
 
 struct e1000_stats {
 	uint64_t rx_frames, rx_bytes;
-	uint64_t rx_errors;	/* the NIC flagged the frame (CRC, symbol...) */
-	uint64_t rx_bad_desc;	/* length or EOP the driver could not believe */
+	uint64_t rx_errors;   /* the NIC flagged the frame (CRC, symbol...) */
+	uint64_t rx_bad_desc; /* length or EOP the driver could not believe */
 	uint64_t tx_frames, tx_bytes;
-	uint64_t tx_busy;	/* tx() refused: the ring was full */
-	uint64_t tx_dropped;	/* frames the driver could not send */
-	uint64_t tx_hangs;	/* the ring stopped completing; NIC reset */
+	uint64_t tx_busy;    /* tx() refused: the ring was full */
+	uint64_t tx_dropped; /* frames the driver could not send */
+	uint64_t tx_hangs;   /* the ring stopped completing; NIC reset */
 	uint64_t link_changes;
-	uint64_t tx_copied;	/* bytes copied into transmit buffers */
-	uint64_t tx_held;	/* frames sent from the consumer's buffers */
+	uint64_t tx_copied; /* bytes copied into transmit buffers */
+	uint64_t tx_held;   /* frames sent from the consumer's buffers */
 };
 
 struct e1000 {
@@ -94,22 +94,22 @@ struct e1000 {
 	char where[16]; /* "00:02.0" */
 
 	struct e1000_rx_desc *rx;
-	uint8_t *rx_buf;	/* E1000_RX_DESCS buffers of E1000_BUF_SIZE */
-	unsigned rx_next;	/* the next descriptor the NIC fills */
-	bool rx_discard;	/* dropping the rest of a frame in pieces */
+	uint8_t *rx_buf;  /* E1000_RX_DESCS buffers of E1000_BUF_SIZE */
+	unsigned rx_next; /* the next descriptor the NIC fills */
+	bool rx_discard;  /* dropping the rest of a frame in pieces */
 
 	struct e1000_tx_desc *tx;
-	uint8_t *tx_buf;	/* E1000_TX_DESCS buffers of E1000_BUF_SIZE */
-	unsigned tx_tail;	/* the next descriptor the driver fills */
-	unsigned tx_clean;	/* the oldest descriptor not yet completed */
-	uint64_t tx_since_ns;	/* when tx_clean last moved (hang check) */
-	bool tx_wanted;		/* a refused consumer waits for tx_ready */
+	uint8_t *tx_buf;	  /* E1000_TX_DESCS buffers of E1000_BUF_SIZE */
+	unsigned tx_tail;	  /* the next descriptor the driver fills */
+	unsigned tx_clean;	  /* the oldest descriptor not yet completed */
+	uint64_t tx_since_ns;	  /* when tx_clean last moved (hang check) */
+	bool tx_wanted;		  /* a refused consumer waits for tx_ready */
 	unsigned tx_wanted_descs; /* ...until this many descriptors are free */
-	unsigned tx_released;	/* held frames done, not yet told (tx_done) */
-	bool dead;		/* a reset failed: frames are dropped */
+	unsigned tx_released;	  /* held frames done, not yet told (tx_done) */
+	bool dead;		  /* a reset failed: frames are dropped */
 	bool tx_held_end[E1000_TX_DESCS]; /* last descriptor of a held frame */
 
-	uint64_t now_ns;	/* the clock at the last poll */
+	uint64_t now_ns; /* the clock at the last poll */
 	uint64_t next_link_ns;
 	struct e1000_stats st;
 	/* Re-initialises the NIC after a transmit hang; NULL in tests. */

@@ -65,13 +65,13 @@ void e1000_rings_init(struct e1000 *e)
 
 /* --- receive ------------------------------------------------------- */
 
-static void rx_bad(struct e1000 *e, unsigned i, const char *why,
-		   unsigned len, unsigned status, unsigned errors)
+static void rx_bad(struct e1000 *e, unsigned i, const char *why, unsigned len,
+		   unsigned status, unsigned errors)
 {
 	log_limited(e->st.rx_bad_desc + e->st.rx_errors, 16, "",
 		    "e1000: %s: receive descriptor %u dropped: %s (length %u, "
-		    "status 0x%02x, errors 0x%02x)", e->where, i, why, len,
-		    status, errors);
+		    "status 0x%02x, errors 0x%02x)",
+		    e->where, i, why, len, status, errors);
 }
 
 /* One descriptor the NIC has marked done: its frame goes to the consumer
@@ -134,8 +134,8 @@ unsigned e1000_rx_poll(struct e1000 *e)
 	if (taken) {
 		/* The descriptors' contents before the tail moves. */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		e1000_wr(e, E1000_RDT, (e->rx_next + E1000_RX_DESCS - 1)
-					       % E1000_RX_DESCS);
+		e1000_wr(e, E1000_RDT,
+			 (e->rx_next + E1000_RX_DESCS - 1) % E1000_RX_DESCS);
 	}
 	return taken;
 }
@@ -203,8 +203,8 @@ bool e1000_tx_reclaim(struct e1000 *e)
 }
 
 /* Fills descriptor i; `last` ends the frame. */
-static void put_desc(struct e1000 *e, unsigned i, uint64_t addr,
-		     uint32_t len, bool last)
+static void put_desc(struct e1000 *e, unsigned i, uint64_t addr, uint32_t len,
+		     bool last)
 {
 	struct e1000_tx_desc *d = &e->tx[i];
 
@@ -278,11 +278,12 @@ static int ring_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 
 	/* The copied part: the whole frame, or the header. */
 	for (; k < n && at < want; k++) {
-		uint32_t c = sg[k].len < want - at ? sg[k].len : want - at;
+		bool part = sg[k].len > want - at;
+		uint32_t c = part ? want - at : sg[k].len;
 
 		memcpy(buf + at, sg[k].p, c);
 		at += c;
-		if (c < sg[k].len)
+		if (part)
 			break; /* the rest of this piece goes by reference */
 	}
 	if (e->tx_clean == e->tx_tail)

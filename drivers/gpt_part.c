@@ -68,10 +68,14 @@ int gpt_check_header(const uint8_t *hdr, uint64_t sectors,
 	if (info->entry_size < 128 || info->entry_size % 8
 	    || info->entry_size > 4096 || !info->count
 	    || (uint64_t)info->count * info->entry_size > GPT_ENTRIES_MAX_BYTES
-	    || info->entries_lba + ((uint64_t)info->count * info->entry_size
-				    + 511) / 512 > sectors) {
-		fmt(err, errlen, "GPT entry array of %u entries of %u bytes is "
-		    "not one Plinth reads", info->count, info->entry_size);
+	    || info->entries_lba
+			       + ((uint64_t)info->count * info->entry_size
+				  + 511) / 512
+		       > sectors) {
+		fmt(err, errlen,
+		    "GPT entry array of %u entries of %u bytes is "
+		    "not one Plinth reads",
+		    info->count, info->entry_size);
 		return -1;
 	}
 	return 0;
@@ -85,8 +89,9 @@ static bool name_is(const uint8_t *e, const char *label)
 		if (e[E_NAME + 2 * i] != (uint8_t)label[i]
 		    || e[E_NAME + 2 * i + 1])
 			return false;
-	return !label[i] && (i == NAME_CHARS || !(e[E_NAME + 2 * i]
-						   | e[E_NAME + 2 * i + 1]));
+	return !label[i]
+	       && (i == NAME_CHARS
+		   || !(e[E_NAME + 2 * i] | e[E_NAME + 2 * i + 1]));
 }
 
 int gpt_find(const uint8_t *hdr, const struct gpt_info *info,
@@ -110,18 +115,20 @@ int gpt_find(const uint8_t *hdr, const struct gpt_info *info,
 		if (!memcmp(e + E_TYPE, unused, 16))
 			continue;
 		used++;
-		bool match = want->number ? want->number == i + 1
+		bool match = want->number  ? want->number == i + 1
 			     : want->label ? name_is(e, want->label)
-			     : want->guid && !memcmp(e + E_UNIQUE, want->guid,
-						     16);
+					   : want->guid
+						     && !memcmp(e + E_UNIQUE,
+								want->guid, 16);
 		if (!match)
 			continue;
 		uint64_t a = get_le64(e + E_FIRST), b = get_le64(e + E_LAST);
 
 		if (a > b || a < lo || b > hi || b >= sectors) {
-			fmt(err, errlen, "GPT partition %u (LBA %lu-%lu) lies "
-			    "outside the disk's usable area", i + 1,
-			    (unsigned long)a, (unsigned long)b);
+			fmt(err, errlen,
+			    "GPT partition %u (LBA %lu-%lu) lies "
+			    "outside the disk's usable area",
+			    i + 1, (unsigned long)a, (unsigned long)b);
 			return -1;
 		}
 		*first = a;

@@ -11,9 +11,10 @@
 #define GPT_ENTRIES_MAX_BYTES (128u * 1024) /* entry array read at most */
 
 struct gpt_want {
-	unsigned number;	/* 1-based, or 0 */
-	const char *label;	/* ASCII name, or NULL */
-	const uint8_t *guid;	/* unique partition GUID (on-disk order), or NULL */
+	unsigned number;   /* 1-based, or 0 */
+	const char *label; /* ASCII name, or NULL */
+	const uint8_t
+		*guid; /* unique partition GUID (on-disk order), or NULL */
 };
 
 struct gpt_info {
@@ -35,6 +36,5 @@ int gpt_find(const uint8_t *hdr, const struct gpt_info *info,
 	     char *err, unsigned errlen);
 
 uint32_t gpt_crc32(const uint8_t *p, uint64_t n);
-
 
 #endif

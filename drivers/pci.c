@@ -87,9 +87,12 @@ static void add(uint8_t b, uint8_t d, uint8_t f, uint32_t id)
 	if (ndevs == PCI_MAX_DEVS)
 		return;
 	devs[ndevs++] = (struct pci_dev){
-		.bus = b, .dev = d, .fn = f,
+		.bus = b,
+		.dev = d,
+		.fn = f,
 		.hdr_type = (uint8_t)(hdr >> 16),
-		.vendor = (uint16_t)id, .device = (uint16_t)(id >> 16),
+		.vendor = (uint16_t)id,
+		.device = (uint16_t)(id >> 16),
 		.class_code = (uint8_t)(cls >> 24),
 		.subclass = (uint8_t)(cls >> 16),
 		.prog_if = (uint8_t)(cls >> 8),
@@ -111,7 +114,8 @@ unsigned pci_scan(void)
 				continue;
 			add((uint8_t)b, d, 0, id);
 			uint8_t hdr = (uint8_t)(pci_read32((uint8_t)b, d, 0,
-							   0x0c) >> 16);
+							   0x0c)
+						>> 16);
 			if (!(hdr & 0x80))
 				continue;
 			for (uint8_t f = 1; f < 8; f++) {
@@ -227,21 +231,25 @@ volatile uint8_t *pci_map_bar(const struct pci_dev *d, unsigned idx,
 	struct pci_bar b;
 
 	if (pci_bar_info(d, idx, &b)) {
-		fmt(err, errlen, "%02x:%02x.%x: BAR%u is absent or was not "
-		    "programmed by the firmware", d->bus, d->dev, d->fn, idx);
+		fmt(err, errlen,
+		    "%02x:%02x.%x: BAR%u is absent or was not "
+		    "programmed by the firmware",
+		    d->bus, d->dev, d->fn, idx);
 		return NULL;
 	}
 	if (b.io || b.size < min_size) {
-		fmt(err, errlen, "%02x:%02x.%x: BAR%u is %s of %lu bytes, want "
-		    "memory of at least %lu", d->bus, d->dev, d->fn, idx,
-		    b.io ? "I/O" : "memory", (unsigned long)b.size,
-		    (unsigned long)min_size);
+		fmt(err, errlen,
+		    "%02x:%02x.%x: BAR%u is %s of %lu bytes, want "
+		    "memory of at least %lu",
+		    d->bus, d->dev, d->fn, idx, b.io ? "I/O" : "memory",
+		    (unsigned long)b.size, (unsigned long)min_size);
 		return NULL;
 	}
 	if (paging_map_mmio(b.base, b.size)) {
-		fmt(err, errlen, "%02x:%02x.%x: BAR%u at 0x%lx cannot be "
-		    "mapped", d->bus, d->dev, d->fn, idx,
-		    (unsigned long)b.base);
+		fmt(err, errlen,
+		    "%02x:%02x.%x: BAR%u at 0x%lx cannot be "
+		    "mapped",
+		    d->bus, d->dev, d->fn, idx, (unsigned long)b.base);
 		return NULL;
 	}
 	return (volatile uint8_t *)(uintptr_t)b.base;
@@ -262,8 +270,9 @@ const struct pci_dev *pci_find_id(const struct pci_id *table,
 	for (unsigned i = 0; i < ndevs; i++) {
 		const struct pci_dev *p = &devs[i];
 
-		if (at && (p->bus != at->bus || p->dev != at->dev
-			   || p->fn != at->fn))
+		if (at
+		    && (p->bus != at->bus || p->dev != at->dev
+			|| p->fn != at->fn))
 			continue;
 		for (const struct pci_id *t = table; t->vendor; t++)
 			if (t->vendor == p->vendor && t->device == p->device) {

@@ -16,7 +16,7 @@ static int rd_submit(struct blk_backend *be, struct blk_req *r)
 	else if (r->sector > be->sectors
 		 || r->nsectors > be->sectors - r->sector)
 		status = BLK_EIO;
-	else if (be->readonly && r->op != BLK_READ && r->op != BLK_FLUSH)
+	else if (be->readonly && r->op != BLK_READ)
 		status = BLK_EIO;
 	else if (r->op == BLK_READ || r->op == BLK_WRITE) {
 		for (unsigned i = 0; i < r->nsg; i++)

@@ -36,13 +36,13 @@ bool serial_init(struct serial *s, uint16_t port)
 	s->present = port && probe(port);
 	if (!s->present)
 		return false;
-	outb(port + IER, 0x00);	      /* no interrupts: we poll */
-	outb(port + LCR, 0x80);	      /* DLAB on */
-	outb(port + DLL, 1);	      /* 115200 = 1.8432 MHz / 16 / 1 */
+	outb(port + IER, 0x00); /* no interrupts: we poll */
+	outb(port + LCR, 0x80); /* DLAB on */
+	outb(port + DLL, 1);	/* 115200 = 1.8432 MHz / 16 / 1 */
 	outb(port + DLM, 0);
-	outb(port + LCR, 0x03);	      /* 8N1, DLAB off */
-	outb(port + FCR, 0x07);	      /* FIFOs on and cleared */
-	outb(port + MCR, 0x03);	      /* DTR, RTS */
+	outb(port + LCR, 0x03); /* 8N1, DLAB off */
+	outb(port + FCR, 0x07); /* FIFOs on and cleared */
+	outb(port + MCR, 0x03); /* DTR, RTS */
 	return true;
 }
 

@@ -28,9 +28,9 @@
 #include "hv/base/version.h"
 #include "net/lwip_port.h"
 
-#define HV_STACK_PAGES 16   /* 64 KiB */
-#define IST_STACK_PAGES 4   /* for #DF, #PF, NMI and #MC */
-#define LOG_RING_PAGES 64   /* 256 KiB of log history */
+#define HV_STACK_PAGES 16 /* 64 KiB */
+#define IST_STACK_PAGES 4 /* for #DF, #PF, NMI and #MC */
+#define LOG_RING_PAGES 64 /* 256 KiB of log history */
 
 extern char _text[], _etext[];
 
@@ -58,7 +58,9 @@ static void uart_drain(void)
 }
 
 static const struct log_console uart_console = {
-	.write = uart_write, .getc = uart_getc, .drain = uart_drain,
+	.write = uart_write,
+	.getc = uart_getc,
+	.drain = uart_drain,
 };
 
 static void start_power(void)
@@ -143,11 +145,11 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 	}
 	manage_start(&bi);
 	static const struct vm_services services = {
-		.poll = manage_poll, .stay_up = manage_stay_up,
+		.poll = manage_poll,
+		.stay_up = manage_stay_up,
 	};
 
 	vm_run(&bi, &cpu, &services);
-	power_halt("the guest run returned");
 }
 
 void hv_main(const struct boot_info *in)

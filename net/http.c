@@ -170,8 +170,8 @@ int http_parse(const char *buf, size_t len, struct http_req *r)
 
 	memset(r, 0, sizeof(*r));
 	/* 2.2: a few empty lines before the request line are ignored. */
-	while (at + 1 < lim && buf[at] == '\r' && buf[at + 1] == '\n'
-	       && at < 16)
+	while (at < 16 && lim - at >= 2 && buf[at] == '\r'
+	       && buf[at + 1] == '\n')
 		at += 2;
 	end = head_end(buf + at, lim - at);
 	if (end)
@@ -179,8 +179,9 @@ int http_parse(const char *buf, size_t len, struct http_req *r)
 	else {
 		/* A bare CR or LF, or a NUL, can never become valid. */
 		for (size_t i = at; i < len && i < HTTP_HEAD_MAX; i++)
-			if (!buf[i] || (buf[i] == '\n'
-					&& (i == 0 || buf[i - 1] != '\r')))
+			if (!buf[i]
+			    || (buf[i] == '\n'
+				&& (i == 0 || buf[i - 1] != '\r')))
 				return 400;
 		return len >= HTTP_HEAD_MAX ? 431 : HTTP_MORE;
 	}
@@ -263,22 +264,39 @@ bool http_token_equal(const char *given, const char *want)
 const char *http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Unknown";
 	}
 }

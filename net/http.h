@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_HEAD_MAX 8192	/* request line and headers */
+#define HTTP_HEAD_MAX 8192 /* request line and headers */
 #define HTTP_BODY_MAX 65536
 #define HTTP_TARGET_MAX 256
 #define HTTP_HEADERS_MAX 64
@@ -24,11 +24,11 @@ enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST };
 
 struct http_req {
 	enum http_method method;
-	char path[HTTP_TARGET_MAX];	/* the target up to '?' */
-	char query[HTTP_TARGET_MAX];	/* after '?', "" if none */
-	size_t head_len;		/* bytes of the head, CRLFCRLF included */
-	uint32_t body_len;		/* Content-Length, 0 without one */
-	bool minor0;			/* HTTP/1.0 */
+	char path[HTTP_TARGET_MAX];  /* the target up to '?' */
+	char query[HTTP_TARGET_MAX]; /* after '?', "" if none */
+	size_t head_len;	     /* bytes of the head, CRLFCRLF included */
+	uint32_t body_len;	     /* Content-Length, 0 without one */
+	bool minor0;		     /* HTTP/1.0 */
 	/* Authorization: Bearer TOKEN, when present and well formed. */
 	bool bearer;
 	char token[HTTP_TOKEN_MAX];

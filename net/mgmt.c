@@ -26,8 +26,8 @@ static const struct counter mgmt_counter_table[] = {
 		"Connections refused for want of memory."),
 };
 
-const struct counter_set mgmt_counters =
-	COUNTER_SET("plinth_mgmt", mgmt_counter_table);
+const struct counter_set mgmt_counters = COUNTER_SET("plinth_mgmt",
+						     mgmt_counter_table);
 
 #define IN_MAX (HTTP_HEAD_MAX + HTTP_BODY_MAX)
 #define POLL_INTERVAL 2 /* lwIP's coarse timer ticks (500 ms each) */
@@ -46,8 +46,8 @@ struct conn {
 	size_t in_len;
 	char *out;
 	size_t out_len, out_sent;
-	uint64_t last_ns;	/* the last byte either way */
-	uint64_t deadline_ns;	/* for the whole request, then the answer */
+	uint64_t last_ns;     /* the last byte either way */
+	uint64_t deadline_ns; /* for the whole request, then the answer */
 	bool answered;
 };
 
@@ -208,7 +208,8 @@ static void send_more(struct conn *c)
 		if (n > 0xffff)
 			n = 0xffff;
 		if (tcp_write(c->pcb, c->out + c->out_sent, (u16_t)n,
-			      TCP_WRITE_FLAG_COPY) != ERR_OK)
+			      TCP_WRITE_FLAG_COPY)
+		    != ERR_OK)
 			break;
 		c->out_sent += n;
 	}
@@ -225,10 +226,12 @@ static void respond(struct conn *c, int status, const char *type,
 	size_t blen = body ? body->len : 0;
 
 	st.by_class[status / 100 < 6 ? status / 100 : 0]++;
-	mgmt_printf(&h, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+	mgmt_printf(&h,
+		    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 		    "Content-Length: %zu\r\nCache-Control: no-store\r\n"
 		    "X-Content-Type-Options: nosniff\r\nConnection: close\r\n%s"
-		    "\r\n", status, http_reason(status), type, blen,
+		    "\r\n",
+		    status, http_reason(status), type, blen,
 		    extra ? extra : "");
 	if (body && !head_only)
 		mgmt_put(&h, body->p, body->len);
@@ -292,6 +295,24 @@ static bool is(const struct http_req *r, const char *path)
 	return !strcmp(r->path, path);
 }
 
+/* The status page needs no token: it asks for one. */
+static void serve_page(struct conn *c, bool get, bool head)
+{
+	struct mgmt_buf b = { 0 };
+
+	if (!get) {
+		respond_error(c, 405, "GET only", "Allow: GET, HEAD\r\n",
+			      false);
+		return;
+	}
+	b.p = (char *)mgmt_page;
+	b.len = mgmt_page_len;
+	respond(c, 200, "text/html; charset=utf-8",
+		"Content-Security-Policy: default-src 'self'; "
+		"script-src 'unsafe-inline'; style-src 'unsafe-inline'\r\n",
+		&b, head);
+}
+
 static void route(struct conn *c, const struct http_req *r, const char *body)
 {
 	struct mgmt_buf b = { 0 };
@@ -307,17 +328,7 @@ static void route(struct conn *c, const struct http_req *r, const char *body)
 		return;
 	}
 	if (is(r, "/")) {
-		if (!get) {
-			respond_error(c, 405, "GET only", "Allow: GET, HEAD\r\n",
-				      false);
-			return;
-		}
-		b.p = (char *)mgmt_page;
-		b.len = mgmt_page_len;
-		respond(c, 200, "text/html; charset=utf-8",
-			"Content-Security-Policy: default-src 'self'; "
-			"script-src 'unsafe-inline'; style-src "
-			"'unsafe-inline'\r\n", &b, r->method == HTTP_HEAD);
+		serve_page(c, get, head);
 		return;
 	}
 	if (!r->bearer || !http_token_equal(r->token, token)) {
@@ -327,13 +338,15 @@ static void route(struct conn *c, const struct http_req *r, const char *body)
 			      head);
 		return;
 	}
-	bool post_only = is(r, "/v1/guest/reset") || is(r, "/v1/guest/poweroff");
+	bool post_only = is(r, "/v1/guest/reset")
+			 || is(r, "/v1/guest/poweroff");
 
 	if ((post_only && r->method != HTTP_POST)
 	    || (!post_only && !is(r, "/v1/console") && !get)) {
 		respond_error(c, 405, post_only ? "POST only" : "GET only",
 			      post_only ? "Allow: POST\r\n"
-					: "Allow: GET, HEAD\r\n", head);
+					: "Allow: GET, HEAD\r\n",
+			      head);
 		return;
 	}
 	if (is(r, "/v1/status")) {
@@ -392,8 +405,7 @@ static void process(struct conn *c)
 	route(c, &r, c->in + r.head_len);
 }
 
-static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
-		     err_t err)
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct conn *c = arg;
 

@@ -45,7 +45,7 @@ void mgmt_json_str(struct mgmt_buf *b, const char *data, size_t len);
 enum mgmt_action { MGMT_GUEST_RESET, MGMT_GUEST_POWEROFF };
 
 struct mgmt_ops {
-	void (*status)(struct mgmt_buf *b);	/* a JSON object */
+	void (*status)(struct mgmt_buf *b); /* a JSON object */
 	void (*metrics)(struct mgmt_buf *b);
 	/* Up to len bytes of the console (or log) from offset; *from gets
 	 * the offset actually read from, *next the offset after the last
@@ -63,7 +63,7 @@ struct mgmt_ops {
 struct mgmt_stats {
 	uint64_t requests, unauthorized, bad_requests, refused, timeouts;
 	uint64_t by_class[6]; /* responses by status / 100 */
-	unsigned open; /* connections now */
+	unsigned open;	      /* connections now */
 };
 
 /* Listens on `port`; 0, or -1 when lwIP has no memory for it. */

@@ -56,7 +56,8 @@ static void port_rx(void *consumer, const uint8_t *frame, uint32_t len)
 	struct pbuf *p;
 
 	(void)consumer;
-	if (len > 0xffff || !(p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL))) {
+	if (len > 0xffff
+	    || !(p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL))) {
 		st.rx_dropped++;
 		return;
 	}

@@ -17,8 +17,8 @@ static const struct counter sw_counter_table[] = {
 		"Frames refused while the NIC was full."),
 };
 
-const struct counter_set sw_counters =
-	COUNTER_SET("plinth_switch", sw_counter_table);
+const struct counter_set sw_counters = COUNTER_SET("plinth_switch",
+						   sw_counter_table);
 
 static const char *const side_name[SW_SIDES] = { "guest", "management" };
 
@@ -163,9 +163,9 @@ static int side_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 	if (memcmp(head + 6, s->mac[side], 6)) {
 		log_limited(st->spoofed++, 8, "",
 			    "switch: %s frame from %02x:%02x:%02x:%02x:%02x:"
-			    "%02x, not its own MAC: dropped", side_name[side],
-			    head[6], head[7], head[8], head[9], head[10],
-			    head[11]);
+			    "%02x, not its own MAC: dropped",
+			    side_name[side], head[6], head[7], head[8], head[9],
+			    head[10], head[11]);
 		return FP_OK;
 	}
 	bool to_other = is_on(s, other) && !memcmp(head, s->mac[other], 6);

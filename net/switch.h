@@ -28,12 +28,12 @@ enum { SW_GUEST, SW_MGMT, SW_SIDES };
 extern const struct counter_set sw_counters;
 
 struct sw_stats {
-	uint64_t in;	    /* frames from the wire delivered to this side */
-	uint64_t out;	    /* frames this side sent to the wire */
-	uint64_t spoofed;   /* sent from a MAC not its own: dropped */
-	uint64_t internal;  /* addressed to the other side: dropped, or
+	uint64_t in;	   /* frames from the wire delivered to this side */
+	uint64_t out;	   /* frames this side sent to the wire */
+	uint64_t spoofed;  /* sent from a MAC not its own: dropped */
+	uint64_t internal; /* addressed to the other side: dropped, or
 			     * delivered when `internal` is set */
-	uint64_t busy;	    /* refused while the NIC was full */
+	uint64_t busy;	   /* refused while the NIC was full */
 };
 
 #define SW_HELD_MAX 512 /* frames the NIC may hold at once, both sides */
@@ -49,8 +49,8 @@ struct nswitch {
 	 * come in that order and go back to their side. */
 	uint8_t held[SW_HELD_MAX];
 	unsigned held_head, held_count;
-	bool internal;		/* the sides may reach each other inside */
-	uint8_t copy[2048];	/* a frame gathered for the other side */
+	bool internal;	    /* the sides may reach each other inside */
+	uint8_t copy[2048]; /* a frame gathered for the other side */
 };
 
 /* Becomes the NIC port's consumer.  A side whose MAC is NULL is off: it

@@ -38,8 +38,8 @@ static const struct counter vblk_counter_table[] = {
 		"Requests with no writable status byte to answer in."),
 };
 
-const struct counter_set vblk_counters =
-	COUNTER_SET("plinth_virtio_blk", vblk_counter_table);
+const struct counter_set vblk_counters = COUNTER_SET("plinth_virtio_blk",
+						     vblk_counter_table);
 
 #define S_OK VIRTIO_BLK_S_OK
 #define S_IOERR VIRTIO_BLK_S_IOERR
@@ -53,10 +53,9 @@ const struct counter_set vblk_counters =
 static void bad_request(struct vblk *b, const struct vq_chain *c,
 			const char *why)
 {
-	log_limited(b->st.bad_chains + b->st.ioerr + b->st.no_status,
-		    LOG_LIMIT, LOG_LIMIT_NOTE,
-		    "virtio: %s: request %u failed: %s", b->dev.name, c->id,
-		    why);
+	log_limited(b->st.bad_chains + b->st.ioerr + b->st.no_status, LOG_LIMIT,
+		    LOG_LIMIT_NOTE, "virtio: %s: request %u failed: %s",
+		    b->dev.name, c->id, why);
 }
 
 /* --- completion ---------------------------------------------------- */
@@ -173,8 +172,9 @@ static void start_rw(struct vblk *b, struct vblk_slot *s, bool wr)
 	uint64_t data = wr ? data_out(c) : data_in(c);
 
 	if (len || data % BLK_SECTOR) {
-		fail(b, s, "data not a whole number of sectors in the right "
-			   "direction");
+		fail(b, s,
+		     "data not a whole number of sectors in the right "
+		     "direction");
 		return;
 	}
 	if (wr && b->be->readonly) {
@@ -219,8 +219,8 @@ static void start_discard(struct vblk *b, struct vblk_slot *s, bool wz)
 	uint64_t sector;
 	uint32_t num, flags;
 
-	if (!vdev_has(&b->dev, wz ? VIRTIO_BLK_F_WRITE_ZEROES
-				  : VIRTIO_BLK_F_DISCARD)) {
+	if (!vdev_has(&b->dev,
+		      wz ? VIRTIO_BLK_F_WRITE_ZEROES : VIRTIO_BLK_F_DISCARD)) {
 		finish(s, S_UNSUPP);
 		return;
 	}

@@ -22,8 +22,7 @@ static uint32_t max_frame(const struct vnet *n)
 	return (uint32_t)n->mtu + ETH_HLEN + ETH_VLAN_HLEN;
 }
 
-static void tx_error(struct vnet *n, const struct vq_chain *c,
-		     const char *why)
+static void tx_error(struct vnet *n, const struct vq_chain *c, const char *why)
 {
 	log_limited(n->st.tx_errors, LOG_LIMIT, "",
 		    "virtio: %s: transmit buffer %u dropped: %s", n->dev.name,
@@ -111,8 +110,8 @@ static void port_tx_done(void *consumer, unsigned frames)
 		}
 		if (!n->held_count)
 			break; /* released more than it held: nothing to do */
-		vq_push(q, n->held[n->held_head].id, n->held[n->held_head].ndesc,
-			0);
+		vq_push(q, n->held[n->held_head].id,
+			n->held[n->held_head].ndesc, 0);
 		n->held_head = (n->held_head + 1) % VQ_MAX_SIZE;
 		n->held_count--;
 		pushed = true;
@@ -184,7 +183,7 @@ static void port_rx(void *consumer, const uint8_t *frame, uint32_t len)
 		log_limited(n->st.rx_errors, LOG_LIMIT, "",
 			    "virtio: %s: receive buffer %u unusable: %s",
 			    n->dev.name, c->id,
-			    c->bad ? c->bad
+			    c->bad	   ? c->bad
 			    : c->out_bytes ? "device-readable buffer"
 					   : "smaller than the frame");
 		n->st.rx_errors++;
@@ -260,19 +259,24 @@ static const struct counter vnet_counter_table[] = {
 		"Frames received for the guest."),
 	COUNTER(struct vnet_stats, rx_bytes, "bytes received",
 		"Bytes received for the guest."),
-	COUNTER(struct vnet_stats, rx_copied, "bytes copied into the guest's "
-		"buffers", "Received bytes copied into the guest's buffers."),
+	COUNTER(struct vnet_stats, rx_copied,
+		"bytes copied into the guest's "
+		"buffers",
+		"Received bytes copied into the guest's buffers."),
 	COUNTER(struct vnet_stats, rx_errors, "receive errors",
 		"Received frames that did not fit the guest's buffers."),
 	COUNTER(struct vnet_stats, rx_no_buffer, "dropped with no buffer",
 		"Frames dropped: the guest had posted no buffer."),
-	COUNTER(struct vnet_stats, rx_not_ready, "dropped before the driver "
-		"was ready", "Frames dropped before the driver was ready."),
+	COUNTER(struct vnet_stats, rx_not_ready,
+		"dropped before the driver "
+		"was ready",
+		"Frames dropped before the driver was ready."),
 	COUNTER(struct vnet_stats, tx_frames, "frames sent",
 		"Frames the guest sent."),
 	COUNTER(struct vnet_stats, tx_bytes, "bytes sent",
 		"Bytes the guest sent."),
-	COUNTER(struct vnet_stats, tx_zero_copy, "frames sent from the "
+	COUNTER(struct vnet_stats, tx_zero_copy,
+		"frames sent from the "
 		"guest's buffers without a copy",
 		"Frames sent from the guest's buffers without a copy."),
 	COUNTER(struct vnet_stats, tx_errors, "send errors",
@@ -281,8 +285,8 @@ static const struct counter vnet_counter_table[] = {
 		"Times the NIC's port was full (back-pressure)."),
 };
 
-const struct counter_set vnet_counters =
-	COUNTER_SET("plinth_virtio_net", vnet_counter_table);
+const struct counter_set vnet_counters = COUNTER_SET("plinth_virtio_net",
+						     vnet_counter_table);
 
 void vnet_print_stats(const struct vnet *n)
 {
@@ -316,6 +320,5 @@ void vnet_init(struct vnet *n, struct vpci_fn *f, struct frame_port *port,
 	vdev_init(&n->dev, f, VIRTIO_ID_NET, name, &net_ops, n,
 		  1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS
 			  | 1ull << VIRTIO_NET_F_MTU,
-		  2,
-		  VQ_MAX_SIZE, bar_addr, gm);
+		  2, VQ_MAX_SIZE, bar_addr, gm);
 }

@@ -14,10 +14,10 @@
 #define VIRTIO_NET_F_MQ 22
 
 /* struct virtio_net_config (5.1.4) */
-#define VIRTIO_NET_CFG_MAC 0		/* u8 mac[6] */
-#define VIRTIO_NET_CFG_STATUS 6		/* le16 */
-#define VIRTIO_NET_CFG_MAX_VQ_PAIRS 8	/* le16 max_virtqueue_pairs */
-#define VIRTIO_NET_CFG_MTU 10		/* le16 */
+#define VIRTIO_NET_CFG_MAC 0	      /* u8 mac[6] */
+#define VIRTIO_NET_CFG_STATUS 6	      /* le16 */
+#define VIRTIO_NET_CFG_MAX_VQ_PAIRS 8 /* le16 max_virtqueue_pairs */
+#define VIRTIO_NET_CFG_MTU 10	      /* le16 */
 /* speed, duplex and the RSS fields follow; Plinth offers none of them,
  * and its configuration ends here. */
 #define VIRTIO_NET_CFG_SIZE 12
@@ -28,13 +28,13 @@
 
 /* struct virtio_net_hdr (5.1.6), in front of every frame: with VERSION_1
  * it always has num_buffers, 12 bytes. */
-#define VIRTIO_NET_HDR_FLAGS 0		/* u8 */
-#define VIRTIO_NET_HDR_GSO_TYPE 1	/* u8 */
-#define VIRTIO_NET_HDR_HDR_LEN 2	/* le16 */
-#define VIRTIO_NET_HDR_GSO_SIZE 4	/* le16 */
-#define VIRTIO_NET_HDR_CSUM_START 6	/* le16 */
-#define VIRTIO_NET_HDR_CSUM_OFFSET 8	/* le16 */
-#define VIRTIO_NET_HDR_NUM_BUFFERS 10	/* le16 */
+#define VIRTIO_NET_HDR_FLAGS 0	      /* u8 */
+#define VIRTIO_NET_HDR_GSO_TYPE 1     /* u8 */
+#define VIRTIO_NET_HDR_HDR_LEN 2      /* le16 */
+#define VIRTIO_NET_HDR_GSO_SIZE 4     /* le16 */
+#define VIRTIO_NET_HDR_CSUM_START 6   /* le16 */
+#define VIRTIO_NET_HDR_CSUM_OFFSET 8  /* le16 */
+#define VIRTIO_NET_HDR_NUM_BUFFERS 10 /* le16 */
 #define VIRTIO_NET_HDR_SIZE 12
 
 /* flags and gso_type (5.1.6) */

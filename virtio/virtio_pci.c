@@ -141,8 +141,7 @@ static uint64_t msix_read(struct vdev *d, uint64_t off, unsigned size)
 	return size == 8 ? (uint64_t)w[i + 1] << 32 | w[i] : w[i];
 }
 
-static void msix_write(struct vdev *d, uint64_t off, unsigned size,
-		       uint64_t v)
+static void msix_write(struct vdev *d, uint64_t off, unsigned size, uint64_t v)
 {
 	if (!range_contains(VDEV_MSIX_TABLE_OFF, sizeof(d->msix), off, size)
 	    || (size != 4 && size != 8) || (off & (size - 1)))
@@ -207,7 +206,8 @@ void vdev_bar_write(struct vdev *d, uint64_t off, unsigned size, uint64_t v)
 		vdev_common_write(d, (uint32_t)(off - VDEV_COMMON_OFF), size,
 				  v);
 	else if (range_contains(VDEV_NOTIFY_OFF,
-				VDEV_MSIX_TABLE_OFF - VDEV_NOTIFY_OFF, off, size))
+				VDEV_MSIX_TABLE_OFF - VDEV_NOTIFY_OFF, off,
+				size))
 		notify(d, off); /* the whole notify area, queues or not */
 	else if (range_contains(VDEV_DEVCFG_OFF, VDEV_DEVCFG_LEN, off, size)) {
 		if (d->ops->cfg_write && size <= 4)
@@ -224,8 +224,7 @@ static uint64_t bar_mmio_read(void *ctx, uint64_t addr, unsigned size)
 	return vdev_bar_read(d, addr - d->pci->bar[0].range.base, size);
 }
 
-static void bar_mmio_write(void *ctx, uint64_t addr, unsigned size,
-			   uint64_t v)
+static void bar_mmio_write(void *ctx, uint64_t addr, unsigned size, uint64_t v)
 {
 	struct vdev *d = ctx;
 
@@ -244,8 +243,8 @@ static bool pcicfg_target(const struct vdev *d, uint32_t *off, unsigned *len)
 	*off = get_le32(c + VIRTIO_PCI_CAP_OFFSET);
 	*len = get_le32(c + VIRTIO_PCI_CAP_LENGTH);
 	return c[VIRTIO_PCI_CAP_BAR] == 0
-	       && (*len == 1 || *len == 2 || *len == 4)
-	       && !(*off & (*len - 1)) && *off < VDEV_BAR_SIZE;
+	       && (*len == 1 || *len == 2 || *len == 4) && !(*off & (*len - 1))
+	       && *off < VDEV_BAR_SIZE;
 }
 
 static void cfg_reading(struct vpci_fn *f, uint32_t off, unsigned size)
@@ -297,8 +296,8 @@ static uint32_t vendor_cap(struct vpci_fn *f, uint8_t type, unsigned len,
 
 void vdev_init(struct vdev *d, struct vpci_fn *f, uint16_t type,
 	       const char *name, const struct vdev_ops *ops, void *model,
-	       uint64_t features, uint16_t nq, uint16_t qmax,
-	       uint64_t bar_addr, const struct gmem *gm)
+	       uint64_t features, uint16_t nq, uint16_t qmax, uint64_t bar_addr,
+	       const struct gmem *gm)
 {
 	uint8_t *c = f->cfg;
 	uint32_t at;
@@ -336,14 +335,15 @@ void vdev_init(struct vdev *d, struct vpci_fn *f, uint16_t type,
 	c[CFG_CLASS] = type == VIRTIO_ID_NET ? 0x02 : 0x01;
 	put_le16(c + CFG_SUBSYS_VENDOR_ID, VIRTIO_VENDOR);
 	put_le16(c + CFG_SUBSYS_ID, 0x1100); /* >= 0x40 */
-	c[PCI_INTERRUPT_PIN] = 1;	/* INTA# */
+	c[PCI_INTERRUPT_PIN] = 1;	     /* INTA# */
 	f->wmask[PCI_COMMAND] = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
 	f->wmask[PCI_COMMAND + 1] = PCI_COMMAND_INTX_DISABLE >> 8;
 	f->wmask[PCI_INTERRUPT_LINE] = 0xff;
 
-	struct bus_range r = { .name = name, .ctx = d,
-				.read = bar_mmio_read,
-				.write = bar_mmio_write };
+	struct bus_range r = { .name = name,
+			       .ctx = d,
+			       .read = bar_mmio_read,
+			       .write = bar_mmio_write };
 
 	vpci_bar_init(f, 0, VDEV_BAR_SIZE, true, bar_addr, &r);
 
@@ -353,10 +353,9 @@ void vdev_init(struct vdev *d, struct vpci_fn *f, uint16_t type,
 			VIRTIO_PCI_NOTIFY_CAP_SIZE, VDEV_NOTIFY_OFF,
 			(uint32_t)d->nq * VDEV_NOTIFY_MULT);
 	if (at)
-		put_le32(c + at + VIRTIO_PCI_NOTIFY_CAP_MULT,
-			 VDEV_NOTIFY_MULT);
-	vendor_cap(f, VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_CAP_SIZE,
-		   VDEV_ISR_OFF, 4);
+		put_le32(c + at + VIRTIO_PCI_NOTIFY_CAP_MULT, VDEV_NOTIFY_MULT);
+	vendor_cap(f, VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_CAP_SIZE, VDEV_ISR_OFF,
+		   4);
 	vendor_cap(f, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_CAP_SIZE,
 		   VDEV_DEVCFG_OFF, VDEV_DEVCFG_LEN);
 	d->pcicfg_cap = vendor_cap(f, VIRTIO_PCI_CAP_PCI_CFG,
@@ -372,8 +371,9 @@ void vdev_init(struct vdev *d, struct vpci_fn *f, uint16_t type,
 	put_le32(c + d->msix_cap + PCI_MSIX_TABLE,
 		 VDEV_MSIX_TABLE_OFF); /* BIR 0 */
 	put_le32(c + d->msix_cap + PCI_MSIX_PBA, VDEV_MSIX_PBA_OFF);
-	f->wmask[d->msix_cap + PCI_MSIX_FLAGS + 1] =
-		(PCI_MSIX_ENABLE | PCI_MSIX_MASKALL) >> 8;
+	f->wmask[d->msix_cap + PCI_MSIX_FLAGS + 1] = (PCI_MSIX_ENABLE
+						      | PCI_MSIX_MASKALL)
+						     >> 8;
 
 	f->reading = cfg_reading;
 	f->written = cfg_written;
@@ -390,6 +390,6 @@ void vdev_print_stats(const struct vdev *d)
 	}
 	if (d->notifies_ignored)
 		log_msg("virtio: %s: %llu notifications on queues that were "
-			"not running", d->name,
-			(unsigned long long)d->notifies_ignored);
+			"not running",
+			d->name, (unsigned long long)d->notifies_ignored);
 }

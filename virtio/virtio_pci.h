@@ -82,8 +82,8 @@ struct vdev {
 	const struct gmem *gm;
 	struct vpci_fn *pci;
 
-	uint64_t features;	   /* offered */
-	uint64_t driver_features;  /* accepted by the driver */
+	uint64_t features;	  /* offered */
+	uint64_t driver_features; /* accepted by the driver */
 	uint32_t dfselect, gfselect;
 	uint8_t status;
 	uint8_t config_gen;
@@ -105,7 +105,7 @@ struct vdev {
 	void *irq_ctx;
 
 	uint64_t notifies_ignored; /* on queues that cannot run */
-	uint64_t activity_logged;  /* requests + stalls at the last reset line */
+	uint64_t activity_logged; /* requests + stalls at the last reset line */
 	/* The guest's VM exits so far, for the reset lines: exits per
 	 * request between two resets is a benchmark figure.  May be NULL. */
 	const uint64_t *vm_exits;
@@ -118,8 +118,8 @@ struct vdev {
  * (VERSION_1, RING_PACKED, EVENT_IDX, INDIRECT_DESC) are added here. */
 void vdev_init(struct vdev *d, struct vpci_fn *f, uint16_t type,
 	       const char *name, const struct vdev_ops *ops, void *model,
-	       uint64_t features, uint16_t nq, uint16_t qmax,
-	       uint64_t bar_addr, const struct gmem *gm);
+	       uint64_t features, uint16_t nq, uint16_t qmax, uint64_t bar_addr,
+	       const struct gmem *gm);
 
 /* BAR 0 access at offset `off` (what the MMIO bus calls). */
 uint64_t vdev_bar_read(struct vdev *d, uint64_t off, unsigned size);

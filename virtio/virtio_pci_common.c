@@ -40,8 +40,8 @@ static void reset(struct vdev *d)
 		d->activity_logged = activity;
 		if (d->vm_exits)
 			log_msg("virtio: %s reset by the driver, %llu VM "
-				"exits so far", d->name,
-				(unsigned long long)*d->vm_exits);
+				"exits so far",
+				d->name, (unsigned long long)*d->vm_exits);
 		else
 			log_msg("virtio: %s reset by the driver", d->name);
 		vdev_print_stats(d);
@@ -76,13 +76,14 @@ static bool features_ok(struct vdev *d)
 
 	if (f & ~d->features) {
 		log_msg("virtio: %s: driver accepted features 0x%llx that "
-			"were not offered", d->name,
-			(unsigned long long)(f & ~d->features));
+			"were not offered",
+			d->name, (unsigned long long)(f & ~d->features));
 		return false;
 	}
 	if (!vdev_has(d, VIRTIO_F_VERSION_1)) {
 		log_msg("virtio: %s: driver did not accept VERSION_1 (legacy "
-			"drivers are not supported)", d->name);
+			"drivers are not supported)",
+			d->name);
 		return false;
 	}
 	return true;
@@ -114,7 +115,8 @@ static void write_status(struct vdev *d, uint8_t v)
 		log_msg("virtio: %s: the driver gave up (FAILED)", d->name);
 	if ((add & VIRTIO_S_DRIVER_OK) && vdev_running(d)) {
 		log_msg("virtio: %s: driver ready, features 0x%llx, %s ring, "
-			"%s", d->name, (unsigned long long)d->driver_features,
+			"%s",
+			d->name, (unsigned long long)d->driver_features,
 			vdev_has(d, VIRTIO_F_RING_PACKED) ? "packed" : "split",
 			vdev_msix_on(d) ? "MSI-X" : "INTx");
 		if (d->ops->driver_ok)
@@ -212,7 +214,8 @@ static void enable_queue(struct vdev *d, struct virtq *q)
 {
 	if (!(d->status & VIRTIO_S_FEATURES_OK) || d->resetting) {
 		log_msg("virtio: %s: queue %u enabled before FEATURES_OK; "
-			"ignored", d->name, q->index);
+			"ignored",
+			d->name, q->index);
 		return;
 	}
 	q->split = !vdev_has(d, VIRTIO_F_RING_PACKED);
@@ -245,8 +248,7 @@ static void queue_write(struct vdev *d, struct virtq *q, uint32_t off,
 		set_addr(queue_addr(q, off), off, size, v);
 }
 
-void vdev_common_write(struct vdev *d, uint32_t off, unsigned size,
-		       uint64_t v)
+void vdev_common_write(struct vdev *d, uint32_t off, unsigned size, uint64_t v)
 {
 	struct virtq *q = selected(d);
 	bool features_fixed = d->status & VIRTIO_S_FEATURES_OK;
@@ -262,8 +264,7 @@ void vdev_common_write(struct vdev *d, uint32_t off, unsigned size,
 		if (features_fixed || d->gfselect >= 2)
 			return;
 		d->driver_features &= ~(0xffffffffull << (32 * d->gfselect));
-		d->driver_features |= (v & 0xffffffffull)
-				      << (32 * d->gfselect);
+		d->driver_features |= (v & 0xffffffffull) << (32 * d->gfselect);
 		return;
 	case REG(VIRTIO_PCI_COMMON_MSIX, 2):
 		d->config_vector = vector_or_none((uint32_t)v);

@@ -13,8 +13,7 @@
 /* The common configuration (4.1.4.3) at offset `off` of its structure;
  * any offset and size 1, 2, 4 or 8. */
 uint64_t vdev_common_read(struct vdev *d, uint32_t off, unsigned size);
-void vdev_common_write(struct vdev *d, uint32_t off, unsigned size,
-		       uint64_t v);
+void vdev_common_write(struct vdev *d, uint32_t off, unsigned size, uint64_t v);
 
 /* In virtio_pci.c: MSI-X is on; the INTx pin and PCI status follow the
  * ISR. */

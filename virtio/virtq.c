@@ -26,8 +26,8 @@ static const struct counter vq_counter_table[] = {
 		"Interrupts to the driver."),
 };
 
-const struct counter_set vq_counters =
-	COUNTER_SET("plinth_virtio", vq_counter_table);
+const struct counter_set vq_counters = COUNTER_SET("plinth_virtio",
+						   vq_counter_table);
 
 #define DESC_SIZE VQ_DESC_SIZE
 #define D_ADDR VQ_PDESC_ADDR
@@ -177,9 +177,8 @@ void vq_add_seg(const struct virtq *q, struct vq_chain *c, uint64_t addr,
 /* A packed layout's table (2.8.19): its entries one after the other, NEXT
  * ignored.  A nested table marks the chain bad and the walk goes on, as
  * for any bad buffer. */
-static const char *walk_packed_table(const struct virtq *q,
-				     struct vq_chain *c, const uint8_t *t,
-				     uint32_t n)
+static const char *walk_packed_table(const struct virtq *q, struct vq_chain *c,
+				     const uint8_t *t, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *e = t + (size_t)i * DESC_SIZE;
@@ -188,7 +187,8 @@ static const char *walk_packed_table(const struct virtq *q,
 		if (flags & VQ_DESC_F_INDIRECT) {
 			/* 2.8.19.1: one table per descriptor; a nested one
 			 * is never followed. */
-			vq_mark_bad(c, "indirect table inside an indirect table");
+			vq_mark_bad(c,
+				    "indirect table inside an indirect table");
 			c->last_ok = false;
 			continue;
 		}
@@ -200,9 +200,8 @@ static const char *walk_packed_table(const struct virtq *q,
 
 /* A split layout's table (2.7.5.3): entries chained by `next` from entry
  * 0.  Where the chain goes wrong its end is unknown, so the walk stops. */
-static const char *walk_split_table(const struct virtq *q,
-				    struct vq_chain *c, const uint8_t *t,
-				    uint32_t n)
+static const char *walk_split_table(const struct virtq *q, struct vq_chain *c,
+				    const uint8_t *t, uint32_t n)
 {
 	uint32_t i = 0;
 
@@ -224,8 +223,8 @@ static const char *walk_split_table(const struct virtq *q,
 	return "loop in an indirect table";
 }
 
-void vq_walk_indirect(const struct virtq *q, struct vq_chain *c,
-		      uint64_t addr, uint32_t len, uint16_t flags)
+void vq_walk_indirect(const struct virtq *q, struct vq_chain *c, uint64_t addr,
+		      uint32_t len, uint16_t flags)
 {
 	const uint8_t *t;
 	const char *why;
@@ -294,7 +293,8 @@ int vq_pop(struct virtq *q, struct vq_chain *c)
 			else
 				vq_walk_indirect(q, c, d.addr, d.len, d.flags);
 		} else {
-			vq_add_seg(q, c, d.addr, d.len, d.flags & VQ_DESC_F_WRITE);
+			vq_add_seg(q, c, d.addr, d.len,
+				   d.flags & VQ_DESC_F_WRITE);
 		}
 		if (++pos == q->size) {
 			pos = 0;
@@ -438,9 +438,8 @@ unsigned vq_chain_spans(const struct vq_chain *c, bool write, uint64_t skip,
 	return k;
 }
 
-static uint64_t chain_copy(const struct vq_chain *c, bool write,
-			   uint64_t skip, uint8_t *buf, uint64_t n,
-			   bool to_guest)
+static uint64_t chain_copy(const struct vq_chain *c, bool write, uint64_t skip,
+			   uint8_t *buf, uint64_t n, bool to_guest)
 {
 	struct vq_span sp[VQ_MAX_SEGS];
 	unsigned k = vq_chain_spans(c, write, skip, n, sp);

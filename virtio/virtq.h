@@ -22,20 +22,20 @@
 
 struct gmem;
 
-#define VQ_MAX_SIZE 256	/* the queue size Plinth offers */
-#define VQ_MAX_SEGS 130	/* segments per chain (indirect ones included) */
+#define VQ_MAX_SIZE 256 /* the queue size Plinth offers */
+#define VQ_MAX_SEGS 130 /* segments per chain (indirect ones included) */
 
 /* A descriptor, 16 bytes in either layout (little-endian fields):
  * struct pvirtq_desc (2.8.13) and struct virtq_desc (2.7.5). */
 #define VQ_DESC_SIZE 16
-#define VQ_PDESC_ADDR 0	 /* le64 */
-#define VQ_PDESC_LEN 8	 /* le32 */
-#define VQ_PDESC_ID 12	 /* le16 buffer id */
+#define VQ_PDESC_ADDR 0	  /* le64 */
+#define VQ_PDESC_LEN 8	  /* le32 */
+#define VQ_PDESC_ID 12	  /* le16 buffer id */
 #define VQ_PDESC_FLAGS 14 /* le16 */
-#define VQ_SDESC_ADDR 0	 /* le64 */
-#define VQ_SDESC_LEN 8	 /* le32 */
+#define VQ_SDESC_ADDR 0	  /* le64 */
+#define VQ_SDESC_LEN 8	  /* le32 */
 #define VQ_SDESC_FLAGS 12 /* le16 */
-#define VQ_SDESC_NEXT 14	 /* le16 */
+#define VQ_SDESC_NEXT 14  /* le16 */
 
 /* Descriptor flags (2.8.1, 2.8.2; NEXT, WRITE and INDIRECT are the split
  * layout's too, 2.7.5) */
@@ -92,10 +92,10 @@ struct virtq {
 
 	/* State while enabled. */
 	const struct gmem *gm;
-	uint8_t *desc;	   /* host view of the descriptor ring */
-	uint8_t *drv_evt;  /* packed: driver event suppression (guest-
+	uint8_t *desc;	  /* host view of the descriptor ring */
+	uint8_t *drv_evt; /* packed: driver event suppression (guest-
 			    * written); split: the available ring */
-	uint8_t *dev_evt;  /* packed: device event suppression; split: the
+	uint8_t *dev_evt; /* packed: device event suppression; split: the
 			    * used ring */
 	uint16_t next_avail, next_used; /* split: free-running indices */
 	bool avail_wrap, used_wrap;
@@ -141,8 +141,8 @@ void vq_stall(struct virtq *q, const char *why);
 /* The chain's descriptor with INDIRECT (`addr`, `len`, its `flags`): its
  * table is checked, then its entries are read once each and added as
  * buffers, in the queue's layout; what is wrong marks the chain bad. */
-void vq_walk_indirect(const struct virtq *q, struct vq_chain *c,
-		      uint64_t addr, uint32_t len, uint16_t flags);
+void vq_walk_indirect(const struct virtq *q, struct vq_chain *c, uint64_t addr,
+		      uint32_t len, uint16_t flags);
 
 /* A piece of guest memory, as a host pointer. */
 struct vq_span {

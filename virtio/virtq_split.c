@@ -79,8 +79,8 @@ int vqs_pop(struct virtq *q, struct vq_chain *c)
 		vq_stall(q, "available index more than the queue size ahead");
 		return -1;
 	}
-	memcpy(&head, q->drv_evt + 4 + 2 * (size_t)(q->next_avail
-						    & (q->size - 1)), 2);
+	memcpy(&head,
+	       q->drv_evt + 4 + 2 * (size_t)(q->next_avail & (q->size - 1)), 2);
 	if (head >= q->size) {
 		vq_stall(q, "head descriptor beyond the table");
 		return -1;
@@ -122,8 +122,8 @@ int vqs_pop(struct virtq *q, struct vq_chain *c)
 
 void vqs_push(struct virtq *q, uint16_t id, uint32_t len)
 {
-	uint8_t *e = q->dev_evt + 4 + 8 * (size_t)(q->next_used
-						   & (q->size - 1));
+	uint8_t *e = q->dev_evt + 4
+		     + 8 * (size_t)(q->next_used & (q->size - 1));
 	uint32_t id32 = id;
 
 	memcpy(e, &id32, 4);

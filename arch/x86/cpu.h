@@ -29,7 +29,9 @@ static inline uint64_t rdmsr(uint32_t msr)
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr"
-			 : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+			 :
+			 : "c"(msr), "a"((uint32_t)v),
+			   "d"((uint32_t)(v >> 32)));
 }
 
 static inline uint64_t rdtsc(void)
@@ -40,16 +42,16 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-#define DEFINE_CR(n)                                                       \
-	static inline uint64_t read_cr##n(void)                            \
-	{                                                                  \
-		uint64_t v;                                                \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));          \
-		return v;                                                  \
-	}                                                                  \
-	static inline void write_cr##n(uint64_t v)                         \
-	{                                                                  \
-		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
+#define DEFINE_CR(n)                                                           \
+	static inline uint64_t read_cr##n(void)                                \
+	{                                                                      \
+		uint64_t v;                                                    \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));              \
+		return v;                                                      \
+	}                                                                      \
+	static inline void write_cr##n(uint64_t v)                             \
+	{                                                                      \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");     \
 	}
 DEFINE_CR(0)
 DEFINE_CR(2)
@@ -103,7 +105,7 @@ static inline void __attribute__((noreturn)) cpu_halt_forever(void)
 #define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
 #define MSR_EFER 0xc0000080
 #define MSR_VM_CR 0xc0010114
-#define VM_CR_SVMDIS (1u << 4)	/* APM vol. 2, 15.30.1 */
+#define VM_CR_SVMDIS (1u << 4) /* APM vol. 2, 15.30.1 */
 #define MSR_VM_HSAVE_PA 0xc0010117
 
 #endif

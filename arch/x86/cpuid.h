@@ -8,24 +8,24 @@
 #define PLINTH_X86_CPUID_H
 
 /* Leaves. */
-#define CPUID_VENDOR 0x0		/* max basic leaf, vendor string */
+#define CPUID_VENDOR 0x0 /* max basic leaf, vendor string */
 #define CPUID_FEATURES 0x1
-#define CPUID_CACHE 0x4			/* deterministic cache parameters */
-#define CPUID_THERMAL 0x6		/* thermal and power management */
+#define CPUID_CACHE 0x4	  /* deterministic cache parameters */
+#define CPUID_THERMAL 0x6 /* thermal and power management */
 #define CPUID_EXT_FEATURES 0x7
-#define CPUID_PERFMON 0xa		/* architectural perf. monitoring */
-#define CPUID_XSAVE 0xd			/* XSAVE state components */
-#define CPUID_TOPOLOGY 0xb		/* extended topology */
-#define CPUID_TSC 0x15			/* TSC / crystal clock ratio */
-#define CPUID_FREQ 0x16			/* processor frequency */
-#define CPUID_TOPOLOGY_V2 0x1f		/* V2 extended topology */
-#define CPUID_HV_BASE 0x40000000	/* hypervisor range, signature */
-#define CPUID_EXT_MAX 0x80000000	/* max extended leaf */
-#define CPUID_EXT_SIGNATURE 0x80000001	/* extended features */
-#define CPUID_BRAND 0x80000002		/* ... to 0x80000004 */
+#define CPUID_PERFMON 0xa	       /* architectural perf. monitoring */
+#define CPUID_XSAVE 0xd		       /* XSAVE state components */
+#define CPUID_TOPOLOGY 0xb	       /* extended topology */
+#define CPUID_TSC 0x15		       /* TSC / crystal clock ratio */
+#define CPUID_FREQ 0x16		       /* processor frequency */
+#define CPUID_TOPOLOGY_V2 0x1f	       /* V2 extended topology */
+#define CPUID_HV_BASE 0x40000000       /* hypervisor range, signature */
+#define CPUID_EXT_MAX 0x80000000       /* max extended leaf */
+#define CPUID_EXT_SIGNATURE 0x80000001 /* extended features */
+#define CPUID_BRAND 0x80000002	       /* ... to 0x80000004 */
 #define CPUID_BRAND_END 0x80000004
-#define CPUID_APM 0x80000007		/* advanced power management */
-#define CPUID_SVM 0x8000000a		/* SVM revision and features */
+#define CPUID_APM 0x80000007 /* advanced power management */
+#define CPUID_SVM 0x8000000a /* SVM revision and features */
 
 /* Leaf 1, ECX. */
 #define CPUID_1_ECX_MONITOR (1u << 3)
@@ -46,7 +46,7 @@
 #define CPUID_1_EDX_MCE (1u << 7)
 #define CPUID_1_EDX_MCA (1u << 14)
 #define CPUID_1_EDX_DS (1u << 21)
-#define CPUID_1_EDX_ACPI (1u << 22)	/* thermal monitor MSRs */
+#define CPUID_1_EDX_ACPI (1u << 22) /* thermal monitor MSRs */
 #define CPUID_1_EDX_TM (1u << 29)
 #define CPUID_1_EDX_PBE (1u << 31)
 
@@ -54,7 +54,7 @@
 #define CPUID_1_EBX_NLOGICAL_SHIFT 16
 
 /* Leaf 6, EAX. */
-#define CPUID_6_EAX_ARAT (1u << 2)	/* APIC timer always running */
+#define CPUID_6_EAX_ARAT (1u << 2) /* APIC timer always running */
 
 /* Leaf 7 subleaf 0. */
 #define CPUID_7_EBX_TSC_ADJUST (1u << 1)

@@ -91,7 +91,8 @@ void cpu_identify(struct cpu_info *ci)
 		/* Brand strings are padded with leading spaces. */
 		size_t lead = strspn(ci->brand, " ");
 
-		memmove(ci->brand, ci->brand + lead, strlen(ci->brand) - lead + 1);
+		memmove(ci->brand, ci->brand + lead,
+			strlen(ci->brand) - lead + 1);
 	}
 	if (ext >= CPUID_EXT_SIGNATURE)
 		ci->svm = cpuid(CPUID_EXT_SIGNATURE, 0).ecx & CPUID_E1_ECX_SVM;

@@ -18,8 +18,8 @@ struct cpu_info {
 
 	/* Intel VT-x (SDM vol. 3D, appendix A) */
 	bool vmx;
-	bool fc_locked;	    /* IA32_FEATURE_CONTROL bit 0 */
-	bool fc_vmxon;	    /* bit 2: VMXON allowed outside SMX */
+	bool fc_locked; /* IA32_FEATURE_CONTROL bit 0 */
+	bool fc_vmxon;	/* bit 2: VMXON allowed outside SMX */
 	uint32_t vmcs_revision;
 	bool true_ctls;
 	bool ept, unrestricted_guest, vpid;

@@ -40,25 +40,25 @@
  * restored before returning). */
 /* The stage: flags state EFLAGS stored, CC_SRC holding the junk, then
  * the CMPXCHG16B (which succeeds: RDX:RAX equal the zeroed slot). */
-#define CX16_CHECK_STAGE                                                   \
-	"pushfq\n\t"                                                        \
-	"popq %[before]\n\t"                                                \
-	"pushq %[before]\n\t"                                               \
-	"popfq\n\t"                                                         \
-	"jmp 1f\n"                                                           \
-	"1:\n\t"                                                            \
-	"movq %[junk], %%r8\n\t"                                            \
-	"xorl %%r9d, %%r9d\n\t"                                             \
-	"subq %%r8, %%r9\n\t"                                               \
-	"movl $0, %%eax\n\t"                                                \
-	"movl $0, %%edx\n\t"                                                \
-	"movl $0, %%ebx\n\t"                                                \
-	"movl $0, %%ecx\n\t"                                                \
+#define CX16_CHECK_STAGE                                                       \
+	"pushfq\n\t"                                                           \
+	"popq %[before]\n\t"                                                   \
+	"pushq %[before]\n\t"                                                  \
+	"popfq\n\t"                                                            \
+	"jmp 1f\n"                                                             \
+	"1:\n\t"                                                               \
+	"movq %[junk], %%r8\n\t"                                               \
+	"xorl %%r9d, %%r9d\n\t"                                                \
+	"subq %%r8, %%r9\n\t"                                                  \
+	"movl $0, %%eax\n\t"                                                   \
+	"movl $0, %%edx\n\t"                                                   \
+	"movl $0, %%ebx\n\t"                                                   \
+	"movl $0, %%ecx\n\t"                                                   \
 	"lock cmpxchg16b %[m]\n\t"
-#define CX16_CHECK_END                                                     \
-	"pushfq\n\t"                                                        \
-	"popq %[after]\n\t"                                                 \
-	"pushq %[before]\n\t"                                               \
+#define CX16_CHECK_END                                                         \
+	"pushfq\n\t"                                                           \
+	"popq %[after]\n\t"                                                    \
+	"pushq %[before]\n\t"                                                  \
 	"popfq"
 
 /* The RFLAGS bits outside the arithmetic flags that CMPXCHG16B changed
@@ -78,8 +78,7 @@ static inline uint64_t cx16_rflags_damage(int exit_between)
 		__asm__ volatile(CX16_CHECK_STAGE
 				 "movl $0, %%eax\n\t"
 				 "cpuid\n\t"
-				 "testl %%eax, %%eax\n\t"
-				 CX16_CHECK_END
+				 "testl %%eax, %%eax\n\t" CX16_CHECK_END
 				 : [before] "=&r"(before), [after] "=&r"(after),
 				   [m] "+m"(slot)
 				 : [junk] "i"(CX16_CHECK_JUNK)

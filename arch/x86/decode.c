@@ -15,8 +15,8 @@
 
 struct cursor {
 	const uint8_t *p;
-	size_t n;		/* bytes usable: min(given, MMIO_INSN_MAX) */
-	size_t i;		/* bytes consumed */
+	size_t n; /* bytes usable: min(given, MMIO_INSN_MAX) */
+	size_t i; /* bytes consumed */
 };
 
 static int next(struct cursor *c, uint8_t *b)
@@ -74,7 +74,7 @@ static uint64_t sign_extend(uint64_t v, unsigned size)
 	if (size == 8 || !m)
 		return v & m;
 	v &= m;
-	if (v & ((m >> 1) + 1))		/* the sign bit of `size` bytes */
+	if (v & ((m >> 1) + 1)) /* the sign bit of `size` bytes */
 		v |= ~m;
 	return v;
 }
@@ -146,8 +146,12 @@ static int read_prefixes(struct cursor *c, int mode, struct prefixes *px,
 			continue;
 		}
 		switch (*b) {
-		case 0x26: case 0x2e: case 0x36: case 0x3e:
-		case 0x64: case 0x65:
+		case 0x26:
+		case 0x2e:
+		case 0x36:
+		case 0x3e:
+		case 0x64:
+		case 0x65:
 			/* Segment overrides only change the linear address,
 			 * which the CPU has already turned into the GPA. */
 			rex = 0;
@@ -160,7 +164,8 @@ static int read_prefixes(struct cursor *c, int mode, struct prefixes *px,
 			adsize = true;
 			rex = 0;
 			continue;
-		case 0xf2: case 0xf3:
+		case 0xf2:
+		case 0xf3:
 			/* REP/REPNE (and XACQUIRE/XRELEASE) are refused
 			 * below: nothing here needs them and guessing their
 			 * meaning for MMIO is worse than stopping. */
@@ -202,7 +207,10 @@ static int decode_0f(struct cursor *c, const struct prefixes *px,
 	if (next(c, &b))
 		return -1;
 	switch (b) {
-	case 0xb6: case 0xb7: case 0xbe: case 0xbf:
+	case 0xb6:
+	case 0xb7:
+	case 0xbe:
+	case 0xbf:
 		if (next(c, &modrm) || skip_modrm_mem(c, modrm, px->asz))
 			return -1;
 		/* MOVZX/MOVSX: the source width is in the opcode, the
@@ -211,8 +219,7 @@ static int decode_0f(struct cursor *c, const struct prefixes *px,
 		out->op = b & 8 ? MMIO_LOAD_SX : MMIO_LOAD_ZX;
 		out->size = b & 1 ? 2 : 1;
 		out->dst_size = (uint8_t)px->osz;
-		out->reg = (uint8_t)(((modrm >> 3) & 7) |
-				     ((px->rex & 4) << 1));
+		out->reg = (uint8_t)(((modrm >> 3) & 7) | ((px->rex & 4) << 1));
 		return 0;
 	default:
 		return -1;
@@ -288,13 +295,20 @@ static int decode(const uint8_t *bytes, size_t n, int mode,
 	case 0x0f:
 		rc = decode_0f(&c, &px, out);
 		break;
-	case 0x88: case 0x89: case 0x8a: case 0x8b:
+	case 0x88:
+	case 0x89:
+	case 0x8a:
+	case 0x8b:
 		rc = decode_mov_reg(&c, &px, b, out);
 		break;
-	case 0xc6: case 0xc7:
+	case 0xc6:
+	case 0xc7:
 		rc = decode_mov_imm(&c, &px, b, out);
 		break;
-	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
+	case 0xa0:
+	case 0xa1:
+	case 0xa2:
+	case 0xa3:
 		/* moffs forms: the accumulator and an absolute address as
 		 * wide as the address size, no ModRM.  REX.B does not
 		 * select another register here. */
@@ -315,8 +329,7 @@ static int decode(const uint8_t *bytes, size_t n, int mode,
 	return 0;
 }
 
-int mmio_decode(const uint8_t *bytes, size_t n, int mode,
-		struct mmio_insn *out)
+int mmio_decode(const uint8_t *bytes, size_t n, int mode, struct mmio_insn *out)
 {
 	struct mmio_insn d;
 
@@ -367,8 +380,7 @@ void mmio_apply_load(const struct mmio_insn *in, uint64_t value,
 	}
 }
 
-uint64_t mmio_store_value(const struct mmio_insn *in,
-			  const uint64_t regs[16])
+uint64_t mmio_store_value(const struct mmio_insn *in, const uint64_t regs[16])
 {
 	uint64_t m = size_mask(in->size);
 
@@ -377,8 +389,7 @@ uint64_t mmio_store_value(const struct mmio_insn *in,
 		return in->imm & m;
 	case MMIO_STORE_REG:
 		if (in->reg_high8)
-			return in->size == 1 ? (regs[in->reg & 3] >> 8) & m
-					     : 0;
+			return in->size == 1 ? (regs[in->reg & 3] >> 8) & m : 0;
 		return regs[in->reg & 15] & m;
 	default:
 		return 0;
@@ -397,10 +408,9 @@ size_t insn_length_of(const uint8_t *bytes, size_t n, int mode,
 	while (i < n) {
 		uint8_t b = bytes[i];
 
-		if ((mode == 64 && (b & 0xf0) == 0x40) || b == 0x26
-		    || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64
-		    || b == 0x65 || b == 0x66 || b == 0x67 || b == 0xf2
-		    || b == 0xf3)
+		if ((mode == 64 && (b & 0xf0) == 0x40) || b == 0x26 || b == 0x2e
+		    || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65
+		    || b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3)
 			i++;
 		else
 			break;

@@ -29,25 +29,25 @@
 #define MMIO_INSN_MAX 15
 
 enum mmio_op {
-	MMIO_STORE_REG,		/* register -> memory */
-	MMIO_STORE_IMM,		/* immediate -> memory */
-	MMIO_LOAD,		/* memory -> register, same width */
-	MMIO_LOAD_ZX,		/* memory -> register, zero-extended (MOVZX) */
-	MMIO_LOAD_SX,		/* memory -> register, sign-extended (MOVSX) */
+	MMIO_STORE_REG, /* register -> memory */
+	MMIO_STORE_IMM, /* immediate -> memory */
+	MMIO_LOAD,	/* memory -> register, same width */
+	MMIO_LOAD_ZX,	/* memory -> register, zero-extended (MOVZX) */
+	MMIO_LOAD_SX,	/* memory -> register, sign-extended (MOVSX) */
 };
 
 struct mmio_insn {
-	uint8_t len;		/* instruction length in bytes, for RIP */
+	uint8_t len; /* instruction length in bytes, for RIP */
 	enum mmio_op op;
-	uint8_t size;		/* memory operand size: 1, 2, 4 or 8 */
-	uint8_t reg;		/* GPR 0-15 (rax, rcx, rdx, rbx, rsp, rbp,
+	uint8_t size;	   /* memory operand size: 1, 2, 4 or 8 */
+	uint8_t reg;	   /* GPR 0-15 (rax, rcx, rdx, rbx, rsp, rbp,
 				 * rsi, rdi, r8..r15) for STORE_REG / LOAD* */
-	bool reg_high8;		/* reg is AH/CH/DH/BH: reg holds 0-3 and the
+	bool reg_high8;	   /* reg is AH/CH/DH/BH: reg holds 0-3 and the
 				 * byte is bits 15:8 of that register */
-	uint8_t dst_size;	/* LOAD*: bytes written to the register */
-	uint64_t imm;		/* STORE_IMM: the immediate, sign-extended
+	uint8_t dst_size;  /* LOAD*: bytes written to the register */
+	uint64_t imm;	   /* STORE_IMM: the immediate, sign-extended
 				 * or truncated to `size` */
-	uint8_t addr_size;	/* effective address size in bytes (2, 4, 8);
+	uint8_t addr_size; /* effective address size in bytes (2, 4, 8);
 				 * informational, the CPU gives the GPA */
 };
 
@@ -70,8 +70,7 @@ void mmio_apply_load(const struct mmio_insn *in, uint64_t value,
 
 /* The value a store writes (register or immediate), masked to `size`.
  * 0 for a load or a malformed size. */
-uint64_t mmio_store_value(const struct mmio_insn *in,
-			  const uint64_t regs[16]);
+uint64_t mmio_store_value(const struct mmio_insn *in, const uint64_t regs[16]);
 
 /* The length of the instruction at `bytes` if it is `op` (its opcode
  * bytes, all of them fixed, as for CPUID or HLT) after any legacy or REX

@@ -81,8 +81,8 @@ void exc_init(uint64_t ist_top)
 	gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
 	gdt[2] = 0x00cf92000000ffffull; /* data, DPL 0 */
 	/* 16-byte system descriptor: available 64-bit TSS (type 9). */
-	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16)
-		 | (0x89ull << 40) | (((limit >> 16) & 0xf) << 48)
+	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40)
+		 | (((limit >> 16) & 0xf) << 48)
 		 | (((base >> 24) & 0xff) << 56);
 	gdt[4] = base >> 32;
 	load_gdt();

@@ -28,14 +28,28 @@ void exc_set_irq_handler(void (*fn)(unsigned vector))
 }
 
 static const char *const names[VEC_EXCEPTIONS] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
-	"#OF overflow", "#BR bound range", "#UD invalid opcode",
-	"#NM device not available", "#DF double fault",
-	"coprocessor segment overrun", "#TS invalid TSS",
-	"#NP segment not present", "#SS stack fault",
-	"#GP general protection", "#PF page fault", "reserved 15",
-	"#MF x87 error", "#AC alignment check", "#MC machine check",
-	"#XM SIMD error", "#VE virtualization", "#CP control protection",
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound range",
+	"#UD invalid opcode",
+	"#NM device not available",
+	"#DF double fault",
+	"coprocessor segment overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved 15",
+	"#MF x87 error",
+	"#AC alignment check",
+	"#MC machine check",
+	"#XM SIMD error",
+	"#VE virtualization",
+	"#CP control protection",
 };
 
 void exc_add_stack(uint64_t guard_lo, uint64_t lo, uint64_t hi,
@@ -92,7 +106,8 @@ static void stack_trace(uint64_t rip, uint64_t rbp)
 		} else {
 			if (repeats)
 				log_printf("  ... the frame above %d more "
-					   "times\n", repeats);
+					   "times\n",
+					   repeats);
 			repeats = 0;
 			print_addr("#", n, ret);
 		}
@@ -103,7 +118,8 @@ static void stack_trace(uint64_t rip, uint64_t rbp)
 	}
 	if (repeats)
 		log_printf("  ... the frame above %d more times (trace cut "
-			   "at %d frames)\n", repeats, MAX_FRAMES);
+			   "at %d frames)\n",
+			   repeats, MAX_FRAMES);
 }
 
 static void explain_pf(uint64_t err, uint64_t cr2)
@@ -125,7 +141,8 @@ static void explain_guard(uint64_t cr2, uint64_t rsp)
 
 		if (hit)
 			log_printf("  stack overflow: the guard page below "
-				   "the %s stack was hit\n", stacks[i].name);
+				   "the %s stack was hit\n",
+				   stacks[i].name);
 	}
 }
 
@@ -141,21 +158,22 @@ void exc_dispatch(struct exc_frame *f)
 
 	if (in_fault++) {
 		log_printf("FATAL: nested host exception, vector %lu at RIP "
-			   "0x%lx; halting\n", f->vector, f->rip);
+			   "0x%lx; halting\n",
+			   f->vector, f->rip);
 		power_halt_now();
 	}
 	log_printf("\nFATAL: host exception %s (vector %lu), error code "
 		   "0x%lx\n",
 		   f->vector <= VEC_CP ? names[f->vector]
-					: "external interrupt",
+				       : "external interrupt",
 		   f->vector, f->error);
 	if (f->vector == VEC_PF)
 		explain_pf(f->error, cr2);
 	if (f->vector == VEC_PF || f->vector == VEC_DF)
 		explain_guard(cr2, f->rsp);
 	log_printf("  RIP 0x%016lx\n", f->rip);
-	log_printf("  CS  0x%04lx  SS 0x%04lx  RFLAGS 0x%08lx\n", f->cs,
-		   f->ss, f->rflags);
+	log_printf("  CS  0x%04lx  SS 0x%04lx  RFLAGS 0x%08lx\n", f->cs, f->ss,
+		   f->rflags);
 	log_printf("  RAX 0x%016lx  RBX 0x%016lx  RCX 0x%016lx\n", f->rax,
 		   f->rbx, f->rcx);
 	log_printf("  RDX 0x%016lx  RSI 0x%016lx  RDI 0x%016lx\n", f->rdx,

@@ -27,6 +27,9 @@ void exc_set_image(uint64_t base, uint64_t text_lo, uint64_t text_hi);
 /* Vectors 32-255 go to `fn` instead of the fatal-fault report. */
 void exc_set_irq_handler(void (*fn)(unsigned vector));
 
+/* Called by the stubs in entry.S with the frame they pushed. */
+void exc_dispatch(struct exc_frame *f);
+
 /* For the VMCS host state: TR's base cannot be read by an instruction. */
 uint64_t desc_tss_base(void);
 

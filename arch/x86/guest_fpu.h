@@ -28,8 +28,9 @@ static inline void guest_fpu_load_xcr0(struct guest_fpu *f)
 
 	if (!v || v == f->loaded_xcr0)
 		return;
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)v),
-			 "d"((uint32_t)(v >> 32)));
+	__asm__ volatile("xsetbv"
+			 :
+			 : "c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 	f->loaded_xcr0 = v;
 }
 

@@ -56,7 +56,8 @@ static void irq(unsigned vector)
 	else
 		log_limited(other_irqs++, 1, "",
 			    "host: unexpected interrupt, vector %u "
-			    "(acknowledged and ignored)", vector);
+			    "(acknowledged and ignored)",
+			    vector);
 	reg_write(LAPIC_EOI, 0);
 }
 
@@ -85,22 +86,26 @@ int host_timer_init(char *why, size_t n)
 	 * source would end every guest run at once.  Entries beyond
 	 * MAXLVT do not exist (and #GP in x2APIC mode). */
 	unsigned max_lvt = (reg_read(LAPIC_VERSION) >> 16) & 0xff;
-	static const struct { unsigned off, min_lvt; } lvt[] = {
-		{ LAPIC_LVT_LINT0, 0 }, { LAPIC_LVT_LINT1, 0 },
-		{ LAPIC_LVT_ERROR, 0 }, { LAPIC_LVT_PERF, 4 },
+	static const struct {
+		unsigned off, min_lvt;
+	} lvt[] = {
+		{ LAPIC_LVT_LINT0, 0 },	  { LAPIC_LVT_LINT1, 0 },
+		{ LAPIC_LVT_ERROR, 0 },	  { LAPIC_LVT_PERF, 4 },
 		{ LAPIC_LVT_THERMAL, 5 }, { LAPIC_LVT_CMCI, 6 },
 	};
 
 	for (unsigned i = 0; i < sizeof(lvt) / sizeof(lvt[0]); i++)
 		if (max_lvt >= lvt[i].min_lvt)
-			reg_write(lvt[i].off, reg_read(lvt[i].off) | LVT_MASKED);
+			reg_write(lvt[i].off,
+				  reg_read(lvt[i].off) | LVT_MASKED);
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);
 	reg_write(LAPIC_TPR, 0);
 	reg_write(LAPIC_SVR, (1u << 8) | HOST_SPURIOUS_VECTOR);
 	deadline_mode = cpuid(1, 0).ecx & (1u << 24);
 	if (deadline_mode) {
-		reg_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | HOST_TIMER_VECTOR);
+		reg_write(LAPIC_LVT_TIMER,
+			  LVT_TSC_DEADLINE | HOST_TIMER_VECTOR);
 		/* The xAPIC write must be ordered before the first WRMSR to
 		 * IA32_TSC_DEADLINE (SDM vol. 3A, 10.5.4.1). */
 		__asm__ volatile("mfence" ::: "memory");

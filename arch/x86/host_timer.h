@@ -23,7 +23,7 @@ void host_timer_arm(uint64_t ticks);
 void host_timer_take(void);
 
 const char *host_timer_mode(void);
-uint64_t host_timer_irqs(void);	 /* timer interrupts taken */
-uint64_t host_other_irqs(void);	 /* any other vector: logged once */
+uint64_t host_timer_irqs(void); /* timer interrupts taken */
+uint64_t host_other_irqs(void); /* any other vector: logged once */
 
 #endif

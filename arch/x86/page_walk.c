@@ -21,8 +21,8 @@
 #define PAE_HIGH_RSVD 0x7ff0000000000000ull
 /* Large-page MBZ bits: PAT is bit 12, the bits from 13 up to the page's
  * address are reserved (tables 4-9, 4-17, 4-18). */
-#define RSVD_2M 0x00000000001fe000ull	/* bits 20:13 */
-#define RSVD_1G 0x000000003fffe000ull	/* bits 29:13 */
+#define RSVD_2M 0x00000000001fe000ull /* bits 20:13 */
+#define RSVD_1G 0x000000003fffe000ull /* bits 29:13 */
 /* 32-bit paging 4 MiB PDE (table 4-4): bit 21 is reserved; bits 20:13
  * hold physical-address bits 39:32 (PSE-36, extended to 40 bits by
  * later processors, all of them usable with MAXPHYADDR 52). */
@@ -30,7 +30,7 @@
 
 /* One paging-structure entry, 4 or 8 bytes, little-endian. */
 static enum pw_result read_entry(const struct gmem *g, uint64_t addr,
-				  unsigned size, uint64_t *e)
+				 unsigned size, uint64_t *e)
 {
 	uint8_t b[8];
 	uint64_t v = 0;
@@ -47,7 +47,7 @@ static enum pw_result read_entry(const struct gmem *g, uint64_t addr,
  * entries.  CR4.PSE=0 makes PDE.PS ignored, so the PDE then always
  * points to a page table (table 4-5). */
 static enum pw_result walk32(const struct gmem *g, const struct pw_cpu *cpu,
-			      uint32_t la, uint64_t *gpa)
+			     uint32_t la, uint64_t *gpa)
 {
 	uint64_t pde, pte;
 	enum pw_result r;
@@ -61,12 +61,12 @@ static enum pw_result walk32(const struct gmem *g, const struct pw_cpu *cpu,
 	if ((pde & PG_PS) && (cpu->cr4 & PW_CR4_PSE)) {
 		if (pde & PSE_RSVD)
 			return PW_RESERVED_BIT;
-		*gpa = (pde & 0xffc00000u) | (((pde >> 13) & 0xff) << 32) |
-		       (la & 0x3fffffu);
+		*gpa = (pde & 0xffc00000u) | (((pde >> 13) & 0xff) << 32)
+		       | (la & 0x3fffffu);
 		return PW_OK;
 	}
-	r = read_entry(g, (pde & 0xfffff000u) + (((la >> 12) & 0x3ff) << 2),
-		       4, &pte);
+	r = read_entry(g, (pde & 0xfffff000u) + (((la >> 12) & 0x3ff) << 2), 4,
+		       &pte);
 	if (r != PW_OK)
 		return r;
 	if (!(pte & PG_P))
@@ -80,8 +80,8 @@ static enum pw_result walk32(const struct gmem *g, const struct pw_cpu *cpu,
  * page table (level 1).  high_rsvd is what the mode reserves above the
  * address field.  Runs at most `level` iterations. */
 static enum pw_result walk64(const struct gmem *g, uint64_t table,
-			      unsigned level, uint64_t la, uint64_t high_rsvd,
-			      uint64_t *gpa)
+			     unsigned level, uint64_t la, uint64_t high_rsvd,
+			     uint64_t *gpa)
 {
 	for (; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
@@ -114,7 +114,7 @@ static enum pw_result walk64(const struct gmem *g, uint64_t table,
 		}
 		table = e & ADDR_MASK;
 	}
-	return PW_NOT_PRESENT;	/* not reached: level 1 always returns */
+	return PW_NOT_PRESENT; /* not reached: level 1 always returns */
 }
 
 /* PAE paging (4.4).  On hardware the four PDPTEs are loaded when CR3 is
@@ -122,9 +122,8 @@ static enum pw_result walk64(const struct gmem *g, uint64_t table,
  * rereads them from memory at CR3[31:5], which differs only if the guest
  * changed them without reloading CR3.  A bad PDPTE would have faulted
  * (#GP) at that load; here it is PW_RESERVED_BIT. */
-static enum pw_result walk_pae(const struct gmem *g,
-				const struct pw_cpu *cpu, uint32_t la,
-				uint64_t high_rsvd, uint64_t *gpa)
+static enum pw_result walk_pae(const struct gmem *g, const struct pw_cpu *cpu,
+			       uint32_t la, uint64_t high_rsvd, uint64_t *gpa)
 {
 	uint64_t pdpte;
 	enum pw_result r;
@@ -141,7 +140,7 @@ static enum pw_result walk_pae(const struct gmem *g,
 }
 
 enum pw_result pw_translate(const struct gmem *g, const struct pw_cpu *cpu,
-			      uint64_t la, uint64_t *gpa)
+			    uint64_t la, uint64_t *gpa)
 {
 	/* XD (bit 63) is reserved in every PAE/long-mode entry unless
 	 * EFER.NXE is set (4.4.1, 4.5.1: "If IA32_EFER.NXE = 0 and the P
@@ -171,7 +170,7 @@ enum pw_result pw_translate(const struct gmem *g, const struct pw_cpu *cpu,
 }
 
 size_t pw_fetch(const struct gmem *g, const struct pw_cpu *cpu, uint64_t la,
-		 uint8_t *buf, size_t n)
+		uint8_t *buf, size_t n)
 {
 	size_t got = 0;
 
@@ -201,9 +200,8 @@ size_t pw_fetch(const struct gmem *g, const struct pw_cpu *cpu, uint64_t la,
 	return got;
 }
 
-size_t pw_fetch_insn(const struct gmem *g, const struct pw_cpu *cpu,
-		      int mode, uint64_t cs_base, uint64_t rip, uint8_t *buf,
-		      size_t n)
+size_t pw_fetch_insn(const struct gmem *g, const struct pw_cpu *cpu, int mode,
+		     uint64_t cs_base, uint64_t rip, uint8_t *buf, size_t n)
 {
 	uint64_t la = mode == 64 ? rip : (rip + cs_base) & 0xffffffff;
 

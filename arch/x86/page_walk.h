@@ -39,10 +39,10 @@ struct pw_cpu {
 
 enum pw_result {
 	PW_OK,
-	PW_NOT_PRESENT,	/* an entry on the way has P = 0 */
-	PW_RESERVED_BIT,	/* an entry on the way sets a reserved bit */
-	PW_BAD_TABLE,		/* a table outside guest RAM */
-	PW_NONCANONICAL,	/* long mode, not a canonical address */
+	PW_NOT_PRESENT,	 /* an entry on the way has P = 0 */
+	PW_RESERVED_BIT, /* an entry on the way sets a reserved bit */
+	PW_BAD_TABLE,	 /* a table outside guest RAM */
+	PW_NONCANONICAL, /* long mode, not a canonical address */
 };
 
 /* Translates linear address `la`; *gpa is written only on PW_OK.
@@ -56,20 +56,19 @@ enum pw_result {
  * are dropped, the same wrap-around the CPU performs.  EFER.LMA decides
  * long mode even if CR4.PAE were clear, a combination VM entry refuses. */
 enum pw_result pw_translate(const struct gmem *g, const struct pw_cpu *cpu,
-			      uint64_t la, uint64_t *gpa);
+			    uint64_t la, uint64_t *gpa);
 
 /* Fetches up to n instruction bytes at linear `la`, translating each page
  * separately so a fetch may cross a page boundary.  Returns the number of
  * bytes stored in buf: fewer than n when a page is not mapped, not RAM or
  * the walk fails, 0 when even the first byte cannot be read. */
 size_t pw_fetch(const struct gmem *g, const struct pw_cpu *cpu, uint64_t la,
-		 uint8_t *buf, size_t n);
+		uint8_t *buf, size_t n);
 
 /* The bytes of the instruction at RIP, as pw_fetch: `mode` is the code
  * size (16, 32 or 64); outside 64-bit mode the linear address is CS base
  * plus RIP, 32 bits wide. */
-size_t pw_fetch_insn(const struct gmem *g, const struct pw_cpu *cpu,
-		      int mode, uint64_t cs_base, uint64_t rip, uint8_t *buf,
-		      size_t n);
+size_t pw_fetch_insn(const struct gmem *g, const struct pw_cpu *cpu, int mode,
+		     uint64_t cs_base, uint64_t rip, uint8_t *buf, size_t n);
 
 #endif

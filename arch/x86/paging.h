@@ -13,9 +13,9 @@
 
 #include "hv/config/boot_info.h"
 
-#define MAP_W (1u << 0)	 /* writable */
-#define MAP_X (1u << 1)	 /* executable */
-#define MAP_UC (1u << 2) /* uncached (MMIO) */
+#define MAP_W (1u << 0)	     /* writable */
+#define MAP_X (1u << 1)	     /* executable */
+#define MAP_UC (1u << 2)     /* uncached (MMIO) */
 #define MAP_NONE 0x80000000u /* not present */
 
 /* Allocates one zeroed page for a page table, or returns 0. */

@@ -22,8 +22,8 @@
 #define NPT_US (1ull << 2) /* nested walks are user accesses (15.25.5) */
 #define NPT_LARGE (1ull << 7)
 
-extern void svm_enter(uint64_t regs[16], void *vmcb, void *fpu,
-		      uint64_t xcr0, void *host_save);
+extern void svm_enter(uint64_t regs[16], void *vmcb, void *fpu, uint64_t xcr0,
+		      void *host_save);
 
 static uint8_t *vmcb, *host_save, *iopm, *msrpm;
 static struct guest_fpu fpu;
@@ -32,9 +32,18 @@ static const struct gmem *gm;
 static bool nrips;
 static uint64_t next_rip; /* after the instruction that exited, 0: unknown */
 
-static uint64_t *f64(unsigned off) { return (uint64_t *)(vmcb + off); }
-static uint32_t *f32(unsigned off) { return (uint32_t *)(vmcb + off); }
-static uint16_t *f16(unsigned off) { return (uint16_t *)(vmcb + off); }
+static uint64_t *f64(unsigned off)
+{
+	return (uint64_t *)(vmcb + off);
+}
+static uint32_t *f32(unsigned off)
+{
+	return (uint32_t *)(vmcb + off);
+}
+static uint16_t *f16(unsigned off)
+{
+	return (uint16_t *)(vmcb + off);
+}
 
 int svm_on(bool nrip_save, char *why, size_t n)
 {
@@ -94,11 +103,12 @@ static void guest_state(const struct guest_entry *e)
  * then write, in three 2 KiB ranges (15.11). */
 static void msr_passthrough(uint32_t msr)
 {
-	unsigned base = msr >= 0xc0010000 ? 0x1000 : msr >= 0xc0000000
-							     ? 0x800 : 0;
+	unsigned base = msr >= 0xc0010000   ? 0x1000
+			: msr >= 0xc0000000 ? 0x800
+					    : 0;
 	unsigned bit = (msr & 0x1fff) * 2;
 
-	msrpm[base + bit / 8] &= (uint8_t)~(3u << (bit % 8));
+	msrpm[base + bit / 8] &= (uint8_t) ~(3u << (bit % 8));
 }
 
 /* Plinth edits the VMCB between runs and never sets the clean bits
@@ -144,8 +154,8 @@ static void controls(void)
 	*f64(VMCB_N_CR3) = (uint64_t)npt_root;
 }
 
-int svm_vcpu_init(const struct gmem *g, const struct guest_entry *e,
-		  char *why, size_t n)
+int svm_vcpu_init(const struct gmem *g, const struct guest_entry *e, char *why,
+		  size_t n)
 {
 	/* Allocated once: a guest that restarts reuses them; the nested
 	 * tables map the same guest memory each time. */
@@ -195,19 +205,21 @@ static uint64_t insn_end(const uint8_t *op, size_t oplen, const char *name,
 	uint64_t rip = *f64(VMCB_RIP), cs_base;
 	int mode = code_mode(&cs_base);
 	struct pw_cpu cpu = { *f64(VMCB_CR0), *f64(VMCB_CR3), *f64(VMCB_CR4),
-			       *f64(VMCB_EFER) };
+			      *f64(VMCB_EFER) };
 	uint8_t bytes[15];
 
 	if (nrips)
 		return *f64(VMCB_NRIP);
 	size_t got = pw_fetch_insn(gm, &cpu, mode, cs_base, rip, bytes,
-				    sizeof(bytes));
+				   sizeof(bytes));
 	size_t len = insn_length_of(bytes, got, mode, op, oplen);
 
 	if (len)
 		return rip + len;
-	size_t k = fmt(why, n, "%s exit, but the instruction at RIP 0x%lx "
-		       "is not %s: bytes", name, (unsigned long)rip, name);
+	size_t k = fmt(why, n,
+		       "%s exit, but the instruction at RIP 0x%lx "
+		       "is not %s: bytes",
+		       name, (unsigned long)rip, name);
 
 	fmt_bytes(why, n, k, bytes, got < 8 ? got : 8);
 	return 0;
@@ -274,7 +286,8 @@ static const char *exit_name(unsigned slot)
 		[2 + SVM_EXIT_WBINVD - SVM_EXIT_INTR] = "WBINVD",
 		[2 + SVM_EXIT_MONITOR - SVM_EXIT_INTR] = "MONITOR",
 		[2 + SVM_EXIT_MWAIT - SVM_EXIT_INTR] = "MWAIT",
-		[2 + SVM_EXIT_MWAIT_COND - SVM_EXIT_INTR] = "MWAIT (conditional)",
+		[2 + SVM_EXIT_MWAIT_COND -
+			SVM_EXIT_INTR] = "MWAIT (conditional)",
 		[2 + SVM_EXIT_XSETBV - SVM_EXIT_INTR] = "XSETBV",
 	};
 
@@ -331,12 +344,13 @@ static void io_exit(struct vexit *x, uint64_t info1, uint64_t info2)
 /* SVM_EXIT_NPF: EXITINFO1 is a page-fault error code, EXITINFO2 the GPA.
  * Bit 33: the fault hit the guest's own page tables, which a device can
  * never hold. */
-static void npf_exit(struct vexit *x, uint64_t info1, uint64_t info2,
-		     char *why, size_t n)
+static void npf_exit(struct vexit *x, uint64_t info1, uint64_t info2, char *why,
+		     size_t n)
 {
 	if (info1 & (1ull << 33)) {
 		x->kind = VX_FAIL;
-		fmt(why, n, "the guest's page tables point at "
+		fmt(why, n,
+		    "the guest's page tables point at "
 		    "guest-physical 0x%lx, where there is no RAM",
 		    (unsigned long)info2);
 		return;
@@ -403,10 +417,11 @@ static void exit_of(uint64_t code, uint64_t info1, uint64_t info2,
 		break;
 	default:
 		x->kind = VX_FAIL;
-		fmt(why, n, "unhandled #VMEXIT 0x%lx (%s), EXITINFO1 0x%lx, "
-		    "EXITINFO2 0x%lx", (unsigned long)code,
-		    exit_name(x->slot), (unsigned long)info1,
-		    (unsigned long)info2);
+		fmt(why, n,
+		    "unhandled #VMEXIT 0x%lx (%s), EXITINFO1 0x%lx, "
+		    "EXITINFO2 0x%lx",
+		    (unsigned long)code, exit_name(x->slot),
+		    (unsigned long)info1, (unsigned long)info2);
 		break;
 	}
 }
@@ -424,7 +439,8 @@ static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 	uint64_t info1 = *f64(VMCB_EXITINFO1), info2 = *f64(VMCB_EXITINFO2);
 
 	if (code == SVM_EXIT_INVALID) {
-		fmt(why, n, "VMRUN failed: the VMCB holds an invalid guest "
+		fmt(why, n,
+		    "VMRUN failed: the VMCB holds an invalid guest "
 		    "state (VMEXIT_INVALID)");
 		return -1;
 	}
@@ -495,7 +511,8 @@ static void set_intr_window(bool on)
 {
 	/* vcpu.c calls this only when the window changes. */
 	if (on) {
-		*f32(VMCB_INT_CTL) |= INT_V_IRQ | INT_V_PRIO_MAX | INT_V_IGN_TPR;
+		*f32(VMCB_INT_CTL) |= INT_V_IRQ | INT_V_PRIO_MAX
+				      | INT_V_IGN_TPR;
 		*f32(VMCB_INTERCEPT_MISC1) |= ICPT_VINTR;
 	} else {
 		*f32(VMCB_INT_CTL) &= ~(INT_V_IRQ | INT_V_PRIO_MAX

@@ -18,7 +18,7 @@ int svm_on(bool nrip_save, char *why, size_t n);
  * and exit) and the VMCB, ready to enter the guest as `e` says.  `g`
  * must stay valid: exits without NRIP save fetch instructions through
  * it.  -1 with a message. */
-int svm_vcpu_init(const struct gmem *g, const struct guest_entry *e,
-		  char *why, size_t n);
+int svm_vcpu_init(const struct gmem *g, const struct guest_entry *e, char *why,
+		  size_t n);
 
 #endif

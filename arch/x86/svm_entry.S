@@ -22,7 +22,7 @@
  * interrupt ends the guest's run (15.21.1); it is cleared again before
  * GIF is set, so the interrupt stays pending until the host lets it in.
  */
-#include "arch/x86/guest_regs.h"
+#include "arch/x86/guest_regs.inc"
 
 	.text
 	.globl svm_enter

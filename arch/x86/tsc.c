@@ -113,8 +113,10 @@ int tsc_init(uint16_t pm_port, int pm_32bit)
 	/* Emulators may state a frequency their TSC does not run at (Bochs'
 	 * newer CPU models say 3.5 GHz and count instructions): trust CPUID
 	 * only when a measurement, if there is one, agrees within 2%. */
-	if (stated && (!measured || (measured > stated * 98 / 100
-				     && measured < stated * 102 / 100))) {
+	if (stated
+	    && (!measured
+		|| (measured > stated * 98 / 100
+		    && measured < stated * 102 / 100))) {
 		set_hz(stated, "stated by CPUID");
 		return 0;
 	}

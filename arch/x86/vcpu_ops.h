@@ -14,13 +14,13 @@
 #define VCPU_EXIT_SLOTS 80
 
 enum vexit_kind {
-	VX_NONE,     /* handled by the backend, a timer or an interrupt */
+	VX_NONE, /* handled by the backend, a timer or an interrupt */
 	VX_CPUID,
 	VX_HLT,
-	VX_IO,	     /* port, size, in, string */
+	VX_IO, /* port, size, in, string */
 	VX_RDMSR,
 	VX_WRMSR,
-	VX_MMIO,     /* gpa, write: an access where there is no RAM */
+	VX_MMIO, /* gpa, write: an access where there is no RAM */
 	VX_XSETBV,
 	VX_NOP,	     /* WBINVD/INVD: caches are coherent, nothing to do */
 	VX_SHUTDOWN, /* triple fault */
@@ -31,16 +31,32 @@ enum vexit_kind {
 struct vexit {
 	enum vexit_kind kind;
 	unsigned slot;
-	uint16_t port;	     /* VX_IO */
-	uint8_t size;	     /* VX_IO: 1, 2 or 4; anything else is refused */
-	bool in, string;     /* VX_IO */
-	uint64_t gpa;	     /* VX_MMIO */
-	bool write;	     /* VX_MMIO */
+	uint16_t port;	 /* VX_IO */
+	uint8_t size;	 /* VX_IO: 1, 2 or 4; anything else is refused */
+	bool in, string; /* VX_IO */
+	uint64_t gpa;	 /* VX_MMIO */
+	bool write;	 /* VX_MMIO */
 };
 
 /* The general registers in the order of vcpu_ops.run's regs[]. */
-enum { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
-       R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
+enum {
+	R_RAX,
+	R_RCX,
+	R_RDX,
+	R_RBX,
+	R_RSP,
+	R_RBP,
+	R_RSI,
+	R_RDI,
+	R_R8,
+	R_R9,
+	R_R10,
+	R_R11,
+	R_R12,
+	R_R13,
+	R_R14,
+	R_R15
+};
 
 /* Guest state the dispatcher and the MSR model read and write. */
 enum vreg {

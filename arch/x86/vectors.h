@@ -7,26 +7,26 @@
 #ifndef PLINTH_X86_VECTORS_H
 #define PLINTH_X86_VECTORS_H
 
-#define VEC_DE 0	/* divide error */
-#define VEC_DB 1	/* debug */
+#define VEC_DE 0 /* divide error */
+#define VEC_DB 1 /* debug */
 #define VEC_NMI 2
-#define VEC_BP 3	/* breakpoint */
-#define VEC_OF 4	/* overflow */
-#define VEC_BR 5	/* bound range */
-#define VEC_UD 6	/* invalid opcode */
-#define VEC_NM 7	/* device not available */
-#define VEC_DF 8	/* double fault */
-#define VEC_TS 10	/* invalid TSS */
-#define VEC_NP 11	/* segment not present */
-#define VEC_SS 12	/* stack fault */
-#define VEC_GP 13	/* general protection */
-#define VEC_PF 14	/* page fault */
-#define VEC_MF 16	/* x87 error */
-#define VEC_AC 17	/* alignment check */
-#define VEC_MC 18	/* machine check */
-#define VEC_XM 19	/* SIMD floating-point */
-#define VEC_VE 20	/* virtualization */
-#define VEC_CP 21	/* control protection */
-#define VEC_EXCEPTIONS 32	/* 0-31 are reserved for exceptions */
+#define VEC_BP 3	  /* breakpoint */
+#define VEC_OF 4	  /* overflow */
+#define VEC_BR 5	  /* bound range */
+#define VEC_UD 6	  /* invalid opcode */
+#define VEC_NM 7	  /* device not available */
+#define VEC_DF 8	  /* double fault */
+#define VEC_TS 10	  /* invalid TSS */
+#define VEC_NP 11	  /* segment not present */
+#define VEC_SS 12	  /* stack fault */
+#define VEC_GP 13	  /* general protection */
+#define VEC_PF 14	  /* page fault */
+#define VEC_MF 16	  /* x87 error */
+#define VEC_AC 17	  /* alignment check */
+#define VEC_MC 18	  /* machine check */
+#define VEC_XM 19	  /* SIMD floating-point */
+#define VEC_VE 20	  /* virtualization */
+#define VEC_CP 21	  /* control protection */
+#define VEC_EXCEPTIONS 32 /* 0-31 are reserved for exceptions */
 
 #endif

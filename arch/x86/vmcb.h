@@ -12,11 +12,11 @@
 #define VMCB_IOPM_BASE 0x040
 #define VMCB_MSRPM_BASE 0x048
 #define VMCB_TSC_OFFSET 0x050
-#define VMCB_ASID 0x058		   /* 32 */
-#define VMCB_TLB_CONTROL 0x05c	   /* 8 */
-#define VMCB_INT_CTL 0x060	   /* 32 */
-#define VMCB_INT_VECTOR 0x064	   /* 32 */
-#define VMCB_INT_STATE 0x068	   /* 64: bit 0 is the interrupt shadow */
+#define VMCB_ASID 0x058	       /* 32 */
+#define VMCB_TLB_CONTROL 0x05c /* 8 */
+#define VMCB_INT_CTL 0x060     /* 32 */
+#define VMCB_INT_VECTOR 0x064  /* 32 */
+#define VMCB_INT_STATE 0x068   /* 64: bit 0 is the interrupt shadow */
 #define VMCB_EXITCODE 0x070
 #define VMCB_EXITINFO1 0x078
 #define VMCB_EXITINFO2 0x080
@@ -24,7 +24,7 @@
 #define VMCB_NP_ENABLE 0x090
 #define VMCB_EVENTINJ 0x0a8
 #define VMCB_N_CR3 0x0b0
-#define VMCB_CLEAN 0x0c0	   /* 32 */
+#define VMCB_CLEAN 0x0c0 /* 32 */
 #define VMCB_NRIP 0x0c8
 
 /* State save area: segments are 16 bytes each (selector 16, attributes
@@ -39,7 +39,7 @@
 #define VMCB_LDTR 0x470
 #define VMCB_IDTR 0x480
 #define VMCB_TR 0x490
-#define VMCB_CPL 0x4cb		   /* 8 */
+#define VMCB_CPL 0x4cb /* 8 */
 #define VMCB_EFER 0x4d0
 #define VMCB_CR4 0x548
 #define VMCB_CR3 0x550

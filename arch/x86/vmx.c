@@ -24,7 +24,6 @@
 #define MSR_VMX_TRUE_EXIT 0x48f
 #define MSR_VMX_TRUE_ENTRY 0x490
 
-
 #define EPT_R (1ull << 0)
 #define EPT_W (1ull << 1)
 #define EPT_X (1ull << 2)
@@ -32,8 +31,7 @@
 #define EPT_LARGE (1ull << 7)
 
 extern void vmx_exit_stub(void);
-extern int vmx_enter(uint64_t regs[16], int launched, void *fpu,
-		     uint64_t xcr0);
+extern int vmx_enter(uint64_t regs[16], int launched, void *fpu, uint64_t xcr0);
 
 static bool true_ctls;
 static void *vmxon_region, *vmcs, *io_bitmaps, *msr_bitmap;
@@ -55,8 +53,7 @@ static int vmx_insn_failed(void)
 /* Allowed settings of a control (SDM vol. 3D, A.3-A.5): bits set in the
  * low half must be 1, bits clear in the high half must be 0.  Returns -1
  * if a bit Plinth needs cannot be 1. */
-static int ctl(uint32_t msr, uint32_t true_msr, uint32_t want,
-	       uint32_t *out)
+static int ctl(uint32_t msr, uint32_t true_msr, uint32_t want, uint32_t *out)
 {
 	uint64_t cap = rdmsr(true_ctls && true_msr ? true_msr : msr);
 	uint32_t must = (uint32_t)cap, may = (uint32_t)(cap >> 32);
@@ -86,13 +83,14 @@ int vmx_on(char *why, size_t n)
 		fmt(why, n, "out of pool memory for the VMXON region");
 		return -1;
 	}
-	*(uint32_t *)vmxon_region =
-		(uint32_t)rdmsr(MSR_IA32_VMX_BASIC) & 0x7fffffff;
+	*(uint32_t *)vmxon_region = (uint32_t)rdmsr(MSR_IA32_VMX_BASIC)
+				    & 0x7fffffff;
 	uint64_t pa = (uint64_t)vmxon_region;
 
 	__asm__ volatile("vmxon %0" : : "m"(pa) : "cc", "memory");
 	if (vmx_insn_failed()) {
-		fmt(why, n, "VMXON failed (another hypervisor active, or "
+		fmt(why, n,
+		    "VMXON failed (another hypervisor active, or "
 		    "VT-x disabled)");
 		return -1;
 	}
@@ -163,7 +161,8 @@ static void guest_state(const struct guest_entry *e)
 	 * keeps it up to date at every VM exit from then on. */
 	uint64_t entry = vmx_read(VMCS_ENTRY_CTLS) & ~(uint64_t)ENTRY_GUEST_64;
 
-	vmx_write(VMCS_ENTRY_CTLS, entry | (e->mode == 64 ? ENTRY_GUEST_64 : 0));
+	vmx_write(VMCS_ENTRY_CTLS,
+		  entry | (e->mode == 64 ? ENTRY_GUEST_64 : 0));
 	set_seg(VMCS_GUEST_CS_SEL, 0x10, VMCS_GUEST_CS_BASE,
 		VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_AR,
 		e->mode == 64 ? AR_CODE64 : AR_CODE32);
@@ -219,8 +218,8 @@ static int controls(char *why, size_t n)
 	    || ctl(MSR_IA32_VMX_PROCBASED_CTLS2, 0,
 		   PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED, &proc2)
 	    || ctl(MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT,
-		   EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT
-			   | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+		   EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER
+			   | EXIT_LOAD_EFER,
 		   &exit)
 	    || ctl(MSR_VMX_ENTRY, MSR_VMX_TRUE_ENTRY,
 		   ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, &entry)) {
@@ -265,12 +264,12 @@ static void msr_passthrough(uint32_t msr)
 	unsigned off = msr >= 0xc0000000 ? 1024 : 0;
 	unsigned bit = msr & 0x1fff;
 
-	b[off + bit / 8] &= (uint8_t)~(1u << (bit % 8));	     /* read */
-	b[2048 + off + bit / 8] &= (uint8_t)~(1u << (bit % 8)); /* write */
+	b[off + bit / 8] &= (uint8_t) ~(1u << (bit % 8));	 /* read */
+	b[2048 + off + bit / 8] &= (uint8_t) ~(1u << (bit % 8)); /* write */
 }
 
-int vmx_vcpu_init(const struct gmem *g, const struct guest_entry *e,
-		  char *why, size_t n)
+int vmx_vcpu_init(const struct gmem *g, const struct guest_entry *e, char *why,
+		  size_t n)
 {
 	/* Allocated once: a guest that restarts (or reboots in a loop)
 	 * reuses them instead of draining the pool.  EPT maps the same
@@ -327,15 +326,15 @@ int vmx_vcpu_init(const struct gmem *g, const struct guest_entry *e,
 void vmx_set_timer(uint64_t ticks)
 {
 	ticks >>= preempt_shift;
-	vmx_write(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffu ? 0xffffffffu
-							      : ticks);
+	vmx_write(VMCS_PREEMPTION_TIMER,
+		  ticks > 0xffffffffu ? 0xffffffffu : ticks);
 }
 
 void vmx_set_intr_window(bool on)
 {
 	/* vcpu.c calls this only when the window changes. */
-	vmx_write(VMCS_PROC_CTLS, on ? proc_ctls | PROC_INTR_WINDOW
-				     : proc_ctls);
+	vmx_write(VMCS_PROC_CTLS,
+		  on ? proc_ctls | PROC_INTR_WINDOW : proc_ctls);
 }
 
 void vmx_set_guest_xcr0(uint64_t v)
@@ -359,9 +358,9 @@ int vmx_run(uint64_t regs[16], char *why, size_t n)
 
 void vmx_skip_insn(unsigned len)
 {
-	vmx_write(VMCS_GUEST_RIP, vmx_read(VMCS_GUEST_RIP)
-					  + (len ? len
-						 : vmx_read(VMCS_EXIT_INSN_LEN)));
+	vmx_write(VMCS_GUEST_RIP,
+		  vmx_read(VMCS_GUEST_RIP)
+			  + (len ? len : vmx_read(VMCS_EXIT_INSN_LEN)));
 	/* Executing an instruction ends STI/MOV-SS blocking (SDM 26.3.1.5). */
 	uint64_t intr = vmx_read(VMCS_GUEST_INTERRUPTIBILITY);
 
@@ -373,8 +372,8 @@ void vmx_inject_exception(unsigned vec, bool has_err, uint32_t err)
 {
 	/* Interruption info (25.8.3): vector, type 3 (hardware exception),
 	 * deliver-error-code, valid. */
-	vmx_write(VMCS_ENTRY_INTR_INFO, vec | (3u << 8)
-					| (has_err ? 1u << 11 : 0) | (1u << 31));
+	vmx_write(VMCS_ENTRY_INTR_INFO,
+		  vec | (3u << 8) | (has_err ? 1u << 11 : 0) | (1u << 31));
 	if (has_err)
 		vmx_write(VMCS_ENTRY_EXCEPTION_ERR, err);
 }

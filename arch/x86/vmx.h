@@ -18,8 +18,8 @@ int vmx_on(char *why, size_t n);
 
 /* Builds EPT for guest RAM (MMIO holes stay unmapped and exit) and the
  * VMCS, ready to enter the guest as `entry` says.  -1 with a message. */
-int vmx_vcpu_init(const struct gmem *g, const struct guest_entry *e,
-		  char *why, size_t n);
+int vmx_vcpu_init(const struct gmem *g, const struct guest_entry *e, char *why,
+		  size_t n);
 
 /* Enters the guest until the next VM exit.  Returns the basic exit reason,
  * or -1 if the entry failed (why holds the VM-instruction error). */
@@ -30,14 +30,18 @@ static inline uint64_t vmx_read(uint32_t field)
 {
 	uint64_t v;
 
-	__asm__ volatile("vmread %1, %0" : "=r"(v) : "r"((uint64_t)field)
+	__asm__ volatile("vmread %1, %0"
+			 : "=r"(v)
+			 : "r"((uint64_t)field)
 			 : "cc");
 	return v;
 }
 
 static inline void vmx_write(uint32_t field, uint64_t v)
 {
-	__asm__ volatile("vmwrite %0, %1" : : "r"(v), "r"((uint64_t)field)
+	__asm__ volatile("vmwrite %0, %1"
+			 :
+			 : "r"(v), "r"((uint64_t)field)
 			 : "cc");
 }
 /* Advances the guest RIP past the instruction that exited: len bytes, or

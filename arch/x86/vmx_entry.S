@@ -14,7 +14,7 @@
  * exit, because host C code (and newlib) may use SSE registers anywhere
  * else: nothing compiled may run between the restore and the entry.
  */
-#include "arch/x86/guest_regs.h"
+#include "arch/x86/guest_regs.inc"
 
 #define HOST_RSP 0x6c14
 

@@ -110,8 +110,10 @@ static int reflect_exception(char *why, size_t n)
 				     (uint32_t)vmx_read(VMCS_EXIT_INTR_ERR));
 		return 0;
 	}
-	fmt(why, n, "unexpected exception or NMI exit (interruption "
-	    "information 0x%x)", info);
+	fmt(why, n,
+	    "unexpected exception or NMI exit (interruption "
+	    "information 0x%x)",
+	    info);
 	return -1;
 }
 
@@ -127,16 +129,32 @@ static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 						     : VCPU_EXIT_SLOTS - 1;
 	requeue_vectored_event(reason);
 	switch (reason) {
-	case EXIT_RDMSR: x->kind = VX_RDMSR; break;
-	case EXIT_WRMSR: x->kind = VX_WRMSR; break;
+	case EXIT_RDMSR:
+		x->kind = VX_RDMSR;
+		break;
+	case EXIT_WRMSR:
+		x->kind = VX_WRMSR;
+		break;
 	case EXIT_WBINVD:
-	case EXIT_INVD: x->kind = VX_NOP; break;
-	case EXIT_CPUID: x->kind = VX_CPUID; break;
-	case EXIT_XSETBV: x->kind = VX_XSETBV; break;
-	case EXIT_HLT: x->kind = VX_HLT; break;
+	case EXIT_INVD:
+		x->kind = VX_NOP;
+		break;
+	case EXIT_CPUID:
+		x->kind = VX_CPUID;
+		break;
+	case EXIT_XSETBV:
+		x->kind = VX_XSETBV;
+		break;
+	case EXIT_HLT:
+		x->kind = VX_HLT;
+		break;
 	case EXIT_INTR_WINDOW:
-	case EXIT_PREEMPTION_TIMER: x->kind = VX_NONE; break;
-	case EXIT_TRIPLE_FAULT: x->kind = VX_SHUTDOWN; break;
+	case EXIT_PREEMPTION_TIMER:
+		x->kind = VX_NONE;
+		break;
+	case EXIT_TRIPLE_FAULT:
+		x->kind = VX_SHUTDOWN;
+		break;
 	case EXIT_IO: {
 		uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION);
 

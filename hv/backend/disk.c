@@ -12,8 +12,8 @@ static const struct counter disk_counter_table[] = {
 		   "Data bytes the disk backend copied."),
 };
 
-static const struct counter_set disk_counters =
-	COUNTER_SET("plinth_disk", disk_counter_table);
+static const struct counter_set disk_counters = COUNTER_SET("plinth_disk",
+							    disk_counter_table);
 
 static struct ramdisk rdisk;
 static struct ahci_disk ahci;

@@ -13,8 +13,7 @@ struct ahci_stats;
 
 /* Opens it once (later calls return the same backend); NULL when the
  * configuration names none, or on failure with the reason in err. */
-struct blk_backend *disk_open(const struct boot_info *bi, char *err,
-			      size_t n);
+struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n);
 
 /* The AHCI driver's counters, when the open disk is an AHCI one. */
 /* Logs them (when the guest ends). */

@@ -18,7 +18,8 @@ static uint8_t mgmt_mac[6];
 struct nswitch *network_open(const struct boot_info *bi, char *err, size_t n)
 {
 	const struct plinth_config *c = &bi->cfg;
-	struct pci_dev at = { .bus = c->nic_bus, .dev = c->nic_dev,
+	struct pci_dev at = { .bus = c->nic_bus,
+			      .dev = c->nic_dev,
 			      .fn = c->nic_fn };
 
 	if (opened)
@@ -32,7 +33,8 @@ struct nswitch *network_open(const struct boot_info *bi, char *err, size_t n)
 		return NULL;
 	memcpy(mgmt_mac, c->mgmt_mac_set ? c->mgmt_mac : nic.mac, 6);
 	if (!memcmp(c->net_mac, mgmt_mac, 6)) {
-		fmt(err, n, "net_mac is the management address (%s), which "
+		fmt(err, n,
+		    "net_mac is the management address (%s), which "
 		    "Plinth keeps for itself: choose another",
 		    c->mgmt_mac_set ? "mgmt_mac" : "the NIC's own");
 		return NULL;
@@ -43,8 +45,7 @@ struct nswitch *network_open(const struct boot_info *bi, char *err, size_t n)
 	nswitch_init(&sw, &nic.port, c->net_mac, mgmt_mac);
 	sw.internal = c->mgmt_guest_access;
 	opened = true;
-	stats_add(&e1000_counters, &nic.st, nic.where, "nic=\"%s\"",
-		  nic.where);
+	stats_add(&e1000_counters, &nic.st, nic.where, "nic=\"%s\"", nic.where);
 	for (unsigned i = 0; i < SW_SIDES; i++)
 		stats_add(&sw_counters, &sw.st[i], "switch", "side=\"%s\"",
 			  sw.side[i].name);
@@ -70,7 +71,8 @@ void network_quiesce(void)
 	if (!held)
 		return;
 	log_msg("net: the NIC still sends %u frames from the guest's buffers; "
-		"resetting it", held);
+		"resetting it",
+		held);
 	if (e1000_reset(&nic))
 		log_msg("e1000: %s: reset failed", nic.where);
 }
@@ -109,7 +111,8 @@ bool network_status(struct nic_status *st)
 	if (!opened)
 		return false;
 	*st = (struct nic_status){ .model = nic.model->name,
-				   .where = nic.where, .mac = nic.mac,
+				   .where = nic.where,
+				   .mac = nic.mac,
 				   .link_up = nic.port.link_up };
 	return true;
 }

@@ -15,8 +15,7 @@
  * cross between the sides inside only with mgmt_guest_access = allow.
  * NULL when the configuration names no NIC (nic = none, or auto and none
  * found) or on failure, with the reason in err either way. */
-struct nswitch *network_open(const struct boot_info *bi, char *err,
-			     size_t n);
+struct nswitch *network_open(const struct boot_info *bi, char *err, size_t n);
 
 /* Receives and reclaims on the open NIC, if any; from the run loop. */
 void network_poll(void);

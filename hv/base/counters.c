@@ -10,8 +10,7 @@ void counters_log(const char *head, const struct counter_set *s,
 	size_t n = fmt(line, sizeof(line), "%s:", head);
 
 	for (unsigned i = 0; i < s->n && n < sizeof(line); i++)
-		n += fmt(line + n, sizeof(line) - n, "%s %lu %s",
-			 i ? "," : "",
+		n += fmt(line + n, sizeof(line) - n, "%s %lu %s", i ? "," : "",
 			 (unsigned long)counter_value(&s->c[i], stats),
 			 s->c[i].unit);
 	log_msg("%s", line);

@@ -24,15 +24,20 @@ struct counter_set {
 };
 
 /* A counter named after its field, and one named otherwise. */
-#define COUNTER(type, field, unit, help) \
-	{ #field, unit, help, offsetof(type, field) }
-#define COUNTER_AS(type, field, name, unit, help) \
-	{ name, unit, help, offsetof(type, field) }
-#define COUNTER_SET(prefix, table) \
-	{ prefix, table, sizeof(table) / sizeof((table)[0]) }
+#define COUNTER(type, field, unit, help)                                       \
+	{                                                                      \
+#field, unit, help, offsetof(type, field)                      \
+	}
+#define COUNTER_AS(type, field, name, unit, help)                              \
+	{                                                                      \
+		name, unit, help, offsetof(type, field)                        \
+	}
+#define COUNTER_SET(prefix, table)                                             \
+	{                                                                      \
+		prefix, table, sizeof(table) / sizeof((table)[0])              \
+	}
 
-static inline uint64_t counter_value(const struct counter *c,
-				     const void *stats)
+static inline uint64_t counter_value(const struct counter *c, const void *stats)
 {
 	return *(const uint64_t *)((const char *)stats + c->off);
 }

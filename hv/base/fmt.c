@@ -21,8 +21,7 @@ static void pad(struct out *o, char c, int n)
 		put(o, c);
 }
 
-static void put_str(struct out *o, const char *s, int width, int prec,
-		    int left)
+static void put_str(struct out *o, const char *s, int width, int prec, int left)
 {
 	int n = 0;
 
@@ -148,8 +147,7 @@ static void put_unsigned(struct out *o, char c, const struct spec *s,
 }
 
 /* One conversion, c its character (never '\0'). */
-static void put_conv(struct out *o, char c, const struct spec *s,
-		     va_list *ap)
+static void put_conv(struct out *o, char c, const struct spec *s, va_list *ap)
 {
 	switch (c) {
 	case 'c':
@@ -230,7 +228,7 @@ size_t fmt_bytes(char *buf, size_t size, size_t at, const uint8_t *b,
 		 size_t count)
 {
 	for (size_t i = 0; i < count; i++)
-		at += fmt(at < size ? buf + at : NULL, at < size ? size - at : 0,
-			  " %02x", b[i]);
+		at += fmt(at < size ? buf + at : NULL,
+			  at < size ? size - at : 0, " %02x", b[i]);
 	return at;
 }

@@ -14,7 +14,7 @@
  * Before log_init, lines reach the ring only. */
 struct log_console {
 	void (*write)(const char *buf, size_t len);
-	int (*getc)(void);  /* a byte typed, or -1 */
+	int (*getc)(void);   /* a byte typed, or -1 */
 	void (*drain)(void); /* returns once everything is sent */
 };
 
@@ -40,14 +40,13 @@ void log_msg(const char *f, ...) __attribute__((format(printf, 1, 2)));
  * be a literal), so code that the host tests build needs only their
  * log_msg(). */
 #define LOG_LIMIT_NOTE " (further ones are counted only)"
-#define log_limited(seen, max, last_note, f, ...)			\
-	do {								\
-		uint64_t log_seen_ = (seen), log_max_ = (max);		\
-									\
-		if (log_seen_ < log_max_)				\
-			log_msg(f "%s", ##__VA_ARGS__,			\
-				log_seen_ + 1 == log_max_ ? (last_note)	\
-							  : "");	\
+#define log_limited(seen, max, last_note, f, ...)                              \
+	do {                                                                   \
+		uint64_t log_seen_ = (seen), log_max_ = (max);                 \
+                                                                               \
+		if (log_seen_ < log_max_)                                      \
+			log_msg(f "%s", ##__VA_ARGS__,                         \
+				log_seen_ + 1 == log_max_ ? (last_note) : ""); \
 	} while (0)
 
 /* A byte typed on the console, or -1. */

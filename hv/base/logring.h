@@ -13,8 +13,8 @@
 
 struct logring {
 	char *buf;
-	size_t size;	/* a power of two */
-	uint64_t head;	/* offset of the next byte to be written */
+	size_t size;   /* a power of two */
+	uint64_t head; /* offset of the next byte to be written */
 };
 
 /* Uses the largest power of two <= size bytes of mem; size >= 2. */

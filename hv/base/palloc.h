@@ -18,10 +18,10 @@
 #define PAGE_SIZE 4096ull
 
 struct palloc {
-	uint64_t base;		/* physical address of page 0, page aligned */
+	uint64_t base; /* physical address of page 0, page aligned */
 	size_t npages;
 	size_t nfree;
-	uint64_t *bitmap;	/* 1 = in use; (npages + 63) / 64 words */
+	uint64_t *bitmap; /* 1 = in use; (npages + 63) / 64 words */
 };
 
 static inline size_t palloc_bitmap_words(size_t npages)

@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-
 static struct palloc pool;
 static char *heap_lo, *heap_brk, *heap_hi;
 
@@ -72,6 +71,7 @@ uint64_t heap_size(void)
 /* newlib's sbrk (MISSING_SYSCALL_NAMES: plain names).  Running out is an
  * ENOMEM for malloc to report, not a crash. */
 #include <errno.h>
+#include <unistd.h>
 #undef errno
 extern int errno;
 

@@ -19,9 +19,12 @@ void power_init(const struct power_setup *ps)
 static const char *action_name(enum power_action a)
 {
 	switch (a) {
-	case POWER_ACT_POWEROFF: return "poweroff";
-	case POWER_ACT_REBOOT: return "reboot";
-	default: return "halt";
+	case POWER_ACT_POWEROFF:
+		return "poweroff";
+	case POWER_ACT_REBOOT:
+		return "reboot";
+	default:
+		return "halt";
 	}
 }
 
@@ -63,8 +66,7 @@ void power_fault_action(const char *why)
 
 void power_fail(uint8_t code, const char *why)
 {
-	log_msg("failure: %s; on_fault = %s", why,
-		action_name(on_fault));
+	log_msg("failure: %s; on_fault = %s", why, action_name(on_fault));
 	log_drain();
 	if (debug_exit_port)
 		machine_debug_exit(debug_exit_port, code);

@@ -4,7 +4,6 @@
 
 #include <stdint.h>
 
-
 /* Codes written to the `debug_exit` port (QEMU's isa-debug-exit) before a
  * failure action, so a test bench can tell failures apart.  QEMU exits
  * with status code * 2 + 1.  A clean power-off writes nothing: it goes

@@ -19,7 +19,7 @@
 struct stats_source {
 	const struct counter_set *set;
 	const void *stats;
-	const char *owner;		 /* "vda", "e1000", "mgmt" */
+	const char *owner;	       /* "vda", "e1000", "mgmt" */
 	char labels[STATS_LABELS_MAX]; /* without braces; "" for none */
 };
 

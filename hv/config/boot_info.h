@@ -24,7 +24,7 @@ enum mem_kind {
 	MEM_ACPI_RECLAIM, /* ACPI tables */
 	MEM_ACPI_NVS,
 	MEM_RESERVED,
-	MEM_MMIO,	  /* firmware-reported MMIO (flash, LAPIC, ...) */
+	MEM_MMIO, /* firmware-reported MMIO (flash, LAPIC, ...) */
 	MEM_UNUSABLE,
 	MEM_PERSISTENT,
 	MEM_KIND_COUNT
@@ -68,7 +68,7 @@ struct boot_info {
 	struct mem_range *mem; /* sorted by base, adjacent ranges merged */
 	uint32_t mem_count;
 
-	uint32_t fw_revision;  /* the firmware vendor's own number */
+	uint32_t fw_revision;	/* the firmware vendor's own number */
 	uint32_t uefi_revision; /* UEFI spec version, major << 16 | minor */
 	char fw_vendor[64];
 	uint32_t fw_console_on_serial; /* firmware ConOut reached a UART */

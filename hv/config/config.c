@@ -23,10 +23,14 @@ void config_defaults(struct plinth_config *cfg)
 const char *config_action_name(enum cfg_action a)
 {
 	switch (a) {
-	case CFG_ACT_HALT: return "halt";
-	case CFG_ACT_POWEROFF: return "poweroff";
-	case CFG_ACT_REBOOT: return "reboot";
-	case CFG_ACT_RESTART: return "restart";
+	case CFG_ACT_HALT:
+		return "halt";
+	case CFG_ACT_POWEROFF:
+		return "poweroff";
+	case CFG_ACT_REBOOT:
+		return "reboot";
+	case CFG_ACT_RESTART:
+		return "restart";
 	}
 	return "?";
 }
@@ -36,8 +40,7 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-static int parse_line(struct parser *p, struct plinth_config *cfg,
-		      char *s)
+static int parse_line(struct parser *p, struct plinth_config *cfg, char *s)
 {
 	while (is_space(*s))
 		s++;
@@ -67,8 +70,10 @@ static int parse_line(struct parser *p, struct plinth_config *cfg,
 	for (char *c = s; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')
 		      || *c == '_'))
-			return fail(p, "bad key '%s' (lower-case letters, "
-				    "digits and '_')", s, NULL);
+			return fail(p,
+				    "bad key '%s' (lower-case letters, "
+				    "digits and '_')",
+				    s, NULL);
 	unsigned i;
 
 	for (i = 0; i < cfg_nkeys; i++)
@@ -111,8 +116,7 @@ int config_parse(const char *text, size_t len, const char *name,
 		p.line++;
 		while (pos + n < len && text[pos + n] != '\n') {
 			if (text[pos + n] == '\0')
-				return fail(&p, "NUL byte in line", NULL,
-					    NULL);
+				return fail(&p, "NUL byte in line", NULL, NULL);
 			n++;
 		}
 		size_t next = pos + n + 1;
@@ -137,9 +141,11 @@ int config_parse(const char *text, size_t len, const char *name,
 		return fail(&p, "missing required key 'kernel'", NULL, NULL);
 	/* Both would run lwIP on the management address. */
 	if ((cfg->selftest & CFG_SELFTEST_NET)
-	    && (cfg->selftest & CFG_SELFTEST_GUEST) && cfg->mgmt != CFG_MGMT_OFF)
-		return fail(&p, "'selftest = net,guest' and 'mgmt' both use the "
-			    "management address: turn one of them off", NULL,
-			    NULL);
+	    && (cfg->selftest & CFG_SELFTEST_GUEST)
+	    && cfg->mgmt != CFG_MGMT_OFF)
+		return fail(&p,
+			    "'selftest = net,guest' and 'mgmt' both use the "
+			    "management address: turn one of them off",
+			    NULL, NULL);
 	return 0;
 }

@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CFG_LINE_MAX 1024	/* bytes per line, without the newline */
-#define CFG_PATH_MAX 256	/* bytes in a file path, NUL included */
-#define CFG_CMDLINE_MAX 1024	/* bytes in the guest command line, NUL incl. */
+#define CFG_LINE_MAX 1024    /* bytes per line, without the newline */
+#define CFG_PATH_MAX 256     /* bytes in a file path, NUL included */
+#define CFG_CMDLINE_MAX 1024 /* bytes in the guest command line, NUL incl. */
 #define CFG_FILE_MAX (64 * 1024) /* a larger plinth.cfg is refused */
 
 enum cfg_action {
@@ -29,15 +29,15 @@ enum cfg_action {
 };
 
 enum cfg_kernel_format {
-	CFG_KERNEL_AUTO,	/* bzImage or ELF vmlinux, by their magic */
-	CFG_KERNEL_FLAT,	/* raw 64-bit code, entered at its first byte */
+	CFG_KERNEL_AUTO, /* bzImage or ELF vmlinux, by their magic */
+	CFG_KERNEL_FLAT, /* raw 64-bit code, entered at its first byte */
 };
 
 enum cfg_disk {
-	CFG_DISK_NONE,		/* no virtio-blk device */
-	CFG_DISK_RAM_BLANK,	/* ram:SIZE, zeroed */
-	CFG_DISK_RAM_FILE,	/* ram:PATH, a raw image from the ESP */
-	CFG_DISK_AHCI,		/* ahci:PORT[:PART], a SATA disk or partition */
+	CFG_DISK_NONE,	    /* no virtio-blk device */
+	CFG_DISK_RAM_BLANK, /* ram:SIZE, zeroed */
+	CFG_DISK_RAM_FILE,  /* ram:PATH, a raw image from the ESP */
+	CFG_DISK_AHCI,	    /* ahci:PORT[:PART], a SATA disk or partition */
 };
 
 /* Diagnostics that replace the normal boot; see README "Self-tests". */
@@ -49,58 +49,61 @@ enum cfg_disk {
 enum cfg_mgmt {
 	CFG_MGMT_OFF,
 	CFG_MGMT_DHCP,
-	CFG_MGMT_STATIC,	/* mgmt_ip/mgmt_prefix, gateway mgmt_gw */
+	CFG_MGMT_STATIC, /* mgmt_ip/mgmt_prefix, gateway mgmt_gw */
 };
 
-#define CFG_TOKEN_MAX 128	/* bytes in mgmt_token, NUL included */
-#define CFG_TOKEN_MIN 16	/* characters a usable token has */
+#define CFG_TOKEN_MAX 128 /* bytes in mgmt_token, NUL included */
+#define CFG_TOKEN_MIN 16  /* characters a usable token has */
 
 enum cfg_nic {
-	CFG_NIC_AUTO,		/* the first supported NIC, if any */
-	CFG_NIC_NONE,		/* none: virtio-net's link stays down */
-	CFG_NIC_PCI,		/* the NIC at nic_bus:nic_dev.nic_fn */
+	CFG_NIC_AUTO, /* the first supported NIC, if any */
+	CFG_NIC_NONE, /* none: virtio-net's link stays down */
+	CFG_NIC_PCI,  /* the NIC at nic_bus:nic_dev.nic_fn */
 };
 
 struct plinth_config {
-	char kernel[CFG_PATH_MAX];	/* required */
-	char initrd[CFG_PATH_MAX];	/* "" = none */
+	char kernel[CFG_PATH_MAX]; /* required */
+	char initrd[CFG_PATH_MAX]; /* "" = none */
 	char cmdline[CFG_CMDLINE_MAX];
 	enum cfg_kernel_format kernel_format;
-	uint64_t memory;		/* guest RAM, bytes */
-	uint64_t hv_memory;		/* hypervisor pool, bytes */
-	enum cfg_action on_guest_exit;	/* poweroff | reboot | restart */
-	enum cfg_action on_fault;	/* halt | poweroff | reboot */
-	uint16_t serial_port;		/* 0 = no serial console */
-	uint16_t debug_exit_port;	/* 0 = off */
-	uint32_t guest_slice_us;	/* longest guest run between host
+	uint64_t memory;	       /* guest RAM, bytes */
+	uint64_t hv_memory;	       /* hypervisor pool, bytes */
+	enum cfg_action on_guest_exit; /* poweroff | reboot | restart */
+	enum cfg_action on_fault;      /* halt | poweroff | reboot */
+	uint16_t serial_port;	       /* 0 = no serial console */
+	uint16_t debug_exit_port;      /* 0 = off */
+	uint32_t guest_slice_us;       /* longest guest run between host
 					 * timer exits */
-	uint32_t selftest;		/* CFG_SELFTEST_* bits */
-	enum cfg_disk disk;		/* the guest's virtio-blk backend */
-	char disk_path[CFG_PATH_MAX];	/* CFG_DISK_RAM_FILE */
-	uint64_t disk_size;		/* CFG_DISK_RAM_BLANK, bytes */
-	unsigned disk_port;		/* CFG_DISK_AHCI */
-	unsigned disk_part;		/* GPT partition number, 0 = none */
-	char disk_label[37];		/* GPT partition name, "" = none */
-	uint8_t disk_guid[16];		/* unique partition GUID, if set */
+	uint32_t selftest;	       /* CFG_SELFTEST_* bits */
+	enum cfg_disk disk;	       /* the guest's virtio-blk backend */
+	char disk_path[CFG_PATH_MAX];  /* CFG_DISK_RAM_FILE */
+	uint64_t disk_size;	       /* CFG_DISK_RAM_BLANK, bytes */
+	unsigned disk_port;	       /* CFG_DISK_AHCI */
+	unsigned disk_part;	       /* GPT partition number, 0 = none */
+	char disk_label[37];	       /* GPT partition name, "" = none */
+	uint8_t disk_guid[16];	       /* unique partition GUID, if set */
 	bool disk_guid_set;
 	bool disk_readonly;
-	uint8_t net_mac[6];		/* the guest's virtio-net MAC */
-	bool virtio_split;		/* offer only the split ring */
-	enum cfg_nic nic;		/* the NIC behind virtio-net */
+	uint8_t net_mac[6];		  /* the guest's virtio-net MAC */
+	bool virtio_split;		  /* offer only the split ring */
+	enum cfg_nic nic;		  /* the NIC behind virtio-net */
 	uint8_t nic_bus, nic_dev, nic_fn; /* CFG_NIC_PCI */
-	enum cfg_mgmt mgmt;		/* Plinth's own IP address */
-	uint8_t mgmt_ip[4], mgmt_gw[4];	/* CFG_MGMT_STATIC */
+	enum cfg_mgmt mgmt;		  /* Plinth's own IP address */
+	uint8_t mgmt_ip[4], mgmt_gw[4];	  /* CFG_MGMT_STATIC */
 	unsigned mgmt_prefix;
-	uint8_t mgmt_mac[6];		/* if mgmt_mac_set, else the NIC's */
+	uint8_t mgmt_mac[6]; /* if mgmt_mac_set, else the NIC's */
 	bool mgmt_mac_set;
 	uint16_t mgmt_port;		/* the HTTP server's TCP port */
-	char mgmt_token[CFG_TOKEN_MAX];	/* "" = none (mgmt stays off) */
+	char mgmt_token[CFG_TOKEN_MAX]; /* "" = none (mgmt stays off) */
 	bool mgmt_guest_access;		/* the guest may reach mgmt inside */
 };
 
 /* The guest's MAC when plinth.cfg names none: locally administered
  * (bit 1 of the first byte), unicast, the same on every boot. */
-#define CFG_DEFAULT_NET_MAC { 0x02, 0x50, 0x4c, 0x4e, 0x54, 0x01 }
+#define CFG_DEFAULT_NET_MAC                                                    \
+	{                                                                      \
+		0x02, 0x50, 0x4c, 0x4e, 0x54, 0x01                             \
+	}
 
 #define CFG_DEFAULT_MGMT_PORT 8080
 

@@ -38,8 +38,8 @@ extern const unsigned cfg_nkeys;
 /* Formats "NAME:LINE: message" (msg with up to two %s: a, b) straight
  * into err, so a long value in the message is never cut short by an
  * intermediate buffer.  Always returns -1. */
-static inline int fail(struct parser *p, const char *msg,
-		       const char *a, const char *b)
+static inline int fail(struct parser *p, const char *msg, const char *a,
+		       const char *b)
 {
 	size_t n;
 

@@ -23,27 +23,29 @@ static int set_path(struct parser *p, char *dst, const char *key,
 
 		if (c < 0x20 || c > 0x7e || c == '"' || c == '*' || c == '?'
 		    || c == '<' || c == '>' || c == '|' || c == ':')
-			return fail(p, "'%s': path '%s' has a character a "
-				    "FAT file name cannot hold", key, val);
+			return fail(p,
+				    "'%s': path '%s' has a character a "
+				    "FAT file name cannot hold",
+				    key, val);
 	}
 	memcpy(dst, val, n + 1);
 	return 0;
 }
 
-static int set_kernel(struct parser *p, struct plinth_config *c,
-		      const char *k, const char *v)
+static int set_kernel(struct parser *p, struct plinth_config *c, const char *k,
+		      const char *v)
 {
 	return set_path(p, c->kernel, k, v);
 }
 
-static int set_initrd(struct parser *p, struct plinth_config *c,
-		      const char *k, const char *v)
+static int set_initrd(struct parser *p, struct plinth_config *c, const char *k,
+		      const char *v)
 {
 	return set_path(p, c->initrd, k, v);
 }
 
-static int set_cmdline(struct parser *p, struct plinth_config *c,
-		       const char *k, const char *v)
+static int set_cmdline(struct parser *p, struct plinth_config *c, const char *k,
+		       const char *v)
 {
 	size_t n = strlen(v);
 
@@ -60,15 +62,17 @@ static int set_size(struct parser *p, const char *k, const char *v,
 	char lo[24], hi[24];
 
 	if (config_parse_size(v, &n))
-		return fail(p, "'%s': bad size '%s' (a number with an "
-			    "optional K, M, G or T suffix)", k, v);
+		return fail(p,
+			    "'%s': bad size '%s' (a number with an "
+			    "optional K, M, G or T suffix)",
+			    k, v);
 	fmt(lo, sizeof(lo), "%luM", (unsigned long)(min >> 20));
 	fmt(hi, sizeof(hi), "%luG", (unsigned long)(max >> 30));
 	if (n < min || n > max) {
 		char m[96];
 
-		fmt(m, sizeof(m), "'%%s': size %%s out of range (%s to %s)",
-		    lo, hi);
+		fmt(m, sizeof(m), "'%%s': size %%s out of range (%s to %s)", lo,
+		    hi);
 		return fail(p, m, k, v);
 	}
 	if (n & 0xfff)
@@ -77,8 +81,8 @@ static int set_size(struct parser *p, const char *k, const char *v,
 	return 0;
 }
 
-static int set_memory(struct parser *p, struct plinth_config *c,
-		      const char *k, const char *v)
+static int set_memory(struct parser *p, struct plinth_config *c, const char *k,
+		      const char *v)
 {
 	return set_size(p, k, v, CFG_MIN_MEMORY, CFG_MAX_MEMORY, &c->memory);
 }
@@ -157,14 +161,17 @@ static int set_port(struct parser *p, const char *k, const char *v,
 	return 0;
 }
 
-static int set_serial(struct parser *p, struct plinth_config *c,
-		      const char *k, const char *v)
+static int set_serial(struct parser *p, struct plinth_config *c, const char *k,
+		      const char *v)
 {
 	static const struct {
 		const char *name;
 		uint16_t port;
-	} named[] = { { "off", 0 }, { "com1", 0x3f8 }, { "com2", 0x2f8 },
-		      { "com3", 0x3e8 }, { "com4", 0x2e8 } };
+	} named[] = { { "off", 0 },
+		      { "com1", 0x3f8 },
+		      { "com2", 0x2f8 },
+		      { "com3", 0x3e8 },
+		      { "com4", 0x2e8 } };
 
 	for (unsigned i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
 		if (!strcmp(v, named[i].name)) {
@@ -173,8 +180,10 @@ static int set_serial(struct parser *p, struct plinth_config *c,
 		}
 	}
 	if (v[0] < '0' || v[0] > '9')
-		return fail(p, "'%s': bad value '%s' (off, com1 to com4, or "
-			    "an I/O port)", k, v);
+		return fail(p,
+			    "'%s': bad value '%s' (off, com1 to com4, or "
+			    "an I/O port)",
+			    k, v);
 	return set_port(p, k, v, &c->serial_port);
 }
 
@@ -201,8 +210,10 @@ static int set_guest_slice(struct parser *p, struct plinth_config *c,
 		if (n <= CFG_MAX_GUEST_SLICE_US)
 			n = n * 10 + (uint64_t)(*q - '0');
 	if (q == v || (strcmp(q, "us") && strcmp(q, "ms")))
-		return fail(p, "'%s': bad duration '%s' (a number and us or "
-			    "ms, such as 10ms)", k, v);
+		return fail(p,
+			    "'%s': bad duration '%s' (a number and us or "
+			    "ms, such as 10ms)",
+			    k, v);
 	if (!strcmp(q, "ms"))
 		n *= 1000;
 	if (n < CFG_MIN_GUEST_SLICE_US || n > CFG_MAX_GUEST_SLICE_US)
@@ -233,8 +244,10 @@ static int set_selftest(struct parser *p, struct plinth_config *c,
 		while (s[n] && s[n] != ',')
 			n++;
 		if (n == 0 || n >= sizeof(item))
-			return fail(p, "'%s': bad list '%s' (names separated "
-				    "by commas)", k, v);
+			return fail(p,
+				    "'%s': bad list '%s' (names separated "
+				    "by commas)",
+				    k, v);
 		memcpy(item, s, n);
 		item[n] = '\0';
 		unsigned i;
@@ -243,13 +256,17 @@ static int set_selftest(struct parser *p, struct plinth_config *c,
 			if (!strcmp(item, tests[i].name))
 				break;
 		if (i == sizeof(tests) / sizeof(tests[0]))
-			return fail(p, "'%s': unknown self-test '%s' (known: "
-				    "fault, disk, net, guest)", k, item);
+			return fail(p,
+				    "'%s': unknown self-test '%s' (known: "
+				    "fault, disk, net, guest)",
+				    k, item);
 		c->selftest |= tests[i].bit;
 		s += n;
 		if (*s == ',' && !*++s)
-			return fail(p, "'%s': bad list '%s' (names separated "
-				    "by commas)", k, v);
+			return fail(p,
+				    "'%s': bad list '%s' (names separated "
+				    "by commas)",
+				    k, v);
 	}
 	return 0;
 }
@@ -277,8 +294,10 @@ static int set_ahci_disk(struct parser *p, struct plinth_config *c,
 		for (d++; *d >= '0' && *d <= '9' && part < 1000; d++)
 			part = part * 10 + (unsigned)(*d - '0');
 		if (*d || part > 128)
-			return fail(p, "'%s': bad partition number in '%s' (p1 "
-				    "to p128)", k, v);
+			return fail(p,
+				    "'%s': bad partition number in '%s' (p1 "
+				    "to p128)",
+				    k, v);
 		c->disk_part = part;
 		return 0;
 	}
@@ -286,21 +305,26 @@ static int set_ahci_disk(struct parser *p, struct plinth_config *c,
 		size_t n = strlen(d + 6);
 
 		if (!n || n >= sizeof(c->disk_label))
-			return fail(p, "'%s': a partition label is 1 to 36 "
-				    "characters", k, NULL);
+			return fail(p,
+				    "'%s': a partition label is 1 to 36 "
+				    "characters",
+				    k, NULL);
 		memcpy(c->disk_label, d + 6, n + 1);
 		return 0;
 	}
 	if (!strncmp(d, "guid=", 5)) {
 		if (guid_parse(d + 5, c->disk_guid))
-			return fail(p, "'%s': bad partition GUID '%s' "
-				    "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", k,
-				    d + 5);
+			return fail(p,
+				    "'%s': bad partition GUID '%s' "
+				    "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+				    k, d + 5);
 		c->disk_guid_set = true;
 		return 0;
 	}
-	return fail(p, "'%s': bad partition in '%s' (pN, label=NAME or "
-		    "guid=GUID)", k, v);
+	return fail(p,
+		    "'%s': bad partition in '%s' (pN, label=NAME or "
+		    "guid=GUID)",
+		    k, v);
 }
 
 /* disk = none | ram:SIZE | ram:PATH | ahci:... */
@@ -316,11 +340,14 @@ static int set_disk(struct parser *p, struct plinth_config *c, const char *k,
 	if (!strncmp(v, "ahci:", 5))
 		return set_ahci_disk(p, c, k, v);
 	if (strncmp(v, "ram:", 4) || !v[4])
-		return fail(p, "'%s': bad value '%s' (none, ram:SIZE, "
-			    "ram:PATH or ahci:PORT)", k, v);
+		return fail(p,
+			    "'%s': bad value '%s' (none, ram:SIZE, "
+			    "ram:PATH or ahci:PORT)",
+			    k, v);
 	v += 4;
 	if (v[0] >= '0' && v[0] <= '9' && !config_parse_size(v, &n)) {
-		if (set_size(p, k, v, CFG_MIN_DISK, CFG_MAX_DISK, &c->disk_size))
+		if (set_size(p, k, v, CFG_MIN_DISK, CFG_MAX_DISK,
+			     &c->disk_size))
 			return -1;
 		c->disk = CFG_DISK_RAM_BLANK;
 		return 0;
@@ -344,8 +371,8 @@ static int set_disk_readonly(struct parser *p, struct plinth_config *c,
 }
 
 /* net_mac = 02:50:4c:4e:54:01 */
-static int set_net_mac(struct parser *p, struct plinth_config *c,
-		       const char *k, const char *v)
+static int set_net_mac(struct parser *p, struct plinth_config *c, const char *k,
+		       const char *v)
 {
 	return cfg_parse_mac(p, k, v, c->net_mac);
 }
@@ -373,8 +400,10 @@ static int set_mgmt(struct parser *p, struct plinth_config *c, const char *k,
 		return 0;
 	}
 	if (strncmp(v, "static ", 7))
-		return fail(p, "'%s': bad value '%s' (off, dhcp, or static "
-			    "ADDR/PREFIX GATEWAY)", k, v);
+		return fail(p,
+			    "'%s': bad value '%s' (off, dhcp, or static "
+			    "ADDR/PREFIX GATEWAY)",
+			    k, v);
 	s = v + 7;
 	while (*s == ' ' || *s == '\t')
 		s++;
@@ -396,9 +425,11 @@ static int set_mgmt(struct parser *p, struct plinth_config *c, const char *k,
 	c->mgmt = CFG_MGMT_STATIC;
 	return 0;
 bad:
-	return fail(p, "'%s': bad static address '%s' (static ADDR/PREFIX "
+	return fail(p,
+		    "'%s': bad static address '%s' (static ADDR/PREFIX "
 		    "GATEWAY, such as static 192.168.1.50/24 192.168.1.1, "
-		    "prefix 1 to 30)", k, v);
+		    "prefix 1 to 30)",
+		    k, v);
 }
 
 static int set_mgmt_port(struct parser *p, struct plinth_config *c,
@@ -424,8 +455,10 @@ static int set_mgmt_token(struct parser *p, struct plinth_config *c,
 		return fail(p, "'%s': longer than 127 characters", k, NULL);
 	for (size_t i = 0; i < n; i++)
 		if (v[i] <= ' ' || v[i] > '~')
-			return fail(p, "'%s': only printable characters "
-				    "without spaces", k, NULL);
+			return fail(p,
+				    "'%s': only printable characters "
+				    "without spaces",
+				    k, NULL);
 	memcpy(c->mgmt_token, v, n + 1);
 	return 0;
 }
@@ -462,8 +495,10 @@ static int set_nic(struct parser *p, struct plinth_config *c, const char *k,
 	for (unsigned i = 0; ok && i < 5; i++)
 		ok = (d[i] = cfg_hexval(v[at[i]])) >= 0;
 	if (!ok || d[4] > 7 || d[2] * 16 + d[3] > 31)
-		return fail(p, "'%s': bad value '%s' (auto, none, or a PCI "
-			    "address BB:DD.F such as 00:02.0)", k, v);
+		return fail(p,
+			    "'%s': bad value '%s' (auto, none, or a PCI "
+			    "address BB:DD.F such as 00:02.0)",
+			    k, v);
 	c->nic = CFG_NIC_PCI;
 	c->nic_bus = (uint8_t)(d[0] * 16 + d[1]);
 	c->nic_dev = (uint8_t)(d[2] * 16 + d[3]);

@@ -37,13 +37,25 @@ int config_parse_size(const char *s, uint64_t *out)
 	unsigned shift = 0;
 
 	switch (lower(*p)) {
-	case 'k': shift = 10; break;
-	case 'm': shift = 20; break;
-	case 'g': shift = 30; break;
-	case 't': shift = 40; break;
-	case 'b': p++; break; /* plain bytes: "4096B" */
-	case '\0': break;
-	default: return -1;
+	case 'k':
+		shift = 10;
+		break;
+	case 'm':
+		shift = 20;
+		break;
+	case 'g':
+		shift = 30;
+		break;
+	case 't':
+		shift = 40;
+		break;
+	case 'b':
+		p++;
+		break; /* plain bytes: "4096B" */
+	case '\0':
+		break;
+	default:
+		return -1;
 	}
 	if (shift) {
 		p++;
@@ -109,8 +121,10 @@ int cfg_parse_mac(struct parser *p, const char *k, const char *v,
 		int hi = cfg_hexval(s[0]), lo = hi < 0 ? -1 : cfg_hexval(s[1]);
 
 		if (lo < 0 || s[2] != (i == 5 ? '\0' : ':'))
-			return fail(p, "'%s': bad MAC address '%s' (six "
-				    "hex bytes like 02:50:4c:4e:54:01)", k, v);
+			return fail(p,
+				    "'%s': bad MAC address '%s' (six "
+				    "hex bytes like 02:50:4c:4e:54:01)",
+				    k, v);
 		m[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if (m[0] & 1)

@@ -50,21 +50,21 @@ _Static_assert(ACPI_PCI_INTX_GSI_BASE > 15,
 
 /* 5.2.6: the header's identification of its maker. */
 #define OEM_ID "PLINTH"		/* 6 bytes */
-#define OEM_TABLE_ID "PLINTHVM"	/* 8 bytes */
+#define OEM_TABLE_ID "PLINTHVM" /* 8 bytes */
 #define OEM_REVISION 1
-#define CREATOR_ID "PLTH"	/* 4 bytes */
+#define CREATOR_ID "PLTH" /* 4 bytes */
 #define CREATOR_REVISION 1
 
 /* Table revisions: the values ACPI 6.5 defines for each table. */
-#define RSDP_REVISION 2		/* 5.2.5.3: has XsdtAddress */
+#define RSDP_REVISION 2 /* 5.2.5.3: has XsdtAddress */
 #define RSDT_REVISION 1
 #define XSDT_REVISION 1
-#define FADT_REVISION 6		/* major 6 ... */
-#define FADT_MINOR_REVISION 5	/* ... minor 5: ACPI 6.5 */
-#define DSDT_REVISION 2		/* 5.2.11.1: >= 2: 64-bit AML integers */
+#define FADT_REVISION 6	      /* major 6 ... */
+#define FADT_MINOR_REVISION 5 /* ... minor 5: ACPI 6.5 */
+#define DSDT_REVISION 2	      /* 5.2.11.1: >= 2: 64-bit AML integers */
 #define MADT_REVISION 6
 #define MCFG_REVISION 1
-#define FACS_VERSION 2		/* 5.2.10, Table 5.14 */
+#define FACS_VERSION 2 /* 5.2.10, Table 5.14 */
 
 /* RTC CMOS index of the century byte (the FADT's CENTURY field). */
 #define RTC_CENTURY_INDEX 0x32
@@ -78,9 +78,6 @@ _Static_assert(ACPI_PCI_INTX_GSI_BASE > 15,
 
 /* The hypervisor powers off on SLP_EN with SLP_TYP 5 (hv/platform/pm.c). */
 #define SLP_TYP_S5 5
-
-
-
 
 /* Makes the bytes of p[0..len) sum to 0 mod 256 through p[at]. */
 static void set_checksum(uint8_t *p, size_t len, size_t at)
@@ -97,26 +94,26 @@ static void set_checksum(uint8_t *p, size_t len, size_t at)
  * complete. */
 static void put_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
 {
-	memcpy(t, sig, 4);		/* Signature */
-	put_le32(t + 4, len);		/* Length, header included */
-	t[8] = rev;			/* Revision */
-	t[HDR_CHECKSUM] = 0;		/* Checksum */
-	memcpy(t + 10, OEM_ID, 6);	/* OEMID */
-	memcpy(t + 16, OEM_TABLE_ID, 8);/* OEM Table ID */
-	put_le32(t + 24, OEM_REVISION);	/* OEM Revision */
-	memcpy(t + 28, CREATOR_ID, 4);	/* Creator ID */
-	put_le32(t + 32, CREATOR_REVISION);/* Creator Revision */
+	memcpy(t, sig, 4);		    /* Signature */
+	put_le32(t + 4, len);		    /* Length, header included */
+	t[8] = rev;			    /* Revision */
+	t[HDR_CHECKSUM] = 0;		    /* Checksum */
+	memcpy(t + 10, OEM_ID, 6);	    /* OEMID */
+	memcpy(t + 16, OEM_TABLE_ID, 8);    /* OEM Table ID */
+	put_le32(t + 24, OEM_REVISION);	    /* OEM Revision */
+	memcpy(t + 28, CREATOR_ID, 4);	    /* Creator ID */
+	put_le32(t + 32, CREATOR_REVISION); /* Creator Revision */
 }
 
 /* 5.2.3.2, Table 5.1: Generic Address Structure. */
 static void put_gas(uint8_t *p, uint8_t space, uint8_t bit_width,
 		    uint8_t access, uint64_t addr)
 {
-	p[0] = space;		/* Address Space ID */
-	p[1] = bit_width;	/* Register Bit Width */
-	p[2] = 0;		/* Register Bit Offset */
-	p[3] = access;		/* Access Size */
-	put_le64(p + 4, addr);	/* Address */
+	p[0] = space;	       /* Address Space ID */
+	p[1] = bit_width;      /* Register Bit Width */
+	p[2] = 0;	       /* Register Bit Offset */
+	p[3] = access;	       /* Access Size */
+	put_le64(p + 4, addr); /* Address */
 }
 
 /* 5.2.5.3, Table 5.3.  Both an RSDT and an XSDT: Linux (ACPICA) uses the
@@ -125,12 +122,12 @@ static void put_gas(uint8_t *p, uint8_t space, uint8_t bit_width,
  * the RSDT; the 48 bytes it costs buy that compatibility. */
 static void build_rsdp(uint8_t *p, uint64_t rsdt, uint64_t xsdt)
 {
-	memcpy(p, "RSD PTR ", 8);	/* Signature, blank included */
-	memcpy(p + 9, OEM_ID, 6);	/* OEMID */
-	p[15] = RSDP_REVISION;		/* Revision */
-	put_le32(p + 16, (uint32_t)rsdt);	/* RsdtAddress */
-	put_le32(p + 20, RSDP_LEN);	/* Length */
-	put_le64(p + 24, xsdt);		/* XsdtAddress */
+	memcpy(p, "RSD PTR ", 8);	  /* Signature, blank included */
+	memcpy(p + 9, OEM_ID, 6);	  /* OEMID */
+	p[15] = RSDP_REVISION;		  /* Revision */
+	put_le32(p + 16, (uint32_t)rsdt); /* RsdtAddress */
+	put_le32(p + 20, RSDP_LEN);	  /* Length */
+	put_le64(p + 24, xsdt);		  /* XsdtAddress */
 	/* Checksum (byte 8) covers the ACPI 1.0 part, bytes 0-19; Extended
 	 * Checksum (byte 32) covers all 36 bytes, so it goes second. */
 	set_checksum(p, RSDP_V1_LEN, 8);
@@ -158,14 +155,14 @@ static void build_sdt(uint8_t *t, const char *sig, uint8_t rev,
  * wake vector, global lock free. */
 static void build_facs(uint8_t *p)
 {
-	memcpy(p, "FACS", 4);	/* Signature */
-	put_le32(p + 4, FACS_LEN);	/* Length */
-	put_le32(p + 8, 0);	/* Hardware Signature */
-	put_le32(p + 12, 0);	/* Firmware Waking Vector */
-	put_le32(p + 16, 0);	/* Global Lock */
-	put_le32(p + 20, 0);	/* Flags */
-	put_le64(p + 24, 0);	/* X_Firmware_Waking_Vector */
-	p[32] = FACS_VERSION;	/* Version; bytes 33-63 reserved, zero */
+	memcpy(p, "FACS", 4);	   /* Signature */
+	put_le32(p + 4, FACS_LEN); /* Length */
+	put_le32(p + 8, 0);	   /* Hardware Signature */
+	put_le32(p + 12, 0);	   /* Firmware Waking Vector */
+	put_le32(p + 16, 0);	   /* Global Lock */
+	put_le32(p + 20, 0);	   /* Flags */
+	put_le64(p + 24, 0);	   /* X_Firmware_Waking_Vector */
+	p[32] = FACS_VERSION;	   /* Version; bytes 33-63 reserved, zero */
 }
 
 /* 5.2.9, Table 5.9: a full (not HW_REDUCED) PC with the PM block of
@@ -204,7 +201,7 @@ static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 	put_le32(t + FADT_PM1A_EVT_BLK, GUEST_PM1A_EVT);
 	put_le32(t + FADT_PM1A_CNT_BLK, GUEST_PM1A_CNT);
 	put_le32(t + FADT_PM_TMR_BLK, GUEST_PM_TMR);
-	t[FADT_PM1_EVT_LEN] = 4;	/* PM1 status + enable, 16 bits each */
+	t[FADT_PM1_EVT_LEN] = 4; /* PM1 status + enable, 16 bits each */
 	t[FADT_PM1_CNT_LEN] = 2;
 	t[FADT_PM_TMR_LEN] = 4;
 
@@ -218,8 +215,9 @@ static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 	put_le16(t + FADT_IAPC_BOOT_ARCH, IAPC_LEGACY_DEVICES | IAPC_8042);
 
 	/* TMR_VAL_EXT stays clear: the PM timer is 24 bits (4.8.3.3). */
-	put_le32(t + FADT_FLAGS, FADT_F_WBINVD | FADT_F_PROC_C1 |
-				      FADT_F_SLP_BUTTON | FADT_F_RESET_REG_SUP);
+	put_le32(t + FADT_FLAGS, FADT_F_WBINVD | FADT_F_PROC_C1
+					 | FADT_F_SLP_BUTTON
+					 | FADT_F_RESET_REG_SUP);
 
 	/* 4.8.3.6: the reset register is one byte wide, bit offset 0. */
 	put_gas(t + FADT_RESET_REG, GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE,
@@ -243,8 +241,8 @@ static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 
 static size_t madt_len(unsigned ncpus)
 {
-	return HDR_LEN + 8 + MADT_LAPIC_LEN * ncpus + MADT_IOAPIC_LEN +
-	       2 * MADT_ISO_LEN + MADT_LAPIC_NMI_LEN;
+	return HDR_LEN + 8 + MADT_LAPIC_LEN * ncpus + MADT_IOAPIC_LEN
+	       + 2 * MADT_ISO_LEN + MADT_LAPIC_NMI_LEN;
 }
 
 /* 5.2.12.5: ISA IRQ `irq` arrives on GSI `gsi` with the given flags. */
@@ -255,7 +253,7 @@ static uint8_t *put_iso(uint8_t *p, uint8_t irq, uint32_t gsi, uint16_t flags)
 	p[2] = ISA_BUS;		/* Bus: 0 = ISA */
 	p[3] = irq;		/* Source: the ISA IRQ */
 	put_le32(p + 4, gsi);	/* Global System Interrupt */
-	put_le16(p + 8, flags);	/* MPS INTI Flags */
+	put_le16(p + 8, flags); /* MPS INTI Flags */
 	return p + MADT_ISO_LEN;
 }
 
@@ -274,20 +272,20 @@ static void build_madt(uint8_t *t, unsigned ncpus)
 	/* 5.2.12.2: one enabled Processor Local APIC per CPU; the ACPI
 	 * processor UID equals the APIC id. */
 	for (unsigned i = 0; i < ncpus; i++, p += MADT_LAPIC_LEN) {
-		p[0] = MADT_LAPIC;		/* Type */
-		p[1] = MADT_LAPIC_LEN;		/* Length */
-		p[2] = (uint8_t)i;		/* ACPI Processor UID */
-		p[3] = (uint8_t)i;		/* APIC ID */
+		p[0] = MADT_LAPIC;		     /* Type */
+		p[1] = MADT_LAPIC_LEN;		     /* Length */
+		p[2] = (uint8_t)i;		     /* ACPI Processor UID */
+		p[3] = (uint8_t)i;		     /* APIC ID */
 		put_le32(p + 4, MADT_LAPIC_ENABLED); /* Flags: Enabled */
 	}
 
 	/* 5.2.12.3: the I/O APIC, id after the CPUs', GSIs from 0. */
-	p[0] = MADT_IOAPIC;			/* Type */
-	p[1] = MADT_IOAPIC_LEN;			/* Length */
-	p[2] = (uint8_t)ncpus;			/* I/O APIC ID */
-	p[3] = 0;				/* Reserved */
+	p[0] = MADT_IOAPIC;			      /* Type */
+	p[1] = MADT_IOAPIC_LEN;			      /* Length */
+	p[2] = (uint8_t)ncpus;			      /* I/O APIC ID */
+	p[3] = 0;				      /* Reserved */
 	put_le32(p + 4, (uint32_t)GUEST_IOAPIC_BASE); /* I/O APIC Address */
-	put_le32(p + 8, 0);			/* GSI Base */
+	put_le32(p + 8, 0);			      /* GSI Base */
 	p += MADT_IOAPIC_LEN;
 
 	/* The PIT's IRQ 0 is wired to pin 2, as on every PC since the
@@ -299,11 +297,11 @@ static void build_madt(uint8_t *t, unsigned ncpus)
 		    INTI_LEVEL | INTI_ACTIVE_HIGH);
 
 	/* 5.2.12.7: NMI on LINT1 of every processor, flags "conforms". */
-	p[0] = MADT_LAPIC_NMI;		/* Type */
-	p[1] = MADT_LAPIC_NMI_LEN;	/* Length */
-	p[2] = 0xff;			/* ACPI Processor UID: all */
-	put_le16(p + 3, 0);		/* MPS INTI Flags */
-	p[5] = 1;			/* Local APIC LINT# */
+	p[0] = MADT_LAPIC_NMI;	   /* Type */
+	p[1] = MADT_LAPIC_NMI_LEN; /* Length */
+	p[2] = 0xff;		   /* ACPI Processor UID: all */
+	put_le16(p + 3, 0);	   /* MPS INTI Flags */
+	p[5] = 1;		   /* Local APIC LINT# */
 
 	set_checksum(t, len, HDR_CHECKSUM);
 }
@@ -312,14 +310,14 @@ static void build_madt(uint8_t *t, unsigned ncpus)
  * buses 0-255. */
 static void build_mcfg(uint8_t *t)
 {
-	uint8_t *a = t + HDR_LEN + 8;	/* after 8 reserved bytes */
+	uint8_t *a = t + HDR_LEN + 8; /* after 8 reserved bytes */
 
 	put_header(t, "MCFG", MCFG_LEN, MCFG_REVISION);
-	put_le64(a, GUEST_ECAM_BASE);	/* Base Address */
-	put_le16(a + 8, 0);		/* PCI Segment Group Number */
-	a[10] = 0;			/* Start Bus Number */
-	a[11] = 255;			/* End Bus Number */
-	put_le32(a + 12, 0);		/* Reserved */
+	put_le64(a, GUEST_ECAM_BASE); /* Base Address */
+	put_le16(a + 8, 0);	      /* PCI Segment Group Number */
+	a[10] = 0;		      /* Start Bus Number */
+	a[11] = 255;		      /* End Bus Number */
+	put_le32(a + 12, 0);	      /* Reserved */
 	set_checksum(t, MCFG_LEN, HDR_CHECKSUM);
 }
 
@@ -345,21 +343,21 @@ static void aml_name_prt(struct acpi_out *o)
 	size_t prt, ent;
 
 	aml_name(o, "_PRT");
-	aml_emit1(o, AML_PACKAGE_OP);			/* PackageOp */
+	aml_emit1(o, AML_PACKAGE_OP); /* PackageOp */
 	prt = aml_pkg_begin(o);
-	aml_emit1(o, PRT_ENTRIES);			/* NumElements */
+	aml_emit1(o, PRT_ENTRIES); /* NumElements */
 	for (unsigned slot = PRT_FIRST_SLOT; slot <= PRT_LAST_SLOT; slot++) {
 		for (unsigned pin = 0; pin < PRT_PINS; pin++) {
 			uint8_t addr[5] = { AML_DWORD_PREFIX };
 
-			aml_emit1(o, AML_PACKAGE_OP);	/* PackageOp */
+			aml_emit1(o, AML_PACKAGE_OP); /* PackageOp */
 			ent = aml_pkg_begin(o);
-			aml_emit1(o, 4);		/* NumElements */
+			aml_emit1(o, 4); /* NumElements */
 			put_le32(addr + 1, (uint32_t)slot << 16 | 0xffff);
-			aml_emit(o, addr, sizeof(addr));	/* Address */
-			aml_byte_int(o, (uint8_t)pin);	/* Pin */
-			aml_emit1(o, AML_ZERO_OP);		/* Source */
-			aml_emit1(o, AML_BYTE_PREFIX);	/* SourceIndex */
+			aml_emit(o, addr, sizeof(addr)); /* Address */
+			aml_byte_int(o, (uint8_t)pin);	 /* Pin */
+			aml_emit1(o, AML_ZERO_OP);	 /* Source */
+			aml_emit1(o, AML_BYTE_PREFIX);	 /* SourceIndex */
 			aml_emit1(o, (uint8_t)ACPI_PCI_INTX_GSI(slot, pin));
 			aml_pkg_end(o, ent);
 		}
@@ -377,10 +375,10 @@ static void aml_pci0(struct acpi_out *o)
 	struct aml_restmpl crs = { .n = 0 };
 	size_t dev;
 
-	aml_emit1(o, AML_EXT_OP_PREFIX);			/* DeviceOp */
+	aml_emit1(o, AML_EXT_OP_PREFIX); /* DeviceOp */
 	aml_emit1(o, AML_DEVICE_OP);
 	dev = aml_pkg_begin(o);
-	aml_emit(o, "PCI0", 4);				/* NameString */
+	aml_emit(o, "PCI0", 4); /* NameString */
 	/* A PCI Express root bridge, compatible with a PCI one. */
 	aml_name_eisaid(o, "_HID", "PNP0A08");
 	aml_name_eisaid(o, "_CID", "PNP0A03");
@@ -392,7 +390,7 @@ static void aml_pci0(struct acpi_out *o)
 	aml_res_word(&crs, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, 0x0000, 0x0cf7);
 	aml_res_word(&crs, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, 0x0d00, 0xffff);
 	aml_res_dword_mem(&crs, (uint32_t)GUEST_PCI_MMIO_BASE,
-		      (uint32_t)(GUEST_PCI_MMIO_END - 1));
+			  (uint32_t)(GUEST_PCI_MMIO_END - 1));
 	aml_name_restmpl(o, "_CRS", &crs);
 	aml_name_prt(o);
 
@@ -410,14 +408,14 @@ static void aml_mres(struct acpi_out *o)
 	struct aml_restmpl crs = { .n = 0 };
 	size_t dev;
 
-	aml_emit1(o, AML_EXT_OP_PREFIX);			/* DeviceOp */
+	aml_emit1(o, AML_EXT_OP_PREFIX); /* DeviceOp */
 	aml_emit1(o, AML_DEVICE_OP);
 	dev = aml_pkg_begin(o);
-	aml_emit(o, "MRES", 4);				/* NameString */
+	aml_emit(o, "MRES", 4); /* NameString */
 	aml_name_eisaid(o, "_HID", "PNP0C02");
 	aml_name_zero(o, "_UID");
 	aml_res_mem32_fixed(&crs, (uint32_t)GUEST_ECAM_BASE,
-			(uint32_t)GUEST_ECAM_SIZE);
+			    (uint32_t)GUEST_ECAM_SIZE);
 	aml_name_restmpl(o, "_CRS", &crs);
 	aml_pkg_end(o, dev);
 }
@@ -438,20 +436,20 @@ static void aml_dsdt_body(struct acpi_out *o, const struct acpi_build_cfg *cfg)
 	/* 7.4.2: \_S5 (soft off).  SLP_TYPa and SLP_TYPb are 5, what the
 	 * hypervisor takes as power-off with SLP_EN; two reserved zeros. */
 	aml_name(o, "_S5_");
-	aml_emit1(o, AML_PACKAGE_OP);			/* PackageOp */
+	aml_emit1(o, AML_PACKAGE_OP); /* PackageOp */
 	pkg = aml_pkg_begin(o);
-	aml_emit1(o, 4);				/* NumElements */
-	aml_emit1(o, AML_BYTE_PREFIX);			/* SLP_TYPa */
+	aml_emit1(o, 4);	       /* NumElements */
+	aml_emit1(o, AML_BYTE_PREFIX); /* SLP_TYPa */
 	aml_emit1(o, SLP_TYP_S5);
-	aml_emit1(o, AML_BYTE_PREFIX);			/* SLP_TYPb */
+	aml_emit1(o, AML_BYTE_PREFIX); /* SLP_TYPb */
 	aml_emit1(o, SLP_TYP_S5);
-	aml_emit1(o, AML_ZERO_OP);				/* reserved */
-	aml_emit1(o, AML_ZERO_OP);				/* reserved */
+	aml_emit1(o, AML_ZERO_OP); /* reserved */
+	aml_emit1(o, AML_ZERO_OP); /* reserved */
 	aml_pkg_end(o, pkg);
 
-	aml_emit1(o, AML_SCOPE_OP);				/* ScopeOp */
+	aml_emit1(o, AML_SCOPE_OP); /* ScopeOp */
 	pkg = aml_pkg_begin(o);
-	aml_emit(o, sb, sizeof(sb));			/* NameString \_SB_ */
+	aml_emit(o, sb, sizeof(sb)); /* NameString \_SB_ */
 	aml_pci0(o);
 	if (cfg->have_ecam)
 		aml_mres(o);
@@ -486,8 +484,8 @@ size_t acpi_build(uint8_t *buf, size_t buflen, uint64_t base,
 	unsigned n = 0;
 	uint64_t entry[3];
 
-	if (!buf || !cfg || !rsdp_off || cfg->ncpus == 0 ||
-	    cfg->ncpus > ACPI_BUILD_MAX_CPUS || base >= GUEST_4G)
+	if (!buf || !cfg || !rsdp_off || cfg->ncpus == 0
+	    || cfg->ncpus > ACPI_BUILD_MAX_CPUS || base >= GUEST_4G)
 		return 0;
 
 	/* Allocate everything; nothing but zeroes is written yet, except

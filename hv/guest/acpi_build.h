@@ -29,13 +29,13 @@
  * Pin register (1 = INTA#) minus 1.  Device models must assert exactly
  * this GSI.  Slot 0 (the host bridge) has no entries. */
 #define ACPI_PCI_INTX_GSI_BASE 16
-#define ACPI_PCI_INTX_GSI(slot, pin) \
+#define ACPI_PCI_INTX_GSI(slot, pin)                                           \
 	(ACPI_PCI_INTX_GSI_BASE + (((slot) + (pin)) & 3))
 
 struct acpi_build_cfg {
-	unsigned ncpus;	/* 1..ACPI_BUILD_MAX_CPUS: one Processor Local
+	unsigned ncpus; /* 1..ACPI_BUILD_MAX_CPUS: one Processor Local
 			 * APIC entry per CPU, APIC ids 0..ncpus-1 */
-	bool have_ecam;	/* MCFG for GUEST_ECAM_BASE, buses 0-255, and a
+	bool have_ecam; /* MCFG for GUEST_ECAM_BASE, buses 0-255, and a
 			 * PNP0C02 device in the DSDT that reserves it */
 };
 

@@ -13,7 +13,7 @@
 #define HDR_CHECKSUM 9
 
 #define RSDP_LEN 36
-#define RSDP_V1_LEN 20		/* what the first checksum covers */
+#define RSDP_V1_LEN 20 /* what the first checksum covers */
 #define FACS_LEN 64
 #define FADT_LEN 276
 #define MCFG_LEN (HDR_LEN + 8 + 16)
@@ -62,19 +62,19 @@
 #define PM_PROFILE_UNSPECIFIED 0
 
 /* Fixed feature flags (5.2.9, Table 5.10). */
-#define FADT_F_WBINVD (1u << 0)		/* WBINVD flushes all caches */
+#define FADT_F_WBINVD (1u << 0) /* WBINVD flushes all caches */
 #define FADT_F_WBINVD_FLUSH (1u << 1)
-#define FADT_F_PROC_C1 (1u << 2)	/* C1 (HLT) works on every CPU */
+#define FADT_F_PROC_C1 (1u << 2) /* C1 (HLT) works on every CPU */
 #define FADT_F_P_LVL2_UP (1u << 3)
 #define FADT_F_PWR_BUTTON (1u << 4)
 #define FADT_F_SLP_BUTTON (1u << 5)	/* no sleep button at all */
 #define FADT_F_TMR_VAL_EXT (1u << 8)	/* 32-bit PM timer */
-#define FADT_F_RESET_REG_SUP (1u << 10)	/* RESET_REG/RESET_VALUE valid */
+#define FADT_F_RESET_REG_SUP (1u << 10) /* RESET_REG/RESET_VALUE valid */
 #define FADT_F_HW_REDUCED_ACPI (1u << 20)
 
 /* IA-PC boot architecture flags (5.2.9.3, Table 5.11). */
-#define IAPC_LEGACY_DEVICES (1u << 0)	/* ISA devices: COM1, RTC, PIT */
-#define IAPC_8042 (1u << 1)		/* ports 0x60/0x64 may be probed */
+#define IAPC_LEGACY_DEVICES (1u << 0) /* ISA devices: COM1, RTC, PIT */
+#define IAPC_8042 (1u << 1)	      /* ports 0x60/0x64 may be probed */
 #define IAPC_VGA_NOT_PRESENT (1u << 2)
 #define IAPC_MSI_NOT_SUPPORTED (1u << 3)
 
@@ -86,15 +86,15 @@
 #define GAS_ACCESS_DWORD 3
 
 /* MADT (5.2.12). */
-#define MADT_PCAT_COMPAT (1u << 0)	/* 8259s present (Table 5.20) */
-#define MADT_LAPIC 0			/* 5.2.12.2 */
+#define MADT_PCAT_COMPAT (1u << 0) /* 8259s present (Table 5.20) */
+#define MADT_LAPIC 0		   /* 5.2.12.2 */
 #define MADT_LAPIC_LEN 8
 #define MADT_LAPIC_ENABLED (1u << 0)
-#define MADT_IOAPIC 1			/* 5.2.12.3 */
+#define MADT_IOAPIC 1 /* 5.2.12.3 */
 #define MADT_IOAPIC_LEN 12
-#define MADT_ISO 2			/* 5.2.12.5 */
+#define MADT_ISO 2 /* 5.2.12.5 */
 #define MADT_ISO_LEN 10
-#define MADT_LAPIC_NMI 4		/* 5.2.12.7 */
+#define MADT_LAPIC_NMI 4 /* 5.2.12.7 */
 #define MADT_LAPIC_NMI_LEN 6
 /* MPS INTI flags (Table 5.26): polarity in bits 1:0, trigger in 3:2. */
 #define INTI_ACTIVE_HIGH 0x1

@@ -8,8 +8,6 @@
 #include "hv/base/byteorder.h"
 #include "hv/guest/acpi_build.h"
 
-
-
 /* Hands out n zeroed bytes at the next offset whose guest-physical address
  * is a multiple of align (a power of two), zeroing the padding too.
  * Returns NULL, and marks the build failed, when they do not fit. */
@@ -28,8 +26,6 @@ uint8_t *acpi_take(struct acpi_out *o, size_t n, size_t align, size_t *off)
 	o->used += n;
 	return o->buf + o->used - n;
 }
-
-
 
 size_t acpi_aml_pkglen(size_t body, uint8_t out[4])
 {
@@ -142,7 +138,7 @@ static uint8_t *res_take(struct aml_restmpl *r, size_t n)
 
 /* 6.4.3.5: General Flags of a range the bridge produces (bit 0 clear, so
  * Linux makes it a window), positive decode, fixed minimum and maximum. */
-#define RES_GEN_FLAGS 0x0c	/* _MAF (bit 3) | _MIF (bit 2) */
+#define RES_GEN_FLAGS 0x0c /* _MAF (bit 3) | _MIF (bit 2) */
 
 /* 6.4.3.5.3: Word Address Space Descriptor, fixed size and place: _GRA 0,
  * _LEN = max - min + 1, no translation. */
@@ -153,15 +149,15 @@ void aml_res_word(struct aml_restmpl *r, uint8_t type, uint8_t tflags,
 
 	if (!d)
 		return;
-	d[0] = 0x88;			/* large item, name 0x08 */
-	put_le16(d + 1, 13);		/* length of what follows */
-	d[3] = type;			/* Resource Type */
-	d[4] = RES_GEN_FLAGS;		/* General Flags */
-	d[5] = tflags;			/* Type Specific Flags */
-	put_le16(d + 6, 0);		/* _GRA */
-	put_le16(d + 8, min);		/* _MIN */
-	put_le16(d + 10, max);		/* _MAX */
-	put_le16(d + 12, 0);		/* _TRA */
+	d[0] = 0x88;	       /* large item, name 0x08 */
+	put_le16(d + 1, 13);   /* length of what follows */
+	d[3] = type;	       /* Resource Type */
+	d[4] = RES_GEN_FLAGS;  /* General Flags */
+	d[5] = tflags;	       /* Type Specific Flags */
+	put_le16(d + 6, 0);    /* _GRA */
+	put_le16(d + 8, min);  /* _MIN */
+	put_le16(d + 10, max); /* _MAX */
+	put_le16(d + 12, 0);   /* _TRA */
 	put_le16(d + 14, (uint16_t)(max - min + 1)); /* _LEN */
 }
 
@@ -172,16 +168,16 @@ void aml_res_dword_mem(struct aml_restmpl *r, uint32_t min, uint32_t max)
 
 	if (!d)
 		return;
-	d[0] = 0x87;			/* large item, name 0x07 */
-	put_le16(d + 1, 23);		/* length of what follows */
-	d[3] = RES_TYPE_MEM;		/* Resource Type */
-	d[4] = RES_GEN_FLAGS;		/* General Flags */
-	d[5] = RES_MEM_RW;		/* Type Specific Flags */
-	put_le32(d + 6, 0);		/* _GRA */
-	put_le32(d + 10, min);		/* _MIN */
-	put_le32(d + 14, max);		/* _MAX */
-	put_le32(d + 18, 0);		/* _TRA */
-	put_le32(d + 22, max - min + 1);	/* _LEN */
+	d[0] = 0x87;			 /* large item, name 0x07 */
+	put_le16(d + 1, 23);		 /* length of what follows */
+	d[3] = RES_TYPE_MEM;		 /* Resource Type */
+	d[4] = RES_GEN_FLAGS;		 /* General Flags */
+	d[5] = RES_MEM_RW;		 /* Type Specific Flags */
+	put_le32(d + 6, 0);		 /* _GRA */
+	put_le32(d + 10, min);		 /* _MIN */
+	put_le32(d + 14, max);		 /* _MAX */
+	put_le32(d + 18, 0);		 /* _TRA */
+	put_le32(d + 22, max - min + 1); /* _LEN */
 }
 
 /* 6.4.3.4: 32-bit Fixed Memory Range Descriptor, read/write. */
@@ -191,11 +187,11 @@ void aml_res_mem32_fixed(struct aml_restmpl *r, uint32_t base, uint32_t len)
 
 	if (!d)
 		return;
-	d[0] = 0x86;			/* large item, name 0x06 */
-	put_le16(d + 1, 9);		/* length of what follows */
-	d[3] = RES_MEM_RW;		/* Information: _RW */
-	put_le32(d + 4, base);		/* _BAS */
-	put_le32(d + 8, len);		/* _LEN */
+	d[0] = 0x86;	       /* large item, name 0x06 */
+	put_le16(d + 1, 9);    /* length of what follows */
+	d[3] = RES_MEM_RW;     /* Information: _RW */
+	put_le32(d + 4, base); /* _BAS */
+	put_le32(d + 8, len);  /* _LEN */
 }
 
 /* Name (seg, ResourceTemplate () {...}): BufferOp PkgLength BufferSize

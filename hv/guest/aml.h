@@ -28,16 +28,16 @@
 #define AML_BUFFER_OP 0x11
 #define AML_PACKAGE_OP 0x12
 #define AML_EXT_OP_PREFIX 0x5b
-#define AML_DEVICE_OP 0x82	/* after AML_EXT_OP_PREFIX */
-#define AML_ROOT_CHAR 0x5c	/* '\' */
+#define AML_DEVICE_OP 0x82 /* after AML_EXT_OP_PREFIX */
+#define AML_ROOT_CHAR 0x5c /* '\' */
 
 /* The part of buf handed out so far, growing from offset 0. */
 struct acpi_out {
 	uint8_t *buf;
-	size_t len;	/* usable bytes of buf */
-	size_t used;	/* bytes handed out; always <= len */
-	uint64_t base;	/* guest-physical address of buf[0] */
-	bool full;	/* something did not fit: the build fails */
+	size_t len;    /* usable bytes of buf */
+	size_t used;   /* bytes handed out; always <= len */
+	uint64_t base; /* guest-physical address of buf[0] */
+	bool full;     /* something did not fit: the build fails */
 };
 
 /* Hands out n zeroed bytes at the next offset whose guest-physical address
@@ -76,8 +76,8 @@ struct aml_restmpl {
 #define RES_TYPE_MEM 0
 #define RES_TYPE_IO 1
 #define RES_TYPE_BUS 2
-#define RES_IO_ENTIRE_RANGE 0x03	/* _RNG: ISA and non-ISA ports */
-#define RES_MEM_RW 0x01			/* _RW; _MEM 0: non-cacheable */
+#define RES_IO_ENTIRE_RANGE 0x03 /* _RNG: ISA and non-ISA ports */
+#define RES_MEM_RW 0x01		 /* _RW; _MEM 0: non-cacheable */
 
 /* 6.4.3.5.3: Word Address Space Descriptor, a fixed range the bridge
  * produces. */

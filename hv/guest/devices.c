@@ -23,18 +23,20 @@
 static const struct guest_dev table[DEV_COUNT] = {
 	[DEV_COM1] = { "com1", "16550 UART", -1, 4, 0x3f8, 8, 0, 0 },
 	[DEV_RTC] = { "rtc", "MC146818 RTC", -1, -1, 0x70, 2, 0, 0 },
-	[DEV_PCI_CF8] = { "pci-address/reset", "PCI CONFIG_ADDRESS, "
-			  "reset control", -1, -1, 0xcf8, 4, 0, 0 },
-	[DEV_PCI_HOST] = { "pci-host", "PCI host bridge (ECAM, 0xCFC)", 0,
-			   -1, 0xcfc, 4, GUEST_ECAM_BASE, GUEST_ECAM_SIZE },
+	[DEV_PCI_CF8] = { "pci-address/reset",
+			  "PCI CONFIG_ADDRESS, "
+			  "reset control",
+			  -1, -1, 0xcf8, 4, 0, 0 },
+	[DEV_PCI_HOST] = { "pci-host", "PCI host bridge (ECAM, 0xCFC)", 0, -1,
+			   0xcfc, 4, GUEST_ECAM_BASE, GUEST_ECAM_SIZE },
 	[DEV_PM] = { "acpi-pm", "ACPI PM block", -1, GUEST_SCI_IRQ,
 		     GUEST_PM_BASE, 12, 0, 0 },
-	[DEV_LEGACY] = { "legacy", "PIC, PIT, port 61, 8042, absent chips",
-			 -1, 2, 0, 0, 0, 0 },
-	[DEV_LAPIC] = { "lapic", "local APIC", -1, -1, 0, 0,
-			GUEST_LAPIC_BASE, 0x1000 },
-	[DEV_IOAPIC] = { "ioapic", "I/O APIC", -1, -1, 0, 0,
-			 GUEST_IOAPIC_BASE, 0x1000 },
+	[DEV_LEGACY] = { "legacy", "PIC, PIT, port 61, 8042, absent chips", -1,
+			 2, 0, 0, 0, 0 },
+	[DEV_LAPIC] = { "lapic", "local APIC", -1, -1, 0, 0, GUEST_LAPIC_BASE,
+			0x1000 },
+	[DEV_IOAPIC] = { "ioapic", "I/O APIC", -1, -1, 0, 0, GUEST_IOAPIC_BASE,
+			 0x1000 },
 	[DEV_BLK] = { "vda", "virtio-blk", 1, ACPI_PCI_INTX_GSI(1, 0), 0, 0,
 		      BLK_BAR, VDEV_BAR_SIZE },
 	[DEV_NET] = { "net0", "virtio-net", 2, ACPI_PCI_INTX_GSI(2, 0), 0, 0,
@@ -194,9 +196,9 @@ static int attach_ranges(void)
 
 	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 		const struct guest_dev *d = &table[ports[i].id];
-		struct bus_range r = { d->port, d->nports, d->name,
-				       ports[i].ctx, ports[i].read,
-				       ports[i].write };
+		struct bus_range r = { d->port,	      d->nports,
+				       d->name,	      ports[i].ctx,
+				       ports[i].read, ports[i].write };
 
 		if (iobus_register(&r)) {
 			log_msg("guest: cannot register %s", d->name);
@@ -205,9 +207,10 @@ static int attach_ranges(void)
 	}
 	for (unsigned i = 0; i < sizeof(mmio) / sizeof(mmio[0]); i++) {
 		const struct guest_dev *d = &table[mmio[i].id];
-		struct bus_range r = { d->mmio, d->mmio_len, d->name,
-				       mmio[i].ctx, mmio[i].read,
-				       mmio[i].write };
+		struct bus_range r = {
+			d->mmio,     d->mmio_len,  d->name,
+			mmio[i].ctx, mmio[i].read, mmio[i].write
+		};
 
 		if (mmiobus_register(&r)) {
 			log_msg("guest: cannot register %s", d->name);

@@ -42,9 +42,9 @@ enum guest_dev_id {
 struct guest_dev {
 	const char *name; /* as the log and the management plane say it */
 	const char *type;
-	int pci_slot;	   /* -1: not a PCI function */
-	int gsi;	   /* the IOAPIC input its line drives; -1: none */
-	uint16_t port, nports;	/* its port window, 0 = none */
+	int pci_slot;	       /* -1: not a PCI function */
+	int gsi;	       /* the IOAPIC input its line drives; -1: none */
+	uint16_t port, nports; /* its port window, 0 = none */
 	uint64_t mmio, mmio_len; /* fixed window or BAR; 0 = none */
 };
 
@@ -56,7 +56,7 @@ bool guest_dev_present(enum guest_dev_id id);
 /* What the devices need from the run loop and the backends. */
 struct guest_dev_setup {
 	const struct gmem *gm;
-	bool virtio_split;	    /* plinth.cfg virtio_ring = split */
+	bool virtio_split; /* plinth.cfg virtio_ring = split */
 	const uint8_t *net_mac;
 	struct blk_backend *disk;   /* NULL: no virtio-blk */
 	struct frame_port *nic;	    /* NULL: virtio-net without a link */

@@ -62,12 +62,9 @@ _Static_assert(GUEST_BOOT_PGT + PGT_SIZE < GUEST_BOOT_STACK,
 _Static_assert(GUEST_BOOT_STACK <= GUEST_LOW_RAM_END, "stack in low RAM");
 _Static_assert(GUEST_LOW_RAM_MAX <= GUEST_4G,
 	       "ramdisk_image is a 32-bit field");
-_Static_assert(GUEST_BOOT_PARAMS % LD_PAGE == 0 &&
-		       GUEST_BOOT_PGT % LD_PAGE == 0,
+_Static_assert(GUEST_BOOT_PARAMS % LD_PAGE == 0
+		       && GUEST_BOOT_PGT % LD_PAGE == 0,
 	       "page-aligned boot structures");
-
-
-
 
 /* "40 MiB", "12 KiB" or "1234567 bytes": round sizes read well, and any
  * other size is shown exactly rather than rounded into a lie. */
@@ -86,15 +83,19 @@ static const char *size_str(char *buf, size_t n, uint64_t v)
  * have to a magic number") and "HdrS" at 0x202 (protocol 2.00+). */
 static bool has_setup_header(const uint8_t *k, size_t len)
 {
-	return len >= HDR_HEADER + 4 &&
-	       get_le16(k + HDR_BOOT_FLAG) == BOOT_FLAG_MAGIC &&
-	       !memcmp(k + HDR_HEADER, "HdrS", 4);
+	return len >= HDR_HEADER + 4
+	       && get_le16(k + HDR_BOOT_FLAG) == BOOT_FLAG_MAGIC
+	       && !memcmp(k + HDR_HEADER, "HdrS", 4);
 }
 
 /* ELF: e_ident[EI_MAG0..EI_MAG3] = 0x7f 'E' 'L' 'F'. */
 static bool has_elf_magic(const uint8_t *k, size_t len)
 {
-	return len >= 4 && !memcmp(k, "\x7f" "ELF", 4);
+	return len >= 4
+	       && !memcmp(k,
+			  "\x7f"
+			  "ELF",
+			  4);
 }
 
 const char *loader_format_name(const uint8_t *k, size_t len,
@@ -115,7 +116,11 @@ const char *loader_format_name(const uint8_t *k, size_t len,
 	 * PE/COFF image that is not a Linux EFI-stub kernel. */
 	if (len >= 2 && k[0] == 0x1f && (k[1] == 0x8b || k[1] == 0x9e))
 		return "gzip data";
-	if (len >= 6 && !memcmp(k, "\xfd" "7zXZ", 6)) /* with its NUL */
+	if (len >= 6
+	    && !memcmp(k,
+		       "\xfd"
+		       "7zXZ",
+		       6)) /* with its NUL */
 		return "xz data";
 	if (len >= 4 && !memcmp(k, "\x28\xb5\x2f\xfd", 4))
 		return "zstd data";
@@ -156,9 +161,10 @@ static int check_boot_area(struct ld *l)
 {
 	if (!gmem_ptr(l->g, GUEST_BOOT_PARAMS,
 		      GUEST_BOOT_STACK - GUEST_BOOT_PARAMS))
-		FAIL(l, "guest RAM: the boot area [0x%llx, 0x%llx) is not one "
-			"block of RAM", U(GUEST_BOOT_PARAMS),
-		     U(GUEST_BOOT_STACK));
+		FAIL(l,
+		     "guest RAM: the boot area [0x%llx, 0x%llx) is not one "
+		     "block of RAM",
+		     U(GUEST_BOOT_PARAMS), U(GUEST_BOOT_STACK));
 	return 0;
 }
 /* ------------------------------------------------------------------------
@@ -174,8 +180,10 @@ static int measure_cmdline(struct ld *l)
 	while (n <= l->cmdline_max && s[n])
 		n++;
 	if (n > l->cmdline_max)
-		FAIL(l, "command line is longer than %llu bytes, the most this "
-			"kernel accepts", U(l->cmdline_max));
+		FAIL(l,
+		     "command line is longer than %llu bytes, the most this "
+		     "kernel accepts",
+		     U(l->cmdline_max));
 	l->cmdline_len = n;
 	return 0;
 }
@@ -295,9 +303,9 @@ static void build_boot_params(struct ld *l, uint8_t *bp)
 		bp[HDR_SETUP_SECTS] = (uint8_t)l->setup_sects;
 		put_le16(bp + HDR_VID_MODE, VID_MODE_NORMAL);
 		put_le32(bp + HDR_CODE32_START, (uint32_t)l->load);
-		bp[HDR_LOADFLAGS] = (uint8_t)((bp[HDR_LOADFLAGS] &
-					       ~(QUIET_FLAG | KEEP_SEGMENTS)) |
-					      CAN_USE_HEAP);
+		bp[HDR_LOADFLAGS] = (uint8_t)((bp[HDR_LOADFLAGS]
+					       & ~(QUIET_FLAG | KEEP_SEGMENTS))
+					      | CAN_USE_HEAP);
 		put_le16(bp + HDR_HEAP_END_PTR, HEAP_END - 0x200);
 		bp[HDR_EXT_LOADER_VER] = 0;
 		bp[HDR_EXT_LOADER_TYPE] = 0;
@@ -350,10 +358,10 @@ static void build_page_tables(uint8_t *pt)
 		uint8_t *pd = pt + (2 + i) * LD_PAGE;
 
 		put_le64(pt + LD_PAGE + i * 8,
-		      (GUEST_BOOT_PGT + (2 + i) * LD_PAGE) | PTE_P | PTE_RW);
+			 (GUEST_BOOT_PGT + (2 + i) * LD_PAGE) | PTE_P | PTE_RW);
 		for (uint64_t j = 0; j < 512; j++)
-			put_le64(pd + j * 8, ((i * 512 + j) << 21) | PTE_P |
-						  PTE_RW | PTE_PS);
+			put_le64(pd + j * 8, ((i * 512 + j) << 21) | PTE_P
+						     | PTE_RW | PTE_PS);
 	}
 }
 
@@ -386,7 +394,7 @@ int loader_load(struct gmem *g, const struct loader_args *a,
 
 	const uint8_t *k = a->kernel;
 	size_t len = a->kernel_len;
-	int rc;
+	int rc = -1;
 
 	if (a->format == KERNEL_FLAT) {
 		rc = ld_plan_flat(l);
@@ -402,8 +410,9 @@ int loader_load(struct gmem *g, const struct loader_args *a,
 		for (size_t i = 0; i < len && i < 4; i++)
 			pos += fmt(first + pos, sizeof(first) - pos, "%s%02x",
 				   i ? " " : "", k[i]);
-		FAIL(l, "kernel: found %s, not a bzImage or an ELF vmlinux "
-			"(first bytes: %s)",
+		FAIL(l,
+		     "kernel: found %s, not a bzImage or an ELF vmlinux "
+		     "(first bytes: %s)",
 		     loader_format_name(k, len, a->format), first);
 	}
 	if (rc || measure_cmdline(l) || place_initrd(l))
@@ -415,9 +424,9 @@ int loader_load(struct gmem *g, const struct loader_args *a,
 	uint8_t *cl = gmem_ptr(g, GUEST_CMDLINE, l->cmdline_len + 1);
 	uint8_t *pt = gmem_ptr(g, GUEST_BOOT_PGT, PGT_SIZE);
 
-	if (!bp || !cl || !pt || write_kernel(l) ||
-	    (a->initrd_len &&
-	     gmem_write(g, l->initrd_addr, a->initrd, a->initrd_len)))
+	if (!bp || !cl || !pt || write_kernel(l)
+	    || (a->initrd_len
+		&& gmem_write(g, l->initrd_addr, a->initrd, a->initrd_len)))
 		FAIL(l, "loader: internal error: a checked range is not RAM");
 	build_boot_params(l, bp);
 	if (l->cmdline_len)

@@ -53,7 +53,7 @@ struct e820_entry {
  * 4 GiB code and data segments (boot.rst asks for __BOOT_CS 0x10 and
  * __BOOT_DS 0x18), interrupts disabled. */
 struct boot_regs {
-	int mode;     /* 32: protected mode, paging off; 64: long mode */
+	int mode; /* 32: protected mode, paging off; 64: long mode */
 	uint64_t rip, rsi, rsp;
 	uint64_t cr3; /* mode 64: the identity page tables the loader built;
 		       * mode 32: 0 */
@@ -69,7 +69,7 @@ struct loader_args {
 	size_t kernel_len;
 	const uint8_t *initrd; /* may be NULL when initrd_len is 0 */
 	size_t initrd_len;
-	const char *cmdline;   /* NUL-terminated; NULL means "" */
+	const char *cmdline; /* NUL-terminated; NULL means "" */
 	enum kernel_format format;
 	const struct e820_entry *e820; /* the guest memory map, built by */
 	unsigned e820_count;	       /* the caller; 1..LOADER_E820_MAX */

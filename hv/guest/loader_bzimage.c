@@ -14,13 +14,13 @@
 
 /* What plan_bzimage() reads from the setup header, field by field. */
 struct bz {
-	uint64_t hdr_end;	/* the header's end in the file */
-	uint16_t v;		/* protocol version */
-	unsigned sects;		/* setup_sects, 0 read as 4 */
+	uint64_t hdr_end; /* the header's end in the file */
+	uint16_t v;	  /* protocol version */
+	unsigned sects;	  /* setup_sects, 0 read as 4 */
 	bool reloc;
 	uint64_t align, pref, init;
 	uint16_t xlf;
-	uint64_t start, end;	/* the footprint chosen */
+	uint64_t start, end; /* the footprint chosen */
 };
 
 /* Where a bzImage loaded at `load` will run and how far it reaches.
@@ -52,10 +52,9 @@ static void bz_footprint(const struct ld *l, uint64_t load, bool reloc,
 
 static bool fits_below_4g(const struct gmem *g, uint64_t start, uint64_t end)
 {
-	return start >= GUEST_HIGH_START && end > start && end <= GUEST_4G &&
-	       gmem_is_ram(g, start, end - start);
+	return start >= GUEST_HIGH_START && end > start && end <= GUEST_4G
+	       && gmem_is_ram(g, start, end - start);
 }
-
 
 /* The header's extent, version and loadflags. */
 static int bz_check_header(struct ld *l, struct bz *b)
@@ -74,31 +73,39 @@ static int bz_check_header(struct ld *l, struct bz *b)
 	uint64_t need = max64(hdr_end, HDR_VERSION + 2);
 
 	if (len < need)
-		FAIL(l, "bzImage: file is %zu bytes, too short for its setup "
-			"header (ends at 0x%llx)", len, U(need));
+		FAIL(l,
+		     "bzImage: file is %zu bytes, too short for its setup "
+		     "header (ends at 0x%llx)",
+		     len, U(need));
 
 	uint16_t v = get_le16(k + HDR_VERSION);
 
 	if (v < MIN_BZ_VERSION)
-		FAIL(l, "bzImage: setup header version %u.%02u is older than "
-			"2.06", (unsigned)(v >> 8), (unsigned)(v & 0xff));
+		FAIL(l,
+		     "bzImage: setup header version %u.%02u is older than "
+		     "2.06",
+		     (unsigned)(v >> 8), (unsigned)(v & 0xff));
 	/* The header must hold every field its version promises and this
 	 * loader reads: up to cmdline_size (2.06), up to init_size (2.10). */
-	uint64_t min_end = v >= 0x020a ? HDR_INIT_SIZE + 4 :
-					 HDR_CMDLINE_SIZE + 4;
+	uint64_t min_end = v >= 0x020a ? HDR_INIT_SIZE + 4
+				       : HDR_CMDLINE_SIZE + 4;
 
 	if (hdr_end < min_end)
-		FAIL(l, "bzImage: setup header ends at 0x%llx, but protocol "
-			"%u.%02u has fields up to 0x%llx", U(hdr_end),
-		     (unsigned)(v >> 8), (unsigned)(v & 0xff), U(min_end));
+		FAIL(l,
+		     "bzImage: setup header ends at 0x%llx, but protocol "
+		     "%u.%02u has fields up to 0x%llx",
+		     U(hdr_end), (unsigned)(v >> 8), (unsigned)(v & 0xff),
+		     U(min_end));
 
 	/* boot.rst: is_bzImage = protocol >= 2.00 && (loadflags & 0x01).
 	 * A zImage wants its code at 0x10000 and real-mode help; no. */
 	uint8_t lf = k[HDR_LOADFLAGS];
 
 	if (!(lf & LOADED_HIGH))
-		FAIL(l, "bzImage: loadflags 0x%02x lack LOADED_HIGH: zImage "
-			"kernels are not supported", lf);
+		FAIL(l,
+		     "bzImage: loadflags 0x%02x lack LOADED_HIGH: zImage "
+		     "kernels are not supported",
+		     lf);
 	b->hdr_end = hdr_end;
 	b->v = v;
 	return 0;
@@ -118,8 +125,9 @@ static int bz_check_image(struct ld *l, struct bz *b)
 	uint64_t pm_off = (sects + 1) * 512ull;
 
 	if (pm_off >= len)
-		FAIL(l, "bzImage: setup_sects %u puts the protected-mode code "
-			"at 0x%llx, past the end of the file (%zu bytes)",
+		FAIL(l,
+		     "bzImage: setup_sects %u puts the protected-mode code "
+		     "at 0x%llx, past the end of the file (%zu bytes)",
 		     sects, U(pm_off), len);
 
 	/* syssize: "The size of the protected-mode code in units of 16-byte
@@ -132,9 +140,10 @@ static int bz_check_image(struct ld *l, struct bz *b)
 	if (!syssize)
 		FAIL(l, "bzImage: syssize is 0");
 	if (pm_size > len - pm_off)
-		FAIL(l, "bzImage: syssize 0x%x (%llu bytes from 0x%llx) runs "
-			"past the end of the file (%zu bytes)", syssize,
-		     U(pm_size), U(pm_off), len);
+		FAIL(l,
+		     "bzImage: syssize 0x%x (%llu bytes from 0x%llx) runs "
+		     "past the end of the file (%zu bytes)",
+		     syssize, U(pm_size), U(pm_off), len);
 
 	b->sects = sects;
 	b->reloc = k[HDR_RELOCATABLE] != 0; /* 2.05+ */
@@ -145,8 +154,10 @@ static int bz_check_image(struct ld *l, struct bz *b)
 
 	/* The decompressor aligns with a mask built from kernel_alignment. */
 	if (b->reloc && (b->align == 0 || (b->align & (b->align - 1))))
-		FAIL(l, "bzImage: kernel_alignment 0x%llx is not a power of "
-			"two", U(b->align));
+		FAIL(l,
+		     "bzImage: kernel_alignment 0x%llx is not a power of "
+		     "two",
+		     U(b->align));
 
 	l->pm_off = pm_off;
 	l->pm_size = pm_size;
@@ -165,8 +176,8 @@ static int bz_place(struct ld *l, struct bz *b)
 	 * whatever the loader does) that is 64-bit (XLF_KERNEL_64), the
 	 * only kind this hypervisor means to boot; anything else gets the
 	 * traditional address.  Never below 1 MiB, where boot_params is. */
-	if (reloc && (b->xlf & XLF_KERNEL_64) && pref >= GUEST_HIGH_START &&
-	    pref < GUEST_4G) {
+	if (reloc && (b->xlf & XLF_KERNEL_64) && pref >= GUEST_HIGH_START
+	    && pref < GUEST_4G) {
 		bz_footprint(l, pref, reloc, align, pref, init, &b->start,
 			     &b->end);
 		if (fits_below_4g(l->g, b->start, b->end)) {
@@ -178,17 +189,21 @@ static int bz_place(struct ld *l, struct bz *b)
 	 * Rest of The Kernel": load_address = 0x100000). */
 	l->load = GUEST_HIGH_START;
 	if (reloc && pref >= GUEST_4G)
-		FAIL(l, "bzImage: pref_address 0x%llx is above 4 GiB, out of "
-			"reach of the 32-bit entry", U(pref));
+		FAIL(l,
+		     "bzImage: pref_address 0x%llx is above 4 GiB, out of "
+		     "reach of the 32-bit entry",
+		     U(pref));
 	if (!reloc && pref >= GUEST_4G)
-		FAIL(l, "bzImage: non-relocatable kernel runs at pref_address "
-			"0x%llx, above 4 GiB", U(pref));
-	bz_footprint(l, l->load, reloc, align, pref, init, &b->start,
-		     &b->end);
+		FAIL(l,
+		     "bzImage: non-relocatable kernel runs at pref_address "
+		     "0x%llx, above 4 GiB",
+		     U(pref));
+	bz_footprint(l, l->load, reloc, align, pref, init, &b->start, &b->end);
 	if (b->start < GUEST_HIGH_START)
-		FAIL(l, "bzImage: kernel [0x%llx, 0x%llx) overlaps the boot "
-			"area below 0x%llx", U(b->start), U(b->end),
-		     U(GUEST_HIGH_START));
+		FAIL(l,
+		     "bzImage: kernel [0x%llx, 0x%llx) overlaps the boot "
+		     "area below 0x%llx",
+		     U(b->start), U(b->end), U(GUEST_HIGH_START));
 	if (!fits_below_4g(l->g, b->start, b->end))
 		FAIL(l, "bzImage: kernel [0x%llx, 0x%llx) is outside guest RAM",
 		     U(b->start), U(b->end));
@@ -200,8 +215,7 @@ int ld_plan_bzimage(struct ld *l)
 	const uint8_t *k = l->a->kernel;
 	struct bz b = { 0 };
 
-	if (bz_check_header(l, &b) || bz_check_image(l, &b) ||
-	    bz_place(l, &b))
+	if (bz_check_header(l, &b) || bz_check_image(l, &b) || bz_place(l, &b))
 		return -1;
 	l->kind = KIND_BZIMAGE;
 	l->mode = 32;
@@ -220,6 +234,7 @@ int ld_plan_bzimage(struct ld *l)
 			      GUEST_LOW_RAM_MAX - 1);
 	/* cmdline_size: "The maximum size of the command line without the
 	 * terminating zero." */
-	l->cmdline_max = min64(get_le32(k + HDR_CMDLINE_SIZE), CMDLINE_AREA - 1);
+	l->cmdline_max = min64(get_le32(k + HDR_CMDLINE_SIZE),
+			       CMDLINE_AREA - 1);
 	return 0;
 }

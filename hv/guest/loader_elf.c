@@ -94,25 +94,34 @@ static int elf_check_ehdr(struct ld *l)
 
 	/* e_ident first: it says how to read the rest. */
 	if (len < EI_NIDENT)
-		FAIL(l, "ELF: file is %zu bytes, shorter than the 64-byte "
-			"ELF64 header", len);
+		FAIL(l,
+		     "ELF: file is %zu bytes, shorter than the 64-byte "
+		     "ELF64 header",
+		     len);
 	if (k[EI_CLASS] == ELFCLASS32)
 		FAIL(l, "ELF: 32-bit file (ELFCLASS32); only ELF64 kernels "
 			"are supported");
 	if (k[EI_CLASS] != ELFCLASS64)
-		FAIL(l, "ELF: unknown class %u; only ELF64 kernels are "
-			"supported", k[EI_CLASS]);
+		FAIL(l,
+		     "ELF: unknown class %u; only ELF64 kernels are "
+		     "supported",
+		     k[EI_CLASS]);
 	if (k[EI_DATA] != ELFDATA2LSB)
-		FAIL(l, "ELF: data encoding %u is not little-endian "
-			"(ELFDATA2LSB)", k[EI_DATA]);
+		FAIL(l,
+		     "ELF: data encoding %u is not little-endian "
+		     "(ELFDATA2LSB)",
+		     k[EI_DATA]);
 	if (k[EI_VERSION] != EV_CURRENT)
 		FAIL(l, "ELF: e_ident version %u is not EV_CURRENT (1)",
 		     k[EI_VERSION]);
 	if (len < EHDR_SIZE)
-		FAIL(l, "ELF: file is %zu bytes, shorter than the 64-byte "
-			"ELF64 header", len);
+		FAIL(l,
+		     "ELF: file is %zu bytes, shorter than the 64-byte "
+		     "ELF64 header",
+		     len);
 	if (get_le16(k + EH_TYPE) != ET_EXEC)
-		FAIL(l, "ELF: type %u is not ET_EXEC (2)", get_le16(k + EH_TYPE));
+		FAIL(l, "ELF: type %u is not ET_EXEC (2)",
+		     get_le16(k + EH_TYPE));
 	if (get_le16(k + EH_MACHINE) != EM_X86_64)
 		FAIL(l, "ELF: machine %u is not x86-64 (62)",
 		     get_le16(k + EH_MACHINE));
@@ -132,9 +141,10 @@ static int elf_check_ehdr(struct ld *l)
 		FAIL(l, "ELF: %u program headers, at most %u are accepted",
 		     phnum, ELF_MAX_PHDRS);
 	if (phoff > len || (uint64_t)phnum * PHDR_SIZE > len - phoff)
-		FAIL(l, "ELF: program headers at 0x%llx (%u x %u bytes) run "
-			"past the end of the file (%zu bytes)", U(phoff), phnum,
-		     PHDR_SIZE, len);
+		FAIL(l,
+		     "ELF: program headers at 0x%llx (%u x %u bytes) run "
+		     "past the end of the file (%zu bytes)",
+		     U(phoff), phnum, PHDR_SIZE, len);
 	l->phoff = phoff;
 	l->phnum = phnum;
 	return 0;
@@ -161,32 +171,42 @@ static int elf_check_segments(struct ld *l)
 		/* ELF: "The file size may not be larger than the memory
 		 * size"; the difference is zero-filled (bss). */
 		if (filesz > memsz)
-			FAIL(l, "ELF: segment %u has p_filesz 0x%llx larger "
-				"than p_memsz 0x%llx", i, U(filesz), U(memsz));
+			FAIL(l,
+			     "ELF: segment %u has p_filesz 0x%llx larger "
+			     "than p_memsz 0x%llx",
+			     i, U(filesz), U(memsz));
 		if (off > len || filesz > len - off)
-			FAIL(l, "ELF: segment %u file bytes 0x%llx+0x%llx run "
-				"past the end of the file (%zu bytes)", i,
-			     U(off), U(filesz), len);
+			FAIL(l,
+			     "ELF: segment %u file bytes 0x%llx+0x%llx run "
+			     "past the end of the file (%zu bytes)",
+			     i, U(off), U(filesz), len);
 		if (!memsz)
 			continue; /* occupies no memory: nothing to load */
 		if (memsz > UINT64_MAX - pa)
-			FAIL(l, "ELF: segment %u [0x%llx, +0x%llx) wraps "
-				"around the address space", i, U(pa), U(memsz));
+			FAIL(l,
+			     "ELF: segment %u [0x%llx, +0x%llx) wraps "
+			     "around the address space",
+			     i, U(pa), U(memsz));
 		uint64_t end = pa + memsz;
 
 		/* p_paddr is where the kernel expects to be in physical
 		 * memory; it must neither cover the boot structures below
 		 * 1 MiB nor leave the 4 GiB the entry page tables map. */
 		if (pa < GUEST_HIGH_START)
-			FAIL(l, "ELF: segment %u [0x%llx, 0x%llx) overlaps the "
-				"boot area below 0x%llx", i, U(pa), U(end),
-			     U(GUEST_HIGH_START));
+			FAIL(l,
+			     "ELF: segment %u [0x%llx, 0x%llx) overlaps the "
+			     "boot area below 0x%llx",
+			     i, U(pa), U(end), U(GUEST_HIGH_START));
 		if (!gmem_is_ram(l->g, pa, memsz))
-			FAIL(l, "ELF: segment %u [0x%llx, 0x%llx) is outside "
-				"guest RAM", i, U(pa), U(end));
+			FAIL(l,
+			     "ELF: segment %u [0x%llx, 0x%llx) is outside "
+			     "guest RAM",
+			     i, U(pa), U(end));
 		if (end > GUEST_4G)
-			FAIL(l, "ELF: segment %u [0x%llx, 0x%llx) lies above "
-				"the 4 GiB identity map", i, U(pa), U(end));
+			FAIL(l,
+			     "ELF: segment %u [0x%llx, 0x%llx) lies above "
+			     "the 4 GiB identity map",
+			     i, U(pa), U(end));
 		lo = min64(lo, pa);
 		hi = max64(hi, end);
 		nload++;
@@ -225,8 +245,10 @@ static int elf_find_entry(struct ld *l)
 		}
 	}
 	if (!found)
-		FAIL(l, "ELF: entry point 0x%llx is not inside any loaded "
-			"segment", U(e));
+		FAIL(l,
+		     "ELF: entry point 0x%llx is not inside any loaded "
+		     "segment",
+		     U(e));
 	return 0;
 }
 

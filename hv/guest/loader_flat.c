@@ -18,8 +18,8 @@ int ld_plan_flat(struct ld *l)
 {
 	size_t len = l->a->kernel_len;
 
-	if (len > GUEST_4G - GUEST_HIGH_START ||
-	    !gmem_is_ram(l->g, GUEST_HIGH_START, len))
+	if (len > GUEST_4G - GUEST_HIGH_START
+	    || !gmem_is_ram(l->g, GUEST_HIGH_START, len))
 		FAIL(l, "flat: kernel [0x%llx, 0x%llx) is outside guest RAM",
 		     U(GUEST_HIGH_START), U(sat_add(GUEST_HIGH_START, len)));
 	l->kind = KIND_FLAT;

@@ -42,11 +42,11 @@ struct ld {
 	size_t errlen;
 
 	enum kind kind;
-	int mode;		/* 32 or 64 */
+	int mode; /* 32 or 64 */
 	uint64_t entry;
-	uint64_t kstart, kend;	/* the kernel's footprint */
-	uint64_t initrd_max;	/* highest byte the initrd may occupy */
-	uint64_t cmdline_max;	/* characters, without the NUL */
+	uint64_t kstart, kend; /* the kernel's footprint */
+	uint64_t initrd_max;   /* highest byte the initrd may occupy */
+	uint64_t cmdline_max;  /* characters, without the NUL */
 
 	/* bzImage */
 	uint64_t hdr_end, pm_off, pm_size, load;
@@ -64,14 +64,11 @@ struct ld {
 
 /* fmt() with a zero size writes nothing, so a caller without an error
  * buffer costs nothing here. */
-#define FAIL(l, ...)                                          \
-	do {                                                  \
-		fmt((l)->err, (l)->errlen, __VA_ARGS__);      \
-		return -1;                                    \
+#define FAIL(l, ...)                                                           \
+	do {                                                                   \
+		fmt((l)->err, (l)->errlen, __VA_ARGS__);                       \
+		return -1;                                                     \
 	} while (0)
-
-
-
 
 static inline uint64_t max64(uint64_t a, uint64_t b)
 {

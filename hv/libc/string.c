@@ -5,13 +5,16 @@
  * every CPU Plinth runs on (ERMSB since Ivy Bridge). */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
 
 	__asm__ volatile("rep movsb"
-			 : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+			 : "+D"(d), "+S"(src), "+c"(n)
+			 :
+			 : "memory");
 	return dst;
 }
 
@@ -19,8 +22,7 @@ void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
 
-	__asm__ volatile("rep stosb"
-			 : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
 
@@ -34,6 +36,8 @@ void *memmove(void *dst, const void *src, size_t n)
 	char *d = (char *)dst + n - 1;
 
 	__asm__ volatile("std; rep movsb; cld"
-			 : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+			 : "+D"(d), "+S"(s), "+c"(n)
+			 :
+			 : "memory");
 	return dst;
 }

@@ -1,8 +1,12 @@
 /* The rest of newlib's system-call hooks.  Plinth has no files: standard
  * output and error go to the log, everything else fails with an errno
- * (sbrk lives in mem.c, next to the heap it serves). */
+ * (sbrk lives in hv/base/pool.c, next to the heap it serves).  newlib's
+ * headers declare each, so a definition that strays from newlib's type
+ * does not compile. */
 #include <errno.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hv/base/log.h"
 #include "hv/base/power.h"
@@ -10,7 +14,7 @@
 #undef errno
 extern int errno;
 
-int write(int fd, const void *buf, size_t len)
+_READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t len)
 {
 	if (fd != 1 && fd != 2) {
 		errno = EBADF;
@@ -20,7 +24,7 @@ int write(int fd, const void *buf, size_t len)
 	return (int)len;
 }
 
-int read(int fd, void *buf, size_t len)
+_READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t len)
 {
 	(void)fd;
 	(void)buf;
@@ -51,7 +55,7 @@ int isatty(int fd)
 	return fd >= 0 && fd <= 2;
 }
 
-long lseek(int fd, long off, int whence)
+off_t lseek(int fd, off_t off, int whence)
 {
 	(void)fd;
 	(void)off;
@@ -60,7 +64,7 @@ long lseek(int fd, long off, int whence)
 	return -1;
 }
 
-int getpid(void)
+pid_t getpid(void)
 {
 	return 1;
 }

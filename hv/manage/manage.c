@@ -59,9 +59,9 @@ static void value_json(struct mgmt_buf *b, const struct stats_source *s)
 {
 	mgmt_printf(b, "{");
 	for (unsigned k = 0; k < s->set->n; k++)
-		mgmt_printf(b, "%s\"%s\": %lu", k ? ", " : "", s->set->c[k].name,
-			    (unsigned long)counter_value(&s->set->c[k],
-							 s->stats));
+		mgmt_printf(
+			b, "%s\"%s\": %lu", k ? ", " : "", s->set->c[k].name,
+			(unsigned long)counter_value(&s->set->c[k], s->stats));
 	mgmt_printf(b, "}");
 }
 
@@ -139,9 +139,10 @@ static void devices_json(struct mgmt_buf *b, const struct vm_status *vm)
 	for (unsigned i = 0; i < vm->ndev; i++) {
 		const struct vm_dev_status *d = &vm->dev[i];
 
-		mgmt_printf(b, "%s{\"name\": \"%s\", \"type\": \"%s\", "
-			    "\"backend\": \"%s\", ", i ? ", " : "", d->name,
-			    d->type, d->backend);
+		mgmt_printf(b,
+			    "%s{\"name\": \"%s\", \"type\": \"%s\", "
+			    "\"backend\": \"%s\", ",
+			    i ? ", " : "", d->name, d->type, d->backend);
 		if (d->mac) {
 			mac_text(d->mac, mac);
 			mgmt_printf(b, "\"mac\": \"%s\", \"link\": \"%s\", ",
@@ -173,14 +174,17 @@ static void status(struct mgmt_buf *b)
 	mgmt_printf(b, "\"guest\": {\"state\": \"%s\", \"reason\": \"",
 		    gs_name(gs));
 	mgmt_json_str(b, why, strlen(why));
-	mgmt_printf(b, "\", \"starts\": %u, \"memory_bytes\": %lu, "
-		    "\"exits\": %lu}, ", gs_starts(),
-		    (unsigned long)(vm.ram_size ? vm.ram_size
-						: boot->cfg.memory),
-		    (unsigned long)vm.exits);
+	mgmt_printf(
+		b,
+		"\", \"starts\": %u, \"memory_bytes\": %lu, "
+		"\"exits\": %lu}, ",
+		gs_starts(),
+		(unsigned long)(vm.ram_size ? vm.ram_size : boot->cfg.memory),
+		(unsigned long)vm.exits);
 	const struct palloc *pa = pool_allocator();
 
-	mgmt_printf(b, "\"memory\": {\"pool_bytes\": %lu, \"pool_free_bytes\":"
+	mgmt_printf(b,
+		    "\"memory\": {\"pool_bytes\": %lu, \"pool_free_bytes\":"
 		    " %lu, \"heap_used_bytes\": %lu, \"heap_bytes\": %lu, "
 		    "\"mgmt_server_bytes\": %zu}, ",
 		    (unsigned long)(pa->npages * 4096),
@@ -190,7 +194,8 @@ static void status(struct mgmt_buf *b)
 	devices_json(b, &vm);
 	if (network_status(&nic)) {
 		mac_text(nic.mac, t1);
-		mgmt_printf(b, ", \"nic\": {\"model\": \"%s\", \"pci\": \"%s\", "
+		mgmt_printf(b,
+			    ", \"nic\": {\"model\": \"%s\", \"pci\": \"%s\", "
 			    "\"mac\": \"%s\", \"link\": \"%s\", ",
 			    nic.model, nic.where, t1,
 			    nic.link_up ? "up" : "down");
@@ -217,10 +222,8 @@ static void guest_metrics(struct mgmt_buf *b, const struct vm_status *vm)
 	const char *name;
 	uint64_t n;
 
-	metric(b, "plinth_guest_running", "gauge",
-	       "1 while the guest runs.");
-	mgmt_printf(b, "plinth_guest_running %d\n",
-		    gs_get(NULL) == GS_RUNNING);
+	metric(b, "plinth_guest_running", "gauge", "1 while the guest runs.");
+	mgmt_printf(b, "plinth_guest_running %d\n", gs_get(NULL) == GS_RUNNING);
 	metric(b, "plinth_guest_starts_total", "counter",
 	       "Times the guest was started.");
 	mgmt_printf(b, "plinth_guest_starts_total %u\n", gs_starts());
@@ -228,21 +231,26 @@ static void guest_metrics(struct mgmt_buf *b, const struct vm_status *vm)
 	       "VM exits of the current guest run, by reason.");
 	for (unsigned i = 0; vm_exit_reason(i, &name, &n); i++)
 		if (n)
-			mgmt_printf(b, "plinth_vm_exits_total{reason=\"%s\"} "
-				    "%lu\n", name, (unsigned long)n);
+			mgmt_printf(b,
+				    "plinth_vm_exits_total{reason=\"%s\"} "
+				    "%lu\n",
+				    name, (unsigned long)n);
 	metric(b, "plinth_guest_port_accesses_total", "counter",
 	       "Port I/O accesses of the current guest run, by device.");
 	for (unsigned i = 0; iobus_counts(i, &name, &n); i++)
 		if (n)
-			mgmt_printf(b, "plinth_guest_port_accesses_total"
-				    "{device=\"%s\"} %lu\n", name,
-				    (unsigned long)n);
+			mgmt_printf(b,
+				    "plinth_guest_port_accesses_total"
+				    "{device=\"%s\"} %lu\n",
+				    name, (unsigned long)n);
 	for (unsigned i = 0; i < vm->ndev; i++)
 		if (!vm->dev[i].mac) {
 			metric(b, "plinth_disk_sectors", "gauge",
 			       "Size of the guest's disk in 512-byte sectors.");
-			mgmt_printf(b, "plinth_disk_sectors{backend=\"%s\"} "
-				    "%lu\n", vm->dev[i].backend,
+			mgmt_printf(b,
+				    "plinth_disk_sectors{backend=\"%s\"} "
+				    "%lu\n",
+				    vm->dev[i].backend,
 				    (unsigned long)vm->dev[i].sectors);
 		}
 }
@@ -263,15 +271,18 @@ static void metrics(struct mgmt_buf *b)
 	guest_metrics(b, &vm);
 	counter_metrics(b);
 	if (network_status(&nic)) {
-		metric(b, "plinth_nic_link_up", "gauge", "1 while the link is up.");
+		metric(b, "plinth_nic_link_up", "gauge",
+		       "1 while the link is up.");
 		mgmt_printf(b, "plinth_nic_link_up{nic=\"%s\"} %d\n", nic.where,
 			    nic.link_up);
 	}
 	metric(b, "plinth_mgmt_http_responses_total", "counter",
 	       "Management API responses, by status class.");
 	for (unsigned c = 1; c < 6; c++)
-		mgmt_printf(b, "plinth_mgmt_http_responses_total{class=\"%uxx\"}"
-			    " %lu\n", c, (unsigned long)ms->by_class[c]);
+		mgmt_printf(b,
+			    "plinth_mgmt_http_responses_total{class=\"%uxx\"}"
+			    " %lu\n",
+			    c, (unsigned long)ms->by_class[c]);
 	metric(b, "plinth_mgmt_connections", "gauge",
 	       "Management connections open now.");
 	mgmt_printf(b, "plinth_mgmt_connections %u\n", ms->open);
@@ -300,9 +311,8 @@ static int guest_action(enum mgmt_action a, const char **why)
 	if (s == GS_RUNNING) {
 		gs_request(a == MGMT_GUEST_RESET ? GS_REQ_RESET
 						 : GS_REQ_POWEROFF);
-		log_msg("mgmt: guest %s asked for", a == MGMT_GUEST_RESET
-							 ? "reset"
-							 : "power-off");
+		log_msg("mgmt: guest %s asked for",
+			a == MGMT_GUEST_RESET ? "reset" : "power-off");
 		return 0;
 	}
 	if (s == GS_FAILED) {
@@ -349,7 +359,8 @@ void manage_start(const struct boot_info *bi)
 	}
 	if (strlen(c->mgmt_token) < CFG_TOKEN_MIN) {
 		log_msg("mgmt: off: mgmt_token must be set, at least %d "
-			"characters", CFG_TOKEN_MIN);
+			"characters",
+			CFG_TOKEN_MIN);
 		return;
 	}
 	sw = network_open(bi, err, sizeof(err));
@@ -374,8 +385,8 @@ void manage_start(const struct boot_info *bi)
 
 	mac_text(network_mgmt_mac(), mac);
 	log_msg("mgmt: HTTP on port %u, MAC %s, address %s; the guest %s "
-		"reach it inside Plinth", c->mgmt_port, mac,
-		nc.dhcp ? "by DHCP" : "static",
+		"reach it inside Plinth",
+		c->mgmt_port, mac, nc.dhcp ? "by DHCP" : "static",
 		c->mgmt_guest_access ? "may" : "may not");
 }
 
@@ -394,8 +405,7 @@ void manage_stay_up(const char *why)
 {
 	if (!running || boot->cfg.on_fault != CFG_ACT_HALT)
 		return;
-	log_msg("guest: not running (%s); the management plane stays up",
-		why);
+	log_msg("guest: not running (%s); the management plane stays up", why);
 	for (;;) {
 		network_poll();
 		net_poll();

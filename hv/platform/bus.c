@@ -45,8 +45,7 @@ void bus_reset_counts(struct bus *b)
 		b->accesses[i] = 0;
 }
 
-bool bus_counts(const struct bus *b, unsigned i, const char **name,
-		uint64_t *n)
+bool bus_counts(const struct bus *b, unsigned i, const char **name, uint64_t *n)
 {
 	if (i >= b->n)
 		return false;

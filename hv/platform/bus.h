@@ -22,8 +22,8 @@ struct bus_range {
 #define BUS_MAX_RANGES 32
 
 struct bus {
-	const char *name;  /* "port" or "MMIO", for log lines */
-	uint64_t limit;	   /* one past the highest address; 0 = 2^64 */
+	const char *name; /* "port" or "MMIO", for log lines */
+	uint64_t limit;	  /* one past the highest address; 0 = 2^64 */
 	struct bus_range r[BUS_MAX_RANGES];
 	uint64_t accesses[BUS_MAX_RANGES]; /* since the last reset */
 	unsigned n;

@@ -62,7 +62,8 @@ static bool put(struct kvmclock *k, uint64_t gpa, const void *p, size_t n,
 		return true;
 	log_limited(k->bad_logged++, LOG_BAD, "",
 		    "kvmclock: the guest put its %s at guest-physical 0x%lx, "
-		    "which is not RAM: #GP", what, (unsigned long)gpa);
+		    "which is not RAM: #GP",
+		    what, (unsigned long)gpa);
 	return false;
 }
 

@@ -76,8 +76,7 @@ void kvmclock_init(struct kvmclock *k, const struct gmem *gm, uint64_t tsc_hz,
 		   uint64_t now_tsc, int64_t now_unix);
 /* The two MSRs; false for any other MSR.  A write whose page is not
  * guest RAM makes *ok false (#GP): nothing is written outside RAM. */
-bool kvmclock_msr_read(const struct kvmclock *k, uint32_t msr,
-		       uint64_t *val);
+bool kvmclock_msr_read(const struct kvmclock *k, uint32_t msr, uint64_t *val);
 bool kvmclock_msr_write(struct kvmclock *k, uint32_t msr, uint64_t val,
 			uint64_t now_tsc, bool *ok);
 

@@ -89,9 +89,9 @@ static uint32_t divisor(const struct vlapic *a)
 static void arm(struct vlapic *a)
 {
 	a->timer_start = a->now();
-	a->timer_fire = a->tmict ? a->timer_start + (uint64_t)a->tmict
-						  * divisor(a)
-			      : 0;
+	a->timer_fire = a->tmict ? a->timer_start
+					   + (uint64_t)a->tmict * divisor(a)
+				 : 0;
 }
 
 static uint32_t current_count(const struct vlapic *a)
@@ -127,20 +127,34 @@ uint32_t vlapic_read(struct vlapic *a, uint32_t off)
 	if (off >= REG_LVT_TIMER && off <= REG_LVT_ERROR)
 		return a->lvt[LVT_TIMER + (off - REG_LVT_TIMER) / 16];
 	switch (off) {
-	case REG_ID: return a->id << 24;
-	case REG_VERSION: return VERSION_VALUE;
-	case REG_TPR: return a->tpr;
-	case REG_APR: return 0;
-	case REG_PPR: return ppr(a);
-	case REG_LDR: return a->ldr;
-	case REG_DFR: return a->dfr;
-	case REG_SVR: return a->svr;
-	case REG_ESR: return a->esr;
-	case REG_ICR_LO: return a->icr_lo;
-	case REG_ICR_HI: return a->icr_hi;
-	case REG_TMICT: return a->tmict;
-	case REG_TMCCT: return current_count(a);
-	case REG_TDCR: return a->tdcr;
+	case REG_ID:
+		return a->id << 24;
+	case REG_VERSION:
+		return VERSION_VALUE;
+	case REG_TPR:
+		return a->tpr;
+	case REG_APR:
+		return 0;
+	case REG_PPR:
+		return ppr(a);
+	case REG_LDR:
+		return a->ldr;
+	case REG_DFR:
+		return a->dfr;
+	case REG_SVR:
+		return a->svr;
+	case REG_ESR:
+		return a->esr;
+	case REG_ICR_LO:
+		return a->icr_lo;
+	case REG_ICR_HI:
+		return a->icr_hi;
+	case REG_TMICT:
+		return a->tmict;
+	case REG_TMCCT:
+		return current_count(a);
+	case REG_TDCR:
+		return a->tdcr;
 	}
 	return 0;
 }
@@ -151,12 +165,13 @@ static bool ipi_for_us(const struct vlapic *a, uint32_t lo, uint32_t dest)
 	unsigned shorthand = (lo >> 18) & 3;
 
 	if (shorthand == 1 || shorthand == 2)
-		return true;	/* self, all including self */
+		return true; /* self, all including self */
 	if (shorthand == 3)
 		return false;	/* all excluding self: nobody else here */
 	if (!(lo & (1u << 11))) /* physical */
-		return dest == a->id || dest == (a->x2apic ? 0xffffffffu : 0xff);
-	if (a->x2apic)		/* logical, x2APIC clusters (11.12.10.2) */
+		return dest == a->id
+		       || dest == (a->x2apic ? 0xffffffffu : 0xff);
+	if (a->x2apic) /* logical, x2APIC clusters (11.12.10.2) */
 		return (dest >> 16) == (a->ldr >> 16)
 		       && (dest & a->ldr & 0xffff);
 	uint32_t ldr = a->ldr >> 24;
@@ -218,9 +233,10 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t v)
 		/* While the APIC is software-disabled, LVTs stay masked. */
 		if (!(a->svr & SVR_ENABLE))
 			v |= LVT_MASKED;
-		a->lvt[i] = v & (i == LVT_TIMER ? 0x700ff
-				 : (i == LVT_LINT0 || i == LVT_LINT1) ? 0x1a7ff
-				 : 0x107ff);
+		a->lvt[i] = v
+			    & (i == LVT_TIMER			    ? 0x700ff
+			       : (i == LVT_LINT0 || i == LVT_LINT1) ? 0x1a7ff
+								    : 0x107ff);
 		/* Changing the timer mode stops the timer (11.5.4.1). */
 		if (i == LVT_TIMER && TIMER_MODE(old) != TIMER_MODE(v)) {
 			a->timer_fire = 0;
@@ -229,11 +245,21 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t v)
 		return;
 	}
 	switch (off) {
-	case REG_ID: a->id = v >> 24; break;
-	case REG_TPR: a->tpr = v & 0xff; break;
-	case REG_EOI: eoi(a); break;
-	case REG_LDR: a->ldr = v & 0xff000000; break;
-	case REG_DFR: a->dfr = v | 0x0fffffff; break;
+	case REG_ID:
+		a->id = v >> 24;
+		break;
+	case REG_TPR:
+		a->tpr = v & 0xff;
+		break;
+	case REG_EOI:
+		eoi(a);
+		break;
+	case REG_LDR:
+		a->ldr = v & 0xff000000;
+		break;
+	case REG_DFR:
+		a->dfr = v | 0x0fffffff;
+		break;
 	case REG_SVR:
 		a->svr = v & 0x13ff;
 		if (!(v & SVR_ENABLE))
@@ -244,15 +270,21 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t v)
 		a->esr = a->esr_pending;
 		a->esr_pending = 0;
 		break;
-	case REG_ICR_HI: a->icr_hi = v & 0xff000000; break; /* xAPIC only */
-	case REG_ICR_LO: icr_write(a, v); break;
+	case REG_ICR_HI:
+		a->icr_hi = v & 0xff000000;
+		break; /* xAPIC only */
+	case REG_ICR_LO:
+		icr_write(a, v);
+		break;
 	case REG_TMICT:
 		if (TIMER_MODE(a->lvt[LVT_TIMER]) == MODE_DEADLINE)
 			break; /* ignored in TSC-deadline mode */
 		a->tmict = v;
 		arm(a);
 		break;
-	case REG_TDCR: a->tdcr = v & 0xb; break;
+	case REG_TDCR:
+		a->tdcr = v & 0xb;
+		break;
 	}
 }
 
@@ -278,18 +310,16 @@ void vlapic_set_x2apic(struct vlapic *a, bool on)
 static bool x2_readable(uint32_t msr)
 {
 	return msr == 0x802 || msr == 0x803 || msr == 0x808 || msr == 0x80a
-	       || msr == 0x80d || msr == 0x80f
-	       || (msr >= 0x810 && msr <= 0x828) || msr == 0x82f
-	       || msr == 0x830 || (msr >= 0x832 && msr <= 0x839)
+	       || msr == 0x80d || msr == 0x80f || (msr >= 0x810 && msr <= 0x828)
+	       || msr == 0x82f || msr == 0x830 || (msr >= 0x832 && msr <= 0x839)
 	       || msr == 0x83e;
 }
 
 static bool x2_writable(uint32_t msr)
 {
 	return msr == 0x808 || msr == 0x80b || msr == 0x80f || msr == 0x828
-	       || msr == 0x82f || msr == 0x830
-	       || (msr >= 0x832 && msr <= 0x838) || msr == 0x83e
-	       || msr == 0x83f;
+	       || msr == 0x82f || msr == 0x830 || (msr >= 0x832 && msr <= 0x838)
+	       || msr == 0x83e || msr == 0x83f;
 }
 
 bool vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *v)

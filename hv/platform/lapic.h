@@ -9,8 +9,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { LVT_CMCI, LVT_TIMER, LVT_THERMAL, LVT_PERF, LVT_LINT0, LVT_LINT1,
-       LVT_ERROR, LVT_COUNT };
+enum {
+	LVT_CMCI,
+	LVT_TIMER,
+	LVT_THERMAL,
+	LVT_PERF,
+	LVT_LINT0,
+	LVT_LINT1,
+	LVT_ERROR,
+	LVT_COUNT
+};
 
 struct vlapic {
 	uint32_t id, tpr, svr, ldr, dfr, icr_lo, icr_hi;
@@ -20,10 +28,10 @@ struct vlapic {
 	uint32_t lvt[LVT_COUNT];
 	uint32_t irr[8], isr[8], tmr[8];
 	uint32_t tmict, tdcr;
-	uint64_t timer_start;	 /* TSC when the count was loaded */
-	uint64_t timer_fire;	 /* TSC of the next expiry, 0 = idle */
-	uint64_t tsc_deadline;	 /* IA32_TSC_DEADLINE */
-	uint64_t (*now)(void);	 /* TSC */
+	uint64_t timer_start;  /* TSC when the count was loaded */
+	uint64_t timer_fire;   /* TSC of the next expiry, 0 = idle */
+	uint64_t tsc_deadline; /* IA32_TSC_DEADLINE */
+	uint64_t (*now)(void); /* TSC */
 	/* EOI of a level-triggered vector, for the IOAPIC's remote IRR. */
 	void (*eoi_level)(void *ctx, uint8_t vector);
 	void *eoi_ctx;

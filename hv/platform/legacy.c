@@ -23,8 +23,7 @@ static uint64_t pic_in(void *ctx, uint64_t port, unsigned size)
 	return (port & 1) ? p->imr : 0;
 }
 
-static void pic_out(void *ctx, uint64_t port, unsigned size,
-			  uint64_t v)
+static void pic_out(void *ctx, uint64_t port, unsigned size, uint64_t v)
 {
 	struct vpic *p = &((struct vlegacy *)ctx)->pic[port >= 0xa0];
 
@@ -38,16 +37,22 @@ static void pic_out(void *ctx, uint64_t port, unsigned size,
 		} else if (v & 0x08) { /* OCW3 */
 			p->read_isr = v & 1;
 		}
-		return;		/* OCW2 (EOI): nothing is in service */
+		return; /* OCW2 (EOI): nothing is in service */
 	}
 	switch (p->icw_step) {
 	case 2:
 		p->vector_base = (uint8_t)(v & 0xf8);
 		p->icw_step = p->single ? (p->icw4_needed ? 4 : 0) : 3;
 		break;
-	case 3: p->icw_step = p->icw4_needed ? 4 : 0; break;
-	case 4: p->icw_step = 0; break;
-	default: p->imr = (uint8_t)v; break; /* OCW1 */
+	case 3:
+		p->icw_step = p->icw4_needed ? 4 : 0;
+		break;
+	case 4:
+		p->icw_step = 0;
+		break;
+	default:
+		p->imr = (uint8_t)v;
+		break; /* OCW1 */
 	}
 }
 
@@ -74,8 +79,7 @@ static bool gated_off(const struct vlegacy *l, const struct vpit_channel *c)
 	return c == &l->pit[2] && !(l->port61 & 1);
 }
 
-static uint16_t count_now(const struct vlegacy *l,
-			  const struct vpit_channel *c)
+static uint16_t count_now(const struct vlegacy *l, const struct vpit_channel *c)
 {
 	if (!c->loaded)
 		return 0;
@@ -134,8 +138,7 @@ static uint64_t pit_in(void *ctx, uint64_t port, unsigned size)
 	return b;
 }
 
-static void pit_out(void *ctx, uint64_t port, unsigned size,
-			  uint64_t v)
+static void pit_out(void *ctx, uint64_t port, unsigned size, uint64_t v)
 {
 	struct vlegacy *l = ctx;
 
@@ -170,13 +173,15 @@ static void pit_out(void *ctx, uint64_t port, unsigned size,
 	if (c->access == 1)
 		c->reload = (uint16_t)((c->reload & 0xff00) | (v & 0xff));
 	else if (c->access == 2)
-		c->reload = (uint16_t)((c->reload & 0x00ff) | ((v & 0xff) << 8));
+		c->reload = (uint16_t)((c->reload & 0x00ff)
+				       | ((v & 0xff) << 8));
 	else if (!c->write_msb_next) {
 		c->reload = (uint16_t)((c->reload & 0xff00) | (v & 0xff));
 		c->write_msb_next = true;
 		return; /* counting starts once the MSB is written */
 	} else {
-		c->reload = (uint16_t)((c->reload & 0x00ff) | ((v & 0xff) << 8));
+		c->reload = (uint16_t)((c->reload & 0x00ff)
+				       | ((v & 0xff) << 8));
 		c->write_msb_next = false;
 	}
 	c->loaded = true;
@@ -198,8 +203,7 @@ static uint64_t p61_in(void *ctx, uint64_t port, unsigned size)
 	       | (out_high(l, &l->pit[2]) ? 0x20 : 0);
 }
 
-static void p61_out(void *ctx, uint64_t port, unsigned size,
-			  uint64_t v)
+static void p61_out(void *ctx, uint64_t port, unsigned size, uint64_t v)
 {
 	struct vlegacy *l = ctx;
 	bool gate_rise = (v & 1) && !(l->port61 & 1);
@@ -225,8 +229,7 @@ static uint64_t kbc_in(void *ctx, uint64_t port, unsigned size)
 	return l->kbc_out;
 }
 
-static void kbc_out(void *ctx, uint64_t port, unsigned size,
-			  uint64_t v)
+static void kbc_out(void *ctx, uint64_t port, unsigned size, uint64_t v)
 {
 	struct vlegacy *l = ctx;
 
@@ -243,8 +246,7 @@ static void kbc_out(void *ctx, uint64_t port, unsigned size,
 
 /* Writes nothing decodes: port 0x80, the POST-code port, which OSes
  * write as an I/O delay, and the absent chips below. */
-static void discard_out(void *ctx, uint64_t port, unsigned size,
-			  uint64_t v)
+static void discard_out(void *ctx, uint64_t port, unsigned size, uint64_t v)
 {
 	(void)ctx;
 	(void)port;
@@ -300,10 +302,12 @@ uint64_t vlegacy_tick(struct vlegacy *l, uint64_t now)
 		if (l->irq0)
 			l->irq0(l->irq_ctx);
 		if (c->mode == 2 || c->mode == 3) {
-			uint64_t ns = (uint64_t)period(c) * 1000000000ull / PIT_HZ;
+			uint64_t ns = (uint64_t)period(c) * 1000000000ull
+				      / PIT_HZ;
 
 			/* Skip periods the host missed rather than bursting. */
-			c->next_irq_ns += ns * ((now - c->next_irq_ns) / ns + 1);
+			c->next_irq_ns += ns
+					  * ((now - c->next_irq_ns) / ns + 1);
 		} else {
 			c->next_irq_ns = 0;
 		}

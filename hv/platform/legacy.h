@@ -14,19 +14,19 @@ struct vpic {
 };
 
 struct vpit_channel {
-	uint16_t reload;	/* 0 means 65536 */
-	uint8_t mode, access;	/* access: 1 LSB, 2 MSB, 3 LSB then MSB */
+	uint16_t reload;      /* 0 means 65536 */
+	uint8_t mode, access; /* access: 1 LSB, 2 MSB, 3 LSB then MSB */
 	bool write_msb_next, read_msb_next, latched, loaded;
 	uint16_t latch;
-	uint64_t start_ns;	/* when the count was loaded */
-	uint64_t next_irq_ns;	/* channel 0: next output edge, 0 = none */
+	uint64_t start_ns;    /* when the count was loaded */
+	uint64_t next_irq_ns; /* channel 0: next output edge, 0 = none */
 };
 
 struct vlegacy {
 	struct vpic pic[2];
 	struct vpit_channel pit[3];
-	uint8_t port61;		/* gate 2 (bit 0), speaker (bit 1) */
-	uint8_t kbc_out;	/* 8042 output buffer, valid if kbc_full */
+	uint8_t port61;	 /* gate 2 (bit 0), speaker (bit 1) */
+	uint8_t kbc_out; /* 8042 output buffer, valid if kbc_full */
 	bool kbc_full, reset_requested;
 	uint64_t (*now_ns)(void);
 	void (*irq0)(void *ctx); /* a PIT channel-0 output edge */

@@ -10,7 +10,6 @@
 #include "hv/platform/mmiobus.h"
 #include "hv/base/range.h"
 
-
 void vpci_init(struct vpci_bus *b, struct vpci_fn *hb)
 {
 	memset(b, 0, sizeof(*b));
@@ -25,8 +24,6 @@ void vpci_init(struct vpci_bus *b, struct vpci_fn *hb)
 	b->win_base = GUEST_PCI_MMIO_BASE;
 	b->win_end = GUEST_PCI_MMIO_END;
 }
-
-
 
 uint64_t vpci_bar_addr(const struct vpci_fn *f, unsigned idx)
 {
@@ -56,15 +53,16 @@ void vpci_bar_init(struct vpci_fn *f, unsigned idx, uint64_t size, bool is64,
 	    || (size & (size - 1)))
 		return;
 	bar = &f->bar[idx];
-	*bar = (struct vpci_bar){ .size = size, .is64 = is64, .good = addr,
-				  .range = *r };
+	*bar = (struct vpci_bar){
+		.size = size, .is64 = is64, .good = addr, .range = *r
+	};
 	/* Memory space, 64-bit type 10b when is64, not prefetchable (PCI
 	 * 3.0, 6.2.5.1); the size shows as the address bits that stay 0. */
 	put_le32(f->cfg + PCI_BAR0 + 4 * idx, is64 ? 0x4 : 0x0);
-	put_le32(f->wmask + PCI_BAR0 + 4 * idx, (uint32_t)~(size - 1) & ~0xfu);
+	put_le32(f->wmask + PCI_BAR0 + 4 * idx, (uint32_t) ~(size - 1) & ~0xfu);
 	if (is64)
 		put_le32(f->wmask + PCI_BAR0 + 4 * idx + 4,
-		      (uint32_t)(~(size - 1) >> 32));
+			 (uint32_t)(~(size - 1) >> 32));
 	set_bar_reg(f, idx, addr);
 }
 
@@ -82,9 +80,9 @@ static bool map_at(struct vpci_fn *f, struct vpci_bar *bar, uint64_t a)
 {
 	struct vpci_bus *b = f->bus;
 
-	if (a < b->win_base || !range_contains(b->win_base,
-					       b->win_end - b->win_base, a,
-					       bar->size)
+	if (a < b->win_base
+	    || !range_contains(b->win_base, b->win_end - b->win_base, a,
+			       bar->size)
 	    || over_ram(b->gm, a, bar->size))
 		return false;
 	bar->range.base = a;
@@ -132,12 +130,13 @@ static void bars_update(struct vpci_fn *f)
 		bar->rollbacks++;
 		set_bar_reg(f, i, old);
 		log_msg("pci: 00:%02x.0 BAR%u: 0x%llx cannot be mapped, kept "
-			"at 0x%llx", f->slot, i, (unsigned long long)a,
+			"at 0x%llx",
+			f->slot, i, (unsigned long long)a,
 			(unsigned long long)old);
 		if (!map_at(f, bar, old))
 			log_msg("pci: 00:%02x.0 BAR%u: 0x%llx is taken too; "
-				"BAR unmapped", f->slot, i,
-				(unsigned long long)old);
+				"BAR unmapped",
+				f->slot, i, (unsigned long long)old);
 	}
 }
 
@@ -195,8 +194,7 @@ uint32_t vpci_cfg_read(struct vpci_bus *b, unsigned bus, unsigned dev,
 	struct vpci_fn *f = find(b, bus, dev, fn);
 	uint32_t v = 0;
 
-	if (!f || (size != 1 && size != 2 && size != 4)
-	    || off >= VPCI_CFG_SIZE
+	if (!f || (size != 1 && size != 2 && size != 4) || off >= VPCI_CFG_SIZE
 	    || size > VPCI_CFG_SIZE - off || (off & (size - 1)))
 		return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 	if (f->reading)
@@ -206,13 +204,12 @@ uint32_t vpci_cfg_read(struct vpci_bus *b, unsigned bus, unsigned dev,
 	return v;
 }
 
-void vpci_cfg_write(struct vpci_bus *b, unsigned bus, unsigned dev,
-		    unsigned fn, uint32_t off, unsigned size, uint32_t v)
+void vpci_cfg_write(struct vpci_bus *b, unsigned bus, unsigned dev, unsigned fn,
+		    uint32_t off, unsigned size, uint32_t v)
 {
 	struct vpci_fn *f = find(b, bus, dev, fn);
 
-	if (!f || (size != 1 && size != 2 && size != 4)
-	    || off >= VPCI_CFG_SIZE
+	if (!f || (size != 1 && size != 2 && size != 4) || off >= VPCI_CFG_SIZE
 	    || size > VPCI_CFG_SIZE - off || (off & (size - 1)))
 		return;
 	for (unsigned i = 0; i < size; i++) {
@@ -251,8 +248,7 @@ static uint64_t io_in(void *ctx, uint64_t port, unsigned size)
 			     (a >> 8) & 7, (a & 0xfc) + (port - 0xcfc), size);
 }
 
-static void io_out(void *ctx, uint64_t port, unsigned size,
-			  uint64_t v)
+static void io_out(void *ctx, uint64_t port, unsigned size, uint64_t v)
 {
 	struct vpci_bus *b = ctx;
 	uint32_t a = b->cf8;
@@ -285,8 +281,8 @@ static void ecam_write(void *ctx, uint64_t addr, unsigned size, uint64_t v)
 int vpci_attach(struct vpci_bus *b)
 {
 	struct bus_range io = { 0xcfc, 4, "pci-cfc", b, io_in, io_out };
-	struct bus_range ecam = { GUEST_ECAM_BASE, GUEST_ECAM_SIZE, "ecam",
-				   b, ecam_read, ecam_write };
+	struct bus_range ecam = { GUEST_ECAM_BASE, GUEST_ECAM_SIZE, "ecam", b,
+				  ecam_read,	   ecam_write };
 
 	return iobus_register(&io) || mmiobus_register(&ecam) ? -1 : 0;
 }

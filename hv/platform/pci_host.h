@@ -33,12 +33,12 @@ struct gmem;
  * memory.  The device fills `range` (name, ctx, read, write); the bus
  * owns its base. */
 struct vpci_bar {
-	uint64_t size;	     /* a power of two >= 4 KiB; 0 = no BAR here */
-	bool is64;	     /* takes this register and the next */
-	bool mapped;	     /* range is registered at range.base */
-	uint64_t good;	     /* the last address that could be mapped */
+	uint64_t size; /* a power of two >= 4 KiB; 0 = no BAR here */
+	bool is64;     /* takes this register and the next */
+	bool mapped;   /* range is registered at range.base */
+	uint64_t good; /* the last address that could be mapped */
 	struct bus_range range;
-	unsigned rollbacks;  /* guest writes refused */
+	unsigned rollbacks; /* guest writes refused */
 };
 
 struct vpci_fn {
@@ -53,8 +53,8 @@ struct vpci_fn {
 	struct vpci_bar bar[VPCI_BARS];
 	struct vpci_bus *bus;
 	unsigned slot;
-	uint8_t cap_last;	/* offset of the last capability, 0 = none */
-	uint16_t cap_free;	/* where the next one goes */
+	uint8_t cap_last;  /* offset of the last capability, 0 = none */
+	uint16_t cap_free; /* where the next one goes */
 };
 
 struct vpci_bus {
@@ -88,8 +88,8 @@ uint32_t vpci_add_cap(struct vpci_fn *f, uint8_t id, unsigned len);
 /* Raw access by bus/device/function/offset (size 1, 2 or 4). */
 uint32_t vpci_cfg_read(struct vpci_bus *b, unsigned bus, unsigned dev,
 		       unsigned fn, uint32_t off, unsigned size);
-void vpci_cfg_write(struct vpci_bus *b, unsigned bus, unsigned dev,
-		    unsigned fn, uint32_t off, unsigned size, uint32_t v);
+void vpci_cfg_write(struct vpci_bus *b, unsigned bus, unsigned dev, unsigned fn,
+		    uint32_t off, unsigned size, uint32_t v);
 /* CONFIG_ADDRESS (port 0xCF8, dword accesses only).  Its byte 0xCF9 is
  * the reset control register on PC chipsets, so the platform owns the
  * port and passes dword accesses here. */

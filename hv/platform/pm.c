@@ -32,11 +32,18 @@ static uint64_t pm_in(void *ctx, uint64_t port, unsigned size)
 					* PM_TIMER_HZ / 1000000000u);
 
 		v = (uint32_t)(t & 0xffffff);
-		return size == 4 ? v : (v >> (8 * (off - 8))) & ((1u << (8 * size)) - 1);
+		return size == 4 ? v
+				 : (v >> (8 * (off - 8)))
+					   & ((1u << (8 * size)) - 1);
 	}
-	uint8_t regs[8] = { (uint8_t)p->sts, (uint8_t)(p->sts >> 8),
-			    (uint8_t)p->en, (uint8_t)(p->en >> 8),
-			    (uint8_t)p->cnt, (uint8_t)(p->cnt >> 8), 0, 0 };
+	uint8_t regs[8] = { (uint8_t)p->sts,
+			    (uint8_t)(p->sts >> 8),
+			    (uint8_t)p->en,
+			    (uint8_t)(p->en >> 8),
+			    (uint8_t)p->cnt,
+			    (uint8_t)(p->cnt >> 8),
+			    0,
+			    0 };
 
 	v = 0;
 	for (unsigned i = 0; i < size && off + i < 8; i++)
@@ -44,8 +51,7 @@ static uint64_t pm_in(void *ctx, uint64_t port, unsigned size)
 	return v;
 }
 
-static void pm_out(void *ctx, uint64_t port, unsigned size,
-			  uint64_t v)
+static void pm_out(void *ctx, uint64_t port, unsigned size, uint64_t v)
 {
 	struct vpm *p = ctx;
 	unsigned off = port - GUEST_PM_BASE;
@@ -54,19 +60,31 @@ static void pm_out(void *ctx, uint64_t port, unsigned size,
 		uint8_t b = (uint8_t)(v >> (8 * i));
 
 		switch (off) {
-		case 0: p->sts &= (uint16_t)~b; break; /* write 1 to clear */
-		case 1: p->sts &= (uint16_t)~(b << 8); break;
-		case 2: p->en = (p->en & 0xff00) | b; break;
-		case 3: p->en = (uint16_t)((p->en & 0x00ff) | (b << 8)); break;
-		case 4: p->cnt = (uint16_t)((p->cnt & 0xff00) | b | CNT_SCI_EN); break;
+		case 0:
+			p->sts &= (uint16_t)~b;
+			break; /* write 1 to clear */
+		case 1:
+			p->sts &= (uint16_t) ~(b << 8);
+			break;
+		case 2:
+			p->en = (p->en & 0xff00) | b;
+			break;
+		case 3:
+			p->en = (uint16_t)((p->en & 0x00ff) | (b << 8));
+			break;
+		case 4:
+			p->cnt = (uint16_t)((p->cnt & 0xff00) | b | CNT_SCI_EN);
+			break;
 		case 5:
 			p->cnt = (uint16_t)((p->cnt & 0x00ff) | (b << 8));
-			if ((p->cnt & CNT_SLP_EN) && SLP_TYP(p->cnt) == SLP_TYP_S5)
+			if ((p->cnt & CNT_SLP_EN)
+			    && SLP_TYP(p->cnt) == SLP_TYP_S5)
 				p->request = PM_POWEROFF;
 			/* SLP_EN is write-only: it reads back as 0. */
 			p->cnt &= (uint16_t)~CNT_SLP_EN;
 			break;
-		default: break;
+		default:
+			break;
 		}
 	}
 }
@@ -81,7 +99,9 @@ void vpm_reset_write(struct vpm *p, uint8_t v)
 
 int vpm_attach(struct vpm *p)
 {
-	struct bus_range pm = { GUEST_PM_BASE, 12, "acpi-pm", p, pm_in, pm_out };
+	struct bus_range pm = {
+		GUEST_PM_BASE, 12, "acpi-pm", p, pm_in, pm_out
+	};
 
 	return iobus_register(&pm);
 }

@@ -94,16 +94,17 @@ int64_t vrtc_unix_time(const struct vrtc *r)
 		uint8_t h = hraw & (b & REG_B_24H ? 0xff : 0x7f);
 
 		hour = (h & 0x0f) > 9 || (h >> 4) > 9
-			       ? -1 : (h >> 4) * 10 + (h & 0x0f);
+			       ? -1
+			       : (h >> 4) * 10 + (h & 0x0f);
 	}
 	if (!(b & REG_B_24H) && hour >= 1 && hour <= 12)
 		hour = hour % 12 + (pm ? 12 : 0);
 	/* A century register that is missing or nonsense: this century. */
 	if (cent < 19 || cent > 99)
 		cent = 20;
-	if (sec < 0 || sec > 59 || min < 0 || min > 59 || hour < 0
-	    || hour > 23 || mon < 1 || mon > 12 || day < 1
-	    || day > mdays[mon - 1] || year < 0 || year > 99)
+	if (sec < 0 || sec > 59 || min < 0 || min > 59 || hour < 0 || hour > 23
+	    || mon < 1 || mon > 12 || day < 1 || day > mdays[mon - 1]
+	    || year < 0 || year > 99)
 		return -1;
 	year += cent * 100;
 	return ((days_since_epoch(year, mon, day) * 24 + hour) * 60 + min) * 60

@@ -90,8 +90,10 @@ uint8_t vuart_read(struct vuart *u, unsigned reg)
 	case 5:
 		return LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0);
 	case 6:
-		if (u->mcr & MCR_LOOP) /* DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD */
-			return (uint8_t)(((u->mcr & 1) << 5) | ((u->mcr & 2) << 3)
+		if (u->mcr
+		    & MCR_LOOP) /* DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD */
+			return (uint8_t)(((u->mcr & 1) << 5)
+					 | ((u->mcr & 2) << 3)
 					 | ((u->mcr & 0xc) << 4));
 		return 0xb0; /* DCD, DSR, CTS: a cable with someone on it */
 	case 7:

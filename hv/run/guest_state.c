@@ -35,8 +35,8 @@ enum guest_state gs_get(const char **why)
 
 const char *gs_name(enum guest_state s)
 {
-	static const char *const names[] = { "not started", "running",
-					     "ended", "failed" };
+	static const char *const names[] = { "not started", "running", "ended",
+					     "failed" };
 
 	return (unsigned)s < 4 ? names[s] : "unknown";
 }
@@ -60,8 +60,8 @@ void gs_console_out(uint8_t c)
 		logring_write(&console, &c, 1);
 }
 
-size_t gs_console_read(uint64_t offset, void *out, size_t len,
-		       uint64_t *from, uint64_t *next)
+size_t gs_console_read(uint64_t offset, void *out, size_t len, uint64_t *from,
+		       uint64_t *next)
 {
 	*next = console.head;
 	if (!console.buf) {

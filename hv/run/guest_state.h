@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 enum guest_state {
-	GS_NONE,	/* not started yet */
+	GS_NONE, /* not started yet */
 	GS_RUNNING,
-	GS_ENDED,	/* ended; the on_guest_exit action follows */
-	GS_FAILED,	/* cannot run (no VT-x, a bad kernel...) */
+	GS_ENDED,  /* ended; the on_guest_exit action follows */
+	GS_FAILED, /* cannot run (no VT-x, a bad kernel...) */
 };
 
 void gs_set(enum guest_state s, const char *why);
@@ -28,8 +28,8 @@ unsigned gs_starts(void);
  * in the log. */
 void gs_console_init(void);
 void gs_console_out(uint8_t c);
-size_t gs_console_read(uint64_t offset, void *out, size_t len,
-		       uint64_t *from, uint64_t *next);
+size_t gs_console_read(uint64_t offset, void *out, size_t len, uint64_t *from,
+		       uint64_t *next);
 /* Queues input for the guest's UART; how many bytes fit. */
 size_t gs_console_input(const uint8_t *data, size_t len);
 /* The next queued input byte, or -1. */

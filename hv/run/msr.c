@@ -41,9 +41,9 @@
  * #GP quietly, as Linux's rdmsr_safe() probes expect. */
 enum { V_INTEL = 1, V_AMD = 2, V_ANY = 3 };
 enum probe_write {
-	W_GP,	   /* read-only, or no write is expected: #GP (logged) */
-	W_ZERO,	   /* only 0 is accepted (a status register cleared) */
-	W_DROP,	   /* accepted and dropped: a counter that never counts */
+	W_GP,	/* read-only, or no write is expected: #GP (logged) */
+	W_ZERO, /* only 0 is accepted (a status register cleared) */
+	W_DROP, /* accepted and dropped: a counter that never counts */
 };
 static const struct probe {
 	uint32_t first, last;
@@ -56,7 +56,7 @@ static const struct probe {
 	{ 0xce, 0xce, V_INTEL, V_AMD, W_GP },
 	/* MISC_FEATURES_ENABLES: nothing to enable; Linux writes 0 */
 	{ 0x140, 0x140, V_INTEL, V_AMD, W_ZERO },
-	{ 0x179, 0x179, V_ANY, 0, W_GP }, /* MCG_CAP: no banks */
+	{ 0x179, 0x179, V_ANY, 0, W_GP },   /* MCG_CAP: no banks */
 	{ 0x17a, 0x17a, V_ANY, 0, W_ZERO }, /* MCG_STATUS */
 	/* PERF_CTL0-3, PERF_CTR0-3: counters that never count */
 	{ 0xc0010000, 0xc0010007, V_AMD, V_INTEL, W_DROP },
@@ -64,7 +64,7 @@ static const struct probe {
 	{ 0xc0010010, 0xc0010010, V_AMD, V_INTEL, W_GP },
 	/* Probed on Intel too, by KVM's module among others. */
 	{ MSR_AMD_DE_CFG, MSR_AMD_DE_CFG, 0, V_INTEL, W_GP }, /* DE_CFG */
-	{ MSR_AMD_HWCR, MSR_AMD_HWCR, 0, V_INTEL, W_GP }, /* HWCR */
+	{ MSR_AMD_HWCR, MSR_AMD_HWCR, 0, V_INTEL, W_GP },     /* HWCR */
 };
 
 static const struct probe *probe_of(uint32_t msr)
@@ -75,9 +75,8 @@ static const struct probe *probe_of(uint32_t msr)
 	return NULL;
 }
 
-void vmsr_init(struct vmsr *m, struct vlapic *lapic,
-	       const struct vcpu_ops *ops, const struct gmem *gm,
-	       int64_t now_unix)
+void vmsr_init(struct vmsr *m, struct vlapic *lapic, const struct vcpu_ops *ops,
+	       const struct gmem *gm, int64_t now_unix)
 {
 	struct cpuid_regs v = cpuid(CPUID_VENDOR, 0);
 
@@ -126,8 +125,8 @@ static bool unknown(struct vmsr *m, const char *dir, uint32_t msr)
 enum answer { NOT_PROBED, ANSWERED, QUIET_GP, UNEXPECTED };
 
 /* How the probe rows answer an access. */
-static enum answer probe_answer(const struct vmsr *m, uint32_t msr,
-				bool write, uint64_t val)
+static enum answer probe_answer(const struct vmsr *m, uint32_t msr, bool write,
+				uint64_t val)
 {
 	const struct probe *p = probe_of(msr);
 	unsigned vendor = m->amd ? V_AMD : V_INTEL;
@@ -148,28 +147,61 @@ bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 	/* x2APIC registers exist only in x2APIC mode (SDM 11.12.1.2). */
 	if (msr >= 0x800 && msr <= 0x8ff)
 		return (m->apic_base & APIC_BASE_EXTD)
-			       && vlapic_msr_read(m->lapic, msr, val)
-		       ? true : unknown(m, "read", msr);
+				       && vlapic_msr_read(m->lapic, msr, val)
+			       ? true
+			       : unknown(m, "read", msr);
 	switch (msr) {
-	case MSR_TSC_DEADLINE: *val = m->lapic->tsc_deadline; return true;
-	case MSR_TSC: *val = rdtsc(); return true;
-	case MSR_IA32_APIC_BASE: *val = m->apic_base; return true;
+	case MSR_TSC_DEADLINE:
+		*val = m->lapic->tsc_deadline;
+		return true;
+	case MSR_TSC:
+		*val = rdtsc();
+		return true;
+	case MSR_IA32_APIC_BASE:
+		*val = m->apic_base;
+		return true;
 	/* Locked with VMX off: the guest sees no VT-x to use. */
-	case MSR_FEATURE_CONTROL: *val = 1; return true;
-	case MSR_SPEC_CTRL: *val = m->spec_ctrl; return true;
-	case MSR_BIOS_SIGN_ID: *val = 0; return true;
-	case MSR_MTRRCAP: *val = 1ull << 10; return true; /* WC, 0 ranges */
-	case MSR_MTRR_DEF_TYPE: *val = m->mtrr_def_type; return true;
-	case MSR_MISC_ENABLE: *val = m->misc_enable; return true;
-	case MSR_DEBUGCTL: *val = 0; return true;
-	case MSR_SYSENTER_CS: *val = m->ops->get(VR_SYSENTER_CS); return true;
-	case MSR_SYSENTER_ESP: *val = m->ops->get(VR_SYSENTER_ESP); return true;
-	case MSR_SYSENTER_EIP: *val = m->ops->get(VR_SYSENTER_EIP); return true;
-	case MSR_PAT: *val = m->ops->get(VR_PAT); return true;
-	case MSR_EFER: *val = m->ops->get(VR_EFER); return true;
+	case MSR_FEATURE_CONTROL:
+		*val = 1;
+		return true;
+	case MSR_SPEC_CTRL:
+		*val = m->spec_ctrl;
+		return true;
+	case MSR_BIOS_SIGN_ID:
+		*val = 0;
+		return true;
+	case MSR_MTRRCAP:
+		*val = 1ull << 10;
+		return true; /* WC, 0 ranges */
+	case MSR_MTRR_DEF_TYPE:
+		*val = m->mtrr_def_type;
+		return true;
+	case MSR_MISC_ENABLE:
+		*val = m->misc_enable;
+		return true;
+	case MSR_DEBUGCTL:
+		*val = 0;
+		return true;
+	case MSR_SYSENTER_CS:
+		*val = m->ops->get(VR_SYSENTER_CS);
+		return true;
+	case MSR_SYSENTER_ESP:
+		*val = m->ops->get(VR_SYSENTER_ESP);
+		return true;
+	case MSR_SYSENTER_EIP:
+		*val = m->ops->get(VR_SYSENTER_EIP);
+		return true;
+	case MSR_PAT:
+		*val = m->ops->get(VR_PAT);
+		return true;
+	case MSR_EFER:
+		*val = m->ops->get(VR_EFER);
+		return true;
 	/* AMD's C1E and SMI-on-halt controls, which Linux reads without a
 	 * fault handler on some families: neither is on. */
-	case MSR_K8_INT_PENDING_MSG: *val = 0; return true;
+	case MSR_K8_INT_PENDING_MSG:
+		*val = 0;
+		return true;
 	case MSR_AMD_HWCR:
 	case MSR_AMD_DE_CFG:
 		if (!m->amd)
@@ -190,14 +222,41 @@ bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 	}
 }
 
+/* Moving the LAPIC is not supported; x2APIC mode needs the APIC enabled
+ * (SDM 11.12.5: EXTD without EN is invalid). */
+static bool write_apic_base(struct vmsr *m, uint64_t val)
+{
+	if ((val & ~0xfffull) != GUEST_LAPIC_BASE
+	    || (val & 0x2ff) != (m->apic_base & 0x2ff)
+	    || ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_EN)))
+		return false;
+	if ((val ^ m->apic_base) & APIC_BASE_EXTD)
+		vlapic_set_x2apic(m->lapic, val & APIC_BASE_EXTD);
+	m->apic_base = val;
+	return true;
+}
+
+/* LMA is the CPU's to set (it follows CR0.PG with LME). */
+static bool write_efer(struct vmsr *m, uint64_t val)
+{
+	if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+		return false;
+	uint64_t cur = m->ops->get(VR_EFER);
+
+	m->ops->set(VR_EFER, (val & ~EFER_LMA) | (cur & EFER_LMA));
+	return true;
+}
+
 bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 {
 	bool ok;
 
-	if (msr >= 0x800 && msr <= 0x8ff)
-		return (m->apic_base & APIC_BASE_EXTD)
-			       && vlapic_msr_write(m->lapic, msr, val)
-		       ? true : unknown(m, "write", msr);
+	if (msr >= 0x800 && msr <= 0x8ff) {
+		if ((m->apic_base & APIC_BASE_EXTD)
+		    && vlapic_msr_write(m->lapic, msr, val))
+			return true;
+		return unknown(m, "write", msr);
+	}
 	switch (msr) {
 	case MSR_TSC_DEADLINE:
 		vlapic_set_tsc_deadline(m->lapic, val);
@@ -205,23 +264,14 @@ bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 	case MSR_TSC:
 		return true; /* the guest TSC is the host's; writes ignored */
 	case MSR_IA32_APIC_BASE:
-		/* Moving the LAPIC is not supported; x2APIC mode needs the
-		 * APIC enabled (SDM 11.12.5: EXTD without EN is invalid). */
-		if ((val & ~0xfffull) != GUEST_LAPIC_BASE
-		    || (val & 0x2ff) != (m->apic_base & 0x2ff)
-		    || ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_EN)))
-			return false;
-		if ((val ^ m->apic_base) & APIC_BASE_EXTD)
-			vlapic_set_x2apic(m->lapic, val & APIC_BASE_EXTD);
-		m->apic_base = val;
-		return true;
+		return write_apic_base(m, val);
 	case MSR_SPEC_CTRL:
 		m->spec_ctrl = val;
 		return true;
 	case MSR_PRED_CMD:
 	case MSR_BIOS_UPDT_TRIG:
 	case MSR_BIOS_SIGN_ID: /* cleared before reading the revision */
-		return true; /* barriers and microcode loads: nothing to do */
+		return true;   /* barriers and microcode loads: nothing to do */
 	case MSR_MTRR_DEF_TYPE:
 		if (val & ~0xcffull)
 			return false;
@@ -232,23 +282,22 @@ bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 		return true;
 	case MSR_DEBUGCTL:
 		return val == 0; /* no branch tracing for guests */
-	case MSR_SYSENTER_CS: m->ops->set(VR_SYSENTER_CS, val); return true;
-	case MSR_SYSENTER_ESP: m->ops->set(VR_SYSENTER_ESP, val); return true;
-	case MSR_SYSENTER_EIP: m->ops->set(VR_SYSENTER_EIP, val); return true;
+	case MSR_SYSENTER_CS:
+		m->ops->set(VR_SYSENTER_CS, val);
+		return true;
+	case MSR_SYSENTER_ESP:
+		m->ops->set(VR_SYSENTER_ESP, val);
+		return true;
+	case MSR_SYSENTER_EIP:
+		m->ops->set(VR_SYSENTER_EIP, val);
+		return true;
 	case MSR_PAT:
 		if (!pat_ok(val))
 			return false;
 		m->ops->set(VR_PAT, val);
 		return true;
-	case MSR_EFER: {
-		/* LMA is the CPU's to set (it follows CR0.PG with LME). */
-		if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
-			return false;
-		uint64_t cur = m->ops->get(VR_EFER);
-
-		m->ops->set(VR_EFER, (val & ~EFER_LMA) | (cur & EFER_LMA));
-		return true;
-	}
+	case MSR_EFER:
+		return write_efer(m, val);
 	case MSR_AMD_HWCR:
 	case MSR_AMD_DE_CFG:
 		if (!m->amd)

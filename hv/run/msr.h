@@ -16,19 +16,18 @@ struct vmsr {
 	uint64_t mtrr_def_type;
 	uint64_t misc_enable;
 	uint64_t spec_ctrl;
-	bool amd;	   /* the host's vendor, which the guest sees too */
-	uint64_t hwcr;	   /* AMD HWCR: bit 24, the TSC counts at P0 */
-	uint64_t de_cfg;   /* AMD DE_CFG: bit 1, LFENCE serializes */
+	bool amd;	 /* the host's vendor, which the guest sees too */
+	uint64_t hwcr;	 /* AMD HWCR: bit 24, the TSC counts at P0 */
+	uint64_t de_cfg; /* AMD DE_CFG: bit 1, LFENCE serializes */
 	struct kvmclock clock;
 	unsigned unknown_logged;
-	struct vlapic *lapic; /* TSC deadline and the x2APIC registers */
+	struct vlapic *lapic;	    /* TSC deadline and the x2APIC registers */
 	const struct vcpu_ops *ops; /* guest state kept by the backend */
 };
 
 /* now_unix: the wall time in seconds (-1 if unknown), for kvm-clock. */
-void vmsr_init(struct vmsr *m, struct vlapic *lapic,
-	       const struct vcpu_ops *ops, const struct gmem *gm,
-	       int64_t now_unix);
+void vmsr_init(struct vmsr *m, struct vlapic *lapic, const struct vcpu_ops *ops,
+	       const struct gmem *gm, int64_t now_unix);
 /* false: the MSR does not exist for the guest (the caller injects #GP). */
 bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val);
 bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val);

@@ -83,7 +83,8 @@ static void print_cpu(const struct cpu_info *c)
 		log_msg("svm: available: nested paging %s, NRIP save %s%s",
 			c->npt ? "yes" : "no", c->nrip_save ? "yes" : "no",
 			c->svm_disabled ? "; disabled by the firmware "
-					  "(VM_CR.SVMDIS)" : "");
+					  "(VM_CR.SVMDIS)"
+					: "");
 	else
 		log_msg("svm: not available");
 }

@@ -15,11 +15,10 @@
 #include "hv/base/log.h"
 #include "hv/platform/mmiobus.h"
 
-
 enum handled { DONE, STOP };
 
-static enum handled stop(struct vcpu *v, enum guest_end *end,
-			 enum guest_end e, const char *why)
+static enum handled stop(struct vcpu *v, enum guest_end *end, enum guest_end e,
+			 const char *why)
 {
 	*end = e;
 	fmt(v->why, sizeof(v->why), "%s", why);
@@ -86,9 +85,9 @@ static void cpuid_basic(const struct vcpu *v, uint32_t leaf, uint32_t sub,
 			   | CPUID_1_ECX_PDCM | CPUID_1_ECX_DCA);
 		/* The LAPIC model has x2APIC and TSC-deadline. */
 		r.ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
-		r.edx &= ~(CPUID_1_EDX_MCE | CPUID_1_EDX_MCA
-			   | CPUID_1_EDX_DS | CPUID_1_EDX_ACPI
-			   | CPUID_1_EDX_TM | CPUID_1_EDX_PBE);
+		r.edx &= ~(CPUID_1_EDX_MCE | CPUID_1_EDX_MCA | CPUID_1_EDX_DS
+			   | CPUID_1_EDX_ACPI | CPUID_1_EDX_TM
+			   | CPUID_1_EDX_PBE);
 		r.ecx |= CPUID_1_ECX_HYPERVISOR;
 		if (v->hide_cx16)
 			r.ecx &= ~CPUID_1_ECX_CX16;
@@ -113,10 +112,9 @@ static void cpuid_basic(const struct vcpu *v, uint32_t leaf, uint32_t sub,
 	case CPUID_FREQ:
 		r = (struct cpuid_regs){ (uint32_t)(tsc_hz() / 1000000),
 					 (uint32_t)(tsc_hz() / 1000000),
-					 (uint32_t)(tsc_hz() / 1000000),
-					 0 };
+					 (uint32_t)(tsc_hz() / 1000000), 0 };
 		break;
-	case CPUID_PERFMON: /* no performance monitoring */
+	case CPUID_PERFMON:  /* no performance monitoring */
 	case CPUID_TOPOLOGY: /* leaves 1 and 4 say "one CPU" */
 	case CPUID_TOPOLOGY_V2:
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
@@ -198,11 +196,14 @@ static enum handled do_io(struct vcpu *v, const struct vexit *x,
 		if (size == 4)
 			v->regs[R_RAX] = val; /* 32-bit writes zero-extend */
 		else
-			v->regs[R_RAX] = (v->regs[R_RAX] & ~((1ull << (8 * size)) - 1)) | val;
+			v->regs[R_RAX] = (v->regs[R_RAX]
+					  & ~((1ull << (8 * size)) - 1))
+					 | val;
 	} else {
-		iobus_out(x->port, size, (uint32_t)v->regs[R_RAX]
-					 & (size == 4 ? 0xffffffffu
-						      : (1u << (8 * size)) - 1));
+		iobus_out(x->port, size,
+			  (uint32_t)v->regs[R_RAX]
+				  & (size == 4 ? 0xffffffffu
+					       : (1u << (8 * size)) - 1));
 	}
 	v->ops->skip(0);
 	return DONE;
@@ -220,15 +221,16 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 	uint64_t gpa = x->gpa, cs_base;
 	int mode = o->code_mode(&cs_base);
 	struct pw_cpu cpu = { o->get(VR_CR0), o->get(VR_CR3), o->get(VR_CR4),
-			       o->get(VR_EFER) };
+			      o->get(VR_EFER) };
 	uint8_t bytes[15];
 	struct mmio_insn in;
 	char m[160];
 	size_t n = pw_fetch_insn(v->gm, &cpu, mode, cs_base, o->get(VR_RIP),
-				  bytes, sizeof(bytes));
+				 bytes, sizeof(bytes));
 
 	if (mmio_decode(bytes, n, mode, &in)) {
-		size_t k = fmt(m, sizeof(m), "unsupported instruction at "
+		size_t k = fmt(m, sizeof(m),
+			       "unsupported instruction at "
 			       "guest-physical MMIO 0x%lx, bytes",
 			       (unsigned long)gpa);
 
@@ -240,8 +242,10 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 
 	/* The decoded direction must agree with what the CPU saw. */
 	if (!r || is_store != x->write) {
-		fmt(m, sizeof(m), "access to guest-physical 0x%lx, where "
-		    "there is neither RAM nor a device", (unsigned long)gpa);
+		fmt(m, sizeof(m),
+		    "access to guest-physical 0x%lx, where "
+		    "there is neither RAM nor a device",
+		    (unsigned long)gpa);
 		return stop(v, end, GUEST_FAILED, m);
 	}
 	v->regs[R_RSP] = o->get(VR_RSP);
@@ -250,8 +254,7 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 			r->write(r->ctx, gpa, in.size,
 				 mmio_store_value(&in, v->regs));
 	} else {
-		uint64_t val = r->read ? r->read(r->ctx, gpa, in.size)
-				       : ~0ull;
+		uint64_t val = r->read ? r->read(r->ctx, gpa, in.size) : ~0ull;
 
 		mmio_apply_load(&in, val, v->regs);
 		o->set(VR_RSP, v->regs[R_RSP]);

@@ -11,10 +11,10 @@
 #include "arch/x86/vcpu_ops.h"
 
 enum guest_end {
-	GUEST_POWEROFF,	  /* ACPI S5 */
-	GUEST_RESET,	  /* 0xCF9, keyboard controller, triple fault */
-	GUEST_HALTED,	  /* HLT that nothing can ever wake */
-	GUEST_FAILED,	  /* an exit Plinth cannot handle */
+	GUEST_POWEROFF, /* ACPI S5 */
+	GUEST_RESET,	/* 0xCF9, keyboard controller, triple fault */
+	GUEST_HALTED,	/* HLT that nothing can ever wake */
+	GUEST_FAILED,	/* an exit Plinth cannot handle */
 };
 
 struct exit_stat {
@@ -31,19 +31,19 @@ struct vcpu {
 	struct vmsr msr;
 	struct vlapic *lapic;
 	const struct gmem *gm; /* for instruction fetches at MMIO exits */
-	char why[192];	   /* what ended the run */
-	uint64_t slice_ns;    /* the longest the guest runs without an exit */
-	uint64_t slice_ticks; /* the same in TSC ticks */
+	char why[192];	       /* what ended the run */
+	uint64_t slice_ns;     /* the longest the guest runs without an exit */
+	uint64_t slice_ticks;  /* the same in TSC ticks */
 	/* Platform work before each entry and while the guest halts: device
 	 * timers, console input.  Returns the TSC of the next device event
 	 * (0 = none), which bounds how long the guest runs or waits. */
 	uint64_t (*platform)(void *ctx, uint64_t now);
 	void *platform_ctx;
-	uint64_t platform_due;	 /* TSC when the hook wants to run next */
-	bool halted;		 /* waiting in HLT: the host is idle */
-	bool intr_window;	 /* the backend's interrupt window is open */
-	uint32_t host_max_leaf;	 /* the host's highest basic CPUID leaf */
-	bool hide_cx16;		 /* CMPXCHG16B is broken here (cx16_check.h) */
+	uint64_t platform_due;	/* TSC when the hook wants to run next */
+	bool halted;		/* waiting in HLT: the host is idle */
+	bool intr_window;	/* the backend's interrupt window is open */
+	uint32_t host_max_leaf; /* the host's highest basic CPUID leaf */
+	bool hide_cx16;		/* CMPXCHG16B is broken here (cx16_check.h) */
 };
 
 /* Runs the guest until it powers off, resets, halts for good or fails. */

@@ -38,7 +38,7 @@ static const struct vm_services *services;
 static enum gs_request mgmt_request; /* what ends the current run */
 static struct blk_backend *disk;
 static struct nswitch *nic; /* NULL: virtio-net has no link */
-static uint8_t *ram;	 /* host memory behind guest RAM */
+static uint8_t *ram;	    /* host memory behind guest RAM */
 static uint64_t ram_size;
 
 /* The highest free range that holds `size` bytes at a 2 MiB-aligned host
@@ -101,10 +101,10 @@ static void open_backends(const struct boot_info *bi)
 	nic = network_open(bi, err, sizeof(err));
 	if (nic) {
 		log_msg("guest: virtio-net net0 on the NIC, MAC "
-			"%02x:%02x:%02x:%02x:%02x:%02x", bi->cfg.net_mac[0],
-			bi->cfg.net_mac[1], bi->cfg.net_mac[2],
-			bi->cfg.net_mac[3], bi->cfg.net_mac[4],
-			bi->cfg.net_mac[5]);
+			"%02x:%02x:%02x:%02x:%02x:%02x",
+			bi->cfg.net_mac[0], bi->cfg.net_mac[1],
+			bi->cfg.net_mac[2], bi->cfg.net_mac[3],
+			bi->cfg.net_mac[4], bi->cfg.net_mac[5]);
 	} else if (bi->cfg.nic == CFG_NIC_PCI) {
 		log_msg("guest: no NIC for virtio-net: %s", err);
 		guest_fail("the guest's NIC is missing");
@@ -131,7 +131,8 @@ static void drain_disk(void)
 		vblk_poll(plat->blk);
 	if (plat->blk && plat->blk->in_flight)
 		panic("the disk still holds %u requests 60 s after the guest "
-		      "ended", plat->blk->in_flight);
+		      "ended",
+		      plat->blk->in_flight);
 }
 
 /* The machine's RTC: wait out an update in progress (UIP, register A
@@ -161,7 +162,8 @@ static uint64_t platform(void *ctx, uint64_t now)
 
 		next_input_poll = now + tsc_hz() / 1000;
 		while (plat->com1.rx_count < VUART_RX_SIZE
-		       && ((c = log_getc()) >= 0 || (c = gs_console_take()) >= 0)) {
+		       && ((c = log_getc()) >= 0
+			   || (c = gs_console_take()) >= 0)) {
 			uint8_t b = (uint8_t)c;
 
 			vuart_rx(&plat->com1, &b, 1);
@@ -172,7 +174,8 @@ static uint64_t platform(void *ctx, uint64_t now)
 
 		if (r != GS_REQ_NONE) {
 			mgmt_request = r;
-			plat->pm.request = r == GS_REQ_RESET ? PM_RESET : PM_POWEROFF;
+			plat->pm.request = r == GS_REQ_RESET ? PM_RESET
+							     : PM_POWEROFF;
 		}
 	}
 	/* The back-ends: disk completions while requests are out; the NIC
@@ -183,8 +186,9 @@ static uint64_t platform(void *ctx, uint64_t now)
 	if (plat->blk && plat->blk->in_flight)
 		vblk_poll(plat->blk);
 	if (now >= next_net_poll) {
-		next_net_poll = now + (vcpu.halted ? NET_POLL_IDLE
-						    : tsc_hz() / 1000);
+		next_net_poll = now
+				+ (vcpu.halted ? NET_POLL_IDLE
+					       : tsc_hz() / 1000);
 		network_poll(); /* frames in, transmit buffers back, link */
 		if (services && services->poll)
 			services->poll(); /* lwIP's timers */
@@ -204,9 +208,10 @@ static uint64_t platform(void *ctx, uint64_t now)
 		next = next_net_poll;
 
 	if (pit) {
-		uint64_t t = now + (pit > now_ns ? (pit - now_ns) * tsc_hz()
-							   / 1000000000ull
-						 : 0);
+		uint64_t t = now
+			     + (pit > now_ns ? (pit - now_ns) * tsc_hz()
+						       / 1000000000ull
+					     : 0);
 
 		if (t < next)
 			next = t;
@@ -219,7 +224,8 @@ static uint64_t platform(void *ctx, uint64_t now)
  * its top). */
 static int map_memory(uint64_t size, struct e820_entry *e, unsigned *ne)
 {
-	uint64_t low_top = size < GUEST_LOW_RAM_MAX ? size : GUEST_LOW_RAM_MAX;
+	uint64_t high = size > GUEST_LOW_RAM_MAX ? size - GUEST_LOW_RAM_MAX : 0;
+	uint64_t low_top = size - high;
 	unsigned n = 0;
 
 	gmem_init(&gm);
@@ -234,10 +240,10 @@ static int map_memory(uint64_t size, struct e820_entry *e, unsigned *ne)
 	e[n++] = (struct e820_entry){ GUEST_HIGH_START,
 				      low_top - GUEST_HIGH_START, 1 };
 	e[n++] = (struct e820_entry){ GUEST_ECAM_BASE, GUEST_ECAM_SIZE, 2 };
-	if (size > low_top) {
-		if (gmem_add(&gm, GUEST_4G, size - low_top, ram + low_top))
+	if (high) {
+		if (gmem_add(&gm, GUEST_4G, high, ram + low_top))
 			return -1;
-		e[n++] = (struct e820_entry){ GUEST_4G, size - low_top, 1 };
+		e[n++] = (struct e820_entry){ GUEST_4G, high, 1 };
 	}
 	*ne = n;
 	return 0;
@@ -265,8 +271,9 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	uint8_t *bios = gmem_ptr(&gm, GUEST_BIOS_START,
 				 GUEST_BIOS_END - GUEST_BIOS_START);
 
-	if (!bios || !acpi_build(bios, GUEST_BIOS_END - GUEST_BIOS_START,
-				 GUEST_BIOS_START, &acfg, &rsdp_off)) {
+	if (!bios
+	    || !acpi_build(bios, GUEST_BIOS_END - GUEST_BIOS_START,
+			   GUEST_BIOS_START, &acfg, &rsdp_off)) {
 		fmt(err, n, "cannot build the guest's ACPI tables");
 		return -1;
 	}
@@ -277,7 +284,8 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 		.initrd_len = bi->initrd.size,
 		.cmdline = bi->cfg.cmdline,
 		.format = bi->cfg.kernel_format == CFG_KERNEL_FLAT
-				  ? KERNEL_FLAT : KERNEL_AUTO,
+				  ? KERNEL_FLAT
+				  : KERNEL_AUTO,
 		.e820 = e820,
 		.e820_count = ne,
 		.rsdp = GUEST_BIOS_START + rsdp_off,
@@ -317,15 +325,19 @@ void vm_status(struct vm_status *st)
 		const struct guest_dev *d = guest_dev(DEV_BLK);
 
 		st->dev[st->ndev++] = (struct vm_dev_status){
-			.name = d->name, .type = d->type,
-			.backend = disk->name, .sectors = disk->sectors,
+			.name = d->name,
+			.type = d->type,
+			.backend = disk->name,
+			.sectors = disk->sectors,
 		};
 	}
 	const struct guest_dev *d = guest_dev(DEV_NET);
 
 	st->dev[st->ndev++] = (struct vm_dev_status){
-		.name = d->name, .type = d->type,
-		.backend = nic ? "e1000" : "none", .mac = plat->net->mac,
+		.name = d->name,
+		.type = d->type,
+		.backend = nic ? "e1000" : "none",
+		.mac = plat->net->mac,
 		.link_up = plat->net->link_up,
 	};
 }
@@ -347,7 +359,10 @@ static void start_backend(const struct cpu_info *cpu)
 	enum virt virt = virt_check(cpu, err, sizeof(err));
 
 	if (virt == VIRT_NONE) {
-		log_msg("%s: %s", cpu->vmx ? "vmx" : cpu->svm ? "svm" : "cpu",
+		log_msg("%s: %s",
+			cpu->vmx   ? "vmx"
+			: cpu->svm ? "svm"
+				   : "cpu",
 			err);
 		guest_fail("the guest cannot run here");
 	}
@@ -359,7 +374,8 @@ static void start_backend(const struct cpu_info *cpu)
 		backend = &svm_ops;
 		log_msg("svm: on (host timer: %s; instruction lengths %s)",
 			host_timer_mode(),
-			cpu->nrip_save ? "from NRIP save" : "decoded by Plinth");
+			cpu->nrip_save ? "from NRIP save"
+				       : "decoded by Plinth");
 	} else {
 		if (vmx_on(err, sizeof(err))) {
 			log_msg("vmx: %s", err);
@@ -412,9 +428,10 @@ static void end_run(enum guest_end end)
 	/* The request's own wording, when it is what ended the run. */
 	if ((mgmt_request == GS_REQ_RESET && end == GUEST_RESET)
 	    || (mgmt_request == GS_REQ_POWEROFF && end == GUEST_POWEROFF))
-		fmt(vcpu.why, sizeof(vcpu.why), "%s through the management "
-		    "plane", mgmt_request == GS_REQ_RESET ? "reset"
-							   : "powered off");
+		fmt(vcpu.why, sizeof(vcpu.why),
+		    "%s through the management "
+		    "plane",
+		    mgmt_request == GS_REQ_RESET ? "reset" : "powered off");
 	else
 		mgmt_request = GS_REQ_NONE;
 	log_msg("guest: ended: %s", vcpu.why);
@@ -458,9 +475,9 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 
 		end_run(end);
 		/* The guest asked to reboot, or its owner did: it gets to. */
-		if (end == GUEST_RESET && (mgmt_request == GS_REQ_RESET
-					   || bi->cfg.on_guest_exit
-						      != CFG_ACT_POWEROFF))
+		if (end == GUEST_RESET
+		    && (mgmt_request == GS_REQ_RESET
+			|| bi->cfg.on_guest_exit != CFG_ACT_POWEROFF))
 			continue;
 		switch (bi->cfg.on_guest_exit) {
 		case CFG_ACT_RESTART:

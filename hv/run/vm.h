@@ -21,8 +21,7 @@ struct vm_services {
  * guest that cannot run (no VT-x, no memory, a bad kernel) ends in the
  * on_fault action with the reason logged. */
 void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
-	    const struct vm_services *services)
-	__attribute__((noreturn));
+	    const struct vm_services *services) __attribute__((noreturn));
 
 /* What the management plane reports of the guest (its counters come
  * from the registry in hv/base/stats.h). */

@@ -13,16 +13,16 @@
 
 #define PREFILLED_LBA 4096
 #define PREFILLED_SECTORS 64
-#define MAX_SECTORS 2048	/* the largest pattern region */
-#define QUEUE_LBA 150000	/* QUEUE_REQS requests of QUEUE_SECTORS */
+#define MAX_SECTORS 2048 /* the largest pattern region */
+#define QUEUE_LBA 150000 /* QUEUE_REQS requests of QUEUE_SECTORS */
 #define QUEUE_REQS 32
 #define QUEUE_SECTORS 128
-#define SPLIT_LBA 170000	/* one request in SPLIT_PAGES pieces */
+#define SPLIT_LBA 170000 /* one request in SPLIT_PAGES pieces */
 #define SPLIT_PAGES 384
-#define DISCARD_LBA 190000	/* 128 KiB written, then discarded */
-#define ZEROES_LBA 200000	/* 128 KiB written, then written zeroes */
+#define DISCARD_LBA 190000 /* 128 KiB written, then discarded */
+#define ZEROES_LBA 200000  /* 128 KiB written, then written zeroes */
 #define TRIM_SECTORS 256
-#define SEQ_LBA 212992		/* the throughput region */
+#define SEQ_LBA 212992 /* the throughput region */
 #define SEQ_BYTES (16u << 20)
 #define SEQ_REQ (1u << 20)
 #define SEQ_DEPTH 8
@@ -92,8 +92,12 @@ static int start(struct blk_backend *be, struct io *io, enum blk_op op,
 	if (bytes)
 		io->sg[n++] = (struct blk_sg){ (uint64_t)(uintptr_t)buf + half,
 					       (uint32_t)(bytes - half) };
-	io->r = (struct blk_req){ .op = op, .sector = lba, .nsectors = count,
-				  .sg = io->sg, .nsg = n, .done = io_done,
+	io->r = (struct blk_req){ .op = op,
+				  .sector = lba,
+				  .nsectors = count,
+				  .sg = io->sg,
+				  .nsg = n,
+				  .done = io_done,
 				  .ctx = io };
 	if (op == BLK_DISCARD || op == BLK_WRITE_ZEROES || op == BLK_FLUSH)
 		io->r.nsg = 0;
@@ -139,7 +143,10 @@ static int patterns(struct blk_backend *be, uint8_t *buf)
 	const uint64_t n = be->sectors;
 	const struct {
 		uint64_t lba, count;
-	} at[] = { { 0, 1 }, { 2048, 8 }, { 65536, 256 }, { 131072, 2048 },
+	} at[] = { { 0, 1 },
+		   { 2048, 8 },
+		   { 65536, 256 },
+		   { 131072, 2048 },
 		   { n - 8, 8 } };
 	int failed = 0;
 
@@ -153,8 +160,8 @@ static int patterns(struct blk_backend *be, uint8_t *buf)
 		if (io_one(be, BLK_WRITE, lba, cnt, buf)
 		    || io_one(be, BLK_FLUSH, 0, 0, buf)) {
 			log_msg("selftest disk: LBA %lu, %lu sectors: write "
-				"FAILED", (unsigned long)lba,
-				(unsigned long)cnt);
+				"FAILED",
+				(unsigned long)lba, (unsigned long)cnt);
 			failed++;
 			continue;
 		}
@@ -163,8 +170,9 @@ static int patterns(struct blk_backend *be, uint8_t *buf)
 			    && holds(buf, lba, cnt);
 
 		log_msg("selftest disk: LBA %lu, %lu sectors: written, flushed,"
-			" read back %s (%lu us)", (unsigned long)lba,
-			(unsigned long)cnt, same ? "ok" : "FAILED",
+			" read back %s (%lu us)",
+			(unsigned long)lba, (unsigned long)cnt,
+			same ? "ok" : "FAILED",
 			(unsigned long)((clock_ns() - t0) / 1000));
 		failed += !same;
 	}
@@ -201,8 +209,8 @@ static int queue(struct blk_backend *be, uint8_t *buf)
 	}
 	ok = ok && holds(buf, QUEUE_LBA, QUEUE_REQS * QUEUE_SECTORS);
 	log_msg("selftest disk: %u requests of %u sectors at once from LBA %u:"
-		" written, read back %s", QUEUE_REQS, QUEUE_SECTORS, QUEUE_LBA,
-		ok ? "ok" : "FAILED");
+		" written, read back %s",
+		QUEUE_REQS, QUEUE_SECTORS, QUEUE_LBA, ok ? "ok" : "FAILED");
 	return !ok;
 }
 
@@ -223,9 +231,12 @@ static int split(struct blk_backend *be, uint8_t *buf)
 		memcpy(page, tmp + i * 4096, 4096);
 		sg[i] = (struct blk_sg){ (uint64_t)(uintptr_t)page, 4096 };
 	}
-	io.r = (struct blk_req){ .op = BLK_WRITE, .sector = SPLIT_LBA,
-				 .nsectors = sectors, .sg = sg,
-				 .nsg = SPLIT_PAGES, .done = io_done,
+	io.r = (struct blk_req){ .op = BLK_WRITE,
+				 .sector = SPLIT_LBA,
+				 .nsectors = sectors,
+				 .sg = sg,
+				 .nsg = SPLIT_PAGES,
+				 .done = io_done,
 				 .ctx = &io };
 	io.status = -1;
 	in_flight++;
@@ -234,7 +245,8 @@ static int split(struct blk_backend *be, uint8_t *buf)
 	ok = ok && !io_one(be, BLK_READ, SPLIT_LBA, sectors, tmp)
 	     && holds(tmp, SPLIT_LBA, sectors);
 	log_msg("selftest disk: LBA %u, %lu sectors in %u pieces: written, "
-		"read back %s", SPLIT_LBA, (unsigned long)sectors, SPLIT_PAGES,
+		"read back %s",
+		SPLIT_LBA, (unsigned long)sectors, SPLIT_PAGES,
 		ok ? "ok" : "FAILED");
 	return !ok;
 }
@@ -253,7 +265,8 @@ static int trims(struct blk_backend *be, uint8_t *buf)
 			  && !io_one(be, BLK_FLUSH, 0, 0, NULL);
 
 		log_msg("selftest disk: LBA %u, %u sectors: written, discarded "
-			"%s", DISCARD_LBA, TRIM_SECTORS, ok ? "ok" : "FAILED");
+			"%s",
+			DISCARD_LBA, TRIM_SECTORS, ok ? "ok" : "FAILED");
 		failed += !ok;
 	} else {
 		log_msg("selftest disk: the disk offers no discard");
@@ -268,8 +281,8 @@ static int trims(struct blk_backend *be, uint8_t *buf)
 			  && all_zero(buf, TRIM_SECTORS * BLK_SECTOR);
 
 		log_msg("selftest disk: LBA %u, %u sectors: written, zeroed, "
-			"read back %s", ZEROES_LBA, TRIM_SECTORS,
-			ok ? "zeros" : "FAILED");
+			"read back %s",
+			ZEROES_LBA, TRIM_SECTORS, ok ? "zeros" : "FAILED");
 		failed += !ok;
 	}
 	return failed;
@@ -313,7 +326,7 @@ static int throughput(struct blk_backend *be, uint8_t *buf)
 			pass ? "read" : "write", SEQ_BYTES >> 20, SEQ_REQ >> 10,
 			SEQ_DEPTH, (unsigned long)us,
 			(unsigned long)(us ? (uint64_t)(SEQ_BYTES >> 10)
-						     * 1000000 / us
+							* 1000000 / us
 					   : 0));
 	}
 	return 0;
@@ -330,8 +343,9 @@ static uint64_t fnv1a(const uint8_t *p, uint64_t n)
 
 #define BUF_BYTES (2 * SPLIT_PAGES * 4096) /* the largest user, split() */
 _Static_assert(BUF_BYTES >= QUEUE_REQS * QUEUE_SECTORS * BLK_SECTOR
-	       && BUF_BYTES >= SEQ_REQ
-	       && BUF_BYTES >= MAX_SECTORS * BLK_SECTOR, "grow BUF_BYTES");
+		       && BUF_BYTES >= SEQ_REQ
+		       && BUF_BYTES >= MAX_SECTORS * BLK_SECTOR,
+	       "grow BUF_BYTES");
 
 int selftest_disk(const struct boot_info *bi)
 {
@@ -345,8 +359,10 @@ int selftest_disk(const struct boot_info *bi)
 		return -1;
 	}
 	if (!buf || be->readonly) {
-		log_msg("selftest disk: FAILED: %s", buf ? "the disk is "
-			"read-only" : "no memory for buffers");
+		log_msg("selftest disk: FAILED: %s",
+			buf ? "the disk is "
+			      "read-only"
+			    : "no memory for buffers");
 		return -1;
 	}
 	failed += patterns(be, buf);
@@ -366,15 +382,17 @@ int selftest_disk(const struct boot_info *bi)
 				PREFILLED_LBA);
 			failed++;
 		} else {
-			log_msg("selftest disk: LBA %u, %u sectors read: fnv1a64"
-				" %016lx", PREFILLED_LBA, PREFILLED_SECTORS,
-				(unsigned long)fnv1a(buf, PREFILLED_SECTORS
-							      * BLK_SECTOR));
+			log_msg("selftest disk: LBA %u, %u sectors read: "
+				"fnv1a64"
+				" %016lx",
+				PREFILLED_LBA, PREFILLED_SECTORS,
+				(unsigned long)fnv1a(
+					buf, PREFILLED_SECTORS * BLK_SECTOR));
 		}
 	}
 	log_msg("selftest disk: %lu bytes read and written, %lu of them "
-		"copied by the %s backend", (unsigned long)moved,
-		(unsigned long)be->copied, be->name);
+		"copied by the %s backend",
+		(unsigned long)moved, (unsigned long)be->copied, be->name);
 	log_msg("selftest disk: %s", failed ? "FAILED" : "passed");
 	pool_free_pages(buf, BUF_BYTES / 4096);
 	return failed ? -1 : 0;

@@ -23,7 +23,7 @@
 #define BURST_FRAMES 2000
 #define BURST_PAYLOAD 1472 /* UDP payload of a 1514-byte frame */
 #define BURST_NS (20ull * 1000000000ull)
-#define DISCARD_PORT 9	   /* RFC 863 */
+#define DISCARD_PORT 9 /* RFC 863 */
 
 static int echo_seen; /* the sequence number of the last reply, or -1 */
 
@@ -84,8 +84,9 @@ static int echo(const ip_addr_t *to)
 		return 0;
 	raw_recv(pcb, echo_recv, NULL);
 	for (int seq = 1; seq <= ECHO_COUNT; seq++) {
-		struct pbuf *p = pbuf_alloc(PBUF_IP, sizeof(struct icmp_echo_hdr)
-						     + ECHO_DATA, PBUF_RAM);
+		struct pbuf *p = pbuf_alloc(
+			PBUF_IP, sizeof(struct icmp_echo_hdr) + ECHO_DATA,
+			PBUF_RAM);
 		if (!p)
 			break;
 		struct icmp_echo_hdr *h = p->payload;
@@ -109,7 +110,8 @@ static int echo(const ip_addr_t *to)
 		if (echo_back()) {
 			answered++;
 			log_msg("selftest net: echo reply %d from %s in %lu us",
-				seq, a, (unsigned long)((clock_ns() - t0) / 1000));
+				seq, a,
+				(unsigned long)((clock_ns() - t0) / 1000));
 		} else {
 			log_msg("selftest net: echo request %d to %s: no reply",
 				seq, a);
@@ -156,8 +158,8 @@ static void burst(const ip_addr_t *to)
 	if (!ns)
 		ns = 1;
 	log_msg("selftest net: burst of %u frames of 1514 bytes in %lu us: "
-		"%lu frames/s, %lu Mbit/s (%u waits for a full ring)", sent,
-		(unsigned long)(ns / 1000),
+		"%lu frames/s, %lu Mbit/s (%u waits for a full ring)",
+		sent, (unsigned long)(ns / 1000),
 		(unsigned long)(sent * 1000000000ull / ns),
 		(unsigned long)(sent * 1514ull * 8000ull / ns), refused);
 }
@@ -178,14 +180,14 @@ int selftest_net(const struct boot_info *bi)
 	}
 	uint64_t t0 = clock_ns();
 
-	if (plinth_netif_start(&sw->side[SW_MGMT], network_mgmt_mac(),
-			       &dhcp)) {
+	if (plinth_netif_start(&sw->side[SW_MGMT], network_mgmt_mac(), &dhcp)) {
 		log_msg("selftest net: FAILED: lwIP could not start DHCP");
 		return -1;
 	}
 	net_wait(t0 + NET_LEASE_NS, have_lease);
 	if (!plinth_netif_addr(&addr, &mask, &gw)) {
-		log_msg("selftest net: FAILED: no DHCP lease in %lu s (link %s)",
+		log_msg("selftest net: FAILED: no DHCP lease in %lu s (link "
+			"%s)",
 			(unsigned long)(NET_LEASE_NS / 1000000000ull),
 			sw->side[SW_MGMT].link_up ? "up" : "down");
 		return -1;
@@ -218,4 +220,3 @@ int selftest_net(const struct boot_info *bi)
 	log_msg("selftest net: passed");
 	return 0;
 }
-

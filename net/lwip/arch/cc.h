@@ -17,7 +17,10 @@ void plinth_lwip_assert(const char *msg, const char *file, int line)
 	__attribute__((noreturn));
 uint32_t plinth_lwip_rand(void);
 
-#define LWIP_PLATFORM_DIAG(x) do { plinth_lwip_diag x; } while (0)
+#define LWIP_PLATFORM_DIAG(x)                                                  \
+	do {                                                                   \
+		plinth_lwip_diag x;                                            \
+	} while (0)
 #define LWIP_PLATFORM_ASSERT(x) plinth_lwip_assert(x, __FILE__, __LINE__)
 #define LWIP_RAND() plinth_lwip_rand()
 
