@@ -137,7 +137,7 @@ VIRTIO_SRCS := virtio/virtio_pci.c virtio/virtio_pci_common.c virtio/virtq.c \
 	virtio/virtq_split.c \
 	hv/platform/pci_host.c hv/guest/gmem.c \
 	hv/platform/mmiobus.c hv/platform/iobus.c hv/platform/bus.c \
-	hv/base/counters.c hv/base/fmt.c
+	hv/base/counters.c hv/base/fmt.c hv/counters.c
 test_e1000_SRCS := drivers/e1000_ring.c $(LOG_STUB)
 test_ahci_SRCS := drivers/ahci_io.c drivers/ata.c drivers/gpt_part.c hv/base/fmt.c hv/base/guid.c \
 	$(FAKE_HBA) $(LOG_STUB)

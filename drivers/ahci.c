@@ -12,27 +12,6 @@
 #include "hv/base/log.h"
 #include "hv/base/pool.h"
 
-static const struct counter ahci_counter_table[] = {
-	COUNTER(struct ahci_stats, commands, "commands",
-		"AHCI commands issued."),
-	COUNTER_AS(struct ahci_stats, ncq_commands, "queued_commands", "queued",
-		   "AHCI commands issued as NCQ."),
-	COUNTER(struct ahci_stats, trims, "TRIM", "TRIM commands issued."),
-	COUNTER(struct ahci_stats, errors, "errors",
-		"AHCI commands that failed."),
-	COUNTER(struct ahci_stats, timeouts, "timeouts",
-		"AHCI commands that timed out."),
-	COUNTER(struct ahci_stats, retries, "retries",
-		"AHCI commands retried."),
-	COUNTER_AS(struct ahci_stats, resets, "port_resets", "port resets",
-		   "AHCI port resets (COMRESET)."),
-	COUNTER(struct ahci_stats, failed_requests, "requests failed",
-		"Requests that failed after the retries."),
-};
-
-const struct counter_set ahci_counters = COUNTER_SET("plinth_ahci",
-						     ahci_counter_table);
-
 /* HBA registers (3.1) */
 #define CAP 0x00
 #define GHC 0x04

@@ -342,37 +342,6 @@ void e1000_poll(struct e1000 *e)
 	}
 }
 
-static const struct counter e1000_counter_table[] = {
-	COUNTER(struct e1000_stats, rx_frames, "frames received",
-		"Frames received."),
-	COUNTER(struct e1000_stats, rx_bytes, "bytes received",
-		"Bytes received."),
-	COUNTER(struct e1000_stats, rx_errors, "received with errors",
-		"Frames the NIC received with errors."),
-	COUNTER_AS(struct e1000_stats, rx_bad_desc, "rx_bad_descriptors",
-		   "descriptors not believed",
-		   "Receive descriptors the driver could not believe."),
-	COUNTER(struct e1000_stats, tx_frames, "frames sent", "Frames sent."),
-	COUNTER(struct e1000_stats, tx_bytes, "bytes sent", "Bytes sent."),
-	COUNTER_AS(struct e1000_stats, tx_copied, "tx_copied_bytes",
-		   "bytes copied to send", "Bytes copied to send."),
-	COUNTER(struct e1000_stats, tx_held,
-		"frames sent from the sender's "
-		"buffers",
-		"Frames sent from the sender's buffers, uncopied."),
-	COUNTER(struct e1000_stats, tx_dropped, "dropped",
-		"Frames that could not be sent."),
-	COUNTER(struct e1000_stats, tx_busy, "times full",
-		"Times the transmit ring was full."),
-	COUNTER_AS(struct e1000_stats, tx_hangs, "resets", "ring resets",
-		   "NIC resets after a stalled ring."),
-	COUNTER(struct e1000_stats, link_changes, "link changes",
-		"Times the link went up or down."),
-};
-
-const struct counter_set e1000_counters = COUNTER_SET("plinth_nic",
-						      e1000_counter_table);
-
 void e1000_print_stats(const struct e1000 *e)
 {
 	char head[48];

@@ -13,22 +13,6 @@
 #include "net/http.h"
 #include "net/mgmt_page.h"
 
-static const struct counter mgmt_counter_table[] = {
-	COUNTER(struct mgmt_stats, requests, "requests",
-		"Management API requests answered."),
-	COUNTER(struct mgmt_stats, unauthorized, "unauthorized",
-		"Requests refused for want of a token."),
-	COUNTER(struct mgmt_stats, bad_requests, "bad requests",
-		"Malformed requests."),
-	COUNTER(struct mgmt_stats, timeouts, "timeouts",
-		"Connections reset for idling or trickling."),
-	COUNTER(struct mgmt_stats, refused, "refused",
-		"Connections refused for want of memory."),
-};
-
-const struct counter_set mgmt_counters = COUNTER_SET("plinth_mgmt",
-						     mgmt_counter_table);
-
 #define IN_MAX (HTTP_HEAD_MAX + HTTP_BODY_MAX)
 #define POLL_INTERVAL 2 /* lwIP's coarse timer ticks (500 ms each) */
 /* A request must be complete this long after the connection opened, and

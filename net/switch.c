@@ -5,21 +5,6 @@
 
 #include "hv/base/log.h"
 
-static const struct counter sw_counter_table[] = {
-	COUNTER(struct sw_stats, in, "frames in",
-		"Frames from the wire delivered to this side."),
-	COUNTER(struct sw_stats, out, "out", "Frames this side sent."),
-	COUNTER(struct sw_stats, spoofed, "dropped for a forged source MAC",
-		"Frames dropped for a source MAC not this side's."),
-	COUNTER(struct sw_stats, internal, "addressed to the other side",
-		"Frames addressed to the other side."),
-	COUNTER(struct sw_stats, busy, "times the NIC was full",
-		"Frames refused while the NIC was full."),
-};
-
-const struct counter_set sw_counters = COUNTER_SET("plinth_switch",
-						   sw_counter_table);
-
 static const char *const side_name[SW_SIDES] = { "guest", "management" };
 
 static bool is_on(const struct nswitch *s, unsigned side)

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/base/counters.h"
+
 #define BLK_SECTOR 512
 
 enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH, BLK_DISCARD, BLK_WRITE_ZEROES };
@@ -47,5 +49,8 @@ struct blk_backend {
 	 * its store (the RAM disk copies each byte once; AHCI's DMA none). */
 	uint64_t copied;
 };
+
+/* What every backend counts (copied), described once in hv/counters.c. */
+extern const struct counter_set blk_backend_counters;
 
 #endif

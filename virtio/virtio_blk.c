@@ -17,30 +17,6 @@
 #include "hv/base/log.h"
 #include "virtio/virtio_blk_regs.h"
 
-static const struct counter vblk_counter_table[] = {
-	COUNTER(struct vblk_stats, reads, "reads", "Read requests."),
-	COUNTER(struct vblk_stats, writes, "writes", "Write requests."),
-	COUNTER(struct vblk_stats, flushes, "flushes", "Flush requests."),
-	COUNTER(struct vblk_stats, discards, "discards", "Discard requests."),
-	COUNTER(struct vblk_stats, write_zeroes, "write-zeroes",
-		"Write-zeroes requests."),
-	COUNTER(struct vblk_stats, get_ids, "get-ids", "Get-ID requests."),
-	COUNTER(struct vblk_stats, read_bytes, "bytes read", "Bytes read."),
-	COUNTER(struct vblk_stats, write_bytes, "bytes written",
-		"Bytes written."),
-	COUNTER_AS(struct vblk_stats, ioerr, "io_errors", "I/O errors",
-		   "Requests answered with an I/O error."),
-	COUNTER_AS(struct vblk_stats, unsupp, "unsupported", "unsupported",
-		   "Requests of a type the device does not offer."),
-	COUNTER(struct vblk_stats, bad_chains, "bad chains",
-		"Requests whose buffers broke the rules."),
-	COUNTER(struct vblk_stats, no_status, "without a status byte",
-		"Requests with no writable status byte to answer in."),
-};
-
-const struct counter_set vblk_counters = COUNTER_SET("plinth_virtio_blk",
-						     vblk_counter_table);
-
 #define S_OK VIRTIO_BLK_S_OK
 #define S_IOERR VIRTIO_BLK_S_IOERR
 #define S_UNSUPP VIRTIO_BLK_S_UNSUPP

@@ -254,40 +254,6 @@ static uint32_t net_cfg_read(struct vdev *d, uint32_t off, unsigned size)
 	return v;
 }
 
-static const struct counter vnet_counter_table[] = {
-	COUNTER(struct vnet_stats, rx_frames, "frames received",
-		"Frames received for the guest."),
-	COUNTER(struct vnet_stats, rx_bytes, "bytes received",
-		"Bytes received for the guest."),
-	COUNTER(struct vnet_stats, rx_copied,
-		"bytes copied into the guest's "
-		"buffers",
-		"Received bytes copied into the guest's buffers."),
-	COUNTER(struct vnet_stats, rx_errors, "receive errors",
-		"Received frames that did not fit the guest's buffers."),
-	COUNTER(struct vnet_stats, rx_no_buffer, "dropped with no buffer",
-		"Frames dropped: the guest had posted no buffer."),
-	COUNTER(struct vnet_stats, rx_not_ready,
-		"dropped before the driver "
-		"was ready",
-		"Frames dropped before the driver was ready."),
-	COUNTER(struct vnet_stats, tx_frames, "frames sent",
-		"Frames the guest sent."),
-	COUNTER(struct vnet_stats, tx_bytes, "bytes sent",
-		"Bytes the guest sent."),
-	COUNTER(struct vnet_stats, tx_zero_copy,
-		"frames sent from the "
-		"guest's buffers without a copy",
-		"Frames sent from the guest's buffers without a copy."),
-	COUNTER(struct vnet_stats, tx_errors, "send errors",
-		"Frames the guest sent that were refused."),
-	COUNTER(struct vnet_stats, tx_busy, "times the port was full",
-		"Times the NIC's port was full (back-pressure)."),
-};
-
-const struct counter_set vnet_counters = COUNTER_SET("plinth_virtio_net",
-						     vnet_counter_table);
-
 void vnet_print_stats(const struct vnet *n)
 {
 	char head[32];

@@ -11,24 +11,6 @@
 #include "hv/base/log.h"
 #include "virtio/virtq_split.h"
 
-static const struct counter vq_counter_table[] = {
-	COUNTER(struct vq_stats, requests, "requests",
-		"Requests the device took from the queue."),
-	COUNTER(struct vq_stats, bytes, "bytes",
-		"Data bytes moved through the queue."),
-	COUNTER(struct vq_stats, errors, "errors",
-		"Requests that ended in an error."),
-	COUNTER(struct vq_stats, stalls, "stalls",
-		"Times the queue stopped on a chain it could not trust."),
-	COUNTER_AS(struct vq_stats, notifies, "notifications", "notifications",
-		   "Notifications from the driver."),
-	COUNTER(struct vq_stats, interrupts, "interrupts",
-		"Interrupts to the driver."),
-};
-
-const struct counter_set vq_counters = COUNTER_SET("plinth_virtio",
-						   vq_counter_table);
-
 #define DESC_SIZE VQ_DESC_SIZE
 #define D_ADDR VQ_PDESC_ADDR
 #define D_LEN VQ_PDESC_LEN

@@ -6,15 +6,6 @@
 #include "hv/base/log.h"
 #include "hv/base/stats.h"
 
-/* What every backend counts (virtio/blk_backend.h). */
-static const struct counter disk_counter_table[] = {
-	COUNTER_AS(struct blk_backend, copied, "copied_bytes", "bytes copied",
-		   "Data bytes the disk backend copied."),
-};
-
-static const struct counter_set disk_counters = COUNTER_SET("plinth_disk",
-							    disk_counter_table);
-
 static struct ramdisk rdisk;
 static struct ahci_disk ahci;
 static struct blk_backend *opened;
@@ -62,7 +53,7 @@ struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n)
 		fmt(err, n, "plinth.cfg names no disk");
 		return NULL;
 	}
-	stats_add(&disk_counters, opened, opened->name, "backend=\"%s\"",
+	stats_add(&blk_backend_counters, opened, opened->name, "backend=\"%s\"",
 		  opened->name);
 	return opened;
 }

@@ -217,32 +217,35 @@ static void status(struct mgmt_buf *b)
 
 /* --- GET /metrics --------------------------------------------------- */
 
-static void guest_metrics(struct mgmt_buf *b, const struct vm_status *vm)
+/* A counter family with one label, from an iterator that is false past
+ * its last entry; entries at 0 are left out. */
+static void labelled(struct mgmt_buf *b, const char *name, const char *label,
+		     const char *help,
+		     bool (*at)(unsigned i, const char **value, uint64_t *n))
 {
-	const char *name;
+	const char *v;
 	uint64_t n;
 
+	metric(b, name, "counter", help);
+	for (unsigned i = 0; at(i, &v, &n); i++)
+		if (n)
+			mgmt_printf(b, "%s{%s=\"%s\"} %lu\n", name, label, v,
+				    (unsigned long)n);
+}
+
+static void guest_metrics(struct mgmt_buf *b, const struct vm_status *vm)
+{
 	metric(b, "plinth_guest_running", "gauge", "1 while the guest runs.");
 	mgmt_printf(b, "plinth_guest_running %d\n", gs_get(NULL) == GS_RUNNING);
 	metric(b, "plinth_guest_starts_total", "counter",
 	       "Times the guest was started.");
 	mgmt_printf(b, "plinth_guest_starts_total %u\n", gs_starts());
-	metric(b, "plinth_vm_exits_total", "counter",
-	       "VM exits of the current guest run, by reason.");
-	for (unsigned i = 0; vm_exit_reason(i, &name, &n); i++)
-		if (n)
-			mgmt_printf(b,
-				    "plinth_vm_exits_total{reason=\"%s\"} "
-				    "%lu\n",
-				    name, (unsigned long)n);
-	metric(b, "plinth_guest_port_accesses_total", "counter",
-	       "Port I/O accesses of the current guest run, by device.");
-	for (unsigned i = 0; iobus_counts(i, &name, &n); i++)
-		if (n)
-			mgmt_printf(b,
-				    "plinth_guest_port_accesses_total"
-				    "{device=\"%s\"} %lu\n",
-				    name, (unsigned long)n);
+	labelled(b, "plinth_vm_exits_total", "reason",
+		 "VM exits of the current guest run, by reason.",
+		 vm_exit_reason);
+	labelled(b, "plinth_guest_port_accesses_total", "device",
+		 "Port I/O accesses of the current guest run, by device.",
+		 iobus_counts);
 	for (unsigned i = 0; i < vm->ndev; i++)
 		if (!vm->dev[i].mac) {
 			metric(b, "plinth_disk_sectors", "gauge",

@@ -1,0 +1,185 @@
+/* Every counter Plinth keeps, described once: one table per stats struct
+ * (hv/base/counters.h), next to the others so that the names, the log's
+ * words and the metrics' help read as one catalogue.  The owners declare
+ * their set in their own header and log it with counters_log(); the
+ * management plane finds them through the registry (hv/base/stats.h). */
+#include "drivers/ahci.h"
+#include "drivers/e1000.h"
+#include "hv/base/counters.h"
+#include "net/mgmt.h"
+#include "net/switch.h"
+#include "virtio/blk_backend.h"
+#include "virtio/virtio_blk.h"
+#include "virtio/virtio_net.h"
+#include "virtio/virtq.h"
+
+/* A virtqueue (virtio/virtq.h). */
+static const struct counter vq_counter_table[] = {
+	COUNTER(struct vq_stats, requests, "requests",
+		"Requests the device took from the queue."),
+	COUNTER(struct vq_stats, bytes, "bytes",
+		"Data bytes moved through the queue."),
+	COUNTER(struct vq_stats, errors, "errors",
+		"Requests that ended in an error."),
+	COUNTER(struct vq_stats, stalls, "stalls",
+		"Times the queue stopped on a chain it could not trust."),
+	COUNTER_AS(struct vq_stats, notifies, "notifications", "notifications",
+		   "Notifications from the driver."),
+	COUNTER(struct vq_stats, interrupts, "interrupts",
+		"Interrupts to the driver."),
+};
+
+const struct counter_set vq_counters = COUNTER_SET("plinth_virtio",
+						   vq_counter_table);
+
+/* virtio-net (virtio/virtio_net.h). */
+static const struct counter vnet_counter_table[] = {
+	COUNTER(struct vnet_stats, rx_frames, "frames received",
+		"Frames received for the guest."),
+	COUNTER(struct vnet_stats, rx_bytes, "bytes received",
+		"Bytes received for the guest."),
+	COUNTER(struct vnet_stats, rx_copied,
+		"bytes copied into the guest's buffers",
+		"Received bytes copied into the guest's buffers."),
+	COUNTER(struct vnet_stats, rx_errors, "receive errors",
+		"Received frames that did not fit the guest's buffers."),
+	COUNTER(struct vnet_stats, rx_no_buffer, "dropped with no buffer",
+		"Frames dropped: the guest had posted no buffer."),
+	COUNTER(struct vnet_stats, rx_not_ready,
+		"dropped before the driver was ready",
+		"Frames dropped before the driver was ready."),
+	COUNTER(struct vnet_stats, tx_frames, "frames sent",
+		"Frames the guest sent."),
+	COUNTER(struct vnet_stats, tx_bytes, "bytes sent",
+		"Bytes the guest sent."),
+	COUNTER(struct vnet_stats, tx_zero_copy,
+		"frames sent from the guest's buffers without a copy",
+		"Frames sent from the guest's buffers without a copy."),
+	COUNTER(struct vnet_stats, tx_errors, "send errors",
+		"Frames the guest sent that were refused."),
+	COUNTER(struct vnet_stats, tx_busy, "times the port was full",
+		"Times the NIC's port was full (back-pressure)."),
+};
+
+const struct counter_set vnet_counters = COUNTER_SET("plinth_virtio_net",
+						     vnet_counter_table);
+
+/* virtio-blk (virtio/virtio_blk.h). */
+static const struct counter vblk_counter_table[] = {
+	COUNTER(struct vblk_stats, reads, "reads", "Read requests."),
+	COUNTER(struct vblk_stats, writes, "writes", "Write requests."),
+	COUNTER(struct vblk_stats, flushes, "flushes", "Flush requests."),
+	COUNTER(struct vblk_stats, discards, "discards", "Discard requests."),
+	COUNTER(struct vblk_stats, write_zeroes, "write-zeroes",
+		"Write-zeroes requests."),
+	COUNTER(struct vblk_stats, get_ids, "get-ids", "Get-ID requests."),
+	COUNTER(struct vblk_stats, read_bytes, "bytes read", "Bytes read."),
+	COUNTER(struct vblk_stats, write_bytes, "bytes written",
+		"Bytes written."),
+	COUNTER_AS(struct vblk_stats, ioerr, "io_errors", "I/O errors",
+		   "Requests answered with an I/O error."),
+	COUNTER_AS(struct vblk_stats, unsupp, "unsupported", "unsupported",
+		   "Requests of a type the device does not offer."),
+	COUNTER(struct vblk_stats, bad_chains, "bad chains",
+		"Requests whose buffers broke the rules."),
+	COUNTER(struct vblk_stats, no_status, "without a status byte",
+		"Requests with no writable status byte to answer in."),
+};
+
+const struct counter_set vblk_counters = COUNTER_SET("plinth_virtio_blk",
+						     vblk_counter_table);
+
+/* The e1000-family NIC (drivers/e1000.h). */
+static const struct counter e1000_counter_table[] = {
+	COUNTER(struct e1000_stats, rx_frames, "frames received",
+		"Frames received."),
+	COUNTER(struct e1000_stats, rx_bytes, "bytes received",
+		"Bytes received."),
+	COUNTER(struct e1000_stats, rx_errors, "received with errors",
+		"Frames the NIC received with errors."),
+	COUNTER_AS(struct e1000_stats, rx_bad_desc, "rx_bad_descriptors",
+		   "descriptors not believed",
+		   "Receive descriptors the driver could not believe."),
+	COUNTER(struct e1000_stats, tx_frames, "frames sent", "Frames sent."),
+	COUNTER(struct e1000_stats, tx_bytes, "bytes sent", "Bytes sent."),
+	COUNTER_AS(struct e1000_stats, tx_copied, "tx_copied_bytes",
+		   "bytes copied to send", "Bytes copied to send."),
+	COUNTER(struct e1000_stats, tx_held,
+		"frames sent from the sender's buffers",
+		"Frames sent from the sender's buffers, uncopied."),
+	COUNTER(struct e1000_stats, tx_dropped, "dropped",
+		"Frames that could not be sent."),
+	COUNTER(struct e1000_stats, tx_busy, "times full",
+		"Times the transmit ring was full."),
+	COUNTER_AS(struct e1000_stats, tx_hangs, "resets", "ring resets",
+		   "NIC resets after a stalled ring."),
+	COUNTER(struct e1000_stats, link_changes, "link changes",
+		"Times the link went up or down."),
+};
+
+const struct counter_set e1000_counters = COUNTER_SET("plinth_nic",
+						      e1000_counter_table);
+
+/* An AHCI port (drivers/ahci.h). */
+static const struct counter ahci_counter_table[] = {
+	COUNTER(struct ahci_stats, commands, "commands",
+		"AHCI commands issued."),
+	COUNTER_AS(struct ahci_stats, ncq_commands, "queued_commands", "queued",
+		   "AHCI commands issued as NCQ."),
+	COUNTER(struct ahci_stats, trims, "TRIM", "TRIM commands issued."),
+	COUNTER(struct ahci_stats, errors, "errors",
+		"AHCI commands that failed."),
+	COUNTER(struct ahci_stats, timeouts, "timeouts",
+		"AHCI commands that timed out."),
+	COUNTER(struct ahci_stats, retries, "retries",
+		"AHCI commands retried."),
+	COUNTER_AS(struct ahci_stats, resets, "port_resets", "port resets",
+		   "AHCI port resets (COMRESET)."),
+	COUNTER(struct ahci_stats, failed_requests, "requests failed",
+		"Requests that failed after the retries."),
+};
+
+const struct counter_set ahci_counters = COUNTER_SET("plinth_ahci",
+						     ahci_counter_table);
+
+/* One side of the frame switch (net/switch.h). */
+static const struct counter sw_counter_table[] = {
+	COUNTER(struct sw_stats, in, "frames in",
+		"Frames from the wire delivered to this side."),
+	COUNTER(struct sw_stats, out, "out", "Frames this side sent."),
+	COUNTER(struct sw_stats, spoofed, "dropped for a forged source MAC",
+		"Frames dropped for a source MAC not this side's."),
+	COUNTER(struct sw_stats, internal, "addressed to the other side",
+		"Frames addressed to the other side."),
+	COUNTER(struct sw_stats, busy, "times the NIC was full",
+		"Frames refused while the NIC was full."),
+};
+
+const struct counter_set sw_counters = COUNTER_SET("plinth_switch",
+						   sw_counter_table);
+
+/* The management server (net/mgmt.h). */
+static const struct counter mgmt_counter_table[] = {
+	COUNTER(struct mgmt_stats, requests, "requests",
+		"Management API requests answered."),
+	COUNTER(struct mgmt_stats, unauthorized, "unauthorized",
+		"Requests refused for want of a token."),
+	COUNTER(struct mgmt_stats, bad_requests, "bad requests",
+		"Malformed requests."),
+	COUNTER(struct mgmt_stats, timeouts, "timeouts",
+		"Connections reset for idling or trickling."),
+	COUNTER(struct mgmt_stats, refused, "refused",
+		"Connections refused for want of memory."),
+};
+
+const struct counter_set mgmt_counters = COUNTER_SET("plinth_mgmt",
+						     mgmt_counter_table);
+
+/* Every disk backend (virtio/blk_backend.h). */
+static const struct counter blk_backend_counter_table[] = {
+	COUNTER_AS(struct blk_backend, copied, "copied_bytes", "bytes copied",
+		   "Data bytes the disk backend copied."),
+};
+
+const struct counter_set blk_backend_counters = COUNTER_SET(
+	"plinth_disk", blk_backend_counter_table);
