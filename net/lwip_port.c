@@ -19,11 +19,8 @@ u32_t sys_now(void)
 void plinth_lwip_diag(const char *f, ...)
 {
 	char buf[256];
-	va_list ap;
 
-	va_start(ap, f);
-	fmt_v(buf, sizeof(buf), f, ap);
-	va_end(ap);
+	FMT_ARGS(buf, f);
 	log_printf("lwip: %s", buf);
 }
 

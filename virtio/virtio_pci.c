@@ -235,11 +235,16 @@ static void bar_mmio_write(void *ctx, uint64_t addr, unsigned size, uint64_t v)
 
 /* 4.1.4.9: the PCI configuration access capability is a window onto the
  * BAR: cap.bar, cap.offset and cap.length pick the register,
- * pci_cfg_data moves the value. */
-static bool pcicfg_target(const struct vdev *d, uint32_t *off, unsigned *len)
+ * pci_cfg_data moves the value.  True when the config access [at, +size)
+ * touches pci_cfg_data and the window is usable: *off and *len are it. */
+static bool pcicfg_target(const struct vdev *d, uint32_t at, unsigned size,
+			  uint32_t *off, unsigned *len)
 {
 	const uint8_t *c = d->pci->cfg + d->pcicfg_cap;
 
+	if (!range_overlap(at, size, d->pcicfg_cap + VIRTIO_PCI_CFG_CAP_DATA,
+			   4))
+		return false;
 	*off = get_le32(c + VIRTIO_PCI_CAP_OFFSET);
 	*len = get_le32(c + VIRTIO_PCI_CAP_LENGTH);
 	return c[VIRTIO_PCI_CAP_BAR] == 0
@@ -253,8 +258,7 @@ static void cfg_reading(struct vpci_fn *f, uint32_t off, unsigned size)
 	uint32_t o;
 	unsigned len;
 
-	if (range_overlap(off, size, d->pcicfg_cap + VIRTIO_PCI_CFG_CAP_DATA, 4)
-	    && pcicfg_target(d, &o, &len))
+	if (pcicfg_target(d, off, size, &o, &len))
 		put_le32(f->cfg + d->pcicfg_cap + VIRTIO_PCI_CFG_CAP_DATA,
 			 (uint32_t)vdev_bar_read(d, o, len));
 }
@@ -265,8 +269,7 @@ static void cfg_written(struct vpci_fn *f, uint32_t off, unsigned size)
 	uint32_t o;
 	unsigned len;
 
-	if (range_overlap(off, size, d->pcicfg_cap + VIRTIO_PCI_CFG_CAP_DATA, 4)
-	    && pcicfg_target(d, &o, &len))
+	if (pcicfg_target(d, off, size, &o, &len))
 		vdev_bar_write(d, o, len,
 			       get_le32(f->cfg + d->pcicfg_cap
 					+ VIRTIO_PCI_CFG_CAP_DATA));

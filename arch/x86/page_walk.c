@@ -28,7 +28,8 @@
  * later processors, all of them usable with MAXPHYADDR 52). */
 #define PSE_RSVD (1ull << 21)
 
-/* One paging-structure entry, 4 or 8 bytes, little-endian. */
+/* One paging-structure entry, 4 or 8 bytes, little-endian; the walk ends
+ * at one whose P bit is clear. */
 static enum pw_result read_entry(const struct gmem *g, uint64_t addr,
 				 unsigned size, uint64_t *e)
 {
@@ -40,7 +41,7 @@ static enum pw_result read_entry(const struct gmem *g, uint64_t addr,
 	for (unsigned i = 0; i < size; i++)
 		v |= (uint64_t)b[i] << (8 * i);
 	*e = v;
-	return PW_OK;
+	return (v & PG_P) ? PW_OK : PW_NOT_PRESENT;
 }
 
 /* 32-bit paging (4.3): a page directory at CR3[31:12] and 4-byte
@@ -56,8 +57,6 @@ static enum pw_result walk32(const struct gmem *g, const struct pw_cpu *cpu,
 		       &pde);
 	if (r != PW_OK)
 		return r;
-	if (!(pde & PG_P))
-		return PW_NOT_PRESENT;
 	if ((pde & PG_PS) && (cpu->cr4 & PW_CR4_PSE)) {
 		if (pde & PSE_RSVD)
 			return PW_RESERVED_BIT;
@@ -69,8 +68,6 @@ static enum pw_result walk32(const struct gmem *g, const struct pw_cpu *cpu,
 		       &pte);
 	if (r != PW_OK)
 		return r;
-	if (!(pte & PG_P))
-		return PW_NOT_PRESENT;
 	*gpa = (pte & 0xfffff000u) | (la & 0xfffu);
 	return PW_OK;
 }
@@ -92,8 +89,6 @@ static enum pw_result walk64(const struct gmem *g, uint64_t table,
 			       &e);
 		if (r != PW_OK)
 			return r;
-		if (!(e & PG_P))
-			return PW_NOT_PRESENT;
 		/* PS is reserved in a PML4E and a PML5E (tables 4-14,
 		 * 4-15); in a PTE the same bit is PAT. */
 		if (level >= 4)
@@ -132,8 +127,6 @@ static enum pw_result walk_pae(const struct gmem *g, const struct pw_cpu *cpu,
 		       &pdpte);
 	if (r != PW_OK)
 		return r;
-	if (!(pdpte & PG_P))
-		return PW_NOT_PRESENT;
 	if (pdpte & PAE_PDPTE_RSVD)
 		return PW_RESERVED_BIT;
 	return walk64(g, pdpte & ADDR_MASK, 2, la, high_rsvd, gpa);

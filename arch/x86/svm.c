@@ -294,38 +294,35 @@ static const char *exit_name(unsigned slot)
 	return slot < VCPU_EXIT_SLOTS && names[slot] ? names[slot] : "other";
 }
 
-/* The kinds that need the instruction's length, and its opcode. */
+/* The exits that need the instruction's length: its opcode, its name for
+ * messages and the kind it becomes.  SVM_EXIT_INVD is last. */
+static const struct insn {
+	uint64_t code;
+	uint8_t op[3], len;
+	const char *name;
+	enum vexit_kind kind;
+} insns[] = {
+	{ SVM_EXIT_CPUID, { 0x0f, 0xa2 }, 2, "CPUID", VX_CPUID },
+	{ SVM_EXIT_HLT, { 0xf4 }, 1, "HLT", VX_HLT },
+	{ SVM_EXIT_MSR, { 0x0f, 0x32 }, 2, "RDMSR", VX_RDMSR },
+	{ SVM_EXIT_MSR, { 0x0f, 0x30 }, 2, "WRMSR", VX_WRMSR },
+	{ SVM_EXIT_XSETBV, { 0x0f, 0x01, 0xd1 }, 3, "XSETBV", VX_XSETBV },
+	{ SVM_EXIT_WBINVD, { 0x0f, 0x09 }, 2, "WBINVD", VX_NOP },
+	{ SVM_EXIT_INVD, { 0x0f, 0x08 }, 2, "INVD", VX_NOP },
+};
+
+/* The kind of one of those exits (any other code is taken for INVD).  For
+ * SVM_EXIT_MSR, bit 0 of EXITINFO1 picks WRMSR, the row after RDMSR's. */
 static enum vexit_kind insn_exit(uint64_t code, char *why, size_t n)
 {
-	static const uint8_t cpuid_op[] = { 0x0f, 0xa2 }, hlt_op[] = { 0xf4 };
-	static const uint8_t rdmsr_op[] = { 0x0f, 0x32 };
-	static const uint8_t wrmsr_op[] = { 0x0f, 0x30 };
-	static const uint8_t xsetbv_op[] = { 0x0f, 0x01, 0xd1 };
-	static const uint8_t invd_op[] = { 0x0f, 0x08 };
-	static const uint8_t wbinvd_op[] = { 0x0f, 0x09 };
-	bool wr = *f64(VMCB_EXITINFO1) & 1;
+	const struct insn *i = insns;
 
-	switch (code) {
-	case SVM_EXIT_CPUID:
-		next_rip = insn_end(cpuid_op, 2, "CPUID", why, n);
-		return next_rip ? VX_CPUID : VX_FAIL;
-	case SVM_EXIT_HLT:
-		next_rip = insn_end(hlt_op, 1, "HLT", why, n);
-		return next_rip ? VX_HLT : VX_FAIL;
-	case SVM_EXIT_MSR:
-		next_rip = insn_end(wr ? wrmsr_op : rdmsr_op, 2,
-				    wr ? "WRMSR" : "RDMSR", why, n);
-		return !next_rip ? VX_FAIL : wr ? VX_WRMSR : VX_RDMSR;
-	case SVM_EXIT_XSETBV:
-		next_rip = insn_end(xsetbv_op, 3, "XSETBV", why, n);
-		return next_rip ? VX_XSETBV : VX_FAIL;
-	case SVM_EXIT_WBINVD:
-		next_rip = insn_end(wbinvd_op, 2, "WBINVD", why, n);
-		return next_rip ? VX_NOP : VX_FAIL;
-	default: /* SVM_EXIT_INVD */
-		next_rip = insn_end(invd_op, 2, "INVD", why, n);
-		return next_rip ? VX_NOP : VX_FAIL;
-	}
+	while (i->code != code && i->code != SVM_EXIT_INVD)
+		i++;
+	if (code == SVM_EXIT_MSR && (*f64(VMCB_EXITINFO1) & 1))
+		i++;
+	next_rip = insn_end(i->op, i->len, i->name, why, n);
+	return next_rip ? i->kind : VX_FAIL;
 }
 
 /* SVM_EXIT_IOIO: EXITINFO2 is the next RIP, with or without NRIP save. */

@@ -29,14 +29,7 @@
 	.hidden svm_enter
 	.type svm_enter, @function
 svm_enter:
-	push	%rbp
-	push	%rbx
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	push	%rdx		/* 32(%rsp): fpu area */
-	push	%rcx		/* 24(%rsp): xcr0 mask */
+	HOST_CALLEE_SAVE	/* 32(%rsp): fpu area, 24(%rsp): xcr0 mask */
 	push	%rdi		/* 16(%rsp): regs */
 	push	%rsi		/*  8(%rsp): vmcb */
 	push	%r8		/*  0(%rsp): host save area */
@@ -69,15 +62,7 @@ svm_enter:
 	stgi
 
 	add	$24, %rsp	/* host save, vmcb, regs */
-	pop	%rcx		/* xcr0 mask */
-	pop	%rbx		/* fpu area */
-	GUEST_FPU xsave, fxsave, %rbx, %rcx
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbx
-	pop	%rbp
-	ret
+	GUEST_FPU_SAVE
+	HOST_CALLEE_RESTORE
 
 	.section .note.GNU-stack, "", @progbits

@@ -23,14 +23,7 @@
 	.hidden vmx_enter
 	.type vmx_enter, @function
 vmx_enter:
-	push	%rbp
-	push	%rbx
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	push	%rdx		/* fpu area, for the exit path */
-	push	%rcx		/* xcr0 mask */
+	HOST_CALLEE_SAVE	/* fpu area and xcr0 mask, for the exit path */
 	push	%rdi		/* regs, for the exit path */
 	mov	%esi, %r12d	/* launched */
 
@@ -65,16 +58,8 @@ vmx_exit_stub:
 	pop	%rax
 	mov	%rax, 7*8(%rdi)
 	add	$8, %rsp	/* regs */
-	pop	%rcx		/* xcr0 mask */
-	pop	%rbx		/* fpu area */
-	GUEST_FPU xsave, fxsave, %rbx, %rcx
+	GUEST_FPU_SAVE
 	xor	%eax, %eax
-5:	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbx
-	pop	%rbp
-	ret
+5:	HOST_CALLEE_RESTORE
 
 	.section .note.GNU-stack, "", @progbits

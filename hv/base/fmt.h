@@ -18,6 +18,17 @@ size_t fmt_v(char *buf, size_t size, const char *f, va_list ap);
 size_t fmt(char *buf, size_t size, const char *f, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* In a variadic function whose last named parameter is the format `last`:
+ * fmt_v of its arguments into the array buf; the value is fmt_v's. */
+#define FMT_ARGS(buf, last)                                                    \
+	({                                                                     \
+		va_list ap_;                                                   \
+		va_start(ap_, last);                                           \
+		size_t n_ = fmt_v(buf, sizeof(buf), last, ap_);                \
+		va_end(ap_);                                                   \
+		n_;                                                            \
+	})
+
 /* Appends " xx" for each of `count` bytes to the text of length `at`
  * already in buf (as fmt left it); returns the length the whole text
  * would have had.  For messages that show instruction bytes. */

@@ -36,11 +36,8 @@ void log_write(const char *buf, size_t len)
 void log_printf(const char *f, ...)
 {
 	char buf[512];
-	va_list ap;
+	size_t n = FMT_ARGS(buf, f);
 
-	va_start(ap, f);
-	size_t n = fmt_v(buf, sizeof(buf), f, ap);
-	va_end(ap);
 	log_write(buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
 }
 

@@ -83,11 +83,8 @@ void power_fail(uint8_t code, const char *why)
 void panic(const char *f, ...)
 {
 	char buf[256];
-	va_list ap;
 
-	va_start(ap, f);
-	fmt_v(buf, sizeof(buf), f, ap);
-	va_end(ap);
+	FMT_ARGS(buf, f);
 	log_msg("PANIC: %s", buf);
 	power_fail(DEBUG_EXIT_PANIC, buf);
 }

@@ -358,16 +358,27 @@ static int set_disk(struct parser *p, struct plinth_config *c, const char *k,
 	return 0;
 }
 
+/* A key that takes one of two words: *out becomes true for `yes`, false
+ * for `no`; anything else fails with msg. */
+static int set_either(struct parser *p, const char *k, const char *v,
+		      const char *yes, const char *no, const char *msg,
+		      bool *out)
+{
+	if (!strcmp(v, yes))
+		*out = true;
+	else if (!strcmp(v, no))
+		*out = false;
+	else
+		return fail(p, msg, k, v);
+	return 0;
+}
+
 static int set_disk_readonly(struct parser *p, struct plinth_config *c,
 			     const char *k, const char *v)
 {
-	if (!strcmp(v, "yes"))
-		c->disk_readonly = true;
-	else if (!strcmp(v, "no"))
-		c->disk_readonly = false;
-	else
-		return fail(p, "'%s': bad value '%s' (yes or no)", k, v);
-	return 0;
+	return set_either(p, k, v, "yes", "no",
+			  "'%s': bad value '%s' (yes or no)",
+			  &c->disk_readonly);
 }
 
 /* net_mac = 02:50:4c:4e:54:01 */
@@ -466,13 +477,9 @@ static int set_mgmt_token(struct parser *p, struct plinth_config *c,
 static int set_mgmt_guest_access(struct parser *p, struct plinth_config *c,
 				 const char *k, const char *v)
 {
-	if (!strcmp(v, "allow"))
-		c->mgmt_guest_access = true;
-	else if (!strcmp(v, "deny"))
-		c->mgmt_guest_access = false;
-	else
-		return fail(p, "'%s': bad value '%s' (allow or deny)", k, v);
-	return 0;
+	return set_either(p, k, v, "allow", "deny",
+			  "'%s': bad value '%s' (allow or deny)",
+			  &c->mgmt_guest_access);
 }
 
 /* nic = auto | none | BB:DD.F (hex, as the boot summary lists PCI) */
@@ -509,13 +516,9 @@ static int set_nic(struct parser *p, struct plinth_config *c, const char *k,
 static int set_virtio_ring(struct parser *p, struct plinth_config *c,
 			   const char *k, const char *v)
 {
-	if (!strcmp(v, "packed"))
-		c->virtio_split = false;
-	else if (!strcmp(v, "split"))
-		c->virtio_split = true;
-	else
-		return fail(p, "'%s': bad value '%s' (packed or split)", k, v);
-	return 0;
+	return set_either(p, k, v, "split", "packed",
+			  "'%s': bad value '%s' (packed or split)",
+			  &c->virtio_split);
 }
 
 const struct key cfg_keys[] = {

@@ -373,12 +373,8 @@ static void aml_name_prt(struct acpi_out *o)
 static void aml_pci0(struct acpi_out *o)
 {
 	struct aml_restmpl crs = { .n = 0 };
-	size_t dev;
+	size_t dev = aml_device_begin(o, "PCI0");
 
-	aml_emit1(o, AML_EXT_OP_PREFIX); /* DeviceOp */
-	aml_emit1(o, AML_DEVICE_OP);
-	dev = aml_pkg_begin(o);
-	aml_emit(o, "PCI0", 4); /* NameString */
 	/* A PCI Express root bridge, compatible with a PCI one. */
 	aml_name_eisaid(o, "_HID", "PNP0A08");
 	aml_name_eisaid(o, "_CID", "PNP0A03");
@@ -406,12 +402,8 @@ static void aml_pci0(struct acpi_out *o)
 static void aml_mres(struct acpi_out *o)
 {
 	struct aml_restmpl crs = { .n = 0 };
-	size_t dev;
+	size_t dev = aml_device_begin(o, "MRES");
 
-	aml_emit1(o, AML_EXT_OP_PREFIX); /* DeviceOp */
-	aml_emit1(o, AML_DEVICE_OP);
-	dev = aml_pkg_begin(o);
-	aml_emit(o, "MRES", 4); /* NameString */
 	aml_name_eisaid(o, "_HID", "PNP0C02");
 	aml_name_zero(o, "_UID");
 	aml_res_mem32_fixed(&crs, (uint32_t)GUEST_ECAM_BASE,

@@ -87,6 +87,17 @@ void aml_pkg_end(struct acpi_out *o, size_t start)
 	memcpy(o->buf + start, enc, n);
 }
 
+size_t aml_device_begin(struct acpi_out *o, const char *seg)
+{
+	size_t dev;
+
+	aml_emit1(o, AML_EXT_OP_PREFIX); /* DeviceOp */
+	aml_emit1(o, AML_DEVICE_OP);
+	dev = aml_pkg_begin(o);
+	aml_emit(o, seg, 4); /* NameString */
+	return dev;
+}
+
 /* NameOp NameSeg (20.2.5.1, 20.2.2): the caller emits the data object. */
 void aml_name(struct acpi_out *o, const char *seg)
 {
@@ -140,44 +151,39 @@ static uint8_t *res_take(struct aml_restmpl *r, size_t n)
  * Linux makes it a window), positive decode, fixed minimum and maximum. */
 #define RES_GEN_FLAGS 0x0c /* _MAF (bit 3) | _MIF (bit 2) */
 
-/* 6.4.3.5.3: Word Address Space Descriptor, fixed size and place: _GRA 0,
- * _LEN = max - min + 1, no translation. */
-void aml_res_word(struct aml_restmpl *r, uint8_t type, uint8_t tflags,
-		  uint16_t min, uint16_t max)
+/* 6.4.3.5: an Address Space Descriptor, fixed size and place: _GRA 0,
+ * _LEN = max - min + 1, no translation.  Its five numbers (_GRA, _MIN,
+ * _MAX, _TRA, _LEN) are w bytes each: 2 in the Word form (6.4.3.5.3,
+ * large item 0x88, name 0x08), 4 in the DWord form (6.4.3.5.2, 0x87). */
+static void res_addr(struct aml_restmpl *r, uint8_t item, unsigned w,
+		     uint8_t type, uint8_t tflags, uint32_t min, uint32_t max)
 {
-	uint8_t *d = res_take(r, 16);
+	const uint32_t num[5] = { 0, min, max, 0, max - min + 1 };
+	uint8_t *d = res_take(r, 6 + 5 * w);
 
 	if (!d)
 		return;
-	d[0] = 0x88;	       /* large item, name 0x08 */
-	put_le16(d + 1, 13);   /* length of what follows */
-	d[3] = type;	       /* Resource Type */
-	d[4] = RES_GEN_FLAGS;  /* General Flags */
-	d[5] = tflags;	       /* Type Specific Flags */
-	put_le16(d + 6, 0);    /* _GRA */
-	put_le16(d + 8, min);  /* _MIN */
-	put_le16(d + 10, max); /* _MAX */
-	put_le16(d + 12, 0);   /* _TRA */
-	put_le16(d + 14, (uint16_t)(max - min + 1)); /* _LEN */
+	d[0] = item;				/* large item */
+	put_le16(d + 1, (uint16_t)(3 + 5 * w)); /* length of what follows */
+	d[3] = type;				/* Resource Type */
+	d[4] = RES_GEN_FLAGS;			/* General Flags */
+	d[5] = tflags;				/* Type Specific Flags */
+	for (unsigned i = 0; i < 5; i++)	/* _GRA _MIN _MAX _TRA _LEN */
+		for (unsigned b = 0; b < w; b++)
+			d[6 + i * w + b] = (uint8_t)(num[i] >> (8 * b));
+}
+
+/* 6.4.3.5.3: Word Address Space Descriptor. */
+void aml_res_word(struct aml_restmpl *r, uint8_t type, uint8_t tflags,
+		  uint16_t min, uint16_t max)
+{
+	res_addr(r, 0x88, 2, type, tflags, min, max);
 }
 
 /* 6.4.3.5.2: DWord Address Space Descriptor for a memory window. */
 void aml_res_dword_mem(struct aml_restmpl *r, uint32_t min, uint32_t max)
 {
-	uint8_t *d = res_take(r, 26);
-
-	if (!d)
-		return;
-	d[0] = 0x87;			 /* large item, name 0x07 */
-	put_le16(d + 1, 23);		 /* length of what follows */
-	d[3] = RES_TYPE_MEM;		 /* Resource Type */
-	d[4] = RES_GEN_FLAGS;		 /* General Flags */
-	d[5] = RES_MEM_RW;		 /* Type Specific Flags */
-	put_le32(d + 6, 0);		 /* _GRA */
-	put_le32(d + 10, min);		 /* _MIN */
-	put_le32(d + 14, max);		 /* _MAX */
-	put_le32(d + 18, 0);		 /* _TRA */
-	put_le32(d + 22, max - min + 1); /* _LEN */
+	res_addr(r, 0x87, 4, RES_TYPE_MEM, RES_MEM_RW, min, max);
 }
 
 /* 6.4.3.4: 32-bit Fixed Memory Range Descriptor, read/write. */

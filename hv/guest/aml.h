@@ -52,6 +52,9 @@ void aml_emit1(struct acpi_out *o, uint8_t b);
 size_t aml_pkg_begin(const struct acpi_out *o);
 /* Closes the package begun at `start`: inserts its PkgLength there. */
 void aml_pkg_end(struct acpi_out *o, size_t start);
+/* Device (seg) {: ExtOpPrefix DeviceOp PkgLength NameString (20.2.5.2);
+ * returns the start for the aml_pkg_end that closes it. */
+size_t aml_device_begin(struct acpi_out *o, const char *seg);
 
 /* NameOp NameSeg (20.2.5.1, 20.2.2): the caller emits the data object. */
 void aml_name(struct acpi_out *o, const char *seg);

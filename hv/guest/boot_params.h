@@ -4,10 +4,14 @@
  * loader (hv/guest/loader*.c) and whatever else reads or writes the page.
  *
  * Offsets, not a struct laid over the bytes: the kernel file is unaligned
- * and hostile, and byte offsets are what the references give.
+ * and hostile, and byte offsets are what the references give.  The setup
+ * header is declared as boot.rst's struct only to derive its offsets.
  */
 #ifndef PLINTH_BOOT_PARAMS_H
 #define PLINTH_BOOT_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 /* Asserts that field b starts right after field a, so a mistyped offset in
  * the tables below breaks the build instead of a boot. */
@@ -51,93 +55,62 @@ _Static_assert(BP_EDDBUF < BP_SIZE, "boot_params is one page");
  * are the same in the kernel file and in boot_params, which is why the
  * 32-bit boot protocol can copy it across unchanged.
  */
-#define HDR_SETUP_SECTS 0x1f1u	      /* 1 */
-#define HDR_ROOT_FLAGS 0x1f2u	      /* 2 */
-#define HDR_SYSSIZE 0x1f4u	      /* 4, 2.04+ */
-#define HDR_RAM_SIZE 0x1f8u	      /* 2 */
-#define HDR_VID_MODE 0x1fau	      /* 2 */
-#define HDR_ROOT_DEV 0x1fcu	      /* 2 */
-#define HDR_BOOT_FLAG 0x1feu	      /* 2: 0xAA55 */
-#define HDR_JUMP 0x200u		      /* 2: 0xEB, signed displacement */
-#define HDR_HEADER 0x202u	      /* 4: "HdrS" */
-#define HDR_VERSION 0x206u	      /* 2 */
-#define HDR_REALMODE_SWTCH 0x208u     /* 4 */
-#define HDR_START_SYS_SEG 0x20cu      /* 2 */
-#define HDR_KERNEL_VERSION 0x20eu     /* 2 */
-#define HDR_TYPE_OF_LOADER 0x210u     /* 1 */
-#define HDR_LOADFLAGS 0x211u	      /* 1 */
-#define HDR_SETUP_MOVE_SIZE 0x212u    /* 2 */
-#define HDR_CODE32_START 0x214u	      /* 4 */
-#define HDR_RAMDISK_IMAGE 0x218u      /* 4 */
-#define HDR_RAMDISK_SIZE 0x21cu	      /* 4 */
-#define HDR_BOOTSECT_KLUDGE 0x220u    /* 4 */
-#define HDR_HEAP_END_PTR 0x224u	      /* 2, 2.01+ */
-#define HDR_EXT_LOADER_VER 0x226u     /* 1, 2.02+ */
-#define HDR_EXT_LOADER_TYPE 0x227u    /* 1, 2.02+ */
-#define HDR_CMD_LINE_PTR 0x228u	      /* 4, 2.02+ */
-#define HDR_INITRD_ADDR_MAX 0x22cu    /* 4, 2.03+ */
-#define HDR_KERNEL_ALIGNMENT 0x230u   /* 4, 2.05+ */
-#define HDR_RELOCATABLE 0x234u	      /* 1, 2.05+ */
-#define HDR_MIN_ALIGNMENT 0x235u      /* 1, 2.10+ */
-#define HDR_XLOADFLAGS 0x236u	      /* 2, 2.12+ */
-#define HDR_CMDLINE_SIZE 0x238u	      /* 4, 2.06+ */
-#define HDR_HW_SUBARCH 0x23cu	      /* 4, 2.07+ */
-#define HDR_HW_SUBARCH_DATA 0x240u    /* 8, 2.07+ */
-#define HDR_PAYLOAD_OFFSET 0x248u     /* 4, 2.08+ */
-#define HDR_PAYLOAD_LENGTH 0x24cu     /* 4, 2.08+ */
-#define HDR_SETUP_DATA 0x250u	      /* 8, 2.09+ */
-#define HDR_PREF_ADDRESS 0x258u	      /* 8, 2.10+ */
-#define HDR_INIT_SIZE 0x260u	      /* 4, 2.10+ */
-#define HDR_HANDOVER_OFFSET 0x264u    /* 4, 2.11+ */
-#define HDR_KERNEL_INFO_OFFSET 0x268u /* 4, 2.15+ */
-#define HDR_END_2_15 0x26cu
+/* Only offsetof() and sizeof() are taken.  Packed, so that each field's
+ * offset (in the comments) is the sum of the sizes before it: the size of
+ * the whole and the place of `header` are checked below. */
+struct setup_header {
+	uint8_t setup_sects;		/* 0x1f1 */
+	uint16_t root_flags;		/* 0x1f2 */
+	uint32_t syssize;		/* 0x1f4, 2.04+ */
+	uint16_t ram_size;		/* 0x1f8 */
+	uint16_t vid_mode;		/* 0x1fa */
+	uint16_t root_dev;		/* 0x1fc */
+	uint16_t boot_flag;		/* 0x1fe: 0xAA55 */
+	uint16_t jump;			/* 0x200: 0xEB, signed displacement */
+	uint32_t header;		/* 0x202: "HdrS" */
+	uint16_t version;		/* 0x206 */
+	uint32_t realmode_swtch;	/* 0x208 */
+	uint16_t start_sys_seg;		/* 0x20c */
+	uint16_t kernel_version;	/* 0x20e */
+	uint8_t type_of_loader;		/* 0x210 */
+	uint8_t loadflags;		/* 0x211 */
+	uint16_t setup_move_size;	/* 0x212 */
+	uint32_t code32_start;		/* 0x214 */
+	uint32_t ramdisk_image;		/* 0x218 */
+	uint32_t ramdisk_size;		/* 0x21c */
+	uint32_t bootsect_kludge;	/* 0x220 */
+	uint16_t heap_end_ptr;		/* 0x224, 2.01+ */
+	uint8_t ext_loader_ver;		/* 0x226, 2.02+ */
+	uint8_t ext_loader_type;	/* 0x227, 2.02+ */
+	uint32_t cmd_line_ptr;		/* 0x228, 2.02+ */
+	uint32_t initrd_addr_max;	/* 0x22c, 2.03+ */
+	uint32_t kernel_alignment;	/* 0x230, 2.05+ */
+	uint8_t relocatable_kernel;	/* 0x234, 2.05+ */
+	uint8_t min_alignment;		/* 0x235, 2.10+ */
+	uint16_t xloadflags;		/* 0x236, 2.12+ */
+	uint32_t cmdline_size;		/* 0x238, 2.06+ */
+	uint32_t hardware_subarch;	/* 0x23c, 2.07+ */
+	uint64_t hardware_subarch_data; /* 0x240, 2.07+ */
+	uint32_t payload_offset;	/* 0x248, 2.08+ */
+	uint32_t payload_length;	/* 0x24c, 2.08+ */
+	uint64_t setup_data;		/* 0x250, 2.09+ */
+	uint64_t pref_address;		/* 0x258, 2.10+ */
+	uint32_t init_size;		/* 0x260, 2.10+ */
+	uint32_t handover_offset;	/* 0x264, 2.11+ */
+	uint32_t kernel_info_offset;	/* 0x268, 2.15+ */
+} __attribute__((packed));
 
-FOLLOWS(HDR_SETUP_SECTS, 1, HDR_ROOT_FLAGS);
-FOLLOWS(HDR_ROOT_FLAGS, 2, HDR_SYSSIZE);
-FOLLOWS(HDR_SYSSIZE, 4, HDR_RAM_SIZE);
-FOLLOWS(HDR_RAM_SIZE, 2, HDR_VID_MODE);
-FOLLOWS(HDR_VID_MODE, 2, HDR_ROOT_DEV);
-FOLLOWS(HDR_ROOT_DEV, 2, HDR_BOOT_FLAG);
-FOLLOWS(HDR_BOOT_FLAG, 2, HDR_JUMP);
-FOLLOWS(HDR_JUMP, 2, HDR_HEADER);
-FOLLOWS(HDR_HEADER, 4, HDR_VERSION);
-FOLLOWS(HDR_VERSION, 2, HDR_REALMODE_SWTCH);
-FOLLOWS(HDR_REALMODE_SWTCH, 4, HDR_START_SYS_SEG);
-FOLLOWS(HDR_START_SYS_SEG, 2, HDR_KERNEL_VERSION);
-FOLLOWS(HDR_KERNEL_VERSION, 2, HDR_TYPE_OF_LOADER);
-FOLLOWS(HDR_TYPE_OF_LOADER, 1, HDR_LOADFLAGS);
-FOLLOWS(HDR_LOADFLAGS, 1, HDR_SETUP_MOVE_SIZE);
-FOLLOWS(HDR_SETUP_MOVE_SIZE, 2, HDR_CODE32_START);
-FOLLOWS(HDR_CODE32_START, 4, HDR_RAMDISK_IMAGE);
-FOLLOWS(HDR_RAMDISK_IMAGE, 4, HDR_RAMDISK_SIZE);
-FOLLOWS(HDR_RAMDISK_SIZE, 4, HDR_BOOTSECT_KLUDGE);
-FOLLOWS(HDR_BOOTSECT_KLUDGE, 4, HDR_HEAP_END_PTR);
-FOLLOWS(HDR_HEAP_END_PTR, 2, HDR_EXT_LOADER_VER);
-FOLLOWS(HDR_EXT_LOADER_VER, 1, HDR_EXT_LOADER_TYPE);
-FOLLOWS(HDR_EXT_LOADER_TYPE, 1, HDR_CMD_LINE_PTR);
-FOLLOWS(HDR_CMD_LINE_PTR, 4, HDR_INITRD_ADDR_MAX);
-FOLLOWS(HDR_INITRD_ADDR_MAX, 4, HDR_KERNEL_ALIGNMENT);
-FOLLOWS(HDR_KERNEL_ALIGNMENT, 4, HDR_RELOCATABLE);
-FOLLOWS(HDR_RELOCATABLE, 1, HDR_MIN_ALIGNMENT);
-FOLLOWS(HDR_MIN_ALIGNMENT, 1, HDR_XLOADFLAGS);
-FOLLOWS(HDR_XLOADFLAGS, 2, HDR_CMDLINE_SIZE);
-FOLLOWS(HDR_CMDLINE_SIZE, 4, HDR_HW_SUBARCH);
-FOLLOWS(HDR_HW_SUBARCH, 4, HDR_HW_SUBARCH_DATA);
-FOLLOWS(HDR_HW_SUBARCH_DATA, 8, HDR_PAYLOAD_OFFSET);
-FOLLOWS(HDR_PAYLOAD_OFFSET, 4, HDR_PAYLOAD_LENGTH);
-FOLLOWS(HDR_PAYLOAD_LENGTH, 4, HDR_SETUP_DATA);
-FOLLOWS(HDR_SETUP_DATA, 8, HDR_PREF_ADDRESS);
-FOLLOWS(HDR_PREF_ADDRESS, 8, HDR_INIT_SIZE);
-FOLLOWS(HDR_INIT_SIZE, 4, HDR_HANDOVER_OFFSET);
-FOLLOWS(HDR_HANDOVER_OFFSET, 4, HDR_KERNEL_INFO_OFFSET);
-FOLLOWS(HDR_KERNEL_INFO_OFFSET, 4, HDR_END_2_15);
-_Static_assert(BP_HDR == HDR_SETUP_SECTS, "header starts at 0x1f1");
+/* A field's offset in the kernel file and in boot_params. */
+#define HDR(field) (BP_HDR + offsetof(struct setup_header, field))
+#define HDR_END_2_15 0x26cu
+_Static_assert(BP_HDR + sizeof(struct setup_header) == HDR_END_2_15,
+	       "the 2.15 header ends at 0x26c");
 
 /* boot.rst: "setup_header is permanently limited to 144 bytes due to the
  * reach of the 2-byte jump field": 0x1f1 + 144 = 0x202 + 0x7f, the farthest
  * a short jump's signed displacement reaches. */
 #define HDR_MAX_END (BP_HDR + 144u)
-_Static_assert(HDR_MAX_END == HDR_HEADER + 0x7f, "jump reach");
+_Static_assert(HDR_MAX_END == HDR(header) + 0x7f, "jump reach");
 _Static_assert(HDR_END_2_15 <= HDR_MAX_END, "2.15 header fits");
 _Static_assert(HDR_MAX_END <= BP_EDD_MBR_SIG_BUFFER,
 	       "the header's hole in boot_params ends at 0x290");

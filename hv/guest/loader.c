@@ -83,9 +83,9 @@ static const char *size_str(char *buf, size_t n, uint64_t v)
  * have to a magic number") and "HdrS" at 0x202 (protocol 2.00+). */
 static bool has_setup_header(const uint8_t *k, size_t len)
 {
-	return len >= HDR_HEADER + 4
-	       && get_le16(k + HDR_BOOT_FLAG) == BOOT_FLAG_MAGIC
-	       && !memcmp(k + HDR_HEADER, "HdrS", 4);
+	return len >= HDR(header) + 4
+	       && get_le16(k + HDR(boot_flag)) == BOOT_FLAG_MAGIC
+	       && !memcmp(k + HDR(header), "HdrS", 4);
 }
 
 /* ELF: e_ident[EI_MAG0..EI_MAG3] = 0x7f 'E' 'L' 'F'. */
@@ -300,36 +300,36 @@ static void build_boot_params(struct ld *l, uint8_t *bp)
 		 * written fields the file may carry junk in are cleared:
 		 * a setup_data pointer from the file would send the kernel
 		 * walking a list through arbitrary guest memory. */
-		bp[HDR_SETUP_SECTS] = (uint8_t)l->setup_sects;
-		put_le16(bp + HDR_VID_MODE, VID_MODE_NORMAL);
-		put_le32(bp + HDR_CODE32_START, (uint32_t)l->load);
-		bp[HDR_LOADFLAGS] = (uint8_t)((bp[HDR_LOADFLAGS]
-					       & ~(QUIET_FLAG | KEEP_SEGMENTS))
-					      | CAN_USE_HEAP);
-		put_le16(bp + HDR_HEAP_END_PTR, HEAP_END - 0x200);
-		bp[HDR_EXT_LOADER_VER] = 0;
-		bp[HDR_EXT_LOADER_TYPE] = 0;
-		put_le32(bp + HDR_HW_SUBARCH, 0); /* x86/PC */
-		put_le64(bp + HDR_HW_SUBARCH_DATA, 0);
-		put_le64(bp + HDR_SETUP_DATA, 0);
+		bp[HDR(setup_sects)] = (uint8_t)l->setup_sects;
+		put_le16(bp + HDR(vid_mode), VID_MODE_NORMAL);
+		put_le32(bp + HDR(code32_start), (uint32_t)l->load);
+		bp[HDR(loadflags)] = (uint8_t)((bp[HDR(loadflags)]
+						& ~(QUIET_FLAG | KEEP_SEGMENTS))
+					       | CAN_USE_HEAP);
+		put_le16(bp + HDR(heap_end_ptr), HEAP_END - 0x200);
+		bp[HDR(ext_loader_ver)] = 0;
+		bp[HDR(ext_loader_type)] = 0;
+		put_le32(bp + HDR(hardware_subarch), 0); /* x86/PC */
+		put_le64(bp + HDR(hardware_subarch_data), 0);
+		put_le64(bp + HDR(setup_data), 0);
 	} else {
 		/* A vmlinux or flat binary has no header to copy: write the
 		 * minimum a header-reading kernel looks at, under the
 		 * current protocol version. */
-		put_le16(bp + HDR_BOOT_FLAG, BOOT_FLAG_MAGIC);
-		memcpy(bp + HDR_HEADER, "HdrS", 4);
-		put_le16(bp + HDR_VERSION, OWN_HDR_VERSION);
-		bp[HDR_LOADFLAGS] = LOADED_HIGH;
-		put_le32(bp + HDR_CMDLINE_SIZE, (uint32_t)l->cmdline_max);
+		put_le16(bp + HDR(boot_flag), BOOT_FLAG_MAGIC);
+		memcpy(bp + HDR(header), "HdrS", 4);
+		put_le16(bp + HDR(version), OWN_HDR_VERSION);
+		bp[HDR(loadflags)] = LOADED_HIGH;
+		put_le32(bp + HDR(cmdline_size), (uint32_t)l->cmdline_max);
 	}
-	bp[HDR_TYPE_OF_LOADER] = TYPE_OF_LOADER_UNDEFINED;
+	bp[HDR(type_of_loader)] = TYPE_OF_LOADER_UNDEFINED;
 	/* cmd_line_ptr: "If this field is left at zero, the kernel will
 	 * assume that your boot loader does not support the 2.02+
 	 * protocol", so it is set even for an empty command line. */
-	put_le32(bp + HDR_CMD_LINE_PTR, (uint32_t)GUEST_CMDLINE);
+	put_le32(bp + HDR(cmd_line_ptr), (uint32_t)GUEST_CMDLINE);
 	/* Both below GUEST_LOW_RAM_MAX < 4 GiB: the ext_ halves stay 0. */
-	put_le32(bp + HDR_RAMDISK_IMAGE, (uint32_t)l->initrd_addr);
-	put_le32(bp + HDR_RAMDISK_SIZE, (uint32_t)a->initrd_len);
+	put_le32(bp + HDR(ramdisk_image), (uint32_t)l->initrd_addr);
+	put_le32(bp + HDR(ramdisk_size), (uint32_t)a->initrd_len);
 
 	bp[BP_E820_ENTRIES] = (uint8_t)a->e820_count;
 	for (unsigned i = 0; i < a->e820_count; i++) {

@@ -66,11 +66,11 @@ static int bz_check_header(struct ld *l, struct bz *b)
 	 * as follow: 0x0202 + byte value at offset 0x0201".  That byte is a
 	 * jump displacement, so clamp it to the 144 bytes the header may
 	 * ever have rather than copy whatever a hostile value points at. */
-	uint64_t hdr_end = HDR_HEADER + (uint64_t)k[HDR_JUMP + 1];
+	uint64_t hdr_end = HDR(header) + (uint64_t)k[HDR(jump) + 1];
 
 	if (hdr_end > HDR_MAX_END)
 		hdr_end = HDR_MAX_END;
-	uint64_t need = max64(hdr_end, HDR_VERSION + 2);
+	uint64_t need = max64(hdr_end, HDR(version) + 2);
 
 	if (len < need)
 		FAIL(l,
@@ -78,7 +78,7 @@ static int bz_check_header(struct ld *l, struct bz *b)
 		     "header (ends at 0x%llx)",
 		     len, U(need));
 
-	uint16_t v = get_le16(k + HDR_VERSION);
+	uint16_t v = get_le16(k + HDR(version));
 
 	if (v < MIN_BZ_VERSION)
 		FAIL(l,
@@ -87,8 +87,8 @@ static int bz_check_header(struct ld *l, struct bz *b)
 		     (unsigned)(v >> 8), (unsigned)(v & 0xff));
 	/* The header must hold every field its version promises and this
 	 * loader reads: up to cmdline_size (2.06), up to init_size (2.10). */
-	uint64_t min_end = v >= 0x020a ? HDR_INIT_SIZE + 4
-				       : HDR_CMDLINE_SIZE + 4;
+	uint64_t min_end = v >= 0x020a ? HDR(init_size) + 4
+				       : HDR(cmdline_size) + 4;
 
 	if (hdr_end < min_end)
 		FAIL(l,
@@ -99,7 +99,7 @@ static int bz_check_header(struct ld *l, struct bz *b)
 
 	/* boot.rst: is_bzImage = protocol >= 2.00 && (loadflags & 0x01).
 	 * A zImage wants its code at 0x10000 and real-mode help; no. */
-	uint8_t lf = k[HDR_LOADFLAGS];
+	uint8_t lf = k[HDR(loadflags)];
 
 	if (!(lf & LOADED_HIGH))
 		FAIL(l,
@@ -121,7 +121,7 @@ static int bz_check_image(struct ld *l, struct bz *b)
 
 	/* setup_sects: "If this field is 0, the real value is 4."  The
 	 * protected-mode code starts at (setup_sects + 1) * 512. */
-	unsigned sects = k[HDR_SETUP_SECTS] ? k[HDR_SETUP_SECTS] : 4;
+	unsigned sects = k[HDR(setup_sects)] ? k[HDR(setup_sects)] : 4;
 	uint64_t pm_off = (sects + 1) * 512ull;
 
 	if (pm_off >= len)
@@ -134,7 +134,7 @@ static int bz_check_image(struct ld *l, struct bz *b)
 	 * paragraphs" (4 bytes since 2.04).  Linux's tools/build pads the
 	 * image to exactly that; anything after it (a signature) is not
 	 * kernel and is not copied. */
-	uint32_t syssize = get_le32(k + HDR_SYSSIZE);
+	uint32_t syssize = get_le32(k + HDR(syssize));
 	uint64_t pm_size = (uint64_t)syssize * 16;
 
 	if (!syssize)
@@ -146,11 +146,11 @@ static int bz_check_image(struct ld *l, struct bz *b)
 		     syssize, U(pm_size), U(pm_off), len);
 
 	b->sects = sects;
-	b->reloc = k[HDR_RELOCATABLE] != 0; /* 2.05+ */
-	b->align = get_le32(k + HDR_KERNEL_ALIGNMENT);
-	b->xlf = v >= 0x020c ? get_le16(k + HDR_XLOADFLAGS) : 0;
-	b->pref = v >= 0x020a ? get_le64(k + HDR_PREF_ADDRESS) : 0;
-	b->init = v >= 0x020a ? get_le32(k + HDR_INIT_SIZE) : 0;
+	b->reloc = k[HDR(relocatable_kernel)] != 0; /* 2.05+ */
+	b->align = get_le32(k + HDR(kernel_alignment));
+	b->xlf = v >= 0x020c ? get_le16(k + HDR(xloadflags)) : 0;
+	b->pref = v >= 0x020a ? get_le64(k + HDR(pref_address)) : 0;
+	b->init = v >= 0x020a ? get_le32(k + HDR(init_size)) : 0;
 
 	/* The decompressor aligns with a mask built from kernel_alignment. */
 	if (b->reloc && (b->align == 0 || (b->align & (b->align - 1))))
@@ -230,11 +230,11 @@ int ld_plan_bzimage(struct ld *l)
 	l->version = b.v;
 	/* initrd_addr_max is "the address of the highest safe byte"; the
 	 * guest's low RAM ends below it in any case. */
-	l->initrd_max = min64(get_le32(k + HDR_INITRD_ADDR_MAX),
+	l->initrd_max = min64(get_le32(k + HDR(initrd_addr_max)),
 			      GUEST_LOW_RAM_MAX - 1);
 	/* cmdline_size: "The maximum size of the command line without the
 	 * terminating zero." */
-	l->cmdline_max = min64(get_le32(k + HDR_CMDLINE_SIZE),
+	l->cmdline_max = min64(get_le32(k + HDR(cmdline_size)),
 			       CMDLINE_AREA - 1);
 	return 0;
 }

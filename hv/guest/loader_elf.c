@@ -24,54 +24,36 @@
 #define EM_X86_64 62
 #define PT_LOAD 1
 
-#define EH_TYPE 0x10u	   /* Elf64_Half */
-#define EH_MACHINE 0x12u   /* Elf64_Half */
-#define EH_VERSION 0x14u   /* Elf64_Word */
-#define EH_ENTRY 0x18u	   /* Elf64_Addr */
-#define EH_PHOFF 0x20u	   /* Elf64_Off */
-#define EH_SHOFF 0x28u	   /* Elf64_Off */
-#define EH_FLAGS 0x30u	   /* Elf64_Word */
-#define EH_EHSIZE 0x34u	   /* Elf64_Half */
-#define EH_PHENTSIZE 0x36u /* Elf64_Half */
-#define EH_PHNUM 0x38u	   /* Elf64_Half */
-#define EH_SHENTSIZE 0x3au /* Elf64_Half */
-#define EH_SHNUM 0x3cu	   /* Elf64_Half */
-#define EH_SHSTRNDX 0x3eu  /* Elf64_Half */
+/* The ELF64 header and program header, as the ABI declares them: only
+ * offsetof() and sizeof() are taken (the file is read byte by byte, as
+ * it is unaligned and hostile).  Packed, so that each field's offset is
+ * the sum of the sizes before it and the size checks cover every field. */
+struct elf64_ehdr {
+	uint8_t e_ident[EI_NIDENT];
+	uint16_t e_type, e_machine; /* Elf64_Half */
+	uint32_t e_version;	    /* Elf64_Word */
+	uint64_t e_entry;	    /* Elf64_Addr */
+	uint64_t e_phoff, e_shoff;  /* Elf64_Off */
+	uint32_t e_flags;	    /* Elf64_Word */
+	uint16_t e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum,
+		e_shstrndx; /* Elf64_Half */
+} __attribute__((packed));
+
+struct elf64_phdr {
+	uint32_t p_type, p_flags;	     /* Elf64_Word */
+	uint64_t p_offset;		     /* Elf64_Off */
+	uint64_t p_vaddr, p_paddr;	     /* Elf64_Addr */
+	uint64_t p_filesz, p_memsz, p_align; /* Elf64_Xword */
+} __attribute__((packed));
+
+#define EH(field) offsetof(struct elf64_ehdr, field)
+#define PH(field) offsetof(struct elf64_phdr, field)
 #define EHDR_SIZE 0x40u
-
-FOLLOWS(EI_NIDENT, 0, EH_TYPE);
-FOLLOWS(EH_TYPE, 2, EH_MACHINE);
-FOLLOWS(EH_MACHINE, 2, EH_VERSION);
-FOLLOWS(EH_VERSION, 4, EH_ENTRY);
-FOLLOWS(EH_ENTRY, 8, EH_PHOFF);
-FOLLOWS(EH_PHOFF, 8, EH_SHOFF);
-FOLLOWS(EH_SHOFF, 8, EH_FLAGS);
-FOLLOWS(EH_FLAGS, 4, EH_EHSIZE);
-FOLLOWS(EH_EHSIZE, 2, EH_PHENTSIZE);
-FOLLOWS(EH_PHENTSIZE, 2, EH_PHNUM);
-FOLLOWS(EH_PHNUM, 2, EH_SHENTSIZE);
-FOLLOWS(EH_SHENTSIZE, 2, EH_SHNUM);
-FOLLOWS(EH_SHNUM, 2, EH_SHSTRNDX);
-FOLLOWS(EH_SHSTRNDX, 2, EHDR_SIZE);
-
-#define PH_TYPE 0x00u	/* Elf64_Word */
-#define PH_FLAGS 0x04u	/* Elf64_Word */
-#define PH_OFFSET 0x08u /* Elf64_Off */
-#define PH_VADDR 0x10u	/* Elf64_Addr */
-#define PH_PADDR 0x18u	/* Elf64_Addr */
-#define PH_FILESZ 0x20u /* Elf64_Xword */
-#define PH_MEMSZ 0x28u	/* Elf64_Xword */
-#define PH_ALIGN 0x30u	/* Elf64_Xword */
 #define PHDR_SIZE 0x38u
-
-FOLLOWS(PH_TYPE, 4, PH_FLAGS);
-FOLLOWS(PH_FLAGS, 4, PH_OFFSET);
-FOLLOWS(PH_OFFSET, 8, PH_VADDR);
-FOLLOWS(PH_VADDR, 8, PH_PADDR);
-FOLLOWS(PH_PADDR, 8, PH_FILESZ);
-FOLLOWS(PH_FILESZ, 8, PH_MEMSZ);
-FOLLOWS(PH_MEMSZ, 8, PH_ALIGN);
-FOLLOWS(PH_ALIGN, 8, PHDR_SIZE);
+_Static_assert(sizeof(struct elf64_ehdr) == EHDR_SIZE,
+	       "Elf64_Ehdr is 64 bytes");
+_Static_assert(sizeof(struct elf64_phdr) == PHDR_SIZE,
+	       "Elf64_Phdr is 56 bytes");
 
 /* A vmlinux has a handful of program headers (5 on 6.1); 32 is generous
  * and bounds the work a hostile file can ask for. */
@@ -119,21 +101,21 @@ static int elf_check_ehdr(struct ld *l)
 		     "ELF: file is %zu bytes, shorter than the 64-byte "
 		     "ELF64 header",
 		     len);
-	if (get_le16(k + EH_TYPE) != ET_EXEC)
+	if (get_le16(k + EH(e_type)) != ET_EXEC)
 		FAIL(l, "ELF: type %u is not ET_EXEC (2)",
-		     get_le16(k + EH_TYPE));
-	if (get_le16(k + EH_MACHINE) != EM_X86_64)
+		     get_le16(k + EH(e_type)));
+	if (get_le16(k + EH(e_machine)) != EM_X86_64)
 		FAIL(l, "ELF: machine %u is not x86-64 (62)",
-		     get_le16(k + EH_MACHINE));
-	if (get_le32(k + EH_VERSION) != EV_CURRENT)
+		     get_le16(k + EH(e_machine)));
+	if (get_le32(k + EH(e_version)) != EV_CURRENT)
 		FAIL(l, "ELF: version %u is not EV_CURRENT (1)",
-		     get_le32(k + EH_VERSION));
-	if (get_le16(k + EH_PHENTSIZE) != PHDR_SIZE)
+		     get_le32(k + EH(e_version)));
+	if (get_le16(k + EH(e_phentsize)) != PHDR_SIZE)
 		FAIL(l, "ELF: e_phentsize %u, expected %u",
-		     get_le16(k + EH_PHENTSIZE), PHDR_SIZE);
+		     get_le16(k + EH(e_phentsize)), PHDR_SIZE);
 
-	unsigned phnum = get_le16(k + EH_PHNUM);
-	uint64_t phoff = get_le64(k + EH_PHOFF);
+	unsigned phnum = get_le16(k + EH(e_phnum));
+	uint64_t phoff = get_le64(k + EH(e_phoff));
 
 	if (!phnum)
 		FAIL(l, "ELF: no program headers");
@@ -161,12 +143,12 @@ static int elf_check_segments(struct ld *l)
 	for (unsigned i = 0; i < l->phnum; i++) {
 		const uint8_t *ph = phdr(l, i);
 
-		if (get_le32(ph + PH_TYPE) != PT_LOAD)
+		if (get_le32(ph + PH(p_type)) != PT_LOAD)
 			continue;
-		uint64_t off = get_le64(ph + PH_OFFSET);
-		uint64_t pa = get_le64(ph + PH_PADDR);
-		uint64_t filesz = get_le64(ph + PH_FILESZ);
-		uint64_t memsz = get_le64(ph + PH_MEMSZ);
+		uint64_t off = get_le64(ph + PH(p_offset));
+		uint64_t pa = get_le64(ph + PH(p_paddr));
+		uint64_t filesz = get_le64(ph + PH(p_filesz));
+		uint64_t memsz = get_le64(ph + PH(p_memsz));
 
 		/* ELF: "The file size may not be larger than the memory
 		 * size"; the difference is zero-filled (bss). */
@@ -225,17 +207,17 @@ static int elf_check_segments(struct ld *l)
  * outside every segment would run garbage. */
 static int elf_find_entry(struct ld *l)
 {
-	uint64_t e = get_le64(l->a->kernel + EH_ENTRY);
+	uint64_t e = get_le64(l->a->kernel + EH(e_entry));
 	bool found = false;
 
 	for (int pass = 0; pass < 2 && !found; pass++) {
 		for (unsigned i = 0; i < l->phnum && !found; i++) {
 			const uint8_t *ph = phdr(l, i);
-			uint64_t memsz = get_le64(ph + PH_MEMSZ);
-			uint64_t pa = get_le64(ph + PH_PADDR);
-			uint64_t base = pass ? get_le64(ph + PH_VADDR) : pa;
+			uint64_t memsz = get_le64(ph + PH(p_memsz));
+			uint64_t pa = get_le64(ph + PH(p_paddr));
+			uint64_t base = pass ? get_le64(ph + PH(p_vaddr)) : pa;
 
-			if (get_le32(ph + PH_TYPE) != PT_LOAD || !memsz)
+			if (get_le32(ph + PH(p_type)) != PT_LOAD || !memsz)
 				continue;
 			/* Unsigned: e below base wraps to a huge value. */
 			if (e - base < memsz) {
@@ -269,12 +251,12 @@ int ld_write_elf(struct ld *l)
 
 	for (unsigned i = 0; i < l->phnum; i++) {
 		const uint8_t *ph = phdr(l, i);
-		uint64_t off = get_le64(ph + PH_OFFSET);
-		uint64_t pa = get_le64(ph + PH_PADDR);
-		uint64_t filesz = get_le64(ph + PH_FILESZ);
-		uint64_t memsz = get_le64(ph + PH_MEMSZ);
+		uint64_t off = get_le64(ph + PH(p_offset));
+		uint64_t pa = get_le64(ph + PH(p_paddr));
+		uint64_t filesz = get_le64(ph + PH(p_filesz));
+		uint64_t memsz = get_le64(ph + PH(p_memsz));
 
-		if (get_le32(ph + PH_TYPE) != PT_LOAD || !memsz)
+		if (get_le32(ph + PH(p_type)) != PT_LOAD || !memsz)
 			continue;
 		if (filesz && gmem_write(l->g, pa, k + off, filesz))
 			return -1;

@@ -29,16 +29,6 @@ int bus_remove(struct bus *b, uint64_t base, const void *ctx)
 	return -1;
 }
 
-const struct bus_range *bus_find(struct bus *b, uint64_t addr, unsigned size)
-{
-	for (unsigned i = 0; i < b->n; i++)
-		if (range_contains(b->r[i].base, b->r[i].len, addr, size)) {
-			b->accesses[i]++;
-			return &b->r[i];
-		}
-	return NULL;
-}
-
 void bus_reset_counts(struct bus *b)
 {
 	for (unsigned i = 0; i < b->n; i++)

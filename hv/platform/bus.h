@@ -6,7 +6,10 @@
 #define PLINTH_BUS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "hv/base/range.h"
 
 struct bus_range {
 	uint64_t base, len;
@@ -35,8 +38,18 @@ int bus_register(struct bus *b, const struct bus_range *r);
 /* Removes the range registered at `base` for `ctx` (a BAR that moves or
  * stops decoding); -1 if there is none. */
 int bus_remove(struct bus *b, uint64_t base, const void *ctx);
-/* The range holding [addr, addr+size), or NULL; counts the access. */
-const struct bus_range *bus_find(struct bus *b, uint64_t addr, unsigned size);
+/* The range holding [addr, addr+size), or NULL; counts the access.
+ * Inline: it is on every port and MMIO exit. */
+static inline const struct bus_range *bus_find(struct bus *b, uint64_t addr,
+					       unsigned size)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		if (range_contains(b->r[i].base, b->r[i].len, addr, size)) {
+			b->accesses[i]++;
+			return &b->r[i];
+		}
+	return NULL;
+}
 /* Accesses per range since the last reset (each guest run starts one).
  * bus_counts() walks the ranges by index, false past the last. */
 void bus_reset_counts(struct bus *b);

@@ -122,24 +122,24 @@ static bool unknown(struct vmsr *m, const char *dir, uint32_t msr)
 	return false;
 }
 
-enum answer { NOT_PROBED, ANSWERED, QUIET_GP, UNEXPECTED };
-
-/* How the probe rows answer an access. */
-static enum answer probe_answer(const struct vmsr *m, uint32_t msr, bool write,
-				uint64_t val)
+/* An access no case took: the probe rows answer it (a read of 0, a
+ * dropped write) or refuse it quietly with #GP; anything else is logged
+ * as unknown.  Whether the access succeeds. */
+static bool probe_answer(struct vmsr *m, uint32_t msr, bool write, uint64_t val)
 {
 	const struct probe *p = probe_of(msr);
 	unsigned vendor = m->amd ? V_AMD : V_INTEL;
+	const char *dir = write ? "write" : "read";
 
 	if (!p)
-		return NOT_PROBED;
+		return unknown(m, dir, msr);
 	if (p->quiet & vendor)
-		return QUIET_GP;
+		return false;
 	if (!(p->vendors & vendor))
-		return NOT_PROBED;
+		return unknown(m, dir, msr);
 	if (write && !(p->write == W_DROP || (p->write == W_ZERO && !val)))
-		return UNEXPECTED;
-	return ANSWERED;
+		return unknown(m, dir, msr);
+	return true;
 }
 
 bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
@@ -211,15 +211,10 @@ bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 	}
 	if (kvmclock_msr_read(&m->clock, msr, val))
 		return true;
-	switch (probe_answer(m, msr, false, 0)) {
-	case ANSWERED:
-		*val = 0;
-		return true;
-	case QUIET_GP:
+	if (!probe_answer(m, msr, false, 0))
 		return false;
-	default:
-		return unknown(m, "read", msr);
-	}
+	*val = 0;
+	return true;
 }
 
 /* Moving the LAPIC is not supported; x2APIC mode needs the APIC enabled
@@ -312,12 +307,5 @@ bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 	}
 	if (kvmclock_msr_write(&m->clock, msr, val, rdtsc(), &ok))
 		return ok;
-	switch (probe_answer(m, msr, true, val)) {
-	case ANSWERED:
-		return true;
-	case QUIET_GP:
-		return false;
-	default:
-		return unknown(m, "write", msr);
-	}
+	return probe_answer(m, msr, true, val);
 }
