@@ -17,30 +17,79 @@
 #define BLK_BAR GUEST_PCI_MMIO_BASE
 #define NET_BAR (GUEST_PCI_MMIO_BASE + VDEV_BAR_SIZE)
 
+static uint64_t blk_poll(uint64_t now_ns);
+static uint64_t legacy_poll(uint64_t now_ns);
+
 /* Slots 1 and 2 raise the GSIs the DSDT's _PRT gives their INTA#; ISA
  * IRQ 4 (COM1) is GSI 4 and IRQ 0 (the PIT) GSI 2, by the MADT's
- * interrupt source override. */
+ * interrupt source override.  The PM block, the PCI host and the legacy
+ * chips register their windows themselves (several each); the windows
+ * here are the ones they take. */
 static const struct guest_dev table[DEV_COUNT] = {
-	[DEV_COM1] = { "com1", "16550 UART", -1, 4, 0x3f8, 8, 0, 0 },
-	[DEV_RTC] = { "rtc", "MC146818 RTC", -1, -1, 0x70, 2, 0, 0 },
-	[DEV_PCI_CF8] = { "pci-address/reset",
-			  "PCI CONFIG_ADDRESS, "
-			  "reset control",
-			  -1, -1, 0xcf8, 4, 0, 0 },
-	[DEV_PCI_HOST] = { "pci-host", "PCI host bridge (ECAM, 0xCFC)", 0, -1,
-			   0xcfc, 4, GUEST_ECAM_BASE, GUEST_ECAM_SIZE },
-	[DEV_PM] = { "acpi-pm", "ACPI PM block", -1, GUEST_SCI_IRQ,
-		     GUEST_PM_BASE, 12, 0, 0 },
-	[DEV_LEGACY] = { "legacy", "PIC, PIT, port 61, 8042, absent chips", -1,
-			 2, 0, 0, 0, 0 },
-	[DEV_LAPIC] = { "lapic", "local APIC", -1, -1, 0, 0, GUEST_LAPIC_BASE,
-			0x1000 },
-	[DEV_IOAPIC] = { "ioapic", "I/O APIC", -1, -1, 0, 0, GUEST_IOAPIC_BASE,
-			 0x1000 },
-	[DEV_BLK] = { "vda", "virtio-blk", 1, ACPI_PCI_INTX_GSI(1, 0), 0, 0,
-		      BLK_BAR, VDEV_BAR_SIZE },
-	[DEV_NET] = { "net0", "virtio-net", 2, ACPI_PCI_INTX_GSI(2, 0), 0, 0,
-		      NET_BAR, VDEV_BAR_SIZE },
+	[DEV_COM1] = { .name = "com1",
+		       .type = "16550 UART",
+		       .pci_slot = -1,
+		       .gsi = 4,
+		       .port = 0x3f8,
+		       .nports = 8 },
+	[DEV_RTC] = { .name = "rtc",
+		      .type = "MC146818 RTC",
+		      .pci_slot = -1,
+		      .gsi = -1,
+		      .port = 0x70,
+		      .nports = 2 },
+	[DEV_PCI_CF8] = { .name = "pci-address/reset",
+			  .type = "PCI CONFIG_ADDRESS, reset control",
+			  .pci_slot = -1,
+			  .gsi = -1,
+			  .port = 0xcf8,
+			  .nports = 4 },
+	[DEV_PCI_HOST] = { .name = "pci-host",
+			   .type = "PCI host bridge (ECAM, 0xCFC)",
+			   .pci_slot = 0,
+			   .gsi = -1,
+			   .port = 0xcfc,
+			   .nports = 4,
+			   .mmio = GUEST_ECAM_BASE,
+			   .mmio_len = GUEST_ECAM_SIZE },
+	[DEV_PM] = { .name = "acpi-pm",
+		     .type = "ACPI PM block",
+		     .pci_slot = -1,
+		     .gsi = GUEST_SCI_IRQ,
+		     .port = GUEST_PM_BASE,
+		     .nports = 12 },
+	[DEV_LEGACY] = { .name = "legacy",
+			 .type = "PIC, PIT, port 61, 8042, absent chips",
+			 .pci_slot = -1,
+			 .gsi = 2,
+			 .poll = legacy_poll },
+	[DEV_LAPIC] = { .name = "lapic",
+			.type = "local APIC",
+			.pci_slot = -1,
+			.gsi = -1,
+			.mmio = GUEST_LAPIC_BASE,
+			.mmio_len = 0x1000 },
+	[DEV_IOAPIC] = { .name = "ioapic",
+			 .type = "I/O APIC",
+			 .pci_slot = -1,
+			 .gsi = -1,
+			 .mmio = GUEST_IOAPIC_BASE,
+			 .mmio_len = 0x1000 },
+	[DEV_BLK] = { .name = "vda",
+		      .type = "virtio-blk",
+		      .pci_slot = 1,
+		      .gsi = ACPI_PCI_INTX_GSI(1, 0),
+		      .mmio = BLK_BAR,
+		      .mmio_len = VDEV_BAR_SIZE,
+		      .poll = blk_poll,
+		      .counters = &vblk_counters },
+	[DEV_NET] = { .name = "net0",
+		      .type = "virtio-net",
+		      .pci_slot = 2,
+		      .gsi = ACPI_PCI_INTX_GSI(2, 0),
+		      .mmio = NET_BAR,
+		      .mmio_len = VDEV_BAR_SIZE,
+		      .counters = &vnet_counters },
 };
 
 static struct guest_dev_setup cfg;
@@ -295,15 +344,16 @@ static void reset_virtio(void)
 		vblk_init(plat.blk, blk_fn, cfg.disk, table[DEV_BLK].name,
 			  table[DEV_BLK].mmio, cfg.gm);
 		add_virtio(&plat.blk->dev, DEV_BLK);
-		stats_add(&vblk_counters, &plat.blk->st, table[DEV_BLK].name,
-			  "device=\"%s\"", table[DEV_BLK].name);
+		stats_add(table[DEV_BLK].counters, &plat.blk->st,
+			  table[DEV_BLK].name, "device=\"%s\"",
+			  table[DEV_BLK].name);
 	}
 	memset(net_fn, 0, sizeof(*net_fn));
 	no_nic = (struct frame_port){ .name = "none", .tx = no_nic_tx };
 	vnet_init(plat.net, net_fn, cfg.nic ? cfg.nic : &no_nic, cfg.net_mac,
 		  1500, table[DEV_NET].name, table[DEV_NET].mmio, cfg.gm);
 	add_virtio(&plat.net->dev, DEV_NET);
-	stats_add(&vnet_counters, &plat.net->st, table[DEV_NET].name,
+	stats_add(table[DEV_NET].counters, &plat.net->st, table[DEV_NET].name,
 		  "device=\"%s\"", table[DEV_NET].name);
 }
 
@@ -324,4 +374,42 @@ struct guest_platform *guest_devices_reset(void)
 	vpm_init(&plat.pm, cfg.clock_ns);
 	iobus_reset_counts();
 	return &plat;
+}
+
+/* A disk with requests out is polled often: its completions are what
+ * the guest waits for. */
+#define DISK_POLL_NS 50000ull /* 50 us */
+
+static uint64_t blk_poll(uint64_t now_ns)
+{
+	if (!plat.blk || !plat.blk->in_flight)
+		return 0;
+	vblk_poll(plat.blk);
+	return plat.blk->in_flight ? now_ns + DISK_POLL_NS : 0;
+}
+
+/* The 8042's reset line goes to the PM block's reset; the PIT's next
+ * edge is the chips' next event. */
+static uint64_t legacy_poll(uint64_t now_ns)
+{
+	if (plat.legacy.reset_requested) {
+		plat.legacy.reset_requested = false;
+		vpm_reset_write(&plat.pm, 0x06);
+	}
+	return vlegacy_tick(&plat.legacy, now_ns);
+}
+
+uint64_t guest_devices_poll(uint64_t now_ns)
+{
+	uint64_t due = 0;
+
+	for (unsigned i = 0; i < DEV_COUNT; i++) {
+		uint64_t t = table[i].poll && guest_dev_present(i)
+				     ? table[i].poll(now_ns)
+				     : 0;
+
+		if (t && (!due || t < due))
+			due = t;
+	}
+	return due;
 }

@@ -46,6 +46,12 @@ struct guest_dev {
 	int gsi;	       /* the IOAPIC input its line drives; -1: none */
 	uint16_t port, nports; /* its port window, 0 = none */
 	uint64_t mmio, mmio_len; /* fixed window or BAR; 0 = none */
+	/* Work between exits; returns the clock_ns() time the device wants
+	 * to be polled again (0 = no event due).  NULL: nothing to poll. */
+	uint64_t (*poll)(uint64_t now_ns);
+	/* The device's own counters (its virtqueues' are vq_counters);
+	 * NULL: none. */
+	const struct counter_set *counters;
 };
 
 /* The table; entries of devices the guest does not have (no disk) are
@@ -88,5 +94,8 @@ int guest_devices_alloc(const struct guest_dev_setup *s);
 /* Before each guest run: every device in its reset state at its
  * firmware address. */
 struct guest_platform *guest_devices_reset(void);
+/* Between exits: every present device's poll hook; returns the earliest
+ * clock_ns() time one of them wants to run again (0 = none). */
+uint64_t guest_devices_poll(uint64_t now_ns);
 
 #endif

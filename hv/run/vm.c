@@ -148,8 +148,7 @@ static uint8_t host_rtc_read(uint8_t reg)
 	return inb(0x71);
 }
 
-#define DISK_POLL_TICKS (tsc_hz() / 20000) /* 50 us */
-#define NET_POLL_IDLE (tsc_hz() / 50000)   /* 20 us */
+#define NET_POLL_IDLE (tsc_hz() / 50000) /* 20 us */
 
 /* Between exits: PIT edges, console input from the machine's serial port
  * into the guest's COM1 (polled once a millisecond, so that exits stay
@@ -178,13 +177,13 @@ static uint64_t platform(void *ctx, uint64_t now)
 							     : PM_POWEROFF;
 		}
 	}
-	/* The back-ends: disk completions while requests are out; the NIC
+	/* The devices' own work (disk completions, the PIT), then the NIC
 	 * every NET_POLL_IDLE while the guest waits in HLT (the host has
 	 * nothing else to do), else at the console's millisecond, since
 	 * this hook runs after every port and MMIO exit and those must stay
 	 * cheap.  Its ring holds more than a millisecond of line rate. */
-	if (plat->blk && plat->blk->in_flight)
-		vblk_poll(plat->blk);
+	uint64_t now_ns = clock_ns(), due_ns = guest_devices_poll(now_ns);
+
 	if (now >= next_net_poll) {
 		next_net_poll = now
 				+ (vcpu.halted ? NET_POLL_IDLE
@@ -193,25 +192,15 @@ static uint64_t platform(void *ctx, uint64_t now)
 		if (services && services->poll)
 			services->poll(); /* lwIP's timers */
 	}
-	if (plat->legacy.reset_requested) { /* the 8042's reset line */
-		plat->legacy.reset_requested = false;
-		vpm_reset_write(&plat->pm, 0x06);
-	}
-	uint64_t now_ns = clock_ns(), pit = vlegacy_tick(&plat->legacy, now_ns);
 	uint64_t next = next_input_poll;
 
-	/* A disk with requests out is polled often: its completions are
-	 * what the guest waits for. */
-	if (plat->blk && plat->blk->in_flight && now + DISK_POLL_TICKS < next)
-		next = now + DISK_POLL_TICKS;
 	if (next_net_poll < next)
 		next = next_net_poll;
-
-	if (pit) {
+	if (due_ns) {
 		uint64_t t = now
-			     + (pit > now_ns ? (pit - now_ns) * tsc_hz()
-						       / 1000000000ull
-					     : 0);
+			     + (due_ns > now_ns ? (due_ns - now_ns) * tsc_hz()
+							  / 1000000000ull
+						: 0);
 
 		if (t < next)
 			next = t;
