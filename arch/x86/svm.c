@@ -542,6 +542,7 @@ static void dump(void)
 
 const struct vcpu_ops svm_ops = {
 	.name = "svm",
+	.init = svm_vcpu_init,
 	.run = run,
 	.get = get,
 	.set = set,

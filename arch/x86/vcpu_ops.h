@@ -79,8 +79,14 @@ struct guest_entry {
 	uint64_t rip, rsp, cr3;
 };
 
+struct gmem;
+
 struct vcpu_ops {
 	const char *name; /* "vmx" or "svm": log prefixes */
+	/* A fresh vCPU (VMCS or VMCB) for a new guest run over guest memory
+	 * g, entered at e.  0, or -1 with the reason in why. */
+	int (*init)(const struct gmem *g, const struct guest_entry *e,
+		    char *why, size_t n);
 	/* Enters the guest until the next exit.  regs[] holds every general
 	 * register (RSP is also in VR_RSP, which is what counts).  -1 when
 	 * the entry itself failed, with the reason in why. */

@@ -253,6 +253,7 @@ static void dump(void)
 
 const struct vcpu_ops vmx_ops = {
 	.name = "vmx",
+	.init = vmx_vcpu_init,
 	.run = run,
 	.get = get,
 	.set = set,

@@ -300,9 +300,7 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 		  vrtc_unix_time(&plat->rtc));
 	vcpu.platform = platform;
 	next_input_poll = next_net_poll = 0;
-	if (backend == &svm_ops)
-		return svm_vcpu_init(&gm, &entry, err, n);
-	return vmx_vcpu_init(&gm, &entry, err, n);
+	return backend->init(&gm, &entry, err, n);
 }
 
 void vm_status(struct vm_status *st)
