@@ -127,6 +127,12 @@ static void bars_update(struct vpci_fn *f)
 			bar->good = a;
 			continue;
 		}
+		/* A size probe with decode on (PCI 3.0, 6.2.5.1): the
+		 * register keeps the mask it reads back, and the BAR, like
+		 * hardware decoding at that address, answers nowhere until
+		 * the driver writes an address back. */
+		if (bar->sizing)
+			continue;
 		bar->rollbacks++;
 		set_bar_reg(f, i, old);
 		log_msg("pci: 00:%02x.0 BAR%u: 0x%llx cannot be mapped, kept "
@@ -204,6 +210,28 @@ uint32_t vpci_cfg_read(struct vpci_bus *b, unsigned bus, unsigned dev,
 	return v;
 }
 
+/* Which BAR dwords a write puts the size probe in (all ones, the whole
+ * dword) and which it takes it out of (anything else). */
+static void note_sizing(struct vpci_fn *f, uint32_t off, unsigned size,
+			uint32_t v)
+{
+	for (unsigned i = 0; i < VPCI_BARS; i++) {
+		struct vpci_bar *bar = &f->bar[i];
+
+		for (unsigned h = 0; bar->size && h < (bar->is64 ? 2u : 1u);
+		     h++) {
+			uint32_t at = PCI_BAR0 + 4 * (i + h);
+
+			if (!range_overlap(off, size, at, 4))
+				continue;
+			if (off == at && size == 4 && v == 0xffffffffu)
+				bar->sizing |= (uint8_t)(1u << h);
+			else
+				bar->sizing &= (uint8_t) ~(1u << h);
+		}
+	}
+}
+
 void vpci_cfg_write(struct vpci_bus *b, unsigned bus, unsigned dev, unsigned fn,
 		    uint32_t off, unsigned size, uint32_t v)
 {
@@ -217,6 +245,7 @@ void vpci_cfg_write(struct vpci_bus *b, unsigned bus, unsigned dev, unsigned fn,
 
 		f->cfg[off + i] = (uint8_t)((f->cfg[off + i] & ~m) | (nb & m));
 	}
+	note_sizing(f, off, size, v);
 	/* The command register and BAR0-5 decide where BARs are mapped. */
 	if (range_overlap(off, size, PCI_COMMAND, 2)
 	    || range_overlap(off, size, PCI_BAR0, 4 * VPCI_BARS))

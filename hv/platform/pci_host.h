@@ -39,6 +39,10 @@ struct vpci_bar {
 	uint64_t good; /* the last address that could be mapped */
 	struct bus_range range;
 	unsigned rollbacks; /* guest writes refused */
+	/* Halves holding the size probe, all ones written (bit 0: the low
+	 * dword, bit 1: the high one of a 64-bit BAR).  While one does, the
+	 * BAR decodes nowhere instead of being rolled back. */
+	uint8_t sizing;
 };
 
 struct vpci_fn {

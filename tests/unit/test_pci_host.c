@@ -1,4 +1,5 @@
 #include "tests/support/check.h"
+#include "tests/support/log_stub.h"
 
 #include "hv/guest/gmem.h"
 #include "hv/guest/layout.h"
@@ -627,6 +628,43 @@ static void refused(uint32_t lo, uint64_t bad)
 	refused_at(0x10, lo, bad);
 }
 
+/* PCI 3.0, 6.2.5.1, as drivers that do not turn decode off first do it:
+ * all ones into each half with memory decode on.  Each half reads back
+ * its mask (the size), the BAR decodes nowhere meanwhile, nothing is
+ * refused or logged, and the address written back maps it again, half
+ * by half. */
+static void bar_sized_with_decode_on_reads_back_the_size_mask(void)
+{
+	bar_fresh();
+	set_decode(SLOT_A, true);
+	CHECK(answers(&da, BAR_A, BAR_SIZE));
+	logstub_clear();
+	wr(SLOT_A, 0x10, 4, 0xffffffffu);
+	CHECK(rd(SLOT_A, 0x10, 4) == 0xffffc004u);
+	CHECK(nothing_at(BAR_A, BAR_SIZE));
+	wr(SLOT_A, 0x14, 4, 0xffffffffu);
+	CHECK(rd(SLOT_A, 0x14, 4) == 0xffffffffu);
+	CHECK(~(bar0(SLOT_A)) + 1 == BAR_SIZE);
+	CHECK(nothing_at(BAR_A, BAR_SIZE));
+	CHECK(nothing_at(0xffffc000ull, BAR_SIZE));
+	/* Restored low half first: the high one still holds its probe. */
+	wr(SLOT_A, 0x10, 4, (uint32_t)BAR_A);
+	CHECK(rd(SLOT_A, 0x10, 4) == ((uint32_t)BAR_A | 0x4));
+	CHECK(rd(SLOT_A, 0x14, 4) == 0xffffffffu);
+	CHECK(nothing_at(BAR_A, BAR_SIZE));
+	wr(SLOT_A, 0x14, 4, (uint32_t)(BAR_A >> 32));
+	CHECK(bar0(SLOT_A) == BAR_A);
+	CHECK(answers(&da, BAR_A, BAR_SIZE));
+	CHECK(fa.bar[0].rollbacks == 0);
+	CHECK(logstub_lines == 0);
+	/* A probe left in place and then a bad address: that is a move,
+	 * refused back to where the BAR was last mapped. */
+	wr(SLOT_A, 0x10, 4, 0xffffffffu);
+	refused(0, 0);
+	CHECK(fa.bar[0].rollbacks == 1);
+	bar_done();
+}
+
 static void bar_moved_over_ram_is_rolled_back(void)
 {
 	bar_fresh();
@@ -667,9 +705,8 @@ static void bar_moved_outside_the_window_is_rolled_back(void)
 	 * 0 is RAM), then the high half (refused: above the window). */
 	refused(0, 0);
 	refused_at(0x14, 0x10, 0x1000000000ull + BAR_A);
-	/* All ones in the high half with decode on (sizing without turning
-	 * decode off first) is refused too. */
-	refused_at(0x14, 0xffffffffu, 0xffffffff00000000ull | BAR_A);
+	/* Not all ones (a probe is the whole dword): a move, refused. */
+	refused_at(0x14, 0xfffffffeu, 0xfffffffe00000000ull | BAR_A);
 	/* The ECAM window just below, the IOAPIC just above, straddling the
 	 * window's end and its start. */
 	refused((uint32_t)GUEST_ECAM_BASE, GUEST_ECAM_BASE);
@@ -971,6 +1008,7 @@ int main(void)
 	RUN(bad_adds_are_refused);
 	RUN(written_hook_gets_offset_and_size);
 	RUN(bar_sizing_reads_back_the_size_mask);
+	RUN(bar_sized_with_decode_on_reads_back_the_size_mask);
 	RUN(bar_is_mapped_only_while_memory_decode_is_on);
 	RUN(bar_moved_over_ram_is_rolled_back);
 	RUN(bar_moved_outside_the_window_is_rolled_back);
