@@ -4,6 +4,7 @@
 
 #include "hv/base/byteorder.h"
 #include "hv/base/fmt.h"
+#include "hv/base/range.h"
 
 /* Header fields (UEFI 2.10, table 5.5) */
 #define H_SIG 0
@@ -107,6 +108,18 @@ int gpt_find(const uint8_t *hdr, const struct gpt_info *info,
 
 	if (gpt_crc32(entries, bytes) != get_le32(hdr + H_ENTRIES_CRC)) {
 		fmt(err, errlen, "the GPT entry array's CRC does not match");
+		return -1;
+	}
+	/* UEFI 2.10, 5.3.2: the usable area lies past the protective MBR
+	 * and the header, and clear of the entry array; a partition inside
+	 * it would otherwise give the guest the table that describes it. */
+	if (lo < 2 || hi < lo
+	    || range_overlap(lo, hi - lo + 1, info->entries_lba,
+			     (bytes + 511) / 512)) {
+		fmt(err, errlen,
+		    "the GPT's usable area (LBA %lu-%lu) overlaps its own "
+		    "header or entry array",
+		    (unsigned long)lo, (unsigned long)hi);
 		return -1;
 	}
 	for (uint32_t i = 0; i < info->count; i++) {

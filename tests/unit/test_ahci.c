@@ -778,6 +778,36 @@ static void gpt_partition_by_number_label_or_guid(void)
 	      == -1);
 }
 
+/* A header whose usable area starts inside its own entry array (LBA 2-33
+ * here) or at the header would hand the guest the table itself: refused,
+ * whatever the partition entry says. */
+static void gpt_usable_area_over_its_own_tables_is_refused(void)
+{
+	uint64_t first, count;
+	char err[128];
+	struct gpt_want one = { .number = 1 };
+
+	for (uint64_t lo = 0; lo < 34; lo += 11) {
+		make_gpt();
+		put64(hdr + 40, lo);
+		put64(ents + 32, lo); /* partition 1 starts there too */
+		seal();
+		CHECK(find(&one, &first, &count, err) == -1);
+		CHECK(strstr(err, "overlaps its own header or entry array"));
+	}
+	/* Last usable below first usable. */
+	make_gpt();
+	put64(hdr + 48, 33);
+	seal();
+	CHECK(find(&one, &first, &count, err) == -1);
+	/* The area right after the array is fine. */
+	make_gpt();
+	put64(ents + 32, 34);
+	seal();
+	CHECK(find(&one, &first, &count, err) == 0);
+	CHECK(first == 34);
+}
+
 static void gpt_is_refused_when_anything_does_not_add_up(void)
 {
 	uint64_t first, count;
@@ -852,5 +882,6 @@ int main(void)
 	RUN(trim_ranges_cover_what_fits);
 	RUN(gpt_partition_by_number_label_or_guid);
 	RUN(gpt_is_refused_when_anything_does_not_add_up);
+	RUN(gpt_usable_area_over_its_own_tables_is_refused);
 	return CHECK_DONE();
 }
