@@ -99,6 +99,10 @@ struct ahci_slot {
 	uint8_t cmd;
 	uint64_t lba;
 	uint32_t count, bytes;
+	/* The header's PRDTL and W as written, kept here: a retry must not
+	 * take them back from memory the HBA can write. */
+	uint16_t nprd;
+	bool write;
 	uint64_t started_ns;
 };
 

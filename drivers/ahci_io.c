@@ -158,6 +158,8 @@ static void start_slot(struct ahci_disk *d, unsigned s, unsigned nprd,
 	ahci_wr(h, AHCI_CMD_PRDBC, 0);
 	ahci_wr(h, AHCI_CMD_CTBA, (uint32_t)phys(d->ctba[s]));
 	ahci_wr(h, AHCI_CMD_CTBAU, (uint32_t)(phys(d->ctba[s]) >> 32));
+	sl->nprd = (uint16_t)nprd;
+	sl->write = write;
 	sl->state = SLOT_BUSY;
 	sl->started_ns = d->clock();
 	d->st.commands++;
@@ -374,8 +376,6 @@ static bool retry_one(struct ahci_disk *d)
 {
 	for (unsigned s = 0; s < d->depth; s++) {
 		struct ahci_slot *sl = &d->slot[s];
-		uint8_t *h = header(d, s);
-		uint32_t dw0 = ahci_rd(h, AHCI_CMD_DW0);
 
 		if (sl->state != SLOT_RETRY)
 			continue;
@@ -388,7 +388,7 @@ static bool retry_one(struct ahci_disk *d)
 		sl->queued = false;
 		sl->retried = true;
 		d->st.retries++;
-		start_slot(d, s, dw0 >> AHCI_CMD_PRDTL_SHIFT, dw0 & AHCI_CMD_W);
+		start_slot(d, s, sl->nprd, sl->write);
 		return true;
 	}
 	return false;
@@ -496,9 +496,14 @@ static int io_submit(struct blk_backend *be, struct blk_req *r)
 	     && (r->sector > be->sectors
 		 || r->nsectors > be->sectors - r->sector))
 	    || (is_write(r->op) && be->readonly)
-	    || (r->op == BLK_DISCARD && !be->can_discard)
-	    || (ranged && !r->nsectors)) {
+	    || (r->op == BLK_DISCARD && !be->can_discard)) {
 		r->done(r, BLK_EIO);
+		return 0;
+	}
+	/* Nothing to move: done, as on every backend (an ATA count of 0
+	 * would mean 65536 sectors). */
+	if (ranged && !r->nsectors) {
+		r->done(r, BLK_OK);
 		return 0;
 	}
 	unsigned qi = 0;

@@ -537,6 +537,41 @@ static void command_that_fails_its_retry_fails_alone(void)
 	CHECK(D.st.failed_requests == 1);
 }
 
+/* The command header is memory the HBA writes (PRDBC): a hostile one may
+ * rewrite all of it.  The retry after an error takes PRDTL and the W bit
+ * from what the driver wrote, not from the header. */
+static void retry_keeps_prdtl_and_direction_the_hba_overwrote(void)
+{
+	struct req a;
+	uint8_t *h = D.clb;
+
+	setup(true);
+	CHECK(submit(&a, BLK_WRITE, 0, 3, 4096) == 0);
+	CHECK(prdtl(0) == 3);
+	/* The HBA scribbles over the header, then reports an error. */
+	ahci_wr(h, AHCI_CMD_DW0, 0xffff0000u); /* PRDTL 65535, W clear */
+	set_reg(PxIS, 1u << 30);
+	poll();
+	set_reg(PxIS, 0);
+	CHECK(restarts == 1 && reg(PxCI) == 1);
+	CHECK(prdtl(0) == 3);
+	CHECK(ahci_rd(h, AHCI_CMD_DW0) & AHCI_CMD_W);
+	CHECK(fis(0)[2] == ATA_WRITE_DMA_EXT);
+	complete_ok(0);
+	poll();
+	CHECK(a.status == BLK_OK);
+}
+
+static void zero_sector_read_succeeds_without_a_command(void)
+{
+	struct req a;
+
+	setup(true);
+	CHECK(submit(&a, BLK_READ, 10, 0, 0) == 0);
+	CHECK(a.status == BLK_OK);
+	CHECK(reg(PxCI) == 0 && D.st.commands == 0);
+}
+
 static void timeout_restarts_and_retries(void)
 {
 	struct req a;
@@ -874,6 +909,8 @@ int main(void)
 	RUN(write_zeroes_points_every_entry_at_the_zero_buffer);
 	RUN(error_retries_what_was_in_flight_one_at_a_time);
 	RUN(command_that_fails_its_retry_fails_alone);
+	RUN(retry_keeps_prdtl_and_direction_the_hba_overwrote);
+	RUN(zero_sector_read_succeeds_without_a_command);
 	RUN(timeout_restarts_and_retries);
 	RUN(port_that_will_not_restart_fails_what_was_in_flight);
 	RUN(no_more_than_the_slots_are_taken);
