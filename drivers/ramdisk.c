@@ -54,6 +54,9 @@ void ramdisk_init(struct ramdisk *d, void *mem, uint64_t size, bool readonly,
 		.readonly = readonly,
 		.can_discard = true,
 		.can_write_zeroes = true,
+		/* Cleared with memset inside the exit: no more than the
+		 * largest read or write moves. */
+		.max_clear_sectors = RAMDISK_MAX_CLEAR_BYTES / BLK_SECTOR,
 		.submit = rd_submit,
 		.priv = d,
 	};

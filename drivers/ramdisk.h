@@ -8,6 +8,8 @@
 
 #include "virtio/blk_backend.h"
 
+#define RAMDISK_MAX_CLEAR_BYTES (8u << 20) /* per DISCARD or WRITE_ZEROES */
+
 struct ramdisk {
 	struct blk_backend be;
 	uint8_t *mem;

@@ -84,6 +84,10 @@ static const struct counter vblk_counter_table[] = {
 		"Requests whose buffers broke the rules."),
 	COUNTER(struct vblk_stats, no_status, "without a status byte",
 		"Requests with no writable status byte to answer in."),
+	COUNTER(struct vblk_stats, over_limits, "over seg_max or size_max",
+		"Requests beyond the advertised seg_max or size_max."),
+	COUNTER(struct vblk_stats, deferred, "passes deferred",
+		"Passes over the ring stopped at the per-exit bound."),
 };
 
 const struct counter_set vblk_counters = COUNTER_SET("plinth_virtio_blk",

@@ -6,7 +6,9 @@
  * submit() takes a request or refuses it (-1: full, retry after one of
  * its own completions).  A taken request completes exactly once through
  * r->done(), either inside submit() or later from poll(); until then the
- * backend may use r and its sg list, and the caller keeps both alive. */
+ * backend may use r and its sg list, and the caller keeps both alive.
+ * A READ, WRITE or DISCARD of no sectors (within the disk) succeeds and
+ * touches nothing, on every backend. */
 #ifndef PLINTH_BLK_BACKEND_H
 #define PLINTH_BLK_BACKEND_H
 
@@ -41,6 +43,10 @@ struct blk_backend {
 	uint64_t sectors;
 	bool readonly;
 	bool can_discard, can_write_zeroes;
+	/* Sectors one DISCARD or WRITE_ZEROES may cover; 0 for virtio-blk's
+	 * default.  A backend that clears inside submit() keeps it to what
+	 * one exit may do. */
+	uint32_t max_clear_sectors;
 	char serial[20]; /* for GET_ID, NUL-padded */
 	int (*submit)(struct blk_backend *be, struct blk_req *r);
 	void (*poll)(struct blk_backend *be); /* may be NULL */

@@ -24,6 +24,9 @@
 
 #define LOG_LIMIT 16 /* bad requests logged per device before going quiet */
 
+/* The used length (data + status) of the largest request fits 32 bits. */
+_Static_assert(VBLK_MAX_REQ_BYTES + 1 <= UINT32_MAX, "used length wraps");
+
 /* Counted among the failures (ioerr, bad_chains, no_status) that share
  * one budget of log lines. */
 static void bad_request(struct vblk *b, const struct vq_chain *c,
@@ -89,17 +92,24 @@ static void backend_done(struct blk_req *r, int status)
 /* --- parsing ------------------------------------------------------- */
 
 /* `len` bytes of the chain's readable (or writable) side from `skip` on,
- * as host-physical ranges. */
-static unsigned slice(const struct vq_chain *c, bool write, uint64_t skip,
-		      uint64_t len, struct blk_sg *sg)
+ * as host-physical ranges; -1 when they break seg_max or size_max.  The
+ * limits hold for the data however the driver cut it: a descriptor that
+ * also carries the header or the status counts for its data part. */
+static int slice(const struct vq_chain *c, bool write, uint64_t skip,
+		 uint64_t len, struct blk_sg *sg)
 {
 	struct vq_span sp[VQ_MAX_SEGS];
 	unsigned n = vq_chain_spans(c, write, skip, len, sp);
 
-	for (unsigned i = 0; i < n; i++)
+	if (n > VBLK_SEG_MAX)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		if (sp[i].len > VBLK_SIZE_MAX)
+			return -1;
 		sg[i] = (struct blk_sg){ (uint64_t)(uintptr_t)sp[i].p,
 					 sp[i].len };
-	return n;
+	}
+	return (int)n;
 }
 
 static bool in_range(const struct vblk *b, uint64_t sector, uint64_t n)
@@ -109,6 +119,9 @@ static bool in_range(const struct vblk *b, uint64_t sector, uint64_t n)
 
 static void submit(struct vblk *b, struct vblk_slot *s)
 {
+	/* What the pass has handed over: the bytes moved or cleared. */
+	if (s->req.op != BLK_FLUSH)
+		b->pass_bytes += s->req.nsectors * BLK_SECTOR;
 	b->in_flight++;
 	if (b->be->submit(b->be, &s->req) == 0)
 		return;
@@ -162,8 +175,15 @@ static void start_rw(struct vblk *b, struct vblk_slot *s, bool wr)
 		fail(b, s, "beyond the end of the disk");
 		return;
 	}
+	int nsg = slice(c, !wr, wr ? HDR_BYTES : 0, data, s->sg);
+
+	if (nsg < 0) {
+		b->st.over_limits++;
+		fail(b, s, "more segments than seg_max or one over size_max");
+		return;
+	}
 	r->op = wr ? BLK_WRITE : BLK_READ;
-	r->nsg = slice(c, !wr, wr ? HDR_BYTES : 0, data, s->sg);
+	r->nsg = (unsigned)nsg;
 	if (wr)
 		b->st.writes++;
 	else {
@@ -184,6 +204,12 @@ static void start_get_id(struct vblk *b, struct vblk_slot *s)
 	s->used_len = (uint32_t)vq_chain_write(&s->ch, 0, id, n);
 	b->st.get_ids++;
 	finish(s, S_OK);
+}
+
+static uint32_t max_clear(const struct vblk *b)
+{
+	return b->be->max_clear_sectors ? b->be->max_clear_sectors
+					: VBLK_MAX_DISCARD_SECTORS;
 }
 
 /* DISCARD and WRITE_ZEROES: one segment, within the disk. */
@@ -215,7 +241,7 @@ static void start_discard(struct vblk *b, struct vblk_slot *s, bool wz)
 		finish(s, S_UNSUPP);
 		return;
 	}
-	if (b->be->readonly || !num || num > VBLK_MAX_DISCARD_SECTORS
+	if (b->be->readonly || !num || num > max_clear(b)
 	    || !in_range(b, sector, num)) {
 		fail(b, s, "bad discard range");
 		return;
@@ -296,22 +322,37 @@ static struct vblk_slot *free_slot(struct vblk *b)
 	return NULL;
 }
 
-/* Takes chains while there are slots; completions inside submit() only
- * push, and one interrupt decision covers the batch. */
+/* Takes chains while there are slots, up to the batch bound; completions
+ * inside submit() only push, and one interrupt decision covers the batch.
+ * A pass that stops at the bound leaves the rest to vblk_poll(), so a
+ * backend that completes inside submit() (the RAM disk) gives the host
+ * back between batches. */
 static void process(struct vblk *b)
 {
 	struct virtq *q = &b->dev.vq[0];
 	struct vblk_slot *s;
+	unsigned taken = 0;
 
-	if (b->processing || !vdev_running(&b->dev))
+	if (b->processing)
+		return;
+	b->backlog = false;
+	if (!vdev_running(&b->dev))
 		return;
 	b->processing = true;
+	b->pass_bytes = 0;
 	while ((s = free_slot(b))) {
+		if (taken == VBLK_BATCH_REQUESTS
+		    || b->pass_bytes >= VBLK_BATCH_BYTES) {
+			b->backlog = vq_avail(q);
+			b->st.deferred += b->backlog;
+			break;
+		}
 		s->busy = true;
 		if (vq_pop(q, &s->ch) <= 0) {
 			s->busy = false;
 			break;
 		}
+		taken++;
 		start(b, s);
 	}
 	b->processing = false;
@@ -357,12 +398,10 @@ static uint32_t blk_cfg_read(struct vdev *d, uint32_t off, unsigned size)
 	put_le32(c + VIRTIO_BLK_CFG_SEG_MAX, VBLK_SEG_MAX);
 	put_le32(c + VIRTIO_BLK_CFG_BLK_SIZE, BLK_SECTOR);
 	c[VIRTIO_BLK_CFG_WRITEBACK] = 1; /* writeback cache: flushes matter */
-	put_le32(c + VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS,
-		 VBLK_MAX_DISCARD_SECTORS);
+	put_le32(c + VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS, max_clear(b));
 	put_le32(c + VIRTIO_BLK_CFG_MAX_DISCARD_SEG, 1);
 	put_le32(c + VIRTIO_BLK_CFG_DISCARD_ALIGNMENT, 1);
-	put_le32(c + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS,
-		 VBLK_MAX_DISCARD_SECTORS);
+	put_le32(c + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS, max_clear(b));
 	put_le32(c + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG, 1);
 	c[VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP] = 1;
 	if (off < sizeof(c) && size <= sizeof(c) - off)
@@ -406,4 +445,11 @@ void vblk_poll(struct vblk *b)
 {
 	if (b->be->poll)
 		b->be->poll(b->be);
+	if (b->backlog)
+		process(b);
+}
+
+bool vblk_busy(const struct vblk *b)
+{
+	return b->in_flight || b->backlog;
 }

@@ -385,16 +385,16 @@ struct guest_platform *guest_devices_reset(void)
 	return &plat;
 }
 
-/* A disk with requests out is polled often: its completions are what
- * the guest waits for. */
+/* A disk with requests out, or requests left in the ring by a pass that
+ * reached its bound, is polled often: that is what the guest waits for. */
 #define DISK_POLL_NS 50000ull /* 50 us */
 
 static uint64_t blk_poll(uint64_t now_ns)
 {
-	if (!plat.blk || !plat.blk->in_flight)
+	if (!plat.blk || !vblk_busy(plat.blk))
 		return 0;
 	vblk_poll(plat.blk);
-	return plat.blk->in_flight ? now_ns + DISK_POLL_NS : 0;
+	return vblk_busy(plat.blk) ? now_ns + DISK_POLL_NS : 0;
 }
 
 /* The 8042's reset line goes to the PM block's reset; the PIT's next

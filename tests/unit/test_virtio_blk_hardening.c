@@ -445,6 +445,170 @@ static void rule11_nested_indirect_table_is_ioerr(void)
 	CHECK(B.st.reads == 0);
 }
 
+/* --- limits and the work of one exit -------------------------------- */
+
+/* size_max and seg_max are enforced, not only advertised: a request that
+ * breaks either is IOERR and its buffers are never touched.  Segments
+ * may alias one buffer, so without the limits a request can be far
+ * larger than guest RAM (and its used length wrap at 4 GiB). */
+static void segment_over_size_max_is_ioerr(void)
+{
+	struct vqd_buf d[2] = {
+		{ BUF, VBLK_SIZE_MAX + 512, VQ_DESC_F_WRITE },
+		{ BUF, VBLK_SIZE_MAX + 512, VQ_DESC_F_WRITE }, /* aliased */
+	};
+	uint32_t len = 0;
+
+	CHECK(ramdisk_setup(false, 16) == READY);
+	fm_fill(&M, BUF, UNTOUCHED, VBLK_SIZE_MAX + 512);
+	CHECK(io(T_IN, 0, d, 2, &len) == S_IOERR);
+	CHECK(len == 1);
+	CHECK(fm_all(&M, BUF, UNTOUCHED, VBLK_SIZE_MAX + 512));
+	CHECK(B.st.over_limits == 1 && B.st.reads == 0);
+	CHECK(logstub_has("size_max"));
+	/* Exactly size_max is served. */
+	d[0].len = VBLK_SIZE_MAX;
+	CHECK(io(T_IN, 0, d, 1, &len) == S_OK);
+	CHECK(len == VBLK_SIZE_MAX + 1);
+}
+
+static void more_segments_than_seg_max_is_ioerr(void)
+{
+	static struct vqd_buf b[VQ_MAX_SEGS];
+	uint16_t id = 0;
+	uint32_t len = 0;
+	unsigned n = 0;
+
+	CHECK(ramdisk_setup(false, 256) == READY);
+	/* A write whose first descriptor carries the header and a sector:
+	 * with seg_max more, seg_max + 1 data segments in all, within the
+	 * chain's own cap. */
+	put_header(0, T_OUT, 0);
+	fm_fill(&M, HDR + 16, 0x11, 512);
+	b[n++] = (struct vqd_buf){ HDR, 16 + 512, 0 };
+	for (unsigned i = 0; i < VBLK_SEG_MAX; i++)
+		b[n++] = (struct vqd_buf){ BUF, 512, 0 };
+	b[n++] = (struct vqd_buf){ STATUS, 1, VQ_DESC_F_WRITE };
+	CHECK(n <= VQ_MAX_SEGS);
+	fm_fill(&M, STATUS, UNTOUCHED, 1);
+	vqd_indirect(&Q, TABLE, b, n, 9);
+	CHECK(kick_and_get(&id, &len));
+	CHECK(id == 9 && status_of(0) == S_IOERR);
+	CHECK(B.st.over_limits == 1 && B.st.writes == 0);
+	CHECK(DISK[0] == 0); /* sector 0 as the RAM disk was filled */
+	/* One data segment fewer is served. */
+	fm_fill(&M, STATUS, UNTOUCHED, 1);
+	b[n - 2] = b[n - 1];
+	vqd_indirect(&Q, TABLE, b, n - 1, 10);
+	CHECK(kick_and_get(&id, &len));
+	CHECK(id == 10 && status_of(0) == S_OK);
+	CHECK(DISK[0] == 0x11);
+}
+
+/* Posts `n` reads of `segs` aliased 64 KiB segments each (headers and
+ * status bytes of their own), all from sector 0. */
+static void post_reads(unsigned n, unsigned segs)
+{
+	struct vqd_buf d[VBLK_SEG_MAX];
+
+	for (unsigned i = 0; i < segs; i++)
+		d[i] = (struct vqd_buf){ BUF, VBLK_SIZE_MAX, VQ_DESC_F_WRITE };
+	for (unsigned k = 0; k < n; k++) {
+		if (segs > 2) {
+			struct vqd_buf t[VBLK_SEG_MAX + 2];
+
+			put_header(k, T_IN, 0);
+			fm_fill(&M, STATUS + 0x10ull * k, UNTOUCHED, 1);
+			t[0] = (struct vqd_buf){ HDR + 0x20ull * k, 16, 0 };
+			memcpy(t + 1, d, segs * sizeof(d[0]));
+			t[segs + 1] = (struct vqd_buf){ STATUS + 0x10ull * k,
+							1, VQ_DESC_F_WRITE };
+			vqd_indirect(&Q, TABLE + 0x140ull * k, t, segs + 2,
+				     (uint16_t)k);
+		} else {
+			request(k, T_IN, 0, d, segs, (uint16_t)k);
+		}
+	}
+}
+
+static unsigned used_count(void)
+{
+	uint16_t id;
+	uint32_t len;
+	unsigned n = 0;
+
+	while (vqd_get_used(&Q, &id, &len))
+		n++;
+	return n;
+}
+
+/* One notify serves at most a batch of requests; the rest are served from
+ * the run loop's poll, with an interrupt for each batch. */
+static void one_notify_serves_a_bounded_number_of_requests(void)
+{
+	CHECK(ramdisk_setup(false, 256) == READY);
+	post_reads(VBLK_BATCH_REQUESTS + 8, 1);
+	vdrv_notify(&B.dev, 0);
+	CHECK(used_count() == VBLK_BATCH_REQUESTS);
+	CHECK(B.st.deferred == 1 && vblk_busy(&B));
+	CHECK(MSI.total == 1);
+	vblk_poll(&B);
+	CHECK(used_count() == 8);
+	CHECK(!vblk_busy(&B));
+	CHECK(MSI.total == 2);
+	vblk_poll(&B); /* nothing more */
+	CHECK(used_count() == 0 && MSI.total == 2);
+}
+
+static void one_notify_moves_a_bounded_number_of_bytes(void)
+{
+	/* 1 MiB each (the whole disk, through 16 aliased segments): the
+	 * batch stops at the first request that reaches the byte bound. */
+	unsigned per = VBLK_BATCH_BYTES / (1u << 20);
+
+	CHECK(ramdisk_setup(false, 256) == READY);
+	post_reads(per + 3, 16);
+	vdrv_notify(&B.dev, 0);
+	CHECK(used_count() == per);
+	CHECK(B.st.read_bytes == (uint64_t)VBLK_BATCH_BYTES);
+	CHECK(vblk_busy(&B));
+	vblk_poll(&B);
+	CHECK(used_count() == 3);
+	CHECK(!vblk_busy(&B));
+}
+
+/* A reset between batches drops the backlog: nothing is served from the
+ * old ring afterwards. */
+static void reset_with_a_backlog_serves_nothing_more(void)
+{
+	CHECK(ramdisk_setup(false, 256) == READY);
+	post_reads(VBLK_BATCH_REQUESTS + 4, 1);
+	vdrv_notify(&B.dev, 0);
+	CHECK(used_count() == VBLK_BATCH_REQUESTS);
+	CHECK(vdrv_set_status(&B.dev, 0) == 0);
+	vblk_poll(&B);
+	CHECK(!vblk_busy(&B));
+	CHECK(B.st.reads == VBLK_BATCH_REQUESTS);
+}
+
+/* The RAM disk clears inside the exit: it offers no more per DISCARD or
+ * WRITE_ZEROES than one read may move, and enforces it. */
+static void discard_beyond_what_the_backend_offers_is_ioerr(void)
+{
+	uint8_t seg[16] = { 0 };
+	struct vqd_buf d = { BUF, 16, 0 };
+	uint32_t num = RAMDISK_MAX_CLEAR_BYTES / 512 + 1;
+
+	CHECK(ramdisk_setup(false, 16) == READY);
+	CHECK(vdrv_r(&B.dev, VDEV_DEVCFG_OFF + VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS,
+		     4)
+	      == RAMDISK_MAX_CLEAR_BYTES / 512);
+	memcpy(seg + 8, &num, 4);
+	fm_put(&M, BUF, seg, 16);
+	CHECK(io(T_DISCARD, 0, &d, 1, NULL) == S_IOERR);
+	CHECK(B.st.discards == 0);
+}
+
 int main(void)
 {
 	/* Lines survive a sanitizer abort in the middle of a test. */
@@ -460,6 +624,12 @@ int main(void)
 	RUN(rule9_notify_on_an_unconfigured_queue_is_ignored);
 	RUN(rule10_reset_mid_request_waits_and_writes_nothing);
 	RUN(rule11_nested_indirect_table_is_ioerr);
+	RUN(segment_over_size_max_is_ioerr);
+	RUN(more_segments_than_seg_max_is_ioerr);
+	RUN(one_notify_serves_a_bounded_number_of_requests);
+	RUN(one_notify_moves_a_bounded_number_of_bytes);
+	RUN(reset_with_a_backlog_serves_nothing_more);
+	RUN(discard_beyond_what_the_backend_offers_is_ioerr);
 	teardown();
 	return CHECK_DONE();
 }

@@ -143,14 +143,18 @@ static void request_over_64k_round_trips(void)
 		{ BUF + 0x10000, 0x1000, 0 },
 		{ BUF + 0x11000, 0x10000, 0 },
 	};
-	struct vqd_buf r = { BUF + 0x40000, 0x21000, VQ_DESC_F_WRITE };
+	struct vqd_buf r[] = {
+		{ BUF + 0x40000, 0x10000, VQ_DESC_F_WRITE },
+		{ BUF + 0x50000, 0x10000, VQ_DESC_F_WRITE },
+		{ BUF + 0x60000, 0x1000, VQ_DESC_F_WRITE },
+	};
 	uint32_t len = 0;
 
 	CHECK(ramdisk_setup(false, 16) == READY);
 	pattern(BUF, 0x21000, 5);
 	CHECK(io(T_OUT, 100, w, 3, &len) == S_OK);
 	CHECK(!memcmp(DISK + 100 * 512, M.ram + BUF, 0x21000));
-	CHECK(io(T_IN, 100, &r, 1, &len) == S_OK);
+	CHECK(io(T_IN, 100, r, 3, &len) == S_OK);
 	CHECK(len == 0x21000 + 1);
 	CHECK(!memcmp(M.ram + BUF + 0x40000, M.ram + BUF, 0x21000));
 }
