@@ -86,7 +86,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 UNIT_TESTS := config_file config_values palloc logring fmt gmem uart decode \
 	page_walk acpi_build_tables acpi_build_dsdt \
 	loader_format loader_bzimage loader_boot loader_elf \
-	lapic_regs lapic_irq lapic_timer ioapic virt_check legacy rtc pm \
+	lapic_regs lapic_irq lapic_timer ioapic virt_check spec_ctrl legacy rtc pm \
 	pci_host virtq virtq_split_chains virtq_split_events \
 	virtio_blk_io virtio_blk_hardening virtio_net \
 	virtio_pci_cfg virtio_pci_common e1000 switch ahci http kvmclock blk_dma \
@@ -126,6 +126,7 @@ test_lapic_irq_SRCS := hv/platform/lapic.c tests/support/lapic_fixture.c
 test_lapic_timer_SRCS := hv/platform/lapic.c tests/support/lapic_fixture.c
 test_ioapic_SRCS := hv/platform/ioapic.c hv/platform/lapic.c
 test_virt_check_SRCS := arch/x86/virt_check.c hv/base/fmt.c
+test_spec_ctrl_SRCS := arch/x86/spec_ctrl.c
 test_legacy_SRCS := hv/platform/legacy.c hv/platform/iobus.c hv/platform/bus.c $(LOG_STUB)
 test_rtc_SRCS := hv/platform/rtc.c
 test_kvmclock_SRCS := hv/platform/kvmclock.c hv/guest/gmem.c $(LOG_STUB)

@@ -24,8 +24,9 @@
 #define CPUID_EXT_SIGNATURE 0x80000001 /* extended features */
 #define CPUID_BRAND 0x80000002	       /* ... to 0x80000004 */
 #define CPUID_BRAND_END 0x80000004
-#define CPUID_APM 0x80000007 /* advanced power management */
-#define CPUID_SVM 0x8000000a /* SVM revision and features */
+#define CPUID_APM 0x80000007	    /* advanced power management */
+#define CPUID_ADDR_SIZES 0x80000008 /* address sizes; AMD: EBX features */
+#define CPUID_SVM 0x8000000a	    /* SVM revision and features */
 
 /* Leaf 1, ECX. */
 #define CPUID_1_ECX_MONITOR (1u << 3)
@@ -60,6 +61,8 @@
 #define CPUID_7_EBX_TSC_ADJUST (1u << 1)
 #define CPUID_7_EBX_SGX (1u << 2)
 #define CPUID_7_ECX_WAITPKG (1u << 5)
+#define CPUID_7_EDX_IBRS_IBPB (1u << 26) /* SPEC_CTRL.IBRS, PRED_CMD */
+#define CPUID_7_EDX_STIBP (1u << 27)
 #define CPUID_7_EDX_L1D_FLUSH (1u << 28)
 #define CPUID_7_EDX_ARCH_CAPABILITIES (1u << 29)
 #define CPUID_7_EDX_SSBD (1u << 31)
@@ -68,6 +71,13 @@
 #define CPUID_E1_ECX_SVM (1u << 2)
 #define CPUID_E1_ECX_SKINIT (1u << 12)
 #define CPUID_E1_ECX_MONITORX (1u << 29)
+
+/* Leaf 0x80000008, EBX (AMD): speculation control. */
+#define CPUID_E8_EBX_IBPB (1u << 12)
+#define CPUID_E8_EBX_IBRS (1u << 14)
+#define CPUID_E8_EBX_STIBP (1u << 15)
+#define CPUID_E8_EBX_SSBD (1u << 24)	  /* through SPEC_CTRL */
+#define CPUID_E8_EBX_VIRT_SSBD (1u << 25) /* through VIRT_SPEC_CTRL */
 
 /* Leaf 0x80000007, EDX. */
 #define CPUID_E7_EDX_INVARIANT_TSC (1u << 8)

@@ -8,6 +8,7 @@
 #include "arch/x86/guest_fpu.h"
 #include "arch/x86/host_timer.h"
 #include "arch/x86/nested_pt.h"
+#include "arch/x86/spec_ctrl.h"
 #include "arch/x86/vmcb.h"
 #include "arch/x86/decode.h"
 #include "hv/base/fmt.h"
@@ -427,7 +428,9 @@ static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 {
 	guest_fpu_load_xcr0(&fpu);
 	*f64(VMCB_RAX) = regs[R_RAX];
+	spec_ctrl_enter();
 	svm_enter(regs, vmcb, fpu.area, fpu.xcr0, host_save);
+	spec_ctrl_leave();
 	vmcb[VMCB_TLB_CONTROL] = 0;
 	regs[R_RAX] = *f64(VMCB_RAX);
 	regs[R_RSP] = *f64(VMCB_RSP);

@@ -6,6 +6,7 @@
 #include "arch/x86/exception.h"
 #include "arch/x86/guest_fpu.h"
 #include "arch/x86/nested_pt.h"
+#include "arch/x86/spec_ctrl.h"
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vectors.h"
 #include "hv/base/fmt.h"
@@ -345,7 +346,10 @@ void vmx_set_guest_xcr0(uint64_t v)
 int vmx_run(uint64_t regs[16], char *why, size_t n)
 {
 	guest_fpu_load_xcr0(&fpu);
+	spec_ctrl_enter();
 	int rc = vmx_enter(regs, launched, fpu.area, fpu.xcr0);
+
+	spec_ctrl_leave();
 
 	if (rc) {
 		fmt(why, n, "VM entry failed: VM-instruction error %lu",

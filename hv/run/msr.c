@@ -2,14 +2,13 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpuid.h"
+#include "arch/x86/spec_ctrl.h"
 #include "arch/x86/tsc.h"
 #include "hv/guest/layout.h"
 #include "hv/base/log.h"
 
 #define MSR_TSC 0x10
 #define MSR_FEATURE_CONTROL 0x3a
-#define MSR_SPEC_CTRL 0x48
-#define MSR_PRED_CMD 0x49
 #define MSR_BIOS_UPDT_TRIG 0x79
 #define MSR_BIOS_SIGN_ID 0x8b
 #define MSR_MTRRCAP 0xfe
@@ -99,6 +98,7 @@ void vmsr_init(struct vmsr *m, struct vlapic *lapic, const struct vcpu_ops *ops,
 	/* Fast strings on; BTS and PEBS unavailable (SDM vol. 4, 2.1). */
 	m->misc_enable = 1 | (1ull << 11) | (1ull << 12);
 	m->spec_ctrl = 0;
+	spec_ctrl_set_guest(0);
 	m->unknown_logged = 0;
 }
 
@@ -166,7 +166,7 @@ bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 		return true;
 	case MSR_SPEC_CTRL:
 		*val = m->spec_ctrl;
-		return true;
+		return spec_host_caps()->ctrl_bits != 0;
 	case MSR_BIOS_SIGN_ID:
 		*val = 0;
 		return true;
@@ -260,13 +260,26 @@ bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 		return true; /* the guest TSC is the host's; writes ignored */
 	case MSR_IA32_APIC_BASE:
 		return write_apic_base(m, val);
-	case MSR_SPEC_CTRL:
+	case MSR_SPEC_CTRL: {
+		/* In force from the next entry (spec_ctrl.h); a bit the CPU
+		 * lacks, or no MSR at all, is #GP as on the hardware. */
+		uint64_t bits = spec_host_caps()->ctrl_bits;
+
+		if (!bits || (val & ~bits))
+			return false;
 		m->spec_ctrl = val;
+		spec_ctrl_set_guest(val);
 		return true;
+	}
 	case MSR_PRED_CMD:
+		if (!spec_host_caps()->ibpb || (val & ~PRED_CMD_IBPB))
+			return false;
+		if (val & PRED_CMD_IBPB)
+			spec_ibpb();
+		return true;
 	case MSR_BIOS_UPDT_TRIG:
 	case MSR_BIOS_SIGN_ID: /* cleared before reading the revision */
-		return true;   /* barriers and microcode loads: nothing to do */
+		return true;   /* microcode loads: nothing to do */
 	case MSR_MTRR_DEF_TYPE:
 		if (val & ~0xcffull)
 			return false;

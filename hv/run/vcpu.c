@@ -6,6 +6,7 @@
 #include "arch/x86/cpuid.h"
 #include "arch/x86/vectors.h"
 #include "arch/x86/io.h"
+#include "arch/x86/spec_ctrl.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/decode.h"
 #include "hv/base/fmt.h"
@@ -124,11 +125,10 @@ static void cpuid_basic(const struct vcpu *v, uint32_t leaf, uint32_t sub,
 			r.ebx &= ~CPUID_7_EBX_TSC_ADJUST; /* the MSR */
 			r.ebx &= ~CPUID_7_EBX_SGX;
 			r.ecx &= ~CPUID_7_ECX_WAITPKG;
-			/* Speculation-control MSRs beyond SPEC_CTRL. */
-			r.edx &= ~(CPUID_7_EDX_L1D_FLUSH
-				   | CPUID_7_EDX_ARCH_CAPABILITIES
-				   | CPUID_7_EDX_SSBD);
 		}
+		/* SPEC_CTRL and PRED_CMD as the host has them; no other
+		 * speculation MSR. */
+		spec_cpuid_filter(leaf, sub, &r);
 		break;
 	}
 	*rp = r;
@@ -155,6 +155,8 @@ static void do_cpuid(struct vcpu *v)
 		 * Plinth never scales, stops or rewrites; Linux then keeps
 		 * it as its clocksource (kvm-clock steps back). */
 		r.edx |= CPUID_E7_EDX_INVARIANT_TSC;
+	else if (leaf == CPUID_ADDR_SIZES)
+		spec_cpuid_filter(leaf, sub, &r);
 	else if (leaf == CPUID_SVM) /* SVM features */
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 	v->regs[R_RAX] = r.eax;

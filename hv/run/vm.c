@@ -8,6 +8,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/host_timer.h"
 #include "arch/x86/io.h"
+#include "arch/x86/spec_ctrl.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/svm.h"
 #include "arch/x86/vmx.h"
@@ -371,6 +372,16 @@ static void start_backend(const struct cpu_info *cpu)
 		backend = &vmx_ops;
 		log_msg("vmx: on");
 	}
+	spec_ctrl_init();
+
+	const struct spec_caps *sc = spec_host_caps();
+
+	log_msg("cpu: speculation control for the guest:%s%s%s%s%s",
+		sc->ctrl_bits & SPEC_CTRL_IBRS ? " IBRS" : "",
+		sc->ctrl_bits & SPEC_CTRL_STIBP ? " STIBP" : "",
+		sc->ctrl_bits & SPEC_CTRL_SSBD ? " SSBD" : "",
+		sc->ibpb ? " IBPB" : "",
+		sc->ctrl_bits || sc->ibpb ? "" : " none (the CPU has none)");
 }
 
 /* Once per boot: guest RAM, the devices and their backends. */
