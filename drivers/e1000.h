@@ -8,9 +8,10 @@
  * consumer's.  Transmit copies short frames, and frames of consumers that
  * cannot wait for their buffers, into a buffer of the driver's; a longer
  * frame whose consumer allows it (may_hold) is sent from the consumer's
- * own buffers, all but its Ethernet header, which is copied so that the
- * addresses the frame switch checked are the ones that go out, and its
- * buffers are released (tx_done) when the NIC reports the frame sent.
+ * own buffers, all but its Ethernet header, which is copied at tx() time
+ * (the frame switch passes its own checked copy as the first piece, so
+ * the addresses it checked are the ones that go out), and its buffers
+ * are released (tx_done) when the NIC reports the frame sent.
  *
  * The NIC is not trusted: a receive descriptor is believed only between
  * the driver's own indices, its status and length are read once and

@@ -8,7 +8,8 @@
  * first), or refuses it (FP_BUSY: the ring is full); after a refusal the
  * port calls tx_ready() once it has room, and the consumer tries again.
  * Nothing is dropped, nobody spins.  Receive and link changes come
- * through the consumer's callbacks. */
+ * through the consumer's callbacks.  A gather list has at most FP_MAX_SG
+ * pieces. */
 #ifndef PLINTH_FRAME_PORT_H
 #define PLINTH_FRAME_PORT_H
 
@@ -20,6 +21,7 @@
 #define FP_HELD 2
 
 #define ETH_HLEN 14
+#define FP_MAX_SG 132
 #define ETH_VLAN_HLEN 4
 
 struct fp_sg {

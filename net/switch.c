@@ -129,6 +129,26 @@ static void cross(struct nswitch *s, unsigned to, const struct fp_sg *sg,
 	deliver(s, to, s->copy, len);
 }
 
+/* The frame with its Ethernet header taken from `head` (the switch's own
+ * copy) and the rest from the sender's pieces; returns the pieces. */
+static unsigned with_head(const struct fp_sg *sg, unsigned n,
+			  const uint8_t *head, struct fp_sg *out)
+{
+	uint32_t skip = ETH_HLEN;
+	unsigned k = 0;
+
+	out[k++] = (struct fp_sg){ head, ETH_HLEN };
+	for (unsigned i = 0; i < n; i++) {
+		if (skip >= sg[i].len) {
+			skip -= sg[i].len;
+			continue;
+		}
+		out[k++] = (struct fp_sg){ sg[i].p + skip, sg[i].len - skip };
+		skip = 0;
+	}
+	return k;
+}
+
 static int side_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 		   uint32_t len, bool may_hold)
 {
@@ -136,15 +156,22 @@ static int side_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 	unsigned side = (unsigned)(p - s->side);
 	unsigned other = side ^ 1;
 	struct sw_stats *st = &s->st[side];
-	uint8_t head[12];
+	uint8_t head[ETH_HLEN];
+	struct fp_sg out[FP_MAX_SG];
 	uint64_t total = 0;
 
 	for (unsigned i = 0; i < n; i++)
 		total += sg[i].len;
-	if (len < ETH_HLEN || total != len)
+	if (len < ETH_HLEN || total != len || n >= FP_MAX_SG)
 		return FP_OK; /* the NIC would drop it too */
-	/* Read once: the checks and the decision use this copy. */
+	/* Read once: the checks, the decision and the frame that goes out
+	 * (to the NIC or the other side) all use this copy of the header.
+	 * The sender's memory may change meanwhile (a guest can aim a DMA
+	 * read at its own frame): a second read could put an unchecked
+	 * source MAC on the wire. */
 	gather_head(sg, n, head, sizeof(head));
+	n = with_head(sg, n, head, out);
+	sg = out;
 	if (memcmp(head + 6, s->mac[side], 6)) {
 		log_limited(st->spoofed++, 8, "",
 			    "switch: %s frame from %02x:%02x:%02x:%02x:%02x:"

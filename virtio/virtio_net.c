@@ -17,6 +17,9 @@
 
 #define LOG_LIMIT 16 /* unusable buffers logged per direction */
 
+/* A transmit chain's pieces fit what a frame port takes. */
+_Static_assert(VQ_MAX_SEGS < FP_MAX_SG, "grow FP_MAX_SG");
+
 static uint32_t max_frame(const struct vnet *n)
 {
 	return (uint32_t)n->mtu + ETH_HLEN + ETH_VLAN_HLEN;

@@ -17,6 +17,9 @@ static struct frame_port nic;
 static int nic_sent, nic_full, nic_holds;
 static bool nic_may_hold;
 static uint8_t nic_last[64];
+/* Where a DMA the sender aimed at its own frame lands while the switch
+ * hands the frame on: the NIC reads the pieces after this write. */
+static uint8_t *dma_onto;
 
 static int nic_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 		  uint32_t len, bool may_hold)
@@ -26,6 +29,8 @@ static int nic_tx(struct frame_port *p, const struct fp_sg *sg, unsigned n,
 	(void)p;
 	if (nic_full)
 		return FP_BUSY;
+	if (dma_onto)
+		memcpy(dma_onto, MGMT, 6);
 	for (unsigned i = 0; i < n; i++) {
 		for (uint32_t k = 0; k < sg[i].len && at + k < sizeof(nic_last);
 		     k++)
@@ -43,13 +48,16 @@ struct consumer {
 	int frames, ready, link_events, done;
 	bool link;
 	uint32_t last_len;
+	uint8_t head[ETH_HLEN];
 };
 static struct consumer C[SW_SIDES];
 static struct nswitch S;
 
 static void c_rx(void *c, const uint8_t *frame, uint32_t len)
 {
-	(void)frame;
+	if (dma_onto)
+		memcpy(dma_onto, MGMT, 6);
+	memcpy(((struct consumer *)c)->head, frame, ETH_HLEN);
 	((struct consumer *)c)->frames++;
 	((struct consumer *)c)->last_len = len;
 }
@@ -77,6 +85,7 @@ static void setup(bool guest, bool mgmt)
 	nic.tx = nic_tx;
 	nic.link_up = true;
 	nic_sent = nic_full = nic_holds = 0;
+	dma_onto = NULL;
 	nswitch_init(&S, &nic, guest ? GUEST : NULL, mgmt ? MGMT : NULL);
 	for (unsigned i = 0; i < SW_SIDES; i++) {
 		S.side[i].rx = c_rx;
@@ -248,6 +257,60 @@ static void link_changes_reach_both_sides(void)
 	CHECK(C[SW_MGMT].link_events == 1 && !C[SW_MGMT].link);
 }
 
+/* The source MAC is checked on the switch's one copy of the header, and
+ * that copy is what goes out: a write to the sender's memory after the
+ * check (a DMA the guest aimed at its own frame) changes nothing. */
+static void header_checked_is_the_header_sent(void)
+{
+	uint8_t f[60] = { 0 };
+	struct fp_sg sg[3] = { { f, 4 }, { f + 4, 5 }, { f + 9, 51 } };
+
+	setup(true, true);
+	memcpy(f, OTHER, 6);
+	memcpy(f + 6, GUEST, 6);
+	f[20] = 0xab;
+	dma_onto = f + 6; /* the source MAC becomes the management one */
+	CHECK(S.side[SW_GUEST].tx(&S.side[SW_GUEST], sg, 3, 60, false)
+	      == FP_OK);
+	CHECK(nic_sent == 1);
+	CHECK(!memcmp(nic_last + 6, GUEST, 6));
+	CHECK(nic_last[20] == 0xab); /* the payload still by reference */
+	/* Held (zero copy) the same. */
+	memcpy(f + 6, GUEST, 6);
+	nic_holds = 1;
+	CHECK(S.side[SW_GUEST].tx(&S.side[SW_GUEST], sg, 3, 60, true)
+	      == FP_HELD);
+	CHECK(!memcmp(nic_last + 6, GUEST, 6));
+	/* Crossing inside to the other side: the checked header too. */
+	S.internal = true;
+	memcpy(f, MGMT, 6);
+	memcpy(f + 6, GUEST, 6);
+	CHECK(S.side[SW_GUEST].tx(&S.side[SW_GUEST], sg, 3, 60, false)
+	      == FP_OK);
+	CHECK(C[SW_MGMT].frames == 1);
+	CHECK(!memcmp(C[SW_MGMT].head + 6, GUEST, 6));
+}
+
+static void gather_list_longer_than_a_port_takes_is_dropped(void)
+{
+	static uint8_t f[FP_MAX_SG];
+	static struct fp_sg sg[FP_MAX_SG];
+
+	setup(true, true);
+	memcpy(f, OTHER, 6);
+	memcpy(f + 6, GUEST, 6);
+	for (unsigned i = 0; i < FP_MAX_SG; i++)
+		sg[i] = (struct fp_sg){ f + i, 1 };
+	CHECK(S.side[SW_GUEST].tx(&S.side[SW_GUEST], sg, FP_MAX_SG,
+				  FP_MAX_SG, false)
+	      == FP_OK);
+	CHECK(nic_sent == 0);
+	CHECK(S.side[SW_GUEST].tx(&S.side[SW_GUEST], sg, FP_MAX_SG - 1,
+				  FP_MAX_SG - 1, false)
+	      == FP_OK);
+	CHECK(nic_sent == 1);
+}
+
 int main(void)
 {
 	RUN(unicast_from_the_wire_goes_to_its_owner_only);
@@ -259,5 +322,7 @@ int main(void)
 	RUN(held_frames_go_back_to_their_side_in_order);
 	RUN(with_internal_access_the_sides_reach_each_other);
 	RUN(link_changes_reach_both_sides);
+	RUN(header_checked_is_the_header_sent);
+	RUN(gather_list_longer_than_a_port_takes_is_dropped);
 	return CHECK_DONE();
 }
