@@ -292,20 +292,9 @@ static void link_check(struct e1000 *e)
 		e->port.link_changed(e->port.consumer, up);
 }
 
-int e1000_reset(struct e1000 *e)
-{
-	unsigned held = e1000_tx_held(e);
-	int r = e->reinit ? e->reinit(e) : 0;
-
-	/* The reset stopped the NIC's DMA (or it stays in reset): held
-	 * buffers are free. */
-	if (held && e->port.tx_done)
-		e->port.tx_done(e->port.consumer, held);
-	return r;
-}
-
 /* After a failed reset the NIC will not come back: it is out of use
- * rather than reset again at every poll. */
+ * rather than reset again at every poll, and with bus mastering off it
+ * can no longer reach the buffers it was given. */
 static void give_up(struct e1000 *e)
 {
 	log_msg("e1000: %s: the reset failed; the NIC is out of use and "
@@ -313,8 +302,25 @@ static void give_up(struct e1000 *e)
 		e->where);
 	e->dead = true;
 	e1000_wr(e, IMC, ~0u);
+	if (e->pdev)
+		pci_disable_dma(e->pdev);
 	memset(e->tx_held_end, 0, sizeof(e->tx_held_end));
 	e->tx_clean = e->tx_tail;
+}
+
+int e1000_reset(struct e1000 *e)
+{
+	unsigned held = e1000_tx_held(e);
+	int r = e->reinit ? e->reinit(e) : 0;
+
+	if (r)
+		give_up(e);
+	/* The NIC's DMA stopped (reset, or bus mastering off): held buffers
+	 * are free, and no descriptor marks them any more, so they cannot
+	 * be released twice. */
+	if (held && e->port.tx_done)
+		e->port.tx_done(e->port.consumer, held);
+	return r;
 }
 
 void e1000_poll(struct e1000 *e)
@@ -331,8 +337,7 @@ void e1000_poll(struct e1000 *e)
 			" tail %u); resetting the NIC",
 			e->where, (unsigned long)(E1000_TX_HANG_NS / 1000000),
 			e1000_rd(e, E1000_TDH), e->tx_tail);
-		if (e1000_reset(e))
-			give_up(e);
+		e1000_reset(e);
 		if (e->port.tx_ready)
 			e->port.tx_ready(e->port.consumer);
 	}
@@ -376,6 +381,7 @@ int e1000_open(struct e1000 *e, const struct pci_dev *at, char *err,
 	if (!e->regs)
 		return -1;
 	pci_enable_dma(p);
+	e->pdev = p;
 	e->rx = pool_pages(1, 1);
 	e->tx = pool_pages(1, 1);
 	/* Cleared: a NIC that reports a frame longer than it wrote must

@@ -115,6 +115,7 @@ struct e1000 {
 	struct e1000_stats st;
 	/* Re-initialises the NIC after a transmit hang; NULL in tests. */
 	int (*reinit)(struct e1000 *e);
+	const struct pci_dev *pdev; /* NULL in tests */
 };
 
 /* Finds the first supported NIC (or the one at bus:dev.fn when `at` is
@@ -128,13 +129,14 @@ int e1000_open(struct e1000 *e, const struct pci_dev *at, char *err,
 void e1000_set_filter(struct e1000 *e, unsigned n, const uint8_t mac[6]);
 
 /* Receives, reclaims transmit buffers and checks the link; call often.
- * A transmit ring that stops completing is reset (e1000_reset), and a
- * NIC that does not come out of that reset is taken out of use. */
+ * A transmit ring that stops completing is reset (e1000_reset). */
 void e1000_poll(struct e1000 *e);
 
-/* The one recovery path: resets the NIC (reinit), which stops its DMA,
- * and gives the frames it still held back to their consumer (the port's
- * tx_done) either way.  0, or -1 when the NIC stays in reset. */
+/* The one recovery path: resets the NIC (reinit), which stops its DMA; a
+ * NIC that does not come out of that reset is taken out of use, its bus
+ * mastering off.  Either way the frames it still held go back to their
+ * consumer (the port's tx_done), once and only after its DMA stopped.
+ * 0, or -1 when the NIC is out of use. */
 int e1000_reset(struct e1000 *e);
 
 /* One log line of the counters. */

@@ -263,6 +263,14 @@ void pci_enable_dma(const struct pci_dev *d)
 		    (cmd & 0xffff) | CMD_MEM | CMD_MASTER | CMD_INTX_OFF);
 }
 
+void pci_disable_dma(const struct pci_dev *d)
+{
+	uint32_t cmd = pci_read32(d->bus, d->dev, d->fn, PCI_COMMAND);
+
+	pci_write32(d->bus, d->dev, d->fn, PCI_COMMAND,
+		    (cmd & 0xffff) & ~(uint32_t)CMD_MASTER);
+}
+
 const struct pci_dev *pci_find_id(const struct pci_id *table,
 				  const struct pci_dev *at,
 				  const struct pci_id **match)

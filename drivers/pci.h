@@ -48,6 +48,9 @@ volatile uint8_t *pci_map_bar(const struct pci_dev *d, unsigned idx,
 /* Turns on memory decoding and bus mastering (command register bits 1
  * and 2) and keeps INTx off (bit 10): Plinth's drivers poll. */
 void pci_enable_dma(const struct pci_dev *d);
+/* Turns bus mastering off: the device can reach memory no more, whatever
+ * state it is in (PCI Local Bus 3.0, 6.2.2). */
+void pci_disable_dma(const struct pci_dev *d);
 
 /* A driver's table of the devices it takes, ended by vendor 0. */
 struct pci_id {

@@ -99,7 +99,8 @@ static bool tx_one(struct vnet *n)
 }
 
 /* The port has sent `frames` held frames: their chains are used now.
- * Frames held from before a reset belong to a ring that is gone. */
+ * Frames held from before a reset belong to a ring that is gone; the
+ * reset completes when the last of them is back. */
 static void port_tx_done(void *consumer, unsigned frames)
 {
 	struct vnet *n = consumer;
@@ -108,7 +109,8 @@ static void port_tx_done(void *consumer, unsigned frames)
 
 	while (frames--) {
 		if (n->held_stale) {
-			n->held_stale--;
+			if (!--n->held_stale)
+				vdev_reset_progress(&n->dev);
 			continue;
 		}
 		if (!n->held_count)
@@ -227,12 +229,20 @@ static void net_reset(struct vdev *d)
 {
 	struct vnet *n = d->model;
 
-	/* A held transmit chain belongs to the ring that is going away;
-	 * the port copied nothing from it yet.  Frames the port still sends
-	 * from the old ring's buffers are released later and forgotten. */
+	/* A chain refused by the port belongs to the ring that is going
+	 * away; the port copied nothing from it.  Frames the port still
+	 * sends from the old ring's buffers keep the reset from completing
+	 * (device_status reads non-zero) until the port gives them back:
+	 * after the reset the driver may reuse those pages, and the NIC
+	 * must not be reading them then.  Their chains are not used. */
 	n->tx_waiting = false;
 	n->held_stale += n->held_count;
 	n->held_head = n->held_count = 0;
+}
+
+static unsigned net_in_flight(struct vdev *d)
+{
+	return ((struct vnet *)d->model)->held_stale;
 }
 
 static void net_driver_ok(struct vdev *d)
@@ -267,6 +277,7 @@ void vnet_print_stats(const struct vnet *n)
 
 static const struct vdev_ops net_ops = {
 	.reset = net_reset,
+	.in_flight = net_in_flight,
 	.notify = net_notify,
 	.driver_ok = net_driver_ok,
 	.cfg_read = net_cfg_read,

