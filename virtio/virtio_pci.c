@@ -125,6 +125,21 @@ void vdev_config_changed(struct vdev *d)
 	signal(d, d->config_vector, VIRTIO_PCI_ISR_CONFIG);
 }
 
+/* A queue stalled on a ring it cannot trust: the device cannot go on
+ * without a reset.  2.1.2: DEVICE_NEEDS_RESET, and with DRIVER_OK a
+ * configuration change notification.  The whole device stops
+ * (vdev_running) until the driver resets it. */
+static void needs_reset(void *ctx)
+{
+	struct vdev *d = ctx;
+
+	if (d->status & VIRTIO_S_NEEDS_RESET)
+		return;
+	d->status |= VIRTIO_S_NEEDS_RESET;
+	log_msg("virtio: %s: DEVICE_NEEDS_RESET set", d->name);
+	vdev_config_changed(d);
+}
+
 /* --- BAR 0 --------------------------------------------------------- */
 
 static uint64_t msix_read(struct vdev *d, uint64_t off, unsigned size)
@@ -297,6 +312,18 @@ static uint32_t vendor_cap(struct vpci_fn *f, uint8_t type, unsigned len,
 	return at;
 }
 
+static void init_queues(struct vdev *d, uint16_t qmax)
+{
+	for (unsigned i = 0; i < d->nq; i++) {
+		d->vq[i].index = i;
+		d->vq[i].name = d->name;
+		d->vq[i].max_size = qmax > VQ_MAX_SIZE ? VQ_MAX_SIZE : qmax;
+		d->vq[i].on_stall = needs_reset;
+		d->vq[i].stall_ctx = d;
+		vq_reset(&d->vq[i]);
+	}
+}
+
 void vdev_init(struct vdev *d, struct vpci_fn *f, uint16_t type,
 	       const char *name, const struct vdev_ops *ops, void *model,
 	       uint64_t features, uint16_t nq, uint16_t qmax, uint64_t bar_addr,
@@ -318,12 +345,7 @@ void vdev_init(struct vdev *d, struct vpci_fn *f, uint16_t type,
 		      | 1ull << VIRTIO_F_EVENT_IDX
 		      | 1ull << VIRTIO_F_INDIRECT_DESC;
 	d->config_vector = VIRTIO_NO_VECTOR;
-	for (unsigned i = 0; i < d->nq; i++) {
-		d->vq[i].index = i;
-		d->vq[i].name = name;
-		d->vq[i].max_size = qmax > VQ_MAX_SIZE ? VQ_MAX_SIZE : qmax;
-		vq_reset(&d->vq[i]);
-	}
+	init_queues(d, qmax);
 	/* Every vector masked at reset (PCI 3.0, 6.8.2.9). */
 	for (unsigned v = 0; v < VDEV_MSIX_VECTORS; v++)
 		d->msix[v].ctrl = PCI_MSIX_ENTRY_MASKED;

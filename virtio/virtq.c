@@ -28,12 +28,16 @@ void vq_reset(struct virtq *q)
 	unsigned idx = q->index;
 	const char *name = q->name;
 	uint16_t max = q->max_size;
+	void (*on_stall)(void *) = q->on_stall;
+	void *stall_ctx = q->stall_ctx;
 	struct vq_stats st = q->st;
 
 	memset(q, 0, sizeof(*q));
 	q->index = idx;
 	q->name = name;
 	q->max_size = max;
+	q->on_stall = on_stall;
+	q->stall_ctx = stall_ctx;
 	q->st = st; /* counters run for the device's life, like a NIC's */
 	q->size = max;
 	q->msix_vector = 0xffff; /* VIRTIO_MSI_NO_VECTOR */
@@ -245,6 +249,8 @@ void vq_stall(struct virtq *q, const char *why)
 	log_msg("virtio: %s queue %u stalled at descriptor %u: %s; it stays "
 		"stopped until the driver resets the device",
 		q->name, q->index, q->next_avail, why);
+	if (q->on_stall)
+		q->on_stall(q->stall_ctx);
 }
 
 int vq_pop(struct virtq *q, struct vq_chain *c)

@@ -108,11 +108,14 @@ struct virtq {
 
 	unsigned index;
 	const char *name; /* for log lines: "vda", "net0" */
+	/* Told when the queue stalls (the transport sets NEEDS_RESET). */
+	void (*on_stall)(void *ctx);
+	void *stall_ctx;
 	struct vq_stats st;
 };
 
-/* Back to the state after device reset (keeps index, name, max_size and
- * the counters). */
+/* Back to the state after device reset (keeps index, name, max_size, the
+ * stall callback and the counters). */
 void vq_reset(struct virtq *q);
 /* Clamps a guest-written queue size to [0, max_size]. */
 uint16_t vq_clamp_size(const struct virtq *q, uint32_t size);

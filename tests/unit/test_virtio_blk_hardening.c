@@ -40,6 +40,9 @@ static void rule1_chain_longer_than_the_queue_stalls_until_reset(void)
 	CHECK(B.dev.vq[0].stalled);
 	CHECK(B.dev.vq[0].st.stalls == 1);
 	CHECK(logstub_has("stalled"));
+	/* 2.1.2: the device says it needs a reset. */
+	CHECK(vdrv_r(&B.dev, VIRTIO_PCI_COMMON_STATUS, 1)
+	      == (READY | VIRTIO_S_NEEDS_RESET));
 	CHECK(!memcmp(before, M.ram + DESC, sizeof(before))); /* no USED */
 	CHECK(MSI.total == 0);
 	CHECK(B.st.reads == 0);
