@@ -83,7 +83,7 @@ SO := $(BUILD)/plinth.so
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-UNIT_TESTS := config_file config_values palloc logring fmt gmem uart decode \
+UNIT_TESTS := config_file config_values palloc logring log_guest fmt gmem uart decode \
 	page_walk acpi_build_tables acpi_build_dsdt \
 	loader_format loader_bzimage loader_boot loader_elf \
 	lapic_regs lapic_irq lapic_timer ioapic virt_check spec_ctrl legacy rtc pm \
@@ -106,6 +106,7 @@ test_config_file_SRCS := $(CONFIG_SRCS) tests/support/config_fixture.c
 test_config_values_SRCS := $(CONFIG_SRCS) tests/support/config_fixture.c
 test_palloc_SRCS := hv/base/palloc.c
 test_logring_SRCS := hv/base/logring.c
+test_log_guest_SRCS := hv/base/log.c hv/base/logring.c hv/base/fmt.c
 test_fmt_SRCS := hv/base/fmt.c
 test_gmem_SRCS := hv/guest/gmem.c
 test_uart_SRCS := hv/platform/uart.c

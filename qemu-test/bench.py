@@ -15,6 +15,7 @@ As a command:
 """
 
 import os
+import re
 import random
 import shutil
 import signal
@@ -125,25 +126,38 @@ def replace_file(image, esp_path, data):
 # ---------------------------------------------------------------------------
 # Runs
 # ---------------------------------------------------------------------------
+# What starts each line of the guest's console on Plinth's (guest_console =
+# marked, the default).
+GUEST_MARK = "guest| "
+
+
 class Result:
-    def __init__(self, serial, status, timed_out, seconds, stopped_on=None):
-        self.serial = serial          # console output, \r removed
+    def __init__(self, serial, status, timed_out, seconds, stopped_on=None,
+                 marked=None):
+        self.serial = serial          # console output, \r and marks removed
         self.status = status          # exit status, None if killed
         self.timed_out = timed_out
         self.seconds = seconds
         self.stopped_on = stopped_on  # the stop pattern that ended the run
+        self.marked = marked          # console output with the guest marks
 
     def __repr__(self):
         return "Result(status=%r, timed_out=%r, %.1fs)" % (
             self.status, self.timed_out, self.seconds)
 
 
-def _read(path):
+def _read(path, marked=False):
+    """The console as the file holds it, \\r removed; unless `marked`,
+    without the mark that starts each of the guest's lines, so that its
+    lines read as the guest wrote them."""
     try:
         with open(path, "rb") as f:
-            return f.read().decode("utf-8", "replace").replace("\r", "")
+            text = f.read().decode("utf-8", "replace").replace("\r", "")
     except FileNotFoundError:
         return ""
+    if marked:
+        return text
+    return re.sub(r"(?m)^" + re.escape(GUEST_MARK), "", text)
 
 
 def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
@@ -200,7 +214,8 @@ def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
     if echo:
         echo.write(_read(serial_path)[shown:])
     return Result(_read(serial_path), status, timed_out,
-                  time.monotonic() - start, stopped_on)
+                  time.monotonic() - start, stopped_on,
+                  marked=_read(serial_path, marked=True))
 
 
 def kvm_usable():

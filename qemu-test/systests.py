@@ -423,6 +423,29 @@ def test_qemu_stack_overflow_is_reported(ctx):
                       % res.status)
 
 
+def check_console_marked(res):
+    """The guest's console on Plinth's is marked as the guest's: its lines
+    start with the mark, so a line dressed as one of Plinth's stays the
+    guest's, and no control character of the guest's reaches the
+    operator's terminal (the check script prints an escape sequence and a
+    bell, shown as ^[ and ^G)."""
+    m = res.marked
+    expect(m, bench.GUEST_MARK + "plinth-check: console: ^[[31mred^[[0m^G\n",
+           "the guest's escape sequences shown, not sent")
+    expect(m, bench.GUEST_MARK + "[    0.000001] plinth: a line the guest "
+           "forged\n", "the guest's forged line marked")
+    expect(m, "\n" + bench.GUEST_MARK + "plinth-guest: booted Linux",
+           "guest lines marked")
+    # From the guest's start on (the firmware before it draws with
+    # escape sequences of its own).
+    m = m[m.index(" kernel loaded"):]
+    for c in set(m) - {"\n", "\t"}:
+        if ord(c) < 0x20 or ord(c) == 0x7f:
+            i = m.index(c)
+            raise Failure("a control character (0x%02x) reached the console:"
+                          " %r" % (ord(c), m[max(0, i - 80):i + 80]))
+
+
 def check_guest_basics(s, mem_mib=None, under_plinth=True):
     """What the demo guest's check script reports on any working machine:
     a CPU model, a date from the RTC, and a `sleep 1` that ended (and
@@ -640,6 +663,7 @@ def boot_linux_in_bochs(ctx, kernel, fmt_name, extra=()):
     expect(s, "plinth-guest: booted Linux " + kver, "guest banner")
     expect(s, "plinth-check: kernel: " + kver, "uname -r")
     check_guest_basics(s, mem_mib=256)
+    check_console_marked(res)
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
     expect(s, "powering off: on_guest_exit = poweroff", "Plinth power-off")
     if res.timed_out:
@@ -769,6 +793,7 @@ def linux_virtio_in_bochs(ctx, ring, mgmt=False):
     check_verify(s, 2)
     check_disk_test(s)
     check_guest_basics(s, mem_mib=256)
+    check_console_marked(res)
     peer.check(s, "10.0.2.16" if mgmt else "10.0.2.15")
     if mgmt:
         c = seen["console"].decode(errors="replace")
@@ -885,6 +910,7 @@ def linux_in_qemu(ctx, nic):
         packed_features(s, dev)
     expect(s, "plinth-check: block: vda 131072 sectors", "vda size")
     check_guest_basics(s, mem_mib=256)
+    check_console_marked(res)
     check_verify(s, 2)
     check_disk_test(s)
     want = ("plinth known file %s\n" % seed).encode()

@@ -26,11 +26,61 @@ void log_import(const char *buf, size_t len)
 		logring_write(&ring, buf, len);
 }
 
-void log_write(const char *buf, size_t len)
+/* Where the guest's output stands: in the middle of one of its lines
+ * (Plinth's next line then starts a new one), and whether it is shown
+ * raw. */
+static int guest_midline, guest_raw;
+
+static void out(const char *buf, size_t len)
 {
 	if (console)
 		console->write(buf, len);
 	log_import(buf, len);
+}
+
+void log_write(const char *buf, size_t len)
+{
+	if (guest_midline && len) {
+		guest_midline = 0;
+		out("\n", 1);
+	}
+	out(buf, len);
+}
+
+void log_guest_raw(int raw)
+{
+	guest_raw = raw;
+}
+
+void log_guest(const char *buf, size_t len)
+{
+	if (guest_raw) {
+		out(buf, len);
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		char e[2] = { '^', 0 };
+
+		if (c == '\r')
+			continue;
+		if (!guest_midline) {
+			out(LOG_GUEST_MARK, sizeof(LOG_GUEST_MARK) - 1);
+			guest_midline = 1;
+		}
+		if (c == '\n') {
+			out("\n", 1);
+			guest_midline = 0;
+		} else if (c < 0x20 && c != '\t') {
+			e[1] = (char)(c + 0x40);
+			out(e, 2);
+		} else if (c == 0x7f) {
+			e[1] = '?';
+			out(e, 2);
+		} else {
+			out((const char *)&c, 1);
+		}
+	}
 }
 
 void log_printf(const char *f, ...)

@@ -27,6 +27,17 @@ void log_import(const char *buf, size_t len);
 
 /* Writes text as given. */
 void log_write(const char *buf, size_t len);
+
+/* The guest's console output, shown so that it cannot pass for Plinth's
+ * own lines nor drive the operator's terminal: each of its lines starts
+ * with LOG_GUEST_MARK, a control character other than tab and newline
+ * shows in caret notation (ESC as "^["), carriage returns are dropped,
+ * and a line of Plinth's that comes while a guest line is unfinished
+ * starts on a line of its own.  With `raw` (a trusted guest whose shell
+ * wants a real terminal) the bytes go out as they are. */
+#define LOG_GUEST_MARK "guest| "
+void log_guest(const char *buf, size_t len);
+void log_guest_raw(int raw);
 void log_printf(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* One line: "[   SECONDS.MICROS] text\n". */
 void log_msg(const char *f, ...) __attribute__((format(printf, 1, 2)));

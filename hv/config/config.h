@@ -96,6 +96,7 @@ struct plinth_config {
 	uint16_t mgmt_port;		/* the HTTP server's TCP port */
 	char mgmt_token[CFG_TOKEN_MAX]; /* "" = none (mgmt stays off) */
 	bool mgmt_guest_access;		/* the guest may reach mgmt inside */
+	bool guest_console_raw;		/* guest_console = raw */
 };
 
 /* The guest's MAC when plinth.cfg names none: locally administered

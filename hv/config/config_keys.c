@@ -482,6 +482,14 @@ static int set_mgmt_guest_access(struct parser *p, struct plinth_config *c,
 			  &c->mgmt_guest_access);
 }
 
+static int set_guest_console(struct parser *p, struct plinth_config *c,
+			     const char *k, const char *v)
+{
+	return set_either(p, k, v, "raw", "marked",
+			  "'%s': bad value '%s' (marked or raw)",
+			  &c->guest_console_raw);
+}
+
 /* nic = auto | none | BB:DD.F (hex, as the boot summary lists PCI) */
 static int set_nic(struct parser *p, struct plinth_config *c, const char *k,
 		   const char *v)
@@ -544,6 +552,7 @@ const struct key cfg_keys[] = {
 	{ "mgmt_port", set_mgmt_port },
 	{ "mgmt_token", set_mgmt_token },
 	{ "mgmt_guest_access", set_mgmt_guest_access },
+	{ "guest_console", set_guest_console },
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 _Static_assert(NKEYS <= 32, "grow parser.seen");

@@ -75,7 +75,7 @@ static uint64_t largest_free(const struct boot_info *bi)
 static void console_tx(void *ctx, uint8_t c)
 {
 	(void)ctx;
-	log_write((const char *)&c, 1);
+	log_guest((const char *)&c, 1);
 	gs_console_out(c);
 }
 
@@ -387,6 +387,7 @@ static void start_backend(const struct cpu_info *cpu)
 /* Once per boot: guest RAM, the devices and their backends. */
 static void build_machine(const struct boot_info *bi)
 {
+	log_guest_raw(bi->cfg.guest_console_raw);
 	ram_size = (bi->cfg.memory + ALIGN_2M - 1) & ~(ALIGN_2M - 1);
 	ram = carve(bi, ram_size);
 	if (!ram) {

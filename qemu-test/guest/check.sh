@@ -4,6 +4,10 @@
 report() { echo "plinth-check: $1: $2"; }
 
 report kernel "$(uname -r)"
+# A guest can print anything; Plinth shows it as the guest's, its control
+# characters harmless: a colour, a bell, and a line dressed as Plinth's.
+printf 'plinth-check: console: \033[31mred\033[0m\a\n'
+echo "[    0.000001] plinth: a line the guest forged"
 report memory "$(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
 report cpus "$(grep -c ^processor /proc/cpuinfo)"
 report cpu-model "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
