@@ -19,6 +19,7 @@
 #include "hv/base/version.h"
 #include "hv/run/vm.h"
 #include "lwip/ip4_addr.h"
+#include "net/lwip_heap.h"
 #include "net/lwip_port.h"
 #include "net/mgmt.h"
 #include "net/netif.h"
@@ -293,6 +294,20 @@ static void metrics(struct mgmt_buf *b)
 	       "Bytes of Plinth's heap in use (lwIP and the server included).");
 	mgmt_printf(b, "plinth_heap_used_bytes %lu\n",
 		    (unsigned long)heap_used());
+	metric(b, "plinth_lwip_heap_bytes", "gauge",
+	       "Bytes of the heap lwIP holds now (its budget: "
+	       "plinth_lwip_heap_budget_bytes).");
+	mgmt_printf(b, "plinth_lwip_heap_bytes %lu\n",
+		    (unsigned long)lwip_heap_st.in_use);
+	metric(b, "plinth_lwip_heap_budget_bytes", "gauge",
+	       "The most heap lwIP may hold.");
+	mgmt_printf(b, "plinth_lwip_heap_budget_bytes %lu\n",
+		    (unsigned long)LWIP_HEAP_BUDGET);
+	metric(b, "plinth_lwip_heap_refused_total", "counter",
+	       "lwIP allocations refused at its budget (connections or "
+	       "frames dropped).");
+	mgmt_printf(b, "plinth_lwip_heap_refused_total %lu\n",
+		    (unsigned long)lwip_heap_st.refused);
 }
 
 /* --- the rest of the API ------------------------------------------- */

@@ -13,6 +13,12 @@
  * EFI image folds .bss into .data, so static pools would bloat the file. */
 #define MEM_LIBC_MALLOC 1
 #define MEMP_MEM_MALLOC 1
+/* ...within a budget of its own (net/lwip_heap.h): with MEMP_MEM_MALLOC
+ * the pool sizes below bound nothing. */
+#include "net/lwip_heap.h"
+#define mem_clib_malloc lwip_heap_malloc
+#define mem_clib_calloc lwip_heap_calloc
+#define mem_clib_free lwip_heap_free
 #define MEM_ALIGNMENT 8
 
 #define LWIP_IPV4 1
