@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "hv/base/canary.h"
+
 static struct palloc pool;
 static char *heap_lo, *heap_brk, *heap_hi;
 
@@ -18,12 +20,15 @@ int pool_init(uint64_t base, uint64_t size)
 	return palloc_reserve(&pool, base, bm_pages);
 }
 
+/* Every allocation has one more page, a canary (canary.h): a write past
+ * its end, by Plinth or by a device's DMA, shows there. */
 void *pool_pages_uncleared(size_t n, size_t align_pages)
 {
 	uint64_t pa;
 
-	if (palloc_alloc(&pool, n, align_pages, &pa))
+	if (palloc_alloc(&pool, n + 1, align_pages, &pa))
 		return NULL;
+	canary_place((void *)(pa + n * PAGE_SIZE), "pool pages", (void *)pa);
 	return (void *)pa;
 }
 
@@ -38,7 +43,8 @@ void *pool_pages(size_t n, size_t align_pages)
 
 void pool_free_pages(void *p, size_t n)
 {
-	palloc_free(&pool, (uint64_t)p, n);
+	canary_remove((uint8_t *)p + n * PAGE_SIZE);
+	palloc_free(&pool, (uint64_t)p, n + 1);
 }
 
 int heap_init(size_t bytes)

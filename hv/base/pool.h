@@ -12,7 +12,8 @@
  * is too small to hold even that. */
 int pool_init(uint64_t base, uint64_t size);
 
-/* Zeroed pages, or NULL. */
+/* Zeroed pages, or NULL.  Each allocation is followed by a canary page
+ * (hv/base/canary.h). */
 void *pool_pages(size_t n, size_t align_pages);
 /* The same without clearing, for buffers that are written before they are
  * read (clearing megabytes costs seconds under Bochs). */

@@ -7,6 +7,7 @@
 
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
+#include "hv/base/canary.h"
 #include "hv/base/fmt.h"
 #include "hv/run/guest_state.h"
 #include "hv/platform/iobus.h"
@@ -294,6 +295,16 @@ static void metrics(struct mgmt_buf *b)
 	       "Bytes of Plinth's heap in use (lwIP and the server included).");
 	mgmt_printf(b, "plinth_heap_used_bytes %lu\n",
 		    (unsigned long)heap_used());
+	canary_check();
+	metric(b, "plinth_canaries", "gauge",
+	       "Guard pages watched beside guest RAM and Plinth's buffers.");
+	mgmt_printf(b, "plinth_canaries %lu\n",
+		    (unsigned long)canary_st.placed);
+	metric(b, "plinth_canaries_broken", "gauge",
+	       "Guard pages found written: memory beside a buffer is "
+	       "damaged (the log says which).");
+	mgmt_printf(b, "plinth_canaries_broken %lu\n",
+		    (unsigned long)canary_st.broken);
 	metric(b, "plinth_lwip_heap_bytes", "gauge",
 	       "Bytes of the heap lwIP holds now (its budget: "
 	       "plinth_lwip_heap_budget_bytes).");

@@ -15,6 +15,7 @@
 #include "hv/guest/acpi_build.h"
 #include "hv/guest/devices.h"
 #include "hv/backend/disk.h"
+#include "hv/base/canary.h"
 #include "hv/base/fmt.h"
 #include "hv/guest/gmem.h"
 #include "hv/guest/layout.h"
@@ -389,7 +390,14 @@ static void build_machine(const struct boot_info *bi)
 {
 	log_guest_raw(bi->cfg.guest_console_raw);
 	ram_size = (bi->cfg.memory + ALIGN_2M - 1) & ~(ALIGN_2M - 1);
-	ram = carve(bi, ram_size);
+	/* With 2 MiB on either side for a canary page each: an access that
+	 * strays past guest RAM, Plinth's or a device's, shows there. */
+	ram = carve(bi, ram_size + 2 * ALIGN_2M);
+	if (ram) {
+		ram += ALIGN_2M;
+		canary_place(ram - CANARY_BYTES, "guest RAM (before it)", ram);
+		canary_place(ram + ram_size, "guest RAM (after it)", ram);
+	}
 	if (!ram) {
 		log_msg("guest: no free block of %lu MiB for guest memory "
 			"(largest is %lu MiB): lower memory in plinth.cfg",
@@ -437,6 +445,10 @@ static void end_run(enum guest_end end)
 	gs_set(GS_ENDED, vcpu.why);
 	drain_disk();
 	network_quiesce();
+	if (!canary_check())
+		log_msg("canary: %lu guard pages beside guest RAM and Plinth's "
+			"buffers, all intact",
+			(unsigned long)canary_st.placed);
 	vcpu_print_stats(&vcpu);
 	iobus_print_counts();
 	if (plat->blk)
