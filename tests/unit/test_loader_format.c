@@ -189,7 +189,7 @@ static void flat_larger_than_ram(void)
 	guest_repoison(&gu);
 	a.initrd = k;
 	a.initrd_len = 1;
-	EXPECT_FAIL(&gu, &a, "initrd (1 byte) does not fit below 0xafffffff");
+	EXPECT_FAIL(&gu, &a, "initrd (1 byte) does not fit below 0xafdfffff");
 	guest_free(&gu);
 	free(k);
 }
