@@ -448,8 +448,3 @@ void vblk_poll(struct vblk *b)
 	if (b->backlog)
 		process(b);
 }
-
-bool vblk_busy(const struct vblk *b)
-{
-	return b->in_flight || b->backlog;
-}

@@ -62,7 +62,11 @@ void vblk_init(struct vblk *b, struct vpci_fn *f, struct blk_backend *be,
 /* From the run loop: lets the backend complete requests, and takes the
  * next batch from the ring when the last pass stopped at its bound. */
 void vblk_poll(struct vblk *b);
-/* Whether vblk_poll() has work: requests in flight or a backlog. */
-bool vblk_busy(const struct vblk *b);
+/* Whether vblk_poll() has work: requests in flight or a backlog.  Asked
+ * after every exit, so inline. */
+static inline bool vblk_busy(const struct vblk *b)
+{
+	return b->in_flight || b->backlog;
+}
 
 #endif

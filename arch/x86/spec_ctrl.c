@@ -5,6 +5,7 @@
 
 /* One vCPU: one guest value.  With several, each core keeps its own. */
 uint64_t spec_ctrl_host_val, spec_ctrl_guest_val;
+bool spec_ctrl_switch;
 static struct spec_caps host;
 
 struct spec_caps spec_caps_of(uint32_t leaf7_edx, uint32_t ext8_ebx)
@@ -30,15 +31,6 @@ struct spec_caps spec_caps_of(uint32_t leaf7_edx, uint32_t ext8_ebx)
 	return c;
 }
 
-void spec_cpuid_filter(uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
-{
-	if (leaf == CPUID_EXT_FEATURES && sub == 0)
-		r->edx &= ~(CPUID_7_EDX_L1D_FLUSH
-			    | CPUID_7_EDX_ARCH_CAPABILITIES);
-	else if (leaf == CPUID_ADDR_SIZES)
-		r->ebx &= ~CPUID_E8_EBX_VIRT_SSBD;
-}
-
 void spec_ctrl_init(void)
 {
 	uint32_t l7 = 0, e8 = 0;
@@ -51,6 +43,7 @@ void spec_ctrl_init(void)
 	/* What the firmware left (usually 0) is what the host runs with. */
 	spec_ctrl_host_val = host.ctrl_bits ? rdmsr(MSR_SPEC_CTRL) : 0;
 	spec_ctrl_guest_val = spec_ctrl_host_val;
+	spec_ctrl_switch = false;
 }
 
 const struct spec_caps *spec_host_caps(void)
@@ -63,6 +56,7 @@ void spec_ctrl_set_guest(uint64_t v)
 	/* Without the MSR the host value stays 0 and so does the guest's:
 	 * spec_ctrl_enter() then never writes it. */
 	spec_ctrl_guest_val = host.ctrl_bits ? v : spec_ctrl_host_val;
+	spec_ctrl_switch = spec_ctrl_guest_val != spec_ctrl_host_val;
 }
 
 void spec_ibpb(void)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/cpuid.h"
 
 #define MSR_SPEC_CTRL 0x48
 #define MSR_PRED_CMD 0x49
@@ -36,10 +37,20 @@ struct spec_caps {
  * does not have. */
 struct spec_caps spec_caps_of(uint32_t leaf7_edx, uint32_t ext8_ebx);
 
-/* Takes out of a guest-visible leaf the speculation features whose MSRs
- * the guest does not get (IA32_ARCH_CAPABILITIES, IA32_FLUSH_CMD, AMD's
- * VIRT_SPEC_CTRL); what stays is what spec_caps_of() reads. */
-void spec_cpuid_filter(uint32_t leaf, uint32_t sub, struct cpuid_regs *r);
+/* The guest's leaf 7 (subleaf 0) EDX and leaf 0x80000008 EBX: the host's
+ * without the speculation features whose MSRs the guest does not get
+ * (IA32_ARCH_CAPABILITIES, IA32_FLUSH_CMD, AMD's VIRT_SPEC_CTRL); what
+ * stays is what spec_caps_of() reads.  Inline, on registers: CPUID exits
+ * are frequent. */
+static inline uint32_t spec_leaf7_edx(uint32_t edx)
+{
+	return edx & ~(CPUID_7_EDX_L1D_FLUSH | CPUID_7_EDX_ARCH_CAPABILITIES);
+}
+
+static inline uint32_t spec_ext8_ebx(uint32_t ebx)
+{
+	return ebx & ~CPUID_E8_EBX_VIRT_SSBD;
+}
 
 /* Once at start-up: the host's capabilities and its own SPEC_CTRL. */
 void spec_ctrl_init(void);
@@ -50,18 +61,20 @@ const struct spec_caps *spec_host_caps(void);
 void spec_ctrl_set_guest(uint64_t v);
 void spec_ibpb(void);
 
-/* Around the world switch (vmx.c, svm.c). */
+/* Around the world switch (vmx.c, svm.c): one byte tested on the exit
+ * path while the values agree, which is the common case. */
 extern uint64_t spec_ctrl_host_val, spec_ctrl_guest_val;
+extern bool spec_ctrl_switch; /* guest and host values differ */
 
 static inline void spec_ctrl_enter(void)
 {
-	if (spec_ctrl_guest_val != spec_ctrl_host_val)
+	if (__builtin_expect(spec_ctrl_switch, 0))
 		wrmsr(MSR_SPEC_CTRL, spec_ctrl_guest_val);
 }
 
 static inline void spec_ctrl_leave(void)
 {
-	if (spec_ctrl_guest_val != spec_ctrl_host_val)
+	if (__builtin_expect(spec_ctrl_switch, 0))
 		wrmsr(MSR_SPEC_CTRL, spec_ctrl_host_val);
 }
 

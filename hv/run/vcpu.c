@@ -125,10 +125,10 @@ static void cpuid_basic(const struct vcpu *v, uint32_t leaf, uint32_t sub,
 			r.ebx &= ~CPUID_7_EBX_TSC_ADJUST; /* the MSR */
 			r.ebx &= ~CPUID_7_EBX_SGX;
 			r.ecx &= ~CPUID_7_ECX_WAITPKG;
+			/* SPEC_CTRL and PRED_CMD as the host has them; no
+			 * other speculation MSR. */
+			r.edx = spec_leaf7_edx(r.edx);
 		}
-		/* SPEC_CTRL and PRED_CMD as the host has them; no other
-		 * speculation MSR. */
-		spec_cpuid_filter(leaf, sub, &r);
 		break;
 	}
 	*rp = r;
@@ -156,7 +156,7 @@ static void do_cpuid(struct vcpu *v)
 		 * it as its clocksource (kvm-clock steps back). */
 		r.edx |= CPUID_E7_EDX_INVARIANT_TSC;
 	else if (leaf == CPUID_ADDR_SIZES)
-		spec_cpuid_filter(leaf, sub, &r);
+		r.ebx = spec_ext8_ebx(r.ebx);
 	else if (leaf == CPUID_SVM) /* SVM features */
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 	v->regs[R_RAX] = r.eax;
