@@ -90,7 +90,7 @@ UNIT_TESTS := config_file config_values palloc logring log_guest fmt gmem uart d
 	pci_host virtq virtq_split_chains virtq_split_events \
 	virtio_blk_io virtio_blk_hardening virtio_net \
 	virtio_pci_cfg virtio_pci_common e1000 switch ahci http kvmclock blk_dma \
-	counters lwip_heap canary
+	counters lwip_heap canary acpi_fw
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 # What the tests share (tests/support/): check.h's counters (linked into
 # every test), log_msg() keeping what it is given, the driver side of the
@@ -147,6 +147,7 @@ test_ahci_CFLAGS := -DAHCI_TEST_HBA
 test_switch_SRCS := net/switch.c $(LOG_STUB)
 test_lwip_heap_SRCS := net/lwip_heap.c
 test_canary_SRCS := hv/base/canary.c $(LOG_STUB)
+test_acpi_fw_SRCS := drivers/acpi.c $(ACPI_SRCS)
 test_http_SRCS := net/http.c
 test_counters_SRCS := hv/base/counters.c hv/base/stats.c hv/base/fmt.c \
 	$(LOG_STUB)

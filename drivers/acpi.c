@@ -56,6 +56,55 @@ static void parse_fadt(const uint8_t *t, uint32_t len, struct acpi_fw *o)
 	}
 }
 
+/* MADT entry types (ACPI 6.5, table 5.21) and the flag that matters. */
+#define MADT_LAPIC 0
+#define MADT_LAPIC_OVERRIDE 5
+#define MADT_X2APIC 9
+#define MADT_ENABLED 1u
+
+static void add_cpu(uint32_t apic_id, uint32_t flags, struct acpi_fw *o)
+{
+	if (!(flags & MADT_ENABLED))
+		return;
+	for (unsigned i = 0; i < o->ncpus; i++)
+		if (o->cpu_apic_id[i] == apic_id)
+			return; /* listed twice (xAPIC and x2APIC forms) */
+	if (o->ncpus == ACPI_MAX_CPUS) {
+		o->cpus_over++;
+		return;
+	}
+	o->cpu_apic_id[o->ncpus++] = apic_id;
+}
+
+/* MADT (5.2.12): the LAPIC address at 36, then entries of type and length
+ * from 44; each entry is checked against its type's size and the table's
+ * end before a field of it is read. */
+static void parse_madt(const uint8_t *t, uint32_t len, struct acpi_fw *o)
+{
+	if (len < 44)
+		return;
+	o->lapic_base = get_le32(t + 36);
+	for (uint32_t off = 44; off + 2 <= len;) {
+		const uint8_t *e = t + off;
+		uint8_t type = e[0], elen = e[1];
+
+		if (elen < 2 || elen > len - off) {
+			o->madt_bad++;
+			return; /* the rest cannot be found */
+		}
+		if (type == MADT_LAPIC && elen >= 8)
+			add_cpu(e[3], get_le32(e + 4), o);
+		else if (type == MADT_X2APIC && elen >= 16)
+			add_cpu(get_le32(e + 4), get_le32(e + 8), o);
+		else if (type == MADT_LAPIC_OVERRIDE && elen >= 12)
+			o->lapic_base = get_le64(e + 4);
+		else if (type == MADT_LAPIC || type == MADT_X2APIC
+			 || type == MADT_LAPIC_OVERRIDE)
+			o->madt_bad++;
+		off += elen;
+	}
+}
+
 static void add_table(uint64_t addr, struct acpi_fw *o)
 {
 	if (!readable(addr, HDR_LEN)) {
@@ -86,6 +135,8 @@ static void add_table(uint64_t addr, struct acpi_fw *o)
 		parse_mcfg(t, len, o);
 	else if (!memcmp(r->sig, "FACP", 4))
 		parse_fadt(t, len, o);
+	else if (!memcmp(r->sig, "APIC", 4))
+		parse_madt(t, len, o);
 }
 
 void acpi_fw_scan(uint64_t rsdp, uint64_t limit, struct acpi_fw *o)

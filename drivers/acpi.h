@@ -1,5 +1,6 @@
 /* The firmware's ACPI tables, as far as the host needs them: which tables
- * exist, where PCI ECAM is (MCFG) and where the PM timer is (FADT).
+ * exist, where PCI ECAM is (MCFG), where the PM timer is (FADT) and which
+ * processors there are (MADT).
  * Firmware tables are input too: every pointer, length and checksum is
  * checked before use. */
 #ifndef PLINTH_ACPI_H
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #define ACPI_MAX_TABLES 32
+#define ACPI_MAX_CPUS 256 /* processors listed; more are counted only */
 
 struct acpi_table_ref {
 	char sig[5];
@@ -30,7 +32,15 @@ struct acpi_fw {
 	/* FADT */
 	uint16_t pm_timer_port;
 	bool pm_timer_32bit;
-	const char *error; /* why there are no tables, or NULL */
+	/* MADT (ACPI 6.5, 5.2.12): the enabled processors' APIC IDs, in
+	 * table order, each once; processors marked only online-capable
+	 * (hot-pluggable, not present) are not listed. */
+	uint64_t lapic_base;
+	unsigned ncpus;
+	uint32_t cpu_apic_id[ACPI_MAX_CPUS];
+	unsigned cpus_over; /* enabled ones past ACPI_MAX_CPUS */
+	unsigned madt_bad;  /* entries too short or running off the table */
+	const char *error;  /* why there are no tables, or NULL */
 };
 
 /* Reads the tables below `limit` (the identity-mapped range). */

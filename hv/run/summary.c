@@ -3,6 +3,7 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/tsc.h"
 #include "drivers/pci.h"
+#include "hv/base/fmt.h"
 #include "hv/base/log.h"
 #include "hv/base/pool.h"
 
@@ -89,6 +90,31 @@ static void print_cpu(const struct cpu_info *c)
 		log_msg("svm: not available");
 }
 
+/* The processors the firmware lists (MADT), up to 16 APIC IDs named. */
+static void print_madt(const struct acpi_fw *a)
+{
+	char ids[16 * 11 + 8];
+	size_t n = 0;
+
+	if (!a->ncpus) {
+		log_msg("acpi: no MADT processors: this one only");
+		return;
+	}
+	for (unsigned i = 0; i < a->ncpus && i < 16; i++)
+		n += fmt(ids + n, sizeof(ids) - n, " %u",
+			 (unsigned)a->cpu_apic_id[i]);
+	if (a->ncpus > 16)
+		fmt(ids + n, sizeof(ids) - n, " ...");
+	log_msg("acpi: MADT: %u processor%s, APIC ID%s%s; LAPIC at 0x%lx",
+		a->ncpus + a->cpus_over,
+		a->ncpus + a->cpus_over == 1 ? "" : "s",
+		a->ncpus == 1 ? "" : "s", ids, (unsigned long)a->lapic_base);
+	if (a->madt_bad)
+		log_msg("acpi: MADT: %u entries malformed; the walk stopped or "
+			"skipped them",
+			a->madt_bad);
+}
+
 static void print_acpi(const struct acpi_fw *a)
 {
 	char list[ACPI_MAX_TABLES * 6 + 1];
@@ -115,6 +141,7 @@ static void print_acpi(const struct acpi_fw *a)
 	if (a->dropped)
 		log_msg("acpi: %u table pointers led nowhere; ignored",
 			a->dropped);
+	print_madt(a);
 }
 
 static void print_pci(const struct acpi_fw *a)
