@@ -5,47 +5,18 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
 #include "arch/x86/io.h"
-#include "arch/x86/paging.h"
+#include "arch/x86/lapic_host.h"
 #include "arch/x86/tsc.h"
 #include "hv/base/fmt.h"
 #include "hv/base/log.h"
 
-/* LAPIC registers (SDM vol. 3A, table 11-1); x2APIC MSR = 0x800 + off/16. */
-#define LAPIC_VERSION 0x030
-#define LAPIC_TPR 0x080
-#define LAPIC_EOI 0x0b0
-#define LAPIC_SVR 0x0f0
-#define LAPIC_LVT_CMCI 0x2f0
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_LVT_THERMAL 0x330
-#define LAPIC_LVT_PERF 0x340
-#define LAPIC_LVT_LINT0 0x350
-#define LAPIC_LVT_LINT1 0x360
-#define LAPIC_LVT_ERROR 0x370
-#define LAPIC_INIT_COUNT 0x380
-#define LAPIC_CUR_COUNT 0x390
-#define LAPIC_DIVIDE 0x3e0
 #define LVT_MASKED (1u << 16)
 #define LVT_TSC_DEADLINE (2u << 17)
 #define MSR_TSC_DEADLINE 0x6e0
 
-static volatile uint32_t *mmio; /* NULL in x2APIC mode */
 static bool deadline_mode;
 static uint64_t count_mult; /* LAPIC counts per TSC tick, 32.32 */
 static uint64_t timer_irqs, other_irqs;
-
-static uint32_t reg_read(unsigned off)
-{
-	return mmio ? mmio[off / 4] : (uint32_t)rdmsr(0x800 + off / 16);
-}
-
-static void reg_write(unsigned off, uint32_t v)
-{
-	if (mmio)
-		mmio[off / 4] = v;
-	else
-		wrmsr(0x800 + off / 16, v);
-}
 
 static void irq(unsigned vector)
 {
@@ -58,34 +29,20 @@ static void irq(unsigned vector)
 			    "host: unexpected interrupt, vector %u "
 			    "(acknowledged and ignored)",
 			    vector);
-	reg_write(LAPIC_EOI, 0);
+	lapic_host_write(LAPIC_EOI, 0);
 }
 
 int host_timer_init(char *why, size_t n)
 {
-	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
-
-	if (!(base & (1u << 11))) {
-		fmt(why, n, "the local APIC is disabled (IA32_APIC_BASE)");
+	if (lapic_host_init(why, n))
 		return -1;
-	}
-	if (!(base & (1u << 10))) {
-		uint64_t pa = base & 0x000ffffffffff000ull;
-
-		if (paging_map_mmio(pa, 0x1000)) {
-			fmt(why, n, "cannot map the local APIC at 0x%lx",
-			    (unsigned long)pa);
-			return -1;
-		}
-		mmio = (volatile uint32_t *)pa;
-	}
 	exc_set_irq_handler(irq);
 	/* Only the timer may interrupt: whatever else the firmware left
 	 * wired (the 8259 through LINT0, NMI on LINT1, the error, thermal,
 	 * performance and CMCI entries) is masked, or a level-triggered
 	 * source would end every guest run at once.  Entries beyond
 	 * MAXLVT do not exist (and #GP in x2APIC mode). */
-	unsigned max_lvt = (reg_read(LAPIC_VERSION) >> 16) & 0xff;
+	unsigned max_lvt = (lapic_host_read(LAPIC_VERSION) >> 16) & 0xff;
 	static const struct {
 		unsigned off, min_lvt;
 	} lvt[] = {
@@ -96,16 +53,16 @@ int host_timer_init(char *why, size_t n)
 
 	for (unsigned i = 0; i < sizeof(lvt) / sizeof(lvt[0]); i++)
 		if (max_lvt >= lvt[i].min_lvt)
-			reg_write(lvt[i].off,
-				  reg_read(lvt[i].off) | LVT_MASKED);
+			lapic_host_write(lvt[i].off, lapic_host_read(lvt[i].off)
+							     | LVT_MASKED);
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);
-	reg_write(LAPIC_TPR, 0);
-	reg_write(LAPIC_SVR, (1u << 8) | HOST_SPURIOUS_VECTOR);
+	lapic_host_write(LAPIC_TPR, 0);
+	lapic_host_write(LAPIC_SVR, (1u << 8) | HOST_SPURIOUS_VECTOR);
 	deadline_mode = cpuid(1, 0).ecx & (1u << 24);
 	if (deadline_mode) {
-		reg_write(LAPIC_LVT_TIMER,
-			  LVT_TSC_DEADLINE | HOST_TIMER_VECTOR);
+		lapic_host_write(LAPIC_LVT_TIMER,
+				 LVT_TSC_DEADLINE | HOST_TIMER_VECTOR);
 		/* The xAPIC write must be ordered before the first WRMSR to
 		 * IA32_TSC_DEADLINE (SDM vol. 3A, 10.5.4.1). */
 		__asm__ volatile("mfence" ::: "memory");
@@ -113,17 +70,17 @@ int host_timer_init(char *why, size_t n)
 	}
 	/* One-shot mode counts at the bus clock, divided by 1: measure it
 	 * against the TSC for a millisecond. */
-	reg_write(LAPIC_LVT_TIMER, LVT_MASKED | HOST_TIMER_VECTOR);
-	reg_write(LAPIC_DIVIDE, 0xb);
-	reg_write(LAPIC_INIT_COUNT, 0xffffffffu);
+	lapic_host_write(LAPIC_LVT_TIMER, LVT_MASKED | HOST_TIMER_VECTOR);
+	lapic_host_write(LAPIC_DIVIDE, 0xb);
+	lapic_host_write(LAPIC_INIT_COUNT, 0xffffffffu);
 	uint64_t t0 = rdtsc(), span = tsc_hz() / 1000;
 
 	while (rdtsc() - t0 < span)
 		cpu_pause();
-	uint32_t counted = 0xffffffffu - reg_read(LAPIC_CUR_COUNT);
+	uint32_t counted = 0xffffffffu - lapic_host_read(LAPIC_CUR_COUNT);
 	uint64_t ticks = rdtsc() - t0;
 
-	reg_write(LAPIC_INIT_COUNT, 0);
+	lapic_host_write(LAPIC_INIT_COUNT, 0);
 	if (!counted || !ticks) {
 		fmt(why, n, "the local APIC timer does not count");
 		return -1;
@@ -131,7 +88,7 @@ int host_timer_init(char *why, size_t n)
 	count_mult = ((uint64_t)counted << 32) / ticks;
 	if (!count_mult)
 		count_mult = 1;
-	reg_write(LAPIC_LVT_TIMER, HOST_TIMER_VECTOR); /* one-shot */
+	lapic_host_write(LAPIC_LVT_TIMER, HOST_TIMER_VECTOR); /* one-shot */
 	return 0;
 }
 
@@ -145,7 +102,7 @@ void host_timer_arm(uint64_t ticks)
 	}
 	uint64_t count = (ticks * count_mult) >> 32;
 
-	reg_write(LAPIC_INIT_COUNT, count ? (uint32_t)count : 1);
+	lapic_host_write(LAPIC_INIT_COUNT, count ? (uint32_t)count : 1);
 }
 
 void host_timer_take(void)
