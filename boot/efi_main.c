@@ -149,6 +149,22 @@ static EFI_STATUS reserve_pool(struct boot_info *bi, char *err, UINTN errlen)
 	return EFI_SUCCESS;
 }
 
+/* The other CPUs start in real mode at a page below 1 MiB that a STARTUP
+ * IPI names (SDM vol. 3A, 9.4.4): one for the code, one for a copy of
+ * the page tables' root below 4 GiB.  Without them Plinth uses one CPU. */
+static void reserve_ap_pages(struct boot_info *bi)
+{
+	EFI_PHYSICAL_ADDRESS addr = 0x9ffff;
+
+	if (EFI_ERROR(BS->AllocatePages(AllocateMaxAddress, EfiLoaderData, 2,
+					&addr))) {
+		boot_log(
+			"no free pages below 640 KiB: Plinth will use one CPU");
+		return;
+	}
+	bi->ap_pages = addr;
+}
+
 static void release(struct boot_info *bi)
 {
 	boot_free_file(&bi->kernel);
@@ -157,6 +173,9 @@ static void release(struct boot_info *bi)
 	if (bi->pool_base)
 		BS->FreePages(bi->pool_base, EFI_SIZE_TO_PAGES(bi->pool_size));
 	bi->pool_base = 0;
+	if (bi->ap_pages)
+		BS->FreePages(bi->ap_pages, 2);
+	bi->ap_pages = 0;
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
@@ -212,6 +231,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	st = reserve_pool(bi, err, sizeof(err));
 	if (EFI_ERROR(st))
 		goto fail;
+	reserve_ap_pages(bi);
 	bi->rsdp = find_rsdp();
 	bi->reset = reset_system;
 	bi->magic = BOOT_INFO_MAGIC;

@@ -10,6 +10,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpuinfo.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/exception.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/stack.h"
@@ -104,6 +105,28 @@ static void check_libc(void)
 	free(p);
 }
 
+/* The other CPUs, parked for now: the boot summary says how many run. */
+static void start_cpus(void)
+{
+	struct smp_info smp;
+
+	smp_start(acpi.cpu_apic_id, acpi.ncpus, bi.ap_pages, &smp);
+	if (smp.why_one) {
+		log_msg("smp: this CPU only: %s", smp.why_one);
+		return;
+	}
+	for (unsigned i = 1; i < smp.running; i++) {
+		const struct cpu_local *c = smp_cpu(i);
+
+		log_msg("smp: cpu %u (APIC ID %u) started and parked", i,
+			(unsigned)c->apic_id);
+	}
+	log_msg("smp: %u of %u CPUs running (cpu 0, APIC ID %u, is this "
+		"one)%s",
+		smp.running, smp.listed, (unsigned)smp_cpu(0)->apic_id,
+		smp.silent ? "; the rest did not answer" : "");
+}
+
 static void __attribute__((noreturn)) hv_start(void *unused)
 {
 	(void)unused;
@@ -134,6 +157,7 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 	pci_init(acpi.ecam, acpi.ecam_bus_lo, acpi.ecam_bus_hi);
 	pci_scan();
 	summary_print(&bi, &cpu, &acpi);
+	start_cpus();
 	net_init();
 	log_msg("net: lwIP %s initialised", net_lwip_version());
 	if (bi.cfg.selftest) {

@@ -22,6 +22,7 @@ import mgmt_client
 import mgmt_tests
 import pcap
 # Ctx is also what tests/runner.py runs each test with.
+import smp_tests
 from sysutil import (FAIL_MARKS, NO_VIRT, Ctx, Failure, TcpPeer,  # noqa: F401
                      expect, expect_banner, expect_clean_qemu_poweroff,
                      expect_re, no_faults)
@@ -982,4 +983,4 @@ TESTS = distro_tests.TESTS + [
     test_qemu_bad_config_disk_not_whole_sectors,
     test_qemu_stack_overflow_is_reported,
     test_demo_guest_reference_boot,
-] + fuzz_tests.TESTS
+] + smp_tests.TESTS + fuzz_tests.TESTS

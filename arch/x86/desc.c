@@ -35,15 +35,17 @@ struct dtr {
 	uint64_t base;
 } __attribute__((packed));
 
-static uint64_t gdt[5] __attribute__((aligned(16)));
-static struct tss tss __attribute__((aligned(16)));
+_Static_assert(sizeof(struct tss) == sizeof(((struct cpu_desc *)0)->tss),
+	       "struct cpu_desc holds a TSS");
+
+static struct cpu_desc bsp;
 static struct idt_entry idt[256] __attribute__((aligned(16)));
 
 extern char isr_stubs[];
 
-static void load_gdt(void)
+static void load_gdt(const uint64_t *gdt, size_t size)
 {
-	struct dtr d = { sizeof(gdt) - 1, (uint64_t)gdt };
+	struct dtr d = { (uint16_t)(size - 1), (uint64_t)gdt };
 
 	/* A far return reloads CS; the data segment registers follow. */
 	__asm__ volatile("lgdt %0\n\t"
@@ -66,17 +68,20 @@ static void load_gdt(void)
 
 uint64_t desc_tss_base(void)
 {
-	return (uint64_t)&tss;
+	return (uint64_t)bsp.tss;
 }
 
-void exc_init(uint64_t ist_top)
+/* A CPU's own GDT and TSS: each CPU needs its TSS (LTR marks it busy, and
+ * its IST1 stack is that CPU's), the IDT is shared. */
+void desc_init_cpu(struct cpu_desc *cd, uint64_t ist_top)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	struct tss t = { 0 };
+	uint64_t base = (uint64_t)cd->tss, limit = sizeof(t) - 1;
+	uint64_t *gdt = cd->gdt;
 
-	memset(&tss, 0, sizeof(tss));
-	tss.ist[0] = ist_top & ~15ull;
-	tss.iomap_base = sizeof(tss); /* no I/O bitmap */
-
+	t.ist[0] = ist_top & ~15ull;
+	t.iomap_base = sizeof(t); /* no I/O bitmap */
+	memcpy(cd->tss, &t, sizeof(t));
 	gdt[0] = 0;
 	gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
 	gdt[2] = 0x00cf92000000ffffull; /* data, DPL 0 */
@@ -85,8 +90,15 @@ void exc_init(uint64_t ist_top)
 		 | (((limit >> 16) & 0xf) << 48)
 		 | (((base >> 24) & 0xff) << 56);
 	gdt[4] = base >> 32;
-	load_gdt();
+	load_gdt(gdt, sizeof(cd->gdt));
 
+	struct dtr d = { sizeof(idt) - 1, (uint64_t)idt };
+
+	__asm__ volatile("lidt %0" : : "m"(d) : "memory");
+}
+
+void exc_init(uint64_t ist_top)
+{
 	for (int v = 0; v < 256; v++) {
 		uint64_t h = (uint64_t)(isr_stubs + 16 * v);
 		/* Faults that may come from a broken stack get IST1. */
@@ -101,7 +113,5 @@ void exc_init(uint64_t ist_top)
 			.off_hi = (uint32_t)(h >> 32),
 		};
 	}
-	struct dtr d = { sizeof(idt) - 1, (uint64_t)idt };
-
-	__asm__ volatile("lidt %0" : : "m"(d) : "memory");
+	desc_init_cpu(&bsp, ist_top);
 }

@@ -30,6 +30,16 @@ void exc_set_irq_handler(void (*fn)(unsigned vector));
 /* Called by the stubs in entry.S with the frame they pushed. */
 void exc_dispatch(struct exc_frame *f);
 
+/* One CPU's GDT and TSS (the IDT is shared). */
+struct cpu_desc {
+	uint64_t gdt[5];
+	uint8_t tss[104];
+} __attribute__((aligned(16)));
+
+/* On a CPU other than the first, after exc_init ran on the first: loads
+ * its own GDT and TSS (IST1 ending at ist_top) and the shared IDT. */
+void desc_init_cpu(struct cpu_desc *cd, uint64_t ist_top);
+
 /* For the VMCS host state: TR's base cannot be read by an instruction. */
 uint64_t desc_tss_base(void);
 

@@ -121,10 +121,17 @@ static int map(uint64_t base, uint64_t size, unsigned flags)
 	return 0;
 }
 
+static void load(void);
+
 void paging_guard(uint64_t page)
 {
-	if (nguards < MAX_GUARDS)
+	/* After paging_init (the other CPUs' stacks), at once. */
+	if (pml4) {
+		if (!map(page & ~4095ull, 4096, MAP_NONE))
+			load();
+	} else if (nguards < MAX_GUARDS) {
 		guards[nguards++] = page & ~4095ull;
+	}
 }
 
 static unsigned ram_flags(const struct mem_range *r)
@@ -219,6 +226,21 @@ int paging_map_mmio(uint64_t pa, uint64_t size)
 		return -1;
 	load();
 	return 0;
+}
+
+int paging_set_exec(uint64_t pa, uint64_t size, bool exec)
+{
+	if (!size || pa + size < pa || pa + size > limit)
+		return -1;
+	if (map(pa, size, MAP_W | (exec ? MAP_X : 0)))
+		return -1;
+	load();
+	return 0;
+}
+
+uint64_t paging_root(void)
+{
+	return (uint64_t)pml4;
 }
 
 uint64_t paging_limit(void)

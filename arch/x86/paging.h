@@ -26,7 +26,8 @@ typedef uint64_t (*pt_alloc_fn)(void);
  * or -1 when page-table memory ran out (the old tables stay loaded). */
 int paging_init(const struct boot_info *bi, pt_alloc_fn alloc);
 
-/* Marks a page to be left unmapped (a stack guard). */
+/* Marks a page to be left unmapped (a stack guard): from paging_init on,
+ * or at once when paging is already set up. */
 void paging_guard(uint64_t page);
 
 /* Maps [pa, pa+size) uncached and non-executable, for device registers
@@ -35,6 +36,11 @@ void paging_guard(uint64_t page);
 int paging_map_mmio(uint64_t pa, uint64_t size);
 
 /* Everything below this was identity-mapped by paging_init. */
+/* RAM Plinth writes code into (the other CPUs' start-up page): writable
+ * and executable while `exec`, else writable and not executable. */
+int paging_set_exec(uint64_t pa, uint64_t size, bool exec);
+/* The PML4's physical address (CR3). */
+uint64_t paging_root(void);
 uint64_t paging_limit(void);
 bool paging_has_nx(void);
 unsigned paging_phys_bits(void);

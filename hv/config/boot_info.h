@@ -64,6 +64,9 @@ struct boot_info {
 	uint64_t image_size;
 
 	uint64_t rsdp; /* ACPI RSDP physical address, 0 = none */
+	/* Two pages below 1 MiB for starting the other CPUs (a STARTUP IPI
+	 * names a page there), 0 when the firmware had none. */
+	uint64_t ap_pages;
 
 	struct mem_range *mem; /* sorted by base, adjacent ranges merged */
 	uint32_t mem_count;

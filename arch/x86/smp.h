@@ -1,0 +1,53 @@
+/* The machine's other CPUs (Intel SDM vol. 3A, 9.4 "Multiple-processor
+ * initialization"; AMD APM vol. 2, 15.27.8 / 16.5).
+ *
+ * After ExitBootServices the first CPU starts each other one the MADT
+ * lists with INIT, STARTUP, STARTUP (ap_boot.S takes it from real mode
+ * into long mode), one at a time: each gets its own stack (with a guard
+ * page), its own GDT and TSS with its own IST stack, the shared IDT and
+ * page tables, and the first CPU's control registers, PAT and XCR0.  A
+ * CPU that does not answer within 100 ms is sent INIT again (so it
+ * cannot wake later on a trampoline that has moved on), reported and
+ * left out.
+ *
+ * Ownership: cpus[] is written by the first CPU before it starts that
+ * CPU; afterwards each entry's `state` is written by its own CPU (release)
+ * and read by the first (acquire).  A started CPU parks with interrupts
+ * off in HLT until Plinth gives it work. */
+#ifndef PLINTH_X86_SMP_H
+#define PLINTH_X86_SMP_H
+
+#include <stdint.h>
+
+#include "arch/x86/exception.h"
+
+#define SMP_MAX_CPUS 64
+
+enum cpu_state { CPU_ABSENT, CPU_STARTING, CPU_PARKED, CPU_SILENT };
+
+struct cpu_local {
+	struct cpu_desc desc; /* its GDT and TSS */
+	uint32_t apic_id;
+	unsigned index; /* 0 is the first CPU */
+	int state;	/* enum cpu_state */
+	uint64_t stack_top, ist_top;
+	uint64_t started_tsc; /* when it reported in (cycles since INIT) */
+};
+
+struct smp_info {
+	unsigned listed;     /* processors the MADT lists (this one included) */
+	unsigned running;    /* this one and those parked */
+	unsigned silent;     /* did not answer: left out */
+	const char *why_one; /* when only this CPU runs: why */
+};
+
+/* Starts the other CPUs: their APIC IDs (the MADT's, this CPU's among
+ * them) and two pages below 1 MiB (boot_info.ap_pages; 0: none).  Logs
+ * each CPU that does not answer and one line for the result. */
+void smp_start(const uint32_t *apic_ids, unsigned n, uint64_t low_pages,
+	       struct smp_info *out);
+
+/* Entry i (0 .. SMP_MAX_CPUS - 1): the CPUs Plinth started. */
+const struct cpu_local *smp_cpu(unsigned i);
+
+#endif
