@@ -101,6 +101,11 @@ static int port_restart(struct ahci_disk *d, bool reset)
 	return 0;
 }
 
+static void stop_dma(struct ahci_disk *d)
+{
+	pci_disable_dma(d->pdev);
+}
+
 /* Takes the HBA from the firmware (10.6) and resets it (10.4.3). */
 static int hba_reset(volatile uint8_t *abar, char *err, unsigned errlen)
 {
@@ -335,6 +340,7 @@ static void engine_start(struct ahci_disk *d, const struct ahci_target *t,
 	d->depth = d->ncq ? (d->id.ncq_depth < slots ? d->id.ncq_depth : slots)
 			  : 1;
 	d->restart = port_restart;
+	d->stop_dma = stop_dma;
 	d->clock = clock_ns;
 	d->be = (struct blk_backend){
 		.name = "ahci",
@@ -379,6 +385,7 @@ int ahci_open(struct ahci_disk *d, const struct ahci_target *t, char *err,
 	if (!d->abar)
 		return -1;
 	pci_enable_dma(p);
+	d->pdev = p;
 	if (hba_reset(d->abar, err, errlen))
 		return -1;
 	cap = ahci_rd(d->abar, CAP);

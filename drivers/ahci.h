@@ -135,12 +135,18 @@ struct ahci_disk {
 	uint64_t next_seq;
 	bool restarting; /* inside recovery: issue nothing */
 	bool recovering; /* retrying slots one at a time */
+	bool dead;	 /* the port would not restart: out of use */
 	struct ahci_stats st;
 	uint64_t (*clock)(void); /* nanoseconds, for timeouts */
 	/* Stops, resets if need be (always with `reset`), and restarts the
 	 * port after an error; 0 when it runs again.  In ahci.c; a fake in
 	 * the tests. */
 	int (*restart)(struct ahci_disk *d, bool reset);
+	/* Turns the HBA's bus mastering off, for a port that will not stop:
+	 * only then may the buffers it was given go back.  In ahci.c; NULL
+	 * in the tests, whose HBA stops when told. */
+	void (*stop_dma)(struct ahci_disk *d);
+	const struct pci_dev *pdev;
 };
 
 /* Finds the controller, resets it, brings up `port` and identifies its

@@ -324,11 +324,35 @@ static void reap(struct ahci_disk *d, unsigned s)
 	slot_done(d, s, ok);
 }
 
+/* The port will not restart: its DMA is stopped the hard way (bus
+ * mastering off), then every request the engine holds fails, and the
+ * disk takes no more. */
+static void give_up(struct ahci_disk *d)
+{
+	log_msg("ahci: port %u: the port does not restart; the disk is out "
+		"of use and what was in flight fails",
+		d->port);
+	d->dead = true;
+	if (d->stop_dma)
+		d->stop_dma(d);
+	for (unsigned s = 0; s < d->depth; s++)
+		if (d->slot[s].state != SLOT_FREE)
+			slot_done(d, s, false);
+	for (unsigned i = 0; i < AHCI_SLOTS; i++)
+		if (d->rq[i].r) {
+			d->rq[i].failed = true;
+			finish_rq(d, i);
+		}
+}
+
 /* After an error or a timeout: everything in flight is retried, one
  * command at a time and non-queued, once; what fails again fails its
- * request. */
+ * request.  No request completes before the restart has stopped the
+ * port: until then the HBA may still move its data. */
 static void recover(struct ahci_disk *d, const char *why, uint32_t is)
 {
+	uint32_t again = 0; /* slots whose retry failed */
+
 	uint32_t tfd = ahci_rd(d->port_regs, PxTFD);
 
 	/* A device that reported an NCQ error refuses commands until it is
@@ -352,19 +376,18 @@ static void recover(struct ahci_disk *d, const char *why, uint32_t is)
 				"failed"
 				" again: I/O error",
 				d->port, sl->cmd, (unsigned long)sl->lba);
-			slot_done(d, s, false);
-		} else {
-			sl->state = SLOT_RETRY;
+			again |= 1u << s;
 		}
+		sl->state = SLOT_RETRY;
 	}
 	if (d->restart(d, queued)) {
-		log_msg("ahci: port %u: the port does not restart; failing "
-			"what was in flight",
-			d->port);
-		for (unsigned s = 0; s < d->depth; s++)
-			if (d->slot[s].state == SLOT_RETRY)
-				slot_done(d, s, false);
+		give_up(d);
+		d->restarting = false;
+		return;
 	}
+	for (unsigned s = 0; s < d->depth; s++)
+		if (again & (1u << s))
+			slot_done(d, s, false);
 	ahci_wr(d->port_regs, PxIS, ~0u);
 	d->restarting = false;
 	d->recovering = true;
@@ -399,7 +422,7 @@ static bool retry_one(struct ahci_disk *d)
  * drain, and holds back the requests behind it. */
 static void issue(struct ahci_disk *d)
 {
-	if (d->restarting)
+	if (d->restarting || d->dead)
 		return;
 	if (d->recovering) {
 		if (busy(d))
@@ -437,6 +460,8 @@ static void issue(struct ahci_disk *d)
 
 void ahci_io_poll(struct ahci_disk *d)
 {
+	if (d->dead)
+		return;
 	volatile uint8_t *pr = d->port_regs;
 	uint32_t is = ahci_rd(pr, PxIS);
 	uint32_t ci = ahci_rd(pr, PxCI), sact = ahci_rd(pr, PxSACT);
@@ -490,6 +515,10 @@ static int io_submit(struct blk_backend *be, struct blk_req *r)
 	struct ahci_disk *d = be->priv;
 	bool ranged = r->op != BLK_FLUSH;
 
+	if (d->dead) {
+		r->done(r, BLK_EIO);
+		return 0;
+	}
 	if (d->rq_count == AHCI_SLOTS)
 		return -1;
 	if ((ranged
@@ -532,6 +561,7 @@ void ahci_io_init(struct ahci_disk *d)
 	memset(d->rq, 0, sizeof(d->rq));
 	d->rq_count = 0;
 	d->recovering = false;
+	d->dead = false;
 	d->be.submit = io_submit;
 	d->be.poll = io_poll;
 	d->be.priv = d;

@@ -22,17 +22,34 @@ static uint64_t fake_clock(void)
 	return now;
 }
 
-/* The HBA's side of a restart: clearing ST clears CI and SACT. */
+/* The HBA's side of a restart: clearing ST clears CI and SACT.  Until it
+ * has run, the HBA may still be moving data: `watched` (a request's
+ * status, -1 while in flight) must not be complete yet. */
 static bool last_reset;
+static const int *watched;
+static int completed_too_early, dma_stops;
 
 static int fake_restart(struct ahci_disk *d, bool reset)
 {
 	(void)d;
 	last_reset = reset;
 	restarts++;
+	if (watched && *watched != -1)
+		completed_too_early++;
+	if (restart_fails)
+		return -1; /* the port would not stop: its DMA goes on */
 	hba_set(PxCI, 0);
 	hba_set(PxSACT, 0);
-	return restart_fails ? -1 : 0;
+	return 0;
+}
+
+/* Bus mastering off: only now may a dead port's buffers go back. */
+static void fake_stop_dma(struct ahci_disk *d)
+{
+	(void)d;
+	dma_stops++;
+	if (watched && *watched != -1)
+		completed_too_early++;
 }
 
 static void setup(bool ncq)
@@ -44,10 +61,13 @@ static void setup(bool ncq)
 	D.be.can_discard = true;
 	D.be.can_write_zeroes = true;
 	D.restart = fake_restart;
+	D.stop_dma = fake_stop_dma;
 	D.clock = fake_clock;
 	ahci_io_init(&D);
 	now = 1000;
 	restarts = restart_fails = logstub_lines = 0;
+	watched = NULL;
+	completed_too_early = dma_stops = 0;
 }
 
 /* --- the HBA, played ------------------------------------------------ */
@@ -598,10 +618,39 @@ static void port_that_will_not_restart_fails_what_was_in_flight(void)
 	CHECK(submit(&a, BLK_READ, 0, 1, 4096) == 0);
 	CHECK(submit(&b, BLK_READ, 8, 1, 4096) == 0);
 	restart_fails = 1;
+	watched = &a.status;
 	set_reg(PxIS, 1u << 27); /* interface fatal error */
 	poll();
 	CHECK(a.status == BLK_EIO && b.status == BLK_EIO);
 	CHECK(logstub_lines > 0);
+	/* The port may still be moving data: bus mastering went off before
+	 * any request was handed back, and the disk takes no more. */
+	CHECK(dma_stops == 1 && completed_too_early == 0);
+	CHECK(D.dead);
+	uint64_t commands = D.st.commands;
+
+	CHECK(submit(&a, BLK_READ, 0, 1, 4096) == 0);
+	CHECK(a.status == BLK_EIO && D.st.commands == commands);
+}
+
+/* A command whose retry fails again after a timeout: the HBA may still
+ * be moving its data until the port has stopped, so its request fails
+ * only after the restart. */
+static void command_failing_its_retry_completes_after_the_restart(void)
+{
+	struct req a;
+
+	setup(true);
+	CHECK(submit(&a, BLK_READ, 0, 1, 4096) == 0);
+	now += AHCI_TIMEOUT_NS + 1;
+	poll(); /* timeout: restart, retry */
+	CHECK(restarts == 1 && a.status == -1 && reg(PxCI) == 1);
+	watched = &a.status;
+	now += AHCI_TIMEOUT_NS + 1;
+	poll(); /* the retry times out too */
+	CHECK(restarts == 2);
+	CHECK(a.status == BLK_EIO);
+	CHECK(completed_too_early == 0);
 }
 
 static void no_more_than_the_slots_are_taken(void)
@@ -913,6 +962,7 @@ int main(void)
 	RUN(zero_sector_read_succeeds_without_a_command);
 	RUN(timeout_restarts_and_retries);
 	RUN(port_that_will_not_restart_fails_what_was_in_flight);
+	RUN(command_failing_its_retry_completes_after_the_restart);
 	RUN(no_more_than_the_slots_are_taken);
 	RUN(without_ncq_commands_go_one_at_a_time_in_order);
 	RUN(identify_is_checked_before_it_is_believed);
