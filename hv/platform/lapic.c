@@ -112,6 +112,21 @@ static uint32_t current_count(const struct vlapic *a)
 	return (uint32_t)((fire - now) / divisor(a));
 }
 
+/* A new divide value while the timer counts: the count goes on from
+ * where it is, at the new rate.  Without this, TMCCT (the remaining time
+ * divided by the new divisor) could read above TMICT, and the expiry kept
+ * the old rate. */
+static void set_divide(struct vlapic *a, uint32_t tdcr)
+{
+	uint32_t left = current_count(a);
+
+	a->tdcr = tdcr;
+	if (!left)
+		return;
+	a->timer_start = a->now();
+	a->timer_fire = a->timer_start + (uint64_t)left * divisor(a);
+}
+
 uint32_t vlapic_read(struct vlapic *a, uint32_t off)
 {
 	if (off & 0xf)
@@ -283,7 +298,7 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t v)
 		arm(a);
 		break;
 	case REG_TDCR:
-		a->tdcr = v & 0xb;
+		set_divide(a, v & 0xb);
 		break;
 	}
 }

@@ -61,6 +61,42 @@ static void timer_one_shot_fires_once_for_each_divisor(void)
 	}
 }
 
+/* A new divide value while the timer counts: the count goes on from where
+ * it stands, at the new rate (it never reads above TMICT), and the expiry
+ * follows. */
+static void divide_change_while_counting_keeps_the_count(void)
+{
+	struct vlapic a;
+	uint64_t t0;
+
+	fresh(&a);
+	vlapic_write(&a, LVT_TIMER_REG, ONESHOT | 0x20);
+	vlapic_write(&a, TDCR, 0xa); /* 128 */
+	t0 = tsc;
+	vlapic_write(&a, TMICT, 100);
+	tsc = t0 + 40 * 128;
+	CHECK(vlapic_read(&a, TMCCT) == 60);
+	vlapic_write(&a, TDCR, 0xb); /* 1 */
+	CHECK(vlapic_read(&a, TMCCT) == 60);
+	CHECK(vlapic_next_event(&a) == tsc + 60);
+	tsc += 59;
+	vlapic_tick(&a, tsc);
+	CHECK(irr_empty(&a));
+	tsc += 1;
+	vlapic_tick(&a, tsc);
+	CHECK(vlapic_pending(&a) == 0x20);
+	/* Slower again, periodic: never above TMICT. */
+	fresh(&a);
+	vlapic_write(&a, LVT_TIMER_REG, PERIODIC | 0x21);
+	vlapic_write(&a, TDCR, 0xb);
+	vlapic_write(&a, TMICT, 100);
+	tsc += 30;
+	vlapic_write(&a, TDCR, 0xa);
+	CHECK(vlapic_read(&a, TMCCT) == 70);
+	tsc += 128;
+	CHECK(vlapic_read(&a, TMCCT) == 69);
+}
+
 static void timer_one_shot_rearm_and_stop(void)
 {
 	struct vlapic a;
@@ -318,6 +354,7 @@ int main(void)
 {
 	RUN(timer_one_shot_fires_once_for_each_divisor);
 	RUN(timer_one_shot_rearm_and_stop);
+	RUN(divide_change_while_counting_keeps_the_count);
 	RUN(timer_periodic_rearms_and_skips_missed_periods);
 	RUN(masked_timer_counts_but_raises_nothing);
 	RUN(changing_timer_mode_stops_it);
