@@ -92,7 +92,8 @@ int cfg_parse_uint(const char *s, uint64_t max, uint64_t *out)
 			d = c - 'a' + 10;
 		else
 			return -1;
-		if (v > (max - (uint64_t)d) / base)
+		/* A digit above max must not wrap max - d. */
+		if ((uint64_t)d > max || v > (max - (uint64_t)d) / base)
 			return -1;
 		v = v * base + (uint64_t)d;
 	}

@@ -6,6 +6,7 @@
 #include "tests/support/config_fixture.h"
 
 #include "hv/config/config.h"
+#include "hv/config/config_impl.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -631,8 +632,24 @@ static void virtio_ring_is_packed_unless_split_is_named(void)
 		  "split)");
 }
 
+/* The number parser holds any bound, small ones included: a digit above
+ * the bound is refused, not wrapped around it. */
+static void parse_uint_holds_small_bounds(void)
+{
+	uint64_t v = 99;
+
+	CHECK(cfg_parse_uint("5", 3, &v) == -1);
+	CHECK(cfg_parse_uint("0xf", 9, &v) == -1);
+	CHECK(cfg_parse_uint("3", 3, &v) == 0 && v == 3);
+	CHECK(cfg_parse_uint("10", 9, &v) == -1);
+	CHECK(cfg_parse_uint("18446744073709551615", UINT64_MAX, &v) == 0
+	      && v == UINT64_MAX);
+	CHECK(cfg_parse_uint("18446744073709551616", UINT64_MAX, &v) == -1);
+}
+
 int main(void)
 {
+	RUN(parse_uint_holds_small_bounds);
 	RUN(kernel_format_is_auto_unless_flat_is_named);
 	RUN(disk_takes_none_a_blank_size_or_an_image_path);
 	RUN(net_mac_is_six_hex_bytes_unicast_not_zero);
