@@ -190,6 +190,21 @@ fuzz_virtio_net_SRCS := $(VIRTIO_NET_SRCS) $(LOG_STUB)
 fuzz_pci_cfg_SRCS := $(VIRTIO_PCI_SRCS) $(LOG_STUB)
 fuzz_http_SRCS := net/http.c
 
+fuzz_decode_SRCS := arch/x86/decode.c arch/x86/page_walk.c hv/guest/gmem.c
+fuzz_config_SRCS := $(CONFIG_SRCS)
+fuzz_gpt_SRCS := drivers/gpt_part.c hv/base/fmt.c
+# The AHCI engine against the unit tests' HBA, built as test_ahci is.
+fuzz_ahci_SRCS := drivers/ahci_io.c drivers/ata.c hv/base/fmt.c $(FAKE_HBA) \
+	$(LOG_STUB)
+fuzz_ahci_CFLAGS := -DAHCI_TEST_HBA
+fuzz_e1000_SRCS := drivers/e1000_ring.c $(LOG_STUB)
+fuzz_platform_SRCS := hv/platform/lapic.c hv/platform/ioapic.c \
+	hv/platform/legacy.c hv/platform/iobus.c hv/platform/bus.c $(LOG_STUB)
+# virtio-net over the frame switch over the e1000 rings; the target sees
+# each buffer the device marks used (vq_push) on its way to the ring.
+fuzz_net_path_SRCS := net/switch.c drivers/e1000_ring.c $(VIRTIO_NET_SRCS) \
+	$(LOG_STUB)
+fuzz_net_path_LDFLAGS := -Wl,--wrap=vq_push
 IMAGE := $(BUILD)/plinth.img
 GUEST_DIR := $(BUILD)/guest
 GUEST_STAMP := $(GUEST_DIR)/.built
@@ -431,15 +446,17 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $$(test_$$*_SRCS) $(CHECK_SRCS) \
 	$(HOST_CC) $(HOST_CFLAGS) $(test_$*_CFLAGS) $< $(test_$*_SRCS) \
 		$(CHECK_SRCS) -o $@
 
-# Each fuzz target links the sources named by fuzz_NAME_SRCS above; its
-# headers are found as the tests' are.
+# Each fuzz target links the sources named by fuzz_NAME_SRCS above, with
+# fuzz_NAME_CFLAGS and fuzz_NAME_LDFLAGS where it has them; its headers
+# are found as the tests' are.
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) \
 		$(BUILD)/fuzz/deps/fuzz_%.d
 	@mkdir -p $(@D)/deps
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -MM -MP -MT $@ \
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(fuzz_$*_CFLAGS) -MM -MP -MT $@ \
 		$< $(fuzz_$*_SRCS) > $(@D)/deps/$(@F).d.tmp
 	@mv $(@D)/deps/$(@F).d.tmp $(@D)/deps/$(@F).d
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(fuzz_$*_SRCS) -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(fuzz_$*_CFLAGS) $< $(fuzz_$*_SRCS) \
+		$(fuzz_$*_LDFLAGS) -o $@
 
 $(UNIT_TESTS:%=$(BUILD)/tests/deps/test_%.d) \
 $(FUZZ_TARGETS:%=$(BUILD)/fuzz/deps/fuzz_%.d): ;
@@ -466,12 +483,21 @@ fuzz: $(FUZZ_BINS)
 			> $$d/$$t.log 2>&1; then \
 			grep -a 'DONE  *cov:' $$d/$$t.log | tail -1; \
 		else \
+			-print_final_stats=1 \
 			tail -40 $$d/$$t.log; failed="$$failed $$t"; \
 		fi; \
 	done; \
+			res="no failure"; \
 	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi
 
+			res="FAILED (reproducer: $$d/crash-$$t-*)"; \
 # The product code as .clang-format lays it out (guest_regs.inc is
+		awk -v t="$$t" -v res="$$res" \
+			'/^stat::number_of_executed_units:/ { n = $$2 } \
+			/^stat::average_exec_per_sec:/ { r = $$2 } \
+			END { printf "fuzz: %s: %s executions (%s/s), %s\n", \
+				t, n == "" ? "?" : n, r == "" ? "?" : r, res }' \
+			$$d/$$t.log; \
 # assembly).  make test fails where it is not (tests/static/).
 format: | $(PKG_STAMP)
 	clang-format -i $(filter %.c %.h,$(BOOT_SRCS) $(CORE_SRCS) \
