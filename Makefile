@@ -180,7 +180,8 @@ FUZZ_CC ?= clang
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I.
 FUZZ_TIME ?= 300
-FUZZ_TARGETS := loader virtq virtio_blk virtio_net pci_cfg http
+FUZZ_TARGETS := loader virtq virtio_blk virtio_net pci_cfg http \
+	decode config gpt ahci e1000 platform net_path
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 fuzz_loader_SRCS := $(LOADER_SRCS)
 # The unit tests' product sources and the log stub.
@@ -189,7 +190,6 @@ fuzz_virtio_blk_SRCS := $(VIRTIO_BLK_SRCS) $(LOG_STUB)
 fuzz_virtio_net_SRCS := $(VIRTIO_NET_SRCS) $(LOG_STUB)
 fuzz_pci_cfg_SRCS := $(VIRTIO_PCI_SRCS) $(LOG_STUB)
 fuzz_http_SRCS := net/http.c
-
 fuzz_decode_SRCS := arch/x86/decode.c arch/x86/page_walk.c hv/guest/gmem.c
 fuzz_config_SRCS := $(CONFIG_SRCS)
 fuzz_gpt_SRCS := drivers/gpt_part.c hv/base/fmt.c
@@ -205,6 +205,7 @@ fuzz_platform_SRCS := hv/platform/lapic.c hv/platform/ioapic.c \
 fuzz_net_path_SRCS := net/switch.c drivers/e1000_ring.c $(VIRTIO_NET_SRCS) \
 	$(LOG_STUB)
 fuzz_net_path_LDFLAGS := -Wl,--wrap=vq_push
+
 IMAGE := $(BUILD)/plinth.img
 GUEST_DIR := $(BUILD)/guest
 GUEST_STAMP := $(GUEST_DIR)/.built
@@ -384,6 +385,7 @@ $(GUEST_STAMP): qemu-test/guest/build.sh qemu-test/guest/init \
 		qemu-test/guest/known-file.sh \
 		qemu-test/guest/blkbench/blkbench.c \
 		qemu-test/guest/blkverify/blkverify.c \
+		$(wildcard qemu-test/guest/hostile/*.c qemu-test/guest/hostile/*.h) \
 		qemu-test/guest/extract-vmlinux.py \
 		| $(PKG_STAMP)
 	qemu-test/guest/build.sh $(GUEST_DIR)
@@ -473,31 +475,33 @@ bench: $(EFI) $(IMAGE) $(BENCH_GUEST) $(DISTRO_STAMP)
 
 # All targets run even when one fails; a crash, sanitizer report or broken
 # invariant fails the whole run, its reproducer in $(BUILD)/fuzz/crash-NAME-*.
+# Each target ends with a line of how many inputs it ran and how fast,
+# from libFuzzer's final statistics (printed on a failure too).
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS)
 	@failed=; for t in $(FUZZ_TARGETS); do \
 		d=$(BUILD)/fuzz; mkdir -p $$d/corpus-$$t; \
 		echo "fuzz: $$t for $(FUZZ_TIME) s (log: $$d/$$t.log)"; \
 		if $$d/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+			-print_final_stats=1 \
 			-artifact_prefix=$$d/crash-$$t- $$d/corpus-$$t \
 			> $$d/$$t.log 2>&1; then \
 			grep -a 'DONE  *cov:' $$d/$$t.log | tail -1; \
-		else \
-			-print_final_stats=1 \
-			tail -40 $$d/$$t.log; failed="$$failed $$t"; \
-		fi; \
-	done; \
 			res="no failure"; \
-	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi
-
+		else \
+			tail -40 $$d/$$t.log; failed="$$failed $$t"; \
 			res="FAILED (reproducer: $$d/crash-$$t-*)"; \
-# The product code as .clang-format lays it out (guest_regs.inc is
+		fi; \
 		awk -v t="$$t" -v res="$$res" \
 			'/^stat::number_of_executed_units:/ { n = $$2 } \
 			/^stat::average_exec_per_sec:/ { r = $$2 } \
 			END { printf "fuzz: %s: %s executions (%s/s), %s\n", \
 				t, n == "" ? "?" : n, r == "" ? "?" : r, res }' \
 			$$d/$$t.log; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi
+
+# The product code as .clang-format lays it out (guest_regs.inc is
 # assembly).  make test fails where it is not (tests/static/).
 format: | $(PKG_STAMP)
 	clang-format -i $(filter %.c %.h,$(BOOT_SRCS) $(CORE_SRCS) \

@@ -18,11 +18,12 @@ import time
 import bench
 import distro_tests
 import fuzz_tests
+import hostile_tests
 import mgmt_client
 import mgmt_tests
 import pcap
-# Ctx is also what tests/runner.py runs each test with.
 import smp_tests
+# Ctx is also what tests/runner.py runs each test with.
 from sysutil import (FAIL_MARKS, NO_VIRT, Ctx, Failure, TcpPeer,  # noqa: F401
                      expect, expect_banner, expect_clean_qemu_poweroff,
                      expect_re, no_faults)
@@ -955,7 +956,7 @@ def test_qemu_linux_ahci_e1000e(ctx):
 
 
 # The slowest first, so that it overlaps the others.
-TESTS = distro_tests.TESTS + [
+TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_linux_ahci_e1000,
     test_qemu_svm_bench_guest,
     test_qemu_svm_guest_restart,

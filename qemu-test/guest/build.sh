@@ -103,6 +103,9 @@ cp "$here/udhcpc.sh" "$root/udhcpc.sh"
 gcc -static -O2 -Wall -Wextra -o "$root/bin/blkbench" "$here/blkbench/blkbench.c"
 # The mixed read/write verify workload with guard bytes (plinth.verify=N).
 gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/blkverify" "$here/blkverify/blkverify.c"
+# The hostile virtio driver (plinth.hostile=MODE): attacks on Plinth's
+# devices from inside the guest, with Linux's virtio drivers not loaded.
+gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/hostile" "$here"/hostile/*.c
 cp "$out/VERSION" "$root/VERSION"
 chmod 755 "$root/init" "$root/check.sh" "$root/disk-test.sh" \
 	"$root/net-test.sh" "$root/udhcpc.sh" "$root/known-file.sh"
