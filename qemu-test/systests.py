@@ -806,9 +806,13 @@ def linux_virtio_in_bochs(ctx, ring, mgmt=False):
         for line in ("plinth-guest: booted Linux", "plinth-net: sent: "):
             if line not in c:
                 raise Failure("the console through the API lacks %r" % line)
-        # The serial console has \r removed, and Plinth's own lines may
-        # land between the guest's.
-        for line in c.replace("\r", "").splitlines():
+        # The API serves the guest's bytes as they are; the serial
+        # console shows its control characters in caret notation, has \r
+        # removed, and Plinth's own lines may land between the guest's.
+        shown = "".join("^" + chr(ord(ch) + 0x40) if ord(ch) < 0x20
+                        and ch not in "\t\n" else "^?" if ch == "\x7f"
+                        else ch for ch in c.replace("\r", ""))
+        for line in shown.splitlines():
             if line not in s:
                 raise Failure("the console through the API has %r, which "
                               "the serial console does not" % line)
