@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/io.h"
 #include "arch/x86/cpuinfo.h"
+#include "arch/x86/lapic_host.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/exception.h"
 #include "arch/x86/paging.h"
@@ -105,6 +107,49 @@ static void check_libc(void)
 	free(p);
 }
 
+/* What a parked CPU reports when handed a job: the APIC ID its own
+ * LAPIC says, and when it ran. */
+struct cpu_report {
+	uint32_t apic_id;
+	uint64_t tsc;
+};
+
+static void report_in(struct cpu_local *c, void *arg)
+{
+	struct cpu_report *r = arg;
+
+	(void)c;
+	r->apic_id = lapic_host_id();
+	r->tsc = rdtsc();
+}
+
+/* Each parked CPU is handed one job and woken for it, once: the path the
+ * devices' work will take to another core, checked at every boot. */
+static void check_jobs(unsigned running)
+{
+	for (unsigned i = 1; i < running; i++) {
+		struct cpu_report r = { ~0u, 0 };
+		const struct cpu_local *c = smp_cpu(i);
+		uint64_t t0 = rdtsc(), end = t0 + tsc_hz() / 10;
+
+		bool taken = smp_run_on(i, report_in, &r);
+
+		while (taken && !smp_job_done(i) && rdtsc() < end)
+			cpu_pause();
+		if (!taken || !smp_job_done(i) || r.apic_id != c->apic_id) {
+			log_msg("smp: cpu %u did not run the job it was woken "
+				"for (reported APIC ID %d, want %u)",
+				i, smp_job_done(i) ? (int)r.apic_id : -1,
+				(unsigned)c->apic_id);
+			continue;
+		}
+		log_msg("smp: cpu %u woke for a job and ran it on APIC ID %u "
+			"in %lu us",
+			i, (unsigned)r.apic_id,
+			(unsigned long)((r.tsc - t0) * 1000000 / tsc_hz()));
+	}
+}
+
 /* The other CPUs, parked for now: the boot summary says how many run. */
 static void start_cpus(void)
 {
@@ -125,6 +170,7 @@ static void start_cpus(void)
 		"one)%s",
 		smp.running, smp.listed, (unsigned)smp_cpu(0)->apic_id,
 		smp.silent ? "; the rest did not answer" : "");
+	check_jobs(smp.running);
 }
 
 static void __attribute__((noreturn)) hv_start(void *unused)

@@ -12,8 +12,9 @@ GUEST_CFG = ("kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
 
 def smp_boot(ctx, n):
     """Boots the demo guest on an n-CPU machine: every CPU the MADT lists
-    is started, each once, each on its own APIC ID, and the guest then
-    runs to its power-off with the others parked."""
+    is started, each once, each on its own APIC ID, is woken once for a
+    job and runs it, and the guest then runs to its power-off with the
+    others parked."""
     img = ctx.image_with_config(GUEST_CFG)
     res = bench.run_qemu(img, ctx.work, timeout=240, svm=True,
                          extra=("-smp", str(n)),
@@ -32,6 +33,9 @@ def smp_boot(ctx, n):
         m = expect_re(s, r"smp: cpu %d \(APIC ID (\d+)\) started and "
                       r"parked$" % i, "cpu %d" % i)
         ids.add(int(m.group(1)))
+        # Woken by an IPI for one job, which it ran on its own LAPIC.
+        expect_re(s, r"smp: cpu %d woke for a job and ran it on APIC ID "
+                  r"%s in \d+ us$" % (i, m.group(1)), "cpu %d's job" % i)
     if len(ids) != n:
         raise Failure("APIC IDs %s: a CPU was started twice" % sorted(ids))
     if "did not answer" in s:

@@ -21,10 +21,17 @@ static int nstacks;
 static uint64_t image_base, text_lo, text_hi;
 static volatile int in_fault;
 static void (*irq_handler)(unsigned vector);
+static void (*vector_handler[256])(unsigned vector);
 
 void exc_set_irq_handler(void (*fn)(unsigned vector))
 {
 	irq_handler = fn;
+}
+
+void exc_set_vector_handler(unsigned vector, void (*fn)(unsigned vector))
+{
+	if (vector >= 32 && vector < 256)
+		vector_handler[vector] = fn;
 }
 
 static const char *const names[VEC_EXCEPTIONS] = {
@@ -150,6 +157,10 @@ void exc_dispatch(struct exc_frame *f)
 {
 	/* External interrupts reach the host only where it lets them in
 	 * (host_timer_take); they are not faults. */
+	if (f->vector >= 32 && f->vector < 256 && vector_handler[f->vector]) {
+		vector_handler[f->vector]((unsigned)f->vector);
+		return;
+	}
 	if (f->vector >= 32 && irq_handler) {
 		irq_handler((unsigned)f->vector);
 		return;

@@ -26,6 +26,9 @@ void exc_set_image(uint64_t base, uint64_t text_lo, uint64_t text_hi);
 
 /* Vectors 32-255 go to `fn` instead of the fatal-fault report. */
 void exc_set_irq_handler(void (*fn)(unsigned vector));
+/* One vector to a handler of its own (on every CPU), before the one
+ * above. */
+void exc_set_vector_handler(unsigned vector, void (*fn)(unsigned vector));
 
 /* Called by the stubs in entry.S with the frame they pushed. */
 void exc_dispatch(struct exc_frame *f);

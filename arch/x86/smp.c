@@ -22,9 +22,14 @@ extern const char ap_tramp_start[], ap_tramp_end[], ap_tramp_gdt[],
 	ap_tramp_cr0[], ap_tramp_stack[], ap_tramp_arg[], ap_tramp_target[],
 	ap_tramp_long[];
 
+#define APIC_BASE_EN (1ull << 11)
+#define APIC_BASE_X2 (1ull << 10)
+#define SPURIOUS_VECTOR 0xff
+
 static struct cpu_local cpus[SMP_MAX_CPUS];
 /* What every CPU takes from the first. */
 static uint64_t bsp_cr4, bsp_pat, bsp_xcr0;
+static bool bsp_x2apic;
 
 const struct cpu_local *smp_cpu(unsigned i)
 {
@@ -61,12 +66,59 @@ static void __attribute__((noreturn)) ap_main(struct cpu_local *c)
 				 : "c"(0), "a"((uint32_t)bsp_xcr0),
 				   "d"((uint32_t)(bsp_xcr0 >> 32)));
 	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	/* Its LAPIC on, as the first CPU's mode (xAPIC or x2APIC), to be
+	 * woken by fixed IPIs; nothing else is routed here. */
+	if (bsp_x2apic)
+		wrmsr(MSR_IA32_APIC_BASE,
+		      rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_EN | APIC_BASE_X2);
+	lapic_host_write(LAPIC_TPR, 0);
+	lapic_host_write(LAPIC_SVR, (1u << 8) | SPURIOUS_VECTOR);
 	c->started_tsc = rdtsc();
 	/* Everything above before the first CPU may reuse the trampoline
 	 * for the next one. */
 	__atomic_store_n(&c->state, CPU_PARKED, __ATOMIC_RELEASE);
-	for (;;)
-		__asm__ volatile("cli; hlt" ::: "memory");
+	for (;;) {
+		void (*job)(struct cpu_local *, void *) = __atomic_load_n(
+			&c->job, __ATOMIC_ACQUIRE);
+
+		if (job) {
+			job(c, c->job_arg);
+			c->jobs_done++;
+			__atomic_store_n(&c->job, NULL, __ATOMIC_RELEASE);
+			continue;
+		}
+		/* STI's one-instruction shadow: a wake-up pending since the
+		 * check above is taken right after HLT begins. */
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
+}
+
+/* The wake-up's only work is its EOI: the parked loop looks for the
+ * job.  A spurious interrupt takes no EOI (SDM vol. 3A, 11.9). */
+static void wake(unsigned vector)
+{
+	if (vector == SMP_WAKE_VECTOR)
+		lapic_host_write(LAPIC_EOI, 0);
+}
+
+bool smp_run_on(unsigned i, void (*fn)(struct cpu_local *c, void *arg),
+		void *arg)
+{
+	struct cpu_local *c = i && i < SMP_MAX_CPUS ? &cpus[i] : NULL;
+
+	if (!c || __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CPU_PARKED
+	    || __atomic_load_n(&c->job, __ATOMIC_ACQUIRE))
+		return false;
+	c->job_arg = arg;
+	__atomic_store_n(&c->job, fn, __ATOMIC_RELEASE);
+	lapic_host_ipi(c->apic_id, ICR_ASSERT | SMP_WAKE_VECTOR);
+	return true;
+}
+
+bool smp_job_done(unsigned i)
+{
+	return i < SMP_MAX_CPUS
+	       && !__atomic_load_n(&cpus[i].job, __ATOMIC_ACQUIRE);
 }
 
 static void wait_us(uint64_t us)
@@ -205,6 +257,9 @@ void smp_start(const uint32_t *ids, unsigned n, uint64_t low_pages,
 	uint32_t self = lapic_host_id();
 
 	cpus[0].apic_id = self;
+	bsp_x2apic = lapic_host_x2apic();
+	exc_set_vector_handler(SMP_WAKE_VECTOR, wake);
+	exc_set_vector_handler(SPURIOUS_VECTOR, wake);
 	if (prepare(page)) {
 		out->why_one = "the start-up page could not be prepared";
 		return;

@@ -12,16 +12,23 @@
  *
  * Ownership: cpus[] is written by the first CPU before it starts that
  * CPU; afterwards each entry's `state` is written by its own CPU (release)
- * and read by the first (acquire).  A started CPU parks with interrupts
- * off in HLT until Plinth gives it work. */
+ * and read by the first (acquire).  A started CPU parks in HLT until
+ * Plinth gives it work: smp_run_on() stores the job (release) and sends
+ * the CPU SMP_WAKE_VECTOR; the CPU checks for a job with interrupts off
+ * and only then halts with them on (STI; HLT), so a wake-up that arrives
+ * between its check and its HLT stays pending in its LAPIC and ends the
+ * HLT at once: none is lost.  The job runs with interrupts off; the CPU
+ * clears it (release) when done and parks again. */
 #ifndef PLINTH_X86_SMP_H
 #define PLINTH_X86_SMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86/exception.h"
 
 #define SMP_MAX_CPUS 64
+#define SMP_WAKE_VECTOR 0xf0
 
 enum cpu_state { CPU_ABSENT, CPU_STARTING, CPU_PARKED, CPU_SILENT };
 
@@ -32,6 +39,11 @@ struct cpu_local {
 	int state;	/* enum cpu_state */
 	uint64_t stack_top, ist_top;
 	uint64_t started_tsc; /* when it reported in (cycles since INIT) */
+	/* The job: written by the first CPU while it is NULL, cleared by
+	 * this CPU when the job is done. */
+	void (*job)(struct cpu_local *c, void *arg);
+	void *job_arg;
+	uint64_t jobs_done;
 };
 
 struct smp_info {
@@ -49,5 +61,12 @@ void smp_start(const uint32_t *apic_ids, unsigned n, uint64_t low_pages,
 
 /* Entry i (0 .. SMP_MAX_CPUS - 1): the CPUs Plinth started. */
 const struct cpu_local *smp_cpu(unsigned i);
+
+/* Hands fn(c, arg) to parked CPU i (not 0) and wakes it; false if it is
+ * not parked or still busy with its last job. */
+bool smp_run_on(unsigned i, void (*fn)(struct cpu_local *c, void *arg),
+		void *arg);
+/* Whether CPU i has finished the job it was given. */
+bool smp_job_done(unsigned i);
 
 #endif
