@@ -49,7 +49,11 @@ ap_tramp_long:
 	mov	ap_tramp_stack(%rip), %rsp
 	mov	ap_tramp_arg(%rip), %rdi
 	xor	%ebp, %ebp
-	jmp	*ap_tramp_target(%rip)
+	/* A call, as arch_switch_stack does: the target starts with the
+	 * ABI's RSP % 16 == 8 (the stack top is 16-byte aligned), and
+	 * never returns. */
+	call	*ap_tramp_target(%rip)
+	ud2
 
 	/* Patched by smp.c. */
 	.balign 8
