@@ -8,6 +8,7 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/stack.h"
 #include "arch/x86/tsc.h"
+#include "hv/base/clock.h"
 #include "hv/base/fmt.h"
 #include "hv/base/log.h"
 
@@ -121,14 +122,6 @@ bool smp_job_done(unsigned i)
 	       && !__atomic_load_n(&cpus[i].job, __ATOMIC_ACQUIRE);
 }
 
-static void wait_us(uint64_t us)
-{
-	uint64_t end = rdtsc() + tsc_hz() / 1000000 * us;
-
-	while (rdtsc() < end)
-		__asm__ volatile("pause");
-}
-
 static bool wait_parked(const struct cpu_local *c, uint64_t us)
 {
 	uint64_t end = rdtsc() + tsc_hz() / 1000000 * us;
@@ -181,7 +174,7 @@ static bool start_one(uint8_t *page, struct cpu_local *c)
 	patch64(page, off(ap_tramp_arg), (uint64_t)c);
 	__atomic_store_n(&c->state, CPU_STARTING, __ATOMIC_RELEASE);
 	lapic_host_ipi(c->apic_id, ICR_INIT | ICR_ASSERT);
-	wait_us(10000);
+	clock_delay_us(10000);
 	for (int i = 0; i < 2; i++) {
 		lapic_host_ipi(c->apic_id, ICR_STARTUP | ICR_ASSERT | vector);
 		if (wait_parked(c, 200))
