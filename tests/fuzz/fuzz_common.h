@@ -36,15 +36,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* An invariant: a violation aborts, which libFuzzer reports as a crash. */
-#define CHECK(c)                                                           \
-	do {                                                               \
-		if (!(c)) {                                                \
-			fprintf(stderr, "%s:%d: invariant violated: %s\n", \
-				__FILE__, __LINE__, #c);                   \
-			abort();                                           \
-		}                                                          \
-	} while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 /* --- the input as a stream ------------------------------------------ */
 

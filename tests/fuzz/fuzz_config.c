@@ -49,14 +49,7 @@
 #include "hv/config/config.h"
 #include "hv/config/config_impl.h"
 
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c)) {                                                    \
-			fprintf(stderr, "%s:%d: invariant violated: %s\n",     \
-				__FILE__, __LINE__, #c);                       \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 #define NAME "plinth.cfg"
 #define ERR_FULL 512

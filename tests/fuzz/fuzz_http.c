@@ -23,14 +23,7 @@
 
 #include "net/http.h"
 
-#define CHECK(c)                                                           \
-	do {                                                               \
-		if (!(c)) {                                                \
-			fprintf(stderr, "broken: %s (line %d)\n", #c,      \
-				__LINE__);                                 \
-			abort();                                           \
-		}                                                          \
-	} while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 static void check_one(const char *buf, size_t len, int st,
 		      const struct http_req *r)
