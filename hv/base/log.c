@@ -4,10 +4,13 @@
 
 #include "hv/base/clock.h"
 #include "hv/base/fmt.h"
+#include "hv/base/spin.h"
 
 static const struct log_console *console;
 static struct logring ring;
 static int have_ring;
+/* Output and the ring: log_write, log_guest, ring reads. */
+static struct spin lock;
 
 void log_init(const struct log_console *c)
 {
@@ -40,11 +43,14 @@ static void out(const char *buf, size_t len)
 
 void log_write(const char *buf, size_t len)
 {
+	bool taken = spin_lock(&lock);
+
 	if (guest_midline && len) {
 		guest_midline = 0;
 		out("\n", 1);
 	}
 	out(buf, len);
+	spin_unlock(&lock, taken);
 }
 
 void log_guest_raw(int raw)
@@ -52,12 +58,8 @@ void log_guest_raw(int raw)
 	guest_raw = raw;
 }
 
-void log_guest(const char *buf, size_t len)
+static void guest_marked(const char *buf, size_t len)
 {
-	if (guest_raw) {
-		out(buf, len);
-		return;
-	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)buf[i];
 		char e[2] = { '^', 0 };
@@ -81,6 +83,17 @@ void log_guest(const char *buf, size_t len)
 			out((const char *)&c, 1);
 		}
 	}
+}
+
+void log_guest(const char *buf, size_t len)
+{
+	bool taken = spin_lock(&lock);
+
+	if (guest_raw)
+		out(buf, len);
+	else
+		guest_marked(buf, len);
+	spin_unlock(&lock, taken);
 }
 
 void log_printf(const char *f, ...)
@@ -120,7 +133,16 @@ void log_drain(void)
 		console->drain();
 }
 
-const struct logring *log_ring(void)
+size_t log_ring_read(uint64_t offset, void *out, size_t len, uint64_t *from,
+		     uint64_t *next)
 {
-	return have_ring ? &ring : NULL;
+	bool taken = spin_lock(&lock);
+	size_t n = 0;
+
+	*from = 0;
+	*next = have_ring ? ring.head : 0;
+	if (have_ring)
+		n = logring_read(&ring, offset, out, len, from);
+	spin_unlock(&lock, taken);
+	return n;
 }

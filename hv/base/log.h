@@ -1,7 +1,9 @@
 /* Plinth's log: every line goes to the serial console and to an in-memory
  * ring that the management plane serves.  Safe anywhere, exception
- * handlers included: no allocation, no locks (the host is one CPU with
- * interrupts off). */
+ * handlers included: no allocation.  With an I/O core two CPUs log, so
+ * output and ring reads take one bounded spin lock (hv/base/spin.h): a
+ * line is never torn by the other CPU's, and a CPU that faults while
+ * holding it still gets its report out. */
 #ifndef PLINTH_LOG_H
 #define PLINTH_LOG_H
 
@@ -24,6 +26,10 @@ void log_init(const struct log_console *console);
 void log_attach_ring(void *mem, size_t size);
 /* Adds text to the ring only (it was already printed). */
 void log_import(const char *buf, size_t len);
+/* Reads the ring (logring_read) under the log's lock; 0 before
+ * log_attach_ring. */
+size_t log_ring_read(uint64_t offset, void *out, size_t len, uint64_t *from,
+		     uint64_t *next);
 
 /* Writes text as given. */
 void log_write(const char *buf, size_t len);
@@ -65,7 +71,5 @@ int log_getc(void);
 
 /* Waits until the UART has sent everything (before power-off or reset). */
 void log_drain(void);
-
-const struct logring *log_ring(void);
 
 #endif

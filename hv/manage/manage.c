@@ -163,8 +163,8 @@ static void status(struct mgmt_buf *b)
 {
 	struct vm_status vm;
 	struct nic_status nic;
-	const char *why;
-	enum guest_state gs = gs_get(&why);
+	char why[192];
+	enum guest_state gs = gs_get(why, sizeof(why));
 	uint64_t up = clock_ns();
 	uint32_t a, m, g;
 	char t1[18], t2[16], t3[16];
@@ -238,7 +238,8 @@ static void labelled(struct mgmt_buf *b, const char *name, const char *label,
 static void guest_metrics(struct mgmt_buf *b, const struct vm_status *vm)
 {
 	metric(b, "plinth_guest_running", "gauge", "1 while the guest runs.");
-	mgmt_printf(b, "plinth_guest_running %d\n", gs_get(NULL) == GS_RUNNING);
+	mgmt_printf(b, "plinth_guest_running %d\n",
+		    gs_get(NULL, 0) == GS_RUNNING);
 	metric(b, "plinth_guest_starts_total", "counter",
 	       "Times the guest was started.");
 	mgmt_printf(b, "plinth_guest_starts_total %u\n", gs_starts());
@@ -323,19 +324,9 @@ static void metrics(struct mgmt_buf *b)
 
 /* --- the rest of the API ------------------------------------------- */
 
-static size_t log_read(uint64_t off, void *out, size_t len, uint64_t *from,
-		       uint64_t *next)
-{
-	const struct logring *r = log_ring();
-
-	*next = r ? r->head : 0;
-	*from = 0;
-	return r ? logring_read(r, off, out, len, from) : 0;
-}
-
 static int guest_action(enum mgmt_action a, const char **why)
 {
-	enum guest_state s = gs_get(NULL);
+	enum guest_state s = gs_get(NULL, 0);
 
 	if (s == GS_RUNNING) {
 		gs_request(a == MGMT_GUEST_RESET ? GS_REQ_RESET
@@ -359,7 +350,7 @@ static const struct mgmt_ops ops = {
 	.status = status,
 	.metrics = metrics,
 	.console = gs_console_read,
-	.log = log_read,
+	.log = log_ring_read,
 	.console_input = gs_console_input,
 	.guest = guest_action,
 };

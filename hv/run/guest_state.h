@@ -17,7 +17,8 @@ enum guest_state {
 };
 
 void gs_set(enum guest_state s, const char *why);
-enum guest_state gs_get(const char **why);
+/* The state, and with `why` its reason copied (n bytes at most). */
+enum guest_state gs_get(char *why, size_t n);
 const char *gs_name(enum guest_state s);
 unsigned gs_starts(void);
 
