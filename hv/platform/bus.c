@@ -4,6 +4,53 @@
 
 #include "hv/base/range.h"
 
+static void (*gateway)(void (*fn)(void *arg), void *arg);
+
+void bus_set_gateway(void (*run)(void (*fn)(void *arg), void *arg))
+{
+	gateway = run;
+}
+
+/* One access, carried to the range's owner and back. */
+struct access {
+	struct bus_range r;
+	uint64_t addr, v;
+	unsigned size;
+	bool write;
+};
+
+static void access_there(void *arg)
+{
+	struct access *a = arg;
+
+	if (a->write)
+		a->r.write(a->r.ctx, a->addr, a->size, a->v);
+	else
+		a->v = a->r.read(a->r.ctx, a->addr, a->size);
+}
+
+uint64_t bus_read(const struct bus_range *r, uint64_t addr, unsigned size)
+{
+	struct access a = { *r, addr, 0, size, false };
+
+	if (!r->remote || !gateway)
+		return r->read(r->ctx, addr, size);
+	gateway(access_there, &a);
+	return a.v;
+}
+
+void bus_write(const struct bus_range *r, uint64_t addr, unsigned size,
+	       uint64_t v)
+{
+	struct access a = { *r, addr, v, size, true };
+
+	if (!r->remote || !gateway) {
+		r->write(r->ctx, addr, size, v);
+		return;
+	}
+	gateway(access_there, &a);
+}
+
 int bus_register(struct bus *b, const struct bus_range *r)
 {
 	if (b->n == BUS_MAX_RANGES || !r->len || r->base + r->len < r->base

@@ -20,6 +20,10 @@ struct bus_range {
 	 * return all ones, writes are dropped, both counted unclaimed. */
 	uint64_t (*read)(void *ctx, uint64_t addr, unsigned size);
 	void (*write)(void *ctx, uint64_t addr, unsigned size, uint64_t v);
+	/* The handlers belong to the I/O core's side (the PCI host and the
+	 * functions behind it): with an I/O core they run there, through
+	 * the gateway, while the vCPU waits. */
+	bool remote;
 };
 
 #define BUS_MAX_RANGES 32
@@ -50,6 +54,16 @@ static inline const struct bus_range *bus_find(struct bus *b, uint64_t addr,
 		}
 	return NULL;
 }
+/* How an access to a remote range reaches its owner: `run` calls
+ * fn(arg) on the I/O core and returns once it has.  NULL (the default,
+ * and single-core mode): the handlers run on the caller's CPU. */
+void bus_set_gateway(void (*run)(void (*fn)(void *arg), void *arg));
+/* Calls r's handler (which must not be NULL), through the gateway for a
+ * remote range.  The range is copied first: the call may move BARs. */
+uint64_t bus_read(const struct bus_range *r, uint64_t addr, unsigned size);
+void bus_write(const struct bus_range *r, uint64_t addr, unsigned size,
+	       uint64_t v);
+
 /* Accesses per range since the last reset (each guest run starts one).
  * bus_counts() walks the ranges by index, false past the last. */
 void bus_reset_counts(struct bus *b);

@@ -33,7 +33,7 @@ uint32_t iobus_in(uint16_t port, unsigned size)
 		note_unclaimed("read", port, size);
 		return iobus_all_ones(size);
 	}
-	return (uint32_t)r->read(r->ctx, port, size);
+	return (uint32_t)bus_read(r, port, size);
 }
 
 void iobus_out(uint16_t port, unsigned size, uint32_t v)
@@ -44,7 +44,7 @@ void iobus_out(uint16_t port, unsigned size, uint32_t v)
 		note_unclaimed("write", port, size);
 		return;
 	}
-	r->write(r->ctx, port, size, v);
+	bus_write(r, port, size, v);
 }
 
 uint64_t iobus_unclaimed(void)

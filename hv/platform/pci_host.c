@@ -56,6 +56,9 @@ void vpci_bar_init(struct vpci_fn *f, unsigned idx, uint64_t size, bool is64,
 	*bar = (struct vpci_bar){
 		.size = size, .is64 = is64, .good = addr, .range = *r
 	};
+	/* What decodes behind a BAR is the function's, as its
+	 * configuration space is: the I/O core's side. */
+	bar->range.remote = true;
 	/* Memory space, 64-bit type 10b when is64, not prefetchable (PCI
 	 * 3.0, 6.2.5.1); the size shows as the address bits that stay 0. */
 	put_le32(f->cfg + PCI_BAR0 + 4 * idx, is64 ? 0x4 : 0x0);
@@ -309,9 +312,9 @@ static void ecam_write(void *ctx, uint64_t addr, unsigned size, uint64_t v)
 
 int vpci_attach(struct vpci_bus *b)
 {
-	struct bus_range io = { 0xcfc, 4, "pci-cfc", b, io_in, io_out };
+	struct bus_range io = { 0xcfc, 4, "pci-cfc", b, io_in, io_out, true };
 	struct bus_range ecam = { GUEST_ECAM_BASE, GUEST_ECAM_SIZE, "ecam", b,
-				  ecam_read,	   ecam_write };
+				  ecam_read,	   ecam_write,	    true };
 
 	return iobus_register(&io) || mmiobus_register(&ecam) ? -1 : 0;
 }

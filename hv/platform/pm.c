@@ -99,9 +99,8 @@ void vpm_reset_write(struct vpm *p, uint8_t v)
 
 int vpm_attach(struct vpm *p)
 {
-	struct bus_range pm = {
-		GUEST_PM_BASE, 12, "acpi-pm", p, pm_in, pm_out
-	};
+	struct bus_range pm = { GUEST_PM_BASE, 12,     "acpi-pm", p,
+				pm_in,	       pm_out, false };
 
 	return iobus_register(&pm);
 }

@@ -562,6 +562,49 @@ static void bar_sizing_reads_back_the_size_mask(void)
 	      && fb.bar[5].size == 0);
 }
 
+/* The gateway an I/O core installs: it counts what it carries. */
+static unsigned carried;
+
+static void gateway(void (*fn)(void *arg), void *arg)
+{
+	carried++;
+	fn(arg);
+}
+
+/* Configuration space (CFC, ECAM) and what decodes behind a BAR belong to
+ * the I/O core's side: with a gateway their accesses go through it, and a
+ * BAR moved during one is where the next access finds it. */
+static void config_space_and_bars_are_reached_through_the_gateway(void)
+{
+	const struct bus_range *r;
+
+	bar_fresh();
+	carried = 0;
+	bus_set_gateway(gateway);
+	vpci_cf8_write(&B, cf8(0, 0, 0, 0));
+	CHECK(iobus_in(0xcfc, 4) == rd(0, 0, 4));
+	CHECK(carried == 1);
+	r = mmiobus_find(ecam(0, SLOT_A, 0, PCI_COMMAND), 2);
+	CHECK(r && r->remote);
+	if (r)
+		bus_write(r, ecam(0, SLOT_A, 0, PCI_COMMAND), 2,
+			  PCI_COMMAND_MEMORY);
+	CHECK(carried == 2);
+	r = mmiobus_find(BAR_A + 8, 4);
+	CHECK(r && r->remote);
+	if (r) {
+		bus_write(r, BAR_A + 8, 4, 1);
+		CHECK(da.writes == 1 && da.last == BAR_A + 8);
+		CHECK(bus_read(r, BAR_A + 12, 4) == da.tag);
+		CHECK(da.reads == 1 && da.last == BAR_A + 12);
+	}
+	CHECK(carried == 4);
+	vpci_cf8_write(&B, cf8(0, SLOT_A, 0, 0));
+	bus_set_gateway(NULL);
+	CHECK(iobus_in(0xcfc, 4) == rd(SLOT_A, 0, 4));
+	CHECK(carried == 4);
+}
+
 static void bar_is_mapped_only_while_memory_decode_is_on(void)
 {
 	bar_fresh();
@@ -1018,5 +1061,6 @@ int main(void)
 	RUN(bar_whose_old_address_was_taken_stays_unmapped);
 	RUN(capability_list_is_well_formed);
 	RUN(remove_all_unmaps_bars);
+	RUN(config_space_and_bars_are_reached_through_the_gateway);
 	return CHECK_DONE();
 }
