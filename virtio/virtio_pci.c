@@ -185,6 +185,21 @@ static void notify(struct vdev *d, uint64_t off)
 		d->ops->notify(d, qi);
 }
 
+void vdev_set_polled(struct vdev *d)
+{
+	for (unsigned i = 0; i < d->nq; i++)
+		d->vq[i].polled = true;
+}
+
+void vdev_poll(struct vdev *d)
+{
+	if (!d->ops->notify || !vdev_running(d))
+		return;
+	for (unsigned i = 0; i < d->nq; i++)
+		if (d->vq[i].enabled)
+			d->ops->notify(d, i);
+}
+
 uint64_t vdev_bar_read(struct vdev *d, uint64_t off, unsigned size)
 {
 	if (size != 1 && size != 2 && size != 4 && size != 8)

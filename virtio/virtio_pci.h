@@ -135,6 +135,12 @@ void vdev_queue_interrupt(struct vdev *d, struct virtq *q);
 void vdev_config_changed(struct vdev *d);
 /* A backend finished its last request after a reset: completes it. */
 void vdev_reset_progress(struct vdev *d);
+/* An I/O core polls this device's queues (vdev_poll): its driver is
+ * told never to notify.  Call after vdev_init. */
+void vdev_set_polled(struct vdev *d);
+/* The I/O core's look at every queue: what a notify would start, for the
+ * queues that can run (not counted as notifies). */
+void vdev_poll(struct vdev *d);
 /* One log line per queue with its counters. */
 void vdev_print_stats(const struct vdev *d);
 

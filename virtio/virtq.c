@@ -31,8 +31,10 @@ void vq_reset(struct virtq *q)
 	void (*on_stall)(void *) = q->on_stall;
 	void *stall_ctx = q->stall_ctx;
 	struct vq_stats st = q->st;
+	bool polled = q->polled;
 
 	memset(q, 0, sizeof(*q));
+	q->polled = polled;
 	q->index = idx;
 	q->name = name;
 	q->max_size = max;
@@ -387,8 +389,11 @@ bool vq_need_interrupt(struct virtq *q)
 
 void vq_set_notify(struct virtq *q, bool on)
 {
-	uint16_t ev[2] = { 0, on ? VQ_EVENT_ENABLE : VQ_EVENT_DISABLE };
+	uint16_t ev[2];
 
+	on = on && !q->polled;
+	ev[0] = 0;
+	ev[1] = on ? VQ_EVENT_ENABLE : VQ_EVENT_DISABLE;
 	if (!q->dev_evt)
 		return;
 	if (q->split) {

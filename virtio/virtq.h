@@ -101,6 +101,9 @@ struct virtq {
 	bool avail_wrap, used_wrap;
 	bool stalled;
 	bool notify_on; /* split: the driver is asked to notify */
+	/* The I/O core looks at the ring all the time: the driver is never
+	 * asked to notify (kept across resets). */
+	bool polled;
 	/* The used position at the last interrupt, for EVENT_IDX. */
 	uint16_t signalled;
 	bool signalled_wrap, signalled_valid;
@@ -115,7 +118,7 @@ struct virtq {
 };
 
 /* Back to the state after device reset (keeps index, name, max_size, the
- * stall callback and the counters). */
+ * stall callback, `polled` and the counters). */
 void vq_reset(struct virtq *q);
 /* Clamps a guest-written queue size to [0, max_size]. */
 uint16_t vq_clamp_size(const struct virtq *q, uint32_t size);
@@ -133,7 +136,8 @@ void vq_push(struct virtq *q, uint16_t id, uint16_t ndesc, uint32_t len);
 /* After pushes: whether the driver wants an interrupt now (its event
  * suppression structure); resets the tracking when it does. */
 bool vq_need_interrupt(struct virtq *q);
-/* Asks the driver for notifications (true) or not. */
+/* Asks the driver for notifications (true) or not; a polled queue
+ * never asks. */
 void vq_set_notify(struct virtq *q, bool on);
 
 /* Shared by both layouts (virtq.c). */

@@ -59,6 +59,8 @@ void teardown(void)
 	DISK = NULL;
 }
 
+bool POLLED;
+
 uint8_t start_device(struct blk_backend *be, uint16_t qsize)
 {
 	struct vqd *qs[1] = { &Q };
@@ -67,6 +69,8 @@ uint8_t start_device(struct blk_backend *be, uint16_t qsize)
 	F = calloc(1, sizeof(*F));
 	memset(&MSI, 0, sizeof(MSI));
 	vblk_init(&B, F, be, "vda", BAR_ADDR, &M.gm);
+	if (POLLED)
+		vdev_set_polled(&B.dev);
 	B.dev.msi = msi_record;
 	B.dev.irq_ctx = &MSI;
 	vdrv_msix_on(&B.dev);

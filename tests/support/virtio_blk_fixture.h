@@ -56,6 +56,9 @@ extern struct ramdisk RD;
 extern uint8_t *DISK;
 extern struct vqd Q;
 extern struct msi_rec MSI;
+/* Set before a *_setup(): the device is polled (vdev_set_polled), as
+ * with an I/O core. */
+extern bool POLLED;
 
 /* --- a fake asynchronous backend ------------------------------------- */
 

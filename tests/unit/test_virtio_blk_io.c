@@ -106,6 +106,38 @@ static void write_and_read_back_with_many_odd_segments(void)
 	CHECK(B.dev.vq[0].st.requests == 2 && B.dev.vq[0].st.errors == 0);
 }
 
+/* With an I/O core the device is polled: the driver is told never to
+ * notify, and a look at the queue serves what it made available. */
+static void polled_device_serves_requests_without_notifications(void)
+{
+	struct vqd_buf w = { BUF, 512, 0 };
+	uint16_t flags = 0, id = 0;
+	uint32_t len = 0;
+
+	POLLED = true;
+	CHECK(ramdisk_setup(false, 16) == READY);
+	POLLED = false;
+	vqd_dev_event(&Q, NULL, &flags);
+	CHECK(flags == VQ_EVENT_DISABLE);
+	pattern(BUF, 512, 5);
+	request(0, T_OUT, 3, &w, 1, 77);
+	vdev_poll(&B.dev);
+	CHECK(vqd_get_used(&Q, &id, &len) && id == 77 && len == 1);
+	CHECK(status_of(0) == S_OK);
+	CHECK(!memcmp(DISK + 3 * 512, M.ram + BUF, 512));
+	CHECK(B.dev.vq[0].st.notifies == 0);
+	CHECK(MSI.per_vec[1] == 1);
+	/* Nothing new: a look does nothing, and raises nothing. */
+	vdev_poll(&B.dev);
+	CHECK(!vqd_get_used(&Q, &id, &len));
+	CHECK(MSI.per_vec[1] == 1);
+	/* A device the driver reset is not looked into. */
+	request(0, T_OUT, 4, &w, 1, 78);
+	vdrv_w(&B.dev, VC_STATUS, 1, 0);
+	vdev_poll(&B.dev);
+	CHECK(B.dev.vq[0].st.requests == 1);
+}
+
 static void header_data_and_status_may_share_descriptors(void)
 {
 	struct vqd_buf b[2];
@@ -617,6 +649,7 @@ int main(void)
 	RUN(device_offers_block_and_transport_features);
 	RUN(driver_without_version_1_or_with_unoffered_features_is_refused);
 	RUN(write_and_read_back_with_many_odd_segments);
+	RUN(polled_device_serves_requests_without_notifications);
 	RUN(header_data_and_status_may_share_descriptors);
 	RUN(request_over_64k_round_trips);
 	RUN(request_ending_at_the_last_byte_of_ram_is_served);

@@ -185,6 +185,27 @@ static void queue_size_is_clamped_to_the_maximum(void)
 	CHECK(vq_clamp_size(&Q, 65) == 64);
 }
 
+/* An I/O core polls the ring: the driver is told never to notify, at
+ * enable and whatever the device model asks later, across resets. */
+static void polled_queue_never_asks_for_notifications(void)
+{
+	uint16_t flags = 0xaaaa;
+
+	setup(16, false, false);
+	Q.polled = true;
+	vq_reset(&Q);
+	CHECK(Q.polled);
+	CHECK(program(16, false, false) == 0);
+	vqd_dev_event(&D, NULL, &flags);
+	CHECK(flags == VQ_EVENT_DISABLE);
+	vq_set_notify(&Q, true);
+	vqd_dev_event(&D, NULL, &flags);
+	CHECK(flags == VQ_EVENT_DISABLE);
+	/* The ring works all the same. */
+	CHECK(round_trip(3));
+	CHECK(round_trip(4));
+}
+
 static void reset_keeps_identity_and_forgets_everything_else(void)
 {
 	setup(16, true, true);
@@ -896,6 +917,7 @@ int main(void)
 	RUN(enable_refuses_size_0_misaligned_rings_and_rings_outside_ram);
 	RUN(ring_ending_at_the_last_byte_of_ram_is_accepted);
 	RUN(queue_size_is_clamped_to_the_maximum);
+	RUN(polled_queue_never_asks_for_notifications);
 	RUN(reset_keeps_identity_and_forgets_everything_else);
 	RUN(empty_ring_pops_nothing);
 	RUN(chain_is_walked_whole_into_checked_segments);

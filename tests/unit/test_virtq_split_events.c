@@ -223,6 +223,36 @@ static void no_notify_flag_follows_set_notify_without_event_idx(void)
 	CHECK(sd_used_idx(&D) == 1);
 }
 
+/* Polled by an I/O core: NO_NOTIFY from enable on without EVENT_IDX, and
+ * with it avail_event is never moved to invite the next notification. */
+static void polled_queue_never_asks_for_notifications(void)
+{
+	struct sbuf b = { BUF, 8, SF_WRITE };
+
+	setup(8, false, false);
+	Q.polled = true;
+	vq_reset(&Q);
+	CHECK(program(8, false, false) == 0);
+	CHECK(sd_used_flags(&D) == USED_F_NO_NOTIFY);
+	vq_set_notify(&Q, true);
+	CHECK(sd_used_flags(&D) == USED_F_NO_NOTIFY);
+	CHECK(round_trip());
+
+	setup(8, false, true);
+	Q.polled = true;
+	vq_reset(&Q);
+	sd_poke_avail_event(&D, 0);
+	CHECK(program(8, false, true) == 0);
+	CHECK(sd_used_flags(&D) == 0); /* 2.7.10.2: 0 with EVENT_IDX */
+	for (uint16_t i = 0; i < 3; i++) {
+		sd_chain(&D, i, &b, 1);
+		sd_publish(&D, i);
+		CHECK(vq_pop(&Q, &C) == 1 && C.id == i);
+	}
+	CHECK(vq_pop(&Q, &C) == 0);
+	CHECK(sd_avail_event(&D) == 0);
+}
+
 static void avail_event_follows_the_device_with_event_idx(void)
 {
 	struct sbuf b = { BUF, 8, SF_WRITE };
@@ -289,6 +319,7 @@ int main(void)
 	RUN(used_event_works_across_the_16_bit_wrap);
 	RUN(no_notify_flag_follows_set_notify_without_event_idx);
 	RUN(avail_event_follows_the_device_with_event_idx);
+	RUN(polled_queue_never_asks_for_notifications);
 	fm_free(&M);
 	return CHECK_DONE();
 }
