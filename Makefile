@@ -90,7 +90,7 @@ UNIT_TESTS := config_file config_values palloc logring log_guest fmt gmem uart d
 	pci_host virtq virtq_split_chains virtq_split_events \
 	virtio_blk_io virtio_blk_hardening virtio_net \
 	virtio_pci_cfg virtio_pci_common e1000 switch ahci http kvmclock blk_dma \
-	counters lwip_heap canary acpi_fw
+	counters lwip_heap canary acpi_fw iocore_chan
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 # What the tests share (tests/support/): check.h's counters (linked into
 # every test), log_msg() keeping what it is given, the driver side of the
@@ -151,6 +151,9 @@ test_acpi_fw_SRCS := drivers/acpi.c $(ACPI_SRCS)
 test_http_SRCS := net/http.c
 test_counters_SRCS := hv/base/counters.c hv/base/stats.c hv/base/fmt.c \
 	$(LOG_STUB)
+# Two real threads, the vCPU's core and the I/O core.
+test_iocore_chan_SRCS := hv/run/iocore_chan.c
+test_iocore_chan_CFLAGS := -pthread
 test_virtq_SRCS := virtio/virtq.c virtio/virtq_split.c hv/guest/gmem.c \
 	$(VQ_DRIVER) $(LOG_STUB)
 test_virtq_split_chains_SRCS := virtio/virtq.c virtio/virtq_split.c \
@@ -382,7 +385,7 @@ guest: $(GUEST_STAMP)
 $(GUEST_STAMP): qemu-test/guest/build.sh qemu-test/guest/init \
 		qemu-test/guest/check.sh qemu-test/guest/disk-test.sh \
 		qemu-test/guest/net-test.sh qemu-test/guest/udhcpc.sh \
-		qemu-test/guest/known-file.sh \
+		qemu-test/guest/known-file.sh qemu-test/guest/stress.sh \
 		qemu-test/guest/blkbench/blkbench.c \
 		qemu-test/guest/blkverify/blkverify.c \
 		$(wildcard qemu-test/guest/hostile/*.c qemu-test/guest/hostile/*.h) \

@@ -40,6 +40,7 @@ static struct guest_fpu fpu;
 static uint64_t *ept_pml4;
 static int launched;
 static uint32_t proc_ctls; /* primary controls without interrupt window */
+static bool intr_exits;	   /* vmx_set_intr_exits */
 static unsigned preempt_shift;
 
 static int vmx_insn_failed(void)
@@ -210,7 +211,8 @@ static int controls(char *why, size_t n)
 {
 	uint32_t pin, proc, proc2, exit, entry;
 
-	if (ctl(MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED, PIN_PREEMPTION_TIMER,
+	if (ctl(MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED,
+		PIN_PREEMPTION_TIMER | (intr_exits ? PIN_EXT_INTR_EXIT : 0),
 		&pin)
 	    || ctl(MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED,
 		   PROC_HLT_EXIT | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS
@@ -322,6 +324,11 @@ int vmx_vcpu_init(const struct gmem *g, const struct guest_entry *e, char *why,
 	preempt_shift = (unsigned)(rdmsr(0x485) & 0x1f);
 	launched = 0;
 	return 0;
+}
+
+void vmx_set_intr_exits(bool on)
+{
+	intr_exits = on;
 }
 
 void vmx_set_timer(uint64_t ticks)

@@ -54,6 +54,10 @@ const char *vmx_exit_name(unsigned reason);
 
 /* The guest runs at most `ticks` TSC ticks (VMX-preemption timer). */
 void vmx_set_timer(uint64_t ticks);
+/* Physical interrupts end the guest's run (external-interrupt exiting,
+ * SDM vol. 3C, 25.6.1) instead of reaching the guest's IDT: with an I/O
+ * core, whose IPIs must.  Before the guest's VMCS is set up. */
+void vmx_set_intr_exits(bool on);
 /* Interrupt-window exiting: an exit as soon as the guest can take an
  * external interrupt. */
 void vmx_set_intr_window(bool on);

@@ -6,6 +6,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmcs.h"
+#include "arch/x86/host_timer.h"
 #include "arch/x86/vmx.h"
 #include "hv/base/fmt.h"
 #include "hv/base/log.h"
@@ -150,6 +151,13 @@ static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 		break;
 	case EXIT_INTR_WINDOW:
 	case EXIT_PREEMPTION_TIMER:
+		x->kind = VX_NONE;
+		break;
+	case EXIT_EXTERNAL_INTR:
+		/* Not acknowledged on exit: it is still pending in the
+		 * LAPIC, and is taken (and EOIed) with interrupts let in
+		 * for a moment. */
+		host_timer_take();
 		x->kind = VX_NONE;
 		break;
 	case EXIT_TRIPLE_FAULT:

@@ -15,6 +15,7 @@ void config_defaults(struct plinth_config *cfg)
 	cfg->serial_port = 0x3f8;
 	cfg->mgmt_port = CFG_DEFAULT_MGMT_PORT;
 	cfg->guest_slice_us = CFG_DEFAULT_GUEST_SLICE_US;
+	cfg->io_core = CFG_IO_CORE_AUTO;
 	static const uint8_t mac[6] = CFG_DEFAULT_NET_MAC;
 
 	memcpy(cfg->net_mac, mac, 6);

@@ -97,7 +97,12 @@ struct plinth_config {
 	char mgmt_token[CFG_TOKEN_MAX]; /* "" = none (mgmt stays off) */
 	bool mgmt_guest_access;		/* the guest may reach mgmt inside */
 	bool guest_console_raw;		/* guest_console = raw */
+	uint8_t io_core; /* CFG_IO_CORE_AUTO, 0 (off) or a CPU's index */
 };
+
+/* io_core = auto: the second CPU when Plinth started one. */
+#define CFG_IO_CORE_AUTO 0xff
+#define CFG_IO_CORE_MAX 63 /* the highest CPU index io_core may name */
 
 /* The guest's MAC when plinth.cfg names none: locally administered
  * (bit 1 of the first byte), unicast, the same on every boot. */

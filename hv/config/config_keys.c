@@ -490,6 +490,31 @@ static int set_guest_console(struct parser *p, struct plinth_config *c,
 			  &c->guest_console_raw);
 }
 
+/* io_core = auto | off | N (a CPU's index as the boot summary lists
+ * them; 0, the guest's own, means off) */
+static int set_io_core(struct parser *p, struct plinth_config *c, const char *k,
+		       const char *v)
+{
+	uint64_t n;
+
+	if (!strcmp(v, "auto")) {
+		c->io_core = CFG_IO_CORE_AUTO;
+		return 0;
+	}
+	if (!strcmp(v, "off")) {
+		c->io_core = 0;
+		return 0;
+	}
+	if (cfg_parse_uint(v, CFG_IO_CORE_MAX, &n))
+		return fail(p,
+			    "'%s': bad value '%s' (auto, off, or a CPU "
+			    "number from 1 to 63)",
+			    k, v);
+	_Static_assert(CFG_IO_CORE_MAX == 63, "the message above");
+	c->io_core = (uint8_t)n;
+	return 0;
+}
+
 /* nic = auto | none | BB:DD.F (hex, as the boot summary lists PCI) */
 static int set_nic(struct parser *p, struct plinth_config *c, const char *k,
 		   const char *v)
@@ -553,6 +578,7 @@ const struct key cfg_keys[] = {
 	{ "mgmt_token", set_mgmt_token },
 	{ "mgmt_guest_access", set_mgmt_guest_access },
 	{ "guest_console", set_guest_console },
+	{ "io_core", set_io_core },
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 _Static_assert(NKEYS <= 32, "grow parser.seen");

@@ -82,7 +82,8 @@ static const struct guest_dev table[DEV_COUNT] = {
 		      .mmio = BLK_BAR,
 		      .mmio_len = VDEV_BAR_SIZE,
 		      .poll = blk_poll,
-		      .counters = &vblk_counters },
+		      .counters = &vblk_counters,
+		      .io_side = true },
 	[DEV_NET] = { .name = "net0",
 		      .type = "virtio-net",
 		      .pci_slot = 2,
@@ -157,6 +158,24 @@ static void msi_deliver(void *ctx, uint64_t addr, uint32_t data)
 	if ((addr >> 20) != (GUEST_LAPIC_BASE >> 20) || vec < 16 || mode > 1)
 		return;
 	vlapic_set_irq(&plat.lapic, vec, false);
+}
+
+/* With an I/O core, the virtio functions' interrupts are raised on the
+ * vCPU's core, which owns the LAPIC and IOAPIC models. */
+static void intx_there(void *ctx, uint64_t level, uint32_t unused)
+{
+	(void)unused;
+	intx(ctx, level != 0);
+}
+
+static void msi_post(void *ctx, uint64_t addr, uint32_t data)
+{
+	cfg.post_irq(msi_deliver, ctx, addr, data);
+}
+
+static void intx_post(void *ctx, bool level)
+{
+	cfg.post_irq(intx_there, ctx, level, 0);
 }
 
 static uint64_t com1_in(void *ctx, uint64_t port, unsigned size)
@@ -252,7 +271,8 @@ static int attach_ranges(void)
 		const struct guest_dev *d = &table[ports[i].id];
 		struct bus_range r = { d->port,	      d->nports,
 				       d->name,	      ports[i].ctx,
-				       ports[i].read, ports[i].write };
+				       ports[i].read, ports[i].write,
+				       false };
 
 		if (iobus_register(&r)) {
 			log_msg("guest: cannot register %s", d->name);
@@ -261,10 +281,9 @@ static int attach_ranges(void)
 	}
 	for (unsigned i = 0; i < sizeof(mmio) / sizeof(mmio[0]); i++) {
 		const struct guest_dev *d = &table[mmio[i].id];
-		struct bus_range r = {
-			d->mmio,     d->mmio_len,  d->name,
-			mmio[i].ctx, mmio[i].read, mmio[i].write
-		};
+		struct bus_range r = { d->mmio,	    d->mmio_len,  d->name,
+				       mmio[i].ctx, mmio[i].read, mmio[i].write,
+				       false };
 
 		if (mmiobus_register(&r)) {
 			log_msg("guest: cannot register %s", d->name);
@@ -326,9 +345,11 @@ static void add_virtio(struct vdev *d, enum guest_dev_id id)
 	 * split layout. */
 	if (cfg.virtio_split)
 		d->features &= ~(1ull << VIRTIO_F_RING_PACKED);
-	d->msi = msi_deliver;
-	d->intx = intx;
+	d->msi = cfg.post_irq ? msi_post : msi_deliver;
+	d->intx = cfg.post_irq ? intx_post : intx;
 	d->irq_ctx = (void *)(uintptr_t)id;
+	if (cfg.post_irq)
+		vdev_set_polled(d);
 	d->vm_exits = cfg.vm_exits;
 	/* What firmware leaves in Interrupt Line: the GSI the _PRT names. */
 	d->pci->cfg[PCI_INTERRUPT_LINE] = (uint8_t)t->gsi;
@@ -380,7 +401,8 @@ struct guest_platform *guest_devices_reset(void)
 	iobus_reset_counts();
 	npollers = 0;
 	for (unsigned i = 0; i < DEV_COUNT; i++)
-		if (table[i].poll && guest_dev_present(i))
+		if (table[i].poll && guest_dev_present(i)
+		    && !(table[i].io_side && cfg.post_irq))
 			pollers[npollers++] = table[i].poll;
 	return &plat;
 }
@@ -419,4 +441,14 @@ uint64_t guest_devices_poll(uint64_t now_ns)
 			due = t;
 	}
 	return due;
+}
+
+void guest_devices_poll_io(uint64_t now_ns)
+{
+	for (unsigned i = 0; i < DEV_COUNT; i++)
+		if (table[i].poll && table[i].io_side && guest_dev_present(i))
+			table[i].poll(now_ns);
+	if (plat.blk)
+		vdev_poll(&plat.blk->dev);
+	vdev_poll(&plat.net->dev);
 }

@@ -52,6 +52,9 @@ struct guest_dev {
 	/* The device's own counters (its virtqueues' are vq_counters);
 	 * NULL: none. */
 	const struct counter_set *counters;
+	/* With an I/O core, polled there (guest_devices_poll_io), not by
+	 * the vCPU's run loop. */
+	bool io_side;
 };
 
 /* The table; entries of devices the guest does not have (no disk) are
@@ -71,6 +74,12 @@ struct guest_dev_setup {
 	uint64_t (*clock_ns)(void); /* the PIT's and PM timer's */
 	uint8_t (*host_rtc)(uint8_t reg);
 	void (*console_tx)(void *ctx, uint8_t c);
+	/* With an I/O core: the virtio devices are polled there and their
+	 * interrupts reach the vCPU through post_irq, which has fn(ctx, a,
+	 * b) called on the vCPU's core before its next entry.  NULL: one
+	 * core, everything here. */
+	void (*post_irq)(void (*fn)(void *ctx, uint64_t a, uint32_t b),
+			 void *ctx, uint64_t a, uint32_t b);
 };
 
 /* The guest's platform, for the run loop and the vCPU. */
@@ -94,8 +103,12 @@ int guest_devices_alloc(const struct guest_dev_setup *s);
 /* Before each guest run: every device in its reset state at its
  * firmware address. */
 struct guest_platform *guest_devices_reset(void);
-/* Between exits: every present device's poll hook; returns the earliest
- * clock_ns() time one of them wants to run again (0 = none). */
+/* Between exits: every present device's poll hook (with an I/O core,
+ * those not on its side); returns the earliest clock_ns() time one of
+ * them wants to run again (0 = none). */
 uint64_t guest_devices_poll(uint64_t now_ns);
+/* The I/O core's turn: the io_side devices' hooks and a look at every
+ * virtio queue. */
+void guest_devices_poll_io(uint64_t now_ns);
 
 #endif

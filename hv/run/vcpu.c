@@ -253,10 +253,10 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 	v->regs[R_RSP] = o->get(VR_RSP);
 	if (is_store) {
 		if (r->write)
-			r->write(r->ctx, gpa, in.size,
-				 mmio_store_value(&in, v->regs));
+			bus_write(r, gpa, in.size,
+				  mmio_store_value(&in, v->regs));
 	} else {
-		uint64_t val = r->read ? r->read(r->ctx, gpa, in.size) : ~0ull;
+		uint64_t val = r->read ? bus_read(r, gpa, in.size) : ~0ull;
 
 		mmio_apply_load(&in, val, v->regs);
 		o->set(VR_RSP, v->regs[R_RSP]);
@@ -294,9 +294,12 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 }
 
 /* Device timers and console input need attention only when their next
- * event is due, not at every exit: the hook runs when it asked to. */
+ * event is due, not at every exit: the hook runs when it asked to.  The
+ * interrupts an I/O core posted are raised first, every time. */
 static uint64_t next_event(struct vcpu *v, uint64_t now)
 {
+	if (v->irqs && chan_pending(v->irqs))
+		chan_drain(v->irqs);
 	if (v->platform && now >= v->platform_due)
 		v->platform_due = v->platform(v->platform_ctx, now);
 	vlapic_tick(v->lapic, now);

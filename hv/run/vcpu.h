@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "hv/guest/gmem.h"
+#include "hv/run/iocore_chan.h"
 #include "hv/platform/lapic.h"
 #include "hv/run/msr.h"
 #include "hv/platform/pm.h"
@@ -44,6 +45,9 @@ struct vcpu {
 	bool intr_window;	/* the backend's interrupt window is open */
 	uint32_t host_max_leaf; /* the host's highest basic CPUID leaf */
 	bool hide_cx16;		/* CMPXCHG16B is broken here (cx16_check.h) */
+	/* With an I/O core: the devices' interrupts posted to this vCPU,
+	 * raised before each entry and while it halts.  NULL: none. */
+	struct iocore_chan *irqs;
 };
 
 /* Runs the guest until it powers off, resets, halts for good or fails. */

@@ -8,6 +8,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/host_timer.h"
 #include "arch/x86/io.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/spec_ctrl.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/svm.h"
@@ -20,6 +21,8 @@
 #include "hv/guest/gmem.h"
 #include "hv/guest/layout.h"
 #include "hv/run/guest_state.h"
+#include "hv/run/iocore.h"
+#include "hv/platform/bus.h"
 #include "hv/platform/iobus.h"
 #include "hv/backend/network.h"
 #include "hv/guest/loader.h"
@@ -84,6 +87,7 @@ static void console_tx(void *ctx, uint8_t c)
  * halt, Plinth stays reachable to say why; else the on_fault action. */
 static void __attribute__((noreturn)) guest_fail(const char *why)
 {
+	iocore_hold(); /* the management plane runs here from now on */
 	gs_set(GS_FAILED, why);
 	if (services && services->stay_up)
 		services->stay_up(why);
@@ -183,10 +187,13 @@ static uint64_t platform(void *ctx, uint64_t now)
 	 * every NET_POLL_IDLE while the guest waits in HLT (the host has
 	 * nothing else to do), else at the console's millisecond, since
 	 * this hook runs after every port and MMIO exit and those must stay
-	 * cheap.  Its ring holds more than a millisecond of line rate. */
+	 * cheap.  Its ring holds more than a millisecond of line rate.  With
+	 * an I/O core, the NIC, the disk and lwIP are its. */
 	uint64_t now_ns = clock_ns(), due_ns = guest_devices_poll(now_ns);
 
-	if (now >= next_net_poll) {
+	if (iocore_on())
+		next_net_poll = ~0ull;
+	else if (now >= next_net_poll) {
 		next_net_poll = now
 				+ (vcpu.halted ? NET_POLL_IDLE
 					       : tsc_hz() / 1000);
@@ -301,6 +308,7 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	vmsr_init(&vcpu.msr, &plat->lapic, backend, &gm,
 		  vrtc_unix_time(&plat->rtc));
 	vcpu.platform = platform;
+	vcpu.irqs = iocore_chan();
 	next_input_poll = next_net_poll = 0;
 	return backend->init(&gm, &entry, err, n);
 }
@@ -385,6 +393,39 @@ static void start_backend(const struct cpu_info *cpu)
 		sc->ctrl_bits || sc->ibpb ? "" : " none (the CPU has none)");
 }
 
+/* The I/O core's turn (iocore.h): the virtio queues and the disk, the
+ * NIC, lwIP's timers and the management server, over and over. */
+static void io_poll(void)
+{
+	guest_devices_poll_io(clock_ns());
+	network_poll();
+	if (services && services->poll)
+		services->poll();
+}
+
+/* Devices on a core of their own when there is one to spare; the boot log
+ * says which mode runs and why. */
+static void start_io_core(const struct boot_info *bi)
+{
+	char why[96];
+	unsigned c;
+
+	if (!iocore_choose(bi->cfg.io_core, &c, why, sizeof(why))) {
+		log_msg("iocore: off (%s): the devices are served on CPU 0 "
+			"between the guest's exits",
+			why);
+		return;
+	}
+	/* Its wake-ups must end the guest's run: AMD-V intercepts
+	 * physical interrupts anyway, VT-x is told to. */
+	vmx_set_intr_exits(true);
+	bus_set_gateway(iocore_call);
+	iocore_start(c, io_poll);
+	log_msg("iocore: the devices on CPU %u (APIC ID %u), polled; the "
+		"guest's vCPU on CPU 0",
+		c, (unsigned)smp_cpu(c)->apic_id);
+}
+
 /* Once per boot: guest RAM, the devices and their backends. */
 static void build_machine(const struct boot_info *bi)
 {
@@ -421,6 +462,7 @@ static void build_machine(const struct boot_info *bi)
 		.clock_ns = clock_ns,
 		.host_rtc = host_rtc_read,
 		.console_tx = console_tx,
+		.post_irq = iocore_on() ? iocore_post : NULL,
 	};
 
 	if (guest_devices_alloc(&ds))
@@ -450,6 +492,7 @@ static void end_run(enum guest_end end)
 			"buffers, all intact",
 			(unsigned long)canary_st.placed);
 	vcpu_print_stats(&vcpu);
+	iocore_print_stats();
 	iobus_print_counts();
 	if (plat->blk)
 		vdev_print_stats(&plat->blk->dev);
@@ -468,10 +511,12 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 
 	services = svc;
 	start_backend(cpu);
+	start_io_core(bi);
 	gs_console_init();
 	cx16_broken = cpu->cx16_damage != 0;
 	build_machine(bi);
 	for (;;) {
+		iocore_hold(); /* the devices are this core's to reset */
 		if (setup(bi, err, sizeof(err))) {
 			log_msg("guest: %s", err);
 			guest_fail("the guest cannot start");
@@ -482,8 +527,10 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 		(void)gs_take_request();
 		mgmt_request = GS_REQ_NONE;
 		gs_set(GS_RUNNING, NULL);
+		iocore_release();
 		enum guest_end end = vcpu_run(&vcpu);
 
+		iocore_hold();
 		end_run(end);
 		/* The guest asked to reboot, or its owner did: it gets to. */
 		if (end == GUEST_RESET

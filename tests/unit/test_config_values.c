@@ -156,6 +156,33 @@ static void on_guest_exit_accepts_poweroff_reboot_restart_only(void)
 		  "(one of: poweroff, reboot, restart)");
 }
 
+static void io_core_is_auto_off_or_a_cpu_number(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\n", &c);
+	CHECK(c.io_core == CFG_IO_CORE_AUTO);
+	CHECK_OK("kernel = k\nio_core = off\n", &c);
+	CHECK(c.io_core == 0);
+	CHECK_OK("kernel = k\nio_core = 0\n", &c);
+	CHECK(c.io_core == 0);
+	CHECK_OK("kernel = k\nio_core = 3\n", &c);
+	CHECK(c.io_core == 3);
+	CHECK_OK("kernel = k\nio_core = 63\n", &c);
+	CHECK(c.io_core == 63);
+	CHECK_OK("kernel = k\nio_core = auto\n", &c);
+	CHECK(c.io_core == CFG_IO_CORE_AUTO);
+	CHECK_ERR("kernel = k\nio_core = 64\n",
+		  "plinth.cfg:2: 'io_core': bad value '64' (auto, off, or a "
+		  "CPU number from 1 to 63)");
+	CHECK_ERR("kernel = k\nio_core = -1\n",
+		  "plinth.cfg:2: 'io_core': bad value '-1' (auto, off, or a "
+		  "CPU number from 1 to 63)");
+	CHECK_ERR("kernel = k\nio_core = on\n",
+		  "plinth.cfg:2: 'io_core': bad value 'on' (auto, off, or a "
+		  "CPU number from 1 to 63)");
+}
+
 static void on_fault_accepts_halt_poweroff_reboot_only(void)
 {
 	struct plinth_config c;
@@ -662,6 +689,7 @@ int main(void)
 	RUN(size_not_multiple_of_4k_is_rejected);
 	RUN(size_suffixes_k_m_g_t_and_spellings);
 	RUN(on_guest_exit_accepts_poweroff_reboot_restart_only);
+	RUN(io_core_is_auto_off_or_a_cpu_number);
 	RUN(on_fault_accepts_halt_poweroff_reboot_only);
 	RUN(config_action_name_names_each_action);
 	RUN(serial_accepts_off_com1_to_com4_and_ports);
