@@ -19,13 +19,15 @@ import bench
 import distro_tests
 import fuzz_tests
 import hostile_tests
+import iocore_tests
 import mgmt_client
 import mgmt_tests
 import pcap
 import smp_tests
 # Ctx is also what tests/runner.py runs each test with.
 from sysutil import (FAIL_MARKS, NO_VIRT, Ctx, Failure, TcpPeer,  # noqa: F401
-                     expect, expect_banner, expect_clean_qemu_poweroff,
+                     check_io_core, expect, expect_banner,
+                     expect_clean_qemu_poweroff,
                      expect_re, no_faults)
 
 
@@ -856,14 +858,15 @@ def test_bochs_linux_virtio_split(ctx):
     linux_virtio_in_bochs(ctx, "split")
 
 
-def linux_in_qemu(ctx, nic):
+def linux_in_qemu(ctx, nic, cpus=1):
     """The whole product path under QEMU TCG with AMD-V: OVMF boots
     plinth.efi, which runs Debian's stock bzImage with virtio-blk on its
     AHCI driver (the scratch disk, AHCI port 1) and virtio-net on its
     driver for `nic`, on QEMU's user network.  The management API has a
     static address of its own on the same NIC; the guest's TCP exchange
     with the host is held open until curl has had /v1/status from it
-    with the guest running."""
+    with the guest running.  With `cpus` > 1 the devices run on the I/O
+    core (check_io_core)."""
     gate = threading.Event()
     peer = TcpPeer(gate=gate)
     port = mgmt_client.free_port()
@@ -899,11 +902,13 @@ def linux_in_qemu(ctx, nic):
     threading.Thread(target=watch, daemon=True).start()
     res = bench.run_qemu(img, ctx.work, timeout=900, stop_on=FAIL_MARKS,
                          nics=(nic,), scratch=scratch, svm=True,
-                         hostfwd=((port, 8080, "10.0.2.20"),))
+                         hostfwd=((port, 8080, "10.0.2.20"),),
+                         extra=("-smp", str(cpus)))
     gate.set()  # whatever happened, the server must not wait on
     no_faults(res)
     s = res.serial
     expect(s, "svm: on (", "AMD-V in use")
+    check_io_core(s, cpus)
     expect(s, "guest: bzImage kernel loaded", "stock bzImage")
     expect_re(s, r"^\[ *[0-9.]+\] guest: virtio-blk vda on the ahci "
               r"disk", "vda on AHCI")
@@ -959,12 +964,25 @@ def test_qemu_linux_ahci_e1000e(ctx):
     linux_in_qemu(ctx, "e1000e")
 
 
+def test_qemu_linux_io_core_smp2_e1000(ctx):
+    """The same on a 2-CPU machine, the devices on the I/O core: every
+    exchange above, the guest's queues never notified."""
+    linux_in_qemu(ctx, "e1000", cpus=2)
+
+
+def test_qemu_linux_io_core_smp4_e1000e(ctx):
+    """The same on a 4-CPU machine with the e1000e."""
+    linux_in_qemu(ctx, "e1000e", cpus=4)
+
+
 # The slowest first, so that it overlaps the others.
 TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_linux_ahci_e1000,
     test_qemu_svm_bench_guest,
     test_qemu_svm_guest_restart,
     test_qemu_linux_ahci_e1000e,
+    test_qemu_linux_io_core_smp2_e1000,
+    test_qemu_linux_io_core_smp4_e1000e,
     test_bochs_linux_virtio,
     test_bochs_linux_virtio_split,
     test_bochs_linux_guest_bzimage,
@@ -988,4 +1006,4 @@ TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_bad_config_disk_not_whole_sectors,
     test_qemu_stack_overflow_is_reported,
     test_demo_guest_reference_boot,
-] + smp_tests.TESTS + fuzz_tests.TESTS
+] + smp_tests.TESTS + iocore_tests.TESTS + fuzz_tests.TESTS

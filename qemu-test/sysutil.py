@@ -155,3 +155,27 @@ class TcpPeer:
             len(self.down), hashlib.sha256(self.down).hexdigest()),
             "data received")
         expect(s, "plinth-net: done: 0 failed", "network exercise")
+
+
+def check_io_core(s, cpus):
+    """With one CPU the devices share it with the guest, and the log says
+    so; with more, they run on the I/O core, which polls the queues: the
+    guest's drivers were told not to notify, and the devices' interrupts
+    reached the vCPU from the other core."""
+    if cpus == 1:
+        expect(s, "iocore: off (Plinth runs on one CPU)", "single-core mode")
+        return
+    expect_re(s, r"iocore: the devices on CPU 1 \(APIC ID \d+\), polled; "
+              r"the guest's vCPU on CPU 0$", "the I/O core")
+    m = expect_re(s, r"iocore: cpu 1: (\d+) polls, (\d+) calls from the "
+                  r"vCPU, (\d+) holds, (\d+) interrupts posted, (\d+) "
+                  r"kicks", "the I/O core's counters")
+    if int(m.group(4)) == 0 or int(m.group(5)) == 0:
+        raise Failure("no interrupt reached the vCPU from the I/O core: "
+                      + m.group(0))
+    for q in re.finditer(r"virtio: (\w+) queue (\d+): (\d+) requests, .*, "
+                         r"(\d+) notifications, (\d+) interrupts", s):
+        if int(q.group(4)) > 1:
+            raise Failure("%s queue %s was notified %s times while the I/O "
+                          "core polled it" % (q.group(1), q.group(2),
+                                              q.group(4)))
