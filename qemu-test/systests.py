@@ -558,6 +558,7 @@ def check_bench_guest(s):
     expect(s, "bench: single-step #DB reached the guest with DR6.BS",
            "#DB handed back to the guest")
     expect(s, "bench: CPUID offers neither VMX nor SVM", "CPUID")
+    expect(s, "bench: CPUID's OSXSAVE follows CR4.OSXSAVE", "OSXSAVE")
     check_cx16(s)
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
     expect_re(s, r"exits: CPUID +\d+ +\d+$", "exit statistics")

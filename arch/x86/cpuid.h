@@ -41,6 +41,7 @@
 #define CPUID_1_ECX_X2APIC (1u << 21)
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_1_ECX_XSAVE (1u << 26)
+#define CPUID_1_ECX_OSXSAVE (1u << 27) /* CR4.OSXSAVE of the CPU asking */
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 
 /* Leaf 1, EDX. */
@@ -60,6 +61,8 @@
 /* Leaf 7 subleaf 0. */
 #define CPUID_7_EBX_TSC_ADJUST (1u << 1)
 #define CPUID_7_EBX_SGX (1u << 2)
+#define CPUID_7_ECX_PKU (1u << 3)
+#define CPUID_7_ECX_OSPKE (1u << 4) /* CR4.PKE of the CPU asking */
 #define CPUID_7_ECX_WAITPKG (1u << 5)
 #define CPUID_7_EDX_IBRS_IBPB (1u << 26) /* SPEC_CTRL.IBRS, PRED_CMD */
 #define CPUID_7_EDX_STIBP (1u << 27)

@@ -4,11 +4,11 @@
 
 #include "hv/base/range.h"
 
-static void (*gateway)(void (*fn)(void *arg), void *arg);
+void (*bus_gateway)(void (*fn)(void *arg), void *arg);
 
 void bus_set_gateway(void (*run)(void (*fn)(void *arg), void *arg))
 {
-	gateway = run;
+	bus_gateway = run;
 }
 
 /* One access, carried to the range's owner and back. */
@@ -29,26 +29,23 @@ static void access_there(void *arg)
 		a->v = a->r.read(a->r.ctx, a->addr, a->size);
 }
 
-uint64_t bus_read(const struct bus_range *r, uint64_t addr, unsigned size)
+/* The range is copied first: the access may move a BAR, and with it the
+ * bus's table. */
+uint64_t bus_read_remote(const struct bus_range *r, uint64_t addr,
+			 unsigned size)
 {
 	struct access a = { *r, addr, 0, size, false };
 
-	if (!r->remote || !gateway)
-		return r->read(r->ctx, addr, size);
-	gateway(access_there, &a);
+	bus_gateway(access_there, &a);
 	return a.v;
 }
 
-void bus_write(const struct bus_range *r, uint64_t addr, unsigned size,
-	       uint64_t v)
+void bus_write_remote(const struct bus_range *r, uint64_t addr, unsigned size,
+		      uint64_t v)
 {
 	struct access a = { *r, addr, v, size, true };
 
-	if (!r->remote || !gateway) {
-		r->write(r->ctx, addr, size, v);
-		return;
-	}
-	gateway(access_there, &a);
+	bus_gateway(access_there, &a);
 }
 
 int bus_register(struct bus *b, const struct bus_range *r)

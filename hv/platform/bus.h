@@ -59,10 +59,30 @@ static inline const struct bus_range *bus_find(struct bus *b, uint64_t addr,
  * and single-core mode): the handlers run on the caller's CPU. */
 void bus_set_gateway(void (*run)(void (*fn)(void *arg), void *arg));
 /* Calls r's handler (which must not be NULL), through the gateway for a
- * remote range.  The range is copied first: the call may move BARs. */
-uint64_t bus_read(const struct bus_range *r, uint64_t addr, unsigned size);
-void bus_write(const struct bus_range *r, uint64_t addr, unsigned size,
-	       uint64_t v);
+ * remote range.  Inline: on every port and MMIO exit, where a local
+ * range must cost no more than the call. */
+extern void (*bus_gateway)(void (*fn)(void *arg), void *arg);
+uint64_t bus_read_remote(const struct bus_range *r, uint64_t addr,
+			 unsigned size);
+void bus_write_remote(const struct bus_range *r, uint64_t addr, unsigned size,
+		      uint64_t v);
+
+static inline uint64_t bus_read(const struct bus_range *r, uint64_t addr,
+				unsigned size)
+{
+	if (r->remote && bus_gateway)
+		return bus_read_remote(r, addr, size);
+	return r->read(r->ctx, addr, size);
+}
+
+static inline void bus_write(const struct bus_range *r, uint64_t addr,
+			     unsigned size, uint64_t v)
+{
+	if (r->remote && bus_gateway)
+		bus_write_remote(r, addr, size, v);
+	else
+		r->write(r->ctx, addr, size, v);
+}
 
 /* Accesses per range since the last reset (each guest run starts one).
  * bus_counts() walks the ranges by index, false past the last. */

@@ -16,7 +16,7 @@
 #define CALL_LIMIT_NS 10000000000ull /* 10 s */
 
 static struct iocore_chan chan;
-static bool on;
+bool iocore_running;
 static unsigned io_cpu;
 static uint32_t vcpu_apic_id;
 static void (*io_poll)(void);
@@ -72,22 +72,17 @@ void iocore_start(unsigned cpu, void (*poll)(void))
 	chan.held = true; /* the vCPU's core sets the guest up first */
 	if (!smp_run_on(cpu, loop, NULL))
 		panic("the I/O core, CPU %u, would not take its job", cpu);
-	on = true;
-}
-
-bool iocore_on(void)
-{
-	return on;
+	iocore_running = true;
 }
 
 struct iocore_chan *iocore_chan(void)
 {
-	return on ? &chan : NULL;
+	return iocore_running ? &chan : NULL;
 }
 
 void iocore_call(void (*fn)(void *arg), void *arg)
 {
-	if (!on) {
+	if (!iocore_running) {
 		fn(arg);
 		return;
 	}
@@ -99,7 +94,7 @@ void iocore_call(void (*fn)(void *arg), void *arg)
 
 void iocore_hold(void)
 {
-	if (on && chan_hold(&chan, now, CALL_LIMIT_NS))
+	if (iocore_running && chan_hold(&chan, now, CALL_LIMIT_NS))
 		panic("the I/O core (CPU %u) would not stop for the guest's "
 		      "restart",
 		      io_cpu);
@@ -107,7 +102,7 @@ void iocore_hold(void)
 
 void iocore_release(void)
 {
-	if (on)
+	if (iocore_running)
 		chan_release(&chan);
 }
 
@@ -122,7 +117,7 @@ void iocore_post(chan_irq_fn fn, void *ctx, uint64_t a, uint32_t b)
 
 void iocore_print_stats(void)
 {
-	if (!on)
+	if (!iocore_running)
 		return;
 	log_msg("iocore: cpu %u: %lu polls, %lu calls from the vCPU, %lu "
 		"holds, %lu interrupts posted, %lu kicks, %lu waits on a "

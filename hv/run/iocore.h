@@ -41,7 +41,12 @@ bool iocore_choose(unsigned want, unsigned *cpu, char *why, size_t n);
 /* Starts polling on CPU `cpu`: `poll` is the device side's work, run over
  * and over while no hold is in force.  The I/O core starts held. */
 void iocore_start(unsigned cpu, void (*poll)(void));
-bool iocore_on(void);
+/* Inline: the run loop asks after every port and MMIO exit. */
+extern bool iocore_running;
+static inline bool iocore_on(void)
+{
+	return iocore_running;
+}
 
 /* vCPU side: runs fn(arg) on the I/O core (the bus's gateway). */
 void iocore_call(void (*fn)(void *arg), void *arg);

@@ -134,6 +134,17 @@ static void cpuid_basic(const struct vcpu *v, uint32_t leaf, uint32_t sub,
 	*rp = r;
 }
 
+/* `reg` with its `os` bit set when the feature `has` is there and the
+ * guest's CR4 has `cr4_bit` on. */
+static uint32_t os_bit(const struct vcpu *v, uint32_t reg, uint32_t has,
+		       uint32_t os, uint64_t cr4_bit)
+{
+	reg &= ~os;
+	if ((reg & has) && (v->ops->get(VR_CR4) & cr4_bit))
+		reg |= os;
+	return reg;
+}
+
 /* CPUID as the guest sees it: the host's, minus what Plinth does not
  * virtualise (VMX, SVM, SMX, MONITOR/MWAIT, performance counters), with the
  * hypervisor bit, Plinth's signature at 0x40000000 and KVM's clock
@@ -146,6 +157,16 @@ static void do_cpuid(struct vcpu *v)
 
 	if (leaf < CPUID_HV_BASE)
 		cpuid_basic(v, leaf, sub, &r);
+	/* Two bits report CR4 of the CPU that asks: executed by Plinth they
+	 * say the host's (XSAVE on, for the guest's FPU state), so they are
+	 * taken from the guest's CR4 (SDM vol. 2A, CPUID; a guest booted
+	 * with noxsave must not see OSXSAVE and try XGETBV). */
+	if (leaf == CPUID_FEATURES)
+		r.ecx = os_bit(v, r.ecx, CPUID_1_ECX_XSAVE, CPUID_1_ECX_OSXSAVE,
+			       CR4_OSXSAVE);
+	else if (leaf == CPUID_EXT_FEATURES && sub == 0)
+		r.ecx = os_bit(v, r.ecx, CPUID_7_ECX_PKU, CPUID_7_ECX_OSPKE,
+			       CR4_PKE);
 	if (leaf == CPUID_EXT_SIGNATURE)
 		/* Hidden: SVM, SKINIT, MONITORX/MWAITX (all intercepted: #UD). */
 		r.ecx &= ~(CPUID_E1_ECX_SVM | CPUID_E1_ECX_SKINIT
@@ -306,6 +327,17 @@ static uint64_t next_event(struct vcpu *v, uint64_t now)
 	return earliest(v->platform_due, vlapic_next_event(v->lapic));
 }
 
+/* The backend's timer: the slice, or less when an event (v->due) comes
+ * sooner. */
+static void arm_timer(struct vcpu *v, uint64_t now)
+{
+	uint64_t slice = v->slice_ticks, next = v->due;
+
+	if (next && next - now < slice)
+		slice = next > now ? next - now : 0;
+	v->ops->set_timer(slice);
+}
+
 /* Before each entry: deliver the LAPIC's highest pending vector if the
  * guest can take it now, else ask for an exit when it can; and arm the
  * backend's timer for the next device or LAPIC timer event. */
@@ -329,11 +361,29 @@ static void prepare_entry(struct vcpu *v)
 		o->set_intr_window(window);
 		v->intr_window = window;
 	}
-	uint64_t slice = v->slice_ticks;
+	v->due = next;
+	arm_timer(v, now);
+}
 
-	if (next && next - now < slice)
-		slice = next > now ? next - now : 0;
-	o->set_timer(slice);
+/* The exit fast path.  After an exit that neither raises an interrupt nor
+ * moves a timer (CPUID, WBINVD), with nothing posted by the I/O core and
+ * no event due, the last full preparation still holds: the same vector
+ * would be pending, the same window open.  Only the timer is re-armed
+ * (the VMX preemption timer restarts from its field at each entry), so
+ * the next event is met as exactly as by the full path. */
+static bool quick_entry(struct vcpu *v, const struct vexit *x)
+{
+	uint64_t now;
+
+	if (x->kind != VX_CPUID && x->kind != VX_NOP)
+		return false;
+	if (v->irqs && chan_pending(v->irqs))
+		return false;
+	now = rdtsc();
+	if (v->due && now >= v->due)
+		return false;
+	arm_timer(v, now);
+	return true;
 }
 
 /* HLT with interrupts enabled waits in the host, as the CPU would, for
@@ -404,10 +454,11 @@ enum guest_end vcpu_run(struct vcpu *v)
 	 * backend's timer brings control back at least this often, for
 	 * device back-ends and the console. */
 	v->slice_ticks = tsc_hz() * v->slice_ns / 1000000000ull;
-	for (;;) {
+	for (bool quick = false;;) {
 		struct vexit x;
 
-		prepare_entry(v);
+		if (!quick)
+			prepare_entry(v);
 		int rc = v->ops->run(v->regs, &x, v->why, sizeof(v->why));
 		uint64_t t0 = rdtsc();
 
@@ -423,9 +474,12 @@ enum guest_end vcpu_run(struct vcpu *v)
 			h = stop(v, &end, GUEST_RESET, "reset requested");
 		v->stats[slot].count++;
 		v->exits++;
-		v->stats[slot].host_ticks += rdtsc() - t0;
-		if (h == STOP)
+		if (h == STOP) {
+			v->stats[slot].host_ticks += rdtsc() - t0;
 			return end;
+		}
+		quick = quick_entry(v, &x);
+		v->stats[slot].host_ticks += rdtsc() - t0;
 	}
 }
 

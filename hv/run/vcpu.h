@@ -41,6 +41,8 @@ struct vcpu {
 	uint64_t (*platform)(void *ctx, uint64_t now);
 	void *platform_ctx;
 	uint64_t platform_due;	/* TSC when the hook wants to run next */
+	uint64_t due;		/* TSC of the next device or LAPIC event (0:
+				 * none), as the last entry's preparation saw */
 	bool halted;		/* waiting in HLT: the host is idle */
 	bool intr_window;	/* the backend's interrupt window is open */
 	uint32_t host_max_leaf; /* the host's highest basic CPUID leaf */

@@ -164,6 +164,39 @@ static void cpuid_hides_virtualization(void)
 		puts_("bench: CPUID offers VMX or SVM: FAILED\n");
 }
 
+static uint32_t cpuid1_ecx(void)
+{
+	uint32_t a = 1, b, c = 0, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return c;
+}
+
+/* CPUID.1:ECX.OSXSAVE reports the asking CPU's CR4.OSXSAVE: the guest's,
+ * off at entry, then on once it sets the bit, then off again. */
+static void cpuid_osxsave_follows_cr4(void)
+{
+	const uint32_t xsave = 1u << 26, osxsave = 1u << 27;
+	uint64_t cr4;
+	uint32_t before, on, after;
+
+	if (!(cpuid1_ecx() & xsave)) {
+		puts_("bench: CPUID offers no XSAVE\n");
+		return;
+	}
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	before = cpuid1_ecx() & osxsave;
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | (1ull << 18)));
+	on = cpuid1_ecx() & osxsave;
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
+	after = cpuid1_ecx() & osxsave;
+	if (!(cr4 & (1ull << 18)) && !before && on && !after)
+		puts_("bench: CPUID's OSXSAVE follows CR4.OSXSAVE\n");
+	else
+		puts_("bench: CPUID's OSXSAVE does not follow CR4.OSXSAVE: "
+		      "FAILED\n");
+}
+
 /* CMPXCHG16B with a VM exit right after it: on an emulator with the
  * erratum cx16_check.h describes, the damaged flags become the guest's
  * RFLAGS.  Plinth checks for it at boot and then does not offer
@@ -208,6 +241,7 @@ void __attribute__((section(".text.start"), noreturn)) _start(void)
 	report("mmio exit round trip", (loop_mmio() - empty) / ITER);
 	single_step();
 	cpuid_hides_virtualization();
+	cpuid_osxsave_follows_cr4();
 	cmpxchg16b_flags();
 	puts_("bench: done\n");
 	outw(PM1A_CNT, (5 << 10) | (1 << 13)); /* SLP_TYP S5 | SLP_EN */
