@@ -122,10 +122,11 @@ test_loader_format_SRCS := $(LOADER_SRCS) tests/support/loader_fixture.c
 test_loader_bzimage_SRCS := $(LOADER_SRCS) tests/support/loader_fixture.c
 test_loader_boot_SRCS := $(LOADER_SRCS) tests/support/loader_fixture.c
 test_loader_elf_SRCS := $(LOADER_SRCS) tests/support/loader_fixture.c
-test_lapic_regs_SRCS := hv/platform/lapic.c tests/support/lapic_fixture.c
-test_lapic_irq_SRCS := hv/platform/lapic.c tests/support/lapic_fixture.c
-test_lapic_timer_SRCS := hv/platform/lapic.c tests/support/lapic_fixture.c
-test_ioapic_SRCS := hv/platform/ioapic.c hv/platform/lapic.c
+LAPIC_SRCS := hv/platform/lapic.c hv/guest/gmem.c
+test_lapic_regs_SRCS := $(LAPIC_SRCS) tests/support/lapic_fixture.c
+test_lapic_irq_SRCS := $(LAPIC_SRCS) tests/support/lapic_fixture.c
+test_lapic_timer_SRCS := $(LAPIC_SRCS) tests/support/lapic_fixture.c
+test_ioapic_SRCS := hv/platform/ioapic.c $(LAPIC_SRCS)
 test_virt_check_SRCS := arch/x86/virt_check.c hv/base/fmt.c
 test_spec_ctrl_SRCS := arch/x86/spec_ctrl.c
 test_legacy_SRCS := hv/platform/legacy.c hv/platform/iobus.c hv/platform/bus.c $(LOG_STUB)
@@ -201,7 +202,7 @@ fuzz_ahci_SRCS := drivers/ahci_io.c drivers/ata.c hv/base/fmt.c $(FAKE_HBA) \
 	$(LOG_STUB)
 fuzz_ahci_CFLAGS := -DAHCI_TEST_HBA
 fuzz_e1000_SRCS := drivers/e1000_ring.c $(LOG_STUB)
-fuzz_platform_SRCS := hv/platform/lapic.c hv/platform/ioapic.c \
+fuzz_platform_SRCS := $(LAPIC_SRCS) hv/platform/ioapic.c \
 	hv/platform/legacy.c hv/platform/iobus.c hv/platform/bus.c $(LOG_STUB)
 # virtio-net over the frame switch over the e1000 rings; the target sees
 # each buffer the device marks used (vq_push) on its way to the ring.

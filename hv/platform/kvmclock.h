@@ -29,10 +29,12 @@
 #define KVM_CPUID_BASE 0x40000100u
 #define KVM_CPUID_FEATURES (KVM_CPUID_BASE + 1)
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+#define KVM_FEATURE_PV_EOI (1u << 6)
 #define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT (1u << 24)
 
 #define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00u
 #define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01u
+#define MSR_KVM_PV_EOI_EN 0x4b564d04u /* the LAPIC model's (lapic.h) */
 
 /* struct pvclock_vcpu_time_info: 32 bytes in guest memory. */
 struct pvclock_time {

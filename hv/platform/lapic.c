@@ -420,6 +420,51 @@ void vlapic_accept(struct vlapic *a, uint8_t vector)
 	set(a->isr, vector);
 }
 
+bool vlapic_pv_eoi_msr(struct vlapic *a, const struct gmem *gm, uint64_t val)
+{
+	uint8_t *p = NULL;
+
+	if (val & 1) {
+		if (val & 2)
+			return false; /* the address is 4-byte aligned */
+		p = gmem_ptr(gm, val & ~3ull, 1);
+		if (!p)
+			return false;
+	}
+	a->pv_eoi = p;
+	a->pv_eoi_msr = val;
+	a->pv_eoi_armed = false;
+	return true;
+}
+
+/* The byte is guest memory, read once; the vCPU is not running. */
+void vlapic_pv_eoi_collect(struct vlapic *a)
+{
+	if (!a->pv_eoi_armed)
+		return;
+	a->pv_eoi_armed = false;
+	if (__atomic_load_n(a->pv_eoi, __ATOMIC_RELAXED) & 1) {
+		__atomic_store_n(a->pv_eoi, 0, __ATOMIC_RELAXED);
+		return;
+	}
+	a->pv_eois++;
+	eoi(a);
+}
+
+void vlapic_pv_eoi_offer(struct vlapic *a)
+{
+	int v;
+
+	if (!a->pv_eoi || a->pv_eoi_armed || highest(a->irr) >= 0)
+		return;
+	v = highest(a->isr);
+	/* A level-triggered vector's EOI goes to the IOAPIC at once. */
+	if (v < 0 || test(a->tmr, (unsigned)v))
+		return;
+	__atomic_store_n(a->pv_eoi, 1, __ATOMIC_RELAXED);
+	a->pv_eoi_armed = true;
+}
+
 uint64_t vlapic_next_event(const struct vlapic *a)
 {
 	return a->timer_fire;

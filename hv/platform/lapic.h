@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/guest/gmem.h"
+
 enum {
 	LVT_CMCI,
 	LVT_TIMER,
@@ -35,6 +37,15 @@ struct vlapic {
 	/* EOI of a level-triggered vector, for the IOAPIC's remote IRR. */
 	void (*eoi_level)(void *ctx, uint8_t vector);
 	void *eoi_ctx;
+	/* KVM's paravirtual EOI (KVM_FEATURE_PV_EOI, MSR_KVM_PV_EOI_EN): a
+	 * flag byte in guest RAM.  Before an entry that leaves an
+	 * edge-triggered vector in service and nothing requested, Plinth
+	 * sets it; the guest's EOI then only clears it, without an exit, and
+	 * Plinth does the EOI when it next looks. */
+	uint8_t *pv_eoi;     /* the byte; NULL: off */
+	uint64_t pv_eoi_msr; /* as written */
+	bool pv_eoi_armed;   /* Plinth set the byte and has not looked */
+	uint64_t pv_eois;    /* EOIs taken from the byte */
 };
 
 void vlapic_init(struct vlapic *a, uint64_t (*now)(void));
@@ -58,6 +69,18 @@ void vlapic_tick(struct vlapic *a, uint64_t now);
 int vlapic_pending(const struct vlapic *a);
 /* The guest took `vector`: IRR to ISR. */
 void vlapic_accept(struct vlapic *a, uint8_t vector);
+/* MSR_KVM_PV_EOI_EN: bit 0 on, the flag byte's 4-byte aligned
+ * guest-physical address above; false (#GP) for an address that is not
+ * guest RAM or not aligned. */
+bool vlapic_pv_eoi_msr(struct vlapic *a, const struct gmem *gm, uint64_t val);
+/* After an exit, before the pending vector is judged: an EOI the guest
+ * made through the flag is done now, and an armed flag is taken back
+ * (the guest's next EOI then exits). */
+void vlapic_pv_eoi_collect(struct vlapic *a);
+/* Before an entry: arms the flag if it may stand in for the EOI (an
+ * edge-triggered vector in service, nothing requested). */
+void vlapic_pv_eoi_offer(struct vlapic *a);
+
 /* TSC of the next timer event, or 0 if none is armed. */
 uint64_t vlapic_next_event(const struct vlapic *a);
 

@@ -211,6 +211,10 @@ bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 	}
 	if (kvmclock_msr_read(&m->clock, msr, val))
 		return true;
+	if (msr == MSR_KVM_PV_EOI_EN) {
+		*val = m->lapic->pv_eoi_msr;
+		return true;
+	}
 	if (!probe_answer(m, msr, false, 0))
 		return false;
 	*val = 0;
@@ -320,5 +324,7 @@ bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 	}
 	if (kvmclock_msr_write(&m->clock, msr, val, rdtsc(), &ok))
 		return ok;
+	if (msr == MSR_KVM_PV_EOI_EN)
+		return vlapic_pv_eoi_msr(m->lapic, m->clock.gm, val);
 	return probe_answer(m, msr, true, val);
 }

@@ -51,10 +51,12 @@ static struct cpuid_regs cpuid_source(const struct vcpu *v, uint32_t leaf,
 			memcpy(&r.ecx, "VMKV", 4);
 			memcpy(&r.edx, "M\0\0\0", 4);
 		} else if (leaf == KVM_CPUID_FEATURES) {
-			/* The clock only: no PV EOI, steal time, async page
-			 * faults or PV spinlocks, which need host support. */
+			/* The clock and PV EOI (the LAPIC model's); no steal
+			 * time, async page faults or PV spinlocks, which need
+			 * host support. */
 			r.eax = KVM_FEATURE_CLOCKSOURCE2
-				| KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
+				| KVM_FEATURE_CLOCKSOURCE_STABLE_BIT
+				| KVM_FEATURE_PV_EOI;
 		}
 	} else if (leaf <= CPUID_FREQ && leaf > v->host_max_leaf) {
 		/* Leaves the host lacks below 0x16: absent (zeros), except
@@ -321,6 +323,7 @@ static uint64_t next_event(struct vcpu *v, uint64_t now)
 {
 	if (v->irqs && chan_pending(v->irqs))
 		chan_drain(v->irqs);
+	vlapic_pv_eoi_collect(v->lapic);
 	if (v->platform && now >= v->platform_due)
 		v->platform_due = v->platform(v->platform_ctx, now);
 	vlapic_tick(v->lapic, now);
@@ -356,6 +359,7 @@ static void prepare_entry(struct vcpu *v)
 	} else if (vec >= 0) {
 		window = true;
 	}
+	vlapic_pv_eoi_offer(v->lapic);
 	/* Most entries have nothing pending and no window open: no call. */
 	if (window != v->intr_window) {
 		o->set_intr_window(window);
@@ -494,6 +498,10 @@ void vcpu_print_stats(const struct vcpu *v)
 				(unsigned long)s->count,
 				(unsigned long)(s->host_ticks / s->count));
 	}
+	if (v->lapic->pv_eois)
+		log_msg("exits: none for %lu EOIs, made through the "
+			"paravirtual flag",
+			(unsigned long)v->lapic->pv_eois);
 }
 
 void vcpu_dump(const struct vcpu *v)

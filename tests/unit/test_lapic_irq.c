@@ -8,6 +8,7 @@
 #include "tests/support/check.h"
 #include "tests/support/lapic_fixture.h"
 
+#include "hv/guest/gmem.h"
 #include "hv/platform/lapic.h"
 
 /* ---- priority --------------------------------------------------------- */
@@ -341,6 +342,104 @@ static void icr_physical_broadcast_delivers(void)
 	CHECK(vlapic_pending(&a) == 0x40);
 }
 
+
+/* ---- paravirtual EOI (KVM_FEATURE_PV_EOI) ---------------------------- */
+
+static uint8_t pv_ram[0x2000];
+static struct gmem pv_gm;
+
+#define FLAG 0x1008 /* where the guest keeps its flag */
+
+/* An enabled APIC with the flag at FLAG and `vector` (edge or level) in
+ * service, as after its delivery, and the entry's offer made. */
+static void pv_in_service(struct vlapic *a, uint8_t vector, bool level)
+{
+	fresh(a);
+	memset(pv_ram, 0, sizeof(pv_ram));
+	gmem_init(&pv_gm);
+	gmem_add(&pv_gm, 0, sizeof(pv_ram), pv_ram);
+	CHECK(vlapic_pv_eoi_msr(a, &pv_gm, FLAG | 1));
+	vlapic_set_irq(a, vector, level);
+	CHECK(vlapic_pending(a) == vector);
+	vlapic_accept(a, vector);
+	vlapic_pv_eoi_offer(a);
+}
+
+static void pv_eoi_msr_wants_aligned_guest_ram(void)
+{
+	struct vlapic a;
+
+	pv_in_service(&a, 0x41, false);
+	CHECK(!vlapic_pv_eoi_msr(&a, &pv_gm, 0x1002 | 1));
+	CHECK(!vlapic_pv_eoi_msr(&a, &pv_gm, 0x2000 | 1)); /* past RAM */
+	CHECK(!vlapic_pv_eoi_msr(&a, &pv_gm, (1ull << 63) | 1));
+	CHECK(a.pv_eoi_msr == (FLAG | 1)); /* refused writes change nothing */
+	/* Off: any address, and the flag is never set again. */
+	CHECK(vlapic_pv_eoi_msr(&a, &pv_gm, 0x12340));
+	CHECK(a.pv_eoi == NULL && !a.pv_eoi_armed);
+}
+
+static void pv_eoi_flag_stands_in_for_an_edge_vectors_eoi(void)
+{
+	struct vlapic a;
+
+	pv_in_service(&a, 0x41, false);
+	CHECK(pv_ram[FLAG] == 1);
+	CHECK(bit(&a, ISR, 0x41));
+	/* The guest's EOI: it clears the flag and does not exit. */
+	pv_ram[FLAG] = 0;
+	vlapic_pv_eoi_collect(&a);
+	CHECK(!bit(&a, ISR, 0x41));
+	CHECK(a.pv_eois == 1);
+	/* Looking again does nothing more. */
+	vlapic_set_irq(&a, 0x30, false);
+	vlapic_accept(&a, 0x30);
+	vlapic_pv_eoi_collect(&a);
+	CHECK(bit(&a, ISR, 0x30) && a.pv_eois == 1);
+}
+
+static void pv_eoi_flag_left_set_is_taken_back(void)
+{
+	struct vlapic a;
+
+	pv_in_service(&a, 0x41, false);
+	/* An exit before the guest's EOI: the flag is cleared, so that the
+	 * EOI the guest makes later exits and is done by the register. */
+	vlapic_pv_eoi_collect(&a);
+	CHECK(pv_ram[FLAG] == 0);
+	CHECK(bit(&a, ISR, 0x41));
+	CHECK(a.pv_eois == 0);
+	vlapic_write(&a, EOI, 0);
+	CHECK(!bit(&a, ISR, 0x41));
+	/* The guest writing the flag itself, unasked, changes nothing. */
+	pv_ram[FLAG] = 0;
+	vlapic_set_irq(&a, 0x42, false);
+	vlapic_accept(&a, 0x42);
+	vlapic_pv_eoi_collect(&a); /* not armed: nothing to collect */
+	CHECK(bit(&a, ISR, 0x42) && a.pv_eois == 0);
+}
+
+static void pv_eoi_not_offered_for_level_vectors_or_with_requests(void)
+{
+	struct vlapic a;
+
+	/* A level-triggered vector's EOI must reach the IOAPIC at once. */
+	pv_in_service(&a, 0x41, true);
+	CHECK(pv_ram[FLAG] == 0 && !a.pv_eoi_armed);
+	/* A request waiting (here below the in-service class): the EOI must
+	 * exit, so that it is delivered right after. */
+	pv_in_service(&a, 0x51, false);
+	vlapic_pv_eoi_collect(&a);
+	vlapic_set_irq(&a, 0x45, false);
+	vlapic_pv_eoi_offer(&a);
+	CHECK(pv_ram[FLAG] == 0 && !a.pv_eoi_armed);
+	/* Nothing in service: nothing to stand in for. */
+	fresh(&a);
+	CHECK(vlapic_pv_eoi_msr(&a, &pv_gm, FLAG | 1));
+	vlapic_pv_eoi_offer(&a);
+	CHECK(pv_ram[FLAG] == 0 && !a.pv_eoi_armed);
+}
+
 int main(void)
 {
 	RUN(ppr_is_the_higher_of_tpr_and_isr_class);
@@ -356,5 +455,9 @@ int main(void)
 	RUN(x2apic_icr_destination_is_32_bits);
 	RUN(icr_logical_destination_matching_ldr_delivers);
 	RUN(icr_physical_broadcast_delivers);
+	RUN(pv_eoi_msr_wants_aligned_guest_ram);
+	RUN(pv_eoi_flag_stands_in_for_an_edge_vectors_eoi);
+	RUN(pv_eoi_flag_left_set_is_taken_back);
+	RUN(pv_eoi_not_offered_for_level_vectors_or_with_requests);
 	return CHECK_DONE();
 }
