@@ -249,7 +249,8 @@ def kvm_usable():
 
 def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
              scratch=None, kvm=False, serial="file", pcap=False,
-             hostfwd=(), blkdebug=None, svm=False, extra=(), persist=False):
+             hostfwd=(), blkdebug=None, svm=False, extra=(), persist=False,
+             usb=False):
     """The QEMU command line.  TCG's `-cpu max` offers AMD-V with nested
     paging, which runs the guest; without `svm` it is taken away, and
     Plinth sees a CPU without virtualization (tests of the host side then
@@ -260,7 +261,9 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
     scratch disk (AHCI port 1) passes TRIM through to its file; with
     `blkdebug`, a blkdebug rules file, it fails I/O as the rules say.
     The boot image takes the guest's writes only with `persist` (else
-    they go to a temporary overlay, and runs can share it)."""
+    they go to a temporary overlay, and runs can share it).  It is an
+    IDE disk, or with `usb` a USB stick (usb-storage on an xHCI
+    controller), as people boot Plinth."""
     vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
     shutil.copyfile(OVMF_VARS, vars_copy)
     cmd = ["qemu-system-x86_64", "-machine", "q35",
@@ -271,10 +274,13 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
            "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy,
            "-drive", "if=none,id=esp,format=raw,%sfile=%s"
            % ("" if persist else "snapshot=on,", image),
-           "-device", "ide-hd,drive=esp,bus=ide.0,bootindex=0",
+           "-device", "ide-hd,drive=esp,bus=ide.0,bootindex=0"
+           if not usb else "qemu-xhci,id=xhci",
            "-display", "none", "-vga", "none", "-monitor", "none",
            "-nic", "none", "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if usb:
+        cmd += ["-device", "usb-storage,bus=xhci.0,drive=esp,bootindex=0"]
     if serial == "file":
         cmd += ["-serial", "file:" + os.path.join(workdir, "serial.txt")]
     else:

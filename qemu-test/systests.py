@@ -76,6 +76,26 @@ def test_qemu_boot_3g(ctx):
     expect(res.serial, "paging: identity map below 5 GiB", "identity map")
 
 
+def test_qemu_usb_stick_boots_the_demo_image(ctx):
+    """build/plinth.img, the file the README tells people to dd to a USB
+    stick, attached as one (usb-storage on an xHCI controller, the only
+    disk): OVMF boots Plinth from it, Plinth reads its configuration, the
+    kernel and the initrd from the stick before ExitBootServices, and the
+    demo guest runs to its shell."""
+    res = bench.run_qemu(ctx.image, ctx.work, timeout=300, svm=True,
+                         usb=True, nics=(),
+                         stop_on=FAIL_MARKS + ("plinth-guest: check finished",))
+    no_faults(res)
+    s = res.serial
+    expect(s, 'BdsDxe: starting Boot0001 "UEFI QEMU QEMU USB HARDDRIVE',
+           "OVMF booting the stick")
+    expect_banner(res)
+    expect(s, "svm: on (", "AMD-V in use")
+    expect(s, "guest: ELF kernel loaded", "the kernel from the stick")
+    expect(s, "plinth-guest: check finished; a shell on the console",
+           "the demo guest's checks")
+
+
 def test_qemu_reboot_action(ctx):
     """on_fault = reboot resets the machine through the firmware (here the
     fault is a CPU without virtualization; with -no-reboot QEMU exits at the reset
@@ -994,6 +1014,7 @@ TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_boot_1g,
     test_qemu_boot_3g,
     test_qemu_reboot_action,
+    test_qemu_usb_stick_boots_the_demo_image,
     test_qemu_ahci_selftest,
     test_qemu_ahci_error_recovery,
     test_qemu_ahci_partition_by_number,
