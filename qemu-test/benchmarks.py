@@ -275,15 +275,13 @@ BURST = re.compile(r"selftest net: burst of (\d+) frames of 1514 bytes in "
                    r"(\d+) us: (\d+) frames/s, (\d+) Mbit/s")
 
 
-def svm_bench(work):
-    """One QEMU TCG run with AMD-V: selftest = disk,net,guest on the
-    e1000 and a 256 MiB image on AHCI port 1, then Debian's kernel with
-    blkbench on that same disk and a TCP exchange (256 KiB up, 4 MiB
-    down) with a server on the host.  The guest's figures against the
-    self-tests' raw ones: sequential throughput, TCP against the frame
-    burst, and VM exits per request at queue depth 32.  Times under TCG
-    are QEMU's, not hardware's.  Returns (name, text) figures or None."""
-    ctx = sysutil.Ctx(BUILD, "bench-svm")
+def svm_run(cpus):
+    """One QEMU TCG run with AMD-V on `cpus` CPUs: selftest =
+    disk,net,guest on the e1000 and a 256 MiB image on AHCI port 1, then
+    Debian's kernel with blkbench on that same disk and a TCP exchange
+    (256 KiB up, 4 MiB down) with a server on the host.  Returns a dict
+    of raw figures, or None."""
+    ctx = sysutil.Ctx(BUILD, "bench-svm-smp%d" % cpus)
     scratch = os.path.join(ctx.work, "scratch.img")
     with open(scratch, "wb") as f:
         f.truncate(256 << 20)
@@ -294,6 +292,7 @@ def svm_bench(work):
         "disk = ahci:1\nselftest = disk,net,guest\n" % peer.cmdline())
     res = bench.run_qemu(img, ctx.work, timeout=900, nics=("e1000",),
                          scratch=scratch, svm=True,
+                         extra=("-smp", str(cpus)),
                          stop_on=sysutil.FAIL_MARKS + ("powering off",))
     s = res.serial
     hz = re.search(r"tsc: (\d+)\.(\d+) MHz", s)
@@ -302,8 +301,9 @@ def svm_bench(work):
     burst = BURST.search(s)
     net_time = re.search(r"plinth-net: time: ([0-9.]+) s", s)
     phases = blk_phases(s)
+    seq = seq_ticks(s)
     if not hz or set(raw) != {"write", "read"} or not burst \
-            or not net_time or phases is None:
+            or not net_time or phases is None or seq is None:
         return None
     try:
         peer.check(s, "10.0.2.16")  # the self-test's lease came first
@@ -311,28 +311,56 @@ def svm_bench(work):
         sys.stderr.write("bench: the guest's TCP exchange failed: %s\n" % e)
         return None
     tsc_hz = (int(hz.group(1)) * 1000 + int(hz.group(2))) * 1000
-    seq = seq_ticks(s)
-    if seq is None:
-        return None
-    out = []
-    for what in ("write", "read"):
-        one, eight = (tsc_hz / t for t in seq[what])
-        out.append(("QEMU TCG AMD-V: guest sequential %s on virtio-blk over "
-                    "AHCI" % what,
-                    "%.0f MiB/s in 1 MiB O_DIRECT requests with 8 in flight "
-                    "(%.0f MiB/s one at a time) against the raw AHCI "
-                    "self-test's %.0f MiB/s (1 MiB, 8 in flight) on the same "
-                    "image: ratio %.2f"
-                    % (eight, one, raw[what], eight / raw[what])))
     seconds = float(net_time.group(1))
-    tcp_mbit = ((256 << 10) + (4 << 20)) * 8 / seconds / 1e6
-    out.append(("QEMU TCG AMD-V: guest TCP over virtio-net and the e1000",
-                "%.1f Mbit/s (256 KiB up, 4 MiB down in %.2f s) against the "
-                "self-test burst's %s frames/s (%s Mbit/s): ratio %.3f"
-                % (tcp_mbit, seconds, burst.group(3), burst.group(4),
-                   tcp_mbit / int(burst.group(4)))))
-    for name, text in phases:
-        out.append(("QEMU TCG AMD-V: " + name, text))
+    return {"raw": raw, "burst": burst, "phases": phases,
+            "seq": {w: tuple(tsc_hz / t for t in seq[w]) for w in seq},
+            "tcp": ((256 << 10) + (4 << 20)) * 8 / seconds / 1e6,
+            "net_seconds": seconds}
+
+
+def svm_bench(work):
+    """svm_run on one CPU (the devices served between the guest's exits)
+    and on two (the devices on the I/O core), in the same bench: the
+    guest's figures against the self-tests' raw ones, each mode's VM exits
+    per request, and the I/O core's figures against one CPU's.  Times
+    under TCG are QEMU's, not hardware's.  Returns (name, text) figures
+    or None."""
+    runs = {}
+    for cpus in (1, 2):
+        runs[cpus] = svm_run(cpus)
+        if runs[cpus] is None:
+            return None
+    out = []
+    for cpus, r in runs.items():
+        mode = "QEMU TCG AMD-V, %s" % ("one CPU" if cpus == 1 else
+                                       "I/O core (-smp 2)")
+        for what in ("write", "read"):
+            eight, one = r["seq"][what][1], r["seq"][what][0]
+            out.append(("%s: guest sequential %s on virtio-blk over AHCI"
+                        % (mode, what),
+                        "%.0f MiB/s in 1 MiB O_DIRECT requests with 8 in "
+                        "flight (%.0f MiB/s one at a time) against the raw "
+                        "AHCI self-test's %.0f MiB/s (1 MiB, 8 in flight) "
+                        "on the same image: ratio %.2f"
+                        % (eight, one, r["raw"][what],
+                           eight / r["raw"][what])))
+        b = r["burst"]
+        out.append(("%s: guest TCP over virtio-net and the e1000" % mode,
+                    "%.1f Mbit/s (256 KiB up, 4 MiB down in %.2f s) "
+                    "against the self-test burst's %s frames/s (%s Mbit/s): "
+                    "ratio %.3f"
+                    % (r["tcp"], r["net_seconds"], b.group(3), b.group(4),
+                       r["tcp"] / int(b.group(4)))))
+        for name, text in r["phases"]:
+            out.append(("%s: %s" % (mode, name), text))
+    one, io = runs[1], runs[2]
+    for what in ("write", "read"):
+        out.append(("I/O core against one CPU: guest sequential %s, 8 in "
+                    "flight" % what, "ratio %.2f (%.0f against %.0f MiB/s)"
+                    % (io["seq"][what][1] / one["seq"][what][1],
+                       io["seq"][what][1], one["seq"][what][1])))
+    out.append(("I/O core against one CPU: guest TCP", "ratio %.2f"
+                % (io["tcp"] / one["tcp"])))
     return out
 
 
@@ -435,7 +463,7 @@ def main():
             ("--no-mgmt", mgmt_bench, "the management API did not answer "
              "(console in %s/qemu-test/bench-mgmt)" % BUILD),
             ("--no-svm", svm_bench, "the AMD-V run printed no figures "
-             "(console in %s/qemu-test/bench-svm)" % BUILD),
+             "(consoles in %s/qemu-test/bench-svm-smp*)" % BUILD),
             ("--no-distro", distro_bench, "the Debian system runs failed "
              "(consoles in %s/qemu-test/bench-distro-*)" % BUILD)):
         if flag in sys.argv:

@@ -438,10 +438,8 @@ bool vlapic_pv_eoi_msr(struct vlapic *a, const struct gmem *gm, uint64_t val)
 }
 
 /* The byte is guest memory, read once; the vCPU is not running. */
-void vlapic_pv_eoi_collect(struct vlapic *a)
+void vlapic_pv_eoi_take(struct vlapic *a)
 {
-	if (!a->pv_eoi_armed)
-		return;
 	a->pv_eoi_armed = false;
 	if (__atomic_load_n(a->pv_eoi, __ATOMIC_RELAXED) & 1) {
 		__atomic_store_n(a->pv_eoi, 0, __ATOMIC_RELAXED);
@@ -451,11 +449,11 @@ void vlapic_pv_eoi_collect(struct vlapic *a)
 	eoi(a);
 }
 
-void vlapic_pv_eoi_offer(struct vlapic *a)
+void vlapic_pv_eoi_arm(struct vlapic *a)
 {
 	int v;
 
-	if (!a->pv_eoi || a->pv_eoi_armed || highest(a->irr) >= 0)
+	if (highest(a->irr) >= 0)
 		return;
 	v = highest(a->isr);
 	/* A level-triggered vector's EOI goes to the IOAPIC at once. */

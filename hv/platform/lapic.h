@@ -75,11 +75,21 @@ void vlapic_accept(struct vlapic *a, uint8_t vector);
 bool vlapic_pv_eoi_msr(struct vlapic *a, const struct gmem *gm, uint64_t val);
 /* After an exit, before the pending vector is judged: an EOI the guest
  * made through the flag is done now, and an armed flag is taken back
- * (the guest's next EOI then exits). */
-void vlapic_pv_eoi_collect(struct vlapic *a);
+ * (the guest's next EOI then exits).  Inline: on every exit. */
+void vlapic_pv_eoi_take(struct vlapic *a);
+static inline void vlapic_pv_eoi_collect(struct vlapic *a)
+{
+	if (a->pv_eoi_armed)
+		vlapic_pv_eoi_take(a);
+}
 /* Before an entry: arms the flag if it may stand in for the EOI (an
  * edge-triggered vector in service, nothing requested). */
-void vlapic_pv_eoi_offer(struct vlapic *a);
+void vlapic_pv_eoi_arm(struct vlapic *a);
+static inline void vlapic_pv_eoi_offer(struct vlapic *a)
+{
+	if (a->pv_eoi && !a->pv_eoi_armed)
+		vlapic_pv_eoi_arm(a);
+}
 
 /* TSC of the next timer event, or 0 if none is armed. */
 uint64_t vlapic_next_event(const struct vlapic *a);
