@@ -17,11 +17,17 @@ const char *boot_status_str(EFI_STATUS st);
 
 /* files.c: files on the ESP that holds plinth.efi. */
 EFI_STATUS boot_files_init(EFI_HANDLE image, char *dir, UINTN dirlen);
+/* Whether a file found at `shown` (its path as messages show it) may be
+ * read: 0, or -1 with why in err. */
+typedef int (*boot_file_check)(const void *ctx, const char *shown, bool is_dir,
+			       uint64_t size, char *err, size_t errlen);
 /* Reads `path` (relative to plinth.efi's directory unless it starts with
- * '/' or '\') into freshly allocated LoaderData pages.  On failure err
- * holds "PATH: problem". */
-EFI_STATUS boot_read_file(const char *path, uint64_t max_size,
-			  struct boot_file *out, char *err, UINTN errlen);
+ * '/' or '\') into freshly allocated LoaderData pages, once check(ctx,
+ * ...) accepts what it found.  On failure err holds "PATH: problem", or
+ * what check said. */
+EFI_STATUS boot_read_file(const char *path, boot_file_check check,
+			  const void *ctx, struct boot_file *out, char *err,
+			  UINTN errlen);
 void boot_free_file(struct boot_file *f);
 
 /* memmap.c */

@@ -5,6 +5,7 @@
  * Any failure before ExitBootServices prints what went wrong, releases what
  * was allocated and returns to the firmware, so its boot menu goes on. */
 #include "boot/boot.h"
+#include "hv/config/config_check.h"
 
 #include "hv/base/fmt.h"
 #include "hv/base/version.h"
@@ -36,12 +37,29 @@ static uint64_t find_rsdp(void)
 	return v1;
 }
 
+/* plinth.cfg itself: a file, not empty, at most CFG_FILE_MAX bytes. */
+static int cfg_file_ok(const void *ctx, const char *shown, bool is_dir,
+		       uint64_t size, char *err, size_t n)
+{
+	(void)ctx;
+	if (is_dir)
+		fmt(err, n, "%s: is a directory", shown);
+	else if (size == 0)
+		fmt(err, n, "%s: file is empty", shown);
+	else if (size > CFG_FILE_MAX)
+		fmt(err, n, "%s: file is %lu bytes, more than the %lu allowed",
+		    shown, (unsigned long)size, (unsigned long)CFG_FILE_MAX);
+	else
+		return 0;
+	return -1;
+}
+
 static EFI_STATUS load_config(struct boot_info *bi, char *err, UINTN errlen)
 {
 	struct boot_file f;
 	EFI_STATUS st;
 
-	st = boot_read_file("plinth.cfg", CFG_FILE_MAX, &f, err, errlen);
+	st = boot_read_file("plinth.cfg", cfg_file_ok, NULL, &f, err, errlen);
 	CopyMem(bi->cfg_path, f.path, sizeof(bi->cfg_path));
 	if (EFI_ERROR(st))
 		return st;
@@ -52,15 +70,36 @@ static EFI_STATUS load_config(struct boot_info *bi, char *err, UINTN errlen)
 	return rc ? EFI_LOAD_ERROR : EFI_SUCCESS;
 }
 
+/* A guest file, judged as tools/check_config judges it. */
+struct guest_file {
+	const struct plinth_config *cfg;
+	enum cfg_file which;
+};
+
+static int guest_file_ok(const void *ctx, const char *shown, bool is_dir,
+			 uint64_t size, char *err, size_t n)
+{
+	const struct guest_file *g = ctx;
+
+	return config_check_file(g->cfg, g->which, shown, is_dir, size, err, n);
+}
+
 /* One guest file: "kernel PATH: problem" on failure. */
-static EFI_STATUS load_file(const char *role, const char *path, uint64_t max,
+static EFI_STATUS load_file(const struct plinth_config *c, enum cfg_file which,
 			    struct boot_file *f, char *err, UINTN errlen)
 {
 	char why[256];
-	EFI_STATUS st = boot_read_file(path, max, f, why, sizeof(why));
+	const char *role = config_file_role(which);
+	struct guest_file g = { c, which };
+	EFI_STATUS st = boot_read_file(config_file_path(c, which),
+				       guest_file_ok, &g, f, why, sizeof(why));
 
 	if (EFI_ERROR(st)) {
-		fmt(err, errlen, "%s %s", role, why);
+		/* The check's own words name the role already. */
+		if (st == EFI_BAD_BUFFER_SIZE)
+			fmt(err, errlen, "%s", why);
+		else
+			fmt(err, errlen, "%s %s", role, why);
 		return st;
 	}
 	boot_log("%s %s: %lu KiB", role, f->path,
@@ -73,28 +112,18 @@ static EFI_STATUS load_guest(struct boot_info *bi, char *err, UINTN errlen)
 	const struct plinth_config *c = &bi->cfg;
 	EFI_STATUS st;
 
-	st = load_file("kernel", c->kernel, c->memory, &bi->kernel, err,
-		       errlen);
+	st = load_file(c, CFG_FILE_KERNEL, &bi->kernel, err, errlen);
 	if (EFI_ERROR(st))
 		return st;
 	if (c->initrd[0]) {
-		st = load_file("initrd", c->initrd, c->memory, &bi->initrd, err,
-			       errlen);
+		st = load_file(c, CFG_FILE_INITRD, &bi->initrd, err, errlen);
 		if (EFI_ERROR(st))
 			return st;
 	}
 	if (c->disk == CFG_DISK_RAM_FILE) {
-		st = load_file("disk", c->disk_path, CFG_MAX_DISK, &bi->disk,
-			       err, errlen);
+		st = load_file(c, CFG_FILE_DISK, &bi->disk, err, errlen);
 		if (EFI_ERROR(st))
 			return st;
-		if (bi->disk.size % 512) {
-			fmt(err, errlen,
-			    "disk %s: %lu bytes is not a whole "
-			    "number of 512-byte sectors",
-			    bi->disk.path, (unsigned long)bi->disk.size);
-			return EFI_BAD_BUFFER_SIZE;
-		}
 	} else if (c->disk == CFG_DISK_RAM_BLANK) {
 		EFI_PHYSICAL_ADDRESS a;
 
@@ -112,16 +141,9 @@ static EFI_STATUS load_guest(struct boot_info *bi, char *err, UINTN errlen)
 		boot_log("disk: blank RAM disk, %lu MiB",
 			 (unsigned long)(c->disk_size >> 20));
 	}
-	/* Both must end up inside guest RAM, with room to spare. */
-	if (bi->kernel.size + bi->initrd.size >= c->memory) {
-		fmt(err, errlen,
-		    "kernel (%lu KiB) and initrd (%lu KiB) do not "
-		    "fit in guest memory (memory = %lu MiB)",
-		    (unsigned long)(bi->kernel.size >> 10),
-		    (unsigned long)(bi->initrd.size >> 10),
-		    (unsigned long)(c->memory >> 20));
+	if (config_check_sizes(c, bi->kernel.size, bi->initrd.size,
+			       bi->disk.path, bi->disk.size, err, errlen))
 		return EFI_BAD_BUFFER_SIZE;
-	}
 	return EFI_SUCCESS;
 }
 

@@ -91,8 +91,9 @@ static void display_path(const CHAR16 *w, char *out, UINTN outlen)
 
 #define READ_CHUNK (4ull << 20)
 
-EFI_STATUS boot_read_file(const char *path, uint64_t max_size,
-			  struct boot_file *out, char *err, UINTN errlen)
+EFI_STATUS boot_read_file(const char *path, boot_file_check check,
+			  const void *ctx, struct boot_file *out, char *err,
+			  UINTN errlen)
 {
 	CHAR16 wpath[CFG_PATH_MAX * 2];
 	EFI_FILE_HANDLE fh;
@@ -117,21 +118,11 @@ EFI_STATUS boot_read_file(const char *path, uint64_t max_size,
 		return EFI_DEVICE_ERROR;
 	}
 	uint64_t size = info->FileSize;
-	int is_dir = (info->Attribute & EFI_FILE_DIRECTORY) != 0;
+	bool is_dir = (info->Attribute & EFI_FILE_DIRECTORY) != 0;
 
 	FreePool(info);
-	if (is_dir || size == 0 || size > max_size) {
+	if (check(ctx, out->path, is_dir, size, err, errlen)) {
 		fh->Close(fh);
-		if (is_dir)
-			fmt(err, errlen, "%s: is a directory", out->path);
-		else if (size == 0)
-			fmt(err, errlen, "%s: file is empty", out->path);
-		else
-			fmt(err, errlen,
-			    "%s: file is %lu bytes, more than the "
-			    "%lu allowed",
-			    out->path, (unsigned long)size,
-			    (unsigned long)max_size);
 		return EFI_BAD_BUFFER_SIZE;
 	}
 	UINTN pages = EFI_SIZE_TO_PAGES(size);

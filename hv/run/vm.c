@@ -20,6 +20,7 @@
 #include "hv/base/fmt.h"
 #include "hv/guest/gmem.h"
 #include "hv/guest/layout.h"
+#include "hv/guest/memmap.h"
 #include "hv/run/guest_state.h"
 #include "hv/run/iocore.h"
 #include "hv/platform/bus.h"
@@ -217,41 +218,11 @@ static uint64_t platform(void *ctx, uint64_t now)
 	return next;
 }
 
-/* Guest RAM: [0, low top) and the rest above 4 GiB, backed by the same
- * offsets in one host block.  e820 reserves 640K-1M (ACPI tables live at
- * its top). */
-static int map_memory(uint64_t size, struct e820_entry *e, unsigned *ne)
-{
-	uint64_t high = size > GUEST_LOW_RAM_MAX ? size - GUEST_LOW_RAM_MAX : 0;
-	uint64_t low_top = size - high;
-	unsigned n = 0;
-
-	gmem_init(&gm);
-	/* The legacy VGA and option-ROM area is memory too (reserved in
-	 * e820): Linux scans it for ROM signatures, iBFT and MP tables, and
-	 * reads zeros there rather than faulting. */
-	if (gmem_add(&gm, 0, low_top, ram))
-		return -1;
-	e[n++] = (struct e820_entry){ 0, GUEST_LOW_RAM_END, 1 };
-	e[n++] = (struct e820_entry){ GUEST_LOW_RAM_END,
-				      GUEST_BIOS_END - GUEST_LOW_RAM_END, 2 };
-	e[n++] = (struct e820_entry){ GUEST_HIGH_START,
-				      low_top - GUEST_HIGH_START, 1 };
-	e[n++] = (struct e820_entry){ GUEST_ECAM_BASE, GUEST_ECAM_SIZE, 2 };
-	if (high) {
-		if (gmem_add(&gm, GUEST_4G, high, ram + low_top))
-			return -1;
-		e[n++] = (struct e820_entry){ GUEST_4G, high, 1 };
-	}
-	*ne = n;
-	return 0;
-}
-
 /* Everything that makes a fresh guest: RAM cleared, tables, kernel,
  * devices in their reset state, the vCPU at the kernel's entry. */
 static int setup(const struct boot_info *bi, char *err, size_t n)
 {
-	struct e820_entry e820[8];
+	struct e820_entry e820[GUEST_E820_MAX];
 	unsigned ne;
 	size_t rsdp_off;
 	struct boot_regs br;
@@ -261,7 +232,7 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	 * and the first MiB, with the boot structures and ACPI tables, starts
 	 * clean. */
 	memset(ram, 0, GUEST_HIGH_START);
-	if (map_memory(ram_size, e820, &ne)) {
+	if (guest_memmap(&gm, ram_size, ram, e820, &ne)) {
 		fmt(err, n, "cannot map guest memory");
 		return -1;
 	}
