@@ -210,6 +210,12 @@ fuzz_net_path_SRCS := net/switch.c drivers/e1000_ring.c $(VIRTIO_NET_SRCS) \
 	$(LOG_STUB)
 fuzz_net_path_LDFLAGS := -Wl,--wrap=vq_push
 
+# plinth-check-config (tools/check_config.c): plinth.cfg and the files it
+# names checked on this host, by the sources Plinth itself runs.
+CHECK_CONFIG := $(BUILD)/plinth-check-config
+CHECK_CONFIG_SRCS := tools/check_config.c hv/config/config_check.c \
+	hv/guest/memmap.c $(sort $(CONFIG_SRCS) $(LOADER_SRCS))
+
 IMAGE := $(BUILD)/plinth.img
 GUEST_DIR := $(BUILD)/guest
 GUEST_STAMP := $(GUEST_DIR)/.built
@@ -221,7 +227,7 @@ DISTRO_STAMP := $(DISTRO)/.built
 DEBIAN_IMAGE := $(BUILD)/plinth-debian.img
 
 .PHONY: all deps run test unit bench image guest distro clean distclean help \
-	format
+	format check-config
 all: $(EFI)
 
 help:
@@ -231,6 +237,12 @@ help:
 	@echo '  make image    build $(IMAGE): GPT disk with ESP, plinth.cfg, demo guest'
 	@echo '  make image GUEST=debian'
 	@echo '                build $(DEBIAN_IMAGE): the same with the Debian system, its root on a second partition'
+	@echo '  make image CONFIG=my.cfg KERNEL=vmlinuz [INITRD=initrd.img] [DISK=disk.img] [OUT=file]'
+	@echo '                your own appliance ($(BUILD)/appliance.img unless OUT): Plinth, your plinth.cfg,'
+	@echo '                and each file where your plinth.cfg names it, checked first by plinth-check-config'
+	@echo '  make check-config CONFIG=plinth.cfg [ESP=dir] [KERNEL=...] [INITRD=...] [DISK=...]'
+	@echo '                check a plinth.cfg and the files it names (on a stick mounted at ESP, or'
+	@echo '                the files given) as Plinth would at boot, with the same messages'
 	@echo '  make guest    fetch the Debian kernel and build the demo initramfs'
 	@echo '  make distro   build the Debian system guest (debootstrap; kernels 6.1 and 6.12)'
 	@echo '  make run      boot the demo image for you: console here, a shell in the guest, the'
@@ -416,7 +428,18 @@ $(BENCH_GUEST): qemu-test/guest/bench/bench.c qemu-test/guest/bench/bench.ld \
 		-o $(BUILD)/guest/bench.elf $<
 	@objcopy -O binary $(BUILD)/guest/bench.elf $@
 
-ifeq ($(GUEST),debian)
+# make image CONFIG=plinth.cfg KERNEL=... [INITRD=...] [DISK=...] [OUT=...]:
+# an operator's own appliance.  The files go where the configuration
+# names them, after plinth-check-config has accepted them.
+APPLIANCE := $(if $(OUT),$(OUT),$(BUILD)/appliance.img)
+ifneq ($(CONFIG),)
+image: $(EFI) $(CHECK_CONFIG)
+	python3 qemu-test/bench.py mkappliance $(APPLIANCE) $(EFI) \
+		$(CHECK_CONFIG) $(CONFIG) "$(KERNEL)" "$(INITRD)" "$(DISK)"
+run:
+	@echo 'make run boots the demo image (GUEST=demo or debian), not CONFIG=' >&2
+	@false
+else ifeq ($(GUEST),debian)
 image: $(DEBIAN_IMAGE)
 run: $(DEBIAN_IMAGE)
 	python3 qemu-test/bench.py run $(DEBIAN_IMAGE) debian
@@ -452,6 +475,21 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $$(test_$$*_SRCS) $(CHECK_SRCS) \
 	$(HOST_CC) $(HOST_CFLAGS) $(test_$*_CFLAGS) $< $(test_$*_SRCS) \
 		$(CHECK_SRCS) -o $@
 
+# make check-config CONFIG=plinth.cfg [ESP=dir] [KERNEL=...] [INITRD=...]
+# [DISK=...]: the check alone, on a stick's files or on files to be put
+# there.
+check-config: $(CHECK_CONFIG)
+	@test -n "$(CONFIG)" || { echo 'make check-config: CONFIG=path/plinth.cfg' >&2; false; }
+	$(CHECK_CONFIG) $(if $(ESP),-C $(ESP)) $(if $(KERNEL),--kernel $(KERNEL)) \
+		$(if $(INITRD),--initrd $(INITRD)) $(if $(DISK),--disk $(DISK)) \
+		$(CONFIG)
+
+$(CHECK_CONFIG): $(CHECK_CONFIG_SRCS) $(wildcard hv/config/*.h hv/guest/*.h \
+		hv/base/*.h)
+	@mkdir -p $(@D)
+	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. \
+		$(CHECK_CONFIG_SRCS) -o $@
+
 # Each fuzz target links the sources named by fuzz_NAME_SRCS above, with
 # fuzz_NAME_CFLAGS and fuzz_NAME_LDFLAGS where it has them; its headers
 # are found as the tests' are.
@@ -471,7 +509,8 @@ $(FUZZ_TARGETS:%=$(BUILD)/fuzz/deps/fuzz_%.d): ;
 unit: $(UNIT_BINS)
 	python3 tests/runner.py --unit-only
 
-test: $(UNIT_BINS) $(EFI) $(IMAGE) $(BENCH_GUEST) $(DISTRO_STAMP)
+test: $(UNIT_BINS) $(EFI) $(IMAGE) $(BENCH_GUEST) $(DISTRO_STAMP) \
+		$(CHECK_CONFIG)
 	python3 tests/runner.py
 
 bench: $(EFI) $(IMAGE) $(BENCH_GUEST) $(DISTRO_STAMP)
@@ -509,7 +548,8 @@ fuzz: $(FUZZ_BINS)
 # assembly).  make test fails where it is not (tests/static/).
 format: | $(PKG_STAMP)
 	clang-format -i $(filter %.c %.h,$(BOOT_SRCS) $(CORE_SRCS) \
-		$(call find_srcs,boot hv arch drivers net virtio,*.h))
+		$(call find_srcs,boot hv arch drivers net virtio tools,*.h) \
+		$(call find_srcs,tools,*.c))
 
 clean:
 	rm -rf $(O)/boot $(O)/hv $(O)/arch $(O)/drivers $(O)/net $(O)/virtio \

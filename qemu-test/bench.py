@@ -11,6 +11,9 @@ Every run is bounded by a timeout and killed with SIGKILL when it is over.
 As a command:
     bench.py mkimage OUT EFI CFG KERNEL [INITRD [VMLINUX]]   (make image)
     bench.py mkdebian OUT EFI CFG         (make image GUEST=debian)
+    bench.py mkappliance OUT EFI CHECKER CFG KERNEL INITRD DISK
+                                          (make image CONFIG=...; empty
+                                          strings for files not given)
     bench.py run IMAGE [debian]           (make run [GUEST=debian])
 """
 
@@ -480,7 +483,46 @@ def cmd_mkdebian(out, efi, cfg):
     return 0
 
 
+def cmd_mkappliance(out, efi, checker, cfg, kernel, initrd, disk):
+    """make image CONFIG=...: the operator's plinth.cfg with the kernel,
+    initrd and disk image it names, each put where it names it, checked by
+    plinth-check-config before the image is written and again on the
+    image's own ESP after."""
+    given = [("--kernel", kernel), ("--initrd", initrd), ("--disk", disk)]
+    flags = [a for f, path in given if path for a in (f, path)]
+    r = subprocess.run([checker] + flags + [cfg])
+    if r.returncode:
+        sys.stderr.write("make image: %s refused; no image written\n" % cfg)
+        return 1
+    paths = subprocess.run([checker, "--paths", cfg], stdout=subprocess.PIPE,
+                           text=True, check=True).stdout.split("\n")
+    host = {"kernel": kernel, "initrd": initrd, "disk": disk}
+    files = [("EFI/BOOT/BOOTX64.EFI", efi), ("EFI/BOOT/plinth.cfg", cfg)]
+    for line in filter(None, paths):
+        role, esp = line.split(" ", 1)
+        if not host[role]:
+            sys.stderr.write("make image: %s names a %s (%s): give it as "
+                             "%s=FILE\n" % (cfg, role, esp, role.upper()))
+            return 1
+        files.append((esp.lstrip("/"), host[role]))
+    make_image(out, files)
+    with tempfile.TemporaryDirectory() as esp:
+        subprocess.run(["mcopy", "-s", "-i", "%s@@%d" % (out, MIB), "::/",
+                        esp + "/"], check=True)
+        r = subprocess.run([checker, "-C", esp,
+                            os.path.join(esp, "EFI/BOOT/plinth.cfg")],
+                           stdout=subprocess.PIPE, text=True)
+    if r.returncode:
+        sys.stderr.write(r.stdout + "make image: %s fails its check\n" % out)
+        return 1
+    print("built %s (%d MiB); dd it to a stick as the README says"
+          % (out, os.path.getsize(out) // MIB))
+    return 0
+
+
 def main(argv):
+    if len(argv) == 9 and argv[1] == "mkappliance":
+        return cmd_mkappliance(*argv[2:9])
     if len(argv) >= 5 and argv[1] == "mkimage":
         make_image(argv[2], image_files(*argv[3:8]))
         print("built %s (%d MiB)" % (argv[2], os.path.getsize(argv[2]) // MIB))

@@ -26,7 +26,7 @@ import pcap
 import smp_tests
 # Ctx is also what tests/runner.py runs each test with.
 from sysutil import (FAIL_MARKS, NO_VIRT, Ctx, Failure, TcpPeer,  # noqa: F401
-                     check_io_core, expect, expect_banner,
+                     check_config, check_io_core, expect, expect_banner,
                      expect_clean_qemu_poweroff,
                      expect_re, no_faults)
 
@@ -113,7 +113,14 @@ def test_qemu_reboot_action(ctx):
 
 
 def bad_config(ctx, cfg, error, extra=()):
+    """Plinth refuses the configuration with `error` and hands the
+    machine back to the firmware; plinth-check-config, run on the same
+    stick's files, refuses it with the very same line."""
     img = ctx.image_with_config(cfg, extra)
+    rc, out = check_config(ctx, img)
+    if rc != 1 or "plinth: ERROR: %s\n" % error not in out:
+        raise Failure("plinth-check-config (exit %d) did not say what Plinth "
+                      "says: %r" % (rc, out[-400:]))
     # After our message the firmware's boot manager must carry on.
     res = bench.run_qemu(img, ctx.work, timeout=60,
                          stop_on=("BdsDxe: failed to start Boot0001",))
@@ -416,6 +423,72 @@ def test_qemu_bad_config_guest_too_big(ctx):
                "kernel (%d KiB) and initrd (30720 KiB) do not fit in guest "
                "memory (memory = 32 MiB)" % kernel_kib,
                extra=[("guest/big", bytes(30 << 20))])
+
+
+def test_check_config_accepts_the_demo_image(ctx):
+    """plinth-check-config on the demo image's ESP: the configuration, the
+    kernel and the initrd, loaded as the machine would load them, pass;
+    its lines are the boot console's."""
+    rc, out = check_config(ctx, ctx.image)
+    if rc:
+        raise Failure("exit %d: %s" % (rc, out))
+    for line in ("plinth: config /EFI/BOOT/plinth.cfg read\n",
+                 "plinth: kernel /guest/vmlinux: ",
+                 "plinth: initrd /guest/initrd.img: ",
+                 "plinth: disk: blank RAM disk, 16 MiB\n",
+                 "plinth: guest: ELF kernel loaded, entry 0x",
+                 "the guest would start from these files"):
+        expect(out, line, "plinth-check-config")
+
+
+def test_check_config_refuses_a_kernel_the_loader_refuses(ctx):
+    """A file that is no kernel (the initrd named as one): refused with the
+    loader's own words, which the machine would print after
+    ExitBootServices."""
+    img = ctx.image_with_config("kernel = /guest/initrd.img\n")
+    rc, out = check_config(ctx, img)
+    expect(out, "plinth: ERROR: guest: kernel: found gzip data, not a "
+           "bzImage or an ELF vmlinux", "the loader's refusal")
+    if rc != 1:
+        raise Failure("exit %d" % rc)
+
+
+def test_qemu_operator_appliance_image(ctx):
+    """make image CONFIG=... KERNEL=... INITRD=...: an operator's own
+    plinth.cfg naming its kernel at /boot/vmlinuz and its initrd beside
+    plinth.efi; the image is built (after the check) with each file where
+    the configuration says, and boots: the guest runs and powers off."""
+    cfg = os.path.join(ctx.work, "my.cfg")
+    out = os.path.join(ctx.work, "appliance.img")
+    os.makedirs(ctx.work, exist_ok=True)
+    with open(cfg, "w") as f:
+        f.write("kernel = /boot/vmlinuz\ninitrd = initrd.img\n"
+                "cmdline = console=ttyS0\nmemory = 128M\n")
+    r = subprocess.run(["make", "-s", "image", "CONFIG=" + cfg,
+                        "KERNEL=" + os.path.join(ctx.guest, "vmlinuz"),
+                        "INITRD=" + os.path.join(ctx.guest, "initrd.img"),
+                        "OUT=" + out], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if r.returncode:
+        raise Failure("make image CONFIG=...: %s" % r.stdout[-600:])
+    expect(r.stdout, "plinth: initrd /EFI/BOOT/initrd.img: ", "the check")
+    res = bench.run_qemu(out, ctx.work, timeout=300, svm=True, nics=(),
+                         stop_on=FAIL_MARKS + ("powering off: ",))
+    no_faults(res)
+    s = res.serial
+    expect(s, "plinth: kernel /boot/vmlinuz: ", "the kernel where it was put")
+    expect(s, "plinth-guest: check finished; powering off", "the guest")
+    expect(s, "guest: ended: ACPI S5 (soft off)", "the guest's power-off")
+    # Without the initrd its plinth.cfg names, no image is written.
+    os.unlink(out)
+    r = subprocess.run(["make", "-s", "image", "CONFIG=" + cfg,
+                        "KERNEL=" + os.path.join(ctx.guest, "vmlinuz"),
+                        "OUT=" + out], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if r.returncode == 0 or os.path.exists(out):
+        raise Failure("an image was built without its initrd")
+    expect(r.stdout, "plinth: ERROR: initrd /EFI/BOOT/initrd.img: cannot "
+           "open: Not Found", "the check's refusal")
 
 
 def test_qemu_stack_overflow_is_reported(ctx):
@@ -1021,6 +1094,9 @@ TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_ahci_partition_by_label_and_guid,
     test_qemu_net_selftest_e1000,
     test_qemu_net_selftest_e1000e,
+    test_check_config_accepts_the_demo_image,
+    test_check_config_refuses_a_kernel_the_loader_refuses,
+    test_qemu_operator_appliance_image,
     test_qemu_bad_config_unknown_key,
     test_qemu_bad_config_missing_kernel,
     test_qemu_bad_config_guest_too_big,

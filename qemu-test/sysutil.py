@@ -9,6 +9,7 @@ import random
 import re
 import shutil
 import socket
+import subprocess
 import threading
 
 import bench
@@ -40,6 +41,21 @@ class Ctx:
             self.efi, cfg.encode(), os.path.join(self.guest, "vmlinuz"),
             os.path.join(self.guest, "initrd.img")) + list(extra))
         return path
+
+
+def check_config(ctx, img):
+    """build/plinth-check-config on the ESP of `img`, copied out: (exit
+    status, output)."""
+    esp = os.path.join(ctx.work, "esp")
+    shutil.rmtree(esp, ignore_errors=True)
+    os.makedirs(esp)
+    subprocess.run(["mcopy", "-s", "-i", "%s@@1M" % img, "::/", esp + "/"],
+                   check=True, stdout=subprocess.DEVNULL)
+    r = subprocess.run([os.path.join(ctx.build, "plinth-check-config"),
+                        "-C", esp, os.path.join(esp, "EFI/BOOT/plinth.cfg")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    return r.returncode, r.stdout
 
 
 def expect(text, needle, what):

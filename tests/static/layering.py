@@ -17,12 +17,14 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-PRODUCT = ("boot", "hv", "arch", "drivers", "net", "virtio")
+PRODUCT = ("boot", "hv", "arch", "drivers", "net", "virtio", "tools")
 
 # Unit -> units whose headers it may include.  Read top-down: hv/ (the
 # start-up, hv/main.c) composes everything; hv/base is the floor.
 RULES = {
     "hv": ["*"],
+    # Host programs built from Plinth's own sources (plinth-check-config).
+    "tools": ["*"],
     "hv/manage": ["hv/base", "hv/config", "hv/run", "hv/backend",
                   "hv/platform", "hv/guest", "virtio", "drivers", "net",
                   "arch"],
