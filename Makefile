@@ -13,7 +13,8 @@ DEB_PACKAGES := gcc make binutils libc6-dev gnu-efi newlib-source dpkg-dev \
 	ovmf qemu-system-x86 bochs bochsbios vgabios bochs-term \
 	mtools dosfstools gdisk busybox-static cpio xz-utils python3 \
 	clang libclang-rt-14-dev curl python3-prometheus-client chromium \
-	e2fsprogs debootstrap openssh-client iperf3 clang-format cppcheck
+	e2fsprogs debootstrap openssh-client iperf3 clang-format cppcheck \
+	fonts-spleen
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_ENV := env DEBIAN_FRONTEND=noninteractive
 
@@ -74,6 +75,13 @@ PAGE_C := $(BUILD)/gen/mgmt_page.c
 PAGE_O := $(O)/gen/mgmt_page.o
 CORE_OBJS += $(PAGE_O)
 
+# The screen console's font, converted from Debian's fonts-spleen
+# (drivers/font.h).
+FONT_PSF := /usr/share/consolefonts/spleen-8x16.psfu.gz
+FONT_C := $(BUILD)/gen/font.c
+FONT_O := $(O)/gen/font.o
+CORE_OBJS += $(FONT_O)
+
 EFI := $(BUILD)/plinth.efi
 SO := $(BUILD)/plinth.so
 
@@ -90,7 +98,7 @@ UNIT_TESTS := config_file config_values palloc logring log_guest fmt gmem uart d
 	pci_host virtq virtq_split_chains virtq_split_events \
 	virtio_blk_io virtio_blk_hardening virtio_net \
 	virtio_pci_cfg virtio_pci_common e1000 switch ahci http kvmclock blk_dma \
-	counters lwip_heap canary acpi_fw iocore_chan
+	counters lwip_heap canary acpi_fw iocore_chan fbcon
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 # What the tests share (tests/support/): check.h's counters (linked into
 # every test), log_msg() keeping what it is given, the driver side of the
@@ -152,6 +160,8 @@ test_acpi_fw_SRCS := drivers/acpi.c $(ACPI_SRCS)
 test_http_SRCS := net/http.c
 test_counters_SRCS := hv/base/counters.c hv/base/stats.c hv/base/fmt.c \
 	$(LOG_STUB)
+# The screen console with the font the build converts.
+test_fbcon_SRCS := drivers/fbcon.c $(FONT_C)
 # Two real threads, the vCPU's core and the I/O core.
 test_iocore_chan_SRCS := hv/run/iocore_chan.c
 test_iocore_chan_CFLAGS := -pthread
@@ -346,6 +356,15 @@ $(PAGE_C): net/mgmt_page.html
 		print("#include <stddef.h>\nconst char mgmt_page[] = {"); \
 		print(",".join(str(b) for b in d) + ",0};"); \
 		print("const size_t mgmt_page_len = %d;" % len(d))' $< > $@
+
+$(FONT_C): tools/psf2c.py drivers/font.h | $(PKG_STAMP)
+	@mkdir -p $(@D)
+	python3 tools/psf2c.py $(FONT_PSF) > $@.tmp && mv $@.tmp $@
+
+$(FONT_O): $(FONT_C) | $(DEPS)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@gcc $(CORE_CFLAGS) -c $< -o $@
 
 $(PAGE_O): $(PAGE_C) | $(DEPS)
 	@mkdir -p $(@D)

@@ -30,6 +30,10 @@ EFI_STATUS boot_read_file(const char *path, boot_file_check check,
 			  UINTN errlen);
 void boot_free_file(struct boot_file *f);
 
+/* screen.c: the graphics mode into bi->fb (base 0 when there is none
+ * to draw on). */
+void boot_screen(struct boot_info *bi);
+
 /* memmap.c */
 EFI_STATUS boot_exit_boot_services(EFI_HANDLE image, struct boot_info *bi,
 				   char *err, UINTN errlen);

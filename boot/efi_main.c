@@ -254,6 +254,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (EFI_ERROR(st))
 		goto fail;
 	reserve_ap_pages(bi);
+	boot_screen(bi);
 	bi->rsdp = find_rsdp();
 	bi->reset = reset_system;
 	bi->magic = BOOT_INFO_MAGIC;

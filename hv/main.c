@@ -28,6 +28,7 @@
 #include "hv/selftest/selftest.h"
 #include "hv/run/summary.h"
 #include "hv/run/vm.h"
+#include "hv/screen.h"
 #include "hv/base/version.h"
 #include "net/lwip_port.h"
 
@@ -187,6 +188,7 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 		log_attach_ring(ring, LOG_RING_PAGES * PAGE_SIZE);
 		log_import(bi.boot_log, bi.boot_log_len);
 	}
+	screen_start(&bi);
 	if (heap_init(bi.pool_size / 4))
 		panic("out of pool memory for the heap");
 	log_msg("Plinth %s: hypervisor core running", plinth_version);
@@ -217,6 +219,7 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 	static const struct vm_services services = {
 		.poll = manage_poll,
 		.stay_up = manage_stay_up,
+		.run_ended = screen_print_stats,
 	};
 
 	vm_run(&bi, &cpu, &services);

@@ -253,7 +253,7 @@ def kvm_usable():
 def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
              scratch=None, kvm=False, serial="file", pcap=False,
              hostfwd=(), blkdebug=None, svm=False, extra=(), persist=False,
-             usb=False):
+             usb=False, vga="none", monitor=None):
     """The QEMU command line.  TCG's `-cpu max` offers AMD-V with nested
     paging, which runs the guest; without `svm` it is taken away, and
     Plinth sees a CPU without virtualization (tests of the host side then
@@ -266,7 +266,9 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
     The boot image takes the guest's writes only with `persist` (else
     they go to a temporary overlay, and runs can share it).  It is an
     IDE disk, or with `usb` a USB stick (usb-storage on an xHCI
-    controller), as people boot Plinth."""
+    controller), as people boot Plinth.  `vga` is QEMU's -vga model
+    ("std" gives OVMF a framebuffer); `monitor`, a socket path for QEMU's
+    human monitor (screendump)."""
     vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
     shutil.copyfile(OVMF_VARS, vars_copy)
     cmd = ["qemu-system-x86_64", "-machine", "q35",
@@ -279,7 +281,8 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
            % ("" if persist else "snapshot=on,", image),
            "-device", "ide-hd,drive=esp,bus=ide.0,bootindex=0"
            if not usb else "qemu-xhci,id=xhci",
-           "-display", "none", "-vga", "none", "-monitor", "none",
+           "-display", "none", "-vga", vga, "-monitor",
+           "unix:%s,server,nowait" % monitor if monitor else "none",
            "-nic", "none", "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if usb:
@@ -303,6 +306,24 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
             cmd += ["-object", "filter-dump,id=f%d,netdev=n%d,file=%s"
                     % (i, i, os.path.join(workdir, "n%d.pcap" % i))]
     return cmd + list(extra)
+
+
+def monitor_command(sock_path, command, timeout=30):
+    """One command to QEMU's human monitor on a unix socket; what it said."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout)
+        s.connect(sock_path)
+        out = b""
+        while not out.rstrip().endswith(b"(qemu)"):
+            out += s.recv(4096)
+        s.sendall(command.encode() + b"\n")
+        out = b""
+        while not out.rstrip().endswith(b"(qemu)"):
+            more = s.recv(4096)
+            if not more:
+                break
+            out += more
+        return out.decode(errors="replace")
 
 
 def run_qemu(image, workdir, timeout=60, stop_on=(), grace=1.0, kill=None,

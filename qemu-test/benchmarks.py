@@ -364,6 +364,41 @@ def svm_bench(work):
     return out
 
 
+SCREEN = re.compile(r"screen: (\d+) lines, (\d+) jumps, (\d+) us drawing "
+                    r"in all \((\d+) ns a line\)")
+ENDED = re.compile(r"\[ *(\d+\.\d+)\] guest: ended: ACPI S5")
+
+
+def screen_bench(work):
+    """The demo guest's whole boot (kernel messages on) to its power-off
+    under QEMU TCG with AMD-V, with the standard VGA and without: the
+    screen console's drawing per line, and Plinth's clock at the guest's
+    end in both runs.  Returns (name, text) figures or None."""
+    ended = {}
+    for vga in ("std", "none"):
+        ctx = sysutil.Ctx(BUILD, "bench-screen-" + vga)
+        img = ctx.image_with_config(
+            "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
+            "cmdline = console=ttyS0\nmemory = 256M\n")
+        res = bench.run_qemu(img, ctx.work, timeout=300, svm=True, nics=(),
+                             vga=vga, stop_on=sysutil.FAIL_MARKS
+                             + ("powering off",))
+        m = ENDED.search(res.serial)
+        if not m:
+            return None
+        ended[vga] = float(m.group(1))
+        if vga == "std":
+            st = SCREEN.search(res.serial)
+            if not st:
+                return None
+    return [("screen console (QEMU TCG, standard VGA, 1280x800)",
+             "%s lines drawn with %s half-screen jumps: %s us in all, %s ns "
+             "a line" % st.groups()),
+            ("screen console: the demo guest's power-off, Plinth's clock",
+             "%.2f s with the screen, %.2f s without: ratio %.3f"
+             % (ended["std"], ended["none"], ended["std"] / ended["none"]))]
+
+
 def distro_run(ctx, cls, tag):
     """One boot of the Debian system (distro_tests.Debian under Plinth, or
     DirectDebian under QEMU alone): its figures, then a power-off."""
@@ -462,6 +497,8 @@ def main():
              "figures; console in %s/qemu-test/bench-ahci" % BUILD),
             ("--no-mgmt", mgmt_bench, "the management API did not answer "
              "(console in %s/qemu-test/bench-mgmt)" % BUILD),
+            ("--no-screen", screen_bench, "the screen runs printed no "
+             "figures (consoles in %s/qemu-test/bench-screen-*)" % BUILD),
             ("--no-svm", svm_bench, "the AMD-V run printed no figures "
              "(consoles in %s/qemu-test/bench-svm-smp*)" % BUILD),
             ("--no-distro", distro_bench, "the Debian system runs failed "

@@ -22,6 +22,7 @@ import hostile_tests
 import iocore_tests
 import mgmt_client
 import mgmt_tests
+import screen_tests
 import pcap
 import smp_tests
 # Ctx is also what tests/runner.py runs each test with.
@@ -1104,4 +1105,5 @@ TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_bad_config_disk_not_whole_sectors,
     test_qemu_stack_overflow_is_reported,
     test_demo_guest_reference_boot,
-] + smp_tests.TESTS + iocore_tests.TESTS + fuzz_tests.TESTS
+] + smp_tests.TESTS + iocore_tests.TESTS + screen_tests.TESTS \
+    + fuzz_tests.TESTS

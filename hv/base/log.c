@@ -7,6 +7,7 @@
 #include "hv/base/spin.h"
 
 static const struct log_console *console;
+static const struct log_mirror *mirror;
 static struct logring ring;
 static int have_ring;
 /* Output and the ring: log_write, log_guest, ring reads. */
@@ -15,6 +16,23 @@ static struct spin lock;
 void log_init(const struct log_console *c)
 {
 	console = c;
+}
+
+void log_set_mirror(const struct log_mirror *m)
+{
+	bool taken = spin_lock(&lock);
+
+	mirror = m;
+	spin_unlock(&lock, taken);
+}
+
+void log_status(const char *text)
+{
+	bool taken = spin_lock(&lock);
+
+	if (mirror && mirror->status)
+		mirror->status(mirror->ctx, text);
+	spin_unlock(&lock, taken);
 }
 
 void log_attach_ring(void *mem, size_t size)
@@ -38,6 +56,8 @@ static void out(const char *buf, size_t len)
 {
 	if (console)
 		console->write(buf, len);
+	if (mirror)
+		mirror->write(mirror->ctx, buf, len);
 	log_import(buf, len);
 }
 

@@ -21,6 +21,17 @@ struct log_console {
 };
 
 void log_init(const struct log_console *console);
+
+/* A second place lines go, beside the console: the screen.  status()
+ * shows a line of state apart from the log (the screen's bottom row). */
+struct log_mirror {
+	void (*write)(void *ctx, const char *buf, size_t len);
+	void (*status)(void *ctx, const char *text);
+	void *ctx;
+};
+void log_set_mirror(const struct log_mirror *m);
+/* Passes `text` to the mirror's status(), under the log's lock. */
+void log_status(const char *text);
 /* Starts keeping output in `mem`; what was written before is lost to the
  * ring (boot/'s own messages are imported with log_import). */
 void log_attach_ring(void *mem, size_t size);

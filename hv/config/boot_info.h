@@ -49,6 +49,17 @@ struct boot_file {
 
 #define BOOT_LOG_MAX 4096
 
+/* The firmware's graphics mode (UEFI 2.9, 12.9 Graphics Output
+ * Protocol), recorded before ExitBootServices: a linear framebuffer of
+ * 32-bit pixels, `stride` pixels per line.  base = 0: no screen Plinth
+ * can draw on (no GOP, or a mode without a framebuffer). */
+struct boot_fb {
+	uint64_t base, size;
+	uint32_t width, height, stride;
+	/* The pixel's red, green and blue bits (masks within the 32). */
+	uint32_t red, green, blue;
+};
+
 struct boot_info {
 	uint64_t magic;
 	struct plinth_config cfg;
@@ -64,6 +75,7 @@ struct boot_info {
 	uint64_t image_size;
 
 	uint64_t rsdp; /* ACPI RSDP physical address, 0 = none */
+	struct boot_fb fb;
 	/* Two pages below 1 MiB for starting the other CPUs (a STARTUP IPI
 	 * names a page there), 0 when the firmware had none. */
 	uint64_t ap_pages;

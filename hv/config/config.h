@@ -61,6 +61,12 @@ enum cfg_nic {
 	CFG_NIC_PCI,  /* the NIC at nic_bus:nic_dev.nic_fn */
 };
 
+enum cfg_console {
+	CFG_CONSOLE_BOTH,   /* the serial port and the screen, where present */
+	CFG_CONSOLE_SERIAL, /* the serial port only */
+	CFG_CONSOLE_SCREEN, /* the screen only */
+};
+
 struct plinth_config {
 	char kernel[CFG_PATH_MAX]; /* required */
 	char initrd[CFG_PATH_MAX]; /* "" = none */
@@ -98,6 +104,7 @@ struct plinth_config {
 	bool mgmt_guest_access;		/* the guest may reach mgmt inside */
 	bool guest_console_raw;		/* guest_console = raw */
 	uint8_t io_core; /* CFG_IO_CORE_AUTO, 0 (off) or a CPU's index */
+	enum cfg_console console; /* where Plinth's lines go */
 };
 
 /* io_core = auto: the second CPU when Plinth started one. */

@@ -58,6 +58,11 @@ static inline int fail(struct parser *p, const char *msg, const char *a,
 int cfg_parse_uint(const char *s, uint64_t max, uint64_t *out);
 /* One hex digit's value, or -1. */
 int cfg_hexval(char ch);
+/* `v` as one of the `allowed` (bit i: names[i]) names: its index in
+ * *out, or -1 with "'KEY': bad value 'V' (one of: ...)". */
+int cfg_one_of(struct parser *p, const char *k, const char *v,
+	       const char *const *names, unsigned n, unsigned allowed,
+	       unsigned *out);
 /* A unicast MAC address, not all zeros, as six hex bytes. */
 int cfg_parse_mac(struct parser *p, const char *k, const char *v,
 		  uint8_t out[6]);

@@ -99,24 +99,12 @@ static int set_action(struct parser *p, const char *k, const char *v,
 {
 	static const char *const names[] = { "halt", "poweroff", "reboot",
 					     "restart" };
+	unsigned i;
 
-	for (unsigned i = 0; i < 4; i++) {
-		if ((allowed & (1u << i)) && !strcmp(v, names[i])) {
-			*dst = (enum cfg_action)i;
-			return 0;
-		}
-	}
-	char list[64] = "";
-	size_t n = 0;
-
-	for (unsigned i = 0; i < 4; i++)
-		if (allowed & (1u << i))
-			n += fmt(list + n, sizeof(list) - n, "%s%s",
-				 n ? ", " : "", names[i]);
-	char m[128];
-
-	fmt(m, sizeof(m), "'%%s': bad value '%%s' (one of: %s)", list);
-	return fail(p, m, k, v);
+	if (cfg_one_of(p, k, v, names, 4, allowed, &i))
+		return -1;
+	*dst = (enum cfg_action)i;
+	return 0;
 }
 
 static int set_on_guest_exit(struct parser *p, struct plinth_config *c,
@@ -490,6 +478,19 @@ static int set_guest_console(struct parser *p, struct plinth_config *c,
 			  &c->guest_console_raw);
 }
 
+/* console = both | serial | screen */
+static int set_console(struct parser *p, struct plinth_config *c, const char *k,
+		       const char *v)
+{
+	static const char *const names[] = { "both", "serial", "screen" };
+	unsigned i;
+
+	if (cfg_one_of(p, k, v, names, 3, 7, &i))
+		return -1;
+	c->console = (enum cfg_console)i;
+	return 0;
+}
+
 /* io_core = auto | off | N (a CPU's index as the boot summary lists
  * them; 0, the guest's own, means off) */
 static int set_io_core(struct parser *p, struct plinth_config *c, const char *k,
@@ -579,6 +580,7 @@ const struct key cfg_keys[] = {
 	{ "mgmt_guest_access", set_mgmt_guest_access },
 	{ "guest_console", set_guest_console },
 	{ "io_core", set_io_core },
+	{ "console", set_console },
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 _Static_assert(NKEYS <= 32, "grow parser.seen");

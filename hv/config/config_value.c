@@ -151,3 +151,25 @@ int cfg_parse_ip(const char *s, uint8_t out[4], const char **end)
 	*end = s;
 	return 0;
 }
+
+/* `v` as one of the `allowed` (bit i: names[i]) names, its index in
+ * *out; else the list in the message. */
+int cfg_one_of(struct parser *p, const char *k, const char *v,
+	       const char *const *names, unsigned n, unsigned allowed,
+	       unsigned *out)
+{
+	char list[64] = "", m[128];
+	size_t len = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if ((allowed & (1u << i)) && !strcmp(v, names[i])) {
+			*out = i;
+			return 0;
+		}
+	for (unsigned i = 0; i < n; i++)
+		if (allowed & (1u << i))
+			len += fmt(list + len, sizeof(list) - len, "%s%s",
+				   len ? ", " : "", names[i]);
+	fmt(m, sizeof(m), "'%%s': bad value '%%s' (one of: %s)", list);
+	return fail(p, m, k, v);
+}

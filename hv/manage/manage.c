@@ -419,6 +419,7 @@ void manage_poll(void)
 {
 	if (running)
 		net_poll();
+	status_line_poll(boot->cfg.mgmt_port);
 }
 
 void manage_stay_up(const char *why)
@@ -429,6 +430,7 @@ void manage_stay_up(const char *why)
 	for (;;) {
 		network_poll();
 		net_poll();
+		status_line_poll(boot->cfg.mgmt_port);
 		if (machine_action && clock_ns() >= machine_action_at) {
 			if (machine_action == GS_REQ_RESET)
 				power_reboot("asked through the management "

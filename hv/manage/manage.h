@@ -16,6 +16,10 @@ bool manage_running(void);
 
 /* lwIP's timers; from the run loop, next to network_poll(). */
 void manage_poll(void);
+/* The screen's status line (status_line.c), redrawn once a second:
+ * version, uptime, the guest's state, the management address, the
+ * guest's devices and its exits per second. */
+void status_line_poll(uint16_t mgmt_port);
 
 /* When the guest cannot run and on_fault = halt: keeps serving (the
  * owner learns why, and may power the machine off or reboot it through

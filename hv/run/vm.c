@@ -471,6 +471,8 @@ static void end_run(enum guest_end end)
 	vdev_print_stats(&plat->net->dev);
 	vnet_print_stats(plat->net);
 	network_print_stats();
+	if (services && services->run_ended)
+		services->run_ended();
 	if (end == GUEST_FAILED || end == GUEST_HALTED)
 		vcpu_dump(&vcpu);
 }

@@ -15,6 +15,7 @@ struct vm_services {
 	void (*poll)(void);		  /* timers, next to the NIC's poll */
 	void (*stay_up)(const char *why); /* the guest cannot run: keep
 					     serving, or return to fail */
+	void (*run_ended)(void);	  /* after a run's counters: others' */
 };
 
 /* Sets up and runs the guest, then takes the on_guest_exit action; a

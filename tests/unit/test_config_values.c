@@ -183,6 +183,23 @@ static void io_core_is_auto_off_or_a_cpu_number(void)
 		  "CPU number from 1 to 63)");
 }
 
+static void console_is_both_serial_or_screen(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\n", &c);
+	CHECK(c.console == CFG_CONSOLE_BOTH);
+	CHECK_OK("kernel = k\nconsole = serial\n", &c);
+	CHECK(c.console == CFG_CONSOLE_SERIAL);
+	CHECK_OK("kernel = k\nconsole = screen\n", &c);
+	CHECK(c.console == CFG_CONSOLE_SCREEN);
+	CHECK_OK("kernel = k\nconsole = both\n", &c);
+	CHECK(c.console == CFG_CONSOLE_BOTH);
+	CHECK_ERR("kernel = k\nconsole = vga\n",
+		  "plinth.cfg:2: 'console': bad value 'vga' (one of: both, "
+		  "serial, screen)");
+}
+
 static void on_fault_accepts_halt_poweroff_reboot_only(void)
 {
 	struct plinth_config c;
@@ -690,6 +707,7 @@ int main(void)
 	RUN(size_suffixes_k_m_g_t_and_spellings);
 	RUN(on_guest_exit_accepts_poweroff_reboot_restart_only);
 	RUN(io_core_is_auto_off_or_a_cpu_number);
+	RUN(console_is_both_serial_or_screen);
 	RUN(on_fault_accepts_halt_poweroff_reboot_only);
 	RUN(config_action_name_names_each_action);
 	RUN(serial_accepts_off_com1_to_com4_and_ports);
