@@ -6,7 +6,6 @@ fsync must be in the disk image afterwards.
 """
 
 import concurrent.futures
-import http.client
 import json
 import os
 import re
@@ -18,7 +17,7 @@ import bench
 import mgmt_client
 from mgmt_client import AUTH, request
 from sysutil import (FAIL_MARKS, Failure, check_io_core, expect,
-                     expect_clean_qemu_poweroff, no_faults)
+                     expect_clean_qemu_poweroff, no_faults, serial_so_far)
 
 
 class Sink:
@@ -56,23 +55,15 @@ class Sink:
                 return
 
 
-def serial_of(work):
-    try:
-        with open(os.path.join(work, "serial.txt"), errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
-
-
 def wait_for(work, pattern, within, alive):
     """Until the console matches `pattern` (a regex)."""
     end = time.monotonic() + within
     while time.monotonic() < end and alive():
-        if re.search(pattern, serial_of(work), re.M):
+        if re.search(pattern, serial_so_far(work), re.M):
             return
         time.sleep(1)
     raise Failure("%r did not appear within %d s (console: ...%s)"
-                  % (pattern, within, serial_of(work)[-800:]))
+                  % (pattern, within, serial_so_far(work)[-800:]))
 
 
 def hammer(port, seconds):

@@ -19,7 +19,7 @@ import time
 
 import bench
 from mgmt_client import AUTH, TOKEN, free_port, raw, request
-from sysutil import Failure, expect, no_faults, FAIL_MARKS
+from sysutil import Failure, expect, no_faults, serial_so_far, FAIL_MARKS
 
 # Debian's python3-prometheus-client, in Debian's own interpreter (the
 # one running the tests may be another).
@@ -52,12 +52,7 @@ class Plinth:
         self.thread.start()
 
     def serial(self):
-        try:
-            with open(os.path.join(self.ctx.work, "serial.txt"),
-                      errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return serial_so_far(self.ctx.work)
 
     def wait_up(self, within=90):
         """Until /v1/status answers (the DHCP lease is there)."""

@@ -11,7 +11,7 @@ import threading
 import time
 
 import bench
-from sysutil import FAIL_MARKS, Failure, expect, no_faults
+from sysutil import FAIL_MARKS, Failure, expect, no_faults, serial_so_far
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "tools"))
@@ -80,12 +80,7 @@ class Screen:
         self.thread.start()
 
     def serial(self):
-        try:
-            with open(os.path.join(self.ctx.work, "serial.txt"),
-                      errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return serial_so_far(self.ctx.work)
 
     def wait_for(self, needle, within=240):
         end = time.monotonic() + within

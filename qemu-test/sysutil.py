@@ -43,6 +43,16 @@ class Ctx:
         return path
 
 
+def serial_so_far(work):
+    """The serial console a run in `work` has written so far ("" before
+    it starts)."""
+    try:
+        with open(os.path.join(work, "serial.txt"), errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
 def check_config(ctx, img):
     """build/plinth-check-config on the ESP of `img`, copied out: (exit
     status, output)."""
