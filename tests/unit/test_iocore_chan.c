@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdint.h>
 #include <time.h>
@@ -248,6 +249,10 @@ static void a_call_with_the_ring_full_does_not_deadlock(void)
 	expected = 0;
 	out_of_order = 0;
 	pthread_create(&t, NULL, post_and_serve, &posted);
+	/* Nobody empties the ring meanwhile: the producer fills it and
+	 * waits before the first call is made. */
+	while (!__atomic_load_n(&ch.st.ring_full_waits, __ATOMIC_RELAXED))
+		sched_yield();
 	for (unsigned i = 1; i <= 200; i++) {
 		a.written_before = i;
 		bad |= chan_call(&ch, count_call, &a, now_ns, LIMIT_NS) != 0;
