@@ -282,9 +282,7 @@ def svm_run(cpus):
     (256 KiB up, 4 MiB down) with a server on the host.  Returns a dict
     of raw figures, or None."""
     ctx = sysutil.Ctx(BUILD, "bench-svm-smp%d" % cpus)
-    scratch = os.path.join(ctx.work, "scratch.img")
-    with open(scratch, "wb") as f:
-        f.truncate(256 << 20)
+    scratch = sysutil.blank_disk(ctx, 256)
     peer = sysutil.TcpPeer(down_bytes=4 << 20)
     img = ctx.image_with_config(
         "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"

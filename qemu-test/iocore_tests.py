@@ -7,7 +7,6 @@ fsync must be in the disk image afterwards.
 
 import concurrent.futures
 import json
-import os
 import re
 import socket
 import threading
@@ -16,7 +15,7 @@ import time
 import bench
 import mgmt_client
 from mgmt_client import AUTH, request
-from sysutil import (FAIL_MARKS, Failure, check_io_core, expect,
+from sysutil import (FAIL_MARKS, Failure, blank_disk, check_io_core, expect,
                      expect_clean_qemu_poweroff, no_faults, serial_so_far)
 
 
@@ -122,10 +121,7 @@ def test_qemu_io_core_stress_reset_poweroff(ctx):
     fsync is in the image."""
     sink = Sink()
     port = mgmt_client.free_port()
-    scratch = os.path.join(ctx.work, "scratch.img")
-    os.makedirs(ctx.work, exist_ok=True)
-    with open(scratch, "wb") as f:
-        f.truncate(64 << 20)
+    scratch = blank_disk(ctx, 64)
     img = ctx.image_with_config(
         "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
         "cmdline = console=ttyS0 plinth.stress=10.0.2.2:%d\n"

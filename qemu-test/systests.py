@@ -27,16 +27,15 @@ import pcap
 import smp_tests
 # Ctx is also what tests/runner.py runs each test with.
 from sysutil import (FAIL_MARKS, NO_VIRT, Ctx, Failure, TcpPeer,  # noqa: F401
-                     check_config, check_io_core, expect, expect_banner,
+                     blank_disk, check_config, check_io_core, expect,
+                     expect_banner,
                      expect_clean_qemu_poweroff,
                      expect_re, no_faults)
 
 
 # ---------------------------------------------------------------------------
 def qemu_boot(ctx, mem_mib):
-    scratch = os.path.join(ctx.work, "scratch.img")
-    with open(scratch, "wb") as f:
-        f.truncate(64 << 20)
+    scratch = blank_disk(ctx, 64)
     res = bench.run_qemu(ctx.image, ctx.work, timeout=90, mem="%dM" % mem_mib,
                          scratch=scratch, stop_on=FAIL_MARKS)
     no_faults(res)
@@ -966,9 +965,7 @@ def linux_in_qemu(ctx, nic, cpus=1):
     peer = TcpPeer(gate=gate)
     port = mgmt_client.free_port()
     seed = "%016x" % random.getrandbits(64)
-    scratch = os.path.join(ctx.work, "scratch.img")
-    with open(scratch, "wb") as f:
-        f.truncate(64 << 20)
+    scratch = blank_disk(ctx, 64)
     img = ctx.image_with_config(
         "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
         "cmdline = console=ttyS0 plinth.verify=2 plinth.disktest=1 "

@@ -43,6 +43,16 @@ class Ctx:
         return path
 
 
+def blank_disk(ctx, mib, name="scratch.img"):
+    """A sparse disk image of `mib` MiB of zeros in the test's directory;
+    its path."""
+    os.makedirs(ctx.work, exist_ok=True)
+    path = os.path.join(ctx.work, name)
+    with open(path, "wb") as f:
+        f.truncate(mib << 20)
+    return path
+
+
 def serial_so_far(work):
     """The serial console a run in `work` has written so far ("" before
     it starts)."""
