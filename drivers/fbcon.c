@@ -119,6 +119,9 @@ void fbcon_write(struct fbcon *c, const char *s, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		put(c, (uint8_t)s[i]);
+	/* The framebuffer is write-combining: out of the CPU's buffers now,
+	 * not whenever they next fill. */
+	__asm__ volatile("sfence" ::: "memory");
 	c->st.draw_ticks += rdtsc() - t0;
 }
 

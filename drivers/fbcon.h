@@ -5,11 +5,11 @@
  * When the text reaches the bottom, the screen jumps: the lower half
  * moves to the top and the rest is cleared, so a full redraw happens once
  * every half screen of lines rather than a scroll at every line (the
- * framebuffer is uncached memory; the cost per line is counted).  Only
- * printable ASCII is drawn; tab moves to the next multiple of 8, newline
- * starts a line, other control bytes are dropped and bytes above 0x7e
- * draw as the font's replacement glyph, so no byte sequence can do more
- * than put characters in cells.  Not locked: the log calls it under its
+ * framebuffer is device memory, mapped write-combining; the cost per
+ * line is counted).  Only printable ASCII is drawn; tab moves to the
+ * next multiple of 8, newline starts a line, other control bytes are
+ * dropped and bytes above 0x7e draw as the font's replacement glyph, so
+ * no byte sequence can do more than put characters in cells.  Not locked: the log calls it under its
  * own lock. */
 #ifndef PLINTH_FBCON_H
 #define PLINTH_FBCON_H

@@ -38,7 +38,7 @@ void screen_start(const struct boot_info *bi)
 		return;
 	}
 	con = pool_pages((sizeof(*con) + 4095) / 4096, 1);
-	if (!con || paging_map_mmio(fb->base, fb->size)
+	if (!con || paging_map_wc(fb->base, fb->size)
 	    || fbcon_init(con, (uint32_t *)fb->base, fb->width, fb->height,
 			  fb->stride, fb->red, fb->green, fb->blue)) {
 		log_msg("screen: %ux%u cannot be used; the console is the "

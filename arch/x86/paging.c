@@ -16,9 +16,11 @@
 #define MIB2 (2ull << 20)
 #define MAX_GUARDS 16
 
-/* Architectural reset value: PA0 WB, PA1 WT, PA2 UC-, PA3 UC, repeated.
- * PWT|PCD in a PTE then selects UC and neither selects WB. */
-#define PAT_DEFAULT 0x0007040600070406ull
+/* The architectural reset value (PA0 WB, PA1 WT, PA2 UC-, PA3 UC,
+ * repeated) but PA1 write-combining (SDM vol. 3A, 12.12.2): PWT|PCD in a
+ * PTE selects UC, PWT alone WC (the screen's framebuffer, where
+ * uncached writes would cost a bus transaction each), neither WB. */
+#define PAT_HOST 0x0007040600070106ull
 
 extern char _text[], _etext[], _rodata[], _erodata[];
 
@@ -40,6 +42,8 @@ static uint64_t leaf_bits(unsigned f)
 		e |= PTE_W;
 	if (f & MAP_UC)
 		e |= PTE_PCD | PTE_PWT;
+	else if (f & MAP_WC)
+		e |= PTE_PWT;
 	if (!(f & MAP_X) && have_nx)
 		e |= PTE_NX;
 	return e;
@@ -212,7 +216,7 @@ int paging_init(const struct boot_info *bi, pt_alloc_fn alloc)
 		return -1;
 	if (have_nx)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
-	wrmsr(MSR_IA32_PAT, PAT_DEFAULT);
+	wrmsr(MSR_IA32_PAT, PAT_HOST);
 	load();
 	write_cr0(read_cr0() | CR0_WP); /* read-only holds in ring 0 too */
 	return 0;
@@ -223,6 +227,16 @@ int paging_map_mmio(uint64_t pa, uint64_t size)
 	if (!size || pa + size < pa || pa + size > (1ull << phys_bits))
 		return -1;
 	if (map(pa, size, MAP_W | MAP_UC))
+		return -1;
+	load();
+	return 0;
+}
+
+int paging_map_wc(uint64_t pa, uint64_t size)
+{
+	if (!size || pa + size < pa || pa + size > (1ull << phys_bits))
+		return -1;
+	if (map(pa, size, MAP_W | MAP_WC))
 		return -1;
 	load();
 	return 0;

@@ -3,8 +3,9 @@
  * RAM is write-back and non-executable, except Plinth's .text (read-only,
  * executable) and UEFI runtime code (which the firmware still calls for
  * power-off).  Everything the memory map does not call RAM is uncached,
- * since PCI BARs and chipset registers live there.  Page 0 and the guard
- * pages under each stack are not mapped at all. */
+ * since PCI BARs and chipset registers live there, except a framebuffer
+ * mapped write-combining for the screen (paging_map_wc).  Page 0 and the
+ * guard pages under each stack are not mapped at all. */
 #ifndef PLINTH_X86_PAGING_H
 #define PLINTH_X86_PAGING_H
 
@@ -16,6 +17,7 @@
 #define MAP_W (1u << 0)	     /* writable */
 #define MAP_X (1u << 1)	     /* executable */
 #define MAP_UC (1u << 2)     /* uncached (MMIO) */
+#define MAP_WC (1u << 3)     /* write-combining (a framebuffer) */
 #define MAP_NONE 0x80000000u /* not present */
 
 /* Allocates one zeroed page for a page table, or returns 0. */
@@ -34,6 +36,8 @@ void paging_guard(uint64_t page);
  * anywhere below the CPU's physical address limit.  -1 on a range the
  * CPU cannot address or when page-table memory ran out. */
 int paging_map_mmio(uint64_t pa, uint64_t size);
+/* The same, write-combining: for a framebuffer, which is only written. */
+int paging_map_wc(uint64_t pa, uint64_t size);
 
 /* Everything below this was identity-mapped by paging_init. */
 /* RAM Plinth writes code into (the other CPUs' start-up page): writable
