@@ -558,8 +558,12 @@ fuzz: $(FUZZ_BINS)
 			'/^stat::number_of_executed_units:/ { n = $$2 } \
 			/^stat::average_exec_per_sec:/ { r = $$2 } \
 			END { printf "fuzz: %s: %s executions (%s/s), %s\n", \
-				t, n == "" ? "?" : n, r == "" ? "?" : r, res }' \
+				t, n == "" ? "?" : n, r == "" ? "?" : r, res; \
+			if (n != "") printf "%s\t%s\n", t, n >> "'$$d/ledger.tsv'" }' \
 			$$d/$$t.log; \
+		awk -v t="$$t" '$$1 == t { s += $$2 } \
+			END { printf "fuzz: %s: %d executions in all runs so far " \
+				"(%s)\n", t, s, "'$$d/ledger.tsv'" }' $$d/ledger.tsv; \
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi
 
