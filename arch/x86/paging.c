@@ -222,24 +222,25 @@ int paging_init(const struct boot_info *bi, pt_alloc_fn alloc)
 	return 0;
 }
 
-int paging_map_mmio(uint64_t pa, uint64_t size)
+/* Device memory anywhere the CPU can address, with the caching `f`. */
+static int map_device(uint64_t pa, uint64_t size, unsigned f)
 {
 	if (!size || pa + size < pa || pa + size > (1ull << phys_bits))
 		return -1;
-	if (map(pa, size, MAP_W | MAP_UC))
+	if (map(pa, size, MAP_W | f))
 		return -1;
 	load();
 	return 0;
 }
 
+int paging_map_mmio(uint64_t pa, uint64_t size)
+{
+	return map_device(pa, size, MAP_UC);
+}
+
 int paging_map_wc(uint64_t pa, uint64_t size)
 {
-	if (!size || pa + size < pa || pa + size > (1ull << phys_bits))
-		return -1;
-	if (map(pa, size, MAP_W | MAP_WC))
-		return -1;
-	load();
-	return 0;
+	return map_device(pa, size, MAP_WC);
 }
 
 int paging_set_exec(uint64_t pa, uint64_t size, bool exec)
