@@ -58,6 +58,11 @@ static void patch64(uint8_t *page, size_t at, uint64_t v)
 /* Where a started CPU arrives from ap_boot.S, on its own stack. */
 static void __attribute__((noreturn)) ap_main(struct cpu_local *c)
 {
+	/* Off the trampoline's copy of the root and onto the page tables
+	 * themselves: a mapping the first CPU adds later in a new top-level
+	 * entry (a BAR above 512 GiB) must reach this CPU too.  The copy was
+	 * only for CR3's 32 bits on the way up. */
+	write_cr3(paging_root());
 	write_cr4(bsp_cr4);
 	desc_init_cpu(&c->desc, c->ist_top);
 	wrmsr(MSR_IA32_PAT, bsp_pat);
@@ -135,7 +140,8 @@ static bool wait_parked(const struct cpu_local *c, uint64_t us)
 }
 
 /* The trampoline and a copy of the page tables' root (CR3 must be a
- * 32-bit value when the CPU loads it in real mode). */
+ * 32-bit value when the CPU loads it in real mode); ap_main moves to the
+ * root itself. */
 static int prepare(uint8_t *page)
 {
 	uint64_t lin = (uint64_t)page;
