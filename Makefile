@@ -97,7 +97,7 @@ UNIT_TESTS := config_file config_values palloc logring log_guest fmt gmem uart d
 	lapic_regs lapic_irq lapic_timer ioapic virt_check spec_ctrl legacy rtc pm \
 	pci_host virtq virtq_split_chains virtq_split_events \
 	virtio_blk_io virtio_blk_hardening virtio_net \
-	virtio_pci_cfg virtio_pci_common e1000 switch ahci http kvmclock blk_dma \
+	virtio_pci_cfg virtio_pci_common e1000 switch ahci nvme http kvmclock blk_dma \
 	counters lwip_heap canary acpi_fw iocore_chan fbcon
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 # What the tests share (tests/support/): check.h's counters (linked into
@@ -108,7 +108,7 @@ LOG_STUB := tests/support/log_stub.c
 VQ_DRIVER := tests/support/vq_driver.c
 VDEV_DRIVER := tests/support/vdev_driver.c
 FAKE_HBA := tests/support/fake_hba.c
-CONFIG_SRCS := hv/config/config.c hv/config/config_keys.c \
+CONFIG_SRCS := hv/config/config.c hv/config/config_keys.c hv/config/config_disk.c \
 	hv/config/config_value.c hv/base/fmt.c hv/base/guid.c
 test_config_file_SRCS := $(CONFIG_SRCS) tests/support/config_fixture.c
 test_config_values_SRCS := $(CONFIG_SRCS) tests/support/config_fixture.c
@@ -153,6 +153,8 @@ test_e1000_SRCS := drivers/e1000_ring.c $(LOG_STUB)
 test_ahci_SRCS := drivers/ahci_io.c drivers/ata.c drivers/gpt_part.c hv/base/fmt.c hv/base/guid.c \
 	$(FAKE_HBA) $(LOG_STUB)
 test_ahci_CFLAGS := -DAHCI_TEST_HBA
+test_nvme_SRCS := drivers/nvme_io.c drivers/nvme_prp.c tests/support/fake_nvme.c $(LOG_STUB)
+test_nvme_CFLAGS := -DNVME_TEST_CTRL
 test_switch_SRCS := net/switch.c $(LOG_STUB)
 test_lwip_heap_SRCS := net/lwip_heap.c
 test_canary_SRCS := hv/base/canary.c $(LOG_STUB)
@@ -263,7 +265,7 @@ help:
 	@echo '  make test     build everything and run the whole test suite'
 	@echo '  make unit     the source checks (layering, sizes, format, cppcheck) and host unit tests'
 	@echo '  make format   lay the product code out as .clang-format says (make test checks it)'
-	@echo '  make bench    figures: exit costs, virtio-blk and copies under Bochs; AHCI vs dd and the guest on AMD-V vs self-tests under QEMU'
+	@echo '  make bench    figures: exit costs, virtio-blk and copies under Bochs; AHCI and NVMe vs dd and the guest on AMD-V vs self-tests under QEMU'
 	@echo '  make fuzz     run each libFuzzer target for FUZZ_TIME seconds (default 300)'
 	@echo '  make clean    remove Plinth objects (keeps newlib, lwIP and the guest)'
 	@echo '  make distclean  remove $(BUILD) entirely'

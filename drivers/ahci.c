@@ -155,34 +155,6 @@ static int identify(struct ahci_disk *d, uint8_t *buf)
 	return ahci_rd(d->clb, AHCI_CMD_PRDBC) == 512 ? 0 : -1;
 }
 
-/* Reads [lba, lba + n) through the engine, before the disk is offered. */
-static int sync_done;
-
-static void sync_cb(struct blk_req *r, int status)
-{
-	(void)r;
-	sync_done = status == BLK_OK ? 1 : -1;
-}
-
-static int read_sync(struct ahci_disk *d, uint64_t lba, uint32_t n,
-		     uint8_t *buf)
-{
-	struct blk_sg sg = { (uint64_t)(uintptr_t)buf, n * BLK_SECTOR };
-	struct blk_req r = { .op = BLK_READ,
-			     .sector = lba,
-			     .nsectors = n,
-			     .sg = &sg,
-			     .nsg = 1,
-			     .done = sync_cb };
-
-	sync_done = 0;
-	if (d->be.submit(&d->be, &r))
-		return -1;
-	while (!sync_done)
-		ahci_io_poll(d);
-	return sync_done > 0 ? 0 : -1;
-}
-
 static void *dma_pages(size_t n, bool any);
 
 /* The partition t names, from the GPT at LBA 1. */
@@ -193,7 +165,6 @@ static int find_partition(struct ahci_disk *d, const struct ahci_target *t,
 	uint8_t *hdr = dma_pages(1, d->dma64),
 		*ent = dma_pages(pages, d->dma64);
 	struct gpt_want want = { t->part, t->label, t->guid };
-	struct gpt_info info;
 	uint64_t first, count;
 	char why[128];
 	int r = -1;
@@ -203,25 +174,8 @@ static int find_partition(struct ahci_disk *d, const struct ahci_target *t,
 		    d->dma64 ? "" : " below 4 GiB");
 		goto out;
 	}
-	if (read_sync(d, 1, 1, hdr)) {
-		fmt(err, errlen, "AHCI port %u: reading the GPT failed",
-		    d->port);
-		goto out;
-	}
-	if (gpt_check_header(hdr, d->id.sectors, &info, why, sizeof(why)))
-		goto bad;
-	uint32_t n = (uint32_t)(((uint64_t)info.count * info.entry_size + 511)
-				/ 512);
-
-	if (read_sync(d, info.entries_lba, n, ent)) {
-		fmt(err, errlen,
-		    "AHCI port %u: reading the GPT entries "
-		    "failed",
-		    d->port);
-		goto out;
-	}
-	if (gpt_find(hdr, &info, ent, d->id.sectors, &want, &first, &count, why,
-		     sizeof(why)))
+	if (gpt_read_partition(&d->be, BLK_SECTOR, d->id.sectors, &want, hdr,
+			       ent, &first, &count, why, sizeof(why)))
 		goto bad;
 	d->first_lba = first;
 	d->be.sectors = count;

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "drivers/ata.h"
+#include "drivers/disk_rq.h"
 #include "hv/base/counters.h"
 #include "virtio/blk_backend.h"
 
@@ -77,18 +78,6 @@
 #define PxTFD_DRQ 0x08
 #define PxTFD_BSY 0x80
 
-/* A read, write, flush, discard or write-zeroes request on its way:
- * where issuing goes on, and what is still out. */
-struct ahci_rq {
-	struct blk_req *r;    /* NULL: the record is free */
-	uint64_t seq;	      /* submission order */
-	uint64_t lba, left;   /* sectors not yet issued */
-	unsigned sg_i;	      /* the sg entry issuing continues in */
-	uint32_t sg_skip;     /* bytes of it already issued */
-	unsigned outstanding; /* commands issued, not yet completed */
-	bool started, failed;
-};
-
 enum slot_state { SLOT_FREE, SLOT_BUSY, SLOT_RETRY };
 
 struct ahci_slot {
@@ -130,7 +119,7 @@ struct ahci_disk {
 	struct ata_identity id;
 
 	struct ahci_slot slot[AHCI_SLOTS];
-	struct ahci_rq rq[AHCI_SLOTS]; /* requests taken, in any order */
+	struct disk_rq rq[AHCI_SLOTS]; /* requests taken, in any order */
 	unsigned rq_count;
 	uint64_t next_seq;
 	bool restarting; /* inside recovery: issue nothing */

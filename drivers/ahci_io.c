@@ -78,7 +78,7 @@ static bool put_prd(struct ahci_disk *d, unsigned s, unsigned n, uint64_t a,
  * pieces, at most AHCI_PRDT_MAX; with `slot` >= 0 writes them there and
  * moves the position.  Returns the bytes covered, or -1 on a piece the
  * HBA cannot take (odd address or length). */
-static int64_t walk(struct ahci_disk *d, struct ahci_rq *rq, uint64_t max,
+static int64_t walk(struct ahci_disk *d, struct disk_rq *rq, uint64_t max,
 		    int slot, unsigned *nprd)
 {
 	const struct blk_req *r = rq->r;
@@ -201,7 +201,7 @@ static bool non_queued_busy(const struct ahci_disk *d)
  * on (it is then marked failed). */
 static bool issue_cmd(struct ahci_disk *d, unsigned qi, unsigned s)
 {
-	struct ahci_rq *rq = &d->rq[qi];
+	struct disk_rq *rq = &d->rq[qi];
 	struct ahci_slot *sl = &d->slot[s];
 	const struct blk_req *r = rq->r;
 	uint64_t sectors = 0;
@@ -271,37 +271,22 @@ static bool issue_cmd(struct ahci_disk *d, unsigned qi, unsigned s)
 
 static void finish_rq(struct ahci_disk *d, unsigned qi)
 {
-	struct ahci_rq *rq = &d->rq[qi];
-	struct blk_req *r = rq->r;
-	bool failed = rq->failed;
-
-	rq->r = NULL;
-	d->rq_count--;
-	if (failed)
-		d->st.failed_requests++;
-	r->done(r, failed ? BLK_EIO : BLK_OK);
+	disk_rq_finish(&d->rq[qi], &d->rq_count, &d->st.failed_requests);
 }
 
 static void rq_maybe_done(struct ahci_disk *d, unsigned qi)
 {
-	struct ahci_rq *rq = &d->rq[qi];
-
-	if (rq->r && rq->started && !rq->outstanding
-	    && (!rq->left || rq->failed))
+	if (disk_rq_over(&d->rq[qi]))
 		finish_rq(d, qi);
 }
 
 static void slot_done(struct ahci_disk *d, unsigned s, bool ok)
 {
 	struct ahci_slot *sl = &d->slot[s];
-	struct ahci_rq *rq = &d->rq[sl->rq];
+	struct disk_rq *rq = &d->rq[sl->rq];
 
 	sl->state = SLOT_FREE;
-	rq->outstanding--;
-	if (!ok) {
-		rq->failed = true;
-		rq->left = 0; /* nothing more of it is issued */
-	}
+	disk_rq_cmd_done(rq, ok);
 	rq_maybe_done(d, sl->rq);
 }
 
@@ -432,19 +417,11 @@ static void issue(struct ahci_disk *d)
 		d->recovering = false;
 	}
 	for (;;) {
-		int qi = -1;
+		int qi = disk_rq_oldest(d->rq, AHCI_SLOTS);
 
-		/* The oldest request with commands still to issue. */
-		for (unsigned i = 0; i < AHCI_SLOTS; i++) {
-			struct ahci_rq *rq = &d->rq[i];
-
-			if (rq->r && !rq->failed && (rq->left || !rq->started)
-			    && (qi < 0 || rq->seq < d->rq[qi].seq))
-				qi = (int)i;
-		}
 		if (qi < 0 || non_queued_busy(d))
 			return;
-		struct ahci_rq *rq = &d->rq[qi];
+		struct disk_rq *rq = &d->rq[qi];
 		bool alone = barrier(rq->r->op) || !d->ncq;
 
 		if (alone && busy(d))
@@ -535,11 +512,10 @@ static int io_submit(struct blk_backend *be, struct blk_req *r)
 		r->done(r, BLK_OK);
 		return 0;
 	}
-	unsigned qi = 0;
+	/* rq_count < AHCI_SLOTS: one is free */
+	unsigned qi = disk_rq_free(d->rq, AHCI_SLOTS);
 
-	while (d->rq[qi].r)
-		qi++; /* rq_count < AHCI_SLOTS: one is free */
-	d->rq[qi] = (struct ahci_rq){
+	d->rq[qi] = (struct disk_rq){
 		.r = r,
 		.seq = d->next_seq++,
 		.lba = d->first_lba + (ranged ? r->sector : 0),

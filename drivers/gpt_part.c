@@ -157,3 +157,59 @@ int gpt_find(const uint8_t *hdr, const struct gpt_info *info,
 		fmt(err, errlen, "no GPT partition with that unique GUID");
 	return -1;
 }
+
+/* --- reading it through a disk that is up ---------------------------- */
+
+static int read_done;
+
+static void read_cb(struct blk_req *r, int status)
+{
+	(void)r;
+	read_done = status == BLK_OK ? 1 : -1;
+}
+
+/* Reads `blocks` logical blocks at `lba` into buf and waits, polling. */
+static int read_blocks(struct blk_backend *be, unsigned block, uint64_t lba,
+		       uint32_t blocks, uint8_t *buf)
+{
+	struct blk_sg sg = { (uint64_t)(uintptr_t)buf, blocks * block };
+	struct blk_req r = { .op = BLK_READ,
+			     .sector = lba * (block / BLK_SECTOR),
+			     .nsectors = (uint64_t)blocks * block / BLK_SECTOR,
+			     .sg = &sg,
+			     .nsg = 1,
+			     .done = read_cb };
+
+	read_done = 0;
+	if (be->submit(be, &r))
+		return -1;
+	/* The driver times out its own commands: this ends. */
+	while (!read_done)
+		be->poll(be);
+	return read_done > 0 ? 0 : -1;
+}
+
+int gpt_read_partition(struct blk_backend *be, unsigned block, uint64_t blocks,
+		       const struct gpt_want *want, uint8_t *hdr, uint8_t *ent,
+		       uint64_t *first, uint64_t *count, char *err,
+		       unsigned errlen)
+{
+	struct gpt_info info;
+
+	if (read_blocks(be, block, 1, 1, hdr)) {
+		fmt(err, errlen, "reading the GPT failed");
+		return -1;
+	}
+	if (gpt_check_header(hdr, blocks, &info, err, errlen))
+		return -1;
+	uint32_t n = (uint32_t)(((uint64_t)info.count * info.entry_size + block
+				 - 1)
+				/ block);
+
+	if (read_blocks(be, block, info.entries_lba, n, ent)) {
+		fmt(err, errlen, "reading the GPT entries failed");
+		return -1;
+	}
+	return gpt_find(hdr, &info, ent, blocks, want, first, count, err,
+			errlen);
+}

@@ -4,6 +4,7 @@
  * their set in their own header and log it with counters_log(); the
  * management plane finds them through the registry (hv/base/stats.h). */
 #include "drivers/ahci.h"
+#include "drivers/nvme.h"
 #include "drivers/e1000.h"
 #include "hv/base/counters.h"
 #include "net/mgmt.h"
@@ -145,6 +146,35 @@ static const struct counter ahci_counter_table[] = {
 
 const struct counter_set ahci_counters = COUNTER_SET("plinth_ahci",
 						     ahci_counter_table);
+
+/* An NVMe namespace (drivers/nvme.h). */
+static const struct counter nvme_counter_table[] = {
+	COUNTER(struct nvme_stats, commands, "commands",
+		"NVMe I/O commands issued."),
+	COUNTER(struct nvme_stats, splits, "split commands",
+		"Commands beyond a request's first: MDTS or the PRP rules "
+		"cut it."),
+	COUNTER(struct nvme_stats, bounced, "bounced blocks",
+		"Logical blocks copied through a bounce page (buffers the "
+		"PRP rules cannot describe)."),
+	COUNTER(struct nvme_stats, errors, "errors",
+		"NVMe commands completed with an error status."),
+	COUNTER(struct nvme_stats, timeouts, "timeouts",
+		"NVMe commands that timed out."),
+	COUNTER(struct nvme_stats, retries, "retries",
+		"NVMe commands issued again."),
+	COUNTER_AS(struct nvme_stats, resets, "controller_resets",
+		   "controller resets", "NVMe controller resets."),
+	COUNTER_AS(struct nvme_stats, bogus, "bogus_completions",
+		   "bogus completions",
+		   "Completions that broke the rules (unknown CID, SQ head "
+		   "out of range)."),
+	COUNTER(struct nvme_stats, failed_requests, "requests failed",
+		"Requests that failed after the retries."),
+};
+
+const struct counter_set nvme_counters = COUNTER_SET("plinth_nvme",
+						     nvme_counter_table);
 
 /* One side of the frame switch (net/switch.h). */
 static const struct counter sw_counter_table[] = {

@@ -253,7 +253,7 @@ def kvm_usable():
 def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
              scratch=None, kvm=False, serial="file", pcap=False,
              hostfwd=(), blkdebug=None, svm=False, extra=(), persist=False,
-             usb=False, vga="none", monitor=None):
+             usb=False, vga="none", monitor=None, nvme=()):
     """The QEMU command line.  TCG's `-cpu max` offers AMD-V with nested
     paging, which runs the guest; without `svm` it is taken away, and
     Plinth sees a CPU without virtualization (tests of the host side then
@@ -268,7 +268,9 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
     IDE disk, or with `usb` a USB stick (usb-storage on an xHCI
     controller), as people boot Plinth.  `vga` is QEMU's -vga model
     ("std" gives OVMF a framebuffer); `monitor`, a socket path for QEMU's
-    human monitor (screendump)."""
+    human monitor (screendump).  `nvme` lists raw images (a
+    "blkdebug:RULES:" prefix allowed) that become namespaces 1, 2, ...
+    of one NVMe controller, TRIM passed through as on the scratch disk."""
     vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
     shutil.copyfile(OVMF_VARS, vars_copy)
     cmd = ["qemu-system-x86_64", "-machine", "q35",
@@ -296,6 +298,13 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
         cmd += ["-drive", "if=none,id=scratch,format=raw,discard=unmap,"
                 "file=" + f,
                 "-device", "ide-hd,drive=scratch,bus=ide.1"]
+    if nvme:
+        cmd += ["-device", "nvme,id=nvme0,serial=plinth-nvme"]
+    for i, f in enumerate(nvme):
+        cmd += ["-drive", "if=none,id=nvm%d,format=raw,discard=unmap,"
+                "file=%s" % (i + 1, f),
+                "-device", "nvme-ns,drive=nvm%d,bus=nvme0,nsid=%d"
+                % (i + 1, i + 1)]
     for i, model in enumerate(nics):
         fwd = "".join(",hostfwd=tcp:127.0.0.1:%d-%s:%d"
                       % (f[0], f[2] if len(f) > 2 else "", f[1])

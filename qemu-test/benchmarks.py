@@ -2,8 +2,8 @@
 """make bench: Plinth's exit costs, measured by the flat bench guest under
 Bochs, then virtio-blk figures from the demo guest's blkbench (and the
 bytes copied per byte on its disk and network paths), the kernel's boot
-time natively and under Plinth, and the AHCI driver's raw throughput
-under QEMU against a host dd of the same image.  Bochs' TSC counts
+time natively and under Plinth, and the AHCI and NVMe drivers' raw
+throughput under QEMU against a host dd of the same image.  Bochs' TSC counts
 instructions (clock sync=none), so every Bochs figure is an exact,
 repeatable instruction count, not a time; the QEMU figures are times.
 
@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import bench
-import systests
+import disk_tests
 import sysutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -159,7 +159,7 @@ def copies(s):
     guest ends: virtio-net's receive copy into the guest's buffers and the
     e1000 driver's transmit copies (whole short frames, the headers of
     long ones); the RAM disk's copy is the blk figure here, AHCI's is in
-    ahci_bench."""
+    disk_bench."""
     m = re.search(r"virtio: net0: \d+ frames received, (\d+) bytes received, "
                   r"(\d+) bytes copied into the guest's buffers", s)
     t = re.search(r"e1000: \S+: \d+ frames received, (\d+) bytes received,"
@@ -236,19 +236,22 @@ def dd_seconds(args):
     return float(m.group(1))
 
 
-def ahci_bench(work):
-    """selftest = disk on QEMU's ICH9 AHCI (TCG): Plinth's sequential
-    write and read throughput against a host dd of the same region of the
-    same image file, in the same run; and the bytes the AHCI backend
-    copied.  Returns (name, text) figures or None."""
-    os.makedirs(os.path.join(work, "ahci"), exist_ok=True)
-    ctx = sysutil.Ctx(BUILD, "bench-ahci")
-    scratch, prefill = systests.scratch_disk(ctx, (128 << 20) // 512)
-    s = systests.ahci_selftest(ctx, scratch, prefill)
+def disk_bench(kind):
+    """selftest = disk on QEMU's ICH9 AHCI or NVMe controller (TCG):
+    Plinth's sequential write and read throughput against a host dd of
+    the same region of the same image file, in the same run; and the
+    bytes the backend copied.  Returns (name, text) figures or None."""
+    ctx = sysutil.Ctx(BUILD, "bench-" + kind)
+    scratch, prefill = disk_tests.scratch_disk(ctx, (128 << 20) // 512)
+    if kind == "ahci":
+        s = disk_tests.ahci_selftest(ctx, scratch, prefill)
+    else:
+        s = disk_tests.run_disk_selftest(ctx, "nvme:1", prefill,
+                                         nvme=[scratch])
     got = {m.group(1): (int(m.group(2)), int(m.group(3)))
            for m in AHCI_SEQ.finditer(s)}
     moved = re.search(r"selftest disk: (\d+) bytes read and written, (\d+) "
-                      r"of them copied by the ahci backend", s)
+                      r"of them copied by the %s backend" % kind, s)
     if set(got) != {"write", "read"} or not moved:
         return None
     mib = got["write"][0]
@@ -258,16 +261,18 @@ def ahci_bench(work):
                                  "conv=notrunc"]),
             "read": dd_seconds(["if=" + scratch, "of=/dev/null",
                                 "count=%d" % mib, "skip=%d" % seek])}
+    name = {"ahci": "AHCI", "nvme": "NVMe"}[kind]
     out = []
     for what in ("write", "read"):
         plinth = mib / (got[what][1] / 1e6)
         native = mib / host[what]
-        out.append(("AHCI raw sequential %s (QEMU TCG, %d MiB)" % (what, mib),
+        out.append(("%s raw sequential %s (QEMU TCG, %d MiB)"
+                    % (name, what, mib),
                     "%.0f MiB/s under Plinth, host dd %.0f MiB/s, ratio %.2f"
                     % (plinth, native, plinth / native)))
-    out.append(("blk path over AHCI", "%.2f bytes copied per byte (%s bytes "
-                "moved)" % (int(moved.group(2)) / int(moved.group(1)),
-                            moved.group(1))))
+    out.append(("blk path over %s" % name, "%.2f bytes copied per byte (%s "
+                "bytes moved)" % (int(moved.group(2)) / int(moved.group(1)),
+                                  moved.group(1))))
     return out
 
 
@@ -491,8 +496,12 @@ def main():
         print("bench: target: under 0.1 notifications per request at "
               "queue depth 32")
     for flag, run, what in (
-            ("--no-ahci", ahci_bench, "the AHCI self-test printed no "
-             "figures; console in %s/qemu-test/bench-ahci" % BUILD),
+            ("--no-ahci", lambda w: disk_bench("ahci"), "the AHCI "
+             "self-test printed no figures; console in "
+             "%s/qemu-test/bench-ahci" % BUILD),
+            ("--no-nvme", lambda w: disk_bench("nvme"), "the NVMe "
+             "self-test printed no figures; console in "
+             "%s/qemu-test/bench-nvme" % BUILD),
             ("--no-mgmt", mgmt_bench, "the management API did not answer "
              "(console in %s/qemu-test/bench-mgmt)" % BUILD),
             ("--no-screen", screen_bench, "the screen runs printed no "

@@ -16,6 +16,7 @@ import threading
 import time
 
 import bench
+import disk_tests
 import distro_tests
 import fuzz_tests
 import hostile_tests
@@ -131,197 +132,6 @@ def bad_config(ctx, cfg, error, extra=()):
         raise Failure("the hypervisor started despite the error")
     if res.stopped_on is None:
         raise Failure("the firmware did not regain control (%r)" % res)
-
-
-def disk_pattern(sector):
-    """One sector of the disk self-test's pattern (hv/selftest/selftest.c)."""
-    return bytes(((sector * 31 + j) ^ 0x5a) & 0xff for j in range(512))
-
-
-def fnv1a64(data):
-    h = 0xcbf29ce484222325
-    for b in data:
-        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
-    return h
-
-
-def scratch_disk(ctx, sectors):
-    """A sparse scratch image of `sectors` with LBA 4096-4159 filled with
-    random bytes; returns (path, those bytes)."""
-    scratch = os.path.join(ctx.work, "scratch.img")
-    prefill = random.Random(4).randbytes(64 * 512)
-    with open(scratch, "wb") as f:
-        f.truncate(sectors * 512)
-        f.seek(4096 * 512)
-        f.write(prefill)
-    return scratch, prefill
-
-
-def ahci_selftest(ctx, scratch, prefill, disk="ahci:1", blkdebug=None,
-                  model=r"QEMU HARDDISK, 262144 sectors \(128 MiB\)"):
-    """Runs selftest = disk on `disk`, the scratch image on AHCI port 1,
-    and checks the verdict and the checksum of the pre-filled region."""
-    img = ctx.image_with_config(
-        "kernel = /guest/vmlinuz\ndisk = %s\nselftest = disk\n"
-        "debug_exit = 0xf4\non_fault = poweroff\n" % disk)
-    res = bench.run_qemu(img, ctx.work, timeout=180, stop_on=FAIL_MARKS,
-                         scratch=scratch, blkdebug=blkdebug)
-    no_faults(res)
-    s = res.serial
-    expect_re(s, r"ahci: port 1: %s, serial QM00003, NCQ depth 32$" % model,
-              "IDENTIFY")
-    expect(s, "selftest disk: passed", "self-test verdict")
-    expect(s, "powering off: self-tests passed", "power-off")
-    if res.status != 0:
-        raise Failure("QEMU exit status %r" % res.status)
-    m = expect_re(s, r"selftest disk: LBA 4096, 64 sectors read: fnv1a64 "
-                  r"([0-9a-f]{16})", "checksum line")
-    if int(m.group(1), 16) != fnv1a64(prefill):
-        raise Failure("Plinth read the pre-filled region as %s, the image "
-                      "holds %016x" % (m.group(1), fnv1a64(prefill)))
-    return s
-
-
-def expect_pattern(f, start, lba, count):
-    """The pattern of disk LBAs [lba, lba + count) at image LBA start +
-    lba."""
-    f.seek((start + lba) * 512)
-    data = f.read(count * 512)
-    for k in range(count):
-        if data[k * 512:(k + 1) * 512] != disk_pattern(lba + k):
-            raise Failure("sector %d of the image does not hold the "
-                          "pattern" % (lba + k))
-
-
-def test_qemu_ahci_selftest(ctx):
-    """selftest = disk with disk = ahci:1 under QEMU TCG (ICH9 AHCI, NCQ):
-    Plinth writes patterns at five places (LBA 0 to the last 8 sectors, 1
-    to 2048 sectors), 32 requests at once, one request in 384 pieces (more
-    than a command's PRDT), discards and zeroes two regions, measures
-    sequential throughput; after QEMU exits the test finds exactly those
-    bytes in the scratch image (zeros where it discarded), and the checksum
-    Plinth printed for a region the test filled beforehand matches."""
-    sectors = (128 << 20) // 512
-    scratch, prefill = scratch_disk(ctx, sectors)
-    s = ahci_selftest(ctx, scratch, prefill)
-    expect(s, "ahci: port 1: TRIM, 1 range blocks per command", "TRIM")
-    check_disk_selftest(s, scratch, 0, sectors)
-
-
-def check_disk_selftest(s, image, start, sectors):
-    """The self-test's report, and its regions in the image, for a disk of
-    `sectors` that starts at LBA `start` of the image."""
-    for line in ("32 requests of 128 sectors at once from LBA 150000: "
-                 "written, read back ok",
-                 "LBA 170000, 3072 sectors in 384 pieces: written, read back "
-                 "ok",
-                 "LBA 190000, 256 sectors: written, discarded ok",
-                 "LBA 200000, 256 sectors: written, zeroed, read back zeros"):
-        expect(s, "selftest disk: " + line, line.split(":")[0])
-    for what in ("write", "read"):
-        expect_re(s, r"selftest disk: sequential %s of 16 MiB in 1024 KiB "
-                  r"requests, 8 in flight: \d+ us, \d+ KiB/s$" % what, what)
-    with open(image, "rb") as f:
-        for lba, count in ((0, 1), (2048, 8), (65536, 256), (131072, 2048),
-                           (sectors - 8, 8)):
-            expect(s, "selftest disk: LBA %d, %d sectors: written, flushed,"
-                   " read back ok" % (lba, count), "region %d" % lba)
-            expect_pattern(f, start, lba, count)
-        expect_pattern(f, start, 150000, 32 * 128)
-        expect_pattern(f, start, 170000, 3072)
-        for lba in (190000, 200000):
-            f.seek((start + lba) * 512)
-            if f.read(256 * 512) != bytes(256 * 512):
-                raise Failure("the image holds data at LBA %d, which Plinth"
-                              " discarded or zeroed" % lba)
-
-
-def test_qemu_ahci_error_recovery(ctx):
-    """QEMU fails the first read of LBA 65536 with EIO (blkdebug): the
-    HBA reports a task-file error, Plinth restarts the port, retries the
-    commands that were in flight one at a time, and the self-test still
-    passes; the log says what happened."""
-    rules = os.path.join(ctx.work, "blkdebug.conf")
-    with open(rules, "w") as f:
-        f.write('[inject-error]\nevent = "read_aio"\nerrno = "5"\n'
-                'sector = "65536"\nonce = "on"\n')
-    scratch, prefill = scratch_disk(ctx, (128 << 20) // 512)
-    s = ahci_selftest(ctx, scratch, prefill, blkdebug=rules)
-    expect_re(s, r"ahci: port 1: command failed \(PxIS 0x[0-9a-f]{8}, "
-              r"status 0x[0-9a-f]{2}, error 0x[0-9a-f]{2}, PxSERR "
-              r"0x[0-9a-f]{8}\); restarting the port$", "error report")
-    expect(s, "selftest disk: LBA 65536, 256 sectors: written, flushed, "
-           "read back ok", "the region read after the retry")
-
-
-GPT_DATA_GUID = "5a1e0b3e-9c4f-4a8e-8b1d-3f6c2e7d9a01"
-
-
-def gpt_scratch(ctx):
-    """A 138 MiB scratch disk with a GPT: partition 1 (8 MiB at 1 MiB,
-    filled with 0xa5) and partition 2, "plinth-data", 128 MiB at 9 MiB
-    with GPT_DATA_GUID; its LBA 4096 holds the pre-filled region.
-    Returns (path, prefill, partition 2's first LBA)."""
-    scratch = os.path.join(ctx.work, "scratch.img")
-    with open(scratch, "wb") as f:
-        f.truncate(138 << 20)
-    subprocess.run(["sgdisk", "-n", "1:2048:+8M", "-c", "1:other",
-                    "-n", "2:18432:+128M", "-c", "2:plinth-data",
-                    "-u", "2:" + GPT_DATA_GUID, scratch],
-                   check=True, stdout=subprocess.DEVNULL)
-    first = 18432
-    prefill = random.Random(4).randbytes(64 * 512)
-    with open(scratch, "r+b") as f:
-        f.seek(2048 * 512)
-        f.write(b"\xa5" * (8 << 20))
-        f.seek((first + 4096) * 512)
-        f.write(prefill)
-    return scratch, prefill, first
-
-
-def gpt_partition_selftest(ctx, disk):
-    scratch, prefill, first = gpt_scratch(ctx)
-    end = (first + 262144) * 512
-    with open(scratch, "rb") as f:
-        before = f.read(first * 512)
-        f.seek(end)
-        after = f.read()
-    s = ahci_selftest(ctx, scratch, prefill, disk=disk,
-                      model=r"QEMU HARDDISK, 282624 sectors \(138 MiB\)")
-    expect(s, "ahci: port 1: GPT partition at LBA %d, 262144 sectors "
-           "(128 MiB)" % first, "partition found")
-    check_disk_selftest(s, scratch, first, 262144)
-    with open(scratch, "rb") as f:
-        same_before = f.read(first * 512) == before
-        f.seek(end)
-        if not same_before or f.read() != after:
-            raise Failure("the self-test on partition 2 wrote outside it "
-                          "(the GPTs or partition 1 changed)")
-
-
-def test_qemu_ahci_partition_by_number(ctx):
-    """disk = ahci:1:p2: the self-test runs on GPT partition 2 alone; its
-    patterns land at the partition's offset in the image, and the GPT and
-    partition 1 in front of it are untouched."""
-    gpt_partition_selftest(ctx, "ahci:1:p2")
-
-
-def test_qemu_ahci_partition_by_label_and_guid(ctx):
-    """The same partition found by its GPT name and by its unique GUID;
-    a partition that does not exist fails with the reason."""
-    gpt_partition_selftest(ctx, "ahci:1:label=plinth-data")
-    gpt_partition_selftest(ctx, "ahci:1:guid=" + GPT_DATA_GUID.upper())
-    scratch, _, _ = gpt_scratch(ctx)
-    img = ctx.image_with_config(
-        "kernel = /guest/vmlinuz\ndisk = ahci:1:p3\nselftest = disk\n"
-        "debug_exit = 0xf4\non_fault = poweroff\n")
-    res = bench.run_qemu(img, ctx.work, timeout=60, stop_on=FAIL_MARKS,
-                         scratch=scratch)
-    no_faults(res)
-    expect(res.serial, "selftest disk: FAILED: AHCI port 1: no GPT "
-           "partition 3 (2 in use)", "missing partition")
-    if res.status != 0x25:  # DEBUG_EXIT_SELFTEST (0x12) * 2 + 1
-        raise Failure("QEMU exit status %r, want 37" % res.status)
 
 
 def qemu_net_selftest(ctx, model):
@@ -952,11 +762,12 @@ def test_bochs_linux_virtio_split(ctx):
     linux_virtio_in_bochs(ctx, "split")
 
 
-def linux_in_qemu(ctx, nic, cpus=1):
+def linux_in_qemu(ctx, nic, cpus=1, disk="ahci"):
     """The whole product path under QEMU TCG with AMD-V: OVMF boots
     plinth.efi, which runs Debian's stock bzImage with virtio-blk on its
-    AHCI driver (the scratch disk, AHCI port 1) and virtio-net on its
-    driver for `nic`, on QEMU's user network.  The management API has a
+    AHCI driver (the scratch disk, AHCI port 1), or with `disk` "nvme"
+    its NVMe driver (namespace 1), and virtio-net on its driver for
+    `nic`, on QEMU's user network.  The management API has a
     static address of its own on the same NIC; the guest's TCP exchange
     with the host is held open until curl has had /v1/status from it
     with the guest running.  With `cpus` > 1 the devices run on the I/O
@@ -970,9 +781,10 @@ def linux_in_qemu(ctx, nic, cpus=1):
         "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
         "cmdline = console=ttyS0 plinth.verify=2 plinth.disktest=1 "
         "plinth.knownfile=%s %s\n"
-        "memory = 256M\ndisk = ahci:1\nnic = auto\n"
+        "memory = 256M\ndisk = %s\nnic = auto\n"
         "mgmt = static 10.0.2.20/24 10.0.2.2\nmgmt_token = %s\n"
-        % (seed, peer.cmdline(), mgmt_client.TOKEN))
+        % (seed, peer.cmdline(), {"ahci": "ahci:1", "nvme": "nvme:1"}[disk],
+           mgmt_client.TOKEN))
     seen = {"curl": []}
 
     def watch():
@@ -993,17 +805,19 @@ def linux_in_qemu(ctx, nic, cpus=1):
             time.sleep(1)
     threading.Thread(target=watch, daemon=True).start()
     res = bench.run_qemu(img, ctx.work, timeout=900, stop_on=FAIL_MARKS,
-                         nics=(nic,), scratch=scratch, svm=True,
+                         nics=(nic,), svm=True,
                          hostfwd=((port, 8080, "10.0.2.20"),),
-                         extra=("-smp", str(cpus)))
+                         extra=("-smp", str(cpus)),
+                         **({"scratch": scratch} if disk == "ahci"
+                            else {"nvme": [scratch]}))
     gate.set()  # whatever happened, the server must not wait on
     no_faults(res)
     s = res.serial
     expect(s, "svm: on (", "AMD-V in use")
     check_io_core(s, cpus)
     expect(s, "guest: bzImage kernel loaded", "stock bzImage")
-    expect_re(s, r"^\[ *[0-9.]+\] guest: virtio-blk vda on the ahci "
-              r"disk", "vda on AHCI")
+    expect_re(s, r"^\[ *[0-9.]+\] guest: virtio-blk vda on the %s "
+              r"disk" % disk, "vda on " + disk)
     model = {"e1000": r"82540EM \(8086:100e\)",
              "e1000e": r"82574L \(8086:10d3\)"}[nic]
     expect_re(s, r"e1000: [0-9a-f:.]+: %s, MAC " % model, nic + " found")
@@ -1067,6 +881,13 @@ def test_qemu_linux_io_core_smp4_e1000e(ctx):
     linux_in_qemu(ctx, "e1000e", cpus=4)
 
 
+def test_qemu_linux_nvme_io_core_smp2_e1000(ctx):
+    """The same with the guest's disk on Plinth's NVMe driver, its
+    completions polled on the I/O core: the disk exercise, the known file
+    found in the namespace's image afterwards."""
+    linux_in_qemu(ctx, "e1000", cpus=2, disk="nvme")
+
+
 # The slowest first, so that it overlaps the others.
 TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_linux_ahci_e1000,
@@ -1075,6 +896,7 @@ TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_linux_ahci_e1000e,
     test_qemu_linux_io_core_smp2_e1000,
     test_qemu_linux_io_core_smp4_e1000e,
+    test_qemu_linux_nvme_io_core_smp2_e1000,
     test_bochs_linux_virtio,
     test_bochs_linux_virtio_split,
     test_bochs_linux_guest_bzimage,
@@ -1086,10 +908,7 @@ TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_boot_3g,
     test_qemu_reboot_action,
     test_qemu_usb_stick_boots_the_demo_image,
-    test_qemu_ahci_selftest,
-    test_qemu_ahci_error_recovery,
-    test_qemu_ahci_partition_by_number,
-    test_qemu_ahci_partition_by_label_and_guid,
+] + disk_tests.TESTS + [
     test_qemu_net_selftest_e1000,
     test_qemu_net_selftest_e1000e,
     test_check_config_accepts_the_demo_image,

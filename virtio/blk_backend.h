@@ -41,6 +41,9 @@ struct blk_req {
 struct blk_backend {
 	const char *name;
 	uint64_t sectors;
+	/* The disk's logical block in bytes (0: 512): requests in smaller
+	 * pieces fail, and virtio-blk tells the guest (blk_size). */
+	uint32_t block_size;
 	bool readonly;
 	bool can_discard, can_write_zeroes;
 	/* Sectors one DISCARD or WRITE_ZEROES may cover; 0 for virtio-blk's

@@ -396,11 +396,14 @@ static uint32_t blk_cfg_read(struct vdev *d, uint32_t off, unsigned size)
 	put_le64(c + VIRTIO_BLK_CFG_CAPACITY, b->be->sectors);
 	put_le32(c + VIRTIO_BLK_CFG_SIZE_MAX, VBLK_SIZE_MAX);
 	put_le32(c + VIRTIO_BLK_CFG_SEG_MAX, VBLK_SEG_MAX);
-	put_le32(c + VIRTIO_BLK_CFG_BLK_SIZE, BLK_SECTOR);
+	put_le32(c + VIRTIO_BLK_CFG_BLK_SIZE,
+		 b->be->block_size ? b->be->block_size : BLK_SECTOR);
 	c[VIRTIO_BLK_CFG_WRITEBACK] = 1; /* writeback cache: flushes matter */
 	put_le32(c + VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS, max_clear(b));
 	put_le32(c + VIRTIO_BLK_CFG_MAX_DISCARD_SEG, 1);
-	put_le32(c + VIRTIO_BLK_CFG_DISCARD_ALIGNMENT, 1);
+	put_le32(c + VIRTIO_BLK_CFG_DISCARD_ALIGNMENT,
+		 b->be->block_size > BLK_SECTOR ? b->be->block_size / BLK_SECTOR
+						: 1);
 	put_le32(c + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS, max_clear(b));
 	put_le32(c + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG, 1);
 	c[VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP] = 1;

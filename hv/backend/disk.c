@@ -1,6 +1,7 @@
 #include "hv/backend/disk.h"
 
 #include "drivers/ahci.h"
+#include "drivers/nvme.h"
 #include "drivers/ramdisk.h"
 #include "hv/base/fmt.h"
 #include "hv/base/log.h"
@@ -8,6 +9,7 @@
 
 static struct ramdisk rdisk;
 static struct ahci_disk ahci;
+static struct nvme_disk nvme;
 static struct blk_backend *opened;
 
 struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n)
@@ -49,6 +51,27 @@ struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n)
 			  ahci.port);
 		break;
 	}
+	case CFG_DISK_NVME: {
+		struct nvme_target t = {
+			.at_pci = c->disk_pci_set,
+			.bus = c->disk_bus,
+			.dev = c->disk_dev,
+			.fn = c->disk_fn,
+			.nsid = c->disk_nsid,
+			.part = c->disk_part,
+			.label = c->disk_label[0] ? c->disk_label : NULL,
+			.guid = c->disk_guid_set ? c->disk_guid : NULL,
+			.readonly = c->disk_readonly,
+		};
+
+		if (nvme_open(&nvme, &t, err, (unsigned)n))
+			return NULL;
+		opened = &nvme.be;
+		stats_add(&nvme_counters, &nvme.st, "nvme",
+			  "controller=\"%02x:%02x.%x\",nsid=\"%u\"", nvme.bus,
+			  nvme.dev, nvme.fn, nvme.nsid);
+		break;
+	}
 	default:
 		fmt(err, n, "plinth.cfg names no disk");
 		return NULL;
@@ -60,10 +83,14 @@ struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n)
 
 void disk_print_stats(void)
 {
-	char head[32];
+	char head[48];
 
-	if (opened != &ahci.be)
-		return;
-	fmt(head, sizeof(head), "ahci: port %u", ahci.port);
-	counters_log(head, &ahci_counters, &ahci.st);
+	if (opened == &ahci.be) {
+		fmt(head, sizeof(head), "ahci: port %u", ahci.port);
+		counters_log(head, &ahci_counters, &ahci.st);
+	} else if (opened == &nvme.be) {
+		fmt(head, sizeof(head), "nvme: %02x:%02x.%x namespace %u",
+		    nvme.bus, nvme.dev, nvme.fn, nvme.nsid);
+		counters_log(head, &nvme_counters, &nvme.st);
+	}
 }

@@ -1,6 +1,6 @@
 /* The disk behind the guest's virtio-blk and the disk self-test, as
- * plinth.cfg's `disk` names it: a RAM disk or a SATA disk on an AHCI
- * port. */
+ * plinth.cfg's `disk` names it: a RAM disk, a SATA disk on an AHCI
+ * port or an NVMe namespace (or a GPT partition of either). */
 #ifndef PLINTH_DISK_H
 #define PLINTH_DISK_H
 
@@ -15,8 +15,8 @@ struct ahci_stats;
  * configuration names none, or on failure with the reason in err. */
 struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n);
 
-/* The AHCI driver's counters, when the open disk is an AHCI one. */
-/* Logs them (when the guest ends). */
+/* Logs the driver's counters, when the open disk is on AHCI or NVMe
+ * (when the guest ends). */
 void disk_print_stats(void);
 
 #endif

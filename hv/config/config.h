@@ -38,6 +38,7 @@ enum cfg_disk {
 	CFG_DISK_RAM_BLANK, /* ram:SIZE, zeroed */
 	CFG_DISK_RAM_FILE,  /* ram:PATH, a raw image from the ESP */
 	CFG_DISK_AHCI,	    /* ahci:PORT[:PART], a SATA disk or partition */
+	CFG_DISK_NVME,	    /* nvme:[BB:DD.F/]NSID[:PART], an NVMe namespace */
 };
 
 /* Diagnostics that replace the normal boot; see README "Self-tests". */
@@ -85,9 +86,12 @@ struct plinth_config {
 	char disk_path[CFG_PATH_MAX];  /* CFG_DISK_RAM_FILE */
 	uint64_t disk_size;	       /* CFG_DISK_RAM_BLANK, bytes */
 	unsigned disk_port;	       /* CFG_DISK_AHCI */
-	unsigned disk_part;	       /* GPT partition number, 0 = none */
-	char disk_label[37];	       /* GPT partition name, "" = none */
-	uint8_t disk_guid[16];	       /* unique partition GUID, if set */
+	uint32_t disk_nsid;	       /* CFG_DISK_NVME */
+	bool disk_pci_set;	       /* CFG_DISK_NVME at disk_bus:dev.fn */
+	uint8_t disk_bus, disk_dev, disk_fn;
+	unsigned disk_part;    /* GPT partition number, 0 = none */
+	char disk_label[37];   /* GPT partition name, "" = none */
+	uint8_t disk_guid[16]; /* unique partition GUID, if set */
 	bool disk_guid_set;
 	bool disk_readonly;
 	uint8_t net_mac[6];		  /* the guest's virtio-net MAC */

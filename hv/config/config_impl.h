@@ -3,8 +3,9 @@
  * the interface is hv/config/config.h.
  *
  * config.c reads the file line by line and splits `key = value`;
- * config_keys.c holds the key table and each key's setter; config_value.c
- * the parsers of sizes, numbers, MAC and IPv4 addresses they share.
+ * config_keys.c holds the key table and each key's setter, config_disk.c
+ * those of `disk` that name a real disk; config_value.c the parsers of
+ * sizes, numbers, PCI, MAC and IPv4 addresses they share.
  */
 #ifndef PLINTH_CONFIG_IMPL_H
 #define PLINTH_CONFIG_IMPL_H
@@ -58,6 +59,9 @@ static inline int fail(struct parser *p, const char *msg, const char *a,
 int cfg_parse_uint(const char *s, uint64_t max, uint64_t *out);
 /* One hex digit's value, or -1. */
 int cfg_hexval(char ch);
+/* A PCI address BB:DD.F (hex) in v's first 7 characters (v has at least
+ * that many, or a NUL before); 0, or -1 when it is not one. */
+int cfg_pci_addr(const char *v, uint8_t *bus, uint8_t *dev, uint8_t *fn);
 /* `v` as one of the `allowed` (bit i: names[i]) names: its index in
  * *out, or -1 with "'KEY': bad value 'V' (one of: ...)". */
 int cfg_one_of(struct parser *p, const char *k, const char *v,
@@ -66,6 +70,9 @@ int cfg_one_of(struct parser *p, const char *k, const char *v,
 /* A unicast MAC address, not all zeros, as six hex bytes. */
 int cfg_parse_mac(struct parser *p, const char *k, const char *v,
 		  uint8_t out[6]);
+/* disk = ahci:... or nvme:... (config_disk.c). */
+int cfg_set_disk_device(struct parser *p, struct plinth_config *c,
+			const char *k, const char *v);
 /* A dotted IPv4 address; *end gets the first character after it. */
 int cfg_parse_ip(const char *s, uint8_t out[4], const char **end);
 

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "hv/base/fmt.h"
-#include "hv/base/guid.h"
 
 static int set_path(struct parser *p, char *dst, const char *key,
 		    const char *val)
@@ -259,63 +258,7 @@ static int set_selftest(struct parser *p, struct plinth_config *c,
 	return 0;
 }
 
-/* ahci:PORT, ahci:PORT:pN, ahci:PORT:label=NAME, ahci:PORT:guid=GUID */
-static int set_ahci_disk(struct parser *p, struct plinth_config *c,
-			 const char *k, const char *v)
-{
-	const char *d = v + 5;
-	unsigned port = 0, part = 0;
-
-	for (; *d >= '0' && *d <= '9' && port < 100; d++)
-		port = port * 10 + (unsigned)(*d - '0');
-	if (d == v + 5 || (*d && *d != ':') || port > 31)
-		return fail(p, "'%s': bad AHCI port in '%s' (0 to 31)", k, v);
-	c->disk = CFG_DISK_AHCI;
-	c->disk_port = port;
-	c->disk_part = 0;
-	c->disk_label[0] = 0;
-	c->disk_guid_set = false;
-	if (!*d)
-		return 0;
-	d++;
-	if (d[0] == 'p' && d[1] >= '1' && d[1] <= '9') {
-		for (d++; *d >= '0' && *d <= '9' && part < 1000; d++)
-			part = part * 10 + (unsigned)(*d - '0');
-		if (*d || part > 128)
-			return fail(p,
-				    "'%s': bad partition number in '%s' (p1 "
-				    "to p128)",
-				    k, v);
-		c->disk_part = part;
-		return 0;
-	}
-	if (!strncmp(d, "label=", 6)) {
-		size_t n = strlen(d + 6);
-
-		if (!n || n >= sizeof(c->disk_label))
-			return fail(p,
-				    "'%s': a partition label is 1 to 36 "
-				    "characters",
-				    k, NULL);
-		memcpy(c->disk_label, d + 6, n + 1);
-		return 0;
-	}
-	if (!strncmp(d, "guid=", 5)) {
-		if (guid_parse(d + 5, c->disk_guid))
-			return fail(p,
-				    "'%s': bad partition GUID '%s' "
-				    "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
-				    k, d + 5);
-		c->disk_guid_set = true;
-		return 0;
-	}
-	return fail(p,
-		    "'%s': bad partition in '%s' (pN, label=NAME or "
-		    "guid=GUID)",
-		    k, v);
-}
-
-/* disk = none | ram:SIZE | ram:PATH | ahci:... */
+/* disk = none | ram:SIZE | ram:PATH | ahci:... | nvme:... */
 static int set_disk(struct parser *p, struct plinth_config *c, const char *k,
 		    const char *v)
 {
@@ -325,12 +268,12 @@ static int set_disk(struct parser *p, struct plinth_config *c, const char *k,
 		c->disk = CFG_DISK_NONE;
 		return 0;
 	}
-	if (!strncmp(v, "ahci:", 5))
-		return set_ahci_disk(p, c, k, v);
+	if (!strncmp(v, "ahci:", 5) || !strncmp(v, "nvme:", 5))
+		return cfg_set_disk_device(p, c, k, v);
 	if (strncmp(v, "ram:", 4) || !v[4])
 		return fail(p,
 			    "'%s': bad value '%s' (none, ram:SIZE, "
-			    "ram:PATH or ahci:PORT)",
+			    "ram:PATH, ahci:PORT or nvme:NSID)",
 			    k, v);
 	v += 4;
 	if (v[0] >= '0' && v[0] <= '9' && !config_parse_size(v, &n)) {
@@ -520,8 +463,6 @@ static int set_io_core(struct parser *p, struct plinth_config *c, const char *k,
 static int set_nic(struct parser *p, struct plinth_config *c, const char *k,
 		   const char *v)
 {
-	int d[5];
-
 	if (!strcmp(v, "auto")) {
 		c->nic = CFG_NIC_AUTO;
 		return 0;
@@ -530,20 +471,13 @@ static int set_nic(struct parser *p, struct plinth_config *c, const char *k,
 		c->nic = CFG_NIC_NONE;
 		return 0;
 	}
-	static const unsigned at[5] = { 0, 1, 3, 4, 6 };
-	bool ok = strlen(v) == 7 && v[2] == ':' && v[5] == '.';
-
-	for (unsigned i = 0; ok && i < 5; i++)
-		ok = (d[i] = cfg_hexval(v[at[i]])) >= 0;
-	if (!ok || d[4] > 7 || d[2] * 16 + d[3] > 31)
+	if (strlen(v) != 7
+	    || cfg_pci_addr(v, &c->nic_bus, &c->nic_dev, &c->nic_fn))
 		return fail(p,
 			    "'%s': bad value '%s' (auto, none, or a PCI "
 			    "address BB:DD.F such as 00:02.0)",
 			    k, v);
 	c->nic = CFG_NIC_PCI;
-	c->nic_bus = (uint8_t)(d[0] * 16 + d[1]);
-	c->nic_dev = (uint8_t)(d[2] * 16 + d[3]);
-	c->nic_fn = (uint8_t)d[4];
 	return 0;
 }
 

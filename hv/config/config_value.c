@@ -112,6 +112,24 @@ int cfg_hexval(char ch)
 	return -1;
 }
 
+int cfg_pci_addr(const char *v, uint8_t *bus, uint8_t *dev, uint8_t *fn)
+{
+	static const unsigned at[5] = { 0, 1, 3, 4, 6 };
+	int d[5];
+
+	if (v[2] != ':' || v[5] != '.')
+		return -1;
+	for (unsigned i = 0; i < 5; i++)
+		if ((d[i] = cfg_hexval(v[at[i]])) < 0)
+			return -1;
+	if (d[4] > 7 || d[2] * 16 + d[3] > 31)
+		return -1;
+	*bus = (uint8_t)(d[0] * 16 + d[1]);
+	*dev = (uint8_t)(d[2] * 16 + d[3]);
+	*fn = (uint8_t)d[4];
+	return 0;
+}
+
 int cfg_parse_mac(struct parser *p, const char *k, const char *v,
 		  uint8_t out[6])
 {

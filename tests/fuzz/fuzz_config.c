@@ -185,8 +185,12 @@ static void check_config(const struct plinth_config *c)
 		CHECK(fat_path(c->disk_path, false));
 		break;
 	case CFG_DISK_AHCI:
+	case CFG_DISK_NVME:
 		n = strnlen(c->disk_label, sizeof(c->disk_label));
 		CHECK(c->disk_port <= 31 && c->disk_part <= 128);
+		CHECK(c->disk != CFG_DISK_NVME
+		      || (c->disk_nsid && c->disk_nsid != 0xffffffffu
+			  && (!c->disk_pci_set || c->disk_dev <= 31)));
 		CHECK(n < sizeof(c->disk_label));
 		/* One way to name the partition at most. */
 		CHECK((c->disk_part != 0) + (n != 0) + c->disk_guid_set <= 1);

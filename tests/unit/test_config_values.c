@@ -489,12 +489,12 @@ static void disk_takes_none_a_blank_size_or_an_image_path(void)
 		  "plinth.cfg:2: 'disk': bad AHCI port in 'ahci:' (0 to 31)");
 	CHECK_ERR("kernel = k\ndisk = ahci:1x\n",
 		  "plinth.cfg:2: 'disk': bad AHCI port in 'ahci:1x' (0 to 31)");
-	CHECK_ERR("kernel = k\ndisk = nvme:0\n",
-		  "plinth.cfg:2: 'disk': bad value 'nvme:0' (none, ram:SIZE, "
-		  "ram:PATH or ahci:PORT)");
+	CHECK_ERR("kernel = k\ndisk = sata:0\n",
+		  "plinth.cfg:2: 'disk': bad value 'sata:0' (none, ram:SIZE, "
+		  "ram:PATH, ahci:PORT or nvme:NSID)");
 	CHECK_ERR("kernel = k\ndisk = ram:\n",
 		  "plinth.cfg:2: 'disk': bad value 'ram:' (none, ram:SIZE, "
-		  "ram:PATH or ahci:PORT)");
+		  "ram:PATH, ahci:PORT or nvme:NSID)");
 	CHECK_ERR("kernel = k\ndisk = ram:512K\n",
 		  "plinth.cfg:2: 'disk': size 512K out of range (1M to 64G)");
 	CHECK_ERR("kernel = k\ndisk = ram:65G\n",
@@ -535,6 +535,42 @@ static void net_mac_is_six_hex_bytes_unicast_not_zero(void)
 		  "address");
 	CHECK_ERR("kernel = k\nnet_mac = 00:00:00:00:00:00\n",
 		  "plinth.cfg:2: 'net_mac': the all-zero address is not usable");
+}
+
+/* nvme:NSID on the first controller, or nvme:BB:DD.F/NSID on the one at
+ * that address, with the same partitions as AHCI. */
+static void nvme_disk_names_a_namespace_and_a_controller(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\ndisk = nvme:1\n", &c);
+	CHECK(c.disk == CFG_DISK_NVME && c.disk_nsid == 1 && !c.disk_pci_set
+	      && !c.disk_part);
+	CHECK_OK("kernel = k\ndisk = nvme:4294967294:p2\n", &c);
+	CHECK(c.disk_nsid == 4294967294u && c.disk_part == 2);
+	CHECK_OK("kernel = k\ndisk = nvme:0a:1f.7/3:label=data\n", &c);
+	CHECK(c.disk_pci_set && c.disk_bus == 0x0a && c.disk_dev == 0x1f
+	      && c.disk_fn == 7 && c.disk_nsid == 3);
+	CHECK_STR(c.disk_label, "data");
+	const char *bad[] = { "nvme:", "nvme:0", "nvme:4294967295",
+			      "nvme:99999999999", "nvme:1x", "nvme:00:04.0/",
+			      "nvme:00:04.0/0", "nvme:00:04.0:1" };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[96], want[200];
+
+		snprintf(text, sizeof(text), "kernel = k\ndisk = %s\n", bad[i]);
+		snprintf(want, sizeof(want),
+			 "plinth.cfg:2: 'disk': bad NVMe namespace in '%s' "
+			 "(nvme:NSID or nvme:BB:DD.F/NSID, NSID from 1)",
+			 bad[i]);
+		CHECK_ERR(text, want);
+	}
+	CHECK_ERR("kernel = k\ndisk = nvme:00:20.0/1\n",
+		  "plinth.cfg:2: 'disk': bad PCI address in 'nvme:00:20.0/1' "
+		  "(BB:DD.F such as 00:04.0)");
+	CHECK_ERR("kernel = k\ndisk = nvme:1:p0\n",
+		  "plinth.cfg:2: 'disk': bad partition in 'nvme:1:p0' (pN, "
+		  "label=NAME or guid=GUID)");
 }
 
 static void ahci_disk_takes_a_partition_by_number_label_or_guid(void)
@@ -700,6 +736,7 @@ int main(void)
 	RUN(virtio_ring_is_packed_unless_split_is_named);
 	RUN(nic_is_auto_none_or_a_pci_address);
 	RUN(mgmt_keys_parse_and_default);
+	RUN(nvme_disk_names_a_namespace_and_a_controller);
 	RUN(ahci_disk_takes_a_partition_by_number_label_or_guid);
 	RUN(bad_size_values_are_rejected);
 	RUN(size_out_of_range_is_rejected);
