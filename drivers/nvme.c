@@ -226,8 +226,8 @@ static int identify_ctrl(struct nvme_disk *d, uint8_t *id, char *model,
 		return -1;
 	}
 	if (!d->nsid || d->nsid > nn) {
-		fmt(err, errlen, "namespace %u does not exist (1 to %u)",
-		    d->nsid, nn);
+		fmt(err, errlen,
+		    "no such namespace (the controller has 1 to %u)", nn);
 		return -1;
 	}
 	/* MDTS counts in CAP.MPSMIN pages, which is 4 KiB here. */
@@ -250,7 +250,7 @@ static int identify_ns(struct nvme_disk *d, uint8_t *id, char *err,
 		       unsigned errlen)
 {
 	if (identify(d, 0, d->nsid, id)) {
-		fmt(err, errlen, "Identify Namespace %u failed", d->nsid);
+		fmt(err, errlen, "Identify Namespace failed");
 		return -1;
 	}
 	uint64_t nsze = get_le64(id);
@@ -259,20 +259,19 @@ static int identify_ns(struct nvme_disk *d, uint8_t *id, char *err,
 	unsigned ms = lbaf & 0xffff, lbads = (lbaf >> 16) & 0xff;
 
 	if (!nsze) {
-		fmt(err, errlen, "namespace %u is not active", d->nsid);
+		fmt(err, errlen, "not an active namespace");
 		return -1;
 	}
 	if (fmt_i > id[25] || ms || lbads < 9 || lbads > 12) {
 		fmt(err, errlen,
-		    "namespace %u: LBA format %u (%u-byte blocks, %u "
-		    "bytes of metadata) is not one Plinth drives (512 to "
-		    "4096, no metadata)",
-		    d->nsid, fmt_i, lbads < 32 ? 1u << lbads : 0, ms);
+		    "LBA format %u (%u-byte blocks, %u bytes of metadata) is "
+		    "not one Plinth drives (512 to 4096, no metadata)",
+		    fmt_i, lbads < 32 ? 1u << lbads : 0, ms);
 		return -1;
 	}
 	if (nsze > (~0ull >> 12)) {
-		fmt(err, errlen, "namespace %u: %lu blocks is past any disk",
-		    d->nsid, (unsigned long)nsze);
+		fmt(err, errlen, "%lu blocks is past any disk",
+		    (unsigned long)nsze);
 		return -1;
 	}
 	d->lba_shift = lbads;

@@ -269,8 +269,9 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
     controller), as people boot Plinth.  `vga` is QEMU's -vga model
     ("std" gives OVMF a framebuffer); `monitor`, a socket path for QEMU's
     human monitor (screendump).  `nvme` lists raw images (a
-    "blkdebug:RULES:" prefix allowed) that become namespaces 1, 2, ...
-    of one NVMe controller, TRIM passed through as on the scratch disk."""
+    "blkdebug:RULES:" prefix allowed), or (image, nvme-ns options), that
+    become namespaces 1, 2, ... of one NVMe controller, TRIM passed
+    through as on the scratch disk."""
     vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
     shutil.copyfile(OVMF_VARS, vars_copy)
     cmd = ["qemu-system-x86_64", "-machine", "q35",
@@ -301,10 +302,11 @@ def qemu_cmd(image, workdir, mem="1G", nics=("e1000", "e1000e"),
     if nvme:
         cmd += ["-device", "nvme,id=nvme0,serial=plinth-nvme"]
     for i, f in enumerate(nvme):
+        f, opts = (f, "") if isinstance(f, str) else f
         cmd += ["-drive", "if=none,id=nvm%d,format=raw,discard=unmap,"
                 "file=%s" % (i + 1, f),
-                "-device", "nvme-ns,drive=nvm%d,bus=nvme0,nsid=%d"
-                % (i + 1, i + 1)]
+                "-device", "nvme-ns,drive=nvm%d,bus=nvme0,nsid=%d%s"
+                % (i + 1, i + 1, "," + opts if opts else "")]
     for i, model in enumerate(nics):
         fwd = "".join(",hostfwd=tcp:127.0.0.1:%d-%s:%d"
                       % (f[0], f[2] if len(f) > 2 else "", f[1])

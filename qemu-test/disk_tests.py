@@ -96,9 +96,10 @@ def test_qemu_ahci_selftest(ctx):
     check_disk_selftest(s, scratch, 0, sectors)
 
 
-def check_disk_selftest(s, image, start, sectors):
+def check_disk_selftest(s, image, start, sectors, block=512):
     """The self-test's report, and its regions in the image, for a disk of
-    `sectors` that starts at LBA `start` of the image."""
+    `sectors` that starts at LBA `start` of the image (LBAs of 512 bytes,
+    the first region one logical block of `block` bytes)."""
     for line in ("32 requests of 128 sectors at once from LBA 150000: "
                  "written, read back ok",
                  "LBA 170000, 3072 sectors in 384 pieces: written, read back "
@@ -110,7 +111,7 @@ def check_disk_selftest(s, image, start, sectors):
         expect_re(s, r"selftest disk: sequential %s of 16 MiB in 1024 KiB "
                   r"requests, 8 in flight: \d+ us, \d+ KiB/s$" % what, what)
     with open(image, "rb") as f:
-        for lba, count in ((0, 1), (2048, 8), (65536, 256), (131072, 2048),
+        for lba, count in ((0, block // 512), (2048, 8), (65536, 256), (131072, 2048),
                            (sectors - 8, 8)):
             expect(s, "selftest disk: LBA %d, %d sectors: written, flushed,"
                    " read back ok" % (lba, count), "region %d" % lba)
@@ -268,8 +269,8 @@ def test_qemu_nvme_namespace_and_partitions(ctx):
     images = [blank_disk(ctx, 8, "ns1.img"), scratch]
     refused_disk(ctx, "nvme:2:p3", "NVMe %s namespace 2: no GPT partition 3"
                  " (2 in use)" % addr, nvme=images)
-    refused_disk(ctx, "nvme:3", "NVMe %s namespace 3: namespace 3 is not "
-                 "active" % addr, nvme=images)
+    refused_disk(ctx, "nvme:3", "NVMe %s namespace 3: not an active "
+                 "namespace" % addr, nvme=images)
 
 
 def test_qemu_nvme_error_recovery(ctx):
@@ -289,6 +290,25 @@ def test_qemu_nvme_error_recovery(ctx):
            "read back ok", "the region read after the retry")
 
 
+def test_qemu_nvme_4k_blocks_and_metadata(ctx):
+    """A namespace of 4 KiB logical blocks: the self-test's regions are
+    whole blocks and land where they should; a namespace whose blocks
+    carry metadata, which Plinth does not drive, is refused with the
+    reason."""
+    sectors = (128 << 20) // 512
+    scratch, prefill = scratch_disk(ctx, sectors)
+    four_k = "logical_block_size=4096,physical_block_size=4096"
+    s = run_disk_selftest(ctx, "nvme:1", prefill, nvme=[(scratch, four_k)])
+    expect_re(s, r"nvme: [0-9a-f:.]+: QEMU NVMe Ctrl, namespace 1: %d "
+              r"sectors \(128 MiB\), 4096-byte blocks" % sectors, "4K")
+    check_disk_selftest(s, scratch, 0, sectors, block=4096)
+    refused_disk(ctx, "nvme:2", "NVMe 00:01.0 namespace 2: LBA format 1 "
+                 "(512-byte blocks, 8 bytes of metadata) is not one Plinth "
+                 "drives (512 to 4096, no metadata)",
+                 nvme=[(scratch, four_k),
+                       (blank_disk(ctx, 8, "meta.img"), "ms=8")])
+
+
 TESTS = [
     test_qemu_ahci_selftest,
     test_qemu_ahci_error_recovery,
@@ -297,4 +317,5 @@ TESTS = [
     test_qemu_nvme_selftest,
     test_qemu_nvme_namespace_and_partitions,
     test_qemu_nvme_error_recovery,
+    test_qemu_nvme_4k_blocks_and_metadata,
 ]

@@ -136,14 +136,18 @@ static int io_one(struct blk_backend *be, enum blk_op op, uint64_t lba,
 
 /* --- the exercises ------------------------------------------------ */
 
-/* Patterns at five places, 1 to 2048 sectors, each written, flushed and
- * read back. */
+/* Patterns at five places, 1 to 2048 sectors (the first one block, 1 on
+ * a disk of 512-byte blocks, the others already whole 4 KiB blocks),
+ * each written, flushed and read back. */
 static int patterns(struct blk_backend *be, uint8_t *buf)
 {
 	const uint64_t n = be->sectors;
+	const uint64_t one = be->block_size > BLK_SECTOR
+				     ? be->block_size / BLK_SECTOR
+				     : 1;
 	const struct {
 		uint64_t lba, count;
-	} at[] = { { 0, 1 },
+	} at[] = { { 0, one },
 		   { 2048, 8 },
 		   { 65536, 256 },
 		   { 131072, 2048 },
