@@ -197,7 +197,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I.
 FUZZ_TIME ?= 300
 FUZZ_TARGETS := loader virtq virtio_blk virtio_net pci_cfg http \
-	decode config gpt ahci e1000 platform net_path
+	decode config gpt ahci nvme e1000 platform net_path
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 fuzz_loader_SRCS := $(LOADER_SRCS)
 # The unit tests' product sources and the log stub.
@@ -213,6 +213,10 @@ fuzz_gpt_SRCS := drivers/gpt_part.c hv/base/fmt.c
 fuzz_ahci_SRCS := drivers/ahci_io.c drivers/ata.c hv/base/fmt.c $(FAKE_HBA) \
 	$(LOG_STUB)
 fuzz_ahci_CFLAGS := -DAHCI_TEST_HBA
+# The NVMe engine against the unit tests' controller, built as test_nvme is.
+fuzz_nvme_SRCS := drivers/nvme_io.c drivers/nvme_prp.c tests/support/fake_nvme.c \
+	$(LOG_STUB)
+fuzz_nvme_CFLAGS := -DNVME_TEST_CTRL
 fuzz_e1000_SRCS := drivers/e1000_ring.c $(LOG_STUB)
 fuzz_platform_SRCS := $(LAPIC_SRCS) hv/platform/ioapic.c \
 	hv/platform/legacy.c hv/platform/iobus.c hv/platform/bus.c $(LOG_STUB)

@@ -179,8 +179,11 @@ static void run_cmd(struct nvme_disk *d, const struct nvme_sqe *c)
 		move_data(d, c, opc == NVME_CMD_WRITE);
 		break;
 	case NVME_CMD_WRITE_ZEROES:
-		memset(fake.disk + (lba << d->lba_shift), 0,
-		       nlb << d->lba_shift);
+		if (((lba + nlb) << d->lba_shift) > FAKE_NVME_BLOCKS * 512ull)
+			fake.prp_violations++; /* past the namespace */
+		else
+			memset(fake.disk + (lba << d->lba_shift), 0,
+			       nlb << d->lba_shift);
 		break;
 	case NVME_CMD_DSM:
 		memcpy(fake.last_dsm, (void *)(uintptr_t)c->prp1, 16);
