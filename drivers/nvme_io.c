@@ -139,6 +139,17 @@ static void slot_done(struct nvme_disk *d, unsigned s, bool ok)
 	rq_maybe_done(d, sl->rq);
 }
 
+/* For the log: the first LBA of a read, write or write zeroes (CDW10-11);
+ * a DSM's range is in memory, a flush has none (both show 0). */
+static uint64_t slot_lba(const struct nvme_slot *sl)
+{
+	uint8_t opc = sl->cmd.cdw0 & 0xff;
+
+	if (opc == NVME_CMD_FLUSH || opc == NVME_CMD_DSM)
+		return 0;
+	return sl->cmd.cdw10 | (uint64_t)sl->cmd.cdw11 << 32;
+}
+
 /* The controller will not come back: its DMA is cut (bus mastering off)
  * before any buffer it held goes back, then everything fails. */
 static void give_up(struct nvme_disk *d)
@@ -193,7 +204,7 @@ static void recover(struct nvme_disk *d, const char *why)
 				"failed again: I/O error",
 				d->bus, d->dev, d->fn,
 				d->slot[s].cmd.cdw0 & 0xff,
-				(unsigned long)d->slot[s].cmd.cdw10);
+				(unsigned long)slot_lba(&d->slot[s]));
 			slot_done(d, s, false);
 		}
 	d->resetting = false;
@@ -209,8 +220,7 @@ static void failed_status(struct nvme_disk *d, unsigned s, uint16_t st)
 	log_msg("nvme: %02x:%02x.%x: command 0x%02x at LBA %lu: status type "
 		"%u code 0x%02x%s",
 		d->bus, d->dev, d->fn, sl->cmd.cdw0 & 0xff,
-		(unsigned long)sl->cmd.cdw10, NVME_SF_TYPE(st),
-		NVME_SF_CODE(st),
+		(unsigned long)slot_lba(sl), NVME_SF_TYPE(st), NVME_SF_CODE(st),
 		sl->retried || (st & NVME_SF_DNR) ? ": I/O error"
 						  : "; retrying it");
 	if (sl->retried || (st & NVME_SF_DNR)) {

@@ -1,7 +1,8 @@
 """System tests with a real distribution: the Debian system guest
 (qemu-test/distro/: systemd, sshd, fio, iperf3 on an ext4 root) under
 Plinth on QEMU TCG with AMD-V, its root on Plinth's AHCI driver (AHCI port
-1, the image the build made, copied) and its network on the e1000 driver
+1, the image the build made, copied; one run on the NVMe driver,
+namespace 1) and its network on the e1000 driver
 on QEMU's user network.  The tests drive it as a person would: over ssh
 (forwarded from the host), the management API and the console.
 """
@@ -44,9 +45,10 @@ class Debian:
     it in the background; ssh() talks to it; wait() returns QEMU's
     Result once it has ended."""
 
-    def __init__(self, ctx, series="6.12", disk=None, tag="", extra_cfg=""):
+    def __init__(self, ctx, series="6.12", disk=None, tag="", extra_cfg="",
+                 driver="ahci"):
         d = distro_dir(ctx)
-        self.ctx, self.series = ctx, series
+        self.ctx, self.series, self.driver = ctx, series, driver
         self.work = os.path.join(ctx.work, "run" + tag)
         os.makedirs(self.work, exist_ok=True)
         self.disk = disk or os.path.join(ctx.work, "root.img")
@@ -58,9 +60,10 @@ class Debian:
         self.ssh_port = mgmt_client.free_port()
         self.mgmt_port = mgmt_client.free_port()
         cfg = ("kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
-               "cmdline = %s\nmemory = 1G\ndisk = ahci:1\nnic = auto\n"
+               "cmdline = %s\nmemory = 1G\ndisk = %s\nnic = auto\n"
                "mgmt = static %s/24 10.0.2.2\nmgmt_token = %s\n%s"
-               % (CMDLINE, MGMT_ADDR, mgmt_client.TOKEN, extra_cfg))
+               % (CMDLINE, {"ahci": "ahci:1", "nvme": "nvme:1"}[driver],
+                  MGMT_ADDR, mgmt_client.TOKEN, extra_cfg))
         self.image = os.path.join(self.work, "esp.img")
         bench.make_image(self.image, bench.image_files(
             ctx.efi, cfg.encode(), os.path.join(d, "vmlinuz-" + series),
@@ -81,9 +84,11 @@ class Debian:
             self.result = bench.run_qemu(
                 self.image, self.work, timeout=timeout,
                 stop_on=stop_on, grace=grace, kill=self.killed,
-                nics=("e1000",), scratch=self.disk, svm=True, mem="2G",
+                nics=("e1000",), svm=True, mem="2G",
                 hostfwd=((self.ssh_port, 22),
-                         (self.mgmt_port, 8080, MGMT_ADDR)))
+                         (self.mgmt_port, 8080, MGMT_ADDR)),
+                **({"scratch": self.disk} if self.driver == "ahci"
+                   else {"nvme": [self.disk]}))
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
         threading.Thread(target=self._watch_login, daemon=True).start()
@@ -266,7 +271,7 @@ def e2fsck_clean(image, what):
             what, r.returncode, r.stdout.decode(errors="replace")[-1500:]))
 
 
-def debian_under_load(ctx, series, rounds, extra_cfg=""):
+def debian_under_load(ctx, series, rounds, extra_cfg="", driver="ahci"):
     """Boots the Debian system to multi-user, and checks what a person
     would: ssh works, no unit failed, the clock is the TSC and was not
     calibrated, fio with verification and iperf3 both ways run, the PM
@@ -274,9 +279,11 @@ def debian_under_load(ctx, series, rounds, extra_cfg=""):
     with fsync is on the disk byte for byte after a clean power-off,
     e2fsck finds the file system clean, and the console holds no kernel
     error and no Plinth complaint about an unknown access."""
-    with Debian(ctx, series, extra_cfg=extra_cfg) as g:
+    with Debian(ctx, series, extra_cfg=extra_cfg, driver=driver) as g:
         g.start()
         under_load(ctx, g, rounds)
+        expect(g.serial(), "guest: virtio-blk vda on the %s disk" % driver,
+               "the root on " + driver)
 
 
 def under_load(ctx, g, rounds):
@@ -349,8 +356,9 @@ def test_qemu_debian_short_slices(ctx):
 
 
 def test_qemu_debian_61_under_load(ctx):
-    """The same with Debian's 6.1 kernel, one fio round."""
-    debian_under_load(ctx, "6.1", rounds=1)
+    """The same with Debian's 6.1 kernel, one fio round, its root on
+    Plinth's NVMe driver (QEMU's NVMe controller) instead."""
+    debian_under_load(ctx, "6.1", rounds=1, driver="nvme")
 
 
 def synced_run(ctx, disk, attempt, kill_after):

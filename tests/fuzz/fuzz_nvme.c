@@ -63,7 +63,7 @@ struct rq {
 static struct nvme_disk D;
 static uint64_t now;
 static bool reset_fails;
-static uint8_t *buf, *covered; /* bytes some request's pieces name */
+static uint8_t *buf, *covered; /* 0xff: bytes some request's pieces name */
 static struct rq rqs[MAX_RQ];
 static unsigned nrq;
 
@@ -157,9 +157,25 @@ static void submit(struct fz *s)
 		return;
 	}
 	for (unsigned i = 0; i < q->r.nsg; i++)
-		memset(covered + (q->sg[i].hpa - (uint64_t)(uintptr_t)buf), 1,
-		       q->sg[i].len);
+		memset(covered + (q->sg[i].hpa - (uint64_t)(uintptr_t)buf),
+		       0xff, q->sg[i].len);
 	nrq++;
+}
+
+/* Some byte no request's pieces name lost its canary.  Word by word, with
+ * no branch per byte: this runs on every input. */
+static bool outside_written(void)
+{
+	uint64_t diff = 0, can = 0x0101010101010101ull * CANARY;
+
+	for (unsigned i = 0; i < BUF_BYTES; i += 8) {
+		uint64_t b, c;
+
+		memcpy(&b, buf + i, 8);
+		memcpy(&c, covered + i, 8);
+		diff |= (b ^ can) & ~c;
+	}
+	return diff != 0;
 }
 
 static void good_round(void)
@@ -261,7 +277,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	CHECK(!in_flight());
 	CHECK(fake.sq_db < D.io.size && fake.cq_db < D.io.size);
-	for (unsigned i = 0; i < BUF_BYTES; i++)
-		CHECK(covered[i] || buf[i] == CANARY);
+	CHECK(!outside_written());
 	return 0;
 }

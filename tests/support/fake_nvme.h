@@ -12,7 +12,7 @@
 
 #include "drivers/nvme.h"
 
-#define FAKE_NVME_BLOCKS 8192 /* of 512 bytes: 4 MiB */
+#define FAKE_NVME_BLOCKS 2048 /* of 512 bytes: 1 MiB */
 #define FAKE_NVME_PENDING 256
 
 /* A command fetched from the SQ, not completed yet. */
@@ -38,7 +38,7 @@ struct fake_nvme {
 extern struct fake_nvme fake;
 
 /* A disk over the fake: queues, PRP and bounce pages allocated (once),
- * everything cleared, lba_shift 9, 4 MiB, VWC, DSM and Write Zeroes; the
+ * everything cleared, lba_shift 9, 1 MiB, VWC, DSM and Write Zeroes; the
  * caller sets the rest (clock, reset) and calls nvme_io_init(). */
 void fake_nvme_disk(struct nvme_disk *d);
 
