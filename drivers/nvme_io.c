@@ -343,8 +343,8 @@ static uint64_t timeout_of(const struct nvme_slot *sl)
 		       : NVME_TIMEOUT_NS;
 }
 
-/* With nothing reaped: a command past its time, or a controller that
- * reports a fatal error (CSTS.CFS, 10.5) or dropped ready. */
+/* A command past its time, or a controller that reports a fatal error
+ * (CSTS.CFS, 10.5) or dropped ready. */
 static const char *stuck(struct nvme_disk *d)
 {
 	uint64_t now = d->clock();
@@ -378,10 +378,14 @@ void nvme_io_poll(struct nvme_disk *d)
 
 	if (d->dead)
 		return;
-	if (reap(d, &bad) == 0 && (why = stuck(d)))
-		recover(d, why);
-	else if (bad)
+	/* Timeouts are looked for on every poll, whatever was reaped: a
+	 * command the controller lost must not hide behind others that keep
+	 * completing. */
+	reap(d, &bad);
+	if (bad)
 		recover(d, "completion that breaks the rules");
+	else if ((why = stuck(d)))
+		recover(d, why);
 	issue(d);
 }
 

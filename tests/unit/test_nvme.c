@@ -477,6 +477,28 @@ static void a_silent_controller_is_reset_and_the_command_reissued(void)
 	CHECK(logstub_has("failed again: I/O error"));
 }
 
+/* One command lost while others keep completing: it still times out. */
+static void a_lost_command_times_out_behind_busy_ones(void)
+{
+	struct req lost, q;
+
+	setup();
+	one_in_flight(&lost);
+	fake.npending = 0; /* the controller forgets it */
+	for (int i = 0; i < 12; i++) {
+		now += NVME_TIMEOUT_NS / 10;
+		prep(&q, BLK_READ, 8, 1);
+		add_sg(&q, buf + 4096, 512);
+		CHECK(submit(&q) == 0);
+		fake_run(&D);
+		nvme_io_poll(&D);
+		CHECK(q.status == BLK_OK);
+	}
+	CHECK(resets == 1 && D.st.timeouts == 1);
+	settle();
+	CHECK(lost.status == BLK_OK);
+}
+
 static void fatal_status_resets_the_controller(void)
 {
 	struct req q;
@@ -561,6 +583,7 @@ int main(void)
 	RUN(an_sq_head_out_of_range_is_not_taken);
 	RUN(an_error_status_is_retried_once);
 	RUN(a_silent_controller_is_reset_and_the_command_reissued);
+	RUN(a_lost_command_times_out_behind_busy_ones);
 	RUN(fatal_status_resets_the_controller);
 	RUN(a_controller_that_stays_down_fails_everything);
 	RUN(the_queue_wraps_with_its_phase);
