@@ -242,7 +242,7 @@ DISTRO := $(BUILD)/distro
 DISTRO_STAMP := $(DISTRO)/.built
 DEBIAN_IMAGE := $(BUILD)/plinth-debian.img
 
-.PHONY: all deps run test unit bench image guest distro clean distclean help \
+.PHONY: all deps run test unit bench image guest distro clean distclean help FORCE \
 	format check-config
 all: $(EFI)
 
@@ -345,6 +345,16 @@ $(O)/%.o: %.c | $(DEPS)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@gcc $(CORE_CFLAGS) -c $< -o $@
+
+# The revision the boot log names: version.o is rebuilt when it changes
+# (a commit, or the tree going dirty or clean), which its source alone
+# would never tell make.
+GITREV_STAMP := $(O)/gitrev
+$(GITREV_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(GITREV)' | cmp -s - $@ || echo '$(GITREV)' > $@
+$(O)/hv/base/version.o: $(GITREV_STAMP)
+FORCE:
 
 $(O)/%.o: %.S | $(DEPS)
 	@mkdir -p $(@D)

@@ -66,9 +66,16 @@ def qemu_boot(ctx, mem_mib):
 
 
 def test_qemu_boot_1g(ctx):
-    """1 GiB, all RAM below 4 GiB."""
+    """1 GiB, all RAM below 4 GiB.  The banner names the revision the
+    image was built from (git describe of this tree, -dirty and all)."""
     res = qemu_boot(ctx, 1024)
     expect(res.serial, "paging: identity map below 4 GiB", "identity map")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rev = subprocess.run(["git", "describe", "--always", "--dirty"],
+                         cwd=root, stdout=subprocess.PIPE, text=True,
+                         check=True).stdout.strip()
+    expect_re(res.serial, r"\] Plinth \d+\.\d+\.\d+ \(git %s\): hypervisor "
+              r"core running$" % re.escape(rev), "the revision built")
 
 
 def test_qemu_boot_3g(ctx):
