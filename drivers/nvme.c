@@ -427,6 +427,35 @@ static int find_partition(struct nvme_disk *d, const struct nvme_target *t,
 	return r;
 }
 
+void nvme_shutdown(struct nvme_disk *d)
+{
+	struct nvme_sqe dsq = { .cdw0 = NVME_ADM_DELETE_SQ,
+				.cdw10 = d->io.qid };
+	struct nvme_sqe dcq = { .cdw0 = NVME_ADM_DELETE_CQ,
+				.cdw10 = d->io.qid };
+
+	if (d->dead || !d->regs)
+		return;
+	d->dead = true; /* nothing more is taken */
+	if (admin_cmd(d, &dsq, NULL) || admin_cmd(d, &dcq, NULL))
+		log_msg("nvme: %02x:%02x.%x: deleting the I/O queues failed",
+			d->bus, d->dev, d->fn);
+	nvme_wr(d->regs, NVME_CC,
+		(nvme_rd(d->regs, NVME_CC) & ~NVME_CC_SHN_MASK)
+			| NVME_CC_SHN_NORMAL);
+	uint64_t end = clock_ns() + NVME_SHUTDOWN_NS;
+	uint32_t csts;
+
+	while (((csts = nvme_rd(d->regs, NVME_CSTS)) & NVME_CSTS_SHST_MASK)
+		       != NVME_CSTS_SHST_DONE
+	       && csts != ~0u && clock_ns() < end)
+		;
+	log_msg("nvme: %02x:%02x.%x: %s", d->bus, d->dev, d->fn,
+		(csts & NVME_CSTS_SHST_MASK) == NVME_CSTS_SHST_DONE
+			? "shut down"
+			: "the shutdown did not complete in 10 s");
+}
+
 int nvme_open(struct nvme_disk *d, const struct nvme_target *t, char *err,
 	      unsigned errlen)
 {

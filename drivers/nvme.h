@@ -59,8 +59,13 @@
 #define NVME_CC_EN (1u << 0)
 #define NVME_CC_IOSQES (6u << 16) /* 64-byte SQ entries */
 #define NVME_CC_IOCQES (4u << 20) /* 16-byte CQ entries */
+#define NVME_CC_SHN_MASK (3u << 14)
+#define NVME_CC_SHN_NORMAL (1u << 14)
 #define NVME_CSTS_RDY (1u << 0)
 #define NVME_CSTS_CFS (1u << 1)
+#define NVME_CSTS_SHST_MASK (3u << 2)
+#define NVME_CSTS_SHST_DONE (2u << 2)
+#define NVME_SHUTDOWN_NS (10ull * 1000000000ull)
 
 /* Opcodes: admin (5) and NVM command set (6). */
 #define NVME_ADM_DELETE_SQ 0x00
@@ -183,6 +188,12 @@ struct nvme_target {
  * namespace (and finds the partition); 0, or -1 with the reason. */
 int nvme_open(struct nvme_disk *d, const struct nvme_target *t, char *err,
 	      unsigned errlen);
+
+/* The orderly end before the machine powers off or reboots (7.6.2): the
+ * I/O queue pair deleted, then a normal shutdown notification, waited
+ * for, so that the controller writes its cache and knows the power goes
+ * on purpose.  Nothing may use the disk afterwards. */
+void nvme_shutdown(struct nvme_disk *d);
 
 /* --- nvme_io.c: the request engine, free of anything but memory ------ */
 

@@ -20,6 +20,7 @@
 #include "drivers/acpi.h"
 #include "drivers/pci.h"
 #include "drivers/serial.h"
+#include "hv/backend/disk.h"
 #include "hv/config/boot_info.h"
 #include "hv/base/log.h"
 #include "hv/manage/manage.h"
@@ -211,8 +212,10 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 	if (bi.cfg.selftest) {
 		if (selftest_run(&bi))
 			power_fail(DEBUG_EXIT_SELFTEST, "self-test failed");
-		if (!(bi.cfg.selftest & CFG_SELFTEST_GUEST))
+		if (!(bi.cfg.selftest & CFG_SELFTEST_GUEST)) {
+			disk_shutdown();
 			power_off("self-tests passed");
+		}
 		log_msg("selftest: passed; the guest starts next");
 	}
 	manage_start(&bi);

@@ -251,6 +251,8 @@ def test_qemu_nvme_selftest(ctx):
     check_disk_selftest(s, scratch, 0, sectors)
     expect_re(s, r"selftest disk: \d+ bytes read and written, 0 of them "
               r"copied by the nvme backend", "zero copy")
+    expect_re(s, r"nvme: [0-9a-f:.]+: shut down\n.*powering off: self-tests "
+              r"passed", "the controller shut down before the power-off")
 
 
 def test_qemu_nvme_namespace_and_partitions(ctx):

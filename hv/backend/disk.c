@@ -81,6 +81,12 @@ struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n)
 	return opened;
 }
 
+void disk_shutdown(void)
+{
+	if (opened == &nvme.be)
+		nvme_shutdown(&nvme);
+}
+
 void disk_print_stats(void)
 {
 	char head[48];

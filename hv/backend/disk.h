@@ -15,6 +15,11 @@ struct ahci_stats;
  * configuration names none, or on failure with the reason in err. */
 struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n);
 
+/* Before an orderly power-off or reboot, with nothing else using the
+ * disk: an NVMe controller is told it is being shut down (AHCI disks and
+ * the RAM disk need nothing: the guest flushed what it wanted kept). */
+void disk_shutdown(void);
+
 /* Logs the driver's counters, when the open disk is on AHCI or NVMe
  * (when the guest ends). */
 void disk_print_stats(void);

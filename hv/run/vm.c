@@ -510,13 +510,12 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 		    && (mgmt_request == GS_REQ_RESET
 			|| bi->cfg.on_guest_exit != CFG_ACT_POWEROFF))
 			continue;
-		switch (bi->cfg.on_guest_exit) {
-		case CFG_ACT_RESTART:
+		if (bi->cfg.on_guest_exit == CFG_ACT_RESTART)
 			continue;
-		case CFG_ACT_REBOOT:
+		/* The I/O core is held: the disk is this core's now. */
+		disk_shutdown();
+		if (bi->cfg.on_guest_exit == CFG_ACT_REBOOT)
 			power_reboot("on_guest_exit = reboot");
-		default:
-			power_off("on_guest_exit = poweroff");
-		}
+		power_off("on_guest_exit = poweroff");
 	}
 }
