@@ -124,8 +124,11 @@ static int hba_reset(volatile uint8_t *abar, char *err, unsigned errlen)
 	return 0;
 }
 
-/* IDENTIFY DEVICE into buf through slot 0, before the engine runs. */
-static int identify(struct ahci_disk *d, uint8_t *buf)
+/* A command of its own through slot 0, waited for up to `ns`, while the
+ * engine holds nothing (before it runs, or once it is drained): with buf,
+ * one 512-byte block in (IDENTIFY DEVICE); without, no data.  0 when it
+ * completed without error. */
+static int sync_cmd(struct ahci_disk *d, uint8_t cmd, uint8_t *buf, uint64_t ns)
 {
 	volatile uint8_t *pr = d->port_regs;
 	uint8_t *f = d->ctba[0], *e = d->ctba[0] + AHCI_PRDT_OFF;
@@ -133,12 +136,12 @@ static int identify(struct ahci_disk *d, uint8_t *buf)
 	memset(f, 0, AHCI_PRDT_OFF + AHCI_PRD_SIZE);
 	f[FIS_TYPE] = FIS_TYPE_REG_H2D;
 	f[FIS_FLAGS] = FIS_FLAGS_C;
-	f[FIS_COMMAND] = ATA_IDENTIFY;
+	f[FIS_COMMAND] = cmd;
 	ahci_wr(e, AHCI_PRD_DBA, (uint32_t)(uintptr_t)buf);
 	ahci_wr(e, AHCI_PRD_DBAU, (uint32_t)((uint64_t)(uintptr_t)buf >> 32));
 	ahci_wr(e, AHCI_PRD_DBC, 511);
 	ahci_wr(d->clb, AHCI_CMD_DW0,
-		AHCI_CMD_CFL_H2D | 1u << AHCI_CMD_PRDTL_SHIFT);
+		AHCI_CMD_CFL_H2D | (buf ? 1u : 0u) << AHCI_CMD_PRDTL_SHIFT);
 	ahci_wr(d->clb, AHCI_CMD_PRDBC, 0);
 	ahci_wr(d->clb, AHCI_CMD_CTBA, (uint32_t)(uintptr_t)d->ctba[0]);
 	ahci_wr(d->clb, AHCI_CMD_CTBAU,
@@ -146,13 +149,40 @@ static int identify(struct ahci_disk *d, uint8_t *buf)
 	ahci_wr(pr, PxIS, ~0u);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	ahci_wr(pr, PxCI, 1);
-	uint64_t end = clock_ns() + AHCI_TIMEOUT_NS;
+	uint64_t end = clock_ns() + ns;
 
 	while (ahci_rd(pr, PxCI) & 1) {
 		if (ahci_rd(pr, PxIS) & PxIS_ERRORS || clock_ns() > end)
 			return -1;
 	}
-	return ahci_rd(d->clb, AHCI_CMD_PRDBC) == 512 ? 0 : -1;
+	if (ahci_rd(pr, PxIS) & PxIS_ERRORS)
+		return -1;
+	return !buf || ahci_rd(d->clb, AHCI_CMD_PRDBC) == 512 ? 0 : -1;
+}
+
+static int identify(struct ahci_disk *d, uint8_t *buf)
+{
+	return sync_cmd(d, ATA_IDENTIFY, buf, AHCI_TIMEOUT_NS);
+}
+
+void ahci_shutdown(struct ahci_disk *d)
+{
+	uint64_t end = clock_ns() + AHCI_LONG_TIMEOUT_NS;
+
+	if (d->dead || !d->clb)
+		return;
+	/* What the engine still holds ends first (its own timeouts bound
+	 * each command; this bounds the whole). */
+	while (d->rq_count && !d->dead && clock_ns() < end)
+		ahci_io_poll(d);
+	bool ok = !d->rq_count && !d->dead
+		  && !sync_cmd(d, ATA_FLUSH_EXT, NULL, AHCI_LONG_TIMEOUT_NS)
+		  && !sync_cmd(d, ATA_STANDBY_NOW, NULL, AHCI_LONG_TIMEOUT_NS);
+
+	d->dead = true; /* nothing more is taken */
+	log_msg("ahci: port %u: %s", d->port,
+		ok ? "cache flushed, disk in standby"
+		   : "the cache flush or standby failed");
 }
 
 static void *dma_pages(size_t n, bool any);

@@ -151,6 +151,12 @@ struct ahci_target {
 int ahci_open(struct ahci_disk *d, const struct ahci_target *t, char *err,
 	      unsigned errlen);
 
+/* The orderly end before the machine powers off or reboots: what the
+ * engine holds completes, then FLUSH CACHE EXT and STANDBY IMMEDIATE (as
+ * an operating system does at shutdown, so that the disk writes its
+ * cache and parks on purpose).  Nothing may use the disk afterwards. */
+void ahci_shutdown(struct ahci_disk *d);
+
 /* --- ahci_io.c: the request engine, free of anything but memory ------ */
 
 #ifdef AHCI_TEST_HBA

@@ -36,6 +36,7 @@
 #define ATA_WRITE_DMA_EXT 0x35
 #define ATA_READ_FPDMA 0x60
 #define ATA_WRITE_FPDMA 0x61
+#define ATA_STANDBY_NOW 0xe0 /* STANDBY IMMEDIATE */
 #define ATA_FLUSH_EXT 0xea
 #define ATA_IDENTIFY 0xec
 

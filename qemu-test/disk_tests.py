@@ -94,6 +94,8 @@ def test_qemu_ahci_selftest(ctx):
     s = ahci_selftest(ctx, scratch, prefill)
     expect(s, "ahci: port 1: TRIM, 1 range blocks per command", "TRIM")
     check_disk_selftest(s, scratch, 0, sectors)
+    expect_re(s, r"ahci: port 1: cache flushed, disk in standby\n.*powering "
+              r"off: self-tests passed", "the disk put to rest first")
 
 
 def check_disk_selftest(s, image, start, sectors, block=512):

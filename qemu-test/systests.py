@@ -471,9 +471,9 @@ def check_bench_guest(s):
     expect(s, "bench: CPUID's OSXSAVE follows CR4.OSXSAVE", "OSXSAVE")
     check_cx16(s)
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
-    if disk == "nvme":
-        expect_re(s, r"nvme: [0-9a-f:.]+: shut down\n.*powering off",
-                  "the controller shut down before the power-off")
+    expect_re(s, r"(nvme: [0-9a-f:.]+: shut down|ahci: port 1: cache "
+              r"flushed, disk in standby)\n.*powering off",
+              "the disk put to rest before the power-off")
     expect_re(s, r"exits: CPUID +\d+ +\d+$", "exit statistics")
     expect(s, "powering off: on_guest_exit = poweroff", "power-off")
 
@@ -583,9 +583,9 @@ def boot_linux_in_bochs(ctx, kernel, fmt_name, extra=()):
     check_guest_basics(s, mem_mib=256)
     check_console_marked(res)
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
-    if disk == "nvme":
-        expect_re(s, r"nvme: [0-9a-f:.]+: shut down\n.*powering off",
-                  "the controller shut down before the power-off")
+    expect_re(s, r"(nvme: [0-9a-f:.]+: shut down|ahci: port 1: cache "
+              r"flushed, disk in standby)\n.*powering off",
+              "the disk put to rest before the power-off")
     expect(s, "powering off: on_guest_exit = poweroff", "Plinth power-off")
     if res.timed_out:
         raise Failure("Bochs did not stop after the power-off line")
@@ -752,9 +752,9 @@ def linux_virtio_in_bochs(ctx, ring, mgmt=False):
             raise Failure("net0 queue %d: %s bytes, %s errors"
                           % (q, m.group(2), m.group(3)))
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
-    if disk == "nvme":
-        expect_re(s, r"nvme: [0-9a-f:.]+: shut down\n.*powering off",
-                  "the controller shut down before the power-off")
+    expect_re(s, r"(nvme: [0-9a-f:.]+: shut down|ahci: port 1: cache "
+              r"flushed, disk in standby)\n.*powering off",
+              "the disk put to rest before the power-off")
 
 
 def test_bochs_linux_virtio(ctx):
@@ -859,9 +859,9 @@ def linux_in_qemu(ctx, nic, cpus=1, disk="ahci"):
     if g["memory_bytes"] != 256 << 20 or g["exits"] <= 0:
         raise Failure("/v1/status: %r" % g)
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
-    if disk == "nvme":
-        expect_re(s, r"nvme: [0-9a-f:.]+: shut down\n.*powering off",
-                  "the controller shut down before the power-off")
+    expect_re(s, r"(nvme: [0-9a-f:.]+: shut down|ahci: port 1: cache "
+              r"flushed, disk in standby)\n.*powering off",
+              "the disk put to rest before the power-off")
     expect_clean_qemu_poweroff(res, "on_guest_exit = poweroff")
     # The file, read from the image after QEMU is gone.
     r = subprocess.run(["/sbin/debugfs", "-R", "cat /plinth-known.bin",

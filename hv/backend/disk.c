@@ -85,6 +85,8 @@ void disk_shutdown(void)
 {
 	if (opened == &nvme.be)
 		nvme_shutdown(&nvme);
+	else if (opened == &ahci.be)
+		ahci_shutdown(&ahci);
 }
 
 void disk_print_stats(void)

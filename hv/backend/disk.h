@@ -16,8 +16,9 @@ struct ahci_stats;
 struct blk_backend *disk_open(const struct boot_info *bi, char *err, size_t n);
 
 /* Before an orderly power-off or reboot, with nothing else using the
- * disk: an NVMe controller is told it is being shut down (AHCI disks and
- * the RAM disk need nothing: the guest flushed what it wanted kept). */
+ * disk: a SATA disk writes its cache and goes to standby, an NVMe
+ * controller is told it is being shut down (the RAM disk needs
+ * nothing). */
 void disk_shutdown(void);
 
 /* Logs the driver's counters, when the open disk is on AHCI or NVMe
