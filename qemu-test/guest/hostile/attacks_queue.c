@@ -651,9 +651,16 @@ static int a_reinit_during_reset(struct ctx *c)
 	kick(d, c->qi);
 	/* Ignored while the reset waits; taken by the fresh device if the
 	 * reset was already done: either way the device must not run on
-	 * features nobody negotiated. */
+	 * features nobody negotiated.  A reset still waiting reads as the
+	 * old status, which is also what was written: wait until it reads
+	 * something else (0 once the reset is over, or the fresh device's
+	 * answer); a device that took the write keeps reading it. */
+	const uint8_t old = S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK;
 	uint8_t st = cr8(d, C_STATUS);
 
+	for (uint64_t until = now_ms() + 5000;
+	     st == old && now_ms() < until; st = cr8(d, C_STATUS))
+		pause_us(100);
 	if (st & (S_FEATURES_OK | S_DRIVER_OK))
 		return fail(c,
 			    "device_status 0x%02x: running without "
