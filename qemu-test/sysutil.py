@@ -193,14 +193,41 @@ class TcpPeer:
         expect(s, "plinth-net: done: 0 failed", "network exercise")
 
 
+def check_cpus_started(s, n):
+    """Plinth started every CPU the firmware's MADT lists, each once, each
+    on its own APIC ID, woke each once for a job it ran; none failed to
+    answer."""
+    expect_re(s, r"acpi: MADT: %d processors, APIC IDs( \d+){%d}; " % (n, n),
+              "the MADT's processors")
+    m = expect_re(s, r"smp: (\d+) of (\d+) CPUs running \(cpu 0, APIC ID "
+                  r"(\d+), is this one\)$", "the CPUs running")
+    if m.group(1) != str(n) or m.group(2) != str(n):
+        raise Failure("%s of %s CPUs running, want %d of %d"
+                      % (m.group(1), m.group(2), n, n))
+    ids = {int(m.group(3))}
+    for i in range(1, n):
+        m = expect_re(s, r"smp: cpu %d \(APIC ID (\d+)\) started and "
+                      r"parked$" % i, "cpu %d" % i)
+        ids.add(int(m.group(1)))
+        # Woken by an IPI for one job, which it ran on its own LAPIC.
+        expect_re(s, r"smp: cpu %d woke for a job and ran it on APIC ID "
+                  r"%s in \d+ us$" % (i, m.group(1)), "cpu %d's job" % i)
+    if len(ids) != n:
+        raise Failure("APIC IDs %s: a CPU was started twice" % sorted(ids))
+    if "did not answer" in s:
+        raise Failure("a CPU did not answer: " + s[s.index("did not"):][:200])
+
+
 def check_io_core(s, cpus):
     """With one CPU the devices share it with the guest, and the log says
-    so; with more, they run on the I/O core, which polls the queues: the
-    guest's drivers were told not to notify, and the devices' interrupts
-    reached the vCPU from the other core."""
+    so; with more, Plinth started them all (check_cpus_started) and the
+    devices run on the I/O core, which polls the queues: the guest's
+    drivers were told not to notify, and the devices' interrupts reached
+    the vCPU from the other core."""
     if cpus == 1:
         expect(s, "iocore: off (Plinth runs on one CPU)", "single-core mode")
         return
+    check_cpus_started(s, cpus)
     expect_re(s, r"iocore: the devices on CPU 1 \(APIC ID \d+\), polled; "
               r"the guest's vCPU on CPU 0$", "the I/O core")
     m = expect_re(s, r"iocore: cpu 1: (\d+) polls, (\d+) calls from the "
