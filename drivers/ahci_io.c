@@ -134,11 +134,6 @@ static int64_t walk(struct ahci_disk *d, struct disk_rq *rq, uint64_t max,
 	return (int64_t)got;
 }
 
-static bool is_write(enum blk_op op)
-{
-	return op == BLK_WRITE || op == BLK_WRITE_ZEROES || op == BLK_DISCARD;
-}
-
 static bool barrier(enum blk_op op)
 {
 	return op == BLK_FLUSH || op == BLK_DISCARD;
@@ -248,10 +243,10 @@ static bool issue_cmd(struct ahci_disk *d, unsigned qi, unsigned s)
 		walk(d, rq, (uint64_t)got, (int)s, &nprd);
 		sectors = (uint64_t)got / BLK_SECTOR;
 		sl->queued = d->ncq;
-		sl->cmd = d->ncq ? (is_write(r->op) ? ATA_WRITE_FPDMA
-						    : ATA_READ_FPDMA)
-				 : (is_write(r->op) ? ATA_WRITE_DMA_EXT
-						    : ATA_READ_DMA_EXT);
+		sl->cmd = d->ncq ? (disk_op_writes(r->op) ? ATA_WRITE_FPDMA
+							  : ATA_READ_FPDMA)
+				 : (disk_op_writes(r->op) ? ATA_WRITE_DMA_EXT
+							  : ATA_READ_DMA_EXT);
 		/* A count of 0 means 65536 sectors. */
 		put_fis(d, s, sl->cmd, rq->lba, (uint32_t)sectors & 0xffff,
 			sl->queued, 0);
@@ -263,7 +258,7 @@ static bool issue_cmd(struct ahci_disk *d, unsigned qi, unsigned s)
 	rq->lba += sectors;
 	rq->left -= sectors;
 	rq->outstanding++;
-	start_slot(d, s, nprd, is_write(r->op));
+	start_slot(d, s, nprd, disk_op_writes(r->op));
 	return true;
 }
 
@@ -498,11 +493,7 @@ static int io_submit(struct blk_backend *be, struct blk_req *r)
 	}
 	if (d->rq_count == AHCI_SLOTS)
 		return -1;
-	if ((ranged
-	     && (r->sector > be->sectors
-		 || r->nsectors > be->sectors - r->sector))
-	    || (is_write(r->op) && be->readonly)
-	    || (r->op == BLK_DISCARD && !be->can_discard)) {
+	if (disk_rq_refused(be, r)) {
 		r->done(r, BLK_EIO);
 		return 0;
 	}

@@ -20,6 +20,24 @@ struct disk_rq {
 	bool started, failed;
 };
 
+/* Operations that change the disk (refused on a read-only one). */
+static inline bool disk_op_writes(enum blk_op op)
+{
+	return op == BLK_WRITE || op == BLK_WRITE_ZEROES || op == BLK_DISCARD;
+}
+
+/* A request no engine may take: its range past the disk, a change to a
+ * read-only disk, a discard the disk cannot do. */
+static inline bool disk_rq_refused(const struct blk_backend *be,
+				   const struct blk_req *r)
+{
+	return (r->op != BLK_FLUSH
+		&& (r->sector > be->sectors
+		    || r->nsectors > be->sectors - r->sector))
+	       || (disk_op_writes(r->op) && be->readonly)
+	       || (r->op == BLK_DISCARD && !be->can_discard);
+}
+
 /* A free record among n (the caller knows one is free). */
 static inline unsigned disk_rq_free(const struct disk_rq *rq, unsigned n)
 {

@@ -234,7 +234,6 @@ void nvme_queue_reset(struct nvme_queue *q);
 
 /* --- nvme_prp.c: the data pointers ----------------------------------- */
 
-bool nvme_is_write(enum blk_op op);
 /* Points c at rq's next blocks from its issue position (PRPs, or one
  * block through slot s's bounce page) and moves the position; how many
  * blocks, 0 when the request's buffers have run out. */

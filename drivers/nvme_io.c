@@ -132,7 +132,7 @@ static void slot_done(struct nvme_disk *d, unsigned s, bool ok)
 	struct nvme_slot *sl = &d->slot[s];
 	struct disk_rq *rq = &d->rq[sl->rq];
 
-	if (ok && sl->bounce && !nvme_is_write(rq->r->op))
+	if (ok && sl->bounce && !disk_op_writes(rq->r->op))
 		nvme_bounce_back(d, s, rq->r);
 	sl->busy = sl->retry = false;
 	disk_rq_cmd_done(rq, ok);
@@ -418,12 +418,7 @@ static int io_submit(struct blk_backend *be, struct blk_req *r)
 	}
 	if (d->rq_count == NVME_RQS)
 		return -1;
-	if ((ranged
-	     && (r->sector > be->sectors
-		 || r->nsectors > be->sectors - r->sector
-		 || !to_blocks(d, r, &lba, &n)))
-	    || (nvme_is_write(r->op) && be->readonly)
-	    || (r->op == BLK_DISCARD && !be->can_discard)) {
+	if (disk_rq_refused(be, r) || (ranged && !to_blocks(d, r, &lba, &n))) {
 		r->done(r, BLK_EIO);
 		return 0;
 	}

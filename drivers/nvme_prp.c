@@ -7,11 +7,6 @@
 
 #define PAGE_MASK ((uint64_t)NVME_PAGE - 1)
 
-bool nvme_is_write(enum blk_op op)
-{
-	return op == BLK_WRITE || op == BLK_WRITE_ZEROES || op == BLK_DISCARD;
-}
-
 /* --- PRPs (4.3) ----------------------------------------------------- */
 
 /* Where a request's data goes on: the sg entry and the bytes of it
@@ -141,7 +136,7 @@ static void bounce_block(struct nvme_disk *d, struct disk_rq *rq, unsigned s,
 	next_piece(d, rq->r, &p, &a, &len);
 	sl->bsg_i = p.i;
 	sl->bsg_skip = (uint32_t)p.skip;
-	if (nvme_is_write(rq->r->op))
+	if (disk_op_writes(rq->r->op))
 		copy_sg(rq->r, p, d->bounce[s], bytes, false);
 	d->be.copied += bytes;
 	d->st.bounced++;
@@ -172,7 +167,7 @@ uint64_t nvme_data_cmd(struct nvme_disk *d, struct disk_rq *rq, unsigned s,
 		return 0; /* fewer bytes than sectors: not a request to serve */
 	got = prp_walk(d, rq->r, &p, want, NULL, NULL, NULL);
 	blocks = got >> d->lba_shift;
-	c->cdw0 = nvme_is_write(rq->r->op) ? NVME_CMD_WRITE : NVME_CMD_READ;
+	c->cdw0 = disk_op_writes(rq->r->op) ? NVME_CMD_WRITE : NVME_CMD_READ;
 	if (!blocks) {
 		/* Less than a block before the PRP rules break. */
 		bounce_block(d, rq, s, c);
