@@ -7,6 +7,7 @@
 #include "drivers/nvme.h"
 #include "drivers/e1000.h"
 #include "hv/base/counters.h"
+#include "hv/platform/apic_bus.h"
 #include "net/mgmt.h"
 #include "net/switch.h"
 #include "virtio/blk_backend.h"
@@ -175,6 +176,33 @@ static const struct counter nvme_counter_table[] = {
 
 const struct counter_set nvme_counters = COUNTER_SET("plinth_nvme",
 						     nvme_counter_table);
+
+/* The guest's interrupt fabric (hv/platform/apic_bus.h): one count per
+ * LAPIC a message reached. */
+static const struct counter apic_counter_table[] = {
+	COUNTER_AS(
+		struct apic_bus, count[APIC_FIXED], "fixed", "fixed",
+		"Fixed interrupts (IPIs, MSIs, I/O APIC) raised in a LAPIC."),
+	COUNTER_AS(struct apic_bus, count[APIC_LOWEST], "lowest_priority",
+		   "lowest-priority",
+		   "Lowest-priority interrupts, each raised in one LAPIC."),
+	COUNTER_AS(struct apic_bus, count[APIC_NMI], "nmi", "NMI",
+		   "NMI messages received by a LAPIC."),
+	COUNTER_AS(struct apic_bus, count[APIC_INIT], "init", "INIT",
+		   "INIT messages received by a LAPIC."),
+	COUNTER_AS(struct apic_bus, count[APIC_STARTUP], "startup", "STARTUP",
+		   "STARTUP messages received by a LAPIC."),
+	COUNTER_AS(struct apic_bus, count[APIC_POSTED], "posted",
+		   "posted to another core",
+		   "Messages posted to a LAPIC that another core owns."),
+	COUNTER_AS(struct apic_bus, count[APIC_KICKS], "kicks", "kicks",
+		   "Host IPIs sent to make a vCPU's core take its posts."),
+	COUNTER_AS(struct apic_bus, count[APIC_DROPPED], "dropped", "dropped",
+		   "Messages that named no LAPIC or used a mode not modelled."),
+};
+
+const struct counter_set apic_counters = COUNTER_SET("plinth_interrupts",
+						     apic_counter_table);
 
 /* One side of the frame switch (net/switch.h). */
 static const struct counter sw_counter_table[] = {

@@ -145,19 +145,12 @@ static void intx(void *ctx, bool level)
 	raise_gsi((enum guest_dev_id)(uintptr_t)ctx, level);
 }
 
-/* An MSI (PCI 3.0, 6.8.1.3; SDM 11.11): address 0xFEExxxxx, data with
- * the vector and delivery mode.  There is one CPU, so every destination
- * is it; fixed and lowest-priority messages raise the vector, anything
- * else (SMI, NMI, INIT, a vector below 16) is dropped. */
+/* An MSI (PCI 3.0, 6.8.1.3; SDM 11.11), to the LAPICs its address
+ * names (apic_bus.h decodes and checks it). */
 static void msi_deliver(void *ctx, uint64_t addr, uint32_t data)
 {
-	uint8_t vec = (uint8_t)data;
-	unsigned mode = (data >> 8) & 7;
-
 	(void)ctx;
-	if ((addr >> 20) != (GUEST_LAPIC_BASE >> 20) || vec < 16 || mode > 1)
-		return;
-	vlapic_set_irq(&plat.lapic, vec, false);
+	apic_bus_msi(&plat.apic_bus, addr, data);
 }
 
 /* With an I/O core, the virtio functions' interrupts are raised on the
@@ -387,7 +380,10 @@ struct guest_platform *guest_devices_reset(void)
 {
 	vlapic_init(&plat.lapic, cfg.tsc_now);
 	plat.lapic.eoi_level = lapic_eoi_level;
-	vioapic_init(&plat.ioapic, 1, &plat.lapic); /* id 1, as in the MADT */
+	apic_bus_init(&plat.apic_bus);
+	apic_bus_add(&plat.apic_bus, &plat.lapic); /* APIC ID 0 */
+	stats_add(&apic_counters, &plat.apic_bus, "interrupts", "%s", "");
+	vioapic_init(&plat.ioapic, 1, &plat.apic_bus); /* id 1: the MADT's */
 	vrtc_init(&plat.rtc, cfg.host_rtc);
 	vuart_init(&plat.com1, cfg.console_tx, NULL);
 	vlegacy_init(&plat.legacy, cfg.clock_ns);

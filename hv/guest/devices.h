@@ -86,7 +86,8 @@ struct guest_dev_setup {
 struct guest_platform {
 	struct vuart com1;
 	struct vpm pm;
-	struct vlapic lapic;
+	struct vlapic lapic; /* vCPU 0's */
+	struct apic_bus apic_bus;
 	struct vioapic ioapic;
 	struct vrtc rtc;
 	struct vlegacy legacy;

@@ -10,11 +10,11 @@
 /* Bits the guest may write: all but delivery status and remote IRR. */
 #define RTE_WRITABLE (~(RTE_DELIVS | RTE_REMOTE_IRR))
 
-void vioapic_init(struct vioapic *io, uint32_t id, struct vlapic *lapic)
+void vioapic_init(struct vioapic *io, uint32_t id, struct apic_bus *bus)
 {
 	memset(io, 0, sizeof(*io));
 	io->id = id;
-	io->lapic = lapic;
+	io->bus = bus;
 	for (int i = 0; i < IOAPIC_PINS; i++)
 		io->redir[i] = RTE_MASKED;
 }
@@ -26,21 +26,34 @@ static bool asserted(const struct vioapic *io, unsigned pin)
 	return (io->redir[pin] & RTE_ACTIVE_LOW) ? !high : high;
 }
 
-/* Fixed and lowest-priority delivery both reach the only CPU; NMI, INIT
- * and ExtINT through the IOAPIC are not used by Linux guests here. */
+/* The entry's message (82093AA 3.2.4): vector 7:0, delivery mode 10:8,
+ * destination mode 11, trigger 15, destination 63:56.  Fixed and lowest
+ * priority are what Linux programs; NMI and INIT travel too, ExtINT
+ * (an 8259 behind the pin) and SMI are not modelled.  A level entry
+ * stays in service (remote IRR) until the EOI of its vector. */
 static void deliver(struct vioapic *io, unsigned pin)
 {
 	uint64_t r = io->redir[pin];
-	unsigned mode = (r >> 8) & 7;
+	struct apic_msg m = {
+		.dest = (uint32_t)(r >> 56),
+		.vector = r & 0xff,
+		.mode = (r >> 8) & 7,
+		.logical = r & (1u << 11),
+		.level = r & RTE_LEVEL,
+		.assert = true,
+	};
 
-	if ((r & RTE_MASKED) || mode > 1)
+	if (r & RTE_MASKED)
 		return;
-	if (r & RTE_LEVEL) {
+	if ((r & RTE_LEVEL) && m.mode <= APIC_DM_LOWEST) {
 		if (r & RTE_REMOTE_IRR)
 			return; /* still in service: wait for the EOI */
+		if (!apic_bus_send(io->bus, &m, APIC_BUS_NOBODY))
+			return; /* nobody took it: nothing to wait for */
 		io->redir[pin] |= RTE_REMOTE_IRR;
+		return;
 	}
-	vlapic_set_irq(io->lapic, r & 0xff, r & RTE_LEVEL);
+	apic_bus_send(io->bus, &m, APIC_BUS_NOBODY);
 }
 
 uint32_t vioapic_read(struct vioapic *io, uint32_t off)

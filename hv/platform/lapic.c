@@ -1,6 +1,9 @@
 #include "hv/platform/lapic.h"
 
+#include <stddef.h>
 #include <string.h>
+
+#include "hv/platform/apic_bus.h"
 
 #define REG_ID 0x020
 #define REG_VERSION 0x030
@@ -58,14 +61,35 @@ static int highest(const uint32_t *bm)
 	return -1;
 }
 
-void vlapic_init(struct vlapic *a, uint64_t (*now)(void))
+/* The registers' power-up state (SDM 11.4.7.1): everything above `now`
+ * in struct vlapic. */
+static void power_up(struct vlapic *a)
 {
-	memset(a, 0, sizeof(*a));
-	a->now = now;
+	memset(a, 0, offsetof(struct vlapic, now));
 	a->dfr = 0xffffffff;
 	a->svr = 0xff; /* software-disabled after reset (11.4.7.1) */
 	for (int i = 0; i < LVT_COUNT; i++)
 		a->lvt[i] = LVT_MASKED;
+}
+
+void vlapic_init(struct vlapic *a, uint64_t (*now)(void))
+{
+	memset(a, 0, sizeof(*a));
+	a->now = now;
+	power_up(a);
+}
+
+/* INIT (SDM 11.4.7.3): the power-up state but for the APIC ID, and the
+ * x2APIC mode, which INIT leaves as it is (11.12.5.1). */
+void vlapic_init_signal(struct vlapic *a)
+{
+	uint32_t id = a->id;
+	bool x2 = a->x2apic;
+
+	power_up(a);
+	a->id = id;
+	vlapic_set_x2apic(a, x2);
+	a->cpu = VLAPIC_WAIT_SIPI;
 }
 
 /* Processor priority (11.8.3.1): the higher of TPR and the priority
@@ -174,23 +198,18 @@ uint32_t vlapic_read(struct vlapic *a, uint32_t off)
 	return 0;
 }
 
-/* Does an IPI's destination (ICR bits per SDM 11.6.2) include us? */
-static bool ipi_for_us(const struct vlapic *a, uint32_t lo, uint32_t dest)
+bool vlapic_matches(const struct vlapic *a, uint32_t dest, bool logical,
+		    bool x2)
 {
-	unsigned shorthand = (lo >> 18) & 3;
-
-	if (shorthand == 1 || shorthand == 2)
-		return true; /* self, all including self */
-	if (shorthand == 3)
-		return false;	/* all excluding self: nobody else here */
-	if (!(lo & (1u << 11))) /* physical */
-		return dest == a->id
-		       || dest == (a->x2apic ? 0xffffffffu : 0xff);
-	if (a->x2apic) /* logical, x2APIC clusters (11.12.10.2) */
-		return (dest >> 16) == (a->ldr >> 16)
-		       && (dest & a->ldr & 0xffff);
+	if (!logical)
+		return dest == a->id || dest == (x2 ? 0xffffffffu : 0xff);
+	if (a->x2apic) /* x2APIC clusters (11.12.10.2) */
+		return dest == 0xffffffffu
+		       || ((dest >> 16) == (a->ldr >> 16)
+			   && (dest & a->ldr & 0xffff));
 	uint32_t ldr = a->ldr >> 24;
 
+	dest &= 0xff;
 	if (dest == 0xff)
 		return true;
 	if ((a->dfr >> 28) == 0xf) /* flat model: a bit per APIC */
@@ -212,23 +231,38 @@ static void eoi(struct vlapic *a)
 	}
 }
 
-/* Single CPU: only IPIs that include us deliver; INIT and SIPI to other
- * CPUs find nobody.  icr_hi holds the destination: bits 31:24 in xAPIC
- * mode, all 32 bits in x2APIC mode. */
+/* An ICR write sends at once (the delivery status never reads pending).
+ * icr_hi holds the destination: bits 31:24 in xAPIC mode, all 32 bits in
+ * x2APIC mode.  IPIs are edge-triggered: a level trigger is taken as
+ * edge when the level bit is set and ignored when it is clear, except
+ * INIT's de-assert (SDM table 11-3, note 2).  The bus delivers; a LAPIC
+ * on none reaches nobody. */
 static void icr_write(struct vlapic *a, uint32_t lo)
 {
-	unsigned mode = (lo >> 8) & 7;
-	uint32_t dest = a->x2apic ? a->icr_hi : a->icr_hi >> 24;
+	struct apic_msg m = {
+		.dest = a->x2apic ? a->icr_hi : a->icr_hi >> 24,
+		.vector = lo & 0xff,
+		.mode = (lo >> 8) & 7,
+		.shorthand = (lo >> 18) & 3,
+		.logical = lo & (1u << 11),
+		.assert = lo & (1u << 14),
+		.level = lo & (1u << 15),
+		.x2apic = a->x2apic,
+	};
 
-	a->icr_lo = lo & ~(1u << 12); /* delivered at once: not pending */
-	if (mode != 0)
-		return;
-	if ((lo & 0xff) < 16) {
+	a->icr_lo = lo & ~(1u << 12);
+	if (m.level && m.mode != APIC_DM_INIT) {
+		if (!m.assert)
+			return;
+		m.level = false;
+	}
+	if ((m.mode == APIC_DM_FIXED || m.mode == APIC_DM_LOWEST)
+	    && m.vector < 16) {
 		a->esr_pending |= 1u << 5; /* send illegal vector */
 		return;
 	}
-	if (ipi_for_us(a, lo, dest))
-		vlapic_set_irq(a, lo & 0xff, false);
+	if (a->bus)
+		apic_bus_send(a->bus, &m, a->index);
 }
 
 void vlapic_write(struct vlapic *a, uint32_t off, uint32_t v)

@@ -323,6 +323,7 @@ static uint64_t next_event(struct vcpu *v, uint64_t now)
 {
 	if (v->irqs && chan_pending(v->irqs))
 		chan_drain(v->irqs);
+	vlapic_collect_posts(v->lapic);
 	vlapic_pv_eoi_collect(v->lapic);
 	if (v->platform && now >= v->platform_due)
 		v->platform_due = v->platform(v->platform_ctx, now);
@@ -402,7 +403,8 @@ static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 	v->halted = true;
 	for (;;) {
 		next_event(v, rdtsc());
-		if (vlapic_pending(v->lapic) >= 0 || v->pm->request != PM_NONE)
+		if (vlapic_pending(v->lapic) >= 0 || v->pm->request != PM_NONE
+		    || v->lapic->cpu != VLAPIC_RUNNING)
 			break;
 		cpu_pause();
 	}
@@ -476,6 +478,11 @@ enum guest_end vcpu_run(struct vcpu *v)
 			h = stop(v, &end, GUEST_POWEROFF, "ACPI S5 (soft off)");
 		else if (h != STOP && v->pm->request == PM_RESET)
 			h = stop(v, &end, GUEST_RESET, "reset requested");
+		else if (h != STOP && v->lapic->cpu != VLAPIC_RUNNING)
+			/* The boot CPU restarts the firmware after INIT: for
+			 * this guest, a reset. */
+			h = stop(v, &end, GUEST_RESET,
+				 "INIT sent to the boot vCPU");
 		v->stats[slot].count++;
 		v->exits++;
 		if (h == STOP) {

@@ -69,6 +69,7 @@
 
 static struct vlapic lapic;
 static struct vioapic ioapic;
+static struct apic_bus apic_bus;
 static struct vlegacy legacy;
 static uint64_t tsc, ns;
 
@@ -312,7 +313,9 @@ static void setup(struct fz *s)
 	vlapic_init(&lapic, now_tsc);
 	lapic.eoi_level = eoi_level;
 	lapic.eoi_ctx = &ioapic;
-	vioapic_init(&ioapic, 1, &lapic);
+	apic_bus_init(&apic_bus);
+	apic_bus_add(&apic_bus, &lapic);
+	vioapic_init(&ioapic, 1, &apic_bus);
 	/* The I/O bus is process-wide: the chips attach once and are
 	 * reinitialised in place (as tests/unit/test_legacy.c does). */
 	vlegacy_init(&legacy, now_ns);

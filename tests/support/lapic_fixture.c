@@ -2,6 +2,8 @@
  * each helper does is in lapic_fixture.h. */
 #include "tests/support/lapic_fixture.h"
 
+#include "hv/platform/apic_bus.h"
+
 uint64_t tsc;
 int eoi_calls;
 int eoi_vector;
@@ -18,6 +20,9 @@ void record_eoi(void *ctx, uint8_t vector)
 	eoi_vector = vector;
 }
 
+/* The LAPIC under test is the only one on its bus, APIC ID 0. */
+static struct apic_bus bus;
+
 void reset(struct vlapic *a)
 {
 	tsc = 1000000;
@@ -25,6 +30,8 @@ void reset(struct vlapic *a)
 	eoi_vector = -1;
 	vlapic_init(a, fake_now);
 	a->eoi_level = record_eoi;
+	apic_bus_init(&bus);
+	apic_bus_add(&bus, a);
 }
 
 void fresh(struct vlapic *a)

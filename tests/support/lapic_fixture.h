@@ -43,7 +43,7 @@ uint64_t fake_now(void);
 
 void record_eoi(void *ctx, uint8_t vector);
 
-/* Reset state: software-disabled, as after power-up. */
+/* Reset state: software-disabled, as after power-up; alone on a bus. */
 void reset(struct vlapic *a);
 
 /* Reset, then software-enabled with spurious vector 0xff. */

@@ -34,12 +34,17 @@ static void lapic_eoi_level(void *ctx, uint8_t vector)
 	vioapic_eoi(ctx, vector);
 }
 
+static struct apic_bus bus;
+
+/* One enabled LAPIC, APIC ID 0, the only one on the bus. */
 static void fresh(struct vioapic *io, struct vlapic *a)
 {
 	eoi_calls = 0;
 	vlapic_init(a, fake_now);
 	vlapic_write(a, LAPIC_SVR, 0x1ff);	/* software-enabled */
-	vioapic_init(io, 1, a);
+	apic_bus_init(&bus);
+	apic_bus_add(&bus, a);
+	vioapic_init(io, 1, &bus);
 	a->eoi_level = lapic_eoi_level;
 	a->eoi_ctx = io;
 }
@@ -432,29 +437,48 @@ static void pins_past_the_table_are_ignored(void)
 	CHECK(vlapic_pending(&a) == 0x30 + 23);
 }
 
-static void delivery_goes_to_the_lapic_given_at_init(void)
+/* 82093AA 3.2.4: the entry's destination (63:56) and destination mode
+ * (bit 11) choose the LAPICs; a LAPIC not named sees nothing. */
+static void delivery_goes_to_the_lapics_the_entry_names(void)
 {
 	struct vioapic io;
 	struct vlapic a, other;
 
+	fresh(&io, &a);
 	vlapic_init(&other, fake_now);
 	vlapic_write(&other, LAPIC_SVR, 0x1ff);
-	fresh(&io, &a);
-	CHECK(io.lapic == &a);
+	CHECK(apic_bus_add(&bus, &other) == 1);	/* APIC ID 1 */
 	program(&io, 2, 0x82);
 	program(&io, 8, RTE_LEVEL | 0x88);
-	reg_write(&io, 0x11 + 2 * 2, 0x07000000);	/* dest ignored */
+	reg_write(&io, 0x11 + 2 * 2, 0x01000000);	/* pin 2: APIC 1 */
 	vioapic_set_irq(&io, 2, true);
 	vioapic_set_irq(&io, 8, true);
-	CHECK(irr(&a, 0x82) && !tmr(&a, 0x82));
+	CHECK(irr(&other, 0x82) && !tmr(&other, 0x82));
+	CHECK(!irr(&a, 0x82));
 	CHECK(irr(&a, 0x88) && tmr(&a, 0x88));
-	CHECK(irr_empty(&other));
+	CHECK(!irr(&other, 0x88));
 	CHECK(vlapic_pending(&a) == 0x88);
-	CHECK(vlapic_pending(&other) == -1);
+	CHECK(vlapic_pending(&other) == 0x82);
+
+	/* A destination nobody has: dropped, and a level entry is then not
+	 * left in service waiting for an EOI that cannot come. */
+	program(&io, 9, RTE_LEVEL | 0x99);
+	reg_write(&io, 0x11 + 2 * 9, 0x07000000);
+	vioapic_set_irq(&io, 9, true);
+	CHECK(!irr(&a, 0x99) && !irr(&other, 0x99));
+	CHECK(!(rte_lo(&io, 9) & RTE_REMOTE_IRR));
+
+	/* Logical, flat model: LDR bits of both LAPICs. */
+	vlapic_write(&a, 0x0d0, 0x01000000);
+	vlapic_write(&other, 0x0d0, 0x02000000);
+	program(&io, 4, (1u << 11) | 0x64);
+	reg_write(&io, 0x11 + 2 * 4, 0x03000000);
+	vioapic_set_irq(&io, 4, true);
+	CHECK(irr(&a, 0x64) && irr(&other, 0x64));
 
 	/* A disabled LAPIC holds it in the IRR but delivers nothing. */
 	vlapic_write(&a, LAPIC_SVR, 0xff);
-	CHECK(irr(&a, 0x82));
+	CHECK(irr(&a, 0x88));
 	CHECK(vlapic_pending(&a) == -1);
 }
 
@@ -537,7 +561,7 @@ int main(void)
 	RUN(eoi_register_clears_remote_irr);
 	RUN(active_low_inverts);
 	RUN(pins_past_the_table_are_ignored);
-	RUN(delivery_goes_to_the_lapic_given_at_init);
+	RUN(delivery_goes_to_the_lapics_the_entry_names);
 	RUN(level_interrupt_end_to_end);
 	RUN(edge_interrupt_end_to_end);
 	return CHECK_DONE();
