@@ -1,7 +1,7 @@
 /* CPUID leaves and the feature bits Plinth reads or changes (Intel SDM
  * Vol. 2A, CPUID, Tables 3-8 to 3-10; AMD APM Vol. 3, Appendix E).  Named
  * once here for the host's identification (cpuinfo.c, guest_fpu.c, tsc.c)
- * and the guest's CPUID (hv/run/vcpu.c).  A bit's name says its leaf and
+ * and the guest's CPUID (hv/run/guest_cpuid.c).  A bit's name says its leaf and
  * register: CPUID_1_ECX_VMX is bit 5 of ECX of leaf 1.
  */
 #ifndef PLINTH_X86_CPUID_H
@@ -27,6 +27,8 @@
 #define CPUID_APM 0x80000007	    /* advanced power management */
 #define CPUID_ADDR_SIZES 0x80000008 /* address sizes; AMD: EBX features */
 #define CPUID_SVM 0x8000000a	    /* SVM revision and features */
+#define CPUID_AMD_CACHE_TOPOLOGY 0x8000001d /* with TOPOEXT */
+#define CPUID_AMD_TOPOLOGY 0x8000001e	    /* with TOPOEXT: APIC ID, cores */
 
 /* Leaf 1, ECX. */
 #define CPUID_1_ECX_MONITOR (1u << 3)
@@ -49,6 +51,7 @@
 #define CPUID_1_EDX_MCA (1u << 14)
 #define CPUID_1_EDX_DS (1u << 21)
 #define CPUID_1_EDX_ACPI (1u << 22) /* thermal monitor MSRs */
+#define CPUID_1_EDX_HTT (1u << 28)  /* leaf 1 EBX 23:16 is valid */
 #define CPUID_1_EDX_TM (1u << 29)
 #define CPUID_1_EDX_PBE (1u << 31)
 
@@ -73,6 +76,7 @@
 /* Leaf 0x80000001, ECX (AMD). */
 #define CPUID_E1_ECX_SVM (1u << 2)
 #define CPUID_E1_ECX_SKINIT (1u << 12)
+#define CPUID_E1_ECX_TOPOEXT (1u << 22)
 #define CPUID_E1_ECX_MONITORX (1u << 29)
 
 /* Leaf 0x80000008, EBX (AMD): speculation control. */

@@ -6,13 +6,11 @@
 #include "arch/x86/cpuid.h"
 #include "arch/x86/vectors.h"
 #include "arch/x86/io.h"
-#include "arch/x86/spec_ctrl.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/decode.h"
 #include "hv/base/fmt.h"
 #include "arch/x86/page_walk.h"
 #include "hv/platform/iobus.h"
-#include "hv/platform/kvmclock.h"
 #include "hv/base/log.h"
 #include "hv/platform/mmiobus.h"
 
@@ -26,116 +24,6 @@ static enum handled stop(struct vcpu *v, enum guest_end *end, enum guest_end e,
 	return STOP;
 }
 
-/* The leaf before Plinth's edits: its own and KVM's hypervisor blocks,
- * zeros for basic leaves the host lacks, else the host's. */
-static struct cpuid_regs cpuid_source(const struct vcpu *v, uint32_t leaf,
-				      uint32_t sub)
-{
-	struct cpuid_regs r = { 0, 0, 0, 0 };
-
-	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + 0x100) {
-		if (leaf == CPUID_HV_BASE) {
-			r.eax = 0x40000010;
-			memcpy(&r.ebx, "Plin", 4);
-			memcpy(&r.ecx, "thHV", 4);
-			memcpy(&r.edx, "Plth", 4);
-		} else if (leaf == 0x40000010) {
-			/* TSC and LAPIC bus frequency in kHz. */
-			r.eax = (uint32_t)(tsc_hz() / 1000);
-			r.ebx = 1000000;
-		}
-	} else if (leaf >= KVM_CPUID_BASE && leaf < KVM_CPUID_BASE + 0x100) {
-		if (leaf == KVM_CPUID_BASE) {
-			r.eax = KVM_CPUID_FEATURES;
-			memcpy(&r.ebx, "KVMK", 4);
-			memcpy(&r.ecx, "VMKV", 4);
-			memcpy(&r.edx, "M\0\0\0", 4);
-		} else if (leaf == KVM_CPUID_FEATURES) {
-			/* The clock and PV EOI (the LAPIC model's); no steal
-			 * time, async page faults or PV spinlocks, which need
-			 * host support. */
-			r.eax = KVM_FEATURE_CLOCKSOURCE2
-				| KVM_FEATURE_CLOCKSOURCE_STABLE_BIT
-				| KVM_FEATURE_PV_EOI;
-		}
-	} else if (leaf <= CPUID_FREQ && leaf > v->host_max_leaf) {
-		/* Leaves the host lacks below 0x16: absent (zeros), except
-		 * the TSC leaves Plinth always provides (below). */
-	} else {
-		r = cpuid(leaf, sub);
-	}
-	return r;
-}
-
-/* Plinth's edits of the basic leaves (below the hypervisor blocks). */
-static void cpuid_basic(const struct vcpu *v, uint32_t leaf, uint32_t sub,
-			struct cpuid_regs *rp)
-{
-	struct cpuid_regs r = *rp;
-
-	switch (leaf) {
-	case CPUID_VENDOR:
-		if (r.eax < CPUID_FREQ)
-			r.eax = CPUID_FREQ;
-		break;
-	case CPUID_FEATURES:
-		/* Hidden: MONITOR, DS-CPL, VMX, SMX, EIST, TM2, PDCM
-		 * and DCA; MCE, MCA, DS, ACPI thermal, TM and PBE,
-		 * whose MSRs do not exist for the guest. */
-		r.ecx &= ~(CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL
-			   | CPUID_1_ECX_VMX | CPUID_1_ECX_SMX
-			   | CPUID_1_ECX_EIST | CPUID_1_ECX_TM2
-			   | CPUID_1_ECX_PDCM | CPUID_1_ECX_DCA);
-		/* The LAPIC model has x2APIC and TSC-deadline. */
-		r.ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
-		r.edx &= ~(CPUID_1_EDX_MCE | CPUID_1_EDX_MCA | CPUID_1_EDX_DS
-			   | CPUID_1_EDX_ACPI | CPUID_1_EDX_TM
-			   | CPUID_1_EDX_PBE);
-		r.ecx |= CPUID_1_ECX_HYPERVISOR;
-		if (v->hide_cx16)
-			r.ecx &= ~CPUID_1_ECX_CX16;
-		/* One logical CPU, APIC ID 0. */
-		r.ebx &= 0x0000ffff;
-		r.ebx |= 1u << CPUID_1_EBX_NLOGICAL_SHIFT;
-		break;
-	case CPUID_CACHE:
-		r.eax &= 0x3fff; /* one core, one thread per cache */
-		break;
-	case CPUID_THERMAL:
-		/* Only ARAT: the LAPIC timer keeps running in idle,
-		 * so Linux needs no PIT or HPET as a backup. */
-		r = (struct cpuid_regs){ CPUID_6_EAX_ARAT, 0, 0, 0 };
-		break;
-	case CPUID_TSC:
-		/* TSC = crystal * 1/1, and the LAPIC timer counts at
-		 * the crystal rate: Linux then needs to calibrate
-		 * neither (SDM vol. 3B, 19.7.3). */
-		r = (struct cpuid_regs){ 1, 1, (uint32_t)tsc_hz(), 0 };
-		break;
-	case CPUID_FREQ:
-		r = (struct cpuid_regs){ (uint32_t)(tsc_hz() / 1000000),
-					 (uint32_t)(tsc_hz() / 1000000),
-					 (uint32_t)(tsc_hz() / 1000000), 0 };
-		break;
-	case CPUID_PERFMON:  /* no performance monitoring */
-	case CPUID_TOPOLOGY: /* leaves 1 and 4 say "one CPU" */
-	case CPUID_TOPOLOGY_V2:
-		r = (struct cpuid_regs){ 0, 0, 0, 0 };
-		break;
-	case CPUID_EXT_FEATURES:
-		if (sub == 0) {
-			r.ebx &= ~CPUID_7_EBX_TSC_ADJUST; /* the MSR */
-			r.ebx &= ~CPUID_7_EBX_SGX;
-			r.ecx &= ~CPUID_7_ECX_WAITPKG;
-			/* SPEC_CTRL and PRED_CMD as the host has them; no
-			 * other speculation MSR. */
-			r.edx = spec_leaf7_edx(r.edx);
-		}
-		break;
-	}
-	*rp = r;
-}
-
 /* `reg` with its `os` bit set when the feature `has` is there and the
  * guest's CR4 has `cr4_bit` on. */
 static uint32_t os_bit(const struct vcpu *v, uint32_t reg, uint32_t has,
@@ -147,41 +35,23 @@ static uint32_t os_bit(const struct vcpu *v, uint32_t reg, uint32_t has,
 	return reg;
 }
 
-/* CPUID as the guest sees it: the host's, minus what Plinth does not
- * virtualise (VMX, SVM, SMX, MONITOR/MWAIT, performance counters), with the
- * hypervisor bit, Plinth's signature at 0x40000000 and KVM's clock
- * interface in the next block (hv/platform/kvmclock.h). */
+/* CPUID (hv/run/guest_cpuid.h), with the two bits that report the asking
+ * CPU's CR4: executed by Plinth they would say the host's (XSAVE on, for
+ * the guest's FPU state), so they are taken from the guest's CR4 (SDM vol.
+ * 2A, CPUID; a guest booted with noxsave must not see OSXSAVE and try
+ * XGETBV). */
 static void do_cpuid(struct vcpu *v)
 {
 	uint32_t leaf = (uint32_t)v->regs[R_RAX];
 	uint32_t sub = (uint32_t)v->regs[R_RCX];
-	struct cpuid_regs r = cpuid_source(v, leaf, sub);
+	struct cpuid_regs r = guest_cpuid(&v->cpuid, v->lapic->id, leaf, sub);
 
-	if (leaf < CPUID_HV_BASE)
-		cpuid_basic(v, leaf, sub, &r);
-	/* Two bits report CR4 of the CPU that asks: executed by Plinth they
-	 * say the host's (XSAVE on, for the guest's FPU state), so they are
-	 * taken from the guest's CR4 (SDM vol. 2A, CPUID; a guest booted
-	 * with noxsave must not see OSXSAVE and try XGETBV). */
 	if (leaf == CPUID_FEATURES)
 		r.ecx = os_bit(v, r.ecx, CPUID_1_ECX_XSAVE, CPUID_1_ECX_OSXSAVE,
 			       CR4_OSXSAVE);
 	else if (leaf == CPUID_EXT_FEATURES && sub == 0)
 		r.ecx = os_bit(v, r.ecx, CPUID_7_ECX_PKU, CPUID_7_ECX_OSPKE,
 			       CR4_PKE);
-	if (leaf == CPUID_EXT_SIGNATURE)
-		/* Hidden: SVM, SKINIT, MONITORX/MWAITX (all intercepted: #UD). */
-		r.ecx &= ~(CPUID_E1_ECX_SVM | CPUID_E1_ECX_SKINIT
-			   | CPUID_E1_ECX_MONITORX);
-	else if (leaf == CPUID_APM && cpuid(CPUID_EXT_MAX, 0).eax >= leaf)
-		/* Invariant TSC: the guest's TSC is the machine's, which
-		 * Plinth never scales, stops or rewrites; Linux then keeps
-		 * it as its clocksource (kvm-clock steps back). */
-		r.edx |= CPUID_E7_EDX_INVARIANT_TSC;
-	else if (leaf == CPUID_ADDR_SIZES)
-		r.ebx = spec_ext8_ebx(r.ebx);
-	else if (leaf == CPUID_SVM) /* SVM features */
-		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 	v->regs[R_RAX] = r.eax;
 	v->regs[R_RBX] = r.ebx;
 	v->regs[R_RCX] = r.ecx;
@@ -454,7 +324,6 @@ enum guest_end vcpu_run(struct vcpu *v)
 {
 	enum guest_end end = GUEST_FAILED;
 
-	v->host_max_leaf = cpuid(CPUID_VENDOR, 0).eax;
 	v->platform_due = 0;
 	/* The host slice (plinth.cfg guest_slice, 10 ms unless set): the
 	 * backend's timer brings control back at least this often, for

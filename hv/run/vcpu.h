@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "hv/guest/gmem.h"
+#include "hv/run/guest_cpuid.h"
 #include "hv/run/iocore_chan.h"
 #include "hv/platform/lapic.h"
 #include "hv/run/msr.h"
@@ -40,13 +41,13 @@ struct vcpu {
 	 * (0 = none), which bounds how long the guest runs or waits. */
 	uint64_t (*platform)(void *ctx, uint64_t now);
 	void *platform_ctx;
-	uint64_t platform_due;	/* TSC when the hook wants to run next */
-	uint64_t due;		/* TSC of the next device or LAPIC event (0:
+	uint64_t platform_due;	 /* TSC when the hook wants to run next */
+	uint64_t due;		 /* TSC of the next device or LAPIC event (0:
 				 * none), as the last entry's preparation saw */
-	bool halted;		/* waiting in HLT: the host is idle */
-	bool intr_window;	/* the backend's interrupt window is open */
-	uint32_t host_max_leaf; /* the host's highest basic CPUID leaf */
-	bool hide_cx16;		/* CMPXCHG16B is broken here (cx16_check.h) */
+	bool halted;		 /* waiting in HLT: the host is idle */
+	bool intr_window;	 /* the backend's interrupt window is open */
+	struct cpuid_view cpuid; /* what CPUID says (its APIC ID: the
+				  * LAPIC's) */
 	/* With an I/O core: the devices' interrupts posted to this vCPU,
 	 * raised before each entry and while it halts.  NULL: none. */
 	struct iocore_chan *irqs;

@@ -100,6 +100,11 @@ static uint64_t tsc_now(void)
 	return rdtsc();
 }
 
+static struct cpuid_regs host_cpuid(uint32_t leaf, uint32_t sub)
+{
+	return cpuid(leaf, sub);
+}
+
 /* The NIC and the disk as plinth.cfg names them. */
 static void open_backends(const struct boot_info *bi)
 {
@@ -269,7 +274,9 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 
 	memset(&vcpu, 0, sizeof(vcpu));
 	vcpu.ops = backend;
-	vcpu.hide_cx16 = cx16_broken;
+	cpuid_view_init(&vcpu.cpuid, host_cpuid, tsc_hz());
+	vcpu.cpuid.hide_cx16 = cx16_broken;
+	vcpu.cpuid.ncpus = acfg.ncpus;
 	vcpu.slice_ns = (uint64_t)bi->cfg.guest_slice_us * 1000;
 	vcpu.regs[R_RSI] = br.rsi;
 	plat = guest_devices_reset();
