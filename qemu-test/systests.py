@@ -768,7 +768,7 @@ def test_bochs_linux_virtio_split(ctx):
     linux_virtio_in_bochs(ctx, "split")
 
 
-def linux_in_qemu(ctx, nic, cpus=1, disk="ahci"):
+def linux_in_qemu(ctx, nic, cpus=1, disk="ahci", vcpus=1):
     """The whole product path under QEMU TCG with AMD-V: OVMF boots
     plinth.efi, which runs Debian's stock bzImage with virtio-blk on its
     AHCI driver (the scratch disk, AHCI port 1), or with `disk` "nvme"
@@ -777,7 +777,8 @@ def linux_in_qemu(ctx, nic, cpus=1, disk="ahci"):
     static address of its own on the same NIC; the guest's TCP exchange
     with the host is held open until curl has had /v1/status from it
     with the guest running.  With `cpus` > 1 the devices run on the I/O
-    core (check_io_core)."""
+    core (check_io_core); with `vcpus` > 1 the guest has that many, each
+    on a CPU of its own (check_vcpus)."""
     gate = threading.Event()
     peer = TcpPeer(gate=gate)
     port = mgmt_client.free_port()
@@ -786,10 +787,11 @@ def linux_in_qemu(ctx, nic, cpus=1, disk="ahci"):
     img = ctx.image_with_config(
         "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
         "cmdline = console=ttyS0 plinth.verify=2 plinth.disktest=1 "
-        "plinth.knownfile=%s %s\n"
-        "memory = 256M\ndisk = %s\nnic = auto\n"
+        "plinth.knownfile=%s %s%s\n"
+        "memory = 256M\ndisk = %s\nnic = auto\ncpus = %d\n"
         "mgmt = static 10.0.2.20/24 10.0.2.2\nmgmt_token = %s\n"
-        % (seed, peer.cmdline(), {"ahci": "ahci:1", "nvme": "nvme:1"}[disk],
+        % (seed, peer.cmdline(), " plinth.smptest=1" if vcpus > 1 else "",
+           {"ahci": "ahci:1", "nvme": "nvme:1"}[disk], vcpus,
            mgmt_client.TOKEN))
     seen = {"curl": []}
 
@@ -821,7 +823,7 @@ def linux_in_qemu(ctx, nic, cpus=1, disk="ahci"):
     s = res.serial
     expect(s, "svm: on (", "AMD-V in use")
     check_io_core(s, cpus)
-    expect(s, "plinth-check: cpus: 1\n", "the guest sees one CPU")
+    check_vcpus(s, vcpus)
     expect(s, "guest: bzImage kernel loaded", "stock bzImage")
     expect_re(s, r"^\[ *[0-9.]+\] guest: virtio-blk vda on the %s "
               r"disk" % disk, "vda on " + disk)
@@ -866,6 +868,40 @@ def linux_in_qemu(ctx, nic, cpus=1, disk="ahci"):
                          r.stderr.decode(errors="replace").strip()))
 
 
+ZEROS_32M_SHA256 = ("83ee47245398adee79bd9c0a8bc57b821e92aba10f5f9ade8a5d1fae"
+                    "4d8c4302")
+
+
+def check_vcpus(s, n):
+    """The guest has `n` vCPUs, one on each CPU beside vCPU 0's and the
+    I/O core's: Linux brought them all up, each one it can unplug went
+    offline and came back, a job pinned on every CPU at once gave the
+    right result everywhere, and the guest's IPIs went through Plinth's
+    APIC bus from core to core."""
+    expect(s, "plinth-check: cpus: %d\n" % n, "the guest sees %d CPUs" % n)
+    expect(s, "vcpus: the guest has %d vCPU%s, vCPU 0 on CPU 0"
+           % (n, "s" if n > 1 else ""), "the vCPU count")
+    if n == 1:
+        return
+    expect_re(s, r"smp: Brought up 1 node, %d CPUs" % n, "Linux's APs")
+    every = "0-%d" % (n - 1)
+    expect(s, "plinth-smp: online: %s\n" % every, "every CPU online")
+    for i in range(1, n):
+        expect_re(s, r"plinth-smp: cpu%d: offline leaves [0-9,-]+, online "
+                  r"again %s\n" % (i, every), "cpu%d offline and back" % i)
+    expect(s, "plinth-smp: jobs: %d on %d CPUs, 1 distinct: %s\n"
+           % (n, n, ZEROS_32M_SHA256), "a job on every CPU")
+    m = expect_re(s, r"interrupts: (\d+) fixed, (\d+) lowest-priority, "
+                  r"(\d+) NMI, (\d+) INIT, (\d+) STARTUP, (\d+) posted to "
+                  r"another core, (\d+) kicks", "the APIC bus's counts")
+    fixed, _, _, init, startup, posted, kicks = map(int, m.groups())
+    # Each AP started at boot and again after its offline: INIT each
+    # time, STARTUP twice (Linux sends two).
+    if init < 2 * (n - 1) or startup < 2 * (n - 1) or not posted \
+            or not kicks or kicks > posted:
+        raise Failure("the APIC bus: " + m.group(0))
+
+
 def test_qemu_linux_ahci_e1000(ctx):
     """Linux under Plinth on QEMU's AMD-V, its disk on the AHCI driver and
     its network on the e1000 (82540EM) driver: the guest's disk exercise,
@@ -891,6 +927,13 @@ def test_qemu_linux_io_core_smp4_e1000e(ctx):
     linux_in_qemu(ctx, "e1000e", cpus=4)
 
 
+def test_qemu_linux_vcpus3_smp4_e1000e(ctx):
+    """The same with the guest on 3 vCPUs (cpus = 3), the devices on the
+    I/O core: Linux brings them up, takes each offline and back, runs a
+    job on every one (check_vcpus)."""
+    linux_in_qemu(ctx, "e1000e", cpus=4, vcpus=3)
+
+
 def test_qemu_linux_nvme_io_core_smp2_e1000(ctx):
     """The same with the guest's disk on Plinth's NVMe driver, its
     completions polled on the I/O core: the disk exercise, the known file
@@ -899,6 +942,15 @@ def test_qemu_linux_nvme_io_core_smp2_e1000(ctx):
 
 
 # The slowest first, so that it overlaps the others.
+# Run only when `tests/runner.py -k` names them, not in the suite.  The
+# guest on several vCPUs fails in about one run in six under QEMU 7.2's
+# TCG (3 of 19 runs): vCPU 0's VMCB is found holding its CPU's own host
+# state as of the VMRUN (CS 0x08, Plinth's CR3 and RIP), right after the
+# guest sent an IPI that Plinth passed on with a host IPI; the VMCB was
+# intact just before that VMRUN.  Until the cause is found, several vCPUs
+# are something plinth.cfg asks for (cpus), not the default.
+ON_REQUEST = [test_qemu_linux_vcpus3_smp4_e1000e]
+
 TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_linux_ahci_e1000,
     test_qemu_svm_bench_guest,

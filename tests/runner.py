@@ -101,8 +101,12 @@ def run_one(build, fn):
         return name, False, time.monotonic() - start, traceback.format_exc()
 
 
-def run_system(build, want, jobs):
-    tests = [t for t in systests.TESTS if want(t.__name__[len("test_"):])]
+def run_system(build, want, jobs, pattern):
+    """The system tests; those in systests.ON_REQUEST only when -k names
+    them (they are not part of the suite: systests.py says why)."""
+    tests = [t for t in systests.TESTS + (systests.ON_REQUEST if pattern
+                                          else [])
+             if want(t.__name__[len("test_"):])]
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
         for name, ok, took, detail in ex.map(lambda t: run_one(build, t),
@@ -125,7 +129,7 @@ def main():
     start = time.monotonic()
     results = run_static(want) + run_unit(args.build, want)
     if not args.unit_only:
-        results += run_system(args.build, want, args.jobs)
+        results += run_system(args.build, want, args.jobs, args.pattern)
     passed = sum(1 for r in results if r)
     failed = len(results) - passed
     print("suite took %.0f s" % (time.monotonic() - start))

@@ -23,7 +23,7 @@ static void irq(unsigned vector)
 	if (vector == HOST_SPURIOUS_VECTOR)
 		return; /* a spurious interrupt takes no EOI (SDM 11.9) */
 	if (vector == HOST_TIMER_VECTOR)
-		timer_irqs++;
+		__atomic_fetch_add(&timer_irqs, 1, __ATOMIC_RELAXED);
 	else
 		log_limited(other_irqs++, 1, "",
 			    "host: unexpected interrupt, vector %u "
@@ -32,16 +32,13 @@ static void irq(unsigned vector)
 	lapic_host_write(LAPIC_EOI, 0);
 }
 
-int host_timer_init(char *why, size_t n)
+/* This CPU's LAPIC: only the timer may interrupt.  Whatever else the
+ * firmware left wired (the 8259 through LINT0, NMI on LINT1, the error,
+ * thermal, performance and CMCI entries) is masked, or a level-triggered
+ * source would end every guest run at once.  Entries beyond MAXLVT do not
+ * exist (and #GP in x2APIC mode). */
+static void mask_lvts(void)
 {
-	if (lapic_host_init(why, n))
-		return -1;
-	exc_set_irq_handler(irq);
-	/* Only the timer may interrupt: whatever else the firmware left
-	 * wired (the 8259 through LINT0, NMI on LINT1, the error, thermal,
-	 * performance and CMCI entries) is masked, or a level-triggered
-	 * source would end every guest run at once.  Entries beyond
-	 * MAXLVT do not exist (and #GP in x2APIC mode). */
 	unsigned max_lvt = (lapic_host_read(LAPIC_VERSION) >> 16) & 0xff;
 	static const struct {
 		unsigned off, min_lvt;
@@ -55,17 +52,36 @@ int host_timer_init(char *why, size_t n)
 		if (max_lvt >= lvt[i].min_lvt)
 			lapic_host_write(lvt[i].off, lapic_host_read(lvt[i].off)
 							     | LVT_MASKED);
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
 	lapic_host_write(LAPIC_TPR, 0);
 	lapic_host_write(LAPIC_SVR, (1u << 8) | HOST_SPURIOUS_VECTOR);
-	deadline_mode = cpuid(1, 0).ecx & (1u << 24);
+}
+
+void host_timer_cpu_init(void)
+{
+	mask_lvts();
 	if (deadline_mode) {
 		lapic_host_write(LAPIC_LVT_TIMER,
 				 LVT_TSC_DEADLINE | HOST_TIMER_VECTOR);
 		/* The xAPIC write must be ordered before the first WRMSR to
 		 * IA32_TSC_DEADLINE (SDM vol. 3A, 10.5.4.1). */
 		__asm__ volatile("mfence" ::: "memory");
+		return;
+	}
+	lapic_host_write(LAPIC_DIVIDE, 0xb);
+	lapic_host_write(LAPIC_LVT_TIMER, HOST_TIMER_VECTOR); /* one-shot */
+}
+
+int host_timer_init(char *why, size_t n)
+{
+	if (lapic_host_init(why, n))
+		return -1;
+	exc_set_irq_handler(irq);
+	mask_lvts();
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+	deadline_mode = cpuid(1, 0).ecx & (1u << 24);
+	if (deadline_mode) {
+		host_timer_cpu_init();
 		return 0;
 	}
 	/* One-shot mode counts at the bus clock, divided by 1: measure it
@@ -88,7 +104,7 @@ int host_timer_init(char *why, size_t n)
 	count_mult = ((uint64_t)counted << 32) / ticks;
 	if (!count_mult)
 		count_mult = 1;
-	lapic_host_write(LAPIC_LVT_TIMER, HOST_TIMER_VECTOR); /* one-shot */
+	host_timer_cpu_init();
 	return 0;
 }
 

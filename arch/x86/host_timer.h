@@ -15,6 +15,8 @@
  * TSC-deadline mode or, without it, one-shot mode calibrated against the
  * TSC.  -1 with a message. */
 int host_timer_init(char *why, size_t n);
+/* The same timer on another CPU, after host_timer_init on the first. */
+void host_timer_cpu_init(void);
 
 /* An interrupt `ticks` TSC ticks from now (replacing any earlier one). */
 void host_timer_arm(uint64_t ticks);

@@ -48,4 +48,12 @@ static inline void cpu_pause(void)
 	__asm__ volatile("pause");
 }
 
+/* Waits, with interrupts let in, for the next one (Plinth runs with them
+ * off).  STI's one-instruction shadow: an interrupt pending since the
+ * caller last looked ends the HLT at once, so none is lost. */
+static inline void cpu_wait_interrupt(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
 #endif

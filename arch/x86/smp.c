@@ -207,6 +207,7 @@ static unsigned start_all(const uint32_t *ids, unsigned n, uint8_t *page,
 		if (ids[i] == self)
 			continue;
 		fmt(name, sizeof(name), "cpu %u", k);
+		c->self = c;
 		c->apic_id = ids[i];
 		c->index = k;
 		c->stack_top = stack_alloc(AP_STACK_PAGES, name);
@@ -240,6 +241,8 @@ void smp_start(const uint32_t *ids, unsigned n, uint64_t low_pages,
 	out->listed = n ? n : 1;
 	out->running = 1;
 	cpus[0].state = CPU_PARKED; /* this one: not parked, but running */
+	cpus[0].self = &cpus[0];
+	wrmsr(MSR_GS_BASE, (uint64_t)&cpus[0]);
 	if (n <= 1) {
 		out->why_one = "the firmware lists one processor";
 		return;

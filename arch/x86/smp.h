@@ -33,6 +33,10 @@
 enum cpu_state { CPU_ABSENT, CPU_STARTING, CPU_PARKED, CPU_SILENT };
 
 struct cpu_local {
+	struct cpu_local *self; /* first: %gs:0 (this_cpu) */
+	/* The virtualization backend's vCPU on this CPU (svm.c), set and
+	 * read only here. */
+	void *vcpu_arch;
 	struct cpu_desc desc; /* its GDT and TSS */
 	uint32_t apic_id;
 	unsigned index; /* 0 is the first CPU */
@@ -52,6 +56,17 @@ struct smp_info {
 	unsigned silent;     /* did not answer: left out */
 	const char *why_one; /* when only this CPU runs: why */
 };
+
+/* The CPU this runs on: GS's base is each CPU's cpu_local (set before
+ * anything reads it; VM exits restore it: VMLOAD on AMD-V, the VMCS's host
+ * GS base on VT-x).  One load. */
+static inline struct cpu_local *this_cpu(void)
+{
+	struct cpu_local *c;
+
+	__asm__("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
 
 /* Starts the other CPUs: their APIC IDs (the MADT's, this CPU's among
  * them) and two pages below 1 MiB (boot_info.ap_pages; 0: none).  Logs

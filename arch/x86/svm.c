@@ -1,5 +1,11 @@
-/* AMD-V: the VMCB, nested paging and the exits of Plinth's one vCPU, as
- * the vCPU interface of arch/x86/vcpu_ops.h (APM vol. 2, chapter 15). */
+/* AMD-V: the VMCBs, nested paging and the exits of the guest's vCPUs, as
+ * the vCPU interface of arch/x86/vcpu_ops.h (APM vol. 2, chapter 15).
+ *
+ * Each vCPU has its own VMCB, host save area and FPU state, and runs on
+ * one CPU: the ops act on the vCPU of the CPU that calls them
+ * (this_cpu()->vcpu_arch, set by svm_vcpu_init on that CPU).  The nested
+ * page tables and the I/O and MSR permission maps are the guest's, one
+ * set for all its vCPUs, written by vCPU 0's init before any vCPU runs. */
 #include "arch/x86/svm.h"
 
 #include <string.h>
@@ -7,184 +13,18 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/guest_fpu.h"
 #include "arch/x86/host_timer.h"
-#include "arch/x86/nested_pt.h"
+#include "arch/x86/svm_impl.h"
 #include "arch/x86/spec_ctrl.h"
 #include "arch/x86/vmcb.h"
 #include "arch/x86/decode.h"
 #include "hv/base/fmt.h"
 #include "arch/x86/page_walk.h"
 #include "hv/base/log.h"
-#include "hv/base/pool.h"
 #include "arch/x86/vcpu_ops.h"
 #include "arch/x86/vectors.h"
 
-#define NPT_P (1ull << 0)
-#define NPT_RW (1ull << 1)
-#define NPT_US (1ull << 2) /* nested walks are user accesses (15.25.5) */
-#define NPT_LARGE (1ull << 7)
-
 extern void svm_enter(uint64_t regs[16], void *vmcb, void *fpu, uint64_t xcr0,
 		      void *host_save);
-
-static uint8_t *vmcb, *host_save, *iopm, *msrpm;
-static struct guest_fpu fpu;
-static uint64_t *npt_root;
-static const struct gmem *gm;
-static bool nrips;
-static uint64_t next_rip; /* after the instruction that exited, 0: unknown */
-
-static uint64_t *f64(unsigned off)
-{
-	return (uint64_t *)(vmcb + off);
-}
-static uint32_t *f32(unsigned off)
-{
-	return (uint32_t *)(vmcb + off);
-}
-static uint16_t *f16(unsigned off)
-{
-	return (uint16_t *)(vmcb + off);
-}
-
-int svm_on(bool nrip_save, char *why, size_t n)
-{
-	static void *hsave;
-
-	nrips = nrip_save;
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-	if (!hsave)
-		hsave = pool_pages(1, 1);
-	if (!hsave) {
-		fmt(why, n, "out of pool memory for the host save area");
-		return -1;
-	}
-	/* VMRUN keeps the host's RIP, RSP, CR0/3/4, EFER and segments
-	 * there; the rest goes to host_save through VMSAVE (svm_entry.S). */
-	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)hsave);
-	return host_timer_init(why, n);
-}
-
-static void set_seg(unsigned off, uint16_t sel, uint16_t attr, uint32_t limit)
-{
-	*f16(off) = sel;
-	*f16(off + 2) = attr;
-	*f32(off + 4) = limit;
-	*f64(off + 8) = 0;
-}
-
-static void guest_state(const struct guest_entry *e)
-{
-	bool lm = e->mode == 64;
-
-	set_seg(VMCB_CS, 0x10, lm ? SEG_CODE64 : SEG_CODE32, 0xffffffff);
-	set_seg(VMCB_DS, 0x18, SEG_DATA, 0xffffffff);
-	set_seg(VMCB_ES, 0x18, SEG_DATA, 0xffffffff);
-	set_seg(VMCB_SS, 0x18, SEG_DATA, 0xffffffff);
-	set_seg(VMCB_FS, 0x18, SEG_DATA, 0xffffffff);
-	set_seg(VMCB_GS, 0x18, SEG_DATA, 0xffffffff);
-	set_seg(VMCB_TR, 0, SEG_TSS64_BUSY, 0xffff);
-	set_seg(VMCB_LDTR, 0, SEG_LDT, 0);
-	set_seg(VMCB_GDTR, 0, 0, 0xffff);
-	set_seg(VMCB_IDTR, 0, 0, 0xffff);
-	vmcb[VMCB_CPL] = 0;
-	*f64(VMCB_CR0) = (lm ? CR0_PE | CR0_PG : CR0_PE) | CR0_ET;
-	*f64(VMCB_CR4) = lm ? CR4_PAE : 0;
-	*f64(VMCB_CR3) = lm ? e->cr3 : 0;
-	*f64(VMCB_EFER) = EFER_SVME | (lm ? EFER_LME | EFER_LMA : 0);
-	*f64(VMCB_DR6) = 0xffff0ff0;
-	*f64(VMCB_DR7) = 0x400;
-	*f64(VMCB_RFLAGS) = 0x2;
-	*f64(VMCB_RIP) = e->rip;
-	*f64(VMCB_RSP) = e->rsp;
-	*f64(VMCB_G_PAT) = 0x0007040600070406ull;
-}
-
-/* MSRs the guest reads and writes natively: VMLOAD/VMSAVE switch them,
- * except TSC_AUX, which the host never reads.  Two bits per MSR, read
- * then write, in three 2 KiB ranges (15.11). */
-static void msr_passthrough(uint32_t msr)
-{
-	unsigned base = msr >= 0xc0010000   ? 0x1000
-			: msr >= 0xc0000000 ? 0x800
-					    : 0;
-	unsigned bit = (msr & 0x1fff) * 2;
-
-	msrpm[base + bit / 8] &= (uint8_t) ~(3u << (bit % 8));
-}
-
-/* Plinth edits the VMCB between runs and never sets the clean bits
- * (VMCB_CLEAN stays 0), so the CPU reloads every field at each VMRUN
- * (15.15).  A change that sets them must clear a field's bit whenever the
- * field is written. */
-static void controls(void)
-{
-	/* #DB and #AC exit, to be handed straight back: a guest that makes
-	 * their delivery raise them again would otherwise hold the CPU in
-	 * microcode for good (CVE-2015-8104, CVE-2015-5307). */
-	*f32(VMCB_INTERCEPT_EXC) = (1u << VEC_DB) | (1u << VEC_AC);
-	*f32(VMCB_INTERCEPT_MISC1) = ICPT_INTR | ICPT_CPUID | ICPT_INVD
-				     | ICPT_HLT | ICPT_IOIO | ICPT_MSR
-				     | ICPT_SHUTDOWN;
-	/* WBINVD would flush the host's caches for the guest's sake. */
-	*f32(VMCB_INTERCEPT_MISC2) = ICPT_VMRUN | ICPT_VMMCALL | ICPT_VMLOAD
-				     | ICPT_VMSAVE | ICPT_STGI | ICPT_CLGI
-				     | ICPT_SKINIT | ICPT_WBINVD | ICPT_MONITOR
-				     | ICPT_MWAIT | ICPT_MWAIT_COND
-				     | ICPT_XSETBV;
-	/* Every port exits: the guest owns no device. */
-	memset(iopm, 0xff, 3 * 4096);
-	*f64(VMCB_IOPM_BASE) = (uint64_t)iopm;
-	memset(msrpm, 0xff, 2 * 4096);
-	msr_passthrough(0xc0000081); /* STAR */
-	msr_passthrough(0xc0000082); /* LSTAR */
-	msr_passthrough(0xc0000083); /* CSTAR */
-	msr_passthrough(0xc0000084); /* SFMASK */
-	msr_passthrough(0xc0000100); /* FS_BASE */
-	msr_passthrough(0xc0000101); /* GS_BASE */
-	msr_passthrough(0xc0000102); /* KERNEL_GS_BASE */
-	msr_passthrough(0xc0000103); /* TSC_AUX, which RDTSCP reads natively */
-	*f64(VMCB_MSRPM_BASE) = (uint64_t)msrpm;
-	*f32(VMCB_ASID) = 1;
-	vmcb[VMCB_TLB_CONTROL] = 1; /* flush everything on the first VMRUN */
-	/* Physical interrupts are the host's (its IF at VMRUN masks them),
-	 * the guest's IF masks only the virtual ones (15.21.1).  The guest's
-	 * CR8 then lands in V_TPR, which the LAPIC model never sees: Linux
-	 * uses the LAPIC's own TPR register, never CR8. */
-	*f32(VMCB_INT_CTL) = INT_V_INTR_MASKING;
-	*f64(VMCB_NP_ENABLE) = 1;
-	*f64(VMCB_N_CR3) = (uint64_t)npt_root;
-}
-
-int svm_vcpu_init(const struct gmem *g, const struct guest_entry *e, char *why,
-		  size_t n)
-{
-	/* Allocated once: a guest that restarts reuses them; the nested
-	 * tables map the same guest memory each time. */
-	if (!vmcb) {
-		vmcb = pool_pages(1, 1);
-		host_save = pool_pages(1, 1);
-		iopm = pool_pages(3, 1);
-		msrpm = pool_pages(2, 1);
-		npt_root = pool_pages(1, 1);
-	}
-	if (!vmcb || !host_save || !iopm || !msrpm || !npt_root
-	    || guest_fpu_reset(&fpu)) {
-		fmt(why, n, "out of pool memory for the VMCB");
-		return -1;
-	}
-	struct nested_pt npt = { npt_root, NPT_P | NPT_RW | NPT_US,
-				 NPT_P | NPT_RW | NPT_US, NPT_LARGE };
-
-	if (nested_pt_map(&npt, g)) {
-		fmt(why, n, "out of pool memory for the nested page tables");
-		return -1;
-	}
-	gm = g;
-	memset(vmcb, 0, 4096);
-	controls();
-	guest_state(e);
-	return 0;
-}
 
 static int code_mode(uint64_t *cs_base)
 {
@@ -209,9 +49,9 @@ static uint64_t insn_end(const uint8_t *op, size_t oplen, const char *name,
 			      *f64(VMCB_EFER) };
 	uint8_t bytes[15];
 
-	if (nrips)
+	if (svm_nrips)
 		return *f64(VMCB_NRIP);
-	size_t got = pw_fetch_insn(gm, &cpu, mode, cs_base, rip, bytes,
+	size_t got = pw_fetch_insn(svm_gm, &cpu, mode, cs_base, rip, bytes,
 				   sizeof(bytes));
 	size_t len = insn_length_of(bytes, got, mode, op, oplen);
 
@@ -322,8 +162,8 @@ static enum vexit_kind insn_exit(uint64_t code, char *why, size_t n)
 		i++;
 	if (code == SVM_EXIT_MSR && (*f64(VMCB_EXITINFO1) & 1))
 		i++;
-	next_rip = insn_end(i->op, i->len, i->name, why, n);
-	return next_rip ? i->kind : VX_FAIL;
+	svm_cur()->next_rip = insn_end(i->op, i->len, i->name, why, n);
+	return svm_cur()->next_rip ? i->kind : VX_FAIL;
 }
 
 /* SVM_EXIT_IOIO: EXITINFO2 is the next RIP, with or without NRIP save. */
@@ -336,7 +176,7 @@ static void io_exit(struct vexit *x, uint64_t info1, uint64_t info2)
 	if (x->size == 3 || x->size > 4)
 		x->size = 0; /* not one-hot: refused by vcpu.c */
 	x->port = (uint16_t)(info1 >> 16);
-	next_rip = info2;
+	svm_cur()->next_rip = info2;
 }
 
 /* SVM_EXIT_NPF: EXITINFO1 is a page-fault error code, EXITINFO2 the GPA.
@@ -426,12 +266,14 @@ static void exit_of(uint64_t code, uint64_t info1, uint64_t info2,
 
 static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 {
-	guest_fpu_load_xcr0(&fpu);
+	struct svm_vcpu *v = svm_cur();
+
+	guest_fpu_load_xcr0(&v->fpu);
 	*f64(VMCB_RAX) = regs[R_RAX];
 	spec_ctrl_enter();
-	svm_enter(regs, vmcb, fpu.area, fpu.xcr0, host_save);
+	svm_enter(regs, v->vmcb, v->fpu.area, v->fpu.xcr0, v->host_save);
 	spec_ctrl_leave();
-	vmcb[VMCB_TLB_CONTROL] = 0;
+	v->vmcb[VMCB_TLB_CONTROL] = 0;
 	regs[R_RAX] = *f64(VMCB_RAX);
 	regs[R_RSP] = *f64(VMCB_RSP);
 
@@ -445,7 +287,7 @@ static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 		return -1;
 	}
 	x->slot = slot_of(code);
-	next_rip = 0;
+	v->next_rip = 0;
 	requeue_event();
 	exit_of(code, info1, info2, x, why, n);
 	return 0;
@@ -453,6 +295,8 @@ static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 
 static void skip(unsigned len)
 {
+	uint64_t next_rip = svm_cur()->next_rip;
+
 	if (len)
 		*f64(VMCB_RIP) += len;
 	else if (next_rip)
@@ -523,7 +367,7 @@ static void set_intr_window(bool on)
 
 static void set_xcr0(uint64_t v)
 {
-	fpu.xcr0 = v;
+	svm_cur()->fpu.xcr0 = v;
 }
 
 static void dump(void)

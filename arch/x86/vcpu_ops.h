@@ -73,9 +73,11 @@ enum vreg {
 	VR_SYSENTER_EIP,
 };
 
-/* Where the loader leaves the guest to start. */
+/* Where the loader (or a STARTUP IPI) leaves a vCPU to start. */
 struct guest_entry {
-	int mode; /* 32: protected mode without paging; 64: long mode */
+	int mode; /* 16: real mode at physical rip (a 4 KiB page below
+		   * 1 MiB: CS = rip >> 4, IP 0); 32: protected mode without
+		   * paging; 64: long mode */
 	uint64_t rip, rsp, cr3;
 };
 
@@ -83,10 +85,12 @@ struct gmem;
 
 struct vcpu_ops {
 	const char *name; /* "vmx" or "svm": log prefixes */
-	/* A fresh vCPU (VMCS or VMCB) for a new guest run over guest memory
-	 * g, entered at e.  0, or -1 with the reason in why. */
-	int (*init)(const struct gmem *g, const struct guest_entry *e,
-		    char *why, size_t n);
+	/* A fresh vCPU `id` (VMCS or VMCB) for a new guest run over guest
+	 * memory g, entered at e, on the CPU that calls and will run it; the
+	 * other operations act on the vCPU of the CPU that calls them.
+	 * vCPU 0 first.  0, or -1 with the reason in why. */
+	int (*init)(unsigned id, const struct gmem *g,
+		    const struct guest_entry *e, char *why, size_t n);
 	/* Enters the guest until the next exit.  regs[] holds every general
 	 * register (RSP is also in VR_RSP, which is what counts).  -1 when
 	 * the entry itself failed, with the reason in why. */

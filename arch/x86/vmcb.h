@@ -61,6 +61,8 @@
 #define SEG_CODE64 0x029b
 #define SEG_CODE32 0x0c9b
 #define SEG_DATA 0x0c93
+#define SEG_REAL_CODE 0x009b /* real mode: 16-bit, present, accessed */
+#define SEG_REAL_DATA 0x0093
 #define SEG_TSS64_BUSY 0x008b
 #define SEG_LDT 0x0082
 #define SEG_L (1u << 9)

@@ -127,7 +127,8 @@ static void host_state(void)
 	vmx_write(VMCS_HOST_GS_SEL, 0x10);
 	vmx_write(VMCS_HOST_TR_SEL, 0x18);
 	vmx_write(VMCS_HOST_FS_BASE, 0);
-	vmx_write(VMCS_HOST_GS_BASE, 0);
+	/* GS's base is this CPU's cpu_local (arch/x86/smp.h). */
+	vmx_write(VMCS_HOST_GS_BASE, rdmsr(0xc0000101));
 	vmx_write(VMCS_HOST_TR_BASE, desc_tss_base());
 	vmx_write(VMCS_HOST_GDTR_BASE, gdtr.base);
 	vmx_write(VMCS_HOST_IDTR_BASE, idtr.base);
@@ -271,9 +272,17 @@ static void msr_passthrough(uint32_t msr)
 	b[2048 + off + bit / 8] &= (uint8_t) ~(1u << (bit % 8)); /* write */
 }
 
-int vmx_vcpu_init(const struct gmem *g, const struct guest_entry *e, char *why,
-		  size_t n)
+int vmx_vcpu_init(unsigned id, const struct gmem *g,
+		  const struct guest_entry *e, char *why, size_t n)
 {
+	/* One VMCS: VT-x runs one vCPU, on the first CPU. */
+	if (id != 0 || e->mode == 16) {
+		fmt(why, n,
+		    "vCPU %u: on VT-x Plinth runs one vCPU (several need "
+		    "AMD-V)",
+		    id);
+		return -1;
+	}
 	/* Allocated once: a guest that restarts (or reboots in a loop)
 	 * reuses them instead of draining the pool.  EPT maps the same
 	 * guest memory each time, so its tables are reused as they are. */

@@ -17,9 +17,10 @@
 int vmx_on(char *why, size_t n);
 
 /* Builds EPT for guest RAM (MMIO holes stay unmapped and exit) and the
- * VMCS, ready to enter the guest as `entry` says.  -1 with a message. */
-int vmx_vcpu_init(const struct gmem *g, const struct guest_entry *e, char *why,
-		  size_t n);
+ * VMCS, ready to enter the guest as `entry` says: vCPU 0 only, in 32- or
+ * 64-bit mode (one VMCS).  -1 with a message. */
+int vmx_vcpu_init(unsigned id, const struct gmem *g,
+		  const struct guest_entry *e, char *why, size_t n);
 
 /* Enters the guest until the next VM exit.  Returns the basic exit reason,
  * or -1 if the entry failed (why holds the VM-instruction error). */

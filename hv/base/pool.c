@@ -3,8 +3,12 @@
 #include <string.h>
 
 #include "hv/base/canary.h"
+#include "hv/base/spin.h"
 
 static struct palloc pool;
+/* The pool's bitmap and the canary list are shared by every CPU: a vCPU's
+ * CPU takes its pages when the guest first starts it. */
+static struct spin lock;
 static char *heap_lo, *heap_brk, *heap_hi;
 
 int pool_init(uint64_t base, uint64_t size)
@@ -25,10 +29,14 @@ int pool_init(uint64_t base, uint64_t size)
 void *pool_pages_uncleared(size_t n, size_t align_pages)
 {
 	uint64_t pa;
+	bool taken = spin_lock(&lock);
 
-	if (palloc_alloc(&pool, n + 1, align_pages, &pa))
+	if (palloc_alloc(&pool, n + 1, align_pages, &pa)) {
+		spin_unlock(&lock, taken);
 		return NULL;
+	}
 	canary_place((void *)(pa + n * PAGE_SIZE), "pool pages", (void *)pa);
+	spin_unlock(&lock, taken);
 	return (void *)pa;
 }
 
@@ -43,8 +51,11 @@ void *pool_pages(size_t n, size_t align_pages)
 
 void pool_free_pages(void *p, size_t n)
 {
+	bool taken = spin_lock(&lock);
+
 	canary_remove((uint8_t *)p + n * PAGE_SIZE);
 	palloc_free(&pool, (uint64_t)p, n + 1);
+	spin_unlock(&lock, taken);
 }
 
 int heap_init(size_t bytes)

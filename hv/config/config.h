@@ -108,8 +108,14 @@ struct plinth_config {
 	bool mgmt_guest_access;		/* the guest may reach mgmt inside */
 	bool guest_console_raw;		/* guest_console = raw */
 	uint8_t io_core; /* CFG_IO_CORE_AUTO, 0 (off) or a CPU's index */
+	uint8_t cpus;	 /* the guest's vCPUs (1 unless set), or
+			  * CFG_CPUS_AUTO */
 	enum cfg_console console; /* where Plinth's lines go */
 };
+
+/* cpus = auto: a vCPU on every CPU Plinth started but the I/O core's. */
+#define CFG_CPUS_AUTO 0
+#define CFG_CPUS_MAX 64
 
 /* io_core = auto: the second CPU when Plinth started one. */
 #define CFG_IO_CORE_AUTO 0xff

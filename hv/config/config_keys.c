@@ -459,6 +459,23 @@ static int set_io_core(struct parser *p, struct plinth_config *c, const char *k,
 	return 0;
 }
 
+/* cpus = auto | N: the guest's vCPUs, one per CPU */
+static int set_cpus(struct parser *p, struct plinth_config *c, const char *k,
+		    const char *v)
+{
+	uint64_t n;
+
+	if (!strcmp(v, "auto")) {
+		c->cpus = CFG_CPUS_AUTO;
+		return 0;
+	}
+	if (cfg_parse_uint(v, CFG_CPUS_MAX, &n) || n == 0)
+		return fail(p, "'%s': bad value '%s' (auto, or 1 to 64)", k, v);
+	_Static_assert(CFG_CPUS_MAX == 64, "the message above");
+	c->cpus = (uint8_t)n;
+	return 0;
+}
+
 /* nic = auto | none | BB:DD.F (hex, as the boot summary lists PCI) */
 static int set_nic(struct parser *p, struct plinth_config *c, const char *k,
 		   const char *v)
@@ -514,6 +531,7 @@ const struct key cfg_keys[] = {
 	{ "mgmt_guest_access", set_mgmt_guest_access },
 	{ "guest_console", set_guest_console },
 	{ "io_core", set_io_core },
+	{ "cpus", set_cpus },
 	{ "console", set_console },
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))

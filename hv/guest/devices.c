@@ -134,10 +134,18 @@ static void pit_irq0(void *ctx)
 	raise_gsi(DEV_LEGACY, false);
 }
 
+/* On the vCPU's core that made the EOI, with or without the platform
+ * lock held (an MMIO EOI runs without it: the LAPIC range is per-CPU). */
 static void lapic_eoi_level(void *ctx, uint8_t vector)
 {
+	bool taken = false;
+
 	(void)ctx;
+	if (plat.shared)
+		taken = spin_lock(&plat.lock);
 	vioapic_eoi(&plat.ioapic, vector);
+	if (plat.shared)
+		spin_unlock(&plat.lock, taken);
 }
 
 static void intx(void *ctx, bool level)
@@ -216,16 +224,25 @@ static void cf8_out(void *ctx, uint64_t port, unsigned size, uint64_t v)
 
 /* Both APICs take 32-bit accesses only (SDM 11.4.1); others are dropped
  * and read as 0. */
+/* The LAPIC page reaches the calling vCPU's own. */
+static struct vlapic *lapic_here(void *ctx)
+{
+	return cfg.lapic_here ? cfg.lapic_here() : ctx;
+}
+
 static uint64_t lapic_mmio_read(void *ctx, uint64_t addr, unsigned size)
 {
-	return size == 4 ? vlapic_read(ctx, (uint32_t)(addr & 0xfff)) : 0;
+	return size == 4
+		       ? vlapic_read(lapic_here(ctx), (uint32_t)(addr & 0xfff))
+		       : 0;
 }
 
 static void lapic_mmio_write(void *ctx, uint64_t addr, unsigned size,
 			     uint64_t v)
 {
 	if (size == 4)
-		vlapic_write(ctx, (uint32_t)(addr & 0xfff), (uint32_t)v);
+		vlapic_write(lapic_here(ctx), (uint32_t)(addr & 0xfff),
+			     (uint32_t)v);
 }
 
 static uint64_t ioapic_mmio_read(void *ctx, uint64_t addr, unsigned size)
@@ -262,10 +279,14 @@ static int attach_ranges(void)
 
 	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 		const struct guest_dev *d = &table[ports[i].id];
-		struct bus_range r = { d->port,	      d->nports,
-				       d->name,	      ports[i].ctx,
-				       ports[i].read, ports[i].write,
-				       false };
+		struct bus_range r = {
+			.base = d->port,
+			.len = d->nports,
+			.name = d->name,
+			.ctx = ports[i].ctx,
+			.read = ports[i].read,
+			.write = ports[i].write,
+		};
 
 		if (iobus_register(&r)) {
 			log_msg("guest: cannot register %s", d->name);
@@ -274,10 +295,14 @@ static int attach_ranges(void)
 	}
 	for (unsigned i = 0; i < sizeof(mmio) / sizeof(mmio[0]); i++) {
 		const struct guest_dev *d = &table[mmio[i].id];
-		struct bus_range r = { d->mmio,	    d->mmio_len,  d->name,
-				       mmio[i].ctx, mmio[i].read, mmio[i].write,
-				       false };
-
+		struct bus_range r = {
+			.base = d->mmio,
+			.len = d->mmio_len,
+			.name = d->name,
+			.ctx = mmio[i].ctx,
+			.read = mmio[i].read,
+			.write = mmio[i].write,
+		};
 		if (mmiobus_register(&r)) {
 			log_msg("guest: cannot register %s", d->name);
 			return -1;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/base/spin.h"
 #include "hv/guest/gmem.h"
 #include "hv/platform/ioapic.h"
 #include "hv/platform/lapic.h"
@@ -80,10 +81,20 @@ struct guest_dev_setup {
 	 * core, everything here. */
 	void (*post_irq)(void (*fn)(void *ctx, uint64_t a, uint32_t b),
 			 void *ctx, uint64_t a, uint32_t b);
+	/* With several vCPUs: the LAPIC of the vCPU whose core calls (its
+	 * MMIO page reaches its own).  NULL: vCPU 0's, the only one. */
+	struct vlapic *(*lapic_here)(void);
 };
 
 /* The guest's platform, for the run loop and the vCPU. */
 struct guest_platform {
+	/* With several vCPUs (shared set), everything below but each
+	 * vCPU's LAPIC is reached from any vCPU's core, under `lock`:
+	 * port and MMIO accesses (hv/run/vcpu.c), vCPU 0's device timers,
+	 * the interrupts the I/O core posts, and a LAPIC's EOI of a
+	 * level-triggered vector.  With one vCPU, that core owns it all. */
+	struct spin lock;
+	bool shared;
 	struct vuart com1;
 	struct vpm pm;
 	struct vlapic lapic; /* vCPU 0's */

@@ -1,5 +1,8 @@
 /* The I/O core: with two CPUs or more, one of Plinth's CPUs runs the
- * device side by polling while the guest's vCPU runs on the first.
+ * device side by polling while the guest's vCPU runs on the first (and
+ * its other vCPUs, if it has several, on CPUs of their own: vCPU 0's core
+ * is "the vCPU's core" below, and hv/run/vcpus.h says what the others may
+ * touch).
  *
  * Who owns what while the guest runs:
  *   - the I/O core: the PCI host and its configuration space, the virtio

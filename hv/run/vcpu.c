@@ -12,9 +12,22 @@
 #include "arch/x86/page_walk.h"
 #include "hv/platform/iobus.h"
 #include "hv/base/log.h"
+#include "hv/guest/layout.h"
 #include "hv/platform/mmiobus.h"
 
 enum handled { DONE, STOP };
+
+/* The platform lock, with several vCPUs (vcpu.h). */
+static bool plat_lock(struct vcpu *v)
+{
+	return v->plat_lock ? spin_lock(v->plat_lock) : false;
+}
+
+static void plat_unlock(struct vcpu *v, bool taken)
+{
+	if (v->plat_lock)
+		spin_unlock(v->plat_lock, taken);
+}
 
 static enum handled stop(struct vcpu *v, enum guest_end *end, enum guest_end e,
 			 const char *why)
@@ -85,6 +98,8 @@ static enum handled do_io(struct vcpu *v, const struct vexit *x,
 		return stop(v, end, GUEST_FAILED, "string port I/O");
 	if (size != 1 && size != 2 && size != 4)
 		return stop(v, end, GUEST_FAILED, "bad I/O size");
+	bool taken = plat_lock(v);
+
 	if (x->in) {
 		uint32_t val = iobus_in(x->port, size);
 
@@ -100,8 +115,26 @@ static enum handled do_io(struct vcpu *v, const struct vexit *x,
 				  & (size == 4 ? 0xffffffffu
 					       : (1u << (8 * size)) - 1));
 	}
+	plat_unlock(v, taken);
 	v->ops->skip(0);
 	return DONE;
+}
+
+/* The decoded access, done by the device behind the range. */
+static void mmio_access(struct vcpu *v, const struct bus_range *r, uint64_t gpa,
+			const struct mmio_insn *in, bool is_store)
+{
+	v->regs[R_RSP] = v->ops->get(VR_RSP);
+	if (is_store) {
+		if (r->write)
+			bus_write(r, gpa, in->size,
+				  mmio_store_value(in, v->regs));
+	} else {
+		uint64_t val = r->read ? bus_read(r, gpa, in->size) : ~0ull;
+
+		mmio_apply_load(in, val, v->regs);
+		v->ops->set(VR_RSP, v->regs[R_RSP]);
+	}
 }
 
 /* A nested-paging fault outside RAM (EPT violation, NPF): fetch the
@@ -133,27 +166,27 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 		return stop(v, end, GUEST_FAILED, m);
 	}
 	bool is_store = in.op == MMIO_STORE_REG || in.op == MMIO_STORE_IMM;
+	bool taken = plat_lock(v);
 	const struct bus_range *r = mmiobus_find(gpa, in.size);
 
 	/* The decoded direction must agree with what the CPU saw. */
 	if (!r || is_store != x->write) {
+		plat_unlock(v, taken);
 		fmt(m, sizeof(m),
 		    "access to guest-physical 0x%lx, where "
 		    "there is neither RAM nor a device",
 		    (unsigned long)gpa);
 		return stop(v, end, GUEST_FAILED, m);
 	}
-	v->regs[R_RSP] = o->get(VR_RSP);
-	if (is_store) {
-		if (r->write)
-			bus_write(r, gpa, in.size,
-				  mmio_store_value(&in, v->regs));
-	} else {
-		uint64_t val = r->read ? bus_read(r, gpa, in.size) : ~0ull;
+	/* The LAPIC page reaches the vCPU's own LAPIC, its core's alone;
+	 * the range never moves. */
+	bool own = (gpa >> 12) == (GUEST_LAPIC_BASE >> 12);
 
-		mmio_apply_load(&in, val, v->regs);
-		o->set(VR_RSP, v->regs[R_RSP]);
-	}
+	if (own)
+		plat_unlock(v, taken);
+	mmio_access(v, r, gpa, &in, is_store);
+	if (!own)
+		plat_unlock(v, taken);
 	o->skip(in.len);
 	return DONE;
 }
@@ -191,12 +224,18 @@ static uint64_t earliest(uint64_t a, uint64_t b)
  * interrupts an I/O core posted are raised first, every time. */
 static uint64_t next_event(struct vcpu *v, uint64_t now)
 {
-	if (v->irqs && chan_pending(v->irqs))
-		chan_drain(v->irqs);
+	if ((v->irqs && chan_pending(v->irqs))
+	    || (v->platform && now >= v->platform_due)) {
+		bool taken = plat_lock(v);
+
+		if (v->irqs && chan_pending(v->irqs))
+			chan_drain(v->irqs);
+		if (v->platform && now >= v->platform_due)
+			v->platform_due = v->platform(v->platform_ctx, now);
+		plat_unlock(v, taken);
+	}
 	vlapic_collect_posts(v->lapic);
 	vlapic_pv_eoi_collect(v->lapic);
-	if (v->platform && now >= v->platform_due)
-		v->platform_due = v->platform(v->platform_ctx, now);
 	vlapic_tick(v->lapic, now);
 	return earliest(v->platform_due, vlapic_next_event(v->lapic));
 }
@@ -261,22 +300,44 @@ static bool quick_entry(struct vcpu *v, const struct vexit *x)
 	return true;
 }
 
+/* Something other than an interrupt that ends a wait in HLT: a power
+ * request, INIT (which also wakes a CPU halted with interrupts off), or
+ * the guest's end on another vCPU. */
+static bool woken(const struct vcpu *v)
+{
+	return v->pm->request != PM_NONE || v->lapic->cpu != VLAPIC_RUNNING
+	       || (v->stop && __atomic_load_n(v->stop, __ATOMIC_ACQUIRE));
+}
+
 /* HLT with interrupts enabled waits in the host, as the CPU would, for
  * the next interrupt: a timer, a device, console input.  HLT with them
- * disabled can never resume: the guest has stopped. */
+ * disabled can never resume on vCPU 0: the guest has stopped.  Another
+ * vCPU halted so is a CPU the guest took offline (Linux's play_dead): it
+ * waits for INIT. */
 static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 {
+	bool intr = v->ops->get(VR_RFLAGS) & RFLAGS_IF;
+
 	v->ops->skip(0);
-	if (!(v->ops->get(VR_RFLAGS) & RFLAGS_IF))
+	if (!intr && v->id == 0)
 		return stop(v, end, GUEST_HALTED,
 			    "HLT with interrupts disabled");
 	v->halted = true;
 	for (;;) {
-		next_event(v, rdtsc());
-		if (vlapic_pending(v->lapic) >= 0 || v->pm->request != PM_NONE
-		    || v->lapic->cpu != VLAPIC_RUNNING)
+		uint64_t now = rdtsc(), next = next_event(v, now);
+
+		if ((intr && vlapic_pending(v->lapic) >= 0) || woken(v))
 			break;
-		cpu_pause();
+		if (!v->id) {
+			cpu_pause(); /* vCPU 0 polls the platform */
+			continue;
+		}
+		/* Another vCPU's events are its LAPIC timer and what other
+		 * cores post or stop, which kick it: it sleeps till then. */
+		v->ops->set_timer(next > now ? next - now
+				  : next     ? 0
+					     : v->slice_ticks);
+		cpu_wait_interrupt();
 	}
 	v->halted = false;
 	return DONE;
@@ -320,6 +381,25 @@ static enum handled dispatch(struct vcpu *v, const struct vexit *x,
 	return STOP; /* the backend wrote why */
 }
 
+/* What woke the vCPU ends its run: a power request (vCPU 0 ends the
+ * guest for it), INIT (the boot CPU restarts the firmware: for this
+ * guest, a reset; another vCPU waits for STARTUP), or another vCPU's end
+ * of the guest. */
+static enum handled run_ends(struct vcpu *v, enum guest_end *end)
+{
+	if (v->id && v->pm->request != PM_NONE)
+		return stop(v, end, GUEST_STOPPED, "stopped");
+	if (v->pm->request == PM_POWEROFF)
+		return stop(v, end, GUEST_POWEROFF, "ACPI S5 (soft off)");
+	if (v->pm->request == PM_RESET)
+		return stop(v, end, GUEST_RESET, "reset requested");
+	if (v->lapic->cpu != VLAPIC_RUNNING)
+		return v->id ? stop(v, end, GUEST_VCPU_INIT, "INIT")
+			     : stop(v, end, GUEST_RESET,
+				    "INIT sent to the boot vCPU");
+	return stop(v, end, GUEST_STOPPED, "stopped");
+}
+
 enum guest_end vcpu_run(struct vcpu *v)
 {
 	enum guest_end end = GUEST_FAILED;
@@ -343,15 +423,8 @@ enum guest_end vcpu_run(struct vcpu *v)
 		unsigned slot = x.slot < VCPU_EXIT_SLOTS ? x.slot
 							 : VCPU_EXIT_SLOTS - 1;
 
-		if (h != STOP && v->pm->request == PM_POWEROFF)
-			h = stop(v, &end, GUEST_POWEROFF, "ACPI S5 (soft off)");
-		else if (h != STOP && v->pm->request == PM_RESET)
-			h = stop(v, &end, GUEST_RESET, "reset requested");
-		else if (h != STOP && v->lapic->cpu != VLAPIC_RUNNING)
-			/* The boot CPU restarts the firmware after INIT: for
-			 * this guest, a reset. */
-			h = stop(v, &end, GUEST_RESET,
-				 "INIT sent to the boot vCPU");
+		if (h != STOP && woken(v))
+			h = run_ends(v, &end);
 		v->stats[slot].count++;
 		v->exits++;
 		if (h == STOP) {

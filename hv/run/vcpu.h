@@ -1,9 +1,11 @@
-/* Plinth's one vCPU: the run loop, exit dispatch and exit statistics. */
+/* A vCPU: the run loop, exit dispatch and exit statistics.  Each vCPU
+ * runs on its own CPU; hv/run/vcpus.h places them. */
 #ifndef PLINTH_VCPU_H
 #define PLINTH_VCPU_H
 
 #include <stdint.h>
 
+#include "hv/base/spin.h"
 #include "hv/guest/gmem.h"
 #include "hv/run/guest_cpuid.h"
 #include "hv/run/iocore_chan.h"
@@ -17,6 +19,9 @@ enum guest_end {
 	GUEST_RESET,	/* 0xCF9, keyboard controller, triple fault */
 	GUEST_HALTED,	/* HLT that nothing can ever wake */
 	GUEST_FAILED,	/* an exit Plinth cannot handle */
+	/* A vCPU's own end, not the guest's (vCPUs other than 0): */
+	GUEST_VCPU_INIT, /* sent INIT: it waits for STARTUP */
+	GUEST_STOPPED,	 /* another vCPU ended the guest */
 };
 
 struct exit_stat {
@@ -25,6 +30,7 @@ struct exit_stat {
 };
 
 struct vcpu {
+	unsigned id; /* 0 starts the guest; the others wait for STARTUP */
 	uint64_t regs[16];
 	const struct vcpu_ops *ops; /* VT-x or AMD-V, chosen at boot */
 	struct exit_stat stats[VCPU_EXIT_SLOTS];
@@ -51,6 +57,11 @@ struct vcpu {
 	/* With an I/O core: the devices' interrupts posted to this vCPU,
 	 * raised before each entry and while it halts.  NULL: none. */
 	struct iocore_chan *irqs;
+	/* With several vCPUs: the platform's lock (devices.h), taken for
+	 * port and MMIO accesses and the platform hook; and the flag that
+	 * ends every vCPU's run.  NULL: one vCPU. */
+	struct spin *plat_lock;
+	const int *stop;
 };
 
 /* Runs the guest until it powers off, resets, halts for good or fails. */

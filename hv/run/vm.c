@@ -30,6 +30,7 @@
 #include "hv/base/log.h"
 #include "hv/base/power.h"
 #include "hv/run/vcpu.h"
+#include "hv/run/vcpus.h"
 
 #define MIB (1ull << 20)
 #define ALIGN_2M (2 * MIB)
@@ -241,7 +242,8 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 		fmt(err, n, "cannot map guest memory");
 		return -1;
 	}
-	struct acpi_build_cfg acfg = { .ncpus = 1, .have_ecam = true };
+	struct acpi_build_cfg acfg = { .ncpus = vcpus_count(),
+				       .have_ecam = true };
 	uint8_t *bios = gmem_ptr(&gm, GUEST_BIOS_START,
 				 GUEST_BIOS_END - GUEST_BIOS_START);
 
@@ -288,7 +290,10 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	vcpu.platform = platform;
 	vcpu.irqs = iocore_chan();
 	next_input_poll = next_net_poll = 0;
-	return backend->init(&gm, &entry, err, n);
+	if (backend->init(0, &gm, &entry, err, n))
+		return -1;
+	vcpus_setup(&vcpu, plat, vrtc_unix_time(&plat->rtc));
+	return 0;
 }
 
 void vm_status(struct vm_status *st)
@@ -382,8 +387,8 @@ static void io_poll(void)
 }
 
 /* Devices on a core of their own when there is one to spare; the boot log
- * says which mode runs and why. */
-static void start_io_core(const struct boot_info *bi)
+ * says which mode runs and why.  The I/O core's CPU, or 0 for none. */
+static unsigned start_io_core(const struct boot_info *bi)
 {
 	char why[96];
 	unsigned c;
@@ -392,7 +397,7 @@ static void start_io_core(const struct boot_info *bi)
 		log_msg("iocore: off (%s): the devices are served on CPU 0 "
 			"between the guest's exits",
 			why);
-		return;
+		return 0;
 	}
 	/* Its wake-ups must end the guest's run: AMD-V intercepts
 	 * physical interrupts anyway, VT-x is told to. */
@@ -402,6 +407,7 @@ static void start_io_core(const struct boot_info *bi)
 	log_msg("iocore: the devices on CPU %u (APIC ID %u), polled; the "
 		"guest's vCPU on CPU 0",
 		c, (unsigned)smp_cpu(c)->apic_id);
+	return c;
 }
 
 /* Once per boot: guest RAM, the devices and their backends. */
@@ -441,6 +447,7 @@ static void build_machine(const struct boot_info *bi)
 		.host_rtc = host_rtc_read,
 		.console_tx = console_tx,
 		.post_irq = iocore_on() ? iocore_post : NULL,
+		.lapic_here = vcpus_count() > 1 ? vcpus_lapic_here : NULL,
 	};
 
 	if (guest_devices_alloc(&ds))
@@ -470,6 +477,7 @@ static void end_run(enum guest_end end)
 			"buffers, all intact",
 			(unsigned long)canary_st.placed);
 	vcpu_print_stats(&vcpu);
+	vcpus_print_stats();
 	iocore_print_stats();
 	iobus_print_counts();
 	if (plat->blk)
@@ -491,7 +499,7 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 
 	services = svc;
 	start_backend(cpu);
-	start_io_core(bi);
+	vcpus_choose(bi->cfg.cpus, backend == &svm_ops, start_io_core(bi));
 	gs_console_init();
 	cx16_broken = cpu->cx16_damage != 0;
 	build_machine(bi);
@@ -508,8 +516,10 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 		mgmt_request = GS_REQ_NONE;
 		gs_set(GS_RUNNING, NULL);
 		iocore_release();
+		vcpus_start();
 		enum guest_end end = vcpu_run(&vcpu);
 
+		vcpus_stop(&vcpu, &end);
 		iocore_hold();
 		end_run(end);
 		/* The guest asked to reboot, or its owner did: it gets to. */

@@ -98,6 +98,7 @@ cp "$here/disk-test.sh" "$root/disk-test.sh"
 cp "$here/net-test.sh" "$root/net-test.sh"
 cp "$here/known-file.sh" "$root/known-file.sh"
 cp "$here/stress.sh" "$root/stress.sh"
+cp "$here/smp-test.sh" "$root/smp-test.sh"
 cp "$here/udhcpc.sh" "$root/udhcpc.sh"
 # The virtio-blk benchmark of make bench: static, so it needs no libc in
 # the initramfs.
@@ -110,6 +111,6 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/hostile" "$here"/hostile/*.c
 cp "$out/VERSION" "$root/VERSION"
 chmod 755 "$root/init" "$root/check.sh" "$root/disk-test.sh" \
 	"$root/net-test.sh" "$root/udhcpc.sh" "$root/known-file.sh" \
-	"$root/stress.sh"
+	"$root/stress.sh" "$root/smp-test.sh"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -9n > "$out/initrd.img"
 echo "guest: $(cat "$out/VERSION"): vmlinuz $(stat -c %s "$out/vmlinuz") bytes, initrd.img $(stat -c %s "$out/initrd.img") bytes"

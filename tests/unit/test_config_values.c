@@ -156,6 +156,28 @@ static void on_guest_exit_accepts_poweroff_reboot_restart_only(void)
 		  "(one of: poweroff, reboot, restart)");
 }
 
+static void cpus_is_auto_or_a_count(void)
+{
+	struct plinth_config c;
+
+	CHECK_OK("kernel = k\n", &c);
+	CHECK(c.cpus == 1);
+	CHECK_OK("kernel = k\ncpus = 2\n", &c);
+	CHECK(c.cpus == 2);
+	CHECK_OK("kernel = k\ncpus = 1\n", &c);
+	CHECK(c.cpus == 1);
+	CHECK_OK("kernel = k\ncpus = 64\n", &c);
+	CHECK(c.cpus == 64);
+	CHECK_OK("kernel = k\ncpus = auto\n", &c);
+	CHECK(c.cpus == CFG_CPUS_AUTO);
+	CHECK_ERR("kernel = k\ncpus = 0\n",
+		  "plinth.cfg:2: 'cpus': bad value '0' (auto, or 1 to 64)");
+	CHECK_ERR("kernel = k\ncpus = 65\n",
+		  "plinth.cfg:2: 'cpus': bad value '65' (auto, or 1 to 64)");
+	CHECK_ERR("kernel = k\ncpus = all\n",
+		  "plinth.cfg:2: 'cpus': bad value 'all' (auto, or 1 to 64)");
+}
+
 static void io_core_is_auto_off_or_a_cpu_number(void)
 {
 	struct plinth_config c;
@@ -744,6 +766,7 @@ int main(void)
 	RUN(size_suffixes_k_m_g_t_and_spellings);
 	RUN(on_guest_exit_accepts_poweroff_reboot_restart_only);
 	RUN(io_core_is_auto_off_or_a_cpu_number);
+	RUN(cpus_is_auto_or_a_count);
 	RUN(console_is_both_serial_or_screen);
 	RUN(on_fault_accepts_halt_poweroff_reboot_only);
 	RUN(config_action_name_names_each_action);

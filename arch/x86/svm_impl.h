@@ -1,0 +1,45 @@
+/* What the AMD-V backend's files share (svm.c: the run and the exits;
+ * svm_init.c: turning AMD-V on and building a vCPU's VMCB). */
+#ifndef PLINTH_X86_SVM_IMPL_H
+#define PLINTH_X86_SVM_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/guest_fpu.h"
+#include "arch/x86/smp.h"
+#include "hv/guest/gmem.h"
+
+/* One vCPU's own state; the CPU that runs it finds it in
+ * this_cpu()->vcpu_arch. */
+struct svm_vcpu {
+	uint8_t *vmcb, *host_save;
+	struct guest_fpu fpu;
+	uint64_t next_rip; /* after the instruction that exited, 0: unknown */
+};
+
+extern const struct gmem *svm_gm; /* the guest's, for instruction fetches */
+extern bool svm_nrips;		  /* the CPU reports the next RIP */
+
+/* The calling CPU's vCPU and its VMCB's fields (one GS-relative load). */
+static inline struct svm_vcpu *svm_cur(void)
+{
+	return this_cpu()->vcpu_arch;
+}
+
+static inline uint64_t *f64(unsigned off)
+{
+	return (uint64_t *)(svm_cur()->vmcb + off);
+}
+
+static inline uint32_t *f32(unsigned off)
+{
+	return (uint32_t *)(svm_cur()->vmcb + off);
+}
+
+static inline uint16_t *f16(unsigned off)
+{
+	return (uint16_t *)(svm_cur()->vmcb + off);
+}
+
+#endif
