@@ -56,9 +56,9 @@ static void mask_lvts(void)
 	lapic_host_write(LAPIC_SVR, (1u << 8) | HOST_SPURIOUS_VECTOR);
 }
 
-void host_timer_cpu_init(void)
+/* The timer's LVT entry in the mode host_timer_init chose. */
+static void program_timer(void)
 {
-	mask_lvts();
 	if (deadline_mode) {
 		lapic_host_write(LAPIC_LVT_TIMER,
 				 LVT_TSC_DEADLINE | HOST_TIMER_VECTOR);
@@ -71,6 +71,12 @@ void host_timer_cpu_init(void)
 	lapic_host_write(LAPIC_LVT_TIMER, HOST_TIMER_VECTOR); /* one-shot */
 }
 
+void host_timer_cpu_init(void)
+{
+	mask_lvts();
+	program_timer();
+}
+
 int host_timer_init(char *why, size_t n)
 {
 	if (lapic_host_init(why, n))
@@ -81,7 +87,7 @@ int host_timer_init(char *why, size_t n)
 	outb(0xa1, 0xff);
 	deadline_mode = cpuid(1, 0).ecx & (1u << 24);
 	if (deadline_mode) {
-		host_timer_cpu_init();
+		program_timer();
 		return 0;
 	}
 	/* One-shot mode counts at the bus clock, divided by 1: measure it
@@ -104,7 +110,7 @@ int host_timer_init(char *why, size_t n)
 	count_mult = ((uint64_t)counted << 32) / ticks;
 	if (!count_mult)
 		count_mult = 1;
-	host_timer_cpu_init();
+	program_timer();
 	return 0;
 }
 

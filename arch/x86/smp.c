@@ -117,8 +117,14 @@ bool smp_run_on(unsigned i, void (*fn)(struct cpu_local *c, void *arg),
 		return false;
 	c->job_arg = arg;
 	__atomic_store_n(&c->job, fn, __ATOMIC_RELEASE);
-	lapic_host_ipi(c->apic_id, ICR_ASSERT | SMP_WAKE_VECTOR);
+	smp_kick(i);
 	return true;
+}
+
+void smp_kick(unsigned i)
+{
+	if (i < SMP_MAX_CPUS)
+		lapic_host_ipi(cpus[i].apic_id, ICR_ASSERT | SMP_WAKE_VECTOR);
 }
 
 bool smp_job_done(unsigned i)

@@ -81,6 +81,11 @@ const struct cpu_local *smp_cpu(unsigned i);
  * not parked or still busy with its last job. */
 bool smp_run_on(unsigned i, void (*fn)(struct cpu_local *c, void *arg),
 		void *arg);
+/* Sends CPU i (0 included) SMP_WAKE_VECTOR, whose handler only EOIs it:
+ * a parked CPU looks for its job, one in a guest leaves it (AMD-V
+ * intercepts physical interrupts; VT-x with external-interrupt exiting),
+ * one sleeping in cpu_wait_interrupt() wakes. */
+void smp_kick(unsigned i);
 /* Whether CPU i has finished the job it was given. */
 bool smp_job_done(unsigned i);
 

@@ -1,7 +1,6 @@
 /* The I/O core (see iocore.h). */
 #include "hv/run/iocore.h"
 
-#include "arch/x86/lapic_host.h"
 #include "arch/x86/smp.h"
 #include "hv/base/clock.h"
 #include "hv/base/fmt.h"
@@ -18,7 +17,6 @@
 static struct iocore_chan chan;
 bool iocore_running;
 static unsigned io_cpu;
-static uint32_t vcpu_apic_id;
 static void (*io_poll)(void);
 static uint64_t polls;
 
@@ -68,7 +66,6 @@ void iocore_start(unsigned cpu, void (*poll)(void))
 {
 	io_cpu = cpu;
 	io_poll = poll;
-	vcpu_apic_id = smp_cpu(0)->apic_id;
 	chan.held = true; /* the vCPU's core sets the guest up first */
 	if (!smp_run_on(cpu, loop, NULL))
 		panic("the I/O core, CPU %u, would not take its job", cpu);
@@ -108,11 +105,9 @@ void iocore_release(void)
 
 void iocore_post(chan_irq_fn fn, void *ctx, uint64_t a, uint32_t b)
 {
-	/* SMP_WAKE_VECTOR's handler only acknowledges it: what matters is
-	 * that the guest's run ends (SVM's INTR intercept, VT-x's
-	 * external-interrupt exiting). */
+	/* What matters is that the guest's run ends (smp_kick). */
 	if (chan_post(&chan, fn, ctx, a, b))
-		lapic_host_ipi(vcpu_apic_id, ICR_ASSERT | SMP_WAKE_VECTOR);
+		smp_kick(0);
 }
 
 void iocore_print_stats(void)

@@ -6,7 +6,6 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/host_timer.h"
 #include "arch/x86/io.h"
-#include "arch/x86/lapic_host.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/svm.h"
 #include "arch/x86/tsc.h"
@@ -83,14 +82,12 @@ static unsigned here(void)
 	return vcpu_on[this_cpu()->index];
 }
 
-/* A post for vCPU i: its CPU leaves the guest (AMD-V intercepts physical
- * interrupts) and looks.  SMP_WAKE_VECTOR's handler only EOIs it. */
+/* A post for vCPU i: its CPU leaves the guest or wakes, and looks. */
 static void kick(void *ctx, unsigned i)
 {
 	(void)ctx;
 	if (i < nv)
-		lapic_host_ipi(smp_cpu(cpu_of[i])->apic_id,
-			       ICR_ASSERT | SMP_WAKE_VECTOR);
+		smp_kick(cpu_of[i]);
 }
 
 struct vlapic *vcpus_lapic_here(void)
