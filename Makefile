@@ -410,6 +410,12 @@ $(LWIP_OBJS): $(LWIP_HEADERS)
 $(BUILD)/libefi.a: /usr/lib/libefi.a | $(PKG_STAMP)
 	@objcopy --weaken-symbol=memcpy --weaken-symbol=memset $< $@
 
+# gnu-efi's library arrives with its Debian package: on a fresh machine it
+# exists only once $(PKG_STAMP) has run, and without this rule make stops
+# at once ("No rule to make target") instead of installing it first.
+/usr/lib/libefi.a: | $(PKG_STAMP)
+	@test -f $@ || { echo "deps: $@ missing: gnu-efi did not install it"; exit 1; }
+
 # After the link, check that the EFI loader will be able to relocate the
 # image: gnu-efi applies R_X86_64_RELATIVE only.
 $(SO): $(BOOT_OBJS) $(CORE_OBJS) $(BUILD)/liblwip.a $(BUILD)/libefi.a linker.ld
