@@ -851,6 +851,7 @@ def linux_in_qemu(ctx, nic, cpus=1, disk="ahci", vcpus=1):
     g = seen["status"]["guest"]
     if g["memory_bytes"] != 256 << 20 or g["exits"] <= 0:
         raise Failure("/v1/status: %r" % g)
+    check_status_vcpus(g, vcpus)
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
     expect_re(s, r"(nvme: [0-9a-f:.]+: shut down|ahci: port 1: cache "
               r"flushed, disk in standby)\n.*powering off",
@@ -866,6 +867,28 @@ def linux_in_qemu(ctx, nic, cpus=1, disk="ahci", vcpus=1):
                       % (len(r.stdout), "as written" if r.stdout == want
                          else "not what the guest wrote",
                          r.stderr.decode(errors="replace").strip()))
+
+
+def check_status_vcpus(g, n):
+    """/v1/status lists the guest's `n` vCPUs, each on a CPU of its own,
+    in a state a vCPU can be in, with exits of its own that add up, by
+    reason, to its total; and the guest's exits are theirs together.
+    Each count is read while its vCPU runs, and the later read can only
+    be ahead: by reason (read after the total) at least the total, and
+    the vCPUs' (read after the guest's) at least the guest's."""
+    vs = g.get("vcpus", [])
+    if [v["id"] for v in vs] != list(range(n)):
+        raise Failure("/v1/status: vCPUs %r, not %d" % (vs, n))
+    if len({v["cpu"] for v in vs}) != n or vs[0]["cpu"] != 0:
+        raise Failure("/v1/status: the vCPUs' CPUs: %r" % vs)
+    for v in vs:
+        if v["state"] not in ("running", "halted", "offline", "starting") \
+                or v["exits"] <= 0 \
+                or sum(v["exits_by_reason"].values()) < v["exits"]:
+            raise Failure("/v1/status: vCPU %r" % v)
+    if g["exits"] > sum(v["exits"] for v in vs):
+        raise Failure("/v1/status: %d exits in all, more than the vCPUs' %r"
+                      % (g["exits"], vs))
 
 
 ZEROS_32M_SHA256 = ("83ee47245398adee79bd9c0a8bc57b821e92aba10f5f9ade8a5d1fae"

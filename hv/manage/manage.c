@@ -159,6 +159,34 @@ static void devices_json(struct mgmt_buf *b, const struct vm_status *vm)
 	mgmt_printf(b, "]");
 }
 
+/* Each vCPU of the current run: its CPU, its state, its exits in all and
+ * by reason (those at 0 left out). */
+static void vcpus_json(struct mgmt_buf *b)
+{
+	struct vm_vcpu_status c;
+	const char *name;
+	uint64_t n;
+
+	mgmt_printf(b, "\"vcpus\": [");
+	for (unsigned i = 0; vm_vcpu_status(i, &c); i++) {
+		mgmt_printf(b,
+			    "%s{\"id\": %u, \"cpu\": %u, \"state\": \"%s\", "
+			    "\"exits\": %lu, \"exits_by_reason\": {",
+			    i ? ", " : "", i, c.cpu, c.state,
+			    (unsigned long)c.exits);
+		const char *sep = "";
+
+		for (unsigned r = 0; vm_vcpu_exit_reason(i, r, &name, &n); r++)
+			if (n) {
+				mgmt_printf(b, "%s\"%s\": %lu", sep, name,
+					    (unsigned long)n);
+				sep = ", ";
+			}
+		mgmt_printf(b, "}}");
+	}
+	mgmt_printf(b, "]");
+}
+
 static void status(struct mgmt_buf *b)
 {
 	struct vm_status vm;
@@ -179,10 +207,12 @@ static void status(struct mgmt_buf *b)
 	mgmt_printf(
 		b,
 		"\", \"starts\": %u, \"memory_bytes\": %lu, "
-		"\"exits\": %lu}, ",
+		"\"exits\": %lu, ",
 		gs_starts(),
 		(unsigned long)(vm.ram_size ? vm.ram_size : boot->cfg.memory),
 		(unsigned long)vm.exits);
+	vcpus_json(b);
+	mgmt_printf(b, "}, ");
 	const struct palloc *pa = pool_allocator();
 
 	mgmt_printf(b,
@@ -235,6 +265,31 @@ static void labelled(struct mgmt_buf *b, const char *name, const char *label,
 				    (unsigned long)n);
 }
 
+static void vcpu_metrics(struct mgmt_buf *b)
+{
+	struct vm_vcpu_status c;
+	const char *name;
+	uint64_t n;
+
+	metric(b, "plinth_vcpu_info", "gauge",
+	       "Each vCPU of the current guest run: its CPU and state.");
+	for (unsigned i = 0; vm_vcpu_status(i, &c); i++)
+		mgmt_printf(b,
+			    "plinth_vcpu_info{vcpu=\"%u\",cpu=\"%u\","
+			    "state=\"%s\"} 1\n",
+			    i, c.cpu, c.state);
+	metric(b, "plinth_vcpu_exits_total", "counter",
+	       "VM exits of the current guest run, by vCPU and reason.");
+	for (unsigned i = 0; vm_vcpu_status(i, &c); i++)
+		for (unsigned r = 0; vm_vcpu_exit_reason(i, r, &name, &n); r++)
+			if (n)
+				mgmt_printf(
+					b,
+					"plinth_vcpu_exits_total{vcpu=\"%u\","
+					"reason=\"%s\"} %lu\n",
+					i, name, (unsigned long)n);
+}
+
 static void guest_metrics(struct mgmt_buf *b, const struct vm_status *vm)
 {
 	metric(b, "plinth_guest_running", "gauge", "1 while the guest runs.");
@@ -244,8 +299,10 @@ static void guest_metrics(struct mgmt_buf *b, const struct vm_status *vm)
 	       "Times the guest was started.");
 	mgmt_printf(b, "plinth_guest_starts_total %u\n", gs_starts());
 	labelled(b, "plinth_vm_exits_total", "reason",
-		 "VM exits of the current guest run, by reason.",
+		 "VM exits of the current guest run, by reason, every vCPU's "
+		 "together.",
 		 vm_exit_reason);
+	vcpu_metrics(b);
 	labelled(b, "plinth_guest_port_accesses_total", "device",
 		 "Port I/O accesses of the current guest run, by device.",
 		 iobus_counts);

@@ -77,6 +77,29 @@ const struct vcpu *vcpus_get(unsigned i)
 	return i > 0 && i < nv ? &ap[i] : NULL;
 }
 
+const struct vcpu *vcpus_status(unsigned i, unsigned *cpu, const char **state)
+{
+	const struct vcpu *v = i == 0 ? first : vcpus_get(i);
+
+	if (!v)
+		return NULL;
+	*cpu = i == 0 ? 0 : cpu_of[i];
+	/* vCPU 0 is never offline: an INIT to it resets the guest. */
+	enum vlapic_cpu c = VLAPIC_RUNNING;
+
+	if (i)
+		c = __atomic_load_n(&lapic[i].cpu, __ATOMIC_RELAXED);
+	if (c == VLAPIC_WAIT_SIPI)
+		*state = "offline";
+	else if (c == VLAPIC_STARTUP)
+		*state = "starting";
+	else if (__atomic_load_n(&v->halted, __ATOMIC_RELAXED))
+		*state = "halted";
+	else
+		*state = "running";
+	return v;
+}
+
 static unsigned here(void)
 {
 	return vcpu_on[this_cpu()->index];

@@ -50,5 +50,11 @@ struct vlapic *vcpus_lapic_here(void);
 void vcpus_print_stats(void);
 /* vCPU i (1 ..), for the exit counts; NULL past the last. */
 const struct vcpu *vcpus_get(unsigned i);
+/* vCPU i (0 ..) as the management API shows it: the CPU it runs on and
+ * its state in words ("running", "halted", "offline", "starting");
+ * NULL past the last, or before the guest's first run.  The counts in
+ * it are its own core's, read from another: each a whole 64-bit word,
+ * perhaps a moment old. */
+const struct vcpu *vcpus_status(unsigned i, unsigned *cpu, const char **state);
 
 #endif

@@ -298,7 +298,11 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 
 void vm_status(struct vm_status *st)
 {
-	*st = (struct vm_status){ .ram_size = ram_size, .exits = vcpu.exits };
+	struct vm_vcpu_status c;
+
+	*st = (struct vm_status){ .ram_size = ram_size };
+	for (unsigned i = 0; vm_vcpu_status(i, &c); i++)
+		st->exits += c.exits;
 	if (!plat)
 		return;
 	if (plat->blk) {
@@ -324,10 +328,37 @@ void vm_status(struct vm_status *st)
 
 bool vm_exit_reason(unsigned i, const char **name, uint64_t *n)
 {
+	uint64_t one;
+
 	if (i >= VCPU_EXIT_SLOTS || !vcpu.ops)
 		return false;
 	*name = vcpu.ops->exit_name(i);
-	*n = vcpu.stats[i].count;
+	*n = 0;
+	for (unsigned v = 0; vm_vcpu_exit_reason(v, i, name, &one); v++)
+		*n += one;
+	return true;
+}
+
+bool vm_vcpu_status(unsigned i, struct vm_vcpu_status *st)
+{
+	const struct vcpu *v = vcpus_status(i, &st->cpu, &st->state);
+
+	if (!v)
+		return false;
+	st->exits = __atomic_load_n(&v->exits, __ATOMIC_RELAXED);
+	return true;
+}
+
+bool vm_vcpu_exit_reason(unsigned v, unsigned i, const char **name, uint64_t *n)
+{
+	unsigned cpu;
+	const char *state;
+	const struct vcpu *c = vcpus_status(v, &cpu, &state);
+
+	if (!c || i >= VCPU_EXIT_SLOTS)
+		return false;
+	*name = c->ops->exit_name(i);
+	*n = __atomic_load_n(&c->stats[i].count, __ATOMIC_RELAXED);
 	return true;
 }
 

@@ -41,9 +41,22 @@ struct vm_status {
 };
 
 void vm_status(struct vm_status *st);
-/* The current run's exits by reason, slot by slot; false past the
- * last. */
+/* The current run's exits by reason, every vCPU's together, slot by
+ * slot; false past the last. */
 bool vm_exit_reason(unsigned i, const char **name, uint64_t *n);
+
+struct vm_vcpu_status {
+	unsigned cpu;	   /* the CPU it runs on */
+	const char *state; /* "running", "halted", "offline", "starting" */
+	uint64_t exits;	   /* of the current run */
+};
+
+/* vCPU i of the current run (0 ..); false past the last, or before the
+ * guest's first run. */
+bool vm_vcpu_status(unsigned i, struct vm_vcpu_status *st);
+/* vCPU `v`'s exits by reason, slot by slot; false past the last. */
+bool vm_vcpu_exit_reason(unsigned v, unsigned i, const char **name,
+			 uint64_t *n);
 
 /* TSC when hv_main started. */
 extern uint64_t hv_entry_tsc;
