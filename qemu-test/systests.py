@@ -899,8 +899,9 @@ def check_vcpus(s, n):
     """The guest has `n` vCPUs, one on each CPU beside vCPU 0's and the
     I/O core's: Linux brought them all up, each one it can unplug went
     offline and came back, a job pinned on every CPU at once gave the
-    right result everywhere, and the guest's IPIs went through Plinth's
-    APIC bus from core to core."""
+    right result everywhere, an NMI reached every other CPU (sysrq l's
+    backtraces), and the guest's IPIs went through Plinth's APIC bus from
+    core to core."""
     expect(s, "plinth-check: cpus: %d\n" % n, "the guest sees %d CPUs" % n)
     expect(s, "vcpus: the guest has %d vCPU%s, vCPU 0 on CPU 0"
            % (n, "s" if n > 1 else ""), "the vCPU count")
@@ -914,13 +915,16 @@ def check_vcpus(s, n):
                   r"again %s\n" % (i, every), "cpu%d offline and back" % i)
     expect(s, "plinth-smp: jobs: %d on %d CPUs, 1 distinct: %s\n"
            % (n, n, ZEROS_32M_SHA256), "a job on every CPU")
+    expect(s, "plinth-smp: nmi: backtraces from cpus %s \n"
+           % " ".join(str(i) for i in range(n)), "an NMI to every other CPU")
     m = expect_re(s, r"interrupts: (\d+) fixed, (\d+) lowest-priority, "
                   r"(\d+) NMI, (\d+) INIT, (\d+) STARTUP, (\d+) posted to "
                   r"another core, (\d+) kicks", "the APIC bus's counts")
-    fixed, _, _, init, startup, posted, kicks = map(int, m.groups())
+    fixed, _, nmi, init, startup, posted, kicks = map(int, m.groups())
     # Each AP started at boot and again after its offline: INIT each
     # time, STARTUP twice (Linux sends two).
-    if init < 2 * (n - 1) or startup < 2 * (n - 1) or not posted \
+    if init < 2 * (n - 1) or startup < 2 * (n - 1) or nmi < n - 1 \
+            or not posted \
             or not kicks or kicks > posted:
         raise Failure("the APIC bus: " + m.group(0))
 

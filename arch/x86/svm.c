@@ -84,6 +84,15 @@ static void requeue_event(void)
 		*f64(VMCB_EVENTINJ) = info;
 }
 
+/* After an exit: the NMI handler's IRET has run if RIP moved on from it.
+ * An NMI whose delivery was cut short is queued again (requeue_event)
+ * and keeps blocking. */
+static void nmi_unblock(struct svm_vcpu *v)
+{
+	if (v->nmi_iret && *f64(VMCB_RIP) != v->nmi_iret_rip)
+		v->nmi_blocked = v->nmi_iret = false;
+}
+
 static void inject_exception(unsigned vec, bool has_err, uint32_t err)
 {
 	*f64(VMCB_EVENTINJ) = (vec & 0xff) | EV_TYPE_EXC | EV_VALID
@@ -111,6 +120,7 @@ static const char *exit_name(unsigned slot)
 		[2 + SVM_EXIT_NMI - SVM_EXIT_INTR] = "NMI",
 		[2 + SVM_EXIT_VINTR - SVM_EXIT_INTR] = "interrupt window",
 		[2 + SVM_EXIT_CPUID - SVM_EXIT_INTR] = "CPUID",
+		[2 + SVM_EXIT_IRET - SVM_EXIT_INTR] = "IRET (NMI handled)",
 		[2 + SVM_EXIT_INVD - SVM_EXIT_INTR] = "INVD",
 		[2 + SVM_EXIT_HLT - SVM_EXIT_INTR] = "HLT",
 		[2 + SVM_EXIT_IOIO - SVM_EXIT_INTR] = "I/O instruction",
@@ -212,6 +222,14 @@ static void exit_of(uint64_t code, uint64_t info1, uint64_t info2,
 	case SVM_EXIT_VINTR:
 		x->kind = VX_NONE; /* prepare_entry injects */
 		break;
+	case SVM_EXIT_IRET:
+		/* The NMI handler's IRET, about to run: blocking ends once
+		 * RIP has moved past it (nmi_unblock). */
+		*f32(VMCB_INTERCEPT_MISC1) &= ~ICPT_IRET;
+		svm_cur()->nmi_iret = true;
+		svm_cur()->nmi_iret_rip = *f64(VMCB_RIP);
+		x->kind = VX_NONE;
+		break;
 	case SVM_EXIT_CPUID:
 	case SVM_EXIT_HLT:
 	case SVM_EXIT_MSR:
@@ -289,6 +307,7 @@ static int run(uint64_t regs[16], struct vexit *x, char *why, size_t n)
 	x->slot = slot_of(code);
 	v->next_rip = 0;
 	requeue_event();
+	nmi_unblock(v);
 	exit_of(code, info1, info2, x, why, n);
 	return 0;
 }
@@ -349,6 +368,21 @@ static void inject_intr(unsigned vec)
 	*f64(VMCB_EVENTINJ) = (vec & 0xff) | EV_TYPE_INTR | EV_VALID;
 }
 
+/* NMIs ignore IF; they wait for the last NMI handler's IRET (SDM vol. 3A,
+ * 6.7.1) and for the end of an STI or MOV SS shadow. */
+static bool can_inject_nmi(void)
+{
+	return !svm_cur()->nmi_blocked && !(*f64(VMCB_EVENTINJ) & EV_VALID)
+	       && !(*f64(VMCB_INT_STATE) & 1);
+}
+
+static void inject_nmi(void)
+{
+	*f64(VMCB_EVENTINJ) = VEC_NMI | EV_TYPE_NMI | EV_VALID;
+	svm_cur()->nmi_blocked = true;
+	*f32(VMCB_INTERCEPT_MISC1) |= ICPT_IRET;
+}
+
 /* A virtual interrupt that the guest takes as soon as it can, intercepted
  * (VINTR) before it is delivered: the interrupt window (15.21.4). */
 static void set_intr_window(bool on)
@@ -398,6 +432,8 @@ const struct vcpu_ops svm_ops = {
 	.inject_exception = inject_exception,
 	.can_inject = can_inject,
 	.inject_intr = inject_intr,
+	.can_inject_nmi = can_inject_nmi,
+	.inject_nmi = inject_nmi,
 	.set_intr_window = set_intr_window,
 	.set_timer = host_timer_arm,
 	.set_xcr0 = set_xcr0,

@@ -219,6 +219,7 @@ int svm_vcpu_init(unsigned id, const struct gmem *g,
 		return -1;
 	}
 	this_cpu()->vcpu_arch = v;
+	v->nmi_blocked = v->nmi_iret = false;
 	memset(v->vmcb, 0, 4096);
 	controls();
 	guest_state(e);

@@ -109,6 +109,12 @@ struct vcpu_ops {
 	 * shadow, and no other event already queued for the next entry? */
 	bool (*can_inject)(void);
 	void (*inject_intr)(unsigned vec);
+	/* Can an NMI be injected now: the last one's handler has returned,
+	 * no interrupt shadow, no other event queued?  NULL where the
+	 * backend injects no NMIs (VT-x, whose one vCPU nothing sends them
+	 * to): they stay counted in the LAPIC. */
+	bool (*can_inject_nmi)(void);
+	void (*inject_nmi)(void);
 	/* An exit as soon as the guest can take an interrupt. */
 	void (*set_intr_window)(bool on);
 	/* The guest runs at most this many TSC ticks before an exit. */

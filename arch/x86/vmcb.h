@@ -71,6 +71,7 @@
 /* VMCB_INTERCEPT_MISC1 */
 #define ICPT_INTR (1u << 0)
 #define ICPT_VINTR (1u << 4)
+#define ICPT_IRET (1u << 20)
 #define ICPT_CPUID (1u << 18)
 #define ICPT_INVD (1u << 22)
 #define ICPT_HLT (1u << 24)
@@ -103,6 +104,7 @@
 #define EV_VALID (1u << 31)
 #define EV_ERR_VALID (1u << 11)
 #define EV_TYPE_INTR (0u << 8)
+#define EV_TYPE_NMI (2u << 8)
 #define EV_TYPE_EXC (3u << 8)
 #define EV_TYPE_SOFT (4u << 8)
 #define EV_TYPE_MASK (7u << 8)
@@ -113,6 +115,7 @@
 #define SVM_EXIT_NMI 0x61
 #define SVM_EXIT_VINTR 0x64
 #define SVM_EXIT_CPUID 0x72
+#define SVM_EXIT_IRET 0x74
 #define SVM_EXIT_INVD 0x76
 #define SVM_EXIT_HLT 0x78
 #define SVM_EXIT_IOIO 0x7b

@@ -58,8 +58,8 @@ struct vlapic {
 	uint64_t pv_eois;	/* EOIs taken from the byte */
 	int cpu;		/* enum vlapic_cpu */
 	uint8_t sipi_vector;	/* VLAPIC_STARTUP: where to start */
-	uint32_t nmis;		/* NMIs received (counted; the run loop does
-			      * not inject NMIs yet) */
+	uint32_t nmis;		/* NMIs received */
+	bool nmi_pending;	/* one to inject: NMIs do not queue */
 	uint32_t sipis_ignored; /* STARTUPs while not waiting for one */
 
 	/* Kept across INIT (everything above is reset by it). */

@@ -69,8 +69,10 @@ void vlapic_fold_posts(struct vlapic *a)
 	if (ev & VLAPIC_EV_STARTUP)
 		vlapic_startup_signal(a, __atomic_load_n(&a->post.sipi_vector,
 							 __ATOMIC_RELAXED));
-	if (ev & VLAPIC_EV_NMI)
+	if (ev & VLAPIC_EV_NMI) {
 		a->nmis++;
+		a->nmi_pending = true;
+	}
 	for (unsigned i = 0; i < 8; i++) {
 		uint32_t irr = __atomic_exchange_n(&a->post.irr[i], 0,
 						   __ATOMIC_ACQUIRE);

@@ -263,6 +263,15 @@ static void prepare_entry(struct vcpu *v)
 	int vec = vlapic_pending(v->lapic);
 	bool window = false;
 
+	/* An NMI first: it outranks every interrupt.  One that must wait for
+	 * the last one's IRET goes in at the first entry after it, within a
+	 * slice (no NMI window is asked for: NMIs are rare). */
+	if (v->lapic->nmi_pending && !o->inject_nmi)
+		v->lapic->nmi_pending = false; /* counted in nmis only */
+	if (v->lapic->nmi_pending && o->can_inject_nmi()) {
+		o->inject_nmi();
+		v->lapic->nmi_pending = false;
+	}
 	if (vec >= 0 && o->can_inject()) {
 		o->inject_intr((unsigned)vec);
 		vlapic_accept(v->lapic, (uint8_t)vec);
@@ -326,7 +335,10 @@ static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 	for (;;) {
 		uint64_t now = rdtsc(), next = next_event(v, now);
 
-		if ((intr && vlapic_pending(v->lapic) >= 0) || woken(v))
+		/* An NMI wakes a halted CPU whatever its IF (HLT, SDM
+		 * vol. 2A). */
+		if ((intr && vlapic_pending(v->lapic) >= 0)
+		    || v->lapic->nmi_pending || woken(v))
 			break;
 		if (!v->id) {
 			cpu_pause(); /* vCPU 0 polls the platform */

@@ -23,6 +23,14 @@ done
 wait
 sums=$(cut -d' ' -f1 /tmp/job* | sort -u)
 report jobs "$n on $n CPUs, $(echo "$sums" | wc -l) distinct: $sums"
+# NMIs: sysrq l asks every CPU for a backtrace by NMI (the asking CPU
+# writes its own), and each one that took the NMI says so in the kernel's
+# log.  The traces themselves stay out of the console.
+lvl=$(cut -f1 /proc/sys/kernel/printk)
+dmesg -n 1
+echo l > /proc/sysrq-trigger
+dmesg -n "$lvl"
+report nmi "backtraces from cpus $(dmesg | grep -o 'NMI backtrace for cpu [0-9]*' | sed 's/.* //' | sort -un | tr '\n' ' ')"
 grep -E 'CAL|RES|TLB' /proc/interrupts | while read -r name rest; do
 	report "ipis ${name%:}" "$(echo "$rest" | tr -s ' ')"
 done

@@ -212,6 +212,34 @@ static void shorthands(void)
 	CHECK(bus.count[APIC_DROPPED] == 2);
 	ipi(1, 0, SH_OTHERS | DM(APIC_DM_NMI));
 	CHECK(cpu[0].nmis == 1 && cpu[1].nmis == 0 && cpu[3].nmis == 1);
+	CHECK(cpu[0].nmi_pending && !cpu[1].nmi_pending && cpu[3].nmi_pending);
+}
+
+/* An NMI to a LAPIC another core owns waits for that core like any post,
+ * then is pending for the run loop to inject.  NMIs do not queue: two
+ * before the owner looks are one to inject (both counted); taking it is
+ * the run loop's, and an INIT drops one not yet taken. */
+static void nmi_posted_pending_once_and_dropped_by_init(void)
+{
+	setup();
+	bus.here = here;
+	bus.kick = kick;
+	here_is = 0;
+	ipi(0, 2, DM(APIC_DM_NMI));
+	ipi(0, 2, DM(APIC_DM_NMI));
+	CHECK(!cpu[2].nmi_pending && cpu[2].nmis == 0 && kicks[2] == 1);
+	here_is = 2;
+	vlapic_collect_posts(&cpu[2]);
+	CHECK(cpu[2].nmi_pending && cpu[2].nmis == 1);
+	CHECK(!cpu[0].nmi_pending && !cpu[1].nmi_pending);
+	cpu[2].nmi_pending = false; /* injected */
+	ipi(2, 2, DM(APIC_DM_NMI)); /* to itself, by ID: at once */
+	CHECK(cpu[2].nmi_pending && cpu[2].nmis == 2);
+	here_is = 0;
+	ipi(0, 2, DM(APIC_DM_INIT) | LEVEL | ASSERT);
+	here_is = 2;
+	vlapic_collect_posts(&cpu[2]);
+	CHECK(!cpu[2].nmi_pending && cpu[2].cpu == VLAPIC_WAIT_SIPI);
 }
 
 /* Lowest priority reaches exactly one of the LAPICs named, each in turn. */
@@ -473,6 +501,7 @@ int main(void)
 	RUN(x2apic_logical_clusters);
 	RUN(shorthands);
 	RUN(lowest_priority_reaches_one_in_turn);
+	RUN(nmi_posted_pending_once_and_dropped_by_init);
 	RUN(init_then_startup_starts_a_cpu);
 	RUN(posts_wait_for_the_owner_and_kick_once);
 	RUN(msi_destination_and_data);
