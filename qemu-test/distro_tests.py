@@ -106,17 +106,33 @@ class Debian:
     def running(self):
         return self.thread.is_alive()
 
-    def ssh(self, cmd, timeout=900, stdin=None, check=True):
+    # ssh's own messages for a session that never got as far as running
+    # the command: trying again cannot run it twice.
+    NOT_CONNECTED = ("during banner exchange", "kex_exchange_identification",
+                     "ssh: connect to host")
+
+    def ssh(self, cmd, timeout=900, stdin=None, check=True, attempts=3):
+        """Runs `cmd` as root.  A connection that fails before the
+        command runs is tried again: a guest at 100 us slices on a loaded
+        machine has taken more than 10 s to send sshd's banner (its
+        ssh.service took 83 s to start in that run)."""
         argv = ["ssh", "-p", str(self.ssh_port), "-i", self.key,
                 "-o", "StrictHostKeyChecking=no",
                 "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+                "-o", "ConnectTimeout=30", "-o", "LogLevel=ERROR",
                 "-o", "ServerAliveInterval=15", "root@127.0.0.1", cmd]
-        try:
-            r = subprocess.run(argv, input=stdin, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise Failure("ssh %r: no answer in %d s" % (cmd, timeout))
+        for attempt in range(attempts):
+            try:
+                r = subprocess.run(argv, input=stdin, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise Failure("ssh %r: no answer in %d s" % (cmd, timeout))
+            err = r.stderr.decode(errors="replace")
+            if r.returncode != 255 or not any(
+                    m in err for m in self.NOT_CONNECTED):
+                break
+            if attempt + 1 < attempts:
+                time.sleep(5)
         if check and r.returncode:
             raise Failure("ssh %r: exit %d: %s" % (
                 cmd, r.returncode,
@@ -130,7 +146,7 @@ class Debian:
         end = time.monotonic() + timeout
         while time.monotonic() < end and self.running():
             state = self.ssh("systemctl is-system-running --wait",
-                             timeout=600, check=False).strip()
+                             timeout=600, check=False, attempts=1).strip()
             if state in ("running", "degraded"):
                 return state
             time.sleep(3)
