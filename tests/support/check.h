@@ -10,6 +10,7 @@
 #ifndef PLINTH_CHECK_H
 #define PLINTH_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,5 +50,9 @@ extern int check_tests_run;
 	} while (0)
 
 #define CHECK_DONE() (check_tests_failed ? 1 : 0)
+
+/* The host's monotonic clock in nanoseconds: for tests with real threads,
+ * to give up on a handshake that never completes instead of hanging. */
+uint64_t check_now_ns(void);
 
 #endif

@@ -8,7 +8,6 @@
 
 #include <pthread.h>
 #include <sched.h>
-#include <time.h>
 
 #define SVR 0x0f0
 #define TPR 0x080
@@ -359,14 +358,6 @@ static void msi_destination_and_data(void)
 #define ROUNDS 20000
 #define LIMIT_NS 10000000000ull
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
 static unsigned acks[256];
 static unsigned handled; /* kicks the owner has acted on */
 static int owner_stop, stuck;
@@ -406,11 +397,11 @@ static void *poster(void *arg)
 	struct apic_msg m = { .dest = 0, .vector = vec };
 
 	for (unsigned r = 1; r <= ROUNDS; r++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = check_now_ns();
 
 		apic_bus_send(&bus, &m, APIC_BUS_NOBODY);
 		while (__atomic_load_n(&acks[vec], __ATOMIC_ACQUIRE) < r) {
-			if (now_ns() - t0 > LIMIT_NS) {
+			if (check_now_ns() - t0 > LIMIT_NS) {
 				__atomic_store_n(&stuck, 1, __ATOMIC_RELAXED);
 				return NULL;
 			}
@@ -476,10 +467,10 @@ static void nothing_stranded_after_a_burst(void)
 
 		for (unsigned k = 0; k <= b % 37; k++)
 			apic_bus_send(&bus, &m, APIC_BUS_NOBODY);
-		t0 = now_ns();
+		t0 = check_now_ns();
 		while (__atomic_load_n(&handled, __ATOMIC_ACQUIRE)
 		       != __atomic_load_n(&kicks[0], __ATOMIC_ACQUIRE)) {
-			if (now_ns() - t0 > LIMIT_NS)
+			if (check_now_ns() - t0 > LIMIT_NS)
 				stuck = 1;
 			sched_yield();
 		}

@@ -12,14 +12,6 @@
 #include <stdint.h>
 #include <time.h>
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
 #define LIMIT_NS 5000000000ull /* a call not taken in 5 s is stuck */
 
 static struct iocore_chan ch;
@@ -77,7 +69,7 @@ static void calls_run_once_each_and_see_what_the_caller_wrote(void)
 
 	for (unsigned i = 1; i <= 20000; i++) {
 		a.written_before = i;
-		bad |= chan_call(&ch, count_call, &a, now_ns, LIMIT_NS) != 0;
+		bad |= chan_call(&ch, count_call, &a, check_now_ns, LIMIT_NS) != 0;
 		bad |= a.seen != i || a.runs != i;
 	}
 	stop(t);
@@ -90,7 +82,7 @@ static void a_stuck_io_core_fails_the_call(void)
 	struct call_arg a = { 1, 0, 0 };
 
 	memset(&ch, 0, sizeof(ch));
-	CHECK(chan_call(&ch, count_call, &a, now_ns, 20000000) == -1);
+	CHECK(chan_call(&ch, count_call, &a, check_now_ns, 20000000) == -1);
 	CHECK(a.runs == 0);
 }
 
@@ -100,13 +92,13 @@ static void hold_stops_the_polls_until_release(void)
 	struct timespec ms = { 0, 10000000 };
 	uint64_t p0, p1;
 
-	CHECK(chan_hold(&ch, now_ns, LIMIT_NS) == 0);
+	CHECK(chan_hold(&ch, check_now_ns, LIMIT_NS) == 0);
 	p0 = __atomic_load_n(&polls, __ATOMIC_RELAXED);
 	nanosleep(&ms, NULL);
 	p1 = __atomic_load_n(&polls, __ATOMIC_RELAXED);
 	CHECK(p0 == p1);
 	/* A second hold while held is no call at all. */
-	CHECK(chan_hold(&ch, now_ns, LIMIT_NS) == 0);
+	CHECK(chan_hold(&ch, check_now_ns, LIMIT_NS) == 0);
 	CHECK(ch.st.holds == 1);
 	chan_release(&ch);
 	for (int i = 0; i < 1000 && __atomic_load_n(&polls, __ATOMIC_RELAXED)
@@ -255,7 +247,7 @@ static void a_call_with_the_ring_full_does_not_deadlock(void)
 		sched_yield();
 	for (unsigned i = 1; i <= 200; i++) {
 		a.written_before = i;
-		bad |= chan_call(&ch, count_call, &a, now_ns, LIMIT_NS) != 0;
+		bad |= chan_call(&ch, count_call, &a, check_now_ns, LIMIT_NS) != 0;
 	}
 	__atomic_store_n(&stop_server, 1, __ATOMIC_RELEASE);
 	/* The producer may be waiting on a full ring: empty it. */
@@ -282,7 +274,7 @@ static void a_post_inside_a_call_is_raised_at_once(void)
 
 	expected = 0;
 	out_of_order = 0;
-	CHECK(chan_call(&ch, post_in_call, NULL, now_ns, LIMIT_NS) == 0);
+	CHECK(chan_call(&ch, post_in_call, NULL, check_now_ns, LIMIT_NS) == 0);
 	/* Raised before the call returned, and nothing left queued. */
 	CHECK(expected == 1);
 	CHECK(!chan_pending(&ch));
