@@ -273,7 +273,7 @@ help:
 	@echo '  make test     build everything and run the whole test suite'
 	@echo '  make unit     the source checks (layering, sizes, format, cppcheck) and host unit tests'
 	@echo '  make format   lay the product code out as .clang-format says (make test checks it)'
-	@echo '  make bench    figures: exit costs, virtio-blk and copies under Bochs; AHCI and NVMe vs dd and the guest on AMD-V vs self-tests under QEMU'
+	@echo '  make bench    figures: exit costs, virtio-blk and copies under Bochs; AHCI and NVMe vs dd, the guest on AMD-V vs self-tests and its vCPUs vs QEMU'
 	@echo '  make fuzz     run each libFuzzer target for FUZZ_TIME seconds (default 300)'
 	@echo '  make clean    remove Plinth objects (keeps newlib, lwIP and the guest)'
 	@echo '  make distclean  remove $(BUILD) entirely'
@@ -444,6 +444,7 @@ guest: $(GUEST_STAMP)
 $(GUEST_STAMP): qemu-test/guest/init $(wildcard qemu-test/guest/*.sh) \
 		qemu-test/guest/blkbench/blkbench.c \
 		qemu-test/guest/blkverify/blkverify.c \
+		qemu-test/guest/smpbench/smpbench.c \
 		$(wildcard qemu-test/guest/hostile/*.c qemu-test/guest/hostile/*.h) \
 		qemu-test/guest/extract-vmlinux.py \
 		| $(PKG_STAMP)

@@ -367,6 +367,86 @@ def svm_bench(work):
     return out
 
 
+SMP_WORK = re.compile(r"plinth-smpbench: work: (\d+) threads on \d+ CPUs, "
+                      r"(\d+) us, results agree")
+SMP_IPI = re.compile(r"plinth-smpbench: ipi: (\d+) ns a round trip")
+SMP_TLB = re.compile(r"plinth-smpbench: tlb: (\d+) ns a shootdown of (\d+)")
+
+
+def smp_run(n, plinth):
+    """The demo guest's smpbench on `n` CPUs, under Plinth (AMD-V, cpus =
+    n, the devices between the exits: io_core = off, so that QEMU runs n
+    CPUs in both cases) or booted by QEMU directly.  Returns {"work": us,
+    "ipi": ns, "tlb": ns} (the last two with n > 1), or None."""
+    name = "bench-vcpus-%s-%d" % ("plinth" if plinth else "qemu", n)
+    ctx = sysutil.Ctx(BUILD, name)
+    cmdline = "console=ttyS0 plinth.smpbench=1"
+    done = ("plinth-smpbench: done", "plinth-smpbench: cannot",
+            "plinth-smpbench: no ")
+    if plinth:
+        img = ctx.image_with_config(
+            "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
+            "cmdline = %s\nmemory = 256M\ncpus = %d\nio_core = off\n"
+            % (cmdline, n))
+        res = bench.run_qemu(img, ctx.work, timeout=900, svm=True,
+                             extra=("-smp", str(n)),
+                             stop_on=sysutil.FAIL_MARKS + done)
+    else:
+        guest = os.path.join(BUILD, "guest")
+        res = bench.run_qemu_kernel(
+            os.path.join(guest, "vmlinuz"), os.path.join(guest, "initrd.img"),
+            ctx.work, append=cmdline, mem="256M", timeout=900,
+            devices=(("-smp", str(n)),), stop_on=done)
+    s = res.serial
+    work = SMP_WORK.search(s)
+    if not work or int(work.group(1)) != n:
+        return None
+    out = {"work": int(work.group(2))}
+    if n > 1:
+        ipi, tlb = SMP_IPI.search(s), SMP_TLB.search(s)
+        if not ipi or not tlb:
+            return None
+        out["ipi"], out["tlb"] = int(ipi.group(1)), int(tlb.group(1))
+    return out
+
+
+def vcpus_bench(work):
+    """A CPU-bound job on 1, 2 and 3 vCPUs (one thread each, each the same
+    work), under Plinth and on QEMU directly with as many CPUs: each one's
+    time, its speed-up over one CPU (n times the work in the time taken:
+    n x t1 / tn, n when it scales perfectly), and Plinth's time against
+    QEMU's; with several, an IPI's round trip and a TLB shootdown.  TCG
+    runs QEMU's CPUs on the host's threads: a machine with fewer cores
+    than CPUs caps both speed-ups alike.  Returns (name, text) figures or
+    None."""
+    runs = {}
+    for n in (1, 2, 3):
+        for plinth in (True, False):
+            runs[n, plinth] = smp_run(n, plinth)
+            if runs[n, plinth] is None:
+                return None
+    out = []
+    for n in (1, 2, 3):
+        p, q = runs[n, True], runs[n, False]
+        out.append(("vCPUs: a CPU-bound job on %d vCPU%s" % (n, "s" * (n > 1)),
+                    "%.2f s under Plinth (speed-up %.2f over one), %.2f s "
+                    "on QEMU directly (speed-up %.2f): ratio %.2f"
+                    % (p["work"] / 1e6, n * runs[1, True]["work"] / p["work"],
+                       q["work"] / 1e6, n * runs[1, False]["work"] / q["work"],
+                       p["work"] / q["work"])))
+        if n > 1:
+            out.append(("vCPUs: IPI round trip, %d vCPUs" % n,
+                        "%.1f us under Plinth, %.1f us on QEMU directly: "
+                        "ratio %.2f" % (p["ipi"] / 1e3, q["ipi"] / 1e3,
+                                        p["ipi"] / max(q["ipi"], 1))))
+            out.append(("vCPUs: TLB shootdown of %d other CPU%s" % (
+                n - 1, "s" * (n > 2)),
+                        "%.1f us under Plinth, %.1f us on QEMU directly: "
+                        "ratio %.2f" % (p["tlb"] / 1e3, q["tlb"] / 1e3,
+                                        p["tlb"] / max(q["tlb"], 1))))
+    return out
+
+
 SCREEN = re.compile(r"screen: (\d+) lines, (\d+) jumps, (\d+) us drawing "
                     r"in all \((\d+) ns a line\)")
 ENDED = re.compile(r"\[ *(\d+\.\d+)\] guest: ended: ACPI S5")
@@ -508,6 +588,8 @@ def main():
              "figures (consoles in %s/qemu-test/bench-screen-*)" % BUILD),
             ("--no-svm", svm_bench, "the AMD-V run printed no figures "
              "(consoles in %s/qemu-test/bench-svm-smp*)" % BUILD),
+            ("--no-vcpus", vcpus_bench, "the vCPU runs printed no figures "
+             "(consoles in %s/qemu-test/bench-vcpus-*)" % BUILD),
             ("--no-distro", distro_bench, "the Debian system runs failed "
              "(consoles in %s/qemu-test/bench-distro-*)" % BUILD)):
         if flag in sys.argv:

@@ -108,6 +108,9 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/blkverify" "$here/blkverify/
 # The hostile virtio driver (plinth.hostile=MODE): attacks on Plinth's
 # devices from inside the guest, with Linux's virtio drivers not loaded.
 gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/hostile" "$here"/hostile/*.c
+# What several vCPUs give and cost (plinth.smpbench=1, make bench).
+gcc -static -O2 -Wall -Wextra -Werror -pthread -o "$root/bin/smpbench" \
+	"$here/smpbench/smpbench.c"
 cp "$out/VERSION" "$root/VERSION"
 chmod 755 "$root/init" "$root/check.sh" "$root/disk-test.sh" \
 	"$root/net-test.sh" "$root/udhcpc.sh" "$root/known-file.sh" \
