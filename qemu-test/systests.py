@@ -970,12 +970,14 @@ def test_qemu_linux_nvme_io_core_smp2_e1000(ctx):
 
 # The slowest first, so that it overlaps the others.
 # Run only when `tests/runner.py -k` names them, not in the suite.  The
-# guest on several vCPUs fails in about one run in six under QEMU 7.2's
-# TCG (3 of 19 runs): vCPU 0's VMCB is found holding its CPU's own host
-# state as of the VMRUN (CS 0x08, Plinth's CR3 and RIP), right after the
-# guest sent an IPI that Plinth passed on with a host IPI; the VMCB was
-# intact just before that VMRUN.  Until the cause is found, several vCPUs
-# are something plinth.cfg asks for (cpus), not the default.
+# guest on several vCPUs fails in about one run in four under QEMU 7.2's
+# TCG (12 of 47 runs, 2 of 12 of them without the I/O core): vCPU 0's
+# VMCB is found holding its CPU's own host state (CS 0x08, Plinth's CR3,
+# the RIP after VMRUN), or vCPU 0 triple-faults.  The VMCB was intact
+# just before that VMRUN, CPU 0's VM_HSAVE_PA was right and its host save
+# area was written by it; the exit before was CPU 0's host IPI to another
+# vCPU's CPU or an interrupt exit.  Until the cause is found, several
+# vCPUs are something plinth.cfg asks for (cpus), not the default.
 ON_REQUEST = [test_qemu_linux_vcpus3_smp4_e1000e]
 
 TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
