@@ -37,6 +37,10 @@ struct cpu_local {
 	/* The virtualization backend's vCPU on this CPU (svm.c), set and
 	 * read only here. */
 	void *vcpu_arch;
+	/* The guest's IA32_SPEC_CTRL for this CPU's vCPU (spec_ctrl.h), and
+	 * whether it differs from the host's: this CPU's alone. */
+	uint64_t spec_ctrl_guest;
+	bool spec_ctrl_switch;
 	struct cpu_desc desc; /* its GDT and TSS */
 	uint32_t apic_id;
 	unsigned index; /* 0 is the first CPU */

@@ -3,9 +3,9 @@
 
 #include "arch/x86/cpuid.h"
 
-/* One vCPU: one guest value.  With several, each core keeps its own. */
-uint64_t spec_ctrl_host_val, spec_ctrl_guest_val;
-bool spec_ctrl_switch;
+/* The host's value, the same on every CPU; each guest value is its CPU's
+ * (cpu_local). */
+uint64_t spec_ctrl_host_val;
 static struct spec_caps host;
 
 struct spec_caps spec_caps_of(uint32_t leaf7_edx, uint32_t ext8_ebx)
@@ -42,8 +42,6 @@ void spec_ctrl_init(void)
 	host = spec_caps_of(l7, e8);
 	/* What the firmware left (usually 0) is what the host runs with. */
 	spec_ctrl_host_val = host.ctrl_bits ? rdmsr(MSR_SPEC_CTRL) : 0;
-	spec_ctrl_guest_val = spec_ctrl_host_val;
-	spec_ctrl_switch = false;
 }
 
 const struct spec_caps *spec_host_caps(void)
@@ -55,8 +53,10 @@ void spec_ctrl_set_guest(uint64_t v)
 {
 	/* Without the MSR the host value stays 0 and so does the guest's:
 	 * spec_ctrl_enter() then never writes it. */
-	spec_ctrl_guest_val = host.ctrl_bits ? v : spec_ctrl_host_val;
-	spec_ctrl_switch = spec_ctrl_guest_val != spec_ctrl_host_val;
+	struct cpu_local *c = this_cpu();
+
+	c->spec_ctrl_guest = host.ctrl_bits ? v : spec_ctrl_host_val;
+	c->spec_ctrl_switch = c->spec_ctrl_guest != spec_ctrl_host_val;
 }
 
 void spec_ibpb(void)

@@ -18,6 +18,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpuid.h"
+#include "arch/x86/smp.h"
 
 #define MSR_SPEC_CTRL 0x48
 #define MSR_PRED_CMD 0x49
@@ -56,25 +57,27 @@ static inline uint32_t spec_ext8_ebx(uint32_t ebx)
 void spec_ctrl_init(void);
 const struct spec_caps *spec_host_caps(void);
 
-/* The guest's SPEC_CTRL (already checked against the caps), loaded at the
- * next entry; and an IBPB now. */
+/* The guest's SPEC_CTRL (already checked against the caps) for the vCPU
+ * of the calling CPU, loaded at its next entry (each vCPU has its own, on
+ * its own CPU; a fresh vCPU starts at 0); and an IBPB now. */
 void spec_ctrl_set_guest(uint64_t v);
 void spec_ibpb(void);
 
 /* Around the world switch (vmx.c, svm.c): one byte tested on the exit
  * path while the values agree, which is the common case. */
-extern uint64_t spec_ctrl_host_val, spec_ctrl_guest_val;
-extern bool spec_ctrl_switch; /* guest and host values differ */
+extern uint64_t spec_ctrl_host_val;
 
 static inline void spec_ctrl_enter(void)
 {
-	if (__builtin_expect(spec_ctrl_switch, 0))
-		wrmsr(MSR_SPEC_CTRL, spec_ctrl_guest_val);
+	const struct cpu_local *c = this_cpu();
+
+	if (__builtin_expect(c->spec_ctrl_switch, 0))
+		wrmsr(MSR_SPEC_CTRL, c->spec_ctrl_guest);
 }
 
 static inline void spec_ctrl_leave(void)
 {
-	if (__builtin_expect(spec_ctrl_switch, 0))
+	if (__builtin_expect(this_cpu()->spec_ctrl_switch, 0))
 		wrmsr(MSR_SPEC_CTRL, spec_ctrl_host_val);
 }
 

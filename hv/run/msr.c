@@ -98,8 +98,12 @@ void vmsr_init(struct vmsr *m, struct vlapic *lapic, const struct vcpu_ops *ops,
 	/* Fast strings on; BTS and PEBS unavailable (SDM vol. 4, 2.1). */
 	m->misc_enable = 1 | (1ull << 11) | (1ull << 12);
 	m->spec_ctrl = 0;
-	spec_ctrl_set_guest(0);
 	m->unknown_logged = 0;
+}
+
+void vmsr_take_cpu(const struct vmsr *m)
+{
+	spec_ctrl_set_guest(m->spec_ctrl);
 }
 
 /* PAT entries must each be a defined memory type (SDM 13.12.2). */

@@ -28,6 +28,10 @@ struct vmsr {
 /* now_unix: the wall time in seconds (-1 if unknown), for kvm-clock. */
 void vmsr_init(struct vmsr *m, struct vlapic *lapic, const struct vcpu_ops *ops,
 	       const struct gmem *gm, int64_t now_unix);
+/* On the vCPU's own CPU as its run begins: the MSRs whose values live in
+ * that CPU rather than in *m (SPEC_CTRL), set from *m.  vmsr_init may run
+ * elsewhere (vCPU 0's CPU sets up every vCPU). */
+void vmsr_take_cpu(const struct vmsr *m);
 /* false: the MSR does not exist for the guest (the caller injects #GP). */
 bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val);
 bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val);

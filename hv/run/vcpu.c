@@ -417,6 +417,7 @@ enum guest_end vcpu_run(struct vcpu *v)
 	enum guest_end end = GUEST_FAILED;
 
 	v->platform_due = 0;
+	vmsr_take_cpu(&v->msr);
 	/* The host slice (plinth.cfg guest_slice, 10 ms unless set): the
 	 * backend's timer brings control back at least this often, for
 	 * device back-ends and the console. */
