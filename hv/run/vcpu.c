@@ -323,6 +323,15 @@ static bool woken(const struct vcpu *v)
  * disabled can never resume on vCPU 0: the guest has stopped.  Another
  * vCPU halted so is a CPU the guest took offline (Linux's play_dead): it
  * waits for INIT. */
+/* An NMI wakes a halted CPU whatever its IF (HLT, SDM vol. 2A), once it
+ * can be delivered: not while the last one's handler (halted in it, as
+ * Linux's crash shutdown leaves a CPU) has not returned. */
+static bool nmi_wakes(const struct vcpu *v)
+{
+	return v->lapic->nmi_pending && v->ops->inject_nmi
+	       && v->ops->can_inject_nmi();
+}
+
 static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 {
 	bool intr = v->ops->get(VR_RFLAGS) & RFLAGS_IF;
@@ -335,10 +344,8 @@ static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 	for (;;) {
 		uint64_t now = rdtsc(), next = next_event(v, now);
 
-		/* An NMI wakes a halted CPU whatever its IF (HLT, SDM
-		 * vol. 2A). */
-		if ((intr && vlapic_pending(v->lapic) >= 0)
-		    || v->lapic->nmi_pending || woken(v))
+		if ((intr && vlapic_pending(v->lapic) >= 0) || nmi_wakes(v)
+		    || woken(v))
 			break;
 		if (!v->id) {
 			cpu_pause(); /* vCPU 0 polls the platform */
