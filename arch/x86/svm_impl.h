@@ -18,9 +18,9 @@ struct svm_vcpu {
 	uint64_t next_rip; /* after the instruction that exited, 0: unknown */
 	/* NMI blocking (SDM vol. 3A, 6.7.1), which AMD-V without the vNMI
 	 * extension keeps nowhere the host can read: set by an NMI's
-	 * injection, it lasts until the guest's IRET has run.  IRET is intercepted meanwhile; its exit
-	 * comes before the IRET executes, so blocking ends at the first exit
-	 * found past it (RIP moved on). */
+	 * injection, it lasts until the guest's IRET has run.  IRET is
+	 * intercepted meanwhile; its exit comes before the IRET executes, so
+	 * blocking ends at the first exit found past it (RIP moved on). */
 	bool nmi_blocked, nmi_iret;
 	uint64_t nmi_iret_rip;
 };

@@ -71,8 +71,8 @@
 /* VMCB_INTERCEPT_MISC1 */
 #define ICPT_INTR (1u << 0)
 #define ICPT_VINTR (1u << 4)
-#define ICPT_IRET (1u << 20)
 #define ICPT_CPUID (1u << 18)
+#define ICPT_IRET (1u << 20)
 #define ICPT_INVD (1u << 22)
 #define ICPT_HLT (1u << 24)
 #define ICPT_IOIO (1u << 27)

@@ -251,6 +251,14 @@ static void arm_timer(struct vcpu *v, uint64_t now)
 	v->ops->set_timer(slice);
 }
 
+/* A pending NMI that can go in at this entry: the backend injects NMIs,
+ * and the last one's handler has returned (SDM vol. 3A, 6.7.1). */
+static bool nmi_ready(const struct vcpu *v)
+{
+	return v->lapic->nmi_pending && v->ops->inject_nmi
+	       && v->ops->can_inject_nmi();
+}
+
 /* Before each entry: deliver the LAPIC's highest pending vector if the
  * guest can take it now, else ask for an exit when it can; and arm the
  * backend's timer for the next device or LAPIC timer event. */
@@ -268,7 +276,7 @@ static void prepare_entry(struct vcpu *v)
 	 * slice (no NMI window is asked for: NMIs are rare). */
 	if (v->lapic->nmi_pending && !o->inject_nmi)
 		v->lapic->nmi_pending = false; /* counted in nmis only */
-	if (v->lapic->nmi_pending && o->can_inject_nmi()) {
+	if (nmi_ready(v)) {
 		o->inject_nmi();
 		v->lapic->nmi_pending = false;
 	}
@@ -323,15 +331,6 @@ static bool woken(const struct vcpu *v)
  * disabled can never resume on vCPU 0: the guest has stopped.  Another
  * vCPU halted so is a CPU the guest took offline (Linux's play_dead): it
  * waits for INIT. */
-/* An NMI wakes a halted CPU whatever its IF (HLT, SDM vol. 2A), once it
- * can be delivered: not while the last one's handler (halted in it, as
- * Linux's crash shutdown leaves a CPU) has not returned. */
-static bool nmi_wakes(const struct vcpu *v)
-{
-	return v->lapic->nmi_pending && v->ops->inject_nmi
-	       && v->ops->can_inject_nmi();
-}
-
 static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 {
 	bool intr = v->ops->get(VR_RFLAGS) & RFLAGS_IF;
@@ -344,7 +343,11 @@ static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 	for (;;) {
 		uint64_t now = rdtsc(), next = next_event(v, now);
 
-		if ((intr && vlapic_pending(v->lapic) >= 0) || nmi_wakes(v)
+		/* An NMI wakes a halted CPU whatever its IF (HLT, SDM vol.
+		 * 2A), once it can go in: not one sent to a CPU halted in
+		 * the last one's handler, as Linux's crash shutdown leaves
+		 * it. */
+		if ((intr && vlapic_pending(v->lapic) >= 0) || nmi_ready(v)
 		    || woken(v))
 			break;
 		if (!v->id) {
