@@ -9,7 +9,8 @@ repeatable instruction count, not a time; the QEMU figures are times.
 
 Prints one line per figure, "bench: NAME: VALUE", and a comparison with
 the reference: a bare VT-x handler that only advances RIP costs 89 ticks
-per CPUID round trip in Bochs; Plinth's full dispatch targets <= 1.5x.
+per CPUID round trip in Bochs; Plinth's (the world switch answers the
+bench's leaf itself, arch/x86/vcpu_fast.h) targets <= 1.5x.
 """
 
 import os

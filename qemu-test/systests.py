@@ -468,6 +468,8 @@ def check_bench_guest(s):
            "#DB handed back to the guest")
     expect(s, "bench: CPUID offers neither VMX nor SVM", "CPUID")
     expect(s, "bench: CPUID's OSXSAVE follows CR4.OSXSAVE", "OSXSAVE")
+    expect(s, "bench: CPUID reads alike in and out of a MOV SS shadow",
+           "CPUID answered alike with and without the exit fast path")
     check_cx16(s)
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
     expect_re(s, r"exits: CPUID +\d+ +\d+$", "exit statistics")
@@ -518,6 +520,13 @@ def test_bochs_vtx_bench_guest(ctx):
            "flat load")
     expect(s, "bench: guest running", "guest output through the UART")
     check_bench_guest(s)
+    # The bench's 2000 CPUIDs of leaf 0 go through the world switch's fast
+    # path, all but those that meet the slice's end.
+    m = re.search(r"exits: (\d+) of the CPUID exits answered in the "
+                  r"world switch", s)
+    if not m or int(m.group(1)) < 1900:
+        raise Failure("the CPUID loop did not take the exit fast path (%s)"
+                      % (m.group(0) if m else "no such line"))
     if res.timed_out:
         raise Failure("Bochs did not stop after the power-off line")
     # OVMF's ResetSystem(Shutdown) writes S5 to the PIIX4 PM control port.

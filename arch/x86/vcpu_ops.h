@@ -82,6 +82,7 @@ struct guest_entry {
 };
 
 struct gmem;
+struct vcpu_fast;
 
 struct vcpu_ops {
 	const char *name; /* "vmx" or "svm": log prefixes */
@@ -119,6 +120,10 @@ struct vcpu_ops {
 	void (*set_intr_window)(bool on);
 	/* The guest runs at most this many TSC ticks before an exit. */
 	void (*set_timer)(uint64_t ticks);
+	/* The CPUID leaves the backend may answer in its world switch, and
+	 * the deadline for that (arch/x86/vcpu_fast.h); the backend sets
+	 * f->slot to its CPUID exit's.  NULL: no such fast path (AMD-V). */
+	void (*set_fast)(struct vcpu_fast *f);
 	void (*set_xcr0)(uint64_t v); /* after vcpu.c checked it */
 	const char *(*exit_name)(unsigned slot);
 	void (*dump)(void); /* backend registers, after a failure */

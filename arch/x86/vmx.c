@@ -32,16 +32,20 @@
 #define EPT_LARGE (1ull << 7)
 
 extern void vmx_exit_stub(void);
-extern int vmx_enter(uint64_t regs[16], int launched, void *fpu, uint64_t xcr0);
+extern int vmx_enter(uint64_t regs[16], int launched, void *fpu, uint64_t xcr0,
+		     struct vcpu_fast *fast);
 
 static bool true_ctls;
 static void *vmxon_region, *vmcs, *io_bitmaps, *msr_bitmap;
 static struct guest_fpu fpu;
 static uint64_t *ept_pml4;
 static int launched;
-static uint32_t proc_ctls; /* primary controls without interrupt window */
-static bool intr_exits;	   /* vmx_set_intr_exits */
-static unsigned preempt_shift;
+static uint32_t proc_ctls;  /* primary controls without interrupt window */
+static bool intr_exits;	    /* vmx_set_intr_exits */
+unsigned vmx_preempt_shift; /* also read by the fast path (vmx_entry.S) */
+/* The exit fast path's leaves (arch/x86/vcpu_fast.h); none until the run
+ * loop hands its own over. */
+static struct vcpu_fast no_fast, *fast = &no_fast;
 
 static int vmx_insn_failed(void)
 {
@@ -330,7 +334,8 @@ int vmx_vcpu_init(unsigned id, const struct gmem *g,
 	guest_state(e);
 	/* The preemption timer counts down once every 2^N TSC ticks (SDM
 	 * A.6): N is read once here rather than at every entry. */
-	preempt_shift = (unsigned)(rdmsr(0x485) & 0x1f);
+	vmx_preempt_shift = (unsigned)(rdmsr(0x485) & 0x1f);
+	fast = &no_fast;
 	launched = 0;
 	return 0;
 }
@@ -342,7 +347,7 @@ void vmx_set_intr_exits(bool on)
 
 void vmx_set_timer(uint64_t ticks)
 {
-	ticks >>= preempt_shift;
+	ticks >>= vmx_preempt_shift;
 	vmx_write(VMCS_PREEMPTION_TIMER,
 		  ticks > 0xffffffffu ? 0xffffffffu : ticks);
 }
@@ -354,6 +359,12 @@ void vmx_set_intr_window(bool on)
 		  on ? proc_ctls | PROC_INTR_WINDOW : proc_ctls);
 }
 
+void vmx_set_fast(struct vcpu_fast *f)
+{
+	f->slot = EXIT_CPUID;
+	fast = f;
+}
+
 void vmx_set_guest_xcr0(uint64_t v)
 {
 	fpu.xcr0 = v;
@@ -363,7 +374,7 @@ int vmx_run(uint64_t regs[16], char *why, size_t n)
 {
 	guest_fpu_load_xcr0(&fpu);
 	spec_ctrl_enter();
-	int rc = vmx_enter(regs, launched, fpu.area, fpu.xcr0);
+	int rc = vmx_enter(regs, launched, fpu.area, fpu.xcr0, fast);
 
 	spec_ctrl_leave();
 

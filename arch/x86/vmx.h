@@ -10,6 +10,7 @@
 
 #include "arch/x86/cpuinfo.h"
 #include "hv/guest/gmem.h"
+#include "arch/x86/vcpu_fast.h"
 #include "arch/x86/vcpu_ops.h"
 
 /* Locks IA32_FEATURE_CONTROL with VMXON allowed if the firmware left it
@@ -55,6 +56,9 @@ const char *vmx_exit_name(unsigned reason);
 
 /* The guest runs at most `ticks` TSC ticks (VMX-preemption timer). */
 void vmx_set_timer(uint64_t ticks);
+/* The CPUID leaves the world switch answers itself from now on, until
+ * the next vmx_vcpu_init (arch/x86/vcpu_fast.h). */
+void vmx_set_fast(struct vcpu_fast *f);
 /* Physical interrupts end the guest's run (external-interrupt exiting,
  * SDM vol. 3C, 25.6.1) instead of reaching the guest's IDT: with an I/O
  * core, whose IPIs must.  Before the guest's VMCS is set up. */

@@ -272,6 +272,7 @@ const struct vcpu_ops vmx_ops = {
 	.inject_intr = inject_intr,
 	.set_intr_window = vmx_set_intr_window,
 	.set_timer = vmx_set_timer,
+	.set_fast = vmx_set_fast,
 	.set_xcr0 = vmx_set_guest_xcr0,
 	.exit_name = vmx_exit_name,
 	.dump = dump,

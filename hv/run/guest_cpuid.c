@@ -212,3 +212,30 @@ struct cpuid_regs guest_cpuid(const struct cpuid_view *cv, uint32_t apic_id,
 		extended(cv, leaf, &r);
 	return r;
 }
+
+/* Leaves without subleaves or CR4 bits: the vendor and highest leaf, the
+ * cache descriptors (2), the serial number (3), MONITOR's sizes (5),
+ * power management, DCA (9), the performance counters, the TSC and its
+ * frequencies.  Not leaf 1 (OSXSAVE and OSPKE follow the guest's CR4), nor
+ * 4, 7, 0xB, 0xD and the others that take a subleaf. */
+static const uint8_t fixed_leaves[] = {
+	CPUID_VENDOR,  2,	  3,	      5, CPUID_THERMAL, 9,
+	CPUID_PERFMON, CPUID_TSC, CPUID_FREQ,
+};
+
+uint32_t guest_cpuid_fixed(const struct cpuid_view *cv, uint32_t apic_id,
+			   struct cpuid_regs *table, unsigned n)
+{
+	uint32_t max = guest_cpuid(cv, apic_id, CPUID_VENDOR, 0).eax;
+	uint32_t bits = 0;
+
+	for (size_t i = 0; i < sizeof(fixed_leaves); i++) {
+		uint32_t leaf = fixed_leaves[i];
+
+		if (leaf > max || leaf >= n || leaf >= 32)
+			continue;
+		table[leaf] = guest_cpuid(cv, apic_id, leaf, 0);
+		bits |= 1u << leaf;
+	}
+	return bits;
+}

@@ -39,4 +39,11 @@ void cpuid_view_init(struct cpuid_view *cv,
 struct cpuid_regs guest_cpuid(const struct cpuid_view *cv, uint32_t apic_id,
 			      uint32_t leaf, uint32_t sub);
 
+/* Fills table[leaf] for the basic leaves below n whose answer is fixed for
+ * vCPU `apic_id`: the guest has them (up to leaf 0's EAX), and they depend
+ * on neither the subleaf nor the asking CPU's state.  Returns them as a
+ * bit mask (bit n: leaf n); n is at most 32. */
+uint32_t guest_cpuid_fixed(const struct cpuid_view *cv, uint32_t apic_id,
+			   struct cpuid_regs *table, unsigned n);
+
 #endif

@@ -57,8 +57,14 @@ static void do_cpuid(struct vcpu *v)
 {
 	uint32_t leaf = (uint32_t)v->regs[R_RAX];
 	uint32_t sub = (uint32_t)v->regs[R_RCX];
-	struct cpuid_regs r = guest_cpuid(&v->cpuid, v->lapic->id, leaf, sub);
+	struct cpuid_regs r;
 
+	/* A fixed leaf from the table: no CPUID on the host, which nested
+	 * under another hypervisor is an exit of its own. */
+	if (leaf < VCPU_FAST_LEAVES && (v->fast.fixed >> leaf & 1))
+		r = v->fast.table[leaf];
+	else
+		r = guest_cpuid(&v->cpuid, v->lapic->id, leaf, sub);
 	if (leaf == CPUID_FEATURES)
 		r.ecx = os_bit(v, r.ecx, CPUID_1_ECX_XSAVE, CPUID_1_ECX_OSXSAVE,
 			       CR4_OSXSAVE);
@@ -241,13 +247,16 @@ static uint64_t next_event(struct vcpu *v, uint64_t now)
 }
 
 /* The backend's timer: the slice, or less when an event (v->due) comes
- * sooner. */
+ * sooner.  The same deadline bounds the quick entries that follow, so
+ * that a guest whose every exit is quick still gets a full preparation
+ * once a slice. */
 static void arm_timer(struct vcpu *v, uint64_t now)
 {
 	uint64_t slice = v->slice_ticks, next = v->due;
 
-	if (next && next - now < slice)
+	if (next && (next <= now || next - now < slice))
 		slice = next > now ? next - now : 0;
+	v->fast.deadline = now + slice;
 	v->ops->set_timer(slice);
 }
 
@@ -298,10 +307,12 @@ static void prepare_entry(struct vcpu *v)
 
 /* The exit fast path.  After an exit that neither raises an interrupt nor
  * moves a timer (CPUID, WBINVD), with nothing posted by the I/O core and
- * no event due, the last full preparation still holds: the same vector
- * would be pending, the same window open.  Only the timer is re-armed
- * (the VMX preemption timer restarts from its field at each entry), so
- * the next event is met as exactly as by the full path. */
+ * the deadline ahead, the last full preparation still holds: the same
+ * vector would be pending, the same window open.  Only the timer is
+ * re-armed, to the deadline (the VMX preemption timer restarts from its
+ * field at each entry), so the next event is met as exactly as by the
+ * full path.  The backend's world switch does the same for the fixed
+ * CPUID leaves (arch/x86/vcpu_fast.h), without coming back here. */
 static bool quick_entry(struct vcpu *v, const struct vexit *x)
 {
 	uint64_t now;
@@ -311,10 +322,34 @@ static bool quick_entry(struct vcpu *v, const struct vexit *x)
 	if (v->irqs && chan_pending(v->irqs))
 		return false;
 	now = rdtsc();
-	if (v->due && now >= v->due)
+	if (now >= v->fast.deadline)
 		return false;
-	arm_timer(v, now);
+	v->ops->set_timer(v->fast.deadline - now);
 	return true;
+}
+
+/* The fixed CPUID leaves, for do_cpuid and the backend's fast path. */
+static void fast_init(struct vcpu *v)
+{
+	v->fast.fixed = guest_cpuid_fixed(&v->cpuid, v->lapic->id,
+					  v->fast.table, VCPU_FAST_LEAVES);
+	v->fast.deadline = 0;
+	v->fast.exits = 0;
+	if (v->ops->set_fast)
+		v->ops->set_fast(&v->fast);
+}
+
+/* The exits the backend answered itself, into the statistics. */
+static void fast_fold(struct vcpu *v)
+{
+	uint64_t n = v->fast.exits;
+
+	if (n && v->fast.slot < VCPU_EXIT_SLOTS) {
+		v->stats[v->fast.slot].count += n;
+		v->stats[v->fast.slot].fast += n;
+		v->exits += n;
+		v->fast.exits = 0;
+	}
 }
 
 /* Something other than an interrupt that ends a wait in HLT: a power
@@ -432,6 +467,7 @@ enum guest_end vcpu_run(struct vcpu *v)
 	 * backend's timer brings control back at least this often, for
 	 * device back-ends and the console. */
 	v->slice_ticks = tsc_hz() * v->slice_ns / 1000000000ull;
+	fast_init(v);
 	for (bool quick = false;;) {
 		struct vexit x;
 
@@ -440,6 +476,7 @@ enum guest_end vcpu_run(struct vcpu *v)
 		int rc = v->ops->run(v->regs, &x, v->why, sizeof(v->why));
 		uint64_t t0 = rdtsc();
 
+		fast_fold(v);
 		if (rc < 0)
 			return GUEST_FAILED;
 		enum handled h = dispatch(v, &x, &end);
@@ -464,11 +501,17 @@ void vcpu_print_stats(const struct vcpu *v)
 	log_msg("exits: reason                      count   host ticks/exit");
 	for (unsigned r = 0; r < VCPU_EXIT_SLOTS; r++) {
 		const struct exit_stat *s = &v->stats[r];
+		uint64_t slow = s->count - s->fast; /* the ones timed */
 
 		if (s->count)
 			log_msg("exits: %-26s %8lu %12lu", v->ops->exit_name(r),
 				(unsigned long)s->count,
-				(unsigned long)(s->host_ticks / s->count));
+				(unsigned long)(slow ? s->host_ticks / slow
+						     : 0));
+		if (s->fast)
+			log_msg("exits: %lu of the %s exits answered in the "
+				"world switch",
+				(unsigned long)s->fast, v->ops->exit_name(r));
 	}
 	if (v->lapic->pv_eois)
 		log_msg("exits: none for %lu EOIs, made through the "

@@ -12,6 +12,7 @@
 #include "hv/platform/lapic.h"
 #include "hv/run/msr.h"
 #include "hv/platform/pm.h"
+#include "arch/x86/vcpu_fast.h"
 #include "arch/x86/vcpu_ops.h"
 
 enum guest_end {
@@ -27,6 +28,8 @@ enum guest_end {
 struct exit_stat {
 	uint64_t count;
 	uint64_t host_ticks; /* TSC from the VM exit to the next entry */
+	uint64_t fast;	     /* of count, answered in the world switch
+			      * (arch/x86/vcpu_fast.h): no host_ticks */
 };
 
 struct vcpu {
@@ -47,9 +50,13 @@ struct vcpu {
 	 * (0 = none), which bounds how long the guest runs or waits. */
 	uint64_t (*platform)(void *ctx, uint64_t now);
 	void *platform_ctx;
-	uint64_t platform_due;	 /* TSC when the hook wants to run next */
-	uint64_t due;		 /* TSC of the next device or LAPIC event (0:
+	uint64_t platform_due; /* TSC when the hook wants to run next */
+	uint64_t due;	       /* TSC of the next device or LAPIC event (0:
 				 * none), as the last entry's preparation saw */
+	/* The CPUID leaves answered without the dispatcher, and the
+	 * deadline of quick entries: the slice or `due`, whichever comes
+	 * first after the last full preparation. */
+	struct vcpu_fast fast;
 	bool halted;		 /* waiting in HLT: the host is idle */
 	bool intr_window;	 /* the backend's interrupt window is open */
 	struct cpuid_view cpuid; /* what CPUID says (its APIC ID: the

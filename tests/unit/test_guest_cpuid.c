@@ -154,6 +154,46 @@ static void hypervisor_leaves_and_frequencies(void)
 	CHECK(!(r.ecx & CPUID_1_ECX_CX16));
 }
 
+/* The table an exit fast path answers from (arch/x86/vcpu_fast.h): each
+ * leaf in it is what guest_cpuid says, whatever the subleaf; the leaves
+ * with subleaves or CR4 bits never are; nor are leaves past the guest's
+ * highest, or past the table. */
+static void fixed_leaves_answer_as_guest_cpuid(void)
+{
+	struct cpuid_view cv = view(false, 3);
+	struct cpuid_regs t[32], u[32];
+	uint32_t bits = guest_cpuid_fixed(&cv, 2, t, 32);
+	uint32_t max = guest_cpuid(&cv, 2, CPUID_VENDOR, 0).eax;
+
+	CHECK(bits & (1u << CPUID_VENDOR));
+	CHECK(bits & (1u << CPUID_TSC));
+	for (uint32_t leaf = 0; leaf < 32; leaf++) {
+		if (!(bits >> leaf & 1))
+			continue;
+		CHECK(leaf <= max);
+		for (uint32_t sub = 0; sub < 4; sub++) {
+			struct cpuid_regs r = guest_cpuid(&cv, 2, leaf, sub);
+
+			CHECK(!memcmp(&r, &t[leaf], sizeof(r)));
+		}
+	}
+	static const uint32_t never[] = {
+		CPUID_FEATURES, CPUID_CACHE, CPUID_EXT_FEATURES,
+		CPUID_TOPOLOGY, CPUID_XSAVE,	0x0f,
+		0x10,		0x12,	     0x14,
+		0x17,		0x18,	     CPUID_TOPOLOGY_V2,
+	};
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		CHECK(!(bits >> never[i] & 1));
+	/* The same for every vCPU: nothing in them names the asker. */
+	CHECK(guest_cpuid_fixed(&cv, 0, u, 32) == bits);
+	for (uint32_t leaf = 0; leaf < 32; leaf++)
+		if (bits >> leaf & 1)
+			CHECK(!memcmp(&u[leaf], &t[leaf], sizeof(t[0])));
+	/* A smaller table holds only the leaves below its size. */
+	CHECK(guest_cpuid_fixed(&cv, 0, u, 8) == (bits & 0xff));
+}
+
 int main(void)
 {
 	RUN(leaf1_names_the_asking_vcpu);
@@ -161,5 +201,6 @@ int main(void)
 	RUN(leaf4_counts_the_cores);
 	RUN(amd_core_count_and_no_topoext);
 	RUN(hypervisor_leaves_and_frequencies);
+	RUN(fixed_leaves_answer_as_guest_cpuid);
 	return CHECK_DONE();
 }
