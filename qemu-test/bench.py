@@ -164,14 +164,14 @@ def _read(path, marked=False):
 
 
 def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
-               env=None, log=None, echo=None, kill=None):
+               env=None, log=None, echo=None, kill=None, started=None):
     """Runs cmd until it exits, `timeout` seconds pass, or the serial output
     shows one of the stop_on strings, or a (string, n) pair's n-th
     occurrence (then `grace` more seconds for the rest of the output), or
     `kill` (a threading.Event) is set.  However this ends (Ctrl-C and
     SIGTERM included), the whole process group dies by SIGKILL, at once:
     like pulling the plug.  With `echo`, the console is copied to that
-    file as it grows."""
+    file as it grows.  `started(pid)` runs once the process is."""
     def terminate(signum, frame):
         raise SystemExit(128 + signum)
     old_term = signal.signal(signal.SIGTERM, terminate) \
@@ -183,6 +183,8 @@ def _supervise(cmd, serial_path, timeout, stop_on=(), grace=1.0, cwd=None,
                          start_new_session=True)
     stopped_on, deadline = None, start + timeout
     try:
+        if started:
+            started(p.pid)
         while p.poll() is None and time.monotonic() < deadline:
             if kill is not None and kill.wait(0.2):
                 stopped_on = "kill"
@@ -337,17 +339,70 @@ def monitor_command(sock_path, command, timeout=30):
         return out.decode(errors="replace")
 
 
+def share_one_core(pid, cpus, wait=20.0):
+    """Confines the TCG threads of QEMU's `cpus` (CPU indexes) to one host
+    core, the first this process may use; the other CPUs' threads keep
+    the rest.  Needs -name debug-threads=on (the threads' names).
+
+    QEMU 7.2's TCG loses updates to CPU 0's hidden flags while another
+    CPU's thread runs beside it: every x87 state load (FXRSTOR, XRSTOR,
+    FRSTOR, FLDENV) on any CPU clears IGNNE in CPU 0's hflags2, not its
+    own, with an unlocked read-modify-write (cpu_set_fpus calls
+    cpu_clear_ignne, which takes first_cpu; target/i386/tcg/fpu_helper.c).
+    A clear or a set of CPU 0's nested-paging or GIF flag at VMRUN or
+    #VMEXIT is then undone now and again: CPU 0 goes on in host mode
+    under the guest's nested page tables (the next fetch faults and
+    writes its host state into the guest's VMCB) or runs its guest
+    without them.  Later QEMU releases clear the flag on the CPU that
+    loads the state.  Threads on one core run one at a time, and a
+    read-modify-write a few instructions long is next to never cut in two
+    by a preemption, so a guest's vCPUs on one core are safe; the I/O
+    core, which loads no x87 state, keeps a core of its own."""
+    names = {"CPU %d/TCG" % c for c in cpus}
+    core = min(os.sched_getaffinity(0))
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        found = {}
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                    name = f.read().strip()
+            except OSError:
+                continue
+            if name in names:
+                found[name] = int(tid)
+        if len(found) == len(names):
+            for tid in found.values():
+                os.sched_setaffinity(tid, {core})
+            return
+        time.sleep(0.05)
+    raise RuntimeError("QEMU's CPU threads %s did not appear" % sorted(names))
+
+
+def vcpu_threads(vcpus):
+    """The QEMU CPUs that hold a guest's `vcpus` vCPUs beside an I/O core
+    on CPU 1 (vCPU 0 on CPU 0, the others after the I/O core), for
+    run_qemu's `one_core` when there are several; else ()."""
+    return (0,) + tuple(range(2, vcpus + 1)) if vcpus > 1 else ()
+
+
 def run_qemu(image, workdir, timeout=60, stop_on=(), grace=1.0, kill=None,
-             **kw):
+             one_core=(), **kw):
+    """QEMU as qemu_cmd says; `one_core` lists CPUs whose threads share
+    one host core (share_one_core)."""
     os.makedirs(workdir, exist_ok=True)
     serial = os.path.join(workdir, "serial.txt")
     if os.path.exists(serial):
         os.unlink(serial)
     cmd = qemu_cmd(image, workdir, **kw)
+    if one_core:
+        cmd += ["-name", "plinth,debug-threads=on"]
     with open(os.path.join(workdir, "cmdline"), "w") as f:
         f.write(" ".join(cmd) + "\n")
     return _supervise(cmd, serial, timeout, stop_on, grace=grace, kill=kill,
-                      log=os.path.join(workdir, "qemu.log"))
+                      log=os.path.join(workdir, "qemu.log"),
+                      started=(lambda pid: share_one_core(pid, one_core))
+                      if one_core else None)
 
 
 def run_qemu_kernel(kernel, initrd, workdir, append="console=ttyS0",

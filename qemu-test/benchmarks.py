@@ -423,7 +423,13 @@ def vcpus_bench(work):
     runs = {}
     for n in (1, 2, 3):
         for plinth in (True, False):
-            runs[n, plinth] = smp_run(n, plinth)
+            # Plinth's runs on several CPUs in parallel meet QEMU 7.2's
+            # lost-update bug now and again (bench.share_one_core; the
+            # figures need the parallelism): up to three tries.
+            for _ in range(3 if plinth and n > 1 else 1):
+                runs[n, plinth] = smp_run(n, plinth)
+                if runs[n, plinth] is not None:
+                    break
             if runs[n, plinth] is None:
                 return None
     out = []

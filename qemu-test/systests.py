@@ -825,6 +825,7 @@ def linux_in_qemu(ctx, nic, cpus=1, disk="ahci", vcpus=1):
                          nics=(nic,), svm=True,
                          hostfwd=((port, 8080, "10.0.2.20"),),
                          extra=("-smp", str(cpus)),
+                         one_core=bench.vcpu_threads(vcpus),
                          **({"scratch": scratch} if disk == "ahci"
                             else {"nvme": [scratch]}))
     gate.set()  # whatever happened, the server must not wait on
@@ -977,18 +978,10 @@ def test_qemu_linux_nvme_io_core_smp2_e1000(ctx):
     linux_in_qemu(ctx, "e1000", cpus=2, disk="nvme")
 
 
-# The slowest first, so that it overlaps the others.
-# Run only when `tests/runner.py -k` names them, not in the suite.  The
-# guest on several vCPUs fails in about one run in four under QEMU 7.2's
-# TCG (12 of 47 runs, 2 of 12 of them without the I/O core): vCPU 0's
-# VMCB is found holding its CPU's own host state (CS 0x08, Plinth's CR3,
-# the RIP after VMRUN), or vCPU 0 triple-faults.  The VMCB was intact
-# just before that VMRUN, CPU 0's VM_HSAVE_PA was right and its host save
-# area was written by it; the exit before was CPU 0's host IPI to another
-# vCPU's CPU or an interrupt exit.  Until the cause is found, several
-# vCPUs are something plinth.cfg asks for (cpus), not the default.
-ON_REQUEST = [test_qemu_linux_vcpus3_smp4_e1000e]
+# Run only when `tests/runner.py -k` names them, not in the suite.
+ON_REQUEST = distro_tests.ON_REQUEST
 
+# The slowest first, so that it overlaps the others.
 TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_linux_ahci_e1000,
     test_qemu_svm_bench_guest,
@@ -996,6 +989,7 @@ TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_linux_ahci_e1000e,
     test_qemu_linux_io_core_smp2_e1000,
     test_qemu_linux_io_core_smp4_e1000e,
+    test_qemu_linux_vcpus3_smp4_e1000e,
     test_qemu_linux_nvme_io_core_smp2_e1000,
     test_bochs_linux_virtio,
     test_bochs_linux_virtio_split,
