@@ -16,7 +16,7 @@ void config_defaults(struct plinth_config *cfg)
 	cfg->mgmt_port = CFG_DEFAULT_MGMT_PORT;
 	cfg->guest_slice_us = CFG_DEFAULT_GUEST_SLICE_US;
 	cfg->io_core = CFG_IO_CORE_AUTO;
-	cfg->cpus = 1;
+	cfg->cpus = CFG_CPUS_AUTO; /* every CPU but the I/O core's */
 	static const uint8_t mac[6] = CFG_DEFAULT_NET_MAC;
 
 	memcpy(cfg->net_mac, mac, 6);

@@ -161,7 +161,7 @@ static void cpus_is_auto_or_a_count(void)
 	struct plinth_config c;
 
 	CHECK_OK("kernel = k\n", &c);
-	CHECK(c.cpus == 1);
+	CHECK(c.cpus == CFG_CPUS_AUTO);
 	CHECK_OK("kernel = k\ncpus = 2\n", &c);
 	CHECK(c.cpus == 2);
 	CHECK_OK("kernel = k\ncpus = 1\n", &c);
