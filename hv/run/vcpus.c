@@ -74,12 +74,12 @@ unsigned vcpus_count(void)
 
 const struct vcpu *vcpus_get(unsigned i)
 {
-	return i > 0 && i < nv ? &ap[i] : NULL;
+	return i == 0 ? first : i < nv ? &ap[i] : NULL;
 }
 
 const struct vcpu *vcpus_status(unsigned i, unsigned *cpu, const char **state)
 {
-	const struct vcpu *v = i == 0 ? first : vcpus_get(i);
+	const struct vcpu *v = vcpus_get(i);
 
 	if (!v)
 		return NULL;

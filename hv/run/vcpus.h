@@ -48,7 +48,8 @@ void vcpus_stop(struct vcpu *first, enum guest_end *end);
 struct vlapic *vcpus_lapic_here(void);
 /* One line per vCPU but 0 (whose counts vcpu_print_stats gives). */
 void vcpus_print_stats(void);
-/* vCPU i (1 ..), for the exit counts; NULL past the last. */
+/* vCPU i (0 ..), for the exit counts; NULL past the last, or before the
+ * guest's first run. */
 const struct vcpu *vcpus_get(unsigned i);
 /* vCPU i (0 ..) as the management API shows it: the CPU it runs on and
  * its state in words ("running", "halted", "offline", "starting");

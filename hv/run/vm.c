@@ -351,9 +351,7 @@ bool vm_vcpu_status(unsigned i, struct vm_vcpu_status *st)
 
 bool vm_vcpu_exit_reason(unsigned v, unsigned i, const char **name, uint64_t *n)
 {
-	unsigned cpu;
-	const char *state;
-	const struct vcpu *c = vcpus_status(v, &cpu, &state);
+	const struct vcpu *c = vcpus_get(v);
 
 	if (!c || i >= VCPU_EXIT_SLOTS)
 		return false;
