@@ -185,11 +185,15 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 		return stop(v, end, GUEST_FAILED, m);
 	}
 	/* The LAPIC page reaches the vCPU's own LAPIC, its core's alone;
-	 * the range never moves. */
+	 * the range never moves.  Its timer is read at every entry anyway
+	 * (next_event), and an EOI reaches the I/O APIC at once: only a
+	 * platform device may have re-armed a timer the hook must see. */
 	bool own = (gpa >> 12) == (GUEST_LAPIC_BASE >> 12);
 
 	if (own)
 		plat_unlock(v, taken);
+	else
+		v->platform_due = 0;
 	mmio_access(v, r, gpa, &in, is_store);
 	if (!own)
 		plat_unlock(v, taken);
@@ -429,7 +433,6 @@ static enum handled dispatch(struct vcpu *v, const struct vexit *x,
 		 * crashed: report it rather than boot-loop silently. */
 		return stop(v, end, GUEST_FAILED, "triple fault");
 	case VX_MMIO:
-		v->platform_due = 0;
 		return do_mmio(v, x, end);
 	case VX_FAIL:
 		break;
