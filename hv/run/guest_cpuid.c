@@ -216,8 +216,9 @@ struct cpuid_regs guest_cpuid(const struct cpuid_view *cv, uint32_t apic_id,
 /* Leaves without subleaves or CR4 bits: the vendor and highest leaf, the
  * cache descriptors (2), the serial number (3), MONITOR's sizes (5),
  * power management, DCA (9), the performance counters, the TSC and its
- * frequencies.  Not leaf 1 (OSXSAVE and OSPKE follow the guest's CR4), nor
- * 4, 7, 0xB, 0xD and the others that take a subleaf. */
+ * frequencies.  Not leaf 1 (OSXSAVE follows the guest's CR4), nor 7
+ * (OSPKE does, and it takes a subleaf), nor 4, 0xB, 0xD and the others
+ * that take one. */
 static const uint8_t fixed_leaves[] = {
 	CPUID_VENDOR,  2,	  3,	      5, CPUID_THERMAL, 9,
 	CPUID_PERFMON, CPUID_TSC, CPUID_FREQ,
