@@ -353,7 +353,7 @@ def share_one_core(pid, cpus, wait=20.0):
     #VMEXIT is then undone now and again: CPU 0 goes on in host mode
     under the guest's nested page tables (the next fetch faults and
     writes its host state into the guest's VMCB) or runs its guest
-    without them.  Later QEMU releases clear the flag on the CPU that
+    without them.  Newer QEMU sources clear the flag on the CPU that
     loads the state.  Threads on one core run one at a time, and a
     read-modify-write a few instructions long is next to never cut in two
     by a preemption, so a guest's vCPUs on one core are safe; the I/O
