@@ -98,6 +98,7 @@
 
 #define MAX_OPS 512
 #define MAX_RQ 64	       /* requests alive at once, in the target */
+#define DRAIN_ROUNDS 200000 /* rounds of a good HBA at the end, at most */
 #define MAX_RANGES 320	       /* commands one request may take */
 #define BUF_BASE 0x10000000ull /* the fake buffer: below 4 GiB */
 #define NEAR_4G 0xffff8000ull
@@ -762,20 +763,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
-	/* A good HBA from here on: everything taken must complete. */
+	/* A good HBA from here on: everything taken must complete.  A round
+	 * completes every command the port holds, which at queue depth 1 is
+	 * one, and a request may take many: the bound is on rounds in which
+	 * nothing moves at all, even after timeouts, not on rounds in all
+	 * (one input needed 424 rounds, one command each, for 32 requests).
+	 * The cap on all rounds only ends a loop that moves forever. */
 	restart_mode = 0;
-	for (unsigned round = 0, idle = 0; round < 400 && in_flight();
-	     round++) {
+	for (unsigned round = 0, idle = 0, stalls = 0;
+	     round < DRAIN_ROUNDS && in_flight() && stalls < 8; round++) {
 		uint64_t before = commands_seen;
 		unsigned left = in_flight();
 
 		good_round();
-		if (commands_seen == before && in_flight() == left
-		    && ++idle >= 2) {
+		if (commands_seen != before || in_flight() != left) {
+			idle = stalls = 0;
+		} else if (++idle >= 2) {
 			/* Nothing moves: let a timeout recover it. */
 			now += AHCI_LONG_TIMEOUT_NS + 1;
 			hostile = true;
 			idle = 0;
+			stalls++;
 		}
 	}
 	CHECK(!in_flight());
