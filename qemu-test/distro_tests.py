@@ -298,19 +298,11 @@ def debian_under_load(ctx, series, rounds, extra_cfg="", driver="ahci",
     timer and the PIT are not read once the system is up, a file written
     with fsync is on the disk byte for byte after a clean power-off,
     e2fsck finds the file system clean, and the console holds no kernel
-    error and no Plinth complaint about an unknown access.  With `vcpus`
-    above 1, the system has that many CPUs, all online."""
+    error and no Plinth complaint about an unknown access; the system has
+    `vcpus` CPUs, all online."""
     with Debian(ctx, series, extra_cfg=extra_cfg, driver=driver,
                 cpus=cpus, vcpus=vcpus) as g:
         g.start()
-        if vcpus > 1:
-            g.wait_ready()
-            every = "0-%d" % (vcpus - 1)
-            got = (g.ssh("nproc").strip(),
-                   g.ssh("cat /sys/devices/system/cpu/online").strip())
-            if got != (str(vcpus), every):
-                raise Failure("the system has %s CPUs, %s online; %d "
-                              "wanted, %s" % (got + (vcpus, every)))
         under_load(ctx, g, rounds)
         s = g.serial()
         if vcpus > 1:
@@ -326,6 +318,11 @@ def under_load(ctx, g, rounds):
     failed = g.ssh("systemctl --failed --plain --no-legend").strip()
     if state != "running" or failed:
         raise Failure("systemd says %s; failed units: %s" % (state, failed))
+    every = "0-%d" % (g.vcpus - 1) if g.vcpus > 1 else "0"
+    got = tuple(g.ssh("nproc; cat /sys/devices/system/cpu/online").split())
+    if got != (str(g.vcpus), every):
+        raise Failure("nproc and the online CPUs say %r; %d and %s wanted"
+                      % (got, g.vcpus, every))
     clock = g.ssh("cat /sys/devices/system/clocksource/clocksource0/"
                   "current_clocksource").strip()
     if clock != "tsc":
