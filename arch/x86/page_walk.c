@@ -3,6 +3,7 @@
 #include "arch/x86/page_walk.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #define PG_P (1ull << 0)
 #define PG_PS (1ull << 7)
@@ -29,17 +30,32 @@
 #define PSE_RSVD (1ull << 21)
 
 /* One paging-structure entry, 4 or 8 bytes, little-endian; the walk ends
- * at one whose P bit is clear. */
+ * at one whose P bit is clear.  An entry is naturally aligned, so it lies
+ * inside one RAM region unless a region ends mid-entry: one lookup and
+ * one load, which is also what the CPU does (a single read, never torn by
+ * another vCPU rewriting the entry).  Every MMIO exit walks four levels,
+ * so this is the exit's hot path; anything unusual goes the general way. */
 static enum pw_result read_entry(const struct gmem *g, uint64_t addr,
 				 unsigned size, uint64_t *e)
 {
-	uint8_t b[8];
+	const uint8_t *p = gmem_ptr(g, addr, size);
 	uint64_t v = 0;
 
-	if (gmem_read(g, addr, b, size))
-		return PW_BAD_TABLE;
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint64_t)b[i] << (8 * i);
+	if (p && size == 8) { /* x86: little-endian, as the entries */
+		__builtin_memcpy(&v, p, 8);
+	} else if (p) {
+		uint32_t w;
+
+		__builtin_memcpy(&w, p, 4);
+		v = w;
+	} else {
+		uint8_t b[8];
+
+		if (gmem_read(g, addr, b, size))
+			return PW_BAD_TABLE;
+		for (unsigned i = 0; i < size; i++)
+			v |= (uint64_t)b[i] << (8 * i);
+	}
 	*e = v;
 	return (v & PG_P) ? PW_OK : PW_NOT_PRESENT;
 }
@@ -178,6 +194,13 @@ size_t pw_fetch(const struct gmem *g, const struct pw_cpu *cpu, uint64_t la,
 			chunk = n - got;
 		if (pw_translate(g, cpu, cur, &gpa) != PW_OK)
 			break;
+		const uint8_t *p = gmem_ptr(g, gpa, chunk);
+
+		if (p) { /* the usual case: the whole piece in one region */
+			memcpy(buf + got, p, chunk);
+			got += chunk;
+			continue;
+		}
 		if (!gmem_read(g, gpa, buf + got, chunk)) {
 			got += chunk;
 			continue;
