@@ -91,7 +91,7 @@ SO := $(BUILD)/plinth.so
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-UNIT_TESTS := config_file config_values palloc logring log_guest fmt gmem uart decode \
+UNIT_TESTS := config_file config_values palloc logring log_guest fmt gmem uart decode decode_cache \
 	page_walk acpi_build_tables acpi_build_dsdt \
 	loader_format loader_bzimage loader_boot loader_elf \
 	lapic_regs lapic_irq lapic_timer ioapic virt_check spec_ctrl legacy rtc pm \
@@ -119,6 +119,7 @@ test_fmt_SRCS := hv/base/fmt.c
 test_gmem_SRCS := hv/guest/gmem.c
 test_uart_SRCS := hv/platform/uart.c
 test_decode_SRCS := arch/x86/decode.c
+test_decode_cache_SRCS := arch/x86/decode.c arch/x86/decode_cache.c
 test_page_walk_SRCS := arch/x86/page_walk.c hv/guest/gmem.c
 ACPI_SRCS := hv/guest/acpi_build.c hv/guest/aml.c
 test_acpi_build_tables_SRCS := $(ACPI_SRCS) tests/support/acpi_fixture.c
@@ -210,7 +211,8 @@ fuzz_virtio_blk_SRCS := $(VIRTIO_BLK_SRCS) $(LOG_STUB)
 fuzz_virtio_net_SRCS := $(VIRTIO_NET_SRCS) $(LOG_STUB)
 fuzz_pci_cfg_SRCS := $(VIRTIO_PCI_SRCS) $(LOG_STUB)
 fuzz_http_SRCS := net/http.c
-fuzz_decode_SRCS := arch/x86/decode.c arch/x86/page_walk.c hv/guest/gmem.c
+fuzz_decode_SRCS := arch/x86/decode.c arch/x86/decode_cache.c \
+	arch/x86/page_walk.c hv/guest/gmem.c
 fuzz_config_SRCS := $(CONFIG_SRCS)
 fuzz_gpt_SRCS := drivers/gpt_part.c hv/base/fmt.c
 # The AHCI engine against the unit tests' HBA, built as test_ahci is.

@@ -7,7 +7,7 @@
 #include "arch/x86/vectors.h"
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
-#include "arch/x86/decode.h"
+#include "arch/x86/decode_cache.h"
 #include "hv/base/fmt.h"
 #include "arch/x86/page_walk.h"
 #include "hv/platform/iobus.h"
@@ -156,13 +156,15 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 	int mode = o->code_mode(&cs_base);
 	struct pw_cpu cpu = { o->get(VR_CR0), o->get(VR_CR3), o->get(VR_CR4),
 			      o->get(VR_EFER) };
-	uint8_t bytes[15];
+	uint8_t bytes[16] = { 0 }; /* the cache reads 16 (decode_cache.h) */
 	struct mmio_insn in;
 	char m[160];
-	size_t n = pw_fetch_insn(v->gm, &cpu, mode, cs_base, o->get(VR_RIP),
-				 bytes, sizeof(bytes));
+	uint64_t rip = o->get(VR_RIP);
+	size_t n = pw_fetch_insn(v->gm, &cpu, mode, cs_base, rip, bytes,
+				 MMIO_INSN_MAX);
 
-	if (mmio_decode(bytes, n, mode, &in)) {
+	if (mmio_decode_cached(&v->decodes, mode == 64 ? rip : rip + cs_base,
+			       bytes, n, mode, &in)) {
 		size_t k = fmt(m, sizeof(m),
 			       "unsupported instruction at "
 			       "guest-physical MMIO 0x%lx, bytes",
@@ -516,6 +518,11 @@ void vcpu_print_stats(const struct vcpu *v)
 				"world switch",
 				(unsigned long)s->fast, v->ops->exit_name(r));
 	}
+	if (v->decodes.hits)
+		log_msg("exits: %lu of %lu MMIO instructions decoded from the "
+			"cache",
+			(unsigned long)v->decodes.hits,
+			(unsigned long)(v->decodes.hits + v->decodes.misses));
 	if (v->lapic->pv_eois)
 		log_msg("exits: none for %lu EOIs, made through the "
 			"paravirtual flag",

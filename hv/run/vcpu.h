@@ -12,6 +12,7 @@
 #include "hv/platform/lapic.h"
 #include "hv/run/msr.h"
 #include "hv/platform/pm.h"
+#include "arch/x86/decode_cache.h"
 #include "arch/x86/vcpu_fast.h"
 #include "arch/x86/vcpu_ops.h"
 
@@ -42,9 +43,10 @@ struct vcpu {
 	struct vmsr msr;
 	struct vlapic *lapic;
 	const struct gmem *gm; /* for instruction fetches at MMIO exits */
-	char why[192];	       /* what ended the run */
-	uint64_t slice_ns;     /* the longest the guest runs without an exit */
-	uint64_t slice_ticks;  /* the same in TSC ticks */
+	struct mmio_decode_cache decodes; /* what those fetches decoded to */
+	char why[192];			  /* what ended the run */
+	uint64_t slice_ns;    /* the longest the guest runs without an exit */
+	uint64_t slice_ticks; /* the same in TSC ticks */
 	/* Platform work before each entry and while the guest halts: device
 	 * timers, console input.  Returns the TSC of the next device event
 	 * (0 = none), which bounds how long the guest runs or waits. */

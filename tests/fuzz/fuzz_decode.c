@@ -52,6 +52,8 @@
  *   returns at most what was asked, each byte it returns is the RAM byte
  *   the reference finds for that linear address, and when it stops short
  *   the next byte is indeed unreachable;
+ *   decode cache: the answer of a cache kept across the input's fetches
+ *   and raw decodes is the decoder's on the same bytes;
  *   decoder: -1 leaves the result zeroed; a decoded instruction is 1..15
  *   bytes and no longer than the bytes given; the result does not depend
  *   on any byte past its length (the same bytes cut to its length, or
@@ -79,6 +81,7 @@
 #include <string.h>
 
 #include "arch/x86/decode.h"
+#include "arch/x86/decode_cache.h"
 #include "arch/x86/page_walk.h"
 #include "hv/guest/gmem.h"
 
@@ -585,6 +588,27 @@ static void check_length_of(const uint8_t *b, size_t n, int m)
 	free(copy);
 }
 
+/* --- the decode cache ------------------------------------------------- */
+
+/* do_mmio's cache, one per input: whatever the input did to the code and
+ * the page tables since, its answer is the decoder's on these bytes. */
+static struct mmio_decode_cache dcache;
+
+static void check_cached(uint64_t la, const uint8_t *b, size_t n, int m)
+{
+	struct mmio_insn fresh, cached;
+	int want = mmio_decode(b, n, m, &fresh);
+
+	CHECK(mmio_decode_cached(&dcache, la, b, n, m, &cached) == want);
+	if (!want)
+		CHECK(cached.len == fresh.len && cached.op == fresh.op
+		      && cached.size == fresh.size && cached.reg == fresh.reg
+		      && cached.reg_high8 == fresh.reg_high8
+		      && cached.dst_size == fresh.dst_size
+		      && cached.imm == fresh.imm
+		      && cached.addr_size == fresh.addr_size);
+}
+
 /* --- fetch ------------------------------------------------------------ */
 
 /* Op 3: the fetch do_mmio makes, checked byte by byte, then decoded. */
@@ -621,6 +645,7 @@ static void fetch(struct fz *s)
 			CHECK(!ok); /* it stopped where the bytes end */
 	}
 	check_decode(buf, got, mode);
+	check_cached(la, buf, got, mode);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -628,6 +653,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz s = { data, size };
 
 	fz_ram_reset();
+	memset(&dcache, 0, sizeof(dcache));
 	mode = mode_of(fz8(&s));
 	cpu_regs(&s);
 	last_la = 0;
@@ -663,6 +689,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				b[i] = fz8(&s);
 			check_decode(b, n, m);
 			check_length_of(b, n, m);
+			check_cached(last_la, b, n, m);
 			break;
 		}
 		case 5:
