@@ -35,12 +35,15 @@
  * one load, which is also what the CPU does (a single read, never torn by
  * another vCPU rewriting the entry).  Every MMIO exit walks four levels,
  * so this is the exit's hot path; anything unusual goes the general way. */
-static enum pw_result read_entry(const struct gmem *g, uint64_t addr,
-				 unsigned size, uint64_t *e)
+static enum pw_result read_entry_at(const struct gmem *g, uint64_t addr,
+				    unsigned size, uint64_t *e,
+				    const uint64_t **at)
 {
 	const uint8_t *p = gmem_ptr(g, addr, size);
 	uint64_t v = 0;
 
+	if (at) /* where it lies, for the memo: one region, 8 bytes */
+		*at = size == 8 ? (const uint64_t *)p : NULL;
 	if (p && size == 8) { /* x86: little-endian, as the entries */
 		__builtin_memcpy(&v, p, 8);
 	} else if (p) {
@@ -58,6 +61,12 @@ static enum pw_result read_entry(const struct gmem *g, uint64_t addr,
 	}
 	*e = v;
 	return (v & PG_P) ? PW_OK : PW_NOT_PRESENT;
+}
+
+static enum pw_result read_entry(const struct gmem *g, uint64_t addr,
+				 unsigned size, uint64_t *e)
+{
+	return read_entry_at(g, addr, size, e, NULL);
 }
 
 /* 32-bit paging (4.3): a page directory at CR3[31:12] and 4-byte
@@ -94,17 +103,24 @@ static enum pw_result walk32(const struct gmem *g, const struct pw_cpu *cpu,
  * address field.  Runs at most `level` iterations. */
 static enum pw_result walk64(const struct gmem *g, uint64_t table,
 			     unsigned level, uint64_t la, uint64_t high_rsvd,
-			     uint64_t *gpa)
+			     uint64_t *gpa, struct pw_memo_entry *rec)
 {
 	for (; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
 		uint64_t e, rsvd = high_rsvd;
+		const uint64_t *at;
 		enum pw_result r;
 
-		r = read_entry(g, table + (((la >> shift) & 0x1ff) << 3), 8,
-			       &e);
+		r = read_entry_at(g, table + (((la >> shift) & 0x1ff) << 3), 8,
+				  &e, &at);
 		if (r != PW_OK)
 			return r;
+		if (rec && rec->levels < PW_MEMO_LEVELS && at) {
+			rec->entry[rec->levels] = at;
+			rec->value[rec->levels++] = e;
+		} else if (rec) {
+			rec->levels = PW_MEMO_LEVELS + 1; /* not memorable */
+		}
 		/* PS is reserved in a PML4E and a PML5E (tables 4-14,
 		 * 4-15); in a PTE the same bit is PAT. */
 		if (level >= 4)
@@ -145,7 +161,7 @@ static enum pw_result walk_pae(const struct gmem *g, const struct pw_cpu *cpu,
 		return r;
 	if (pdpte & PAE_PDPTE_RSVD)
 		return PW_RESERVED_BIT;
-	return walk64(g, pdpte & ADDR_MASK, 2, la, high_rsvd, gpa);
+	return walk64(g, pdpte & ADDR_MASK, 2, la, high_rsvd, gpa, NULL);
 }
 
 enum pw_result pw_translate(const struct gmem *g, const struct pw_cpu *cpu,
@@ -171,7 +187,7 @@ enum pw_result pw_translate(const struct gmem *g, const struct pw_cpu *cpu,
 		if (hi != 0 && hi != (~0ull >> top))
 			return PW_NONCANONICAL;
 		return walk64(g, cpu->cr3 & ADDR_MASK, la57 ? 5 : 4, la, xd,
-			      gpa);
+			      gpa, NULL);
 	}
 	if (cpu->cr4 & PW_CR4_PAE)
 		return walk_pae(g, cpu, (uint32_t)la, PAE_HIGH_RSVD | xd, gpa);
@@ -222,4 +238,88 @@ size_t pw_fetch_insn(const struct gmem *g, const struct pw_cpu *cpu, int mode,
 	uint64_t la = mode == 64 ? rip : (rip + cs_base) & 0xffffffff;
 
 	return pw_fetch(g, cpu, la, buf, n);
+}
+
+/* --- the memo of code translations (page_walk.h) ----------------------- */
+
+/* The control bits a long-mode walk depends on: with the same bits, the
+ * same CR3 and the same entry values it reads the same entries and gives
+ * the same address (each entry's address is a function of the one
+ * before). */
+static uint64_t walk_bits(const struct pw_cpu *cpu)
+{
+	return (cpu->cr0 & PW_CR0_PG)
+	       | (cpu->cr4 & (PW_CR4_PAE | PW_CR4_PSE | PW_CR4_LA57))
+	       | ((cpu->efer & (PW_EFER_LMA | PW_EFER_NXE)) << 32);
+}
+
+static struct pw_memo_entry *memo_way(struct pw_memo *m, uint64_t page)
+{
+	return &m->e[((page >> 12) * 0x9e3779b97f4a7c15ull) >> 61];
+}
+
+/* A miss: the walk, recorded.  Remembered only when every entry lies in
+ * RAM as one 8-byte piece and the whole code page is RAM, so that a hit
+ * can read them all through host pointers. */
+static void memo_fill(struct pw_memo_entry *w, const struct gmem *g,
+		      const struct pw_cpu *cpu, uint64_t page)
+{
+	bool la57 = cpu->cr4 & PW_CR4_LA57;
+	uint64_t xd = (cpu->efer & PW_EFER_NXE) ? 0 : PG_XD, gpa;
+	uint64_t hi = page >> (la57 ? 56 : 47);
+
+	w->levels = 0;
+	if (hi != 0 && hi != (~0ull >> (la57 ? 56 : 47)))
+		return;
+	if (walk64(g, cpu->cr3 & ADDR_MASK, la57 ? 5 : 4, page, xd, &gpa, w)
+		    != PW_OK
+	    || w->levels > PW_MEMO_LEVELS) {
+		w->levels = 0;
+		return;
+	}
+	w->page = gmem_ptr(g, gpa, 4096);
+	if (!w->page) {
+		w->levels = 0;
+		return;
+	}
+	w->la_page = page;
+	w->cr3 = cpu->cr3;
+	w->bits = walk_bits(cpu);
+}
+
+size_t pw_fetch_insn_memo(struct pw_memo *m, const struct gmem *g,
+			  const struct pw_cpu *cpu, int mode, uint64_t cs_base,
+			  uint64_t rip, uint8_t *buf, size_t n)
+{
+	uint64_t la = mode == 64 ? rip : (rip + cs_base) & 0xffffffff;
+	uint64_t page = la & ~0xfffull, off = la & 0xfff;
+	struct pw_memo_entry *w = memo_way(m, page);
+
+	/* Long mode only (what 64-bit guests run in), and a fetch inside
+	 * one page: anything else walks as pw_fetch_insn does. */
+	if (!(cpu->cr0 & PW_CR0_PG) || !(cpu->efer & PW_EFER_LMA)
+	    || off + n > 4096)
+		return pw_fetch_insn(g, cpu, mode, cs_base, rip, buf, n);
+	if (w->levels && w->la_page == page && w->cr3 == cpu->cr3
+	    && w->bits == walk_bits(cpu)) {
+		unsigned i = 0;
+
+		/* Each entry read once, whole, as the walk would read it. */
+		while (i < w->levels
+		       && __atomic_load_n(w->entry[i], __ATOMIC_RELAXED)
+				  == w->value[i])
+			i++;
+		if (i == w->levels) {
+			m->hits++;
+			memcpy(buf, w->page + off, n);
+			return n;
+		}
+	}
+	m->misses++;
+	memo_fill(w, g, cpu, page);
+	if (w->levels) {
+		memcpy(buf, w->page + off, n);
+		return n;
+	}
+	return pw_fetch_insn(g, cpu, mode, cs_base, rip, buf, n);
 }

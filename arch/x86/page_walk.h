@@ -71,4 +71,45 @@ size_t pw_fetch(const struct gmem *g, const struct pw_cpu *cpu, uint64_t la,
 size_t pw_fetch_insn(const struct gmem *g, const struct pw_cpu *cpu, int mode,
 		     uint64_t cs_base, uint64_t rip, uint8_t *buf, size_t n);
 
+/* A memo of the walks behind instruction fetches, one per vCPU.
+ *
+ * A guest that drives a device runs the same accessors from the same few
+ * code pages, and each MMIO exit walked four levels of its page tables
+ * to fetch them.  The walk is a pure function of the paging mode bits,
+ * CR3, the linear page and the values of the entries it reads; each
+ * entry's address follows from CR3 and the entry before.  So an entry of
+ * the memo holds those inputs, with host pointers to where the entries
+ * lie, and a hit re-reads each entry (once, whole) and compares: if all
+ * are unchanged, the walk would give the same page.  Nothing needs to
+ * invalidate it: a guest that rewrites an entry, reloads CR3 elsewhere
+ * or changes mode misses.  (The CPU itself may still use a stale TLB
+ * entry until the guest's INVLPG; Plinth always follows memory, as the
+ * plain walk does.)
+ *
+ * Long-mode paging only, and fetches inside one page; the rest walks as
+ * pw_fetch_insn.  Host pointers stay valid because guest RAM never moves
+ * while the guest runs; the memo is zeroed with its vCPU.
+ *
+ * Ownership: the vCPU's own core, in its exit handler; no lock. */
+#define PW_MEMO_WAYS 8
+#define PW_MEMO_LEVELS 5
+
+struct pw_memo_entry {
+	uint64_t la_page, cr3, bits; /* the inputs besides the entries */
+	const uint64_t *entry[PW_MEMO_LEVELS]; /* where each lies */
+	uint64_t value[PW_MEMO_LEVELS];	       /* and what it held */
+	const uint8_t *page; /* the code page, in host memory */
+	unsigned levels;     /* entries read; 0: empty */
+};
+
+struct pw_memo {
+	struct pw_memo_entry e[PW_MEMO_WAYS];
+	uint64_t hits, misses;
+};
+
+/* pw_fetch_insn through the memo: the same bytes, the same count. */
+size_t pw_fetch_insn_memo(struct pw_memo *m, const struct gmem *g,
+			  const struct pw_cpu *cpu, int mode, uint64_t cs_base,
+			  uint64_t rip, uint8_t *buf, size_t n);
+
 #endif

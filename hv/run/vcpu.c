@@ -160,8 +160,8 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 	struct mmio_insn in;
 	char m[160];
 	uint64_t rip = o->get(VR_RIP);
-	size_t n = pw_fetch_insn(v->gm, &cpu, mode, cs_base, rip, bytes,
-				 MMIO_INSN_MAX);
+	size_t n = pw_fetch_insn_memo(&v->walks, v->gm, &cpu, mode, cs_base,
+				      rip, bytes, MMIO_INSN_MAX);
 
 	if (mmio_decode_cached(&v->decodes, mode == 64 ? rip : rip + cs_base,
 			       bytes, n, mode, &in)) {
@@ -518,11 +518,12 @@ void vcpu_print_stats(const struct vcpu *v)
 				"world switch",
 				(unsigned long)s->fast, v->ops->exit_name(r));
 	}
-	if (v->decodes.hits)
-		log_msg("exits: %lu of %lu MMIO instructions decoded from the "
-			"cache",
-			(unsigned long)v->decodes.hits,
-			(unsigned long)(v->decodes.hits + v->decodes.misses));
+	if (v->walks.hits || v->decodes.hits)
+		log_msg("exits: of %lu MMIO instruction fetches, %lu reused "
+			"a page walk and %lu a decode",
+			(unsigned long)(v->decodes.hits + v->decodes.misses),
+			(unsigned long)v->walks.hits,
+			(unsigned long)v->decodes.hits);
 	if (v->lapic->pv_eois)
 		log_msg("exits: none for %lu EOIs, made through the "
 			"paravirtual flag",

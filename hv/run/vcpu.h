@@ -13,6 +13,7 @@
 #include "hv/run/msr.h"
 #include "hv/platform/pm.h"
 #include "arch/x86/decode_cache.h"
+#include "arch/x86/page_walk.h"
 #include "arch/x86/vcpu_fast.h"
 #include "arch/x86/vcpu_ops.h"
 
@@ -43,6 +44,7 @@ struct vcpu {
 	struct vmsr msr;
 	struct vlapic *lapic;
 	const struct gmem *gm; /* for instruction fetches at MMIO exits */
+	struct pw_memo walks;  /* what those fetches walked */
 	struct mmio_decode_cache decodes; /* what those fetches decoded to */
 	char why[192];			  /* what ended the run */
 	uint64_t slice_ns;    /* the longest the guest runs without an exit */

@@ -53,7 +53,9 @@
  *   the reference finds for that linear address, and when it stops short
  *   the next byte is indeed unreachable;
  *   decode cache: the answer of a cache kept across the input's fetches
- *   and raw decodes is the decoder's on the same bytes;
+ *   and raw decodes is the decoder's on the same bytes; the page-walk
+ *   memo, kept across the input's fetches while its ops rewrite tables
+ *   and control registers, fetches what pw_fetch_insn fetches;
  *   decoder: -1 leaves the result zeroed; a decoded instruction is 1..15
  *   bytes and no longer than the bytes given; the result does not depend
  *   on any byte past its length (the same bytes cut to its length, or
@@ -593,6 +595,8 @@ static void check_length_of(const uint8_t *b, size_t n, int m)
 /* do_mmio's cache, one per input: whatever the input did to the code and
  * the page tables since, its answer is the decoder's on these bytes. */
 static struct mmio_decode_cache dcache;
+/* And its memo of page walks, likewise (page_walk.h). */
+static struct pw_memo memo;
 
 static void check_cached(uint64_t la, const uint8_t *b, size_t n, int m)
 {
@@ -646,6 +650,13 @@ static void fetch(struct fz *s)
 	}
 	check_decode(buf, got, mode);
 	check_cached(la, buf, got, mode);
+	/* The memo's fetch: the same count and bytes. */
+	uint8_t again[32];
+
+	CHECK(pw_fetch_insn_memo(&memo, &fz_gm, &cpu, mode, cs_base, rip,
+				 again, n)
+	      == got);
+	CHECK(!memcmp(again, buf, got));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -654,6 +665,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fz_ram_reset();
 	memset(&dcache, 0, sizeof(dcache));
+	memset(&memo, 0, sizeof(memo));
 	mode = mode_of(fz8(&s));
 	cpu_regs(&s);
 	last_la = 0;

@@ -640,6 +640,166 @@ static void fetch_pae_and_paging_off(void)
 	CHECK(pw_fetch(&g, &c, RAM_SIZE - 3, big, 15) == 3);
 }
 
+/* ---- the memo ------------------------------------------------------ */
+
+/* pw_fetch_insn_memo and pw_fetch_insn agree, count and bytes. */
+static size_t both(struct pw_memo *m, const struct pw_cpu *c, int mode,
+		   uint64_t la, uint8_t *buf, size_t n)
+{
+	uint8_t want[32];
+	size_t w = pw_fetch_insn(&g, c, mode, 0, la, want, n);
+	size_t got = pw_fetch_insn_memo(m, &g, c, mode, 0, la, buf, n);
+
+	CHECK(got == w);
+	CHECK(!memcmp(buf, want, w));
+	return got;
+}
+
+/* The same code page again: no walk, the same bytes; then every input
+ * the walk depended on, changed one at a time, is noticed. */
+static void memo_hits_and_notices_changes(void)
+{
+	static struct pw_memo m;
+	struct pw_cpu c = setup_lm();
+	uint64_t la = la4(1, 2, 3, 4, 0x100);
+	uint8_t buf[16];
+
+	memcpy(ram + 0x7100, "\x8b\x04\x25\x30\x00\xe0\xfe", 7);
+	memcpy(ram + 0x9100, "\x89\x04\x25\x30\x00\xe0\xfe", 7);
+	CHECK(both(&m, &c, 64, la, buf, 15) == 15 && buf[0] == 0x8b);
+	CHECK(m.hits == 0 && m.misses == 1);
+	CHECK(both(&m, &c, 64, la, buf, 15) == 15 && buf[0] == 0x8b);
+	CHECK(both(&m, &c, 64, la + 8, buf, 15) == 15); /* same page */
+	CHECK(m.hits == 2);
+	/* The bytes themselves are read anew each time. */
+	ram[0x7100] = 0x8a;
+	CHECK(both(&m, &c, 64, la, buf, 15) == 15 && buf[0] == 0x8a);
+	CHECK(m.hits == 3);
+	ram[0x7100] = 0x8b;
+
+	/* The PTE now points elsewhere. */
+	put64(0x13000 + 4 * 8, 0x9000 | P | RW);
+	CHECK(both(&m, &c, 64, la, buf, 15) == 15 && buf[0] == 0x89);
+	CHECK(m.hits == 3);
+	CHECK(both(&m, &c, 64, la, buf, 15) == 15 && buf[0] == 0x89);
+	CHECK(m.hits == 4);
+	/* A change high up (the PML4 entry's flags only): still noticed,
+	 * though this one does not move the page. */
+	put64(0x10000 + 1 * 8, 0x11000 | P | RW | A);
+	CHECK(both(&m, &c, 64, la, buf, 15) == 15);
+	CHECK(m.hits == 4);
+	/* Not present any more: nothing fetched, and nothing kept. */
+	put64(0x12000 + 3 * 8, 0);
+	CHECK(both(&m, &c, 64, la, buf, 15) == 0);
+	CHECK(both(&m, &c, 64, la, buf, 15) == 0);
+	CHECK(m.hits == 4);
+	put64(0x12000 + 3 * 8, 0x13000 | P | RW);
+
+	/* Another CR3 with the same tables at another place. */
+	CHECK(both(&m, &c, 64, la, buf, 15) == 15);
+	memcpy(ram + 0x20000, ram + 0x10000, 4096);
+	c.cr3 = 0x20000;
+	uint64_t hits = m.hits;
+
+	CHECK(both(&m, &c, 64, la, buf, 15) == 15 && buf[0] == 0x89);
+	CHECK(m.hits == hits);
+	/* XD set in the PTE: a reserved bit without EFER.NXE. */
+	put64(0x13000 + 4 * 8, 0x9000 | P | RW | XD);
+	CHECK(both(&m, &c, 64, la, buf, 15) == 15);
+	c.efer &= ~EFER_NXE;
+	CHECK(both(&m, &c, 64, la, buf, 15) == 0);
+	c.efer |= EFER_NXE;
+	CHECK(both(&m, &c, 64, la, buf, 15) == 15);
+}
+
+/* Large pages are remembered too; a fetch over a page boundary, a code
+ * page not wholly RAM and paging outside long mode walk as before. */
+static void memo_large_pages_and_fallbacks(void)
+{
+	static struct pw_memo m;
+	struct pw_cpu c = setup_lm();
+	uint8_t buf[16];
+
+	/* A 2 MiB page at frame 0 (PD entry 5 under PDPT entry 2). */
+	put64(0x12000 + 5 * 8, 0x000000 | PS | P);
+	ram[0x1234] = 0x42;
+	CHECK(both(&m, &c, 64, la4(1, 2, 5, 1, 0x234), buf, 15) == 15);
+	CHECK(both(&m, &c, 64, la4(1, 2, 5, 1, 0x234), buf, 15) == 15);
+	CHECK(buf[0] == 0x42 && m.hits == 1);
+	/* Across a page boundary, to a frame that is not the next. */
+	put64(0x13000 + 5 * 8, 0x5000 | P);
+	memset(ram + 0x5000, 0x77, 16);
+	memset(ram + 0x8000, 0xee, 16);
+	CHECK(both(&m, &c, 64, la4(1, 2, 3, 4, 0xff8), buf, 15) == 15);
+	CHECK(both(&m, &c, 64, la4(1, 2, 3, 4, 0xff8), buf, 15) == 15);
+	/* The last RAM page, half of it past RAM's end via a 2 MiB page
+	 * at the top of RAM's frame: only what is RAM. */
+	put64(0x13000 + 9 * 8, (RAM_SIZE - 0x1000) | P);
+	CHECK(both(&m, &c, 64, la4(1, 2, 3, 9, 0xffc), buf, 4) == 4);
+	CHECK(both(&m, &c, 64, la4(1, 2, 3, 9, 0xffc), buf, 15) == 4);
+	/* Compatibility mode: the 32-bit linear address, memo or not. */
+	both(&m, &c, 32, la4(1, 2, 3, 4, 0x100), buf, 4);
+	/* PAE and 32-bit paging: no memo, the plain walk. */
+	uint64_t hits = m.hits, misses = m.misses;
+	struct pw_cpu pae = { .cr0 = CR0_PG | CR0_PE, .cr3 = 0x10000,
+			      .cr4 = CR4_PAE };
+
+	both(&m, &pae, 32, 0x1000, buf, 15);
+	CHECK(m.hits == hits && m.misses == misses);
+}
+
+/* Random tables and control registers, rewritten as it goes: the memo
+ * never disagrees with the walk. */
+static uint64_t rnd(void)
+{
+	static uint64_t x = 0x13198a2e03707344ull;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
+static void memo_random(void)
+{
+	static struct pw_memo m;
+	uint8_t buf[16];
+
+	setup();
+	for (size_t i = 0; i < 16 * 4096 / 8; i++) {
+		/* Tables in the first 64 KiB, pointing into it; now and
+		 * then a large page or an XD bit. */
+		uint64_t e = (rnd() & 0xf000) | P | (rnd() & (RW | A));
+
+		if (!(rnd() & 7))
+			e |= PS;
+		if (!(rnd() & 15))
+			e |= XD;
+		memcpy(ram + i * 8, &e, 8);
+	}
+	for (unsigned iter = 0; iter < 200000; iter++) {
+		struct pw_cpu c = { .cr0 = CR0_PG | CR0_PE,
+				    .cr3 = (rnd() & 1) * 0x1000,
+				    .cr4 = CR4_PAE,
+				    .efer = EFER_LME | EFER_LMA | EFER_NXE };
+		uint64_t la = (rnd() & 1) << 39 | (rnd() & 1) << 30
+			      | (rnd() & 1) << 21 | (rnd() & 1) << 12
+			      | (rnd() & 0xfff);
+
+		if (!(rnd() & 31)) /* now and then another mode */
+			c.efer &= ~EFER_NXE;
+		if (!(rnd() & 7)) { /* the guest rewrites an entry */
+			uint64_t e = (rnd() & 0xf000) | P | (rnd() & PS);
+
+			memcpy(ram + (rnd() & 0xfff8), &e, 8);
+		}
+		both(&m, &c, 64, la, buf, (size_t)(rnd() % 16));
+	}
+	printf("#   memo: %lu hits, %lu misses\n", (unsigned long)m.hits,
+	       (unsigned long)m.misses);
+	CHECK(m.hits > 1000 && m.misses > 1000);
+}
+
 /* ---- hostile tables ----------------------------------------------- */
 
 /* Random tables, control registers and addresses: every walk ends in one
@@ -719,6 +879,9 @@ int main(void)
 	RUN(fetch_insn_adds_cs_base_outside_long_mode);
 	RUN(fetch_pae_and_paging_off);
 	RUN(random_tables);
+	RUN(memo_hits_and_notices_changes);
+	RUN(memo_large_pages_and_fallbacks);
+	RUN(memo_random);
 	free(ram);
 	return CHECK_DONE();
 }
