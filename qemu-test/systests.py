@@ -471,6 +471,10 @@ def check_bench_guest(s):
     expect(s, "bench: CPUID reads alike in and out of a MOV SS shadow",
            "CPUID answered alike with and without the exit fast path")
     check_cx16(s)
+    expect(s, "bench: MMIO follows an instruction rewritten in place",
+           "the MMIO decode cache and walk memo follow the guest's code")
+    expect(s, "bench: MMIO to and from RSP reached RSP",
+           "MMIO with RSP as the register")
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
     expect_re(s, r"exits: CPUID +\d+ +\d+$", "exit statistics")
     expect(s, "powering off: on_guest_exit = poweroff", "power-off")

@@ -126,11 +126,17 @@ static enum handled do_io(struct vcpu *v, const struct vexit *x,
 	return DONE;
 }
 
-/* The decoded access, done by the device behind the range. */
+/* The decoded access, done by the device behind the range.  RSP lives
+ * in the VMCS or VMCB, not in regs[]: it is brought over only for the
+ * rare instruction that names it (AH, also register 4, is in RAX). */
 static void mmio_access(struct vcpu *v, const struct bus_range *r, uint64_t gpa,
 			const struct mmio_insn *in, bool is_store)
 {
-	v->regs[R_RSP] = v->ops->get(VR_RSP);
+	bool rsp = in->op != MMIO_STORE_IMM && in->reg == R_RSP
+		   && !in->reg_high8;
+
+	if (rsp)
+		v->regs[R_RSP] = v->ops->get(VR_RSP);
 	if (is_store) {
 		if (r->write)
 			bus_write(r, gpa, in->size,
@@ -139,7 +145,8 @@ static void mmio_access(struct vcpu *v, const struct bus_range *r, uint64_t gpa,
 		uint64_t val = r->read ? bus_read(r, gpa, in->size) : ~0ull;
 
 		mmio_apply_load(in, val, v->regs);
-		v->ops->set(VR_RSP, v->regs[R_RSP]);
+		if (rsp)
+			v->ops->set(VR_RSP, v->regs[R_RSP]);
 	}
 }
 
