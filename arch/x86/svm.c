@@ -38,7 +38,8 @@ static int code_mode(uint64_t *cs_base)
 
 /* Without NRIP save (QEMU's SVM has none) the CPU does not say how long
  * the intercepted instruction was: fetch it through the guest's page
- * tables and check that it is the one the exit names.  Prefixes are
+ * tables (the vCPU's walk memo, page_walk.h, spares the walk for code it
+ * ran before) and check that it is the one the exit names.  Prefixes are
  * allowed; anything else stops the guest rather than skip a guess. */
 static uint64_t insn_end(const uint8_t *op, size_t oplen, const char *name,
 			 char *why, size_t n)
@@ -51,8 +52,8 @@ static uint64_t insn_end(const uint8_t *op, size_t oplen, const char *name,
 
 	if (svm_nrips)
 		return *f64(VMCB_NRIP);
-	size_t got = pw_fetch_insn(svm_gm, &cpu, mode, cs_base, rip, bytes,
-				   sizeof(bytes));
+	size_t got = pw_fetch_insn_memo(&svm_cur()->walks, svm_gm, &cpu, mode,
+					cs_base, rip, bytes, sizeof(bytes));
 	size_t len = insn_length_of(bytes, got, mode, op, oplen);
 
 	if (len)

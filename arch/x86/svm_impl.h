@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "arch/x86/guest_fpu.h"
+#include "arch/x86/page_walk.h"
 #include "arch/x86/smp.h"
 #include "hv/guest/gmem.h"
 
@@ -16,6 +17,7 @@ struct svm_vcpu {
 	uint8_t *vmcb, *host_save;
 	struct guest_fpu fpu;
 	uint64_t next_rip; /* after the instruction that exited, 0: unknown */
+	struct pw_memo walks; /* for those lengths, without NRIP save */
 	/* NMI blocking (SDM vol. 3A, 6.7.1), which AMD-V without the vNMI
 	 * extension keeps nowhere the host can read: set by an NMI's
 	 * injection, it lasts until the guest's IRET has run.  IRET is

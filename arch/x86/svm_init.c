@@ -220,6 +220,7 @@ int svm_vcpu_init(unsigned id, const struct gmem *g,
 	}
 	this_cpu()->vcpu_arch = v;
 	v->nmi_blocked = v->nmi_iret = false;
+	memset(&v->walks, 0, sizeof(v->walks));
 	memset(v->vmcb, 0, 4096);
 	controls();
 	guest_state(e);
