@@ -474,6 +474,23 @@ $(BENCH_GUEST): qemu-test/guest/bench/bench.c qemu-test/guest/bench/bench.ld \
 		-o $(BUILD)/guest/bench.elf $<
 	@objcopy -O binary $(BUILD)/guest/bench.elf $@
 
+# A test fixture: the ACPI tables of a two-CPU machine for Bochs, whose
+# firmware has none, then plinth.efi (qemu-test/guest/acpi_shim/).
+ACPI_SHIM := $(BUILD)/guest/acpi_shim.efi
+$(ACPI_SHIM): qemu-test/guest/acpi_shim/acpi_shim.c /usr/lib/libefi.a
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@gcc $(filter-out -MMD -MP -I.,$(BOOT_CFLAGS)) -c $< \
+		-o $(BUILD)/guest/acpi_shim.o
+	@ld -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
+		-T /usr/lib/elf_x86_64_efi.lds /usr/lib/crt0-efi-x86_64.o \
+		$(BUILD)/guest/acpi_shim.o /usr/lib/libefi.a \
+		/usr/lib/libgnuefi.a -o $(BUILD)/guest/acpi_shim.so
+	@objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
+		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 \
+		$(BUILD)/guest/acpi_shim.so $@
+
 # make image CONFIG=plinth.cfg KERNEL=... [INITRD=...] [DISK=...] [OUT=...]:
 # an operator's own appliance.  The files go where the configuration
 # names them, after plinth-check-config has accepted them.
@@ -555,8 +572,8 @@ $(FUZZ_TARGETS:%=$(BUILD)/fuzz/deps/fuzz_%.d): ;
 unit: $(UNIT_BINS)
 	python3 tests/runner.py --unit-only
 
-test: $(UNIT_BINS) $(EFI) $(IMAGE) $(BENCH_GUEST) $(DISTRO_STAMP) \
-		$(CHECK_CONFIG)
+test: $(UNIT_BINS) $(EFI) $(IMAGE) $(BENCH_GUEST) $(ACPI_SHIM) \
+		$(DISTRO_STAMP) $(CHECK_CONFIG)
 	python3 tests/runner.py
 
 bench: $(EFI) $(IMAGE) $(BENCH_GUEST) $(DISTRO_STAMP)

@@ -427,7 +427,7 @@ def run_qemu_kernel(kernel, initrd, workdir, append="console=ttyS0",
 
 BOCHSRC = """\
 megs: {megs}
-cpu: model={cpu}, count=1, ips=50000000, reset_on_triple_fault=0
+cpu: model={cpu}, count={count}, ips=50000000, reset_on_triple_fault=0
 romimage: file={ovmf}
 vgaromimage: file={vga}
 display_library: term
@@ -447,9 +447,11 @@ speaker: enabled=0
 
 def run_bochs(image, workdir, timeout=240, stop_on=(), megs=512,
               cpu="corei7_haswell_4770", echo=None, slirp=False,
-              hostfwd=()):
+              hostfwd=(), cpus=1):
     """Bochs 2.7 with VT-x.  Its TSC counts instructions (clock sync=none),
-    so runs are deterministic.  bochs ignores SIGTERM: SIGKILL only.  With
+    so runs are deterministic.  bochs ignores SIGTERM: SIGKILL only.
+    `cpus` processors, APIC IDs 0 and up (its OVMF lists only the first:
+    see qemu-test/guest/acpi_shim/).  With
     `slirp` the e1000 is on Bochs' user-mode network (DHCP 10.0.2.15, the
     host's 127.0.0.1 as 10.0.2.2; `hostfwd` is a list of (host port, guest
     port) forwarded from 127.0.0.1 to 10.0.2.15), else on no network at
@@ -473,7 +475,8 @@ def run_bochs(image, workdir, timeout=240, stop_on=(), megs=512,
         ethmod = "ethmod=slirp, script=slirp.conf"
     rc = os.path.join(workdir, "bochsrc")
     with open(rc, "w") as f:
-        f.write(BOCHSRC.format(megs=megs, cpu=cpu, ovmf=OVMF_BOCHS,
+        f.write(BOCHSRC.format(megs=megs, cpu=cpu, count=cpus,
+                               ovmf=OVMF_BOCHS,
                                ethmod=ethmod,
                                vga=BOCHS_VGA, disk=disk, serial=serial,
                                log=os.path.join(workdir, "bochs.log")))

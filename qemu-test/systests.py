@@ -599,6 +599,38 @@ def boot_linux_in_bochs(ctx, kernel, fmt_name, extra=()):
         raise Failure("Bochs' log shows no ACPI soft power-off")
 
 
+def test_bochs_linux_vcpus2(ctx):
+    """Linux on two vCPUs under VT-x.  Bochs runs two CPUs; its firmware
+    has no ACPI tables, so the ESP boots acpi_shim.efi first, which gives
+    it the MADT real firmware would and starts plinth.efi.  Plinth starts
+    the second CPU, turns VMX on there and runs vCPU 1 on it with a VMCS
+    of its own, from the guest's STARTUP in real mode; Linux brings it
+    up, takes it offline and back, runs a job on each CPU, gets NMI
+    backtraces from both, and powers off (check_vcpus)."""
+    cfg = ("kernel = /guest/vmlinux\ninitrd = /guest/initrd.img\n"
+           "cmdline = console=ttyS0 plinth.smptest=1\nmemory = 256M\n"
+           "io_core = off\ncpus = 2\n")
+    img = os.path.join(ctx.work, "test.img")
+    bench.make_image(img, [
+        ("EFI/BOOT/BOOTX64.EFI", os.path.join(ctx.guest, "acpi_shim.efi")),
+        ("EFI/BOOT/plinth.efi", ctx.efi),
+        ("EFI/BOOT/plinth.cfg", cfg.encode()),
+        ("guest/vmlinux", os.path.join(ctx.guest, "vmlinux")),
+        ("guest/initrd.img", os.path.join(ctx.guest, "initrd.img"))])
+    res = bench.run_bochs(img, ctx.work, timeout=900, stop_on=FAIL_MARKS,
+                          cpus=2)
+    no_faults(res)
+    s = res.serial
+    expect(s, "acpi_shim: a MADT with 2 CPUs installed", "the shim ran")
+    expect(s, "smp: 2 of 2 CPUs running", "Plinth started the second CPU")
+    expect(s, "vmx: on", "VMXON")
+    check_vcpus(s, 2)
+    expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")
+    expect(s, "powering off: on_guest_exit = poweroff", "Plinth power-off")
+    if res.timed_out:
+        raise Failure("Bochs did not stop after the power-off line")
+
+
 def test_bochs_linux_guest(ctx):
     """The uncompressed ELF vmlinux: the same kernel without a minute of
     XZ decompression under Bochs."""
@@ -995,6 +1027,7 @@ TESTS = distro_tests.TESTS + hostile_tests.TESTS + [
     test_qemu_linux_io_core_smp4_e1000e,
     test_qemu_linux_vcpus3_smp4_e1000e,
     test_qemu_linux_nvme_io_core_smp2_e1000,
+    test_bochs_linux_vcpus2,
     test_bochs_linux_virtio,
     test_bochs_linux_virtio_split,
     test_bochs_linux_guest_bzimage,

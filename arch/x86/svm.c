@@ -424,6 +424,7 @@ static void dump(void)
 
 const struct vcpu_ops svm_ops = {
 	.name = "svm",
+	.cpu_on = svm_cpu_on,
 	.init = svm_vcpu_init,
 	.run = run,
 	.get = get,

@@ -86,6 +86,10 @@ struct vcpu_fast;
 
 struct vcpu_ops {
 	const char *name; /* "vmx" or "svm": log prefixes */
+	/* Turns the extension on for the calling CPU, one that runs a vCPU
+	 * other than the first (the first CPU's was at boot).  0, or -1
+	 * with the reason in why. */
+	int (*cpu_on)(char *why, size_t n);
 	/* A fresh vCPU `id` (VMCS or VMCB) for a new guest run over guest
 	 * memory g, entered at e, on the CPU that calls and will run it; the
 	 * other operations act on the vCPU of the CPU that calls them.
@@ -112,8 +116,7 @@ struct vcpu_ops {
 	void (*inject_intr)(unsigned vec);
 	/* Can an NMI be injected now: the last one's handler has returned,
 	 * no interrupt shadow, no other event queued?  NULL where the
-	 * backend injects no NMIs (VT-x, whose one vCPU nothing sends them
-	 * to): they stay counted in the LAPIC. */
+	 * backend injects no NMIs: they stay counted in the LAPIC. */
 	bool (*can_inject_nmi)(void);
 	void (*inject_nmi)(void);
 	/* An exit as soon as the guest can take an interrupt. */

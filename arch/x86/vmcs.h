@@ -189,6 +189,8 @@
 #define AR_CODE64 0xa09b
 #define AR_CODE32 0xc09b
 #define AR_DATA 0xc093
+#define AR_CODE16 0x009b /* real mode: byte granular, 16-bit */
+#define AR_DATA16 0x0093
 #define AR_TSS64_BUSY 0x008b
 #define AR_UNUSABLE 0x10000
 

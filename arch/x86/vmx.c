@@ -5,7 +5,9 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
 #include "arch/x86/guest_fpu.h"
+#include "arch/x86/host_timer.h"
 #include "arch/x86/nested_pt.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/spec_ctrl.h"
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vectors.h"
@@ -35,17 +37,36 @@ extern void vmx_exit_stub(void);
 extern int vmx_enter(uint64_t regs[16], int launched, void *fpu, uint64_t xcr0,
 		     struct vcpu_fast *fast);
 
+/* One vCPU's own state; the CPU that runs it finds it in
+ * this_cpu()->vcpu_arch, and the VMCS it has loaded is that vCPU's.
+ * vCPU i always runs on the same CPU (hv/run/vcpus.c), so a VMCS is
+ * only ever current on one CPU. */
+struct vmx_vcpu {
+	void *vmcs;
+	struct guest_fpu fpu;
+	int launched;
+	/* The exit fast path's leaves (arch/x86/vcpu_fast.h); none until
+	 * the run loop hands its own over. */
+	struct vcpu_fast *fast;
+};
+
+/* Shared by every vCPU, written only while vCPU 0 is set up (the others
+ * are stopped then): the bitmaps, EPT, the controls. */
 static bool true_ctls;
-static void *vmxon_region, *vmcs, *io_bitmaps, *msr_bitmap;
-static struct guest_fpu fpu;
+static void *io_bitmaps, *msr_bitmap;
 static uint64_t *ept_pml4;
-static int launched;
 static uint32_t proc_ctls;  /* primary controls without interrupt window */
 static bool intr_exits;	    /* vmx_set_intr_exits */
 unsigned vmx_preempt_shift; /* also read by the fast path (vmx_entry.S) */
-/* The exit fast path's leaves (arch/x86/vcpu_fast.h); none until the run
- * loop hands its own over. */
-static struct vcpu_fast no_fast, *fast = &no_fast;
+static struct vcpu_fast no_fast;
+static struct vmx_vcpu vcpus[SMP_MAX_CPUS];
+/* Each CPU's VMXON region, by its index (arch/x86/smp.h). */
+static void *vmxon_region[SMP_MAX_CPUS];
+
+static struct vmx_vcpu *cur(void)
+{
+	return this_cpu()->vcpu_arch;
+}
 
 static int vmx_insn_failed(void)
 {
@@ -68,8 +89,9 @@ static int ctl(uint32_t msr, uint32_t true_msr, uint32_t want, uint32_t *out)
 	return (want & ~may) ? -1 : 0;
 }
 
-int vmx_on(char *why, size_t n)
+int vmx_cpu_on(char *why, size_t n)
 {
+	unsigned self = this_cpu()->index;
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 
 	true_ctls = rdmsr(MSR_IA32_VMX_BASIC) & (1ull << 55);
@@ -84,14 +106,20 @@ int vmx_on(char *why, size_t n)
 	cr4 = (cr4 | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1);
 	write_cr0(cr0);
 	write_cr4(cr4);
-	vmxon_region = pool_pages(1, 1);
-	if (!vmxon_region) {
+	if (self >= SMP_MAX_CPUS) {
+		fmt(why, n, "CPU %u: beyond Plinth's table of CPUs", self);
+		return -1;
+	}
+	/* Once per CPU for the whole boot: a restarted guest finds VMX on. */
+	if (!vmxon_region[self])
+		vmxon_region[self] = pool_pages(1, 1);
+	if (!vmxon_region[self]) {
 		fmt(why, n, "out of pool memory for the VMXON region");
 		return -1;
 	}
-	*(uint32_t *)vmxon_region = (uint32_t)rdmsr(MSR_IA32_VMX_BASIC)
-				    & 0x7fffffff;
-	uint64_t pa = (uint64_t)vmxon_region;
+	*(uint32_t *)vmxon_region[self] = (uint32_t)rdmsr(MSR_IA32_VMX_BASIC)
+					  & 0x7fffffff;
+	uint64_t pa = (uint64_t)vmxon_region[self];
 
 	__asm__ volatile("vmxon %0" : : "m"(pa) : "cc", "memory");
 	if (vmx_insn_failed()) {
@@ -100,6 +128,15 @@ int vmx_on(char *why, size_t n)
 		    "VT-x disabled)");
 		return -1;
 	}
+	return 0;
+}
+
+int vmx_on(char *why, size_t n)
+{
+	/* The host's LAPIC timer wakes a vCPU other than the first from its
+	 * HLT (hv/run/vcpu.c); the VMX-preemption timer bounds guest runs. */
+	if (vmx_cpu_on(why, n) || host_timer_init(why, n))
+		return -1;
 	return 0;
 }
 
@@ -144,6 +181,37 @@ static void host_state(void)
 	vmx_write(VMCS_HOST_RIP, (uint64_t)vmx_exit_stub);
 }
 
+/* A CPU just started by STARTUP (SDM vol. 3A, 9.4.4, and 9.1.1 for the
+ * reset values): real mode, CS at the start-up page with IP 0, the data
+ * segments at 0, 64 KiB limits.  Unrestricted guest runs it as it is
+ * (26.3.1.2: code type 11, data type 3, both accessed). */
+static void real_mode_segs(uint64_t page)
+{
+	static const uint32_t data[][4] = {
+		{ VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT,
+		  VMCS_GUEST_DS_AR },
+		{ VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT,
+		  VMCS_GUEST_ES_AR },
+		{ VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT,
+		  VMCS_GUEST_SS_AR },
+		{ VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT,
+		  VMCS_GUEST_FS_AR },
+		{ VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT,
+		  VMCS_GUEST_GS_AR },
+	};
+
+	vmx_write(VMCS_GUEST_CS_SEL, page >> 4);
+	vmx_write(VMCS_GUEST_CS_BASE, page);
+	vmx_write(VMCS_GUEST_CS_LIMIT, 0xffff);
+	vmx_write(VMCS_GUEST_CS_AR, AR_CODE16);
+	for (unsigned i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
+		vmx_write(data[i][0], 0);
+		vmx_write(data[i][1], 0);
+		vmx_write(data[i][2], 0xffff);
+		vmx_write(data[i][3], AR_DATA16);
+	}
+}
+
 static void guest_state(const struct guest_entry *e)
 {
 	uint64_t fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
@@ -153,7 +221,10 @@ static void guest_state(const struct guest_entry *e)
 	 * host through the guest/host masks, so the guest reads its own
 	 * values from the shadows. */
 	uint64_t cr0_host = fixed0 & ~(CR0_PE | CR0_PG);
-	uint64_t cr0 = (e->mode == 64 ? CR0_PE | CR0_PG : CR0_PE) | CR0_ET;
+	uint64_t cr0 = (e->mode == 64	? CR0_PE | CR0_PG
+			: e->mode == 32 ? CR0_PE
+					: 0)
+		       | CR0_ET;
 	uint64_t cr4 = e->mode == 64 ? CR4_PAE : 0;
 
 	vmx_write(VMCS_CR0_MASK, cr0_host);
@@ -170,19 +241,23 @@ static void guest_state(const struct guest_entry *e)
 
 	vmx_write(VMCS_ENTRY_CTLS,
 		  entry | (e->mode == 64 ? ENTRY_GUEST_64 : 0));
-	set_seg(VMCS_GUEST_CS_SEL, 0x10, VMCS_GUEST_CS_BASE,
-		VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_AR,
-		e->mode == 64 ? AR_CODE64 : AR_CODE32);
-	set_seg(VMCS_GUEST_DS_SEL, 0x18, VMCS_GUEST_DS_BASE,
-		VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR, AR_DATA);
-	set_seg(VMCS_GUEST_ES_SEL, 0x18, VMCS_GUEST_ES_BASE,
-		VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR, AR_DATA);
-	set_seg(VMCS_GUEST_SS_SEL, 0x18, VMCS_GUEST_SS_BASE,
-		VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR, AR_DATA);
-	set_seg(VMCS_GUEST_FS_SEL, 0x18, VMCS_GUEST_FS_BASE,
-		VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR, AR_DATA);
-	set_seg(VMCS_GUEST_GS_SEL, 0x18, VMCS_GUEST_GS_BASE,
-		VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR, AR_DATA);
+	if (e->mode == 16) {
+		real_mode_segs(e->rip);
+	} else {
+		set_seg(VMCS_GUEST_CS_SEL, 0x10, VMCS_GUEST_CS_BASE,
+			VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_AR,
+			e->mode == 64 ? AR_CODE64 : AR_CODE32);
+		set_seg(VMCS_GUEST_DS_SEL, 0x18, VMCS_GUEST_DS_BASE,
+			VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR, AR_DATA);
+		set_seg(VMCS_GUEST_ES_SEL, 0x18, VMCS_GUEST_ES_BASE,
+			VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR, AR_DATA);
+		set_seg(VMCS_GUEST_SS_SEL, 0x18, VMCS_GUEST_SS_BASE,
+			VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR, AR_DATA);
+		set_seg(VMCS_GUEST_FS_SEL, 0x18, VMCS_GUEST_FS_BASE,
+			VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR, AR_DATA);
+		set_seg(VMCS_GUEST_GS_SEL, 0x18, VMCS_GUEST_GS_BASE,
+			VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR, AR_DATA);
+	}
 	/* TR must be a usable busy TSS even for a guest that never uses it
 	 * (26.3.1.2); LDTR may be unusable. */
 	vmx_write(VMCS_GUEST_TR_SEL, 0);
@@ -199,7 +274,7 @@ static void guest_state(const struct guest_entry *e)
 	vmx_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
 	vmx_write(VMCS_GUEST_DR7, 0x400);
 	vmx_write(VMCS_GUEST_RSP, e->rsp);
-	vmx_write(VMCS_GUEST_RIP, e->rip);
+	vmx_write(VMCS_GUEST_RIP, e->mode == 16 ? 0 : e->rip);
 	vmx_write(VMCS_GUEST_RFLAGS, 0x2);
 	vmx_write(VMCS_GUEST_PENDING_DBG, 0);
 	vmx_write(VMCS_GUEST_SYSENTER_CS, 0);
@@ -254,8 +329,6 @@ static int controls(char *why, size_t n)
 	vmx_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
 	vmx_write(VMCS_ENTRY_INTR_INFO, 0);
 	vmx_write(VMCS_VPID, 1);
-	/* Every port exits (bitmaps all ones): the guest owns no device. */
-	memset(io_bitmaps, 0xff, 8192);
 	vmx_write(VMCS_IO_BITMAP_A, (uint64_t)io_bitmaps);
 	vmx_write(VMCS_IO_BITMAP_B, (uint64_t)io_bitmaps + 4096);
 	vmx_write(VMCS_MSR_BITMAP, (uint64_t)msr_bitmap);
@@ -276,29 +349,20 @@ static void msr_passthrough(uint32_t msr)
 	b[2048 + off + bit / 8] &= (uint8_t) ~(1u << (bit % 8)); /* write */
 }
 
-int vmx_vcpu_init(unsigned id, const struct gmem *g,
-		  const struct guest_entry *e, char *why, size_t n)
+/* What every vCPU shares, built when vCPU 0 is (every other one is
+ * stopped then): the bitmaps and EPT.  Allocated once: a guest that
+ * restarts (or reboots in a loop) reuses them instead of draining the
+ * pool; EPT maps the same guest memory each time, so its tables are
+ * reused as they are. */
+static int shared_init(const struct gmem *g, char *why, size_t n)
 {
-	/* One VMCS: VT-x runs one vCPU, on the first CPU. */
-	if (id != 0 || e->mode == 16) {
-		fmt(why, n,
-		    "vCPU %u: on VT-x Plinth runs one vCPU (several need "
-		    "AMD-V)",
-		    id);
-		return -1;
-	}
-	/* Allocated once: a guest that restarts (or reboots in a loop)
-	 * reuses them instead of draining the pool.  EPT maps the same
-	 * guest memory each time, so its tables are reused as they are. */
-	if (!vmcs) {
-		vmcs = pool_pages(1, 1);
+	if (!io_bitmaps) {
 		io_bitmaps = pool_pages(2, 1);
 		msr_bitmap = pool_pages(1, 1);
 		ept_pml4 = pool_pages(1, 1);
 	}
-	if (!vmcs || !io_bitmaps || !msr_bitmap || !ept_pml4
-	    || guest_fpu_reset(&fpu)) {
-		fmt(why, n, "out of pool memory for the VMCS");
+	if (!io_bitmaps || !msr_bitmap || !ept_pml4) {
+		fmt(why, n, "out of pool memory for the VMX bitmaps");
 		return -1;
 	}
 	/* EPT (SDM 29.3): read, write, execute; write-back leaves. */
@@ -309,6 +373,8 @@ int vmx_vcpu_init(unsigned id, const struct gmem *g,
 		fmt(why, n, "out of pool memory for EPT");
 		return -1;
 	}
+	/* Every port exits (bitmaps all ones): the guest owns no device. */
+	memset(io_bitmaps, 0xff, 8192);
 	memset(msr_bitmap, 0xff, 4096);
 	msr_passthrough(0xc0000081); /* STAR */
 	msr_passthrough(0xc0000082); /* LSTAR */
@@ -318,9 +384,32 @@ int vmx_vcpu_init(unsigned id, const struct gmem *g,
 	msr_passthrough(0xc0000101); /* GS_BASE (in the VMCS) */
 	msr_passthrough(0xc0000102); /* KERNEL_GS_BASE */
 	msr_passthrough(0xc0000103); /* TSC_AUX, which RDTSCP reads natively */
+	/* The preemption timer counts down once every 2^N TSC ticks (SDM
+	 * A.6): N is read once here rather than at every entry. */
+	vmx_preempt_shift = (unsigned)(rdmsr(0x485) & 0x1f);
+	return 0;
+}
 
-	*(uint32_t *)vmcs = (uint32_t)rdmsr(MSR_IA32_VMX_BASIC) & 0x7fffffff;
-	uint64_t pa = (uint64_t)vmcs;
+int vmx_vcpu_init(unsigned id, const struct gmem *g,
+		  const struct guest_entry *e, char *why, size_t n)
+{
+	struct vmx_vcpu *v = id < SMP_MAX_CPUS ? &vcpus[id] : NULL;
+
+	if (!v) {
+		fmt(why, n, "vCPU %u: more vCPUs than CPUs", id);
+		return -1;
+	}
+	if (id == 0 && shared_init(g, why, n))
+		return -1;
+	if (!v->vmcs)
+		v->vmcs = pool_pages(1, 1);
+	if (!v->vmcs || guest_fpu_reset(&v->fpu)) {
+		fmt(why, n, "out of pool memory for the VMCS");
+		return -1;
+	}
+	this_cpu()->vcpu_arch = v;
+	*(uint32_t *)v->vmcs = (uint32_t)rdmsr(MSR_IA32_VMX_BASIC) & 0x7fffffff;
+	uint64_t pa = (uint64_t)v->vmcs;
 
 	__asm__ volatile("vmclear %0" : : "m"(pa) : "cc", "memory");
 	__asm__ volatile("vmptrld %0" : : "m"(pa) : "cc", "memory");
@@ -332,11 +421,8 @@ int vmx_vcpu_init(unsigned id, const struct gmem *g,
 		return -1;
 	host_state();
 	guest_state(e);
-	/* The preemption timer counts down once every 2^N TSC ticks (SDM
-	 * A.6): N is read once here rather than at every entry. */
-	vmx_preempt_shift = (unsigned)(rdmsr(0x485) & 0x1f);
-	fast = &no_fast;
-	launched = 0;
+	v->fast = &no_fast;
+	v->launched = 0;
 	return 0;
 }
 
@@ -362,19 +448,22 @@ void vmx_set_intr_window(bool on)
 void vmx_set_fast(struct vcpu_fast *f)
 {
 	f->slot = EXIT_CPUID;
-	fast = f;
+	cur()->fast = f;
 }
 
 void vmx_set_guest_xcr0(uint64_t v)
 {
-	fpu.xcr0 = v;
+	cur()->fpu.xcr0 = v;
 }
 
 int vmx_run(uint64_t regs[16], char *why, size_t n)
 {
-	guest_fpu_load_xcr0(&fpu);
+	struct vmx_vcpu *v = cur();
+
+	guest_fpu_load_xcr0(&v->fpu);
 	spec_ctrl_enter();
-	int rc = vmx_enter(regs, launched, fpu.area, fpu.xcr0, fast);
+	int rc = vmx_enter(regs, v->launched, v->fpu.area, v->fpu.xcr0,
+			   v->fast);
 
 	spec_ctrl_leave();
 
@@ -383,7 +472,7 @@ int vmx_run(uint64_t regs[16], char *why, size_t n)
 		    (unsigned long)vmx_read(VMCS_INSN_ERROR));
 		return -1;
 	}
-	launched = 1;
+	v->launched = 1;
 	return (int)(vmx_read(VMCS_EXIT_REASON) & 0xffff);
 }
 

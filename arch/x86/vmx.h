@@ -1,4 +1,4 @@
-/* Intel VT-x: capability checks, VMXON, the VMCS of Plinth's one vCPU,
+/* Intel VT-x: capability checks, VMXON on each CPU, a VMCS per vCPU,
  * EPT, and the world switch.  Device and platform code never sees this:
  * hv/run/vcpu.c drives it through vmx_ops (arch/x86/vmx_ops.c). */
 #ifndef PLINTH_X86_VMX_H
@@ -13,13 +13,18 @@
 #include "arch/x86/vcpu_fast.h"
 #include "arch/x86/vcpu_ops.h"
 
-/* Locks IA32_FEATURE_CONTROL with VMXON allowed if the firmware left it
- * unlocked, sets CR4.VMXE and executes VMXON.  -1 with a message. */
+/* On the first CPU: VMX on (vmx_cpu_on) and the host's LAPIC timer,
+ * which wakes the other vCPUs from HLT.  -1 with a message. */
 int vmx_on(char *why, size_t n);
+/* On the calling CPU: locks IA32_FEATURE_CONTROL with VMXON allowed if
+ * the firmware left it unlocked, sets CR4.VMXE and executes VMXON.  -1
+ * with a message. */
+int vmx_cpu_on(char *why, size_t n);
 
-/* Builds EPT for guest RAM (MMIO holes stay unmapped and exit) and the
- * VMCS, ready to enter the guest as `entry` says: vCPU 0 only, in 32- or
- * 64-bit mode (one VMCS).  -1 with a message. */
+/* On the CPU that will run vCPU `id`: its VMCS, ready to enter the guest
+ * as `entry` says (16-bit real mode at a STARTUP page, 32- or 64-bit);
+ * for vCPU 0 also EPT for guest RAM (MMIO holes stay unmapped and exit)
+ * and the bitmaps every vCPU shares.  -1 with a message. */
 int vmx_vcpu_init(unsigned id, const struct gmem *g,
 		  const struct guest_entry *e, char *why, size_t n);
 
@@ -61,7 +66,8 @@ void vmx_set_timer(uint64_t ticks);
 void vmx_set_fast(struct vcpu_fast *f);
 /* Physical interrupts end the guest's run (external-interrupt exiting,
  * SDM vol. 3C, 25.6.1) instead of reaching the guest's IDT: with an I/O
- * core, whose IPIs must.  Before the guest's VMCS is set up. */
+ * core or several vCPUs, whose IPIs must.  Before the guest's VMCS is
+ * set up. */
 void vmx_set_intr_exits(bool on);
 /* Interrupt-window exiting: an exit as soon as the guest can take an
  * external interrupt. */

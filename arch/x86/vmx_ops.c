@@ -240,6 +240,24 @@ static void inject_intr(unsigned vec)
 	vmx_write(VMCS_ENTRY_INTR_INFO, (vec & 0xff) | (1u << 31));
 }
 
+/* NMIs ignore IF; they wait for the end of an STI or MOV SS shadow and
+ * for the last NMI handler's IRET.  Without "virtual NMIs" (Plinth sets
+ * neither it nor NMI exiting) the guest's NMI blocking is the CPU's own:
+ * an injected NMI sets it, the guest's IRET clears it, and the VMCS shows
+ * it in bit 3 of the interruptibility state (SDM vol. 3C, 24.4.2, 26.6.1,
+ * and 26.3.1.5 for what an entry that injects one requires). */
+static bool can_inject_nmi(void)
+{
+	return !(vmx_read(VMCS_ENTRY_INTR_INFO) & (1u << 31))
+	       && !(vmx_read(VMCS_GUEST_INTERRUPTIBILITY) & (1 | 2 | 8));
+}
+
+static void inject_nmi(void)
+{
+	/* Type 2: NMI, vector 2 (25.8.3). */
+	vmx_write(VMCS_ENTRY_INTR_INFO, VEC_NMI | (2u << 8) | (1u << 31));
+}
+
 static void dump(void)
 {
 	log_msg("guest: CR0 0x%lx (shadow 0x%lx) CR3 0x%lx CR4 0x%lx "
@@ -261,6 +279,7 @@ static void dump(void)
 
 const struct vcpu_ops vmx_ops = {
 	.name = "vmx",
+	.cpu_on = vmx_cpu_on,
 	.init = vmx_vcpu_init,
 	.run = run,
 	.get = get,
@@ -270,6 +289,8 @@ const struct vcpu_ops vmx_ops = {
 	.inject_exception = vmx_inject_exception,
 	.can_inject = can_inject,
 	.inject_intr = inject_intr,
+	.can_inject_nmi = can_inject_nmi,
+	.inject_nmi = inject_nmi,
 	.set_intr_window = vmx_set_intr_window,
 	.set_timer = vmx_set_timer,
 	.set_fast = vmx_set_fast,

@@ -4,6 +4,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpuid.h"
+#include "arch/x86/host_timer.h"
 #include "arch/x86/vectors.h"
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
@@ -403,10 +404,12 @@ static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 			continue;
 		}
 		/* Another vCPU's events are its LAPIC timer and what other
-		 * cores post or stop, which kick it: it sleeps till then. */
-		v->ops->set_timer(next > now ? next - now
-				  : next     ? 0
-					     : v->slice_ticks);
+		 * cores post or stop, which kick it: it sleeps till then.
+		 * The host's LAPIC timer wakes it, on either backend (VT-x's
+		 * preemption timer counts only while the guest runs). */
+		host_timer_arm(next > now ? next - now
+			       : next	  ? 0
+					  : v->slice_ticks);
 		cpu_wait_interrupt();
 	}
 	v->halted = false;

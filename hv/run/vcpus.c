@@ -7,7 +7,6 @@
 #include "arch/x86/host_timer.h"
 #include "arch/x86/io.h"
 #include "arch/x86/smp.h"
-#include "arch/x86/svm.h"
 #include "arch/x86/tsc.h"
 #include "hv/base/counters.h"
 #include "hv/base/fmt.h"
@@ -32,7 +31,7 @@ static int stop_flag, stopper;
 static enum guest_end stop_end;
 static char stop_why[192];
 
-unsigned vcpus_choose(unsigned want, bool several_ok, unsigned io_cpu)
+unsigned vcpus_choose(unsigned want, unsigned io_cpu)
 {
 	unsigned free = 0;
 
@@ -46,15 +45,12 @@ unsigned vcpus_choose(unsigned want, bool several_ok, unsigned io_cpu)
 		if (!c || c->state != CPU_PARKED || i == io_cpu)
 			continue;
 		free++;
-		if (several_ok && (want == CFG_CPUS_AUTO || nv < want)) {
+		if (want == CFG_CPUS_AUTO || nv < want) {
 			cpu_of[nv] = i;
 			vcpu_on[i] = nv++;
 		}
 	}
-	if (!several_ok && free && want != 1)
-		log_msg("vcpus: 1 vCPU: several need AMD-V, and this CPU has "
-			"VT-x");
-	else if (want != CFG_CPUS_AUTO && want > nv)
+	if (want != CFG_CPUS_AUTO && want > nv)
 		log_msg("vcpus: cpus = %u, but %u CPU%s free beside CPU 0: "
 			"the guest gets %u vCPU%s",
 			want, free, free == 1 ? " is" : "s are", nv,
@@ -199,7 +195,7 @@ static void run_ap(struct cpu_local *c, void *arg)
 	char why[160];
 
 	if (!cpu_ready[c->index]) {
-		if (svm_cpu_on(why, sizeof(why))) {
+		if (v->ops->cpu_on(why, sizeof(why))) {
 			raise_stop(v->id, GUEST_FAILED, why);
 			return;
 		}

@@ -31,7 +31,7 @@
 
 /* At boot: how many vCPUs the guest gets; `io_cpu` is the I/O core's CPU
  * (0: none).  Logs the choice and why. */
-unsigned vcpus_choose(unsigned want, bool several_ok, unsigned io_cpu);
+unsigned vcpus_choose(unsigned want, unsigned io_cpu);
 unsigned vcpus_count(void);
 
 /* Per guest run, with vCPU 0 (`first`) and the platform set up: vCPUs 1

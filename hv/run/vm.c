@@ -528,7 +528,11 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 
 	services = svc;
 	start_backend(cpu);
-	vcpus_choose(bi->cfg.cpus, backend == &svm_ops, start_io_core(bi));
+	/* Several vCPUs kick each other with IPIs, which must end a
+	 * guest's run: AMD-V intercepts physical interrupts anyway, VT-x is
+	 * told to. */
+	if (vcpus_choose(bi->cfg.cpus, start_io_core(bi)) > 1)
+		vmx_set_intr_exits(true);
 	gs_console_init();
 	cx16_broken = cpu->cx16_damage != 0;
 	build_machine(bi);
