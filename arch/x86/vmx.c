@@ -390,6 +390,29 @@ static int shared_init(const struct gmem *g, char *why, size_t n)
 	return 0;
 }
 
+/* A fresh vCPU must not meet translations that an earlier run left in
+ * this CPU's TLB under the same VPID: with VPIDs on, VM entries and
+ * exits flush nothing (SDM vol. 3C, "Virtual-Processor Identifiers"),
+ * and a restarted guest (another kernel, or the same one elsewhere with
+ * KASLR) would use the last one's global pages until it next changes
+ * CR4.PGE.  INVVPID for Plinth's one VPID, or for all of them where the
+ * CPU lacks the single-context type (INVVPID in the VMX instruction
+ * reference; the capability bits in appendix A, "VPID and EPT
+ * Capabilities"). */
+static void flush_vpid(void)
+{
+	uint64_t cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	const uint64_t d[2] = { 1, 0 }; /* the descriptor: VPID, address */
+	uint64_t type = (cap & (1ull << 41)) ? 1 : 2;
+
+	if (!(cap & (1ull << 32)) || !(cap & (3ull << 41)))
+		return; /* no INVVPID of either kind (no CPU known) */
+	__asm__ volatile("invvpid %0, %1"
+			 :
+			 : "m"(d), "r"(type)
+			 : "cc", "memory");
+}
+
 int vmx_vcpu_init(unsigned id, const struct gmem *g,
 		  const struct guest_entry *e, char *why, size_t n)
 {
@@ -421,6 +444,7 @@ int vmx_vcpu_init(unsigned id, const struct gmem *g,
 		return -1;
 	host_state();
 	guest_state(e);
+	flush_vpid();
 	v->fast = &no_fast;
 	v->launched = 0;
 	return 0;
