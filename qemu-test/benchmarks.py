@@ -411,6 +411,60 @@ def smp_run(n, plinth):
     return out
 
 
+def smp_run_bochs(n):
+    """smp_run's job under Bochs on VT-x, Plinth with `n` vCPUs on as
+    many CPUs, the firmware given its MADT by acpi_shim.efi.  The same
+    figures, in the guest's time, which Bochs' TSC counts in instructions
+    (with two CPUs taking turns the IPI and TLB figures still move by a
+    few percent from run to run)."""
+    ctx = sysutil.Ctx(BUILD, "bench-vtx-vcpus-%d" % n)
+    guest = os.path.join(BUILD, "guest")
+    cfg = ("kernel = /guest/vmlinux\ninitrd = /guest/initrd.img\n"
+           "cmdline = console=ttyS0 plinth.smpbench=1\nmemory = 256M\n"
+           "cpus = %d\nio_core = off\n" % n)
+    img = os.path.join(ctx.work, "test.img")
+    bench.make_image(img, [
+        ("EFI/BOOT/BOOTX64.EFI", os.path.join(guest, "acpi_shim.efi")),
+        ("EFI/BOOT/plinth.efi", os.path.join(BUILD, "plinth.efi")),
+        ("EFI/BOOT/plinth.cfg", cfg.encode()),
+        ("guest/vmlinux", os.path.join(guest, "vmlinux")),
+        ("guest/initrd.img", os.path.join(guest, "initrd.img"))])
+    res = bench.run_bochs(img, ctx.work, timeout=1500, cpus=n,
+                          stop_on=sysutil.FAIL_MARKS)
+    s = res.serial
+    work = SMP_WORK.search(s)
+    if not work or int(work.group(1)) != n:
+        return None
+    out = {"work": int(work.group(2))}
+    if n > 1:
+        ipi, tlb = SMP_IPI.search(s), SMP_TLB.search(s)
+        if not ipi or not tlb:
+            return None
+        out["ipi"], out["tlb"] = int(ipi.group(1)), int(tlb.group(1))
+    return out
+
+
+def vtx_vcpus_bench(work):
+    """The vCPU figures on VT-x: the CPU-bound job on 1 and 2 vCPUs under
+    Bochs (its speed-up, n x t1 / tn, 2 when it scales perfectly), an
+    IPI's round trip and a TLB shootdown between the two.  No run of the
+    guest on Bochs directly beside them: Bochs' firmware would show it
+    one CPU.  Returns (name, text) figures or None."""
+    one, two = smp_run_bochs(1), smp_run_bochs(2)
+    if one is None or two is None:
+        return None
+    return [
+        ("VT-x vCPUs (Bochs): a CPU-bound job on 1 vCPU",
+         "%.2f s of guest time" % (one["work"] / 1e6)),
+        ("VT-x vCPUs (Bochs): the same on 2 vCPUs",
+         "%.2f s of guest time (speed-up %.2f over one)"
+         % (two["work"] / 1e6, 2 * one["work"] / two["work"])),
+        ("VT-x vCPUs (Bochs): IPI round trip",
+         "%.1f us of guest time" % (two["ipi"] / 1e3)),
+        ("VT-x vCPUs (Bochs): TLB shootdown of 1 other CPU",
+         "%.1f us of guest time" % (two["tlb"] / 1e3))]
+
+
 def vcpus_bench(work):
     """A CPU-bound job on 1, 2 and 3 vCPUs (one thread each, each the same
     work), under Plinth and on QEMU directly with as many CPUs: each one's
@@ -597,6 +651,9 @@ def main():
              "(consoles in %s/qemu-test/bench-svm-smp*)" % BUILD),
             ("--no-vcpus", vcpus_bench, "the vCPU runs printed no figures "
              "(consoles in %s/qemu-test/bench-vcpus-*)" % BUILD),
+            ("--no-vtx-vcpus", vtx_vcpus_bench, "the VT-x vCPU runs "
+             "printed no figures (consoles in "
+             "%s/qemu-test/bench-vtx-vcpus-*)" % BUILD),
             ("--no-distro", distro_bench, "the Debian system runs failed "
              "(consoles in %s/qemu-test/bench-distro-*)" % BUILD)):
         if flag in sys.argv:
