@@ -45,17 +45,18 @@ struct vmx_vcpu {
 	void *vmcs;
 	struct guest_fpu fpu;
 	int launched;
+	uint32_t proc_ctls; /* primary controls without interrupt window */
 	/* The exit fast path's leaves (arch/x86/vcpu_fast.h); none until
 	 * the run loop hands its own over. */
 	struct vcpu_fast *fast;
 };
 
-/* Shared by every vCPU, written only while vCPU 0 is set up (the others
- * are stopped then): the bitmaps, EPT, the controls. */
+/* Shared by every vCPU: true_ctls and intr_exits written at boot on the
+ * first CPU, before any vCPU; the bitmaps and EPT while vCPU 0 is set
+ * up, with the others stopped. */
 static bool true_ctls;
 static void *io_bitmaps, *msr_bitmap;
 static uint64_t *ept_pml4;
-static uint32_t proc_ctls;  /* primary controls without interrupt window */
 static bool intr_exits;	    /* vmx_set_intr_exits */
 unsigned vmx_preempt_shift; /* also read by the fast path (vmx_entry.S) */
 static struct vcpu_fast no_fast;
@@ -94,7 +95,6 @@ int vmx_cpu_on(char *why, size_t n)
 	unsigned self = this_cpu()->index;
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 
-	true_ctls = rdmsr(MSR_IA32_VMX_BASIC) & (1ull << 55);
 	if (!(fc & 1))
 		/* Lock (bit 0) with VMXON outside SMX (bit 2): OVMF leaves
 		 * the register unlocked, and VMXON faults until it is locked. */
@@ -135,6 +135,7 @@ int vmx_on(char *why, size_t n)
 {
 	/* The host's LAPIC timer wakes a vCPU other than the first from its
 	 * HLT (hv/run/vcpu.c); the VMX-preemption timer bounds guest runs. */
+	true_ctls = rdmsr(MSR_IA32_VMX_BASIC) & (1ull << 55);
 	if (vmx_cpu_on(why, n) || host_timer_init(why, n))
 		return -1;
 	return 0;
@@ -315,7 +316,7 @@ static int controls(char *why, size_t n)
 	proc2 |= (uint32_t)may2 & (PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES);
 	vmx_write(VMCS_PIN_CTLS, pin);
 	vmx_write(VMCS_PROC_CTLS, proc);
-	proc_ctls = proc;
+	cur()->proc_ctls = proc;
 	vmx_write(VMCS_PROC_CTLS2, proc2);
 	vmx_write(VMCS_EXIT_CTLS, exit);
 	vmx_write(VMCS_ENTRY_CTLS, entry);
@@ -466,7 +467,7 @@ void vmx_set_intr_window(bool on)
 {
 	/* vcpu.c calls this only when the window changes. */
 	vmx_write(VMCS_PROC_CTLS,
-		  on ? proc_ctls | PROC_INTR_WINDOW : proc_ctls);
+		  on ? cur()->proc_ctls | PROC_INTR_WINDOW : cur()->proc_ctls);
 }
 
 void vmx_set_fast(struct vcpu_fast *f)
