@@ -374,6 +374,22 @@ SMP_IPI = re.compile(r"plinth-smpbench: ipi: (\d+) ns a round trip")
 SMP_TLB = re.compile(r"plinth-smpbench: tlb: (\d+) ns a shootdown of (\d+)")
 
 
+def smp_figures(s, n):
+    """What smpbench printed on the console `s` of a run with `n` CPUs:
+    {"work": us, "ipi": ns, "tlb": ns} (the last two with n > 1), or
+    None when a figure is missing or it saw another number of CPUs."""
+    work = SMP_WORK.search(s)
+    if not work or int(work.group(1)) != n:
+        return None
+    out = {"work": int(work.group(2))}
+    if n > 1:
+        ipi, tlb = SMP_IPI.search(s), SMP_TLB.search(s)
+        if not ipi or not tlb:
+            return None
+        out["ipi"], out["tlb"] = int(ipi.group(1)), int(tlb.group(1))
+    return out
+
+
 def smp_run(n, plinth):
     """The demo guest's smpbench on `n` CPUs, under Plinth (AMD-V, cpus =
     n, the devices between the exits: io_core = off, so that QEMU runs n
@@ -398,17 +414,7 @@ def smp_run(n, plinth):
             os.path.join(guest, "vmlinuz"), os.path.join(guest, "initrd.img"),
             ctx.work, append=cmdline, mem="256M", timeout=900,
             devices=(("-smp", str(n)),), stop_on=done)
-    s = res.serial
-    work = SMP_WORK.search(s)
-    if not work or int(work.group(1)) != n:
-        return None
-    out = {"work": int(work.group(2))}
-    if n > 1:
-        ipi, tlb = SMP_IPI.search(s), SMP_TLB.search(s)
-        if not ipi or not tlb:
-            return None
-        out["ipi"], out["tlb"] = int(ipi.group(1)), int(tlb.group(1))
-    return out
+    return smp_figures(res.serial, n)
 
 
 def smp_run_bochs(n):
@@ -431,17 +437,7 @@ def smp_run_bochs(n):
         ("guest/initrd.img", os.path.join(guest, "initrd.img"))])
     res = bench.run_bochs(img, ctx.work, timeout=1500, cpus=n,
                           stop_on=sysutil.FAIL_MARKS)
-    s = res.serial
-    work = SMP_WORK.search(s)
-    if not work or int(work.group(1)) != n:
-        return None
-    out = {"work": int(work.group(2))}
-    if n > 1:
-        ipi, tlb = SMP_IPI.search(s), SMP_TLB.search(s)
-        if not ipi or not tlb:
-            return None
-        out["ipi"], out["tlb"] = int(ipi.group(1)), int(tlb.group(1))
-    return out
+    return smp_figures(res.serial, n)
 
 
 def vtx_vcpus_bench(work):
