@@ -164,6 +164,16 @@ static enum pw_result walk_pae(const struct gmem *g, const struct pw_cpu *cpu,
 	return walk64(g, pdpte & ADDR_MASK, 2, la, high_rsvd, gpa, NULL);
 }
 
+/* Canonical: bits 63:47 (63:56 with LA57) all equal (3.3.7.1 in Vol. 1,
+ * 4.5 in Vol. 3A). */
+static bool canonical(uint64_t la, bool la57)
+{
+	unsigned top = la57 ? 56 : 47;
+	uint64_t hi = la >> top;
+
+	return hi == 0 || hi == (~0ull >> top);
+}
+
 enum pw_result pw_translate(const struct gmem *g, const struct pw_cpu *cpu,
 			    uint64_t la, uint64_t *gpa)
 {
@@ -178,13 +188,9 @@ enum pw_result pw_translate(const struct gmem *g, const struct pw_cpu *cpu,
 		return PW_OK;
 	}
 	if (cpu->efer & PW_EFER_LMA) {
-		/* Canonical: bits 63:47 (63:56 with LA57) all equal
-		 * (3.3.7.1 in Vol. 1, 4.5 in Vol. 3A). */
 		bool la57 = cpu->cr4 & PW_CR4_LA57;
-		unsigned top = la57 ? 56 : 47;
-		uint64_t hi = la >> top;
 
-		if (hi != 0 && hi != (~0ull >> top))
+		if (!canonical(la, la57))
 			return PW_NONCANONICAL;
 		return walk64(g, cpu->cr3 & ADDR_MASK, la57 ? 5 : 4, la, xd,
 			      gpa, NULL);
@@ -266,10 +272,9 @@ static void memo_fill(struct pw_memo_entry *w, const struct gmem *g,
 {
 	bool la57 = cpu->cr4 & PW_CR4_LA57;
 	uint64_t xd = (cpu->efer & PW_EFER_NXE) ? 0 : PG_XD, gpa;
-	uint64_t hi = page >> (la57 ? 56 : 47);
 
 	w->levels = 0;
-	if (hi != 0 && hi != (~0ull >> (la57 ? 56 : 47)))
+	if (!canonical(page, la57))
 		return;
 	if (walk64(g, cpu->cr3 & ADDR_MASK, la57 ? 5 : 4, page, xd, &gpa, w)
 		    != PW_OK
