@@ -292,6 +292,19 @@ static void memo_fill(struct pw_memo_entry *w, const struct gmem *g,
 	w->bits = walk_bits(cpu);
 }
 
+/* n bytes (at most 16) of a code page: two overlapping 8-byte moves for
+ * an instruction's worth, where the memcpy is a REP MOVSB whose start-up
+ * costs more than the copy. */
+static void copy_insn(uint8_t *buf, const uint8_t *src, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		__builtin_memcpy(buf, src, 8);
+		__builtin_memcpy(buf + n - 8, src + n - 8, 8);
+	} else {
+		memcpy(buf, src, n);
+	}
+}
+
 size_t pw_fetch_insn_memo(struct pw_memo *m, const struct gmem *g,
 			  const struct pw_cpu *cpu, int mode, uint64_t cs_base,
 			  uint64_t rip, uint8_t *buf, size_t n)
@@ -316,14 +329,14 @@ size_t pw_fetch_insn_memo(struct pw_memo *m, const struct gmem *g,
 			i++;
 		if (i == w->levels) {
 			m->hits++;
-			memcpy(buf, w->page + off, n);
+			copy_insn(buf, w->page + off, n);
 			return n;
 		}
 	}
 	m->misses++;
 	memo_fill(w, g, cpu, page);
 	if (w->levels) {
-		memcpy(buf, w->page + off, n);
+		copy_insn(buf, w->page + off, n);
 		return n;
 	}
 	return pw_fetch_insn(g, cpu, mode, cs_base, rip, buf, n);

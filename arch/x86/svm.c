@@ -26,14 +26,19 @@
 extern void svm_enter(uint64_t regs[16], void *vmcb, void *fpu, uint64_t xcr0,
 		      void *host_save);
 
-static int code_mode(uint64_t *cs_base)
+static void code_at(struct vcpu_code *c)
 {
 	uint16_t attr = *f16(VMCB_CS + 2);
 
-	*cs_base = *f64(VMCB_CS + 8);
-	if ((*f64(VMCB_EFER) & EFER_LMA) && (attr & SEG_L))
-		return 64;
-	return (attr & SEG_D) ? 32 : 16;
+	c->cpu.cr0 = *f64(VMCB_CR0);
+	c->cpu.cr3 = *f64(VMCB_CR3);
+	c->cpu.cr4 = *f64(VMCB_CR4);
+	c->cpu.efer = *f64(VMCB_EFER);
+	c->rip = *f64(VMCB_RIP);
+	c->cs_base = *f64(VMCB_CS + 8);
+	c->mode = (c->cpu.efer & EFER_LMA) && (attr & SEG_L) ? 64
+		  : (attr & SEG_D)			     ? 32
+							     : 16;
 }
 
 /* Without NRIP save (QEMU's SVM has none) the CPU does not say how long
@@ -44,17 +49,17 @@ static int code_mode(uint64_t *cs_base)
 static uint64_t insn_end(const uint8_t *op, size_t oplen, const char *name,
 			 char *why, size_t n)
 {
-	uint64_t rip = *f64(VMCB_RIP), cs_base;
-	int mode = code_mode(&cs_base);
-	struct pw_cpu cpu = { *f64(VMCB_CR0), *f64(VMCB_CR3), *f64(VMCB_CR4),
-			      *f64(VMCB_EFER) };
+	struct vcpu_code c;
 	uint8_t bytes[15];
 
 	if (svm_nrips)
 		return *f64(VMCB_NRIP);
-	size_t got = pw_fetch_insn_memo(&svm_cur()->walks, svm_gm, &cpu, mode,
-					cs_base, rip, bytes, sizeof(bytes));
-	size_t len = insn_length_of(bytes, got, mode, op, oplen);
+	code_at(&c);
+	size_t got = pw_fetch_insn_memo(&svm_cur()->walks, svm_gm, &c.cpu,
+					c.mode, c.cs_base, c.rip, bytes,
+					sizeof(bytes));
+	size_t len = insn_length_of(bytes, got, c.mode, op, oplen);
+	uint64_t rip = c.rip;
 
 	if (len)
 		return rip + len;
@@ -429,7 +434,7 @@ const struct vcpu_ops svm_ops = {
 	.run = run,
 	.get = get,
 	.set = set,
-	.code_mode = code_mode,
+	.code = code_at,
 	.skip = skip,
 	.inject_exception = inject_exception,
 	.can_inject = can_inject,

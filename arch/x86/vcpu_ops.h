@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86/page_walk.h"
+
 /* Exit statistics are kept per slot; each backend maps its exit codes
  * onto slots below this and names them. */
 #define VCPU_EXIT_SLOTS 80
@@ -81,6 +83,14 @@ struct guest_entry {
 	uint64_t rip, rsp, cr3;
 };
 
+/* Where the instruction that exited lies, for fetching it: the paging
+ * state, the code size (16, 32 or 64), the CS base and RIP. */
+struct vcpu_code {
+	struct pw_cpu cpu;
+	uint64_t rip, cs_base;
+	int mode;
+};
+
 struct gmem;
 struct vcpu_fast;
 
@@ -102,8 +112,9 @@ struct vcpu_ops {
 	int (*run)(uint64_t regs[16], struct vexit *x, char *why, size_t n);
 	uint64_t (*get)(enum vreg r);
 	void (*set)(enum vreg r, uint64_t v);
-	/* 16, 32 or 64, and the CS base, for instruction fetches. */
-	int (*code_mode)(uint64_t *cs_base);
+	/* In one call: an MMIO exit needs all of it, and each call through
+	 * the table costs more than the field it reads. */
+	void (*code)(struct vcpu_code *c);
 	/* Moves RIP past the instruction that exited and ends any STI/MOV SS
 	 * interrupt shadow, as executing it would.  len 0: the length the
 	 * CPU or the backend found (CPUID, HLT, I/O, MSR, XSETBV, NOP kinds);

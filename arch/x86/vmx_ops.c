@@ -219,12 +219,17 @@ static void set(enum vreg r, uint64_t v)
 	vmx_write(fields[r], v);
 }
 
-static int code_mode(uint64_t *cs_base)
+static void code_at(struct vcpu_code *c)
 {
 	uint64_t ar = vmx_read(VMCS_GUEST_CS_AR);
 
-	*cs_base = vmx_read(VMCS_GUEST_CS_BASE);
-	return (ar & (1u << 13)) ? 64 : (ar & (1u << 14)) ? 32 : 16;
+	c->cpu.cr0 = vmx_read(VMCS_GUEST_CR0);
+	c->cpu.cr3 = vmx_read(VMCS_GUEST_CR3);
+	c->cpu.cr4 = vmx_read(VMCS_GUEST_CR4);
+	c->cpu.efer = vmx_read(VMCS_GUEST_EFER);
+	c->rip = vmx_read(VMCS_GUEST_RIP);
+	c->cs_base = vmx_read(VMCS_GUEST_CS_BASE);
+	c->mode = (ar & (1u << 13)) ? 64 : (ar & (1u << 14)) ? 32 : 16;
 }
 
 static bool can_inject(void)
@@ -284,7 +289,7 @@ const struct vcpu_ops vmx_ops = {
 	.run = run,
 	.get = get,
 	.set = set,
-	.code_mode = code_mode,
+	.code = code_at,
 	.skip = vmx_skip_insn,
 	.inject_exception = vmx_inject_exception,
 	.can_inject = can_inject,

@@ -419,7 +419,7 @@ void vlapic_set_irq(struct vlapic *a, uint8_t vector, bool level)
 		clear(a->tmr, vector);
 }
 
-void vlapic_tick(struct vlapic *a, uint64_t now)
+void vlapic_fire(struct vlapic *a, uint64_t now)
 {
 	if (!a->timer_fire || now < a->timer_fire)
 		return;
@@ -495,9 +495,4 @@ void vlapic_pv_eoi_arm(struct vlapic *a)
 		return;
 	__atomic_store_n(a->pv_eoi, 1, __ATOMIC_RELAXED);
 	a->pv_eoi_armed = true;
-}
-
-uint64_t vlapic_next_event(const struct vlapic *a)
-{
-	return a->timer_fire;
 }

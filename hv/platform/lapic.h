@@ -93,8 +93,14 @@ void vlapic_set_x2apic(struct vlapic *a, bool on);
 /* Raises `vector` (from the IOAPIC or an IPI); level says whether its
  * EOI must be reported. */
 void vlapic_set_irq(struct vlapic *a, uint8_t vector, bool level);
-/* Fires the timer if it is due at `now`. */
-void vlapic_tick(struct vlapic *a, uint64_t now);
+/* Fires the timer if it is due at `now`.  The test inline: it runs
+ * before every entry, and the timer is seldom due. */
+void vlapic_fire(struct vlapic *a, uint64_t now);
+static inline void vlapic_tick(struct vlapic *a, uint64_t now)
+{
+	if (a->timer_fire && now >= a->timer_fire)
+		vlapic_fire(a, now);
+}
 /* The vector to deliver next, or -1 (nothing above the priority). */
 int vlapic_pending(const struct vlapic *a);
 /* The guest took `vector`: IRR to ISR. */
@@ -146,6 +152,9 @@ void vlapic_init_signal(struct vlapic *a);
 void vlapic_startup_signal(struct vlapic *a, uint8_t vector);
 
 /* TSC of the next timer event, or 0 if none is armed. */
-uint64_t vlapic_next_event(const struct vlapic *a);
+static inline uint64_t vlapic_next_event(const struct vlapic *a)
+{
+	return a->timer_fire;
+}
 
 #endif

@@ -160,19 +160,19 @@ static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
 			    enum guest_end *end)
 {
 	const struct vcpu_ops *o = v->ops;
-	uint64_t gpa = x->gpa, cs_base;
-	int mode = o->code_mode(&cs_base);
-	struct pw_cpu cpu = { o->get(VR_CR0), o->get(VR_CR3), o->get(VR_CR4),
-			      o->get(VR_EFER) };
+	uint64_t gpa = x->gpa;
+	struct vcpu_code c;
 	uint8_t bytes[16] = { 0 }; /* the cache reads 16 (decode_cache.h) */
 	struct mmio_insn in;
 	char m[160];
-	uint64_t rip = o->get(VR_RIP);
-	size_t n = pw_fetch_insn_memo(&v->walks, v->gm, &cpu, mode, cs_base,
-				      rip, bytes, MMIO_INSN_MAX);
 
-	if (mmio_decode_cached(&v->decodes, mode == 64 ? rip : rip + cs_base,
-			       bytes, n, mode, &in)) {
+	o->code(&c);
+	size_t n = pw_fetch_insn_memo(&v->walks, v->gm, &c.cpu, c.mode,
+				      c.cs_base, c.rip, bytes, MMIO_INSN_MAX);
+
+	if (mmio_decode_cached(&v->decodes,
+			       c.mode == 64 ? c.rip : c.rip + c.cs_base, bytes,
+			       n, c.mode, &in)) {
 		size_t k = fmt(m, sizeof(m),
 			       "unsupported instruction at "
 			       "guest-physical MMIO 0x%lx, bytes",
