@@ -420,6 +420,8 @@ $(BUILD)/libefi.a: /usr/lib/libefi.a | $(PKG_STAMP)
 
 # After the link, check that the EFI loader will be able to relocate the
 # image: gnu-efi applies R_X86_64_RELATIVE only.
+# The largest zeroed object the image may hold (see the rule below).
+MAX_ZEROED := 32768
 $(SO): $(BOOT_OBJS) $(CORE_OBJS) $(BUILD)/liblwip.a $(BUILD)/libefi.a linker.ld
 	@echo "  LD      $@"
 	@ld -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
@@ -429,6 +431,10 @@ $(SO): $(BOOT_OBJS) $(CORE_OBJS) $(BUILD)/liblwip.a $(BUILD)/libefi.a linker.ld
 		$(LIBGCC) -o $@
 	@bad=$$(readelf -rW $@ | awk '/R_X86_64_/ && $$3 != "R_X86_64_RELATIVE" {print $$3}' | sort -u); \
 	if [ -n "$$bad" ]; then echo "$@: relocations the EFI loader cannot apply:" $$bad; rm -f $@; exit 1; fi
+	@# The EFI link folds .bss into .data: a large zeroed table would be
+	@# zeroes in plinth.efi.  Such tables come from the pool.
+	@big=$$(nm -S -t d $(BOOT_OBJS) $(CORE_OBJS) | awk '$$3 ~ /^[bB]$$/ && $$2 + 0 > $(MAX_ZEROED) { print $$4 "(" $$2 + 0 " bytes)" }'); \
+	if [ -n "$$big" ]; then echo "$@: zeroed objects over $(MAX_ZEROED) bytes, which would be zeroes in the file; take them from the pool:" $$big; rm -f $@; exit 1; fi
 
 $(EFI): $(SO)
 	@objcopy -j .text -j .rodata -j .sdata -j .data -j .dynamic -j .dynsym \

@@ -19,7 +19,10 @@
 #define NPT_US (1ull << 2) /* nested walks are user accesses (15.25.5) */
 #define NPT_LARGE (1ull << 7)
 
-static struct svm_vcpu vcpus[SMP_MAX_CPUS];
+/* Each taken from the pool when its vCPU is first set up: a table for
+ * every possible CPU would be zeroes in the file (the EFI link folds
+ * .bss into .data). */
+static struct svm_vcpu *vcpus[SMP_MAX_CPUS];
 static uint8_t *iopm, *msrpm;
 static uint64_t *npt_root;
 const struct gmem *svm_gm;
@@ -202,10 +205,18 @@ static int shared_init(const struct gmem *g, char *why, size_t n)
 int svm_vcpu_init(unsigned id, const struct gmem *g,
 		  const struct guest_entry *e, char *why, size_t n)
 {
-	struct svm_vcpu *v = id < SMP_MAX_CPUS ? &vcpus[id] : NULL;
+	struct svm_vcpu *v;
 
-	if (!v) {
+	if (id >= SMP_MAX_CPUS) {
 		fmt(why, n, "vCPU %u: more vCPUs than CPUs", id);
+		return -1;
+	}
+	if (!vcpus[id])
+		vcpus[id] = pool_pages((sizeof(*v) + PAGE_SIZE - 1) / PAGE_SIZE,
+				       1);
+	v = vcpus[id];
+	if (!v) {
+		fmt(why, n, "vCPU %u: out of pool memory", id);
 		return -1;
 	}
 	if (id == 0 && shared_init(g, why, n))

@@ -11,6 +11,7 @@
 #include "hv/base/counters.h"
 #include "hv/base/fmt.h"
 #include "hv/base/log.h"
+#include "hv/base/pool.h"
 #include "hv/base/power.h"
 #include "hv/config/config.h"
 
@@ -18,11 +19,14 @@
 #define STOP_LIMIT_MS 10000 /* a vCPU that does not stop in this long */
 
 static unsigned nv = 1;
-static unsigned cpu_of[SMP_MAX_CPUS];	  /* vCPU -> CPU index */
-static unsigned vcpu_on[SMP_MAX_CPUS];	  /* CPU index -> vCPU */
-static bool cpu_ready[SMP_MAX_CPUS];	  /* AMD-V and the timer are on */
-static struct vcpu ap[SMP_MAX_CPUS];	  /* [0] unused: vm.c's */
-static struct vlapic lapic[SMP_MAX_CPUS]; /* [0] unused: the platform's */
+static unsigned cpu_of[SMP_MAX_CPUS];  /* vCPU -> CPU index */
+static unsigned vcpu_on[SMP_MAX_CPUS]; /* CPU index -> vCPU */
+static bool cpu_ready[SMP_MAX_CPUS];   /* AMD-V and the timer are on */
+/* nv of each, from the pool once the count is known: tables for every
+ * possible CPU would be zeroes in the file (the EFI link folds .bss into
+ * .data). */
+static struct vcpu *ap;	     /* [0] unused: vm.c's */
+static struct vlapic *lapic; /* [0] unused: the platform's */
 static struct guest_platform *plat;
 static struct vcpu *first;
 
@@ -30,6 +34,24 @@ static struct vcpu *first;
 static int stop_flag, stopper;
 static enum guest_end stop_end;
 static char stop_why[192];
+
+/* The tables for n vCPUs.  The count is chosen once per boot; a larger
+ * one later would find them too small, and is refused. */
+static bool take_tables(unsigned n)
+{
+	static unsigned have;
+	size_t pages_v = (n * sizeof(*ap) + PAGE_SIZE - 1) / PAGE_SIZE;
+	size_t pages_l = (n * sizeof(*lapic) + PAGE_SIZE - 1) / PAGE_SIZE;
+
+	if (have)
+		return n <= have;
+	ap = pool_pages(pages_v, 1);
+	lapic = pool_pages(pages_l, 1);
+	if (!ap || !lapic)
+		return false; /* vcpus_choose gives the guest one */
+	have = n;
+	return true;
+}
 
 unsigned vcpus_choose(unsigned want, unsigned io_cpu)
 {
@@ -55,6 +77,14 @@ unsigned vcpus_choose(unsigned want, unsigned io_cpu)
 			"the guest gets %u vCPU%s",
 			want, free, free == 1 ? " is" : "s are", nv,
 			nv == 1 ? "" : "s");
+	if (nv > 1 && !take_tables(nv)) {
+		log_msg("vcpus: no pool memory for %u vCPUs: the guest gets "
+			"one",
+			nv);
+		for (unsigned i = 1; i < nv; i++)
+			vcpu_on[cpu_of[i]] = APIC_BUS_NOBODY;
+		nv = 1;
+	}
 	for (unsigned i = 1; i < nv; i++)
 		log_msg("vcpus: vCPU %u on CPU %u (APIC ID %u)", i, cpu_of[i],
 			(unsigned)smp_cpu(cpu_of[i])->apic_id);
