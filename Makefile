@@ -98,7 +98,7 @@ UNIT_TESTS := config_file config_values palloc logring log_guest fmt gmem uart d
 	pci_host virtq virtq_split_chains virtq_split_events \
 	virtio_blk_io virtio_blk_hardening virtio_net \
 	virtio_pci_cfg virtio_pci_common e1000 switch ahci nvme http kvmclock blk_dma \
-	counters lwip_heap canary acpi_fw iocore_chan fbcon apic_bus guest_cpuid
+	counters lwip_heap canary acpi_fw iocore_chan fbcon apic_bus guest_cpuid bus
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 # What the tests share (tests/support/): check.h's counters (linked into
 # every test), log_msg() keeping what it is given, the driver side of the
@@ -138,6 +138,7 @@ test_lapic_irq_SRCS := $(LAPIC_SRCS) tests/support/lapic_fixture.c
 test_lapic_timer_SRCS := $(LAPIC_SRCS) tests/support/lapic_fixture.c
 test_ioapic_SRCS := hv/platform/ioapic.c $(LAPIC_SRCS)
 test_apic_bus_SRCS := $(LAPIC_SRCS)
+test_bus_SRCS := hv/platform/bus.c
 test_apic_bus_CFLAGS := -pthread
 test_virt_check_SRCS := arch/x86/virt_check.c hv/base/fmt.c
 test_spec_ctrl_SRCS := arch/x86/spec_ctrl.c

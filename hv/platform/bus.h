@@ -34,6 +34,11 @@ struct bus {
 	struct bus_range r[BUS_MAX_RANGES];
 	uint64_t accesses[BUS_MAX_RANGES]; /* since the last reset */
 	unsigned n;
+	/* The range the last lookup found, tried first: a driver tends to
+	 * hit one device many times in a row.  A hint only, checked like
+	 * any other (a removal may have moved another range there).  Like
+	 * the counts, written under the platform lock (hv/run/vcpu.h). */
+	unsigned last;
 };
 
 /* -1 if the range is empty, wraps, passes the bus's limit, overlaps one
@@ -47,9 +52,16 @@ int bus_remove(struct bus *b, uint64_t base, const void *ctx);
 static inline const struct bus_range *bus_find(struct bus *b, uint64_t addr,
 					       unsigned size)
 {
-	for (unsigned i = 0; i < b->n; i++)
+	unsigned i = b->last;
+
+	if (i < b->n && range_contains(b->r[i].base, b->r[i].len, addr, size)) {
+		b->accesses[i]++;
+		return &b->r[i];
+	}
+	for (i = 0; i < b->n; i++)
 		if (range_contains(b->r[i].base, b->r[i].len, addr, size)) {
 			b->accesses[i]++;
+			b->last = i;
 			return &b->r[i];
 		}
 	return NULL;
