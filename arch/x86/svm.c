@@ -59,14 +59,13 @@ static uint64_t insn_end(const uint8_t *op, size_t oplen, const char *name,
 					c.mode, c.cs_base, c.rip, bytes,
 					sizeof(bytes));
 	size_t len = insn_length_of(bytes, got, c.mode, op, oplen);
-	uint64_t rip = c.rip;
 
 	if (len)
-		return rip + len;
+		return c.rip + len;
 	size_t k = fmt(why, n,
 		       "%s exit, but the instruction at RIP 0x%lx "
 		       "is not %s: bytes",
-		       name, (unsigned long)rip, name);
+		       name, (unsigned long)c.rip, name);
 
 	fmt_bytes(why, n, k, bytes, got < 8 ? got : 8);
 	return 0;
