@@ -492,7 +492,8 @@ def test_qemu_svm_bench_guest(ctx):
                          svm=True)
     no_faults(res)
     s = res.serial
-    expect(s, "svm: available: nested paging yes", "AMD-V features")
+    expect_re(s, r"svm: available: nested paging yes, NRIP save (yes|no), "
+              r"AVIC (yes|no) \(not used\)", "AMD-V features")
     expect(s, "svm: on (", "AMD-V in use")
     check_bench_guest(s)
     expect_clean_qemu_poweroff(res, "on_guest_exit = poweroff")
@@ -514,6 +515,10 @@ def test_bochs_vtx_bench_guest(ctx):
     expect(s, "vmx: available: EPT yes, unrestricted guest yes, VPID yes",
            "VT-x features")
     expect(s, "vmx: EPT: 4-level walk yes, write-back yes", "EPT")
+    # What Bochs' Haswell model offers of APIC virtualization.
+    expect(s, "vmx: APIC virtualization (not used): register "
+           "virtualization yes, virtual-interrupt delivery yes, posted "
+           "interrupts no", "APIC virtualization")
     expect(s, "vmx: IA32_FEATURE_CONTROL unlocked", "feature control")
     expect(s, "acpi: no tables", "no ACPI under Bochs")
     expect(s, "pci: configuration through ports CF8/CFC", "CF8 fallback")

@@ -92,5 +92,6 @@
 /* Leaf 0x8000000a, EDX (AMD). */
 #define CPUID_SVM_EDX_NPT (1u << 0)
 #define CPUID_SVM_EDX_NRIP_SAVE (1u << 3)
+#define CPUID_SVM_EDX_AVIC (1u << 13)
 
 #endif

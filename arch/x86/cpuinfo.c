@@ -32,6 +32,12 @@ static void identify_vmx(struct cpu_info *ci)
 	ci->ept = proc2 & (1u << 1);
 	ci->vpid = proc2 & (1u << 5);
 	ci->unrestricted_guest = proc2 & (1u << 7);
+	ci->apic_regs = proc2 & (1u << 8);
+	ci->vintr_delivery = proc2 & (1u << 9);
+	ci->posted_intr = (rdmsr(ci->true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
+					       : MSR_IA32_VMX_PINBASED_CTLS)
+			   >> 32)
+			  & (1u << 7);
 	if (ci->ept || ci->vpid) {
 		uint64_t cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
 
@@ -100,6 +106,7 @@ void cpu_identify(struct cpu_info *ci)
 		r = cpuid(CPUID_SVM, 0);
 		ci->npt = r.edx & CPUID_SVM_EDX_NPT;
 		ci->nrip_save = r.edx & CPUID_SVM_EDX_NRIP_SAVE;
+		ci->avic = r.edx & CPUID_SVM_EDX_AVIC;
 		/* VM_CR (APM vol. 2, 15.30.1) exists wherever SVM does. */
 		ci->svm_disabled = rdmsr(MSR_VM_CR) & VM_CR_SVMDIS;
 	}

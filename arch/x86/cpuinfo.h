@@ -24,9 +24,13 @@ struct cpu_info {
 	bool true_ctls;
 	bool ept, unrestricted_guest, vpid;
 	bool ept_4level, ept_wb, ept_2m, ept_1g;
+	/* APIC virtualization, reported though not used: Plinth's LAPIC is
+	 * its own model (secondary controls bits 8 and 9, pin-based bit 7). */
+	bool apic_regs, vintr_delivery, posted_intr;
 
 	/* AMD-V (APM vol. 2, 15.4) */
 	bool svm, npt, nrip_save;
+	bool avic;	   /* reported, not used (15.29) */
 	bool svm_disabled; /* VM_CR.SVMDIS: the firmware turned it off */
 };
 

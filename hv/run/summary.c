@@ -70,6 +70,14 @@ static void print_cpu(const struct cpu_info *c)
 				c->ept_wb ? "yes" : "no",
 				c->ept_2m ? "yes" : "no",
 				c->ept_1g ? "yes" : "no");
+		/* What exitless interrupts would build on (SDM vol. 3C,
+		 * 30.1-30.6); every LAPIC access and kick is an exit today. */
+		log_msg("vmx: APIC virtualization (not used): register "
+			"virtualization %s, virtual-interrupt delivery %s, "
+			"posted interrupts %s",
+			c->apic_regs ? "yes" : "no",
+			c->vintr_delivery ? "yes" : "no",
+			c->posted_intr ? "yes" : "no");
 		if (!c->fc_locked)
 			log_msg("vmx: IA32_FEATURE_CONTROL unlocked; Plinth "
 				"will lock it with VMXON enabled");
@@ -81,8 +89,10 @@ static void print_cpu(const struct cpu_info *c)
 			log_msg("vmx: enabled by the firmware");
 	}
 	if (c->svm)
-		log_msg("svm: available: nested paging %s, NRIP save %s%s",
+		log_msg("svm: available: nested paging %s, NRIP save %s, AVIC "
+			"%s (not used)%s",
 			c->npt ? "yes" : "no", c->nrip_save ? "yes" : "no",
+			c->avic ? "yes" : "no",
 			c->svm_disabled ? "; disabled by the firmware "
 					  "(VM_CR.SVMDIS)"
 					: "");
