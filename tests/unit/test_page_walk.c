@@ -642,16 +642,22 @@ static void fetch_pae_and_paging_off(void)
 
 /* ---- the memo ------------------------------------------------------ */
 
-/* pw_fetch_insn_memo and pw_fetch_insn agree, count and bytes. */
+/* pw_fetch_insn_memo and pw_fetch_insn agree, count and bytes, and the
+ * memo writes nothing past the n bytes asked for. */
 static size_t both(struct pw_memo *m, const struct pw_cpu *c, int mode,
 		   uint64_t la, uint8_t *buf, size_t n)
 {
-	uint8_t want[32];
+	uint8_t want[32], got_buf[32];
 	size_t w = pw_fetch_insn(&g, c, mode, 0, la, want, n);
-	size_t got = pw_fetch_insn_memo(m, &g, c, mode, 0, la, buf, n);
+	size_t got;
 
+	memset(got_buf, 0xcc, sizeof(got_buf));
+	got = pw_fetch_insn_memo(m, &g, c, mode, 0, la, got_buf, n);
 	CHECK(got == w);
-	CHECK(!memcmp(buf, want, w));
+	CHECK(!memcmp(got_buf, want, w));
+	for (size_t i = n; i < sizeof(got_buf); i++)
+		CHECK(got_buf[i] == 0xcc);
+	memcpy(buf, got_buf, n);
 	return got;
 }
 
