@@ -419,10 +419,10 @@ $(BUILD)/libefi.a: /usr/lib/libefi.a | $(PKG_STAMP)
 /usr/lib/libefi.a: | $(PKG_STAMP)
 	@test -f $@ || { echo "deps: $@ missing: gnu-efi did not install it"; exit 1; }
 
-# After the link, check that the EFI loader will be able to relocate the
-# image: gnu-efi applies R_X86_64_RELATIVE only.
 # The largest zeroed object the image may hold (see the rule below).
 MAX_ZEROED := 32768
+# After the link, check that the EFI loader will be able to relocate the
+# image: gnu-efi applies R_X86_64_RELATIVE only.
 $(SO): $(BOOT_OBJS) $(CORE_OBJS) $(BUILD)/liblwip.a $(BUILD)/libefi.a linker.ld
 	@echo "  LD      $@"
 	@ld -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
