@@ -368,6 +368,10 @@ def check_guest_basics(s, mem_mib=None, under_plinth=True):
     expect_re(s, r"^plinth-check: cpu-model: \S.*$", "CPU model")
     if under_plinth:
         expect(s, "plinth-check: clocksource: tsc\n", "clocksource tsc")
+        # Linux then trusts it without a watchdog that a busy host can
+        # fool into marking it unstable (msr.c).
+        expect(s, "plinth-check: tsc: constant_tsc nonstop_tsc tsc_adjust "
+               "tsc_known_freq \n", "an invariant TSC with TSC_ADJUST")
         check_clock_ports(s)
         # A clean boot log, and every port and MSR a stock kernel probes
         # is one Plinth knows.

@@ -80,7 +80,19 @@ def check_config(ctx, img):
 
 def expect(text, needle, what):
     if needle not in text:
-        raise Failure("%s: %r not in the console output" % (what, needle))
+        raise Failure("%s: %r not in the console output%s"
+                      % (what, needle, _near(text, needle)))
+
+
+def _near(text, needle):
+    """The lines that start as `needle` does up to its last ": " (what a
+    report line holds instead), for the failure message."""
+    key = needle.strip()
+    if ": " not in key:
+        return ""
+    key = key.rsplit(": ", 1)[0] + ":"
+    lines = [ln for ln in text.splitlines() if key in ln][:3]
+    return "; instead: %r" % lines if lines else ""
 
 
 def expect_re(text, pattern, what):

@@ -156,7 +156,10 @@ static void basic(const struct cpuid_view *cv, uint32_t apic_id, uint32_t leaf,
 		break;
 	case CPUID_EXT_FEATURES:
 		if (sub == 0) {
-			r->ebx &= ~CPUID_7_EBX_TSC_ADJUST; /* the MSR */
+			/* The MSR reads 0, what Plinth adds to the TSC
+			 * (msr.c); with the invariant TSC (leaf 0x80000007)
+			 * it tells Linux that its TSC needs no watchdog. */
+			r->ebx |= CPUID_7_EBX_TSC_ADJUST;
 			r->ebx &= ~CPUID_7_EBX_SGX;
 			r->ecx &= ~CPUID_7_ECX_WAITPKG;
 			/* SPEC_CTRL and PRED_CMD as the host has them; no

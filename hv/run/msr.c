@@ -9,6 +9,7 @@
 
 #define MSR_TSC 0x10
 #define MSR_FEATURE_CONTROL 0x3a
+#define MSR_TSC_ADJUST 0x3b
 #define MSR_BIOS_UPDT_TRIG 0x79
 #define MSR_BIOS_SIGN_ID 0x8b
 #define MSR_MTRRCAP 0xfe
@@ -99,6 +100,7 @@ void vmsr_init(struct vmsr *m, struct vlapic *lapic, const struct vcpu_ops *ops,
 	m->misc_enable = 1 | (1ull << 11) | (1ull << 12);
 	m->spec_ctrl = 0;
 	m->unknown_logged = 0;
+	m->tsc_adjust_logged = 0;
 }
 
 void vmsr_take_cpu(const struct vmsr *m)
@@ -160,6 +162,9 @@ bool vmsr_read(struct vmsr *m, uint32_t msr, uint64_t *val)
 		return true;
 	case MSR_TSC:
 		*val = rdtsc();
+		return true;
+	case MSR_TSC_ADJUST:
+		*val = 0; /* nothing added: the guest's TSC is the host's */
 		return true;
 	case MSR_IA32_APIC_BASE:
 		*val = m->apic_base;
@@ -250,6 +255,49 @@ static bool write_efer(struct vmsr *m, uint64_t val)
 	return true;
 }
 
+/* IA32_TSC_ADJUST (SDM vol. 3B, 18.17.3) is in the guest's CPUID because
+ * Linux trusts a TSC that has it (with an invariant TSC) without its
+ * clocksource watchdog: every half second, reads of the TSC between two of
+ * another clock with interrupts off, which must land within a fraction of
+ * a millisecond.  Any exit or host scheduling that comes between them
+ * three times running makes the guest drop the TSC for kvm-clock.  Plinth
+ * gives every vCPU the host's TSC unshifted, so the adjustment in effect
+ * is 0: a write of 0 keeps it; any other is taken and not applied, as a
+ * write of the TSC is (Linux writes it only to mend TSCs that disagree,
+ * and then finds that they still do). */
+static bool write_tsc_adjust(struct vmsr *m, uint64_t val)
+{
+	if (val)
+		log_limited(m->tsc_adjust_logged++, 1,
+			    "; later ones are not logged",
+			    "guest: IA32_TSC_ADJUST write of %ld not applied: "
+			    "the guest's TSC is the host's, which Plinth does "
+			    "not shift",
+			    (long)val);
+	return true;
+}
+
+/* SPEC_CTRL is in force from the next entry (spec_ctrl.h); PRED_CMD's IBPB
+ * at once.  A bit the CPU lacks, or no MSR at all, is #GP as on the
+ * hardware. */
+static bool write_spec(struct vmsr *m, uint32_t msr, uint64_t val)
+{
+	const struct spec_caps *c = spec_host_caps();
+
+	if (msr == MSR_PRED_CMD) {
+		if (!c->ibpb || (val & ~PRED_CMD_IBPB))
+			return false;
+		if (val & PRED_CMD_IBPB)
+			spec_ibpb();
+		return true;
+	}
+	if (!c->ctrl_bits || (val & ~c->ctrl_bits))
+		return false;
+	m->spec_ctrl = val;
+	spec_ctrl_set_guest(val);
+	return true;
+}
+
 bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 {
 	bool ok;
@@ -266,25 +314,13 @@ bool vmsr_write(struct vmsr *m, uint32_t msr, uint64_t val)
 		return true;
 	case MSR_TSC:
 		return true; /* the guest TSC is the host's; writes ignored */
+	case MSR_TSC_ADJUST:
+		return write_tsc_adjust(m, val);
 	case MSR_IA32_APIC_BASE:
 		return write_apic_base(m, val);
-	case MSR_SPEC_CTRL: {
-		/* In force from the next entry (spec_ctrl.h); a bit the CPU
-		 * lacks, or no MSR at all, is #GP as on the hardware. */
-		uint64_t bits = spec_host_caps()->ctrl_bits;
-
-		if (!bits || (val & ~bits))
-			return false;
-		m->spec_ctrl = val;
-		spec_ctrl_set_guest(val);
-		return true;
-	}
+	case MSR_SPEC_CTRL:
 	case MSR_PRED_CMD:
-		if (!spec_host_caps()->ibpb || (val & ~PRED_CMD_IBPB))
-			return false;
-		if (val & PRED_CMD_IBPB)
-			spec_ibpb();
-		return true;
+		return write_spec(m, msr, val);
 	case MSR_BIOS_UPDT_TRIG:
 	case MSR_BIOS_SIGN_ID: /* cleared before reading the revision */
 		return true;   /* microcode loads: nothing to do */

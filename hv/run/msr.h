@@ -21,6 +21,7 @@ struct vmsr {
 	uint64_t de_cfg; /* AMD DE_CFG: bit 1, LFENCE serializes */
 	struct kvmclock clock;
 	unsigned unknown_logged;
+	unsigned tsc_adjust_logged; /* writes that would shift the TSC */
 	struct vlapic *lapic;	    /* TSC deadline and the x2APIC registers */
 	const struct vcpu_ops *ops; /* guest state kept by the backend */
 };

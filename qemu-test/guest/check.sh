@@ -15,6 +15,10 @@ report cpu-model "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head
 # The clock Linux settled on (tsc is the one that needs no exits), and
 # whether it calibrated the TSC against another timer to get there.
 report clocksource "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+# What makes Linux keep the TSC without its clocksource watchdog, whose
+# checks a busy host can fail: a TSC that is invariant, with TSC_ADJUST.
+report tsc "$(for f in constant_tsc nonstop_tsc tsc_adjust tsc_known_freq; do
+	grep -qw "$f" /proc/cpuinfo && printf '%s ' "$f"; done)"
 report paging "$(grep -qw la57 /proc/cpuinfo && echo 5-level || echo 4-level)"
 report date "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 # A timer that works makes `sleep 1` last about one second of uptime.
