@@ -98,7 +98,7 @@ UNIT_TESTS := config_file config_values palloc logring log_guest fmt gmem uart d
 	pci_host virtq virtq_split_chains virtq_split_events \
 	virtio_blk_io virtio_blk_hardening virtio_net \
 	virtio_pci_cfg virtio_pci_common e1000 switch ahci nvme http kvmclock blk_dma \
-	counters lwip_heap canary acpi_fw iocore_chan fbcon apic_bus guest_cpuid bus msr
+	counters lwip_heap canary acpi_fw iocore_chan fbcon apic_bus guest_cpuid bus msr smp_claim
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 # What the tests share (tests/support/): check.h's counters (linked into
 # every test), log_msg() keeping what it is given, the driver side of the
@@ -175,6 +175,8 @@ test_guest_cpuid_SRCS := hv/run/guest_cpuid.c
 test_msr_SRCS := hv/run/msr.c hv/run/guest_cpuid.c hv/platform/kvmclock.c \
 	arch/x86/spec_ctrl.c $(LAPIC_SRCS) $(LOG_STUB)
 test_iocore_chan_CFLAGS := -pthread
+test_smp_claim_SRCS := arch/x86/smp_claim.c
+test_smp_claim_CFLAGS := -pthread
 test_virtq_SRCS := virtio/virtq.c virtio/virtq_split.c hv/guest/gmem.c \
 	$(VQ_DRIVER) $(LOG_STUB)
 test_virtq_split_chains_SRCS := virtio/virtq.c virtio/virtq_split.c \

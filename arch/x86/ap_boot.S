@@ -8,14 +8,21 @@
  * independent: 16-bit code reaches the data through DS = CS, 64-bit code
  * RIP-relative.  The CPU goes from real mode straight into long mode,
  * with PE and PG set by one write to CR0 (after PAE, CR3 and EFER.LME),
- * then jumps into Plinth's 64-bit code on a stack of its own. */
+ * then jumps into Plinth's 64-bit code on a stack of its own.
+ *
+ * First of all it takes its ticket (smp_claim.h): the page says which
+ * CPU may go on, and a CPU whose APIC ID is not that one (one the first
+ * CPU gave up on, woken late) halts here, before it touches anything.
+ * The ID is the one CPUID gives (leaf 0xB's x2APIC ID where that leaf
+ * exists, else leaf 1's initial APIC ID), which the firmware's MADT
+ * lists; a CPU whose IDs disagree halts and is reported as silent. */
 
 	.section .rodata
 	.balign 16
 	.globl ap_tramp_start, ap_tramp_end
 	.globl ap_tramp_gdtr, ap_tramp_far, ap_tramp_cr3, ap_tramp_efer
 	.globl ap_tramp_cr0, ap_tramp_stack, ap_tramp_arg, ap_tramp_target
-	.globl ap_tramp_long, ap_tramp_gdt
+	.globl ap_tramp_long, ap_tramp_gdt, ap_tramp_ticket
 
 #define OFF(x) ((x) - ap_tramp_start)
 
@@ -25,7 +32,28 @@ ap_tramp_start:
 	cld
 	mov	%cs, %ax
 	mov	%ax, %ds
-	lgdtl	OFF(ap_tramp_gdtr)
+	xor	%eax, %eax
+	cpuid
+	cmp	$0xb, %eax
+	jb	1f
+	mov	$0xb, %eax
+	xor	%ecx, %ecx
+	cpuid
+	test	%ebx, %ebx		/* no processors at level 0: no leaf */
+	jz	1f
+	mov	%edx, %esi		/* the x2APIC ID */
+	jmp	2f
+1:	mov	$1, %eax
+	cpuid
+	shr	$24, %ebx		/* the initial APIC ID */
+	mov	%ebx, %esi
+2:	mov	%esi, %eax
+	mov	$0xffffffff, %edx	/* SMP_TICKET_CLOSED */
+	lock cmpxchgl %edx, OFF(ap_tramp_ticket)
+	je	4f
+3:	hlt				/* not this CPU's turn: for good */
+	jmp	3b
+4:	lgdtl	OFF(ap_tramp_gdtr)
 	mov	$0x20, %eax		/* CR4.PAE */
 	mov	%eax, %cr4
 	movl	OFF(ap_tramp_cr3), %eax	/* a PML4 below 4 GiB */
@@ -75,6 +103,8 @@ ap_tramp_efer:
 	.long	0
 ap_tramp_cr0:
 	.long	0
+ap_tramp_ticket:
+	.long	0xffffffff		/* the APIC ID that may go on */
 	.balign 8
 ap_tramp_stack:
 	.quad	0

@@ -65,7 +65,12 @@ bool lapic_host_ipi(uint32_t dest, uint32_t icr_lo)
 {
 	if (!mmio) {
 		/* x2APIC: one 64-bit write, the destination in the high
-		 * half; no delivery status to wait for (11.12.9). */
+		 * half; no delivery status to wait for (11.12.9).  Such a
+		 * WRMSR may complete before earlier stores are globally
+		 * visible (11.12.3): without MFENCE; LFENCE the CPU woken
+		 * could look for its job, or its start-up ticket, before it
+		 * is there, and sleep on. */
+		__asm__ volatile("mfence; lfence" ::: "memory");
 		wrmsr(0x830, (uint64_t)dest << 32 | icr_lo);
 		return true;
 	}

@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic_host.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/smp_claim.h"
 #include "arch/x86/stack.h"
 #include "arch/x86/tsc.h"
 #include "hv/base/clock.h"
@@ -21,7 +22,7 @@
 extern const char ap_tramp_start[], ap_tramp_end[], ap_tramp_gdt[],
 	ap_tramp_gdtr[], ap_tramp_far[], ap_tramp_cr3[], ap_tramp_efer[],
 	ap_tramp_cr0[], ap_tramp_stack[], ap_tramp_arg[], ap_tramp_target[],
-	ap_tramp_long[];
+	ap_tramp_long[], ap_tramp_ticket[];
 
 #define APIC_BASE_EN (1ull << 11)
 #define APIC_BASE_X2 (1ull << 10)
@@ -81,8 +82,10 @@ static void __attribute__((noreturn)) ap_main(struct cpu_local *c)
 	lapic_host_write(LAPIC_SVR, (1u << 8) | SPURIOUS_VECTOR);
 	c->started_tsc = rdtsc();
 	/* Everything above before the first CPU may reuse the trampoline
-	 * for the next one. */
-	__atomic_store_n(&c->state, CPU_PARKED, __ATOMIC_RELEASE);
+	 * for the next one; too late, and it has given this CPU up. */
+	if (!smp_claim_parked(&c->state))
+		for (;;)
+			__asm__ volatile("hlt");
 	for (;;) {
 		void (*job)(struct cpu_local *, void *) = __atomic_load_n(
 			&c->job, __ATOMIC_ACQUIRE);
@@ -133,12 +136,12 @@ bool smp_job_done(unsigned i)
 	       && !__atomic_load_n(&cpus[i].job, __ATOMIC_ACQUIRE);
 }
 
-static bool wait_parked(const struct cpu_local *c, uint64_t us)
+static bool wait_parked(const int *state, uint64_t us)
 {
 	uint64_t end = rdtsc() + tsc_hz() / 1000000 * us;
 
 	do {
-		if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CPU_PARKED)
+		if (__atomic_load_n(state, __ATOMIC_ACQUIRE) == CPU_PARKED)
 			return true;
 		__asm__ volatile("pause");
 	} while (rdtsc() < end);
@@ -177,28 +180,34 @@ static int prepare(uint8_t *page)
 }
 
 /* INIT, then STARTUP twice (SDM vol. 3A, 9.4.4.1: 10 ms after INIT, 200
- * us between the STARTUPs); true once the CPU reports in. */
-static bool start_one(uint8_t *page, struct cpu_local *c)
+ * us between the STARTUPs), then 100 ms for the CPU to report in; then
+ * the CPU and this one settle whether it joins (smp_claim.h).  Its
+ * ticket and page data are written before the IPIs that start it. */
+static enum smp_fate start_one(uint8_t *page, struct cpu_local *c)
 {
 	uint32_t vector = (uint32_t)((uint64_t)page >> 12);
+	uint32_t *ticket = (uint32_t *)(page + off(ap_tramp_ticket));
+	enum smp_fate f;
 
 	patch64(page, off(ap_tramp_stack), c->stack_top);
 	patch64(page, off(ap_tramp_arg), (uint64_t)c);
 	__atomic_store_n(&c->state, CPU_STARTING, __ATOMIC_RELEASE);
+	__atomic_store_n(ticket, c->apic_id, __ATOMIC_RELEASE);
 	lapic_host_ipi(c->apic_id, ICR_INIT | ICR_ASSERT);
 	clock_delay_us(10000);
 	for (int i = 0; i < 2; i++) {
 		lapic_host_ipi(c->apic_id, ICR_STARTUP | ICR_ASSERT | vector);
-		if (wait_parked(c, 200))
-			return true;
+		if (wait_parked(&c->state, 200))
+			return SMP_JOINED;
 	}
-	if (wait_parked(c, 100000))
-		return true;
-	/* Back to waiting for a STARTUP: it must not run later on a
-	 * trampoline patched for another CPU. */
-	lapic_host_ipi(c->apic_id, ICR_INIT | ICR_ASSERT);
-	c->state = CPU_SILENT;
-	return false;
+	if (wait_parked(&c->state, 100000))
+		return SMP_JOINED;
+	f = smp_claim_give_up(ticket, c->apic_id, &c->state, 1000000,
+			      wait_parked);
+	if (f != SMP_JOINED)
+		/* Back to waiting for a STARTUP, where it does nothing. */
+		lapic_host_ipi(c->apic_id, ICR_INIT | ICR_ASSERT);
+	return f;
 }
 
 static unsigned start_all(const uint32_t *ids, unsigned n, uint8_t *page,
@@ -224,11 +233,23 @@ static unsigned start_all(const uint32_t *ids, unsigned n, uint8_t *page,
 				k);
 			break;
 		}
-		if (start_one(page, c)) {
+		enum smp_fate f = start_one(page, c);
+
+		if (f == SMP_JOINED) {
 			k++;
 			continue;
 		}
 		out->silent++;
+		if (f == SMP_STUCK) {
+			/* It may still read the page and use c: neither can
+			 * go to another CPU. */
+			log_msg("smp: the CPU with APIC ID %u began its start "
+				"but did not finish it in 1.1 s; left out, and "
+				"no further CPU started",
+				(unsigned)ids[i]);
+			c->state = CPU_ABSENT;
+			break;
+		}
 		log_msg("smp: the CPU with APIC ID %u did not answer its "
 			"STARTUP IPIs; left out",
 			(unsigned)ids[i]);

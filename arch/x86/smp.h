@@ -6,9 +6,10 @@
  * into long mode), one at a time: each gets its own stack (with a guard
  * page), its own GDT and TSS with its own IST stack, the shared IDT and
  * page tables, and the first CPU's control registers, PAT and XCR0.  A
- * CPU that does not answer within 100 ms is sent INIT again (so it
- * cannot wake later on a trampoline that has moved on), reported and
- * left out.
+ * CPU that does not answer within 100 ms is reported and left out, sent
+ * INIT again; one that comes later all the same halts in the trampoline
+ * or just before it parks, as the handshake in smp_claim.h decides, so it
+ * never runs on a page, stack or cpu_local handed to another CPU.
  *
  * Ownership: cpus[] is written by the first CPU before it starts that
  * CPU; afterwards each entry's `state` is written by its own CPU (release)
