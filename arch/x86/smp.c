@@ -180,9 +180,12 @@ static int prepare(uint8_t *page)
 }
 
 /* INIT, then STARTUP twice (SDM vol. 3A, 9.4.4.1: 10 ms after INIT, 200
- * us between the STARTUPs), then 100 ms for the CPU to report in; then
- * the CPU and this one settle whether it joins (smp_claim.h).  Its
- * ticket and page data are written before the IPIs that start it. */
+ * us between the STARTUPs), then a second for the CPU to report in; then
+ * the CPU and this one settle whether it joins (smp_claim.h).  Hardware
+ * answers within microseconds, but an emulated or nested CPU is a host
+ * thread that a busy host may not run for a good part of a second (Linux
+ * waits up to 10 s); only a CPU that is listed and absent costs the wait.
+ * Its ticket and page data are written before the IPIs that start it. */
 static enum smp_fate start_one(uint8_t *page, struct cpu_local *c)
 {
 	uint32_t vector = (uint32_t)((uint64_t)page >> 12);
@@ -200,7 +203,7 @@ static enum smp_fate start_one(uint8_t *page, struct cpu_local *c)
 		if (wait_parked(&c->state, 200))
 			return SMP_JOINED;
 	}
-	if (wait_parked(&c->state, 100000))
+	if (wait_parked(&c->state, 1000000))
 		return SMP_JOINED;
 	f = smp_claim_give_up(ticket, c->apic_id, &c->state, 1000000,
 			      wait_parked);
@@ -244,7 +247,7 @@ static unsigned start_all(const uint32_t *ids, unsigned n, uint8_t *page,
 			/* It may still read the page and use c: neither can
 			 * go to another CPU. */
 			log_msg("smp: the CPU with APIC ID %u began its start "
-				"but did not finish it in 1.1 s; left out, and "
+				"but did not finish it in 2 s; left out, and "
 				"no further CPU started",
 				(unsigned)ids[i]);
 			c->state = CPU_ABSENT;

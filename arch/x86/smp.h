@@ -6,7 +6,7 @@
  * into long mode), one at a time: each gets its own stack (with a guard
  * page), its own GDT and TSS with its own IST stack, the shared IDT and
  * page tables, and the first CPU's control registers, PAT and XCR0.  A
- * CPU that does not answer within 100 ms is reported and left out, sent
+ * CPU that does not answer within a second is reported and left out, sent
  * INIT again; one that comes later all the same halts in the trampoline
  * or just before it parks, as the handshake in smp_claim.h decides, so it
  * never runs on a page, stack or cpu_local handed to another CPU.
