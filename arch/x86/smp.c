@@ -250,7 +250,8 @@ static unsigned start_all(const uint32_t *ids, unsigned n, uint8_t *page,
 				"but did not finish it in 2 s; left out, and "
 				"no further CPU started",
 				(unsigned)ids[i]);
-			c->state = CPU_ABSENT;
+			__atomic_store_n(&c->state, CPU_ABSENT,
+					 __ATOMIC_RELEASE);
 			break;
 		}
 		log_msg("smp: the CPU with APIC ID %u did not answer its "
