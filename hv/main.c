@@ -171,7 +171,7 @@ static void start_cpus(void)
 	log_msg("smp: %u of %u CPUs running (cpu 0, APIC ID %u, is this "
 		"one)%s",
 		smp.running, smp.listed, (unsigned)smp_cpu(0)->apic_id,
-		smp.silent ? "; the rest did not answer" : "");
+		smp.silent ? "; the rest left out (above)" : "");
 	check_jobs(smp.running);
 }
 
