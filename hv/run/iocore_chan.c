@@ -87,6 +87,13 @@ bool chan_post(struct iocore_chan *c, chan_irq_fn fn, void *ctx, uint64_t a,
 	return true;
 }
 
+bool chan_arm_kick(struct iocore_chan *c)
+{
+	/* The same pair of exchanges as chan_drain's (see the header). */
+	(void)__atomic_exchange_n(&c->kick, 0, __ATOMIC_SEQ_CST);
+	return chan_pending(c);
+}
+
 unsigned chan_drain(struct iocore_chan *c)
 {
 	unsigned n = 0;

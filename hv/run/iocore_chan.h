@@ -71,6 +71,12 @@ int chan_hold(struct iocore_chan *c, uint64_t (*now)(void), uint64_t limit);
 void chan_release(struct iocore_chan *c);
 /* Runs the posted interrupt calls, oldest first; how many. */
 unsigned chan_drain(struct iocore_chan *c);
+/* The vCPU is about to sleep in HLT: the next post must send an IPI, so
+ * `kick` is cleared first (as chan_drain does), then the ring looked at:
+ * true if an entry already waits, and it must not sleep.  Without this a
+ * post that found `kick` still set from an earlier one, already drained,
+ * would not wake it. */
+bool chan_arm_kick(struct iocore_chan *c);
 /* Whether an entry waits (one load: the check before every entry). */
 static inline bool chan_pending(const struct iocore_chan *c)
 {

@@ -199,6 +199,70 @@ static void posted_interrupts_arrive_in_order_and_no_wake_up_is_lost(void)
 	CHECK(ch.st.irqs == 300000);
 }
 
+/* The vCPU as it halts (vcpu.c, do_hlt): it drains only when an entry
+ * waits, so a wake-up with nothing left to drain leaves `kick` set;
+ * chan_arm_kick before each sleep must clear it, or the next post sends
+ * no kick and waits for a timer.  Each sleep is bounded (the timer); one
+ * that times out with an entry waiting is a lost wake-up. */
+static int producer_gone;
+
+static void *produce_then_leave(void *p)
+{
+	produce(p);
+	__atomic_store_n(&producer_gone, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int consume_as_hlt(uint64_t n)
+{
+	int lost = 0;
+
+	while (expected < n) {
+		if (chan_pending(&ch))
+			chan_drain(&ch);
+		if (expected >= n)
+			break;
+		if (chan_arm_kick(&ch))
+			continue;
+		struct timespec t;
+
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 100000000; /* 100 ms */
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		if (sem_timedwait(&kick, &t) && errno == ETIMEDOUT) {
+			lost += chan_pending(&ch);
+			if (!chan_pending(&ch)
+			    && __atomic_load_n(&producer_gone,
+					       __ATOMIC_ACQUIRE))
+				break;
+		}
+	}
+	return lost;
+}
+
+static void a_vcpu_that_halts_misses_no_post(void)
+{
+	struct producer pr = { 200000, 0xfff, 0 };
+	pthread_t t;
+	int lost;
+
+	memset(&ch, 0, sizeof(ch));
+	sem_init(&kick, 0, 0);
+	expected = 0;
+	out_of_order = 0;
+	producer_gone = 0;
+	pthread_create(&t, NULL, produce_then_leave, &pr);
+	lost = consume_as_hlt(pr.n);
+	pthread_join(t, NULL);
+	CHECK(lost == 0);
+	CHECK(expected == pr.n);
+	CHECK(out_of_order == 0);
+	sem_destroy(&kick);
+}
+
 static void a_full_ring_waits_for_the_consumer_and_loses_nothing(void)
 {
 	int lost;
@@ -288,6 +352,7 @@ int main(void)
 	RUN(a_stuck_io_core_fails_the_call);
 	RUN(hold_stops_the_polls_until_release);
 	RUN(posted_interrupts_arrive_in_order_and_no_wake_up_is_lost);
+	RUN(a_vcpu_that_halts_misses_no_post);
 	RUN(a_full_ring_waits_for_the_consumer_and_loses_nothing);
 	RUN(a_call_with_the_ring_full_does_not_deadlock);
 	RUN(a_post_inside_a_call_is_raised_at_once);
