@@ -323,12 +323,13 @@ int e1000_reset(struct e1000 *e)
 	return r;
 }
 
-void e1000_poll(struct e1000 *e)
+bool e1000_poll(struct e1000 *e)
 {
 	if (e->dead)
-		return;
+		return false;
 	e->now_ns = clock_ns();
-	e1000_rx_poll(e);
+	bool work = e1000_rx_poll(e) > 0;
+
 	if (e1000_tx_reclaim(e)) {
 		/* The NIC stopped sending: reset it, so the port works
 		 * again; what was queued is lost, as on a cable pull. */
@@ -345,6 +346,7 @@ void e1000_poll(struct e1000 *e)
 		e->next_link_ns = e->now_ns + LINK_CHECK_NS;
 		link_check(e);
 	}
+	return work || e->tx_clean != e->tx_tail;
 }
 
 void e1000_print_stats(const struct e1000 *e)

@@ -129,8 +129,9 @@ int e1000_open(struct e1000 *e, const struct pci_dev *at, char *err,
 void e1000_set_filter(struct e1000 *e, unsigned n, const uint8_t mac[6]);
 
 /* Receives, reclaims transmit buffers and checks the link; call often.
- * A transmit ring that stops completing is reset (e1000_reset). */
-void e1000_poll(struct e1000 *e);
+ * A transmit ring that stops completing is reset (e1000_reset).  True if
+ * a frame came in or frames are still out to send. */
+bool e1000_poll(struct e1000 *e);
 
 /* The one recovery path: resets the NIC (reinit), which stops its DMA; a
  * NIC that does not come out of that reset is taken out of use, its bus

@@ -29,6 +29,10 @@ static const struct counter vq_counter_table[] = {
 		   "Notifications from the driver."),
 	COUNTER(struct vq_stats, interrupts, "interrupts",
 		"Interrupts to the driver."),
+	COUNTER_AS(struct vq_stats, notifies_polled,
+		   "notifications_while_polled", "notifications while polled",
+		   "Notifications while the I/O core polled the queue and had "
+		   "asked for none."),
 };
 
 const struct counter_set vq_counters = COUNTER_SET("plinth_virtio",

@@ -1000,7 +1000,8 @@ def test_qemu_linux_ahci_e1000e(ctx):
 
 def test_qemu_linux_io_core_smp2_e1000(ctx):
     """The same on a 2-CPU machine, the devices on the I/O core: every
-    exchange above, the guest's queues never notified."""
+    exchange above, the guest's queues notified only while the I/O core
+    napped."""
     linux_in_qemu(ctx, "e1000", cpus=2)
 
 

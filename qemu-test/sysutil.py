@@ -234,8 +234,9 @@ def check_io_core(s, cpus):
     """With one CPU the devices share it with the guest, and the log says
     so; with more, Plinth started them all (check_cpus_started) and the
     devices run on the I/O core, which polls the queues: the guest's
-    drivers were told not to notify, and the devices' interrupts reached
-    the vCPU from the other core."""
+    drivers were told not to notify while it polled (they are again while
+    it sleeps, which it did), and the devices' interrupts reached the vCPU
+    from the other core."""
     if cpus == 1:
         expect(s, "iocore: off (Plinth runs on one CPU)", "single-core mode")
         return
@@ -248,9 +249,22 @@ def check_io_core(s, cpus):
     if int(m.group(4)) == 0 or int(m.group(5)) == 0:
         raise Failure("no interrupt reached the vCPU from the I/O core: "
                       + m.group(0))
-    for q in re.finditer(r"virtio: (\w+) queue (\d+): (\d+) requests, .*, "
-                         r"(\d+) notifications, (\d+) interrupts", s):
-        if int(q.group(4)) > 1:
-            raise Failure("%s queue %s was notified %s times while the I/O "
-                          "core polled it" % (q.group(1), q.group(2),
-                                              q.group(4)))
+    m = expect_re(s, r"iocore: cpu 1: awake [0-9.]+% of \d+ ms; (\d+) "
+                  r"naps", "the I/O core's naps")
+    if int(m.group(1)) == 0:
+        raise Failure("the I/O core never slept: " + m.group(0))
+    # A driver notifies while the I/O core polls if it read the
+    # suppression just before the I/O core woke and turned it off: one
+    # notification in a few dozen, under TCG, where an exit takes long
+    # next to a nap.  One that ignores it notifies on nearly every request.
+    queues = list(re.finditer(r"virtio: (\w+) queue (\d+): (\d+) "
+                              r"requests, .*, (\d+) notifications while "
+                              r"polled", s))
+    if not queues:
+        raise Failure("no virtio queue's counters in the log")
+    for q in queues:
+        if int(q.group(4)) > 2 + int(q.group(3)) // 10:
+            raise Failure("%s queue %s was notified %s times in %s requests "
+                          "while the I/O core polled it"
+                          % (q.group(1), q.group(2), q.group(4),
+                             q.group(3)))

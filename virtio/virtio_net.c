@@ -301,4 +301,7 @@ void vnet_init(struct vnet *n, struct vpci_fn *f, struct frame_port *port,
 		  1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS
 			  | 1ull << VIRTIO_NET_F_MTU,
 		  2, VQ_MAX_SIZE, bar_addr, gm);
+	/* Its buffers wait for frames from the port, which the I/O core
+	 * polls anyway. */
+	n->dev.vq[VNET_RXQ].receive = true;
 }

@@ -181,6 +181,8 @@ static void notify(struct vdev *d, uint64_t off)
 		return;
 	}
 	d->vq[qi].st.notifies++;
+	if (d->vq[qi].polled)
+		d->vq[qi].st.notifies_polled++;
 	if (d->ops->notify)
 		d->ops->notify(d, qi);
 }
@@ -191,13 +193,57 @@ void vdev_set_polled(struct vdev *d)
 		d->vq[i].polled = true;
 }
 
-void vdev_poll(struct vdev *d)
+static uint64_t requests(const struct vdev *d)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < d->nq; i++)
+		n += d->vq[i].st.requests;
+	return n;
+}
+
+bool vdev_poll(struct vdev *d)
 {
 	if (!d->ops->notify || !vdev_running(d))
-		return;
+		return false;
+	uint64_t before = requests(d);
+
 	for (unsigned i = 0; i < d->nq; i++)
 		if (d->vq[i].enabled)
 			d->ops->notify(d, i);
+	return requests(d) != before;
+}
+
+bool vdev_poll_pause(struct vdev *d)
+{
+	bool waiting = false;
+
+	if (!vdev_running(d))
+		return false;
+	for (unsigned i = 0; i < d->nq; i++) {
+		struct virtq *q = &d->vq[i];
+
+		if (!q->polled || !q->enabled || q->receive)
+			continue;
+		q->polled = false;
+		/* Its full fence orders the flag before the look. */
+		vq_set_notify(q, true);
+		waiting |= vq_avail(q);
+	}
+	return waiting;
+}
+
+void vdev_poll_resume(struct vdev *d)
+{
+	for (unsigned i = 0; i < d->nq; i++) {
+		struct virtq *q = &d->vq[i];
+
+		if (q->polled)
+			continue;
+		q->polled = true;
+		if (q->enabled)
+			vq_set_notify(q, false);
+	}
 }
 
 uint64_t vdev_bar_read(struct vdev *d, uint64_t off, unsigned size)

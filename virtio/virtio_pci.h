@@ -136,11 +136,22 @@ void vdev_config_changed(struct vdev *d);
 /* A backend finished its last request after a reset: completes it. */
 void vdev_reset_progress(struct vdev *d);
 /* An I/O core polls this device's queues (vdev_poll): its driver is
- * told never to notify.  Call after vdev_init. */
+ * told not to notify but while the I/O core naps (vdev_poll_pause).  Call
+ * after vdev_init. */
 void vdev_set_polled(struct vdev *d);
 /* The I/O core's look at every queue: what a notify would start, for the
- * queues that can run (not counted as notifies). */
-void vdev_poll(struct vdev *d);
+ * queues that can run (not counted as notifies).  True if a queue took a
+ * request. */
+bool vdev_poll(struct vdev *d);
+/* The I/O core is about to sleep: the driver is asked to notify again on
+ * each running queue it fills with requests (not a receive queue), and
+ * each is looked at once more after that (the order in which the driver
+ * adds, then reads the suppression: 2.8.21.3.1 and 2.7.10.1).  True if
+ * a request is already there: the I/O core must not sleep.  Either way
+ * vdev_poll_resume() follows. */
+bool vdev_poll_pause(struct vdev *d);
+/* The I/O core polls again: notifications off. */
+void vdev_poll_resume(struct vdev *d);
 /* One log line per queue with its counters. */
 void vdev_print_stats(const struct vdev *d);
 

@@ -31,10 +31,11 @@ void vq_reset(struct virtq *q)
 	void (*on_stall)(void *) = q->on_stall;
 	void *stall_ctx = q->stall_ctx;
 	struct vq_stats st = q->st;
-	bool polled = q->polled;
+	bool polled = q->polled, receive = q->receive;
 
 	memset(q, 0, sizeof(*q));
 	q->polled = polled;
+	q->receive = receive;
 	q->index = idx;
 	q->name = name;
 	q->max_size = max;

@@ -74,6 +74,10 @@ struct vq_chain {
 
 struct vq_stats {
 	uint64_t requests, bytes, errors, stalls, notifies, interrupts;
+	/* Notifications while `polled` (notifications off): a driver that
+	 * read the suppression just before it changed, or one that ignores
+	 * it. */
+	uint64_t notifies_polled;
 };
 
 /* The counters above, described once (hv/base/counters.h). */
@@ -102,8 +106,14 @@ struct virtq {
 	bool stalled;
 	bool notify_on; /* split: the driver is asked to notify */
 	/* The I/O core looks at the ring all the time: the driver is never
-	 * asked to notify (kept across resets). */
+	 * asked to notify (kept across resets; off while the I/O core
+	 * sleeps, vdev_poll_pause). */
 	bool polled;
+	/* The driver posts buffers here for the device to fill when data
+	 * arrives (virtio-net's receive queue): an available buffer is no
+	 * request, and the device needs no notification of one (kept across
+	 * resets). */
+	bool receive;
 	/* The used position at the last interrupt, for EVENT_IDX. */
 	uint16_t signalled;
 	bool signalled_wrap, signalled_valid;
@@ -118,7 +128,7 @@ struct virtq {
 };
 
 /* Back to the state after device reset (keeps index, name, max_size, the
- * stall callback, `polled` and the counters). */
+ * stall callback, `polled`, `receive` and the counters). */
 void vq_reset(struct virtq *q);
 /* Clamps a guest-written queue size to [0, max_size]. */
 uint16_t vq_clamp_size(const struct virtq *q, uint32_t size);

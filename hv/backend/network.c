@@ -52,10 +52,9 @@ struct nswitch *network_open(const struct boot_info *bi, char *err, size_t n)
 	return &sw;
 }
 
-void network_poll(void)
+bool network_poll(void)
 {
-	if (opened)
-		e1000_poll(&nic);
+	return opened && e1000_poll(&nic);
 }
 
 void network_quiesce(void)

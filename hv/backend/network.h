@@ -17,8 +17,9 @@
  * found) or on failure, with the reason in err either way. */
 struct nswitch *network_open(const struct boot_info *bi, char *err, size_t n);
 
-/* Receives and reclaims on the open NIC, if any; from the run loop. */
-void network_poll(void);
+/* Receives and reclaims on the open NIC, if any; from the run loop.  True
+ * if a frame came in or the NIC still has frames to send. */
+bool network_poll(void);
 
 /* Waits (briefly) until the NIC reads no consumer's buffers any more,
  * resetting it if it does not finish: before the guest's devices are

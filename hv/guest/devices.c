@@ -464,12 +464,37 @@ uint64_t guest_devices_poll(uint64_t now_ns)
 	return due;
 }
 
-void guest_devices_poll_io(uint64_t now_ns)
+bool guest_devices_poll_io(uint64_t now_ns)
 {
+	bool work = false;
+
+	/* A hook that wants to be polled again still has work out. */
 	for (unsigned i = 0; i < DEV_COUNT; i++)
-		if (table[i].poll && table[i].io_side && guest_dev_present(i))
-			table[i].poll(now_ns);
+		if (table[i].poll && table[i].io_side && guest_dev_present(i)
+		    && table[i].poll(now_ns))
+			work = true;
+	if (plat.blk && vdev_poll(&plat.blk->dev))
+		work = true;
+	if (vdev_poll(&plat.net->dev))
+		work = true;
+	return work;
+}
+
+bool guest_devices_io_pause(void)
+{
+	bool waiting = false;
+
+	/* Every device's notifications on, before any answer counts. */
+	if (plat.blk && vdev_poll_pause(&plat.blk->dev))
+		waiting = true;
+	if (vdev_poll_pause(&plat.net->dev))
+		waiting = true;
+	return waiting;
+}
+
+void guest_devices_io_resume(void)
+{
 	if (plat.blk)
-		vdev_poll(&plat.blk->dev);
-	vdev_poll(&plat.net->dev);
+		vdev_poll_resume(&plat.blk->dev);
+	vdev_poll_resume(&plat.net->dev);
 }

@@ -120,7 +120,13 @@ struct guest_platform *guest_devices_reset(void);
  * them wants to run again (0 = none). */
 uint64_t guest_devices_poll(uint64_t now_ns);
 /* The I/O core's turn: the io_side devices' hooks and a look at every
- * virtio queue. */
-void guest_devices_poll_io(uint64_t now_ns);
+ * virtio queue.  True if there was work, or is still some out. */
+bool guest_devices_poll_io(uint64_t now_ns);
+/* The I/O core is about to sleep: the drivers are asked to notify again
+ * (vdev_poll_pause); true if a request is already waiting, and it must
+ * not.  guest_devices_io_resume() follows either way, when it polls
+ * again. */
+bool guest_devices_io_pause(void);
+void guest_devices_io_resume(void);
 
 #endif

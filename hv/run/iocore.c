@@ -1,7 +1,11 @@
 /* The I/O core (see iocore.h). */
 #include "hv/run/iocore.h"
 
+#include "arch/x86/cpu.h"
+#include "arch/x86/host_timer.h"
+#include "arch/x86/io.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/tsc.h"
 #include "hv/base/clock.h"
 #include "hv/base/fmt.h"
 #include "hv/base/log.h"
@@ -14,11 +18,24 @@
  * bounded), so the machine is no longer in a state to trust. */
 #define CALL_LIMIT_NS 10000000000ull /* 10 s */
 
+/* With nothing to do for a while, the I/O core sleeps.  The while adapts,
+ * as Linux's halt polling does: a nap a request cut short doubles it, so
+ * that it outlasts the gaps in the guest's stream of requests and the
+ * next one finds the I/O core polling (no notification, no wake-up); a
+ * nap that ran its course halves it, so that a guest that does nothing
+ * soon costs nothing. */
+#define SPIN_MIN_NS 1000000ull	/* 1 ms */
+#define SPIN_MAX_NS 16000000ull /* 16 ms */
+/* Asleep, a guest's request wakes it at once (its notification is a call,
+ * chan_call); frames from the NIC and lwIP's timers wait for this timer,
+ * whose period the NIC's receive ring holds many times over. */
+#define NAP_NS 1000000ull /* 1 ms */
+
 static struct iocore_chan chan;
 bool iocore_running;
 static unsigned io_cpu;
-static void (*io_poll)(void);
-static uint64_t polls;
+static const struct iocore_work *io;
+static uint64_t polls, naps, nap_ticks, since_tsc;
 
 bool iocore_choose(unsigned want, unsigned *cpu, char *why, size_t n)
 {
@@ -48,24 +65,77 @@ static uint64_t now(void)
 	return clock_ns();
 }
 
+static uint64_t ns_ticks(uint64_t ns)
+{
+	return ns * tsc_hz() / 1000000000ull;
+}
+
+/* Sleeps until a call, or the timer: the drivers notify meanwhile, and
+ * their notifications are calls (io->pause).  Interrupts stay off but for
+ * the HLT itself; the wake-up's handler only acknowledges it. */
+static void nap(uint64_t *spin)
+{
+	bool slept = false, cut_short;
+
+	if (!io->pause() && chan_sleep_begin(&chan)) {
+		uint64_t t0 = rdtsc();
+
+		host_timer_arm(ns_ticks(NAP_NS));
+		cpu_wait_interrupt();
+		nap_ticks += rdtsc() - t0;
+		naps++;
+		slept = true;
+		chan_sleep_end(&chan);
+	}
+	/* A call that came meanwhile (a notification, most likely) is
+	 * served while the drivers may still notify.  It, or a request
+	 * that kept the I/O core awake, says the spin was too short. */
+	cut_short = chan_serve(&chan) || !slept;
+	io->resume();
+	if (cut_short && *spin < ns_ticks(SPIN_MAX_NS))
+		*spin *= 2;
+	else if (!cut_short && *spin > ns_ticks(SPIN_MIN_NS))
+		*spin /= 2;
+}
+
 static void loop(struct cpu_local *c, void *arg)
 {
+	uint64_t idle_from, spin = ns_ticks(SPIN_MIN_NS);
+
 	(void)c;
 	(void)arg;
+	host_timer_cpu_init(); /* its wake-up timer */
+	since_tsc = idle_from = rdtsc();
 	for (;;) {
-		chan_serve(&chan);
+		bool work = chan_serve(&chan);
+
 		if (!chan_held(&chan)) {
-			io_poll();
+			if (io->poll())
+				work = true;
 			polls++;
-		}
+		} else
+			work = true; /* the vCPU's core works on our side */
+		uint64_t t = rdtsc();
+
+		/* After a nap with nothing found, the next one at once. */
+		if (work)
+			idle_from = t;
+		else if (io->pause && t - idle_from >= spin)
+			nap(&spin);
 		spin_relax();
 	}
 }
 
-void iocore_start(unsigned cpu, void (*poll)(void))
+static void wake(void)
+{
+	smp_kick(io_cpu);
+}
+
+void iocore_start(unsigned cpu, const struct iocore_work *work)
 {
 	io_cpu = cpu;
-	io_poll = poll;
+	io = work;
+	chan.wake = wake;
 	chan.held = true; /* the vCPU's core sets the guest up first */
 	if (!smp_run_on(cpu, loop, NULL))
 		panic("the I/O core, CPU %u, would not take its job", cpu);
@@ -114,6 +184,10 @@ void iocore_print_stats(void)
 {
 	if (!iocore_running)
 		return;
+	uint64_t span = rdtsc() - since_tsc;
+	unsigned awake = span ? (unsigned)(1000 - nap_ticks * 1000 / span)
+			      : 1000;
+
 	log_msg("iocore: cpu %u: %lu polls, %lu calls from the vCPU, %lu "
 		"holds, %lu interrupts posted, %lu kicks, %lu waits on a "
 		"full ring",
@@ -121,4 +195,9 @@ void iocore_print_stats(void)
 		(unsigned long)chan.st.holds, (unsigned long)chan.st.irqs,
 		(unsigned long)chan.st.kicks,
 		(unsigned long)chan.st.ring_full_waits);
+	log_msg("iocore: cpu %u: awake %u.%u%% of %lu ms; %lu naps, %lu "
+		"woken early by the vCPU's calls",
+		io_cpu, awake / 10, awake % 10,
+		(unsigned long)(span / ns_ticks(1000000)), (unsigned long)naps,
+		(unsigned long)chan.st.wakes);
 }

@@ -9,7 +9,9 @@
  *     functions (transport registers, MSI-X table, queues and their
  *     rings), the disk and NIC drivers and their rings, the switch, lwIP
  *     and the management server.  It polls them all, every queue included,
- *     so the guest's drivers are told never to notify (virtq.polled).
+ *     so the guest's drivers are told not to notify (virtq.polled), but
+ *     while it naps (iocore.c), when their notifications, calls like any
+ *     trapped access, wake it.
  *   - the vCPU's core: the vCPU, the LAPIC, IOAPIC, PIT, RTC, PM block and
  *     UART models, the MMIO and port buses.
  *   - shared, under a bounded spin lock: the log and the guest's status,
@@ -41,9 +43,21 @@
  * or a CPU index) and the CPUs Plinth started, and logs it: true with the
  * I/O core's CPU in *cpu, false with why not in why. */
 bool iocore_choose(unsigned want, unsigned *cpu, char *why, size_t n);
-/* Starts polling on CPU `cpu`: `poll` is the device side's work, run over
- * and over while no hold is in force.  The I/O core starts held. */
-void iocore_start(unsigned cpu, void (*poll)(void));
+/* The device side's work. */
+struct iocore_work {
+	/* Run over and over while no hold is in force: true if there was
+	 * work, or work is still out (a request, a frame to send). */
+	bool (*poll)(void);
+	/* With nothing to do for a while, the I/O core sleeps: pause asks
+	 * the drivers to notify again, and says whether a request came
+	 * meanwhile (then it does not sleep); resume follows either way.
+	 * pause NULL: it never sleeps. */
+	bool (*pause)(void);
+	void (*resume)(void);
+};
+
+/* Starts polling on CPU `cpu`.  The I/O core starts held. */
+void iocore_start(unsigned cpu, const struct iocore_work *work);
 /* Inline: the run loop asks after every port and MMIO exit. */
 extern bool iocore_running;
 static inline bool iocore_on(void)
@@ -64,7 +78,8 @@ struct iocore_chan *iocore_chan(void);
  * next entry (guest_dev_setup.post_irq). */
 void iocore_post(chan_irq_fn fn, void *ctx, uint64_t a, uint32_t b);
 
-/* One log line: calls, holds, interrupts posted, kicks, polls. */
+/* Two log lines: polls, calls, holds, interrupts posted, kicks; the share
+ * of the time it was awake, its naps and the wake-ups. */
 void iocore_print_stats(void);
 
 #endif

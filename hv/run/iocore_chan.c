@@ -14,6 +14,12 @@ int chan_call(struct iocore_chan *c, void (*fn)(void *arg), void *arg,
 	/* fn, arg and everything the vCPU wrote before, then the request. */
 	__atomic_store_n(&c->call_seq, seq, __ATOMIC_RELEASE);
 	c->st.calls++;
+	/* The request before the look at `asleep` (chan_sleep_begin). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&c->asleep, __ATOMIC_RELAXED) && c->wake) {
+		c->st.wakes++;
+		c->wake();
+	}
 	while (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) != seq) {
 		if (chan_pending(c))
 			chan_drain(c);
@@ -57,6 +63,22 @@ bool chan_serve(struct iocore_chan *c)
 	c->in_call = false;
 	__atomic_store_n(&c->call_done, seq, __ATOMIC_RELEASE);
 	return true;
+}
+
+bool chan_sleep_begin(struct iocore_chan *c)
+{
+	__atomic_store_n(&c->asleep, 1, __ATOMIC_RELAXED);
+	/* `asleep` before the look at the request (chan_call). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&c->call_seq, __ATOMIC_RELAXED) == c->call_done)
+		return true;
+	chan_sleep_end(c);
+	return false;
+}
+
+void chan_sleep_end(struct iocore_chan *c)
+{
+	__atomic_store_n(&c->asleep, 0, __ATOMIC_RELAXED);
 }
 
 bool chan_post(struct iocore_chan *c, chan_irq_fn fn, void *ctx, uint64_t a,

@@ -41,7 +41,7 @@ struct chan_irq {
 };
 
 struct chan_stats {
-	uint64_t calls, holds, irqs, kicks, ring_full_waits;
+	uint64_t calls, holds, irqs, kicks, ring_full_waits, wakes;
 };
 
 struct iocore_chan {
@@ -52,6 +52,10 @@ struct iocore_chan {
 	uint32_t call_seq, call_done;
 	bool in_call; /* I/O core: running a call, the vCPU waits */
 	bool held;    /* set by a hold call, cleared by chan_release */
+	/* The I/O core sleeps (chan_sleep_begin): a call wakes it with
+	 * wake(), set before the first call. */
+	int asleep;
+	void (*wake)(void);
 
 	/* Interrupts: head written by the I/O core, tail by the vCPU. */
 	struct chan_irq ring[CHAN_IRQ_RING];
@@ -91,6 +95,15 @@ static inline bool chan_held(const struct iocore_chan *c)
 {
 	return __atomic_load_n(&c->held, __ATOMIC_ACQUIRE);
 }
+/* Before the I/O core sleeps: marks it asleep, so that a call from now on
+ * wakes it, then looks for a call made before that: true if there is
+ * none and it may sleep; false (and not marked) if there is.  The vCPU
+ * publishes its call, then reads `asleep`; the I/O core writes `asleep`,
+ * then reads the call: each with a full fence between, so at least one
+ * of the two sees the other (no call waits on a sleeping I/O core). */
+bool chan_sleep_begin(struct iocore_chan *c);
+/* Awake again: calls need no wake-up. */
+void chan_sleep_end(struct iocore_chan *c);
 /* Posts fn(ctx, a, b) to the vCPU; true when the caller must kick it. */
 bool chan_post(struct iocore_chan *c, chan_irq_fn fn, void *ctx, uint64_t a,
 	       uint32_t b);

@@ -407,13 +407,22 @@ static void start_backend(const struct cpu_info *cpu)
 
 /* The I/O core's turn (iocore.h): the virtio queues and the disk, the
  * NIC, lwIP's timers and the management server, over and over. */
-static void io_poll(void)
+static bool io_poll(void)
 {
-	guest_devices_poll_io(clock_ns());
-	network_poll();
+	bool work = guest_devices_poll_io(clock_ns());
+
+	if (network_poll())
+		work = true;
 	if (services && services->poll)
 		services->poll();
+	return work;
 }
+
+static const struct iocore_work io_work = {
+	.poll = io_poll,
+	.pause = guest_devices_io_pause,
+	.resume = guest_devices_io_resume,
+};
 
 /* Devices on a core of their own when there is one to spare; the boot log
  * says which mode runs and why.  The I/O core's CPU, or 0 for none. */
@@ -432,7 +441,7 @@ static unsigned start_io_core(const struct boot_info *bi)
 	 * physical interrupts anyway, VT-x is told to. */
 	vmx_set_intr_exits(true);
 	bus_set_gateway(iocore_call);
-	iocore_start(c, io_poll);
+	iocore_start(c, &io_work);
 	log_msg("iocore: the devices on CPU %u (APIC ID %u), polled; the "
 		"guest's vCPU on CPU 0",
 		c, (unsigned)smp_cpu(c)->apic_id);

@@ -109,6 +109,74 @@ static void hold_stops_the_polls_until_release(void)
 	stop(t);
 }
 
+/* The I/O core naps when it has nothing to do, and a call must wake it:
+ * it marks itself asleep, looks for a call, and sleeps (here on a
+ * semaphore, with a timeout standing for its timer) until the vCPU's
+ * wake-up.  A nap that times out with a call waiting is a lost wake-up. */
+static sem_t io_wake;
+static int naps_lost, naps_taken;
+
+static void wake_io(void)
+{
+	sem_post(&io_wake);
+}
+
+static void *napping_server(void *unused)
+{
+	(void)unused;
+	while (!__atomic_load_n(&stop_server, __ATOMIC_ACQUIRE)) {
+		if (chan_serve(&ch) || !chan_sleep_begin(&ch))
+			continue;
+		struct timespec t;
+
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 100000000; /* 100 ms */
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		naps_taken++;
+		if (sem_timedwait(&io_wake, &t) && errno == ETIMEDOUT)
+			naps_lost += __atomic_load_n(&ch.call_seq,
+						     __ATOMIC_ACQUIRE)
+				     != ch.call_done;
+		chan_sleep_end(&ch);
+	}
+	return NULL;
+}
+
+static void a_call_wakes_a_napping_io_core(void)
+{
+	struct call_arg a = { 0, 0, 0 };
+	struct timespec pause = { 0, 0 };
+	pthread_t t;
+	int bad = 0;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.wake = wake_io;
+	sem_init(&io_wake, 0, 0);
+	stop_server = 0;
+	naps_lost = naps_taken = 0;
+	pthread_create(&t, NULL, napping_server, NULL);
+	for (unsigned i = 1; i <= 20000; i++) {
+		a.written_before = i;
+		bad |= chan_call(&ch, count_call, &a, check_now_ns, LIMIT_NS)
+		       != 0;
+		/* Now and then a gap, so that it naps between calls. */
+		pause.tv_nsec = i % 64 ? 0 : 20000;
+		if (pause.tv_nsec)
+			nanosleep(&pause, NULL);
+	}
+	__atomic_store_n(&stop_server, 1, __ATOMIC_RELEASE);
+	sem_post(&io_wake);
+	pthread_join(t, NULL);
+	CHECK(!bad);
+	CHECK(a.runs == 20000 && a.seen == 20000);
+	CHECK(naps_lost == 0);
+	CHECK(naps_taken > 0 && ch.st.wakes > 0);
+	sem_destroy(&io_wake);
+}
+
 /* --- interrupts ------------------------------------------------------ */
 
 static sem_t kick;
@@ -351,6 +419,7 @@ int main(void)
 	RUN(calls_run_once_each_and_see_what_the_caller_wrote);
 	RUN(a_stuck_io_core_fails_the_call);
 	RUN(hold_stops_the_polls_until_release);
+	RUN(a_call_wakes_a_napping_io_core);
 	RUN(posted_interrupts_arrive_in_order_and_no_wake_up_is_lost);
 	RUN(a_vcpu_that_halts_misses_no_post);
 	RUN(a_full_ring_waits_for_the_consumer_and_loses_nothing);

@@ -138,6 +138,53 @@ static void polled_device_serves_requests_without_notifications(void)
 	CHECK(B.dev.vq[0].st.requests == 1);
 }
 
+/* Before the I/O core sleeps it asks the driver to notify again, then
+ * looks once more: a request made available while the driver was told
+ * not to notify is found then, not lost until the next wake-up.  Awake,
+ * it asks for no notifications, and a notification that comes anyway is
+ * counted. */
+static void a_nap_asks_for_notifications_and_misses_no_request(void)
+{
+	struct vqd_buf w = { BUF, 512, 0 };
+	uint16_t flags = 0, id = 0;
+	uint32_t len = 0;
+
+	POLLED = true;
+	CHECK(ramdisk_setup(false, 16) == READY);
+	POLLED = false;
+	/* Nothing waits: it may sleep, the driver notifies meanwhile. */
+	CHECK(!vdev_poll_pause(&B.dev));
+	vqd_dev_event(&Q, NULL, &flags);
+	CHECK(flags == VQ_EVENT_ENABLE);
+	request(0, T_OUT, 3, &w, 1, 70);
+	CHECK(kick_and_get(&id, &len) && id == 70);
+	CHECK(B.dev.vq[0].st.notifies == 1);
+	CHECK(B.dev.vq[0].st.notifies_polled == 0);
+	vdev_poll_resume(&B.dev);
+	vqd_dev_event(&Q, NULL, &flags);
+	CHECK(flags == VQ_EVENT_DISABLE);
+
+	/* Made available while polled, no notification: the next nap is
+	 * called off, and the look that follows serves it. */
+	request(0, T_OUT, 4, &w, 1, 71);
+	CHECK(vdev_poll_pause(&B.dev));
+	vdev_poll_resume(&B.dev);
+	CHECK(vdev_poll(&B.dev));
+	CHECK(vqd_get_used(&Q, &id, &len) && id == 71);
+	CHECK(!vdev_poll(&B.dev)); /* nothing more: no work */
+
+	/* A driver that notifies anyway is served, and counted. */
+	request(0, T_OUT, 5, &w, 1, 72);
+	CHECK(kick_and_get(&id, &len) && id == 72);
+	CHECK(B.dev.vq[0].st.notifies_polled == 1);
+
+	/* A device the driver reset asks for nothing. */
+	vdrv_w(&B.dev, VC_STATUS, 1, 0);
+	CHECK(!vdev_poll_pause(&B.dev));
+	vdev_poll_resume(&B.dev);
+	CHECK(B.dev.vq[0].polled);
+}
+
 static void header_data_and_status_may_share_descriptors(void)
 {
 	struct vqd_buf b[2];
@@ -650,6 +697,7 @@ int main(void)
 	RUN(driver_without_version_1_or_with_unoffered_features_is_refused);
 	RUN(write_and_read_back_with_many_odd_segments);
 	RUN(polled_device_serves_requests_without_notifications);
+	RUN(a_nap_asks_for_notifications_and_misses_no_request);
 	RUN(header_data_and_status_may_share_descriptors);
 	RUN(request_over_64k_round_trips);
 	RUN(request_ending_at_the_last_byte_of_ram_is_served);

@@ -46,6 +46,8 @@ static struct fake_mem M;
 static struct vpci_fn *F;
 static struct vnet N;
 static struct vqd RX, TX;
+/* Set before setup(): the device is polled, as with an I/O core. */
+static bool POLLED;
 static struct msi_rec MSI;
 
 /* --- the fake frame port ----------------------------------------------- */
@@ -161,6 +163,8 @@ static uint8_t setup(bool msix)
 	P.p = (struct frame_port){ .name = "fake", .link_up = true,
 				   .tx = port_tx };
 	vnet_init(&N, F, &P.p, MAC, MTU, "net0", BAR_ADDR, &M.gm);
+	if (POLLED)
+		vdev_set_polled(&N.dev);
 	N.dev.msi = msi_record;
 	N.dev.irq_ctx = &MSI;
 	if (msix)
@@ -750,9 +754,38 @@ static void transmit_chain_longer_than_the_queue_stalls(void)
 	}
 }
 
+/* Before the I/O core sleeps, the driver is asked to notify about frames
+ * to send, not about receive buffers: those wait for frames from the
+ * port, which the I/O core polls anyway, and are no reason to stay
+ * awake. */
+static void a_nap_asks_for_transmit_notifications_only(void)
+{
+	struct vqd_buf b = { BUF, 2048, VQ_DESC_F_WRITE };
+	uint16_t flags;
+
+	POLLED = true;
+	CHECK(setup(true) == READY);
+	POLLED = false;
+	vqd_dev_event(&RX, NULL, &flags);
+	CHECK(flags == VQ_EVENT_DISABLE);
+	vqd_dev_event(&TX, NULL, &flags);
+	CHECK(flags == VQ_EVENT_DISABLE);
+	vqd_chain(&RX, &b, 1, 7);
+	CHECK(!vdev_poll_pause(&N.dev));
+	vqd_dev_event(&RX, NULL, &flags);
+	CHECK(flags == VQ_EVENT_DISABLE);
+	vqd_dev_event(&TX, NULL, &flags);
+	CHECK(flags == VQ_EVENT_ENABLE);
+	vdev_poll_resume(&N.dev);
+	vqd_dev_event(&TX, NULL, &flags);
+	CHECK(flags == VQ_EVENT_DISABLE);
+	CHECK(N.dev.vq[VNET_RXQ].receive && !N.dev.vq[VNET_TXQ].receive);
+}
+
 int main(void)
 {
 	RUN(held_frames_are_used_only_when_the_port_releases_them);
+	RUN(a_nap_asks_for_transmit_notifications_only);
 	RUN(frame_released_inside_tx_is_used_once_in_order);
 	RUN(reset_completes_only_when_the_port_gives_held_frames_back);
 	/* Lines survive a sanitizer abort in the middle of a test. */
