@@ -36,6 +36,7 @@ bool iocore_running;
 static unsigned io_cpu;
 static const struct iocore_work *io;
 static uint64_t polls, naps, nap_ticks, since_tsc;
+static bool resume_due; /* a nap ended in a hold: resume after it */
 
 bool iocore_choose(unsigned want, unsigned *cpu, char *why, size_t n)
 {
@@ -89,9 +90,14 @@ static void nap(uint64_t *spin)
 	}
 	/* A call that came meanwhile (a notification, most likely) is
 	 * served while the drivers may still notify.  It, or a request
-	 * that kept the I/O core awake, says the spin was too short. */
+	 * that kept the I/O core awake, says the spin was too short.  If
+	 * it was a hold, the devices are the vCPU core's now: they are
+	 * resumed once it lets go. */
 	cut_short = chan_serve(&chan) || !slept;
-	io->resume();
+	if (chan_held(&chan))
+		resume_due = true;
+	else
+		io->resume();
 	if (cut_short && *spin < ns_ticks(SPIN_MAX_NS))
 		*spin *= 2;
 	else if (!cut_short && *spin > ns_ticks(SPIN_MIN_NS))
@@ -110,6 +116,10 @@ static void loop(struct cpu_local *c, void *arg)
 		bool work = chan_serve(&chan);
 
 		if (!chan_held(&chan)) {
+			if (resume_due) {
+				io->resume();
+				resume_due = false;
+			}
 			if (io->poll())
 				work = true;
 			polls++;

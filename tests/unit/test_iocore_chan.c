@@ -109,6 +109,20 @@ static void hold_stops_the_polls_until_release(void)
 	stop(t);
 }
 
+/* A sleep bounded as a timer bounds the real one: true if it ran out. */
+static bool timed_out(sem_t *s)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += 100000000; /* 100 ms */
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	return sem_timedwait(s, &t) && errno == ETIMEDOUT;
+}
+
 /* The I/O core naps when it has nothing to do, and a call must wake it:
  * it marks itself asleep, looks for a call, and sleeps (here on a
  * semaphore, with a timeout standing for its timer) until the vCPU's
@@ -127,16 +141,8 @@ static void *napping_server(void *unused)
 	while (!__atomic_load_n(&stop_server, __ATOMIC_ACQUIRE)) {
 		if (chan_serve(&ch) || !chan_sleep_begin(&ch))
 			continue;
-		struct timespec t;
-
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += 100000000; /* 100 ms */
-		if (t.tv_nsec >= 1000000000) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000;
-		}
 		naps_taken++;
-		if (sem_timedwait(&io_wake, &t) && errno == ETIMEDOUT)
+		if (timed_out(&io_wake))
 			naps_lost += __atomic_load_n(&ch.call_seq,
 						     __ATOMIC_ACQUIRE)
 				     != ch.call_done;
@@ -292,15 +298,7 @@ static int consume_as_hlt(uint64_t n)
 			break;
 		if (chan_arm_kick(&ch))
 			continue;
-		struct timespec t;
-
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += 100000000; /* 100 ms */
-		if (t.tv_nsec >= 1000000000) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000;
-		}
-		if (sem_timedwait(&kick, &t) && errno == ETIMEDOUT) {
+		if (timed_out(&kick)) {
 			lost += chan_pending(&ch);
 			if (!chan_pending(&ch)
 			    && __atomic_load_n(&producer_gone,

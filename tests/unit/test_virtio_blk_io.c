@@ -106,7 +106,18 @@ static void write_and_read_back_with_many_odd_segments(void)
 	CHECK(B.dev.vq[0].st.requests == 2 && B.dev.vq[0].st.errors == 0);
 }
 
-/* With an I/O core the device is polled: the driver is told never to
+/* A RAM disk polled as with an I/O core. */
+static uint8_t polled_setup(void)
+{
+	uint8_t s;
+
+	POLLED = true;
+	s = ramdisk_setup(false, 16);
+	POLLED = false;
+	return s;
+}
+
+/* With an I/O core the device is polled: the driver is told not to
  * notify, and a look at the queue serves what it made available. */
 static void polled_device_serves_requests_without_notifications(void)
 {
@@ -114,9 +125,7 @@ static void polled_device_serves_requests_without_notifications(void)
 	uint16_t flags = 0, id = 0;
 	uint32_t len = 0;
 
-	POLLED = true;
-	CHECK(ramdisk_setup(false, 16) == READY);
-	POLLED = false;
+	CHECK(polled_setup() == READY);
 	vqd_dev_event(&Q, NULL, &flags);
 	CHECK(flags == VQ_EVENT_DISABLE);
 	pattern(BUF, 512, 5);
@@ -149,9 +158,7 @@ static void a_nap_asks_for_notifications_and_misses_no_request(void)
 	uint16_t flags = 0, id = 0;
 	uint32_t len = 0;
 
-	POLLED = true;
-	CHECK(ramdisk_setup(false, 16) == READY);
-	POLLED = false;
+	CHECK(polled_setup() == READY);
 	/* Nothing waits: it may sleep, the driver notifies meanwhile. */
 	CHECK(!vdev_poll_pause(&B.dev));
 	vqd_dev_event(&Q, NULL, &flags);
