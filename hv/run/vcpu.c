@@ -399,19 +399,14 @@ static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 		if ((intr && vlapic_pending(v->lapic) >= 0) || nmi_ready(v)
 		    || woken(v))
 			break;
-		if (!v->id && !v->irqs) {
-			/* Single-core mode: vCPU 0 polls the devices and
-			 * the NIC, every 20 us. */
-			cpu_pause();
-			continue;
-		}
-		/* Otherwise a vCPU's events are its LAPIC timer, the
-		 * platform's (vCPU 0: the PIT, console input each
-		 * millisecond) and what other cores post or stop, which
-		 * kick it: it sleeps till then.  The I/O core's posts kick
-		 * vCPU 0 once `kick` is clear.  The host's LAPIC timer wakes
-		 * it, on either backend (VT-x's preemption timer counts only
-		 * while the guest runs). */
+		/* A vCPU's events are its LAPIC timer, the platform's
+		 * (vCPU 0: the PIT, console input each millisecond, and in
+		 * single-core mode the disk's completions and the NIC) and
+		 * what other cores post or stop, which kick it: it sleeps
+		 * till then.  The I/O core's posts kick vCPU 0 once `kick`
+		 * is clear.  The host's LAPIC timer wakes it, on either
+		 * backend (VT-x's preemption timer counts only while the
+		 * guest runs). */
 		if (v->irqs && chan_arm_kick(v->irqs))
 			continue;
 		host_timer_arm(next > now ? next - now

@@ -41,6 +41,10 @@ static const struct vcpu_ops *backend; /* VT-x or AMD-V */
 static bool cx16_broken; /* CMPXCHG16B damages RFLAGS on this CPU */
 static struct guest_platform *plat;
 static uint64_t next_input_poll, next_net_poll;
+/* Single-core mode, the guest halted: the NIC's polling period, from
+ * NET_POLL_IDLE up to a millisecond while no frame comes (vm.c's
+ * platform hook). */
+static uint64_t net_idle_period;
 static const struct vm_services *services;
 static enum gs_request mgmt_request; /* what ends the current run */
 static struct blk_backend *disk;
@@ -162,6 +166,7 @@ static uint8_t host_rtc_read(uint8_t reg)
 }
 
 #define NET_POLL_IDLE (tsc_hz() / 50000) /* 20 us */
+#define NET_POLL_SLOW (tsc_hz() / 1000)	 /* 1 ms */
 
 /* Between exits: PIT edges, console input from the machine's serial port
  * into the guest's COM1 (polled once a millisecond, so that exits stay
@@ -191,20 +196,26 @@ static uint64_t platform(void *ctx, uint64_t now)
 		}
 	}
 	/* The devices' own work (disk completions, the PIT), then the NIC
-	 * every NET_POLL_IDLE while the guest waits in HLT (the host has
-	 * nothing else to do), else at the console's millisecond, since
-	 * this hook runs after every port and MMIO exit and those must stay
-	 * cheap.  Its ring holds more than a millisecond of line rate.  With
-	 * an I/O core, the NIC, the disk and lwIP are its. */
+	 * at the console's millisecond, since this hook runs after every
+	 * port and MMIO exit and those must stay cheap; its ring holds more
+	 * than a millisecond of line rate.  While the guest waits in HLT the
+	 * host has nothing else to do, and polls it every NET_POLL_IDLE
+	 * while frames come, backing off to the millisecond while none do,
+	 * so that vCPU 0 may sleep between.  With an I/O core, the NIC, the
+	 * disk and lwIP are its. */
 	uint64_t now_ns = clock_ns(), due_ns = guest_devices_poll(now_ns);
 
 	if (iocore_on())
 		next_net_poll = ~0ull;
 	else if (now >= next_net_poll) {
+		/* Frames in, transmit buffers back, link. */
+		if (network_poll())
+			net_idle_period = NET_POLL_IDLE;
+		else if (net_idle_period < NET_POLL_SLOW)
+			net_idle_period *= 2;
 		next_net_poll = now
-				+ (vcpu.halted ? NET_POLL_IDLE
-					       : tsc_hz() / 1000);
-		network_poll(); /* frames in, transmit buffers back, link */
+				+ (vcpu.halted ? net_idle_period
+					       : NET_POLL_SLOW);
 		if (services && services->poll)
 			services->poll(); /* lwIP's timers */
 	}
@@ -290,6 +301,7 @@ static int setup(const struct boot_info *bi, char *err, size_t n)
 	vcpu.platform = platform;
 	vcpu.irqs = iocore_chan();
 	next_input_poll = next_net_poll = 0;
+	net_idle_period = NET_POLL_IDLE;
 	if (backend->init(0, &gm, &entry, err, n))
 		return -1;
 	vcpus_setup(&vcpu, plat, vrtc_unix_time(&plat->rtc));
@@ -437,9 +449,6 @@ static unsigned start_io_core(const struct boot_info *bi)
 			why);
 		return 0;
 	}
-	/* Its wake-ups must end the guest's run: AMD-V intercepts
-	 * physical interrupts anyway, VT-x is told to. */
-	vmx_set_intr_exits(true);
 	bus_set_gateway(iocore_call);
 	iocore_start(c, &io_work);
 	log_msg("iocore: the devices on CPU %u (APIC ID %u), polled; the "
@@ -537,11 +546,13 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 
 	services = svc;
 	start_backend(cpu);
-	/* Several vCPUs kick each other with IPIs, which must end a
-	 * guest's run: AMD-V intercepts physical interrupts anyway, VT-x is
-	 * told to. */
-	if (vcpus_choose(bi->cfg.cpus, start_io_core(bi)) > 1)
-		vmx_set_intr_exits(true);
+	/* Physical interrupts must end the guest's run, for the host to
+	 * take: the I/O core's and other vCPUs' kicks, and the host's LAPIC
+	 * timer, on which a vCPU waiting in HLT sleeps (one armed for a wait
+	 * that ended sooner may still fire).  AMD-V intercepts them anyway,
+	 * VT-x is told to. */
+	vmx_set_intr_exits(true);
+	vcpus_choose(bi->cfg.cpus, start_io_core(bi));
 	gs_console_init();
 	cx16_broken = cpu->cx16_damage != 0;
 	build_machine(bi);
