@@ -231,7 +231,8 @@ def nvme_seeds():
     two pieces, a read split by the PRP rules, a flush, a deallocate and
     write zeroes from a good controller; and one whose controller answers
     a command with a CID it never had, then stays silent until the
-    timeout."""
+    timeout; and a write over pieces no PRP can describe, which goes a
+    block per command."""
     def submit(kind, sector, pieces=(), count=0):
         """A read or write over `pieces`, or another kind of `count`."""
         b = bytes([0, kind]) + struct.pack("<H", sector)
@@ -249,7 +250,16 @@ def nvme_seeds():
     bad = bytes([0x3f])
     bad += submit(0, 8, [(4096, 0x8000)]) + bytes([1, 3])
     bad += struct.pack("<HHH", 0x7ff, 0, 1) + bytes([1, 4, 5, 1, 4, 8])
-    return [("good", good), ("bogus-then-silent", bad)]
+    # A byte, then seven runs of 16 whole pages: every block straddles
+    # two pieces at an odd offset and goes alone through the bounce page,
+    # 897 commands for the one request; and two completion entries made
+    # up before the good controller takes over, whose first round then
+    # overflows the CQ and is lost to a timeout.
+    long = bytes([0x04])
+    long += submit(1, 16, [(1, 1)] + [(16 * i, 0x800f) for i in range(7)])
+    long += 2 * (bytes([3]) + struct.pack("<HHH", 0x7ff, 0, 0) + bytes([1]))
+    return [("good", good), ("bogus-then-silent", bad),
+            ("one-block-commands", long)]
 
 
 def test_fuzz_nvme_smoke(ctx):

@@ -186,6 +186,18 @@ static void good_round(void)
 	nvme_io_poll(&D);
 }
 
+/* The engine's work left: blocks not yet issued and commands out, over
+ * the requests it holds.  It only falls while no request comes in. */
+static uint64_t work_left(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < NVME_RQS; i++)
+		if (D.rq[i].r)
+			n += D.rq[i].left + D.rq[i].outstanding;
+	return n;
+}
+
 static unsigned in_flight(void)
 {
 	unsigned n = 0;
@@ -265,18 +277,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	/* A good controller from here on: everything taken completes.  The
-	 * bound is on rounds in which nothing completes, even after
-	 * timeouts (a real hang), not on rounds in all: the fake completes
-	 * what each round submits, but a driver that submits a little per
-	 * round must not be taken for a hung one, as fuzz_ahci once was.
-	 * The cap on all rounds only ends a loop that moves forever. */
+	 * bound is on rounds in which nothing moves, even after timeouts (a
+	 * real hang), not on rounds in all: the fake completes what each
+	 * round submits, but a driver that submits a little per round must
+	 * not be taken for a hung one, as fuzz_ahci once was.  Moving is a
+	 * request completing or any of its commands doing so: a request
+	 * over pieces no PRP can describe goes a block per command (the
+	 * bounce page), hundreds of commands, 63 a round, and once failed
+	 * this bound for taking more than 16 rounds.  The cap on all rounds
+	 * only ends a loop that moves forever. */
 	reset_fails = false;
 	for (unsigned round = 0, idle = 0, stalls = 0;
 	     round < DRAIN_ROUNDS && in_flight() && stalls < 8; round++) {
 		unsigned left = in_flight();
+		uint64_t work = work_left();
 
 		good_round();
-		if (in_flight() != left) {
+		if (in_flight() != left || work_left() != work) {
 			idle = stalls = 0;
 		} else if (++idle >= 2) {
 			now += NVME_LONG_TIMEOUT_NS + 1;
