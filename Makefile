@@ -280,7 +280,7 @@ help:
 	@echo '  make test     build everything and run the whole test suite'
 	@echo '  make unit     the source checks (layering, sizes, format, cppcheck) and host unit tests'
 	@echo '  make format   lay the product code out as .clang-format says (make test checks it)'
-	@echo '  make bench    figures: exit costs, virtio-blk and copies under Bochs; AHCI and NVMe vs dd, the guest on AMD-V vs self-tests, its vCPUs vs QEMU and on VT-x under Bochs'
+	@echo '  make bench    figures: exit costs, virtio-blk and copies under Bochs; AHCI and NVMe vs dd, the guest on AMD-V vs self-tests, the host CPU an idle guest costs, its vCPUs vs QEMU and on VT-x under Bochs'
 	@echo '  make fuzz     run each libFuzzer target for FUZZ_TIME seconds (default 300)'
 	@echo '  make clean    remove Plinth objects (keeps newlib, lwIP and the guest)'
 	@echo '  make distclean  remove $(BUILD) entirely'

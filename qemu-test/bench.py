@@ -386,10 +386,68 @@ def vcpu_threads(vcpus):
     return (0,) + tuple(range(2, vcpus + 1)) if vcpus > 1 else ()
 
 
+class CpuWindow:
+    """The host CPU time a process spends between two lines of its console
+    (`begin` and `end`, each the first of its kind): pass it as a run's
+    `started`; afterwards `cores` is CPU seconds per second of that
+    window (1.0: one host core busy throughout), or None if the window
+    was not seen whole."""
+
+    def __init__(self, serial, begin, end):
+        self.serial, self.begin, self.end = serial, begin, end
+        self.cores = None
+        self.thread = None
+
+    def __call__(self, pid):
+        self.thread = threading.Thread(target=self._watch, args=(pid,),
+                                       daemon=True)
+        self.thread.start()
+
+    def result(self):
+        """`cores`, once the watch has ended (the run has)."""
+        if self.thread:
+            self.thread.join(5)
+        return self.cores
+
+    @staticmethod
+    def _cpu(pid):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        # utime and stime, every thread's (proc(5): fields 14 and 15).
+        return (int(fields[11]) + int(fields[12])) \
+            / os.sysconf("SC_CLK_TCK")
+
+    def _watch(self, pid):
+        first = last = None
+        while True:
+            time.sleep(0.05)
+            # The sample before the look: the process may exit (a guest
+            # that powers off) right after it prints `end`, and then the
+            # last sample taken while it ran closes the window.
+            cpu = self._cpu(pid)
+            now = time.monotonic()
+            if cpu is not None:
+                last = (cpu, now)
+            text = _read(self.serial)
+            if first is None and self.begin in text and last:
+                first = last
+            if first is not None and self.end in text:
+                wall = last[1] - first[1]
+                if wall > 0:
+                    self.cores = (last[0] - first[0]) / wall
+                return
+            if cpu is None:
+                return
+
+
 def run_qemu(image, workdir, timeout=60, stop_on=(), grace=1.0, kill=None,
-             one_core=(), **kw):
+             one_core=(), started=None, **kw):
     """QEMU as qemu_cmd says; `one_core` lists CPUs whose threads share
-    one host core (share_one_core)."""
+    one host core (share_one_core); `started(pid)` runs once QEMU
+    does."""
     os.makedirs(workdir, exist_ok=True)
     serial = os.path.join(workdir, "serial.txt")
     if os.path.exists(serial):
@@ -399,15 +457,19 @@ def run_qemu(image, workdir, timeout=60, stop_on=(), grace=1.0, kill=None,
         cmd += ["-name", "plinth,debug-threads=on"]
     with open(os.path.join(workdir, "cmdline"), "w") as f:
         f.write(" ".join(cmd) + "\n")
+    def on_start(pid):
+        if one_core:
+            share_one_core(pid, one_core)
+        if started:
+            started(pid)
     return _supervise(cmd, serial, timeout, stop_on, grace=grace, kill=kill,
                       log=os.path.join(workdir, "qemu.log"),
-                      started=(lambda pid: share_one_core(pid, one_core))
-                      if one_core else None)
+                      started=on_start)
 
 
 def run_qemu_kernel(kernel, initrd, workdir, append="console=ttyS0",
                     devices=(), timeout=120, stop_on=(), mem="512M",
-                    grace=1.0, kill=None):
+                    grace=1.0, kill=None, started=None, extra=()):
     """Boots a Linux kernel directly (no firmware, no Plinth): the
     reference run for the demo guest."""
     os.makedirs(workdir, exist_ok=True)
@@ -421,8 +483,10 @@ def run_qemu_kernel(kernel, initrd, workdir, append="console=ttyS0",
            "-serial", "file:" + serial]
     for d in devices:
         cmd += list(d)
+    cmd += list(extra)
     return _supervise(cmd, serial, timeout, stop_on, grace=grace, kill=kill,
-                      log=os.path.join(workdir, "qemu.log"))
+                      log=os.path.join(workdir, "qemu.log"),
+                      started=started)
 
 
 BOCHSRC = """\

@@ -384,6 +384,70 @@ def svm_bench(work):
     return out
 
 
+IDLE_SECONDS = 10
+AWAKE = re.compile(r"iocore: cpu \d+: awake ([0-9.]+)% of (\d+) ms; (\d+) "
+                   r"naps")
+
+
+def idle_run(name, run):
+    """`run(cmdline, started)` boots the demo guest, which idles for
+    IDLE_SECONDS between two marks; the host CPU QEMU used meanwhile, in
+    cores, and the console, or (None, console)."""
+    ctx = sysutil.Ctx(BUILD, "bench-idle-" + name)
+    win = bench.CpuWindow(os.path.join(ctx.work, "serial.txt"),
+                          "plinth-idle: start", "plinth-idle: end")
+    res = run(ctx, "console=ttyS0 plinth.idle=%d" % IDLE_SECONDS, win)
+    return win.result(), res.serial
+
+
+def idle_bench(work):
+    """What a guest that does nothing costs the host: the demo guest idles
+    for IDLE_SECONDS under QEMU TCG with AMD-V, in single-core mode (-smp
+    1), with the I/O core (-smp 2), and booted by QEMU itself (no Plinth,
+    one CPU like the guest's one vCPU) as the reference.  Host CPU seconds per second across the window, and
+    the share of the time the I/O core was awake (over the whole run).
+    Returns (name, text) figures or None."""
+    def plinth(cpus):
+        def run(ctx, cmdline, win):
+            img = ctx.image_with_config(
+                "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
+                "cmdline = %s\nmemory = 256M\n" % cmdline)
+            return bench.run_qemu(img, ctx.work, timeout=600,
+                                  nics=("e1000",), svm=True,
+                                  extra=("-smp", str(cpus)), started=win,
+                                  stop_on=sysutil.FAIL_MARKS
+                                  + ("powering off",))
+        return run
+
+    def native(ctx, cmdline, win):
+        guest = os.path.join(BUILD, "guest")
+        return bench.run_qemu_kernel(
+            os.path.join(guest, "vmlinuz"), os.path.join(guest, "initrd.img"),
+            ctx.work, append=cmdline, timeout=600, started=win,
+            stop_on=GUEST_DONE)
+
+    out, cores = [], {}
+    for name, run in (("one CPU", plinth(1)), ("I/O core", plinth(2)),
+                      ("QEMU alone", native)):
+        tag = name.split()[0].replace("/", "").lower()
+        cores[name], s = idle_run(tag, run)
+        if cores[name] is None:
+            return None
+        text = "%.2f host cores while the guest idles %d s" % (
+            cores[name], IDLE_SECONDS)
+        m = AWAKE.search(s)
+        if m:
+            text += "; the I/O core awake %s%% of the run's %.1f s (%s " \
+                    "naps)" % (m.group(1), int(m.group(2)) / 1000,
+                               m.group(3))
+        out.append(("idle guest, QEMU TCG AMD-V, %s" % name, text))
+    ref = cores["QEMU alone"]
+    for name in ("one CPU", "I/O core"):
+        out.append(("idle guest, %s against QEMU alone" % name,
+                    "%+.2f host cores" % (cores[name] - ref)))
+    return out
+
+
 SMP_WORK = re.compile(r"plinth-smpbench: work: (\d+) threads on \d+ CPUs, "
                       r"(\d+) us, results agree")
 SMP_IPI = re.compile(r"plinth-smpbench: ipi: (\d+) ns a round trip")
@@ -661,6 +725,8 @@ def main():
              "figures (consoles in %s/qemu-test/bench-screen-*)" % BUILD),
             ("--no-svm", svm_bench, "the AMD-V run printed no figures "
              "(consoles in %s/qemu-test/bench-svm-smp*)" % BUILD),
+            ("--no-idle", idle_bench, "an idle run saw no idle window "
+             "(consoles in %s/qemu-test/bench-idle-*)" % BUILD),
             ("--no-vcpus", vcpus_bench, "the vCPU runs printed no figures "
              "(consoles in %s/qemu-test/bench-vcpus-*)" % BUILD),
             ("--no-vtx-vcpus", vtx_vcpus_bench, "the VT-x vCPU runs "
