@@ -9,9 +9,9 @@
  *     functions (transport registers, MSI-X table, queues and their
  *     rings), the disk and NIC drivers and their rings, the switch, lwIP
  *     and the management server.  It polls them all, every queue included,
- *     so the guest's drivers are told not to notify (virtq.polled), but
- *     while it naps (iocore.c), when their notifications, calls like any
- *     trapped access, wake it.
+ *     so the guest's drivers are told not to notify (virtq.polled) except
+ *     while it naps (iocore.c): then a notification, a trapped access like
+ *     any other and so a call, wakes it.
  *   - the vCPU's core: the vCPU, the LAPIC, IOAPIC, PIT, RTC, PM block and
  *     UART models, the MMIO and port buses.
  *   - shared, under a bounded spin lock: the log and the guest's status,

@@ -6,7 +6,8 @@
  *     access over and wait for it; the I/O core runs it between two polls,
  *     when none of its own work is under way.  A hold is a call that
  *     leaves the I/O core idle until released: the vCPU's core then owns
- *     the device side (guest reset and restart).
+ *     the device side (guest reset and restart).  A call to an I/O core
+ *     that naps wakes it with an IPI (chan_sleep_begin).
  *   - interrupts, I/O core -> vCPU: a device's MSI or INTx change is a
  *     call fn(ctx, a, b) posted to a single-producer, single-consumer
  *     ring the vCPU empties before each entry and while it waits in HLT.
