@@ -464,37 +464,47 @@ uint64_t guest_devices_poll(uint64_t now_ns)
 	return due;
 }
 
+/* The virtio functions the I/O core polls: the disk, if there is one,
+ * then the network.  NULL past the last. */
+static struct vdev *io_vdev(unsigned i)
+{
+	if (plat.blk && i-- == 0)
+		return &plat.blk->dev;
+	return i == 0 ? &plat.net->dev : NULL;
+}
+
 bool guest_devices_poll_io(uint64_t now_ns)
 {
 	bool work = false;
+	struct vdev *d;
 
 	/* A hook that wants to be polled again still has work out. */
 	for (unsigned i = 0; i < DEV_COUNT; i++)
 		if (table[i].poll && table[i].io_side && guest_dev_present(i)
 		    && table[i].poll(now_ns))
 			work = true;
-	if (plat.blk && vdev_poll(&plat.blk->dev))
-		work = true;
-	if (vdev_poll(&plat.net->dev))
-		work = true;
+	for (unsigned i = 0; (d = io_vdev(i)); i++)
+		if (vdev_poll(d))
+			work = true;
 	return work;
 }
 
 bool guest_devices_io_pause(void)
 {
 	bool waiting = false;
+	struct vdev *d;
 
 	/* Every device's notifications on, before any answer counts. */
-	if (plat.blk && vdev_poll_pause(&plat.blk->dev))
-		waiting = true;
-	if (vdev_poll_pause(&plat.net->dev))
-		waiting = true;
+	for (unsigned i = 0; (d = io_vdev(i)); i++)
+		if (vdev_poll_pause(d))
+			waiting = true;
 	return waiting;
 }
 
 void guest_devices_io_resume(void)
 {
-	if (plat.blk)
-		vdev_poll_resume(&plat.blk->dev);
-	vdev_poll_resume(&plat.net->dev);
+	struct vdev *d;
+
+	for (unsigned i = 0; (d = io_vdev(i)); i++)
+		vdev_poll_resume(d);
 }
