@@ -344,8 +344,8 @@ int mmio_decode(const uint8_t *bytes, size_t n, int mode, struct mmio_insn *out)
 	return 0;
 }
 
-void mmio_apply_load(const struct mmio_insn *in, uint64_t value,
-		     uint64_t regs[16])
+void mmio_apply_load_any(const struct mmio_insn *in, uint64_t value,
+			 uint64_t regs[16])
 {
 	uint64_t v, m = size_mask(in->dst_size);
 	uint64_t *r = &regs[in->reg & 15];

@@ -65,8 +65,20 @@ int mmio_decode(const uint8_t *bytes, size_t n, int mode,
  * destination zeroes bits 63:32 (SDM Vol. 1, 3.4.1.1).  value is the raw
  * data read from the device; only its low `size` bytes are used.  Does
  * nothing for a store or a malformed size. */
-void mmio_apply_load(const struct mmio_insn *in, uint64_t value,
-		     uint64_t regs[16]);
+void mmio_apply_load_any(const struct mmio_insn *in, uint64_t value,
+			 uint64_t regs[16]);
+static inline void mmio_apply_load(const struct mmio_insn *in, uint64_t value,
+				   uint64_t regs[16])
+{
+	/* Inline, the common case of every MMIO read exit: a 32-bit load
+	 * into a 32-bit register (Linux's readl), which zero-extends. */
+	if (in->op == MMIO_LOAD && in->size == 4 && in->dst_size == 4
+	    && !in->reg_high8) {
+		regs[in->reg & 15] = (uint32_t)value;
+		return;
+	}
+	mmio_apply_load_any(in, value, regs);
+}
 
 /* The value a store writes (register or immediate), masked to `size`.
  * 0 for a load or a malformed size. */

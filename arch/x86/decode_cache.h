@@ -20,6 +20,7 @@
 #ifndef PLINTH_X86_DECODE_CACHE_H
 #define PLINTH_X86_DECODE_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,47 @@ struct mmio_decode_cache {
 	struct mmio_decode_entry e[MMIO_DECODE_WAYS];
 	uint64_t hits, misses; /* for the exit statistics */
 };
+
+/* The first `len` (0 to 16) bytes of lo:hi (little-endian, lo first),
+ * zero above. */
+static inline void mmio_key_mask(size_t len, uint64_t *lo, uint64_t *hi)
+{
+	if (len < 8) {
+		*lo &= len ? ~0ull >> (64 - 8 * len) : 0;
+		*hi = 0;
+	} else {
+		*hi &= len > 8 ? ~0ull >> (64 - 8 * (len - 8)) : 0;
+	}
+}
+
+static inline struct mmio_decode_entry *mmio_decode_way(
+	struct mmio_decode_cache *c, uint64_t la)
+{
+	/* Fibonacci hashing: neighbouring accessors land apart. */
+	_Static_assert(MMIO_DECODE_WAYS == 16, "the hash takes 4 bits");
+	return &c->e[(la * 0x9e3779b97f4a7c15ull) >> 60];
+}
+
+/* A hit for the instruction at linear `la` whose first 16 bytes are
+ * lo:hi, already read (once) by the caller, in code size `mode`: fills
+ * *out, counts the hit and returns true.  False (nothing counted) sends
+ * the caller to mmio_decode_cached.  Inline: the look-up of every MMIO
+ * exit. */
+static inline bool mmio_decode_hit(struct mmio_decode_cache *c, uint64_t la,
+				   uint64_t lo, uint64_t hi, int mode,
+				   struct mmio_insn *out)
+{
+	const struct mmio_decode_entry *e = mmio_decode_way(c, la);
+
+	if (!e->in.len || e->mode != mode)
+		return false;
+	mmio_key_mask(e->in.len, &lo, &hi);
+	if (lo != e->lo || hi != e->hi)
+		return false;
+	*out = e->in;
+	c->hits++;
+	return true;
+}
 
 /* mmio_decode (decode.h) of the first n bytes of `bytes`, fetched at
  * linear address `la`, answered from the cache when the same bytes were

@@ -252,18 +252,6 @@ size_t pw_fetch_insn(const struct gmem *g, const struct pw_cpu *cpu, int mode,
  * same CR3 and the same entry values it reads the same entries and gives
  * the same address (each entry's address is a function of the one
  * before). */
-static uint64_t walk_bits(const struct pw_cpu *cpu)
-{
-	return (cpu->cr0 & PW_CR0_PG)
-	       | (cpu->cr4 & (PW_CR4_PAE | PW_CR4_PSE | PW_CR4_LA57))
-	       | ((cpu->efer & (PW_EFER_LMA | PW_EFER_NXE)) << 32);
-}
-
-static struct pw_memo_entry *memo_way(struct pw_memo *m, uint64_t page)
-{
-	return &m->e[((page >> 12) * 0x9e3779b97f4a7c15ull) >> 61];
-}
-
 /* A miss: the walk, recorded.  Remembered only when every entry lies in
  * RAM as one 8-byte piece and the whole code page is RAM, so that a hit
  * can read them all through host pointers. */
@@ -289,7 +277,7 @@ static void memo_fill(struct pw_memo_entry *w, const struct gmem *g,
 	}
 	w->la_page = page;
 	w->cr3 = cpu->cr3;
-	w->bits = walk_bits(cpu);
+	w->bits = pw_walk_bits(cpu);
 }
 
 /* n bytes (at most 16) of a code page: two overlapping 8-byte moves for
@@ -311,27 +299,19 @@ size_t pw_fetch_insn_memo(struct pw_memo *m, const struct gmem *g,
 {
 	uint64_t la = mode == 64 ? rip : (rip + cs_base) & 0xffffffff;
 	uint64_t page = la & ~0xfffull, off = la & 0xfff;
-	struct pw_memo_entry *w = memo_way(m, page);
+	struct pw_memo_entry *w = pw_memo_way(m, page);
+	const uint8_t *code;
 
 	/* Long mode only (what 64-bit guests run in), and a fetch inside
 	 * one page: anything else walks as pw_fetch_insn does. */
 	if (!(cpu->cr0 & PW_CR0_PG) || !(cpu->efer & PW_EFER_LMA)
 	    || off + n > 4096)
 		return pw_fetch_insn(g, cpu, mode, cs_base, rip, buf, n);
-	if (w->levels && w->la_page == page && w->cr3 == cpu->cr3
-	    && w->bits == walk_bits(cpu)) {
-		unsigned i = 0;
-
-		/* Each entry read once, whole, as the walk would read it. */
-		while (i < w->levels
-		       && __atomic_load_n(w->entry[i], __ATOMIC_RELAXED)
-				  == w->value[i])
-			i++;
-		if (i == w->levels) {
-			m->hits++;
-			copy_insn(buf, w->page + off, n);
-			return n;
-		}
+	code = pw_memo_page(m, cpu, la);
+	if (code) {
+		m->hits++;
+		copy_insn(buf, code + off, n);
+		return n;
 	}
 	m->misses++;
 	memo_fill(w, g, cpu, page);

@@ -107,6 +107,42 @@ struct pw_memo {
 	uint64_t hits, misses;
 };
 
+/* What a walk depends on besides CR3 and the entries: the paging mode. */
+static inline uint64_t pw_walk_bits(const struct pw_cpu *cpu)
+{
+	return (cpu->cr0 & PW_CR0_PG)
+	       | (cpu->cr4 & (PW_CR4_PAE | PW_CR4_PSE | PW_CR4_LA57))
+	       | ((cpu->efer & (PW_EFER_LMA | PW_EFER_NXE)) << 32);
+}
+
+static inline struct pw_memo_entry *pw_memo_way(struct pw_memo *m,
+						uint64_t page)
+{
+	return &m->e[((page >> 12) * 0x9e3779b97f4a7c15ull) >> 61];
+}
+
+/* The host address of the code page that holds linear `la`, if the memo
+ * has its walk and every entry still holds what the walk read; NULL
+ * otherwise (then pw_fetch_insn_memo walks).  Counts nothing.  Inline:
+ * the check of every MMIO exit. */
+static inline const uint8_t *pw_memo_page(struct pw_memo *m,
+					  const struct pw_cpu *cpu, uint64_t la)
+{
+	uint64_t page = la & ~0xfffull;
+	const struct pw_memo_entry *w = pw_memo_way(m, page);
+
+	_Static_assert(PW_MEMO_WAYS == 8, "the hash takes 3 bits");
+	if (!w->levels || w->la_page != page || w->cr3 != cpu->cr3
+	    || w->bits != pw_walk_bits(cpu))
+		return NULL;
+	/* Each entry read once, whole, as the walk would read it. */
+	for (unsigned i = 0; i < w->levels; i++)
+		if (__atomic_load_n(w->entry[i], __ATOMIC_RELAXED)
+		    != w->value[i])
+			return NULL;
+	return w->page;
+}
+
 /* pw_fetch_insn through the memo: the same bytes, the same count. */
 size_t pw_fetch_insn_memo(struct pw_memo *m, const struct gmem *g,
 			  const struct pw_cpu *cpu, int mode, uint64_t cs_base,

@@ -222,29 +222,8 @@ static void cf8_out(void *ctx, uint64_t port, unsigned size, uint64_t v)
 		vpm_reset_write(&plat.pm, (uint8_t)v);
 }
 
-/* Both APICs take 32-bit accesses only (SDM 11.4.1); others are dropped
- * and read as 0. */
-/* The LAPIC page reaches the calling vCPU's own. */
-static struct vlapic *lapic_here(void *ctx)
-{
-	return cfg.lapic_here ? cfg.lapic_here() : ctx;
-}
-
-static uint64_t lapic_mmio_read(void *ctx, uint64_t addr, unsigned size)
-{
-	return size == 4
-		       ? vlapic_read(lapic_here(ctx), (uint32_t)(addr & 0xfff))
-		       : 0;
-}
-
-static void lapic_mmio_write(void *ctx, uint64_t addr, unsigned size,
-			     uint64_t v)
-{
-	if (size == 4)
-		vlapic_write(lapic_here(ctx), (uint32_t)(addr & 0xfff),
-			     (uint32_t)v);
-}
-
+/* The I/O APIC takes 32-bit accesses only (as the LAPIC, SDM 11.4.1);
+ * others are dropped and read as 0. */
 static uint64_t ioapic_mmio_read(void *ctx, uint64_t addr, unsigned size)
 {
 	return size == 4 ? vioapic_read(ctx, (uint32_t)(addr & 0xff)) : 0;
@@ -272,7 +251,9 @@ static int attach_ranges(void)
 		{ DEV_RTC, &plat.rtc, rtc_in, rtc_out },
 		{ DEV_PCI_CF8, NULL, cf8_in, cf8_out },
 	}, mmio[] = {
-		{ DEV_LAPIC, &plat.lapic, lapic_mmio_read, lapic_mmio_write },
+		/* Each vCPU's exits reach its own LAPIC (hv/run/vcpu.c): the
+		 * range only keeps the page from anything else. */
+		{ DEV_LAPIC, NULL, NULL, NULL },
 		{ DEV_IOAPIC, &plat.ioapic, ioapic_mmio_read,
 		  ioapic_mmio_write },
 	};

@@ -81,9 +81,6 @@ struct guest_dev_setup {
 	 * core, everything here. */
 	void (*post_irq)(void (*fn)(void *ctx, uint64_t a, uint32_t b),
 			 void *ctx, uint64_t a, uint32_t b);
-	/* With several vCPUs: the LAPIC of the vCPU whose core calls (its
-	 * MMIO page reaches its own).  NULL: vCPU 0's, the only one. */
-	struct vlapic *(*lapic_here)(void);
 };
 
 /* The guest's platform, for the run loop and the vCPU. */

@@ -1,4 +1,5 @@
 #include "hv/run/vcpu.h"
+#include "hv/run/vcpu_exit.h"
 
 #include <string.h>
 
@@ -8,35 +9,9 @@
 #include "arch/x86/vectors.h"
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
-#include "arch/x86/decode_cache.h"
 #include "hv/base/fmt.h"
-#include "arch/x86/page_walk.h"
 #include "hv/platform/iobus.h"
 #include "hv/base/log.h"
-#include "hv/guest/layout.h"
-#include "hv/platform/mmiobus.h"
-
-enum handled { DONE, STOP };
-
-/* The platform lock, with several vCPUs (vcpu.h). */
-static bool plat_lock(struct vcpu *v)
-{
-	return v->plat_lock ? spin_lock(v->plat_lock) : false;
-}
-
-static void plat_unlock(struct vcpu *v, bool taken)
-{
-	if (v->plat_lock)
-		spin_unlock(v->plat_lock, taken);
-}
-
-static enum handled stop(struct vcpu *v, enum guest_end *end, enum guest_end e,
-			 const char *why)
-{
-	*end = e;
-	fmt(v->why, sizeof(v->why), "%s", why);
-	return STOP;
-}
 
 /* `reg` with its `os` bit set when the feature `has` is there and the
  * guest's CR4 has `cr4_bit` on. */
@@ -102,10 +77,10 @@ static enum handled do_io(struct vcpu *v, const struct vexit *x,
 	unsigned size = x->size;
 
 	if (x->string) /* INS/OUTS: no device Plinth emulates uses them */
-		return stop(v, end, GUEST_FAILED, "string port I/O");
+		return vcpu_stop(v, end, GUEST_FAILED, "string port I/O");
 	if (size != 1 && size != 2 && size != 4)
-		return stop(v, end, GUEST_FAILED, "bad I/O size");
-	bool taken = plat_lock(v);
+		return vcpu_stop(v, end, GUEST_FAILED, "bad I/O size");
+	bool taken = vcpu_plat_lock(v);
 
 	if (x->in) {
 		uint32_t val = iobus_in(x->port, size);
@@ -122,92 +97,8 @@ static enum handled do_io(struct vcpu *v, const struct vexit *x,
 				  & (size == 4 ? 0xffffffffu
 					       : (1u << (8 * size)) - 1));
 	}
-	plat_unlock(v, taken);
+	vcpu_plat_unlock(v, taken);
 	v->ops->skip(0);
-	return DONE;
-}
-
-/* The decoded access, done by the device behind the range.  RSP lives
- * in the VMCS or VMCB, not in regs[]: it is brought over only for the
- * rare instruction that names it (AH, also register 4, is in RAX). */
-static void mmio_access(struct vcpu *v, const struct bus_range *r, uint64_t gpa,
-			const struct mmio_insn *in, bool is_store)
-{
-	bool rsp = in->op != MMIO_STORE_IMM && in->reg == R_RSP
-		   && !in->reg_high8;
-
-	if (rsp)
-		v->regs[R_RSP] = v->ops->get(VR_RSP);
-	if (is_store) {
-		if (r->write)
-			bus_write(r, gpa, in->size,
-				  mmio_store_value(in, v->regs));
-	} else {
-		uint64_t val = r->read ? bus_read(r, gpa, in->size) : ~0ull;
-
-		mmio_apply_load(in, val, v->regs);
-		if (rsp)
-			v->ops->set(VR_RSP, v->regs[R_RSP]);
-	}
-}
-
-/* A nested-paging fault outside RAM (EPT violation, NPF): fetch the
- * instruction through the guest's own page tables, decode it, and let the
- * device behind the address do the access.  Neither backend needs decode
- * assists: anything that does not decode stops the guest with the bytes
- * in the log, a defined result, never a guess. */
-static enum handled do_mmio(struct vcpu *v, const struct vexit *x,
-			    enum guest_end *end)
-{
-	const struct vcpu_ops *o = v->ops;
-	uint64_t gpa = x->gpa;
-	struct vcpu_code c;
-	uint8_t bytes[16] = { 0 }; /* the cache reads 16 (decode_cache.h) */
-	struct mmio_insn in;
-	char m[160];
-
-	o->code(&c);
-	size_t n = pw_fetch_insn_memo(&v->walks, v->gm, &c.cpu, c.mode,
-				      c.cs_base, c.rip, bytes, MMIO_INSN_MAX);
-
-	if (mmio_decode_cached(&v->decodes,
-			       c.mode == 64 ? c.rip : c.rip + c.cs_base, bytes,
-			       n, c.mode, &in)) {
-		size_t k = fmt(m, sizeof(m),
-			       "unsupported instruction at "
-			       "guest-physical MMIO 0x%lx, bytes",
-			       (unsigned long)gpa);
-
-		fmt_bytes(m, sizeof(m), k, bytes, n < 8 ? n : 8);
-		return stop(v, end, GUEST_FAILED, m);
-	}
-	bool is_store = in.op == MMIO_STORE_REG || in.op == MMIO_STORE_IMM;
-	bool taken = plat_lock(v);
-	const struct bus_range *r = mmiobus_find(gpa, in.size);
-
-	/* The decoded direction must agree with what the CPU saw. */
-	if (!r || is_store != x->write) {
-		plat_unlock(v, taken);
-		fmt(m, sizeof(m),
-		    "access to guest-physical 0x%lx, where "
-		    "there is neither RAM nor a device",
-		    (unsigned long)gpa);
-		return stop(v, end, GUEST_FAILED, m);
-	}
-	/* The LAPIC page reaches the vCPU's own LAPIC, its core's alone;
-	 * the range never moves.  Its timer is read at every entry anyway
-	 * (next_event), and an EOI reaches the I/O APIC at once: only a
-	 * platform device may have re-armed a timer the hook must see. */
-	bool own = (gpa >> 12) == (GUEST_LAPIC_BASE >> 12);
-
-	if (own)
-		plat_unlock(v, taken);
-	else
-		v->platform_due = 0;
-	mmio_access(v, r, gpa, &in, is_store);
-	if (!own)
-		plat_unlock(v, taken);
-	o->skip(in.len);
 	return DONE;
 }
 
@@ -246,13 +137,13 @@ static uint64_t next_event(struct vcpu *v, uint64_t now)
 {
 	if ((v->irqs && chan_pending(v->irqs))
 	    || (v->platform && now >= v->platform_due)) {
-		bool taken = plat_lock(v);
+		bool taken = vcpu_plat_lock(v);
 
 		if (v->irqs && chan_pending(v->irqs))
 			chan_drain(v->irqs);
 		if (v->platform && now >= v->platform_due)
 			v->platform_due = v->platform(v->platform_ctx, now);
-		plat_unlock(v, taken);
+		vcpu_plat_unlock(v, taken);
 	}
 	vlapic_collect_posts(v->lapic);
 	vlapic_pv_eoi_collect(v->lapic);
@@ -319,20 +210,19 @@ static void prepare_entry(struct vcpu *v)
 	arm_timer(v, now);
 }
 
-/* The exit fast path.  After an exit that neither raises an interrupt nor
- * moves a timer (CPUID, WBINVD), with nothing posted by the I/O core and
- * the deadline ahead, the last full preparation still holds: the same
- * vector would be pending, the same window open.  Only the timer is
+/* The exit fast path.  After a QUIET exit, one that neither raises an
+ * interrupt nor moves a timer (CPUID, WBINVD, a read of the LAPIC), with
+ * nothing posted by the I/O core and the deadline ahead, the last full
+ * preparation still holds: the same vector would be pending, the same
+ * window open.  Only the timer is
  * re-armed, to the deadline (the VMX preemption timer restarts from its
  * field at each entry), so the next event is met as exactly as by the
  * full path.  The backend's world switch does the same for the fixed
  * CPUID leaves (arch/x86/vcpu_fast.h), without coming back here. */
-static bool quick_entry(struct vcpu *v, const struct vexit *x)
+static bool quick_entry(struct vcpu *v)
 {
 	uint64_t now;
 
-	if (x->kind != VX_CPUID && x->kind != VX_NOP)
-		return false;
 	if (v->irqs && chan_pending(v->irqs))
 		return false;
 	now = rdtsc();
@@ -386,8 +276,8 @@ static enum handled do_hlt(struct vcpu *v, enum guest_end *end)
 
 	v->ops->skip(0);
 	if (!intr && v->id == 0)
-		return stop(v, end, GUEST_HALTED,
-			    "HLT with interrupts disabled");
+		return vcpu_stop(v, end, GUEST_HALTED,
+				 "HLT with interrupts disabled");
 	v->halted = true;
 	for (;;) {
 		uint64_t now = rdtsc(), next = next_event(v, now);
@@ -428,10 +318,10 @@ static enum handled dispatch(struct vcpu *v, const struct vexit *x,
 		return DONE;
 	case VX_NOP:
 		v->ops->skip(0);
-		return DONE;
+		return QUIET;
 	case VX_CPUID:
 		do_cpuid(v);
-		return DONE;
+		return QUIET;
 	case VX_IO:
 		v->platform_due = 0; /* a device may have re-armed a timer */
 		return do_io(v, x, end);
@@ -445,9 +335,9 @@ static enum handled dispatch(struct vcpu *v, const struct vexit *x,
 	case VX_SHUTDOWN:
 		/* A reset on hardware, but a guest that triple-faults has
 		 * crashed: report it rather than boot-loop silently. */
-		return stop(v, end, GUEST_FAILED, "triple fault");
+		return vcpu_stop(v, end, GUEST_FAILED, "triple fault");
 	case VX_MMIO:
-		return do_mmio(v, x, end);
+		return vcpu_mmio(v, x, end);
 	case VX_FAIL:
 		break;
 	}
@@ -462,16 +352,16 @@ static enum handled dispatch(struct vcpu *v, const struct vexit *x,
 static enum handled run_ends(struct vcpu *v, enum guest_end *end)
 {
 	if (v->id && v->pm->request != PM_NONE)
-		return stop(v, end, GUEST_STOPPED, "stopped");
+		return vcpu_stop(v, end, GUEST_STOPPED, "stopped");
 	if (v->pm->request == PM_POWEROFF)
-		return stop(v, end, GUEST_POWEROFF, "ACPI S5 (soft off)");
+		return vcpu_stop(v, end, GUEST_POWEROFF, "ACPI S5 (soft off)");
 	if (v->pm->request == PM_RESET)
-		return stop(v, end, GUEST_RESET, "reset requested");
+		return vcpu_stop(v, end, GUEST_RESET, "reset requested");
 	if (v->lapic->cpu != VLAPIC_RUNNING)
-		return v->id ? stop(v, end, GUEST_VCPU_INIT, "INIT")
-			     : stop(v, end, GUEST_RESET,
-				    "INIT sent to the boot vCPU");
-	return stop(v, end, GUEST_STOPPED, "stopped");
+		return v->id ? vcpu_stop(v, end, GUEST_VCPU_INIT, "INIT")
+			     : vcpu_stop(v, end, GUEST_RESET,
+					 "INIT sent to the boot vCPU");
+	return vcpu_stop(v, end, GUEST_STOPPED, "stopped");
 }
 
 enum guest_end vcpu_run(struct vcpu *v)
@@ -508,7 +398,7 @@ enum guest_end vcpu_run(struct vcpu *v)
 			v->stats[slot].host_ticks += rdtsc() - t0;
 			return end;
 		}
-		quick = quick_entry(v, &x);
+		quick = h == QUIET && quick_entry(v);
 		v->stats[slot].host_ticks += rdtsc() - t0;
 	}
 }

@@ -139,13 +139,6 @@ static void kick(void *ctx, unsigned i)
 		smp_kick(cpu_of[i]);
 }
 
-struct vlapic *vcpus_lapic_here(void)
-{
-	unsigned v = here();
-
-	return v > 0 && v < nv ? &lapic[v] : &plat->lapic;
-}
-
 /* The first vCPU to end the guest says how; every other one stops. */
 static void raise_stop(unsigned id, enum guest_end end, const char *why)
 {

@@ -44,8 +44,6 @@ void vcpus_start(void);
  * vCPU stopped.  When another vCPU ended the guest, its end and reason
  * replace vCPU 0's. */
 void vcpus_stop(struct vcpu *first, enum guest_end *end);
-/* The LAPIC of the vCPU on the calling CPU (devices' lapic_here). */
-struct vlapic *vcpus_lapic_here(void);
 /* One line per vCPU but 0 (whose counts vcpu_print_stats gives). */
 void vcpus_print_stats(void);
 /* vCPU i (0 ..), for the exit counts; NULL past the last, or before the

@@ -494,7 +494,6 @@ static void build_machine(const struct boot_info *bi)
 		.host_rtc = host_rtc_read,
 		.console_tx = console_tx,
 		.post_irq = iocore_on() ? iocore_post : NULL,
-		.lapic_here = vcpus_count() > 1 ? vcpus_lapic_here : NULL,
 	};
 
 	if (guest_devices_alloc(&ds))

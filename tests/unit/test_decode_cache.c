@@ -187,6 +187,42 @@ static void random_agrees_with_decoder(void)
 	CHECK(c.hits > 1000 && c.misses > 1000);
 }
 
+/* The vCPU's fast path reads 16 bytes straight from the code page and
+ * asks mmio_decode_hit: the instruction's own bytes decide, in every
+ * length and the mode, and the bytes past it never do. */
+static void hit_on_raw_code_bytes(void)
+{
+	static struct mmio_decode_cache c;
+	/* mov dword [rax+rbx*4+0x12345678], 0x11223344: 11 bytes, so that
+	 * the second word holds both instruction bytes and others. */
+	static const uint8_t mov11[15] = { 0xc7, 0x84, 0x98, 0x78, 0x56,
+					   0x34, 0x12, 0x44, 0x33, 0x22,
+					   0x11 };
+	struct mmio_insn in, hit;
+	uint64_t lo, hi;
+	uint8_t raw[16];
+
+	CHECK(both(&c, 0x5000, mov11, 15, 64, &in) == 0 && in.len == 11);
+	memset(raw, 0xa5, sizeof(raw)); /* what follows in the page */
+	memcpy(raw, mov11, 11);
+	memcpy(&lo, raw, 8);
+	memcpy(&hi, raw + 8, 8);
+	CHECK(mmio_decode_hit(&c, 0x5000, lo, hi, 64, &hit));
+	CHECK(same(&hit, &in) && c.hits == 1);
+	CHECK(!mmio_decode_hit(&c, 0x5000, lo, hi, 32, &hit));
+	CHECK(!mmio_decode_hit(&c, 0x5000, lo, hi ^ (1ull << 16), 64, &hit));
+	CHECK(mmio_decode_hit(&c, 0x5000, lo, hi ^ (1ull << 24), 64, &hit));
+	CHECK(!mmio_decode_hit(&c, 0x5000, lo ^ 1, hi, 64, &hit));
+	CHECK(c.hits == 2);
+	for (size_t len = 0; len <= 16; len++) {
+		uint64_t a = ~0ull, b = ~0ull;
+
+		mmio_key_mask(len, &a, &b);
+		CHECK(__builtin_popcountll(a) + __builtin_popcountll(b)
+		      == (int)(8 * len));
+	}
+}
+
 int main(void)
 {
 	RUN(second_decode_is_a_hit);
@@ -197,5 +233,6 @@ int main(void)
 	RUN(refusals_are_not_cached);
 	RUN(colliding_addresses);
 	RUN(random_agrees_with_decoder);
+	RUN(hit_on_raw_code_bytes);
 	return CHECK_DONE();
 }
