@@ -98,7 +98,8 @@ UNIT_TESTS := config_file config_values palloc logring log_guest fmt gmem uart d
 	pci_host virtq virtq_split_chains virtq_split_events \
 	virtio_blk_io virtio_blk_hardening virtio_net \
 	virtio_pci_cfg virtio_pci_common e1000 switch ahci nvme http kvmclock blk_dma \
-	counters lwip_heap canary acpi_fw iocore_chan fbcon apic_bus guest_cpuid bus msr smp_claim
+	counters lwip_heap canary acpi_fw iocore_chan fbcon apic_bus guest_cpuid bus msr smp_claim \
+	pci_msi
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 # What the tests share (tests/support/): check.h's counters (linked into
 # every test), log_msg() keeping what it is given, the driver side of the
@@ -155,6 +156,7 @@ VIRTIO_SRCS := virtio/virtio_pci.c virtio/virtio_pci_common.c virtio/virtq.c \
 	hv/platform/mmiobus.c hv/platform/iobus.c hv/platform/bus.c \
 	hv/base/counters.c hv/base/fmt.c hv/counters.c
 test_e1000_SRCS := drivers/e1000_ring.c $(LOG_STUB)
+test_pci_msi_SRCS := drivers/pci.c hv/base/fmt.c $(LOG_STUB)
 test_ahci_SRCS := drivers/ahci_io.c drivers/ata.c drivers/gpt_part.c hv/base/fmt.c hv/base/guid.c \
 	$(FAKE_HBA) $(LOG_STUB)
 test_ahci_CFLAGS := -DAHCI_TEST_HBA

@@ -18,8 +18,7 @@
 #define FCAL 0x0028
 #define FCAH 0x002c
 #define FCT 0x0030
-#define ICR 0x00c0
-#define IMC 0x00d8
+
 #define RCTL 0x0100
 #define FCTTV 0x0170
 #define TCTL 0x0400
@@ -42,6 +41,7 @@
 #define STATUS_FD (1u << 0)
 #define STATUS_LU (1u << 1)
 #define CTRL_EXT_DRV_LOAD (1u << 28)
+
 #define RAH_AV (1u << 31)
 #define RCTL_EN (1u << 1)
 #define RCTL_MPE (1u << 4)
@@ -138,7 +138,7 @@ static bool wait_clear(struct e1000 *e, unsigned off, uint32_t bit, uint64_t ns)
  * reset, mask every interrupt (Plinth polls). */
 static int nic_reset(struct e1000 *e)
 {
-	e1000_wr(e, IMC, ~0u);
+	e1000_wr(e, E1000_IMC, ~0u);
 	e1000_wr(e, RCTL, 0);
 	e1000_wr(e, TCTL, TCTL_PSP);
 	(void)e1000_rd(e, E1000_STATUS); /* flush the writes */
@@ -149,8 +149,8 @@ static int nic_reset(struct e1000 *e)
 	clock_delay_us(3000);
 	if (!wait_clear(e, E1000_CTRL, CTRL_RST, 100000000ull))
 		return -1;
-	e1000_wr(e, IMC, ~0u);
-	(void)e1000_rd(e, ICR);
+	e1000_wr(e, E1000_IMC, ~0u);
+	(void)e1000_rd(e, E1000_ICR);
 	return 0;
 }
 
@@ -301,7 +301,7 @@ static void give_up(struct e1000 *e)
 		"frames for it are dropped",
 		e->where);
 	e->dead = true;
-	e1000_wr(e, IMC, ~0u);
+	e1000_wr(e, E1000_IMC, ~0u);
 	if (e->pdev)
 		pci_disable_dma(e->pdev);
 	memset(e->tx_held_end, 0, sizeof(e->tx_held_end));
@@ -347,6 +347,17 @@ bool e1000_poll(struct e1000 *e)
 		link_check(e);
 	}
 	return work || e->tx_clean != e->tx_tail;
+}
+
+bool e1000_wake_to(struct e1000 *e, const struct msi_msg *m)
+{
+	if (!e->pdev || e->dead || !pci_msi_enable(e->pdev, m))
+		return false;
+	e->wakes = true;
+	log_msg("e1000: %s: MSI to address 0x%lx, data 0x%x: the NIC wakes "
+		"the CPU that sleeps on it",
+		e->where, (unsigned long)m->addr, m->data);
+	return true;
 }
 
 void e1000_print_stats(const struct e1000 *e)

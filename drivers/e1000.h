@@ -3,7 +3,8 @@
  *
  * One receive and one transmit ring of legacy descriptors (8254x SDM
  * 3.2.3 and 3.3.3; 82574 datasheet 7.1.4 and 7.2.10; I210 datasheet 7.1.4
- * and 7.2.2), polled from the run loop: the NIC raises no interrupts.
+ * and 7.2.2), polled from the run loop: the NIC raises no interrupts but
+ * the one a sleeping CPU may ask for (e1000_wake_to, below).
  * Receive copies each frame once, out of the driver's buffers into the
  * consumer's.  Transmit copies short frames, and frames of consumers that
  * cannot wait for their buffers, into a buffer of the driver's; a longer
@@ -108,6 +109,7 @@ struct e1000 {
 	unsigned tx_wanted_descs; /* ...until this many descriptors are free */
 	unsigned tx_released;	  /* held frames done, not yet told (tx_done) */
 	bool dead;		  /* a reset failed: frames are dropped */
+	bool wakes;		  /* its MSI is set up (e1000_wake_to) */
 	bool tx_held_end[E1000_TX_DESCS]; /* last descriptor of a held frame */
 
 	uint64_t now_ns; /* the clock at the last poll */
@@ -140,7 +142,18 @@ bool e1000_poll(struct e1000 *e);
  * 0, or -1 when the NIC is out of use. */
 int e1000_reset(struct e1000 *e);
 
-/* One log line of the counters. */
+/* Waking a sleeping CPU (the I/O core's naps, hv/run/iocore.h).  The NIC
+ * raises no interrupts while it is polled.  e1000_wake_to sets up its MSI
+ * to send m (arch/x86/msi.h); false when it has none (the 82540EM), and
+ * the sleeper must then wake on a timer to poll.  Before a sleep,
+ * e1000_wake_arm unmasks the receive interrupts and says whether a frame
+ * is already waiting (then do not sleep); after it, e1000_wake_disarm
+ * masks them again.  Frames to send need no wake-up: the one who sends
+ * is awake. */
+bool e1000_wake_to(struct e1000 *e, const struct msi_msg *m);
+bool e1000_wake_arm(struct e1000 *e);
+void e1000_wake_disarm(struct e1000 *e);
+
 /* The counters of struct e1000_stats, described once; their log line. */
 extern const struct counter_set e1000_counters;
 void e1000_print_stats(const struct e1000 *e);
@@ -151,6 +164,9 @@ void e1000_print_stats(const struct e1000 *e);
  * whose datasheets keep these offsets as queue 0's aliases). */
 #define E1000_CTRL 0x0000
 #define E1000_STATUS 0x0008
+#define E1000_ICR 0x00c0
+#define E1000_IMS 0x00d0
+#define E1000_IMC 0x00d8
 #define E1000_RDBAL 0x2800
 #define E1000_RDBAH 0x2804
 #define E1000_RDLEN 0x2808
@@ -162,6 +178,11 @@ void e1000_print_stats(const struct e1000 *e);
 #define E1000_TDH 0x3810
 #define E1000_TDT 0x3818
 #define E1000_REGS_SIZE 0x20000
+
+/* Receive interrupt causes (8254x SDM 13.4.17; 82574 datasheet 10.2.4.1):
+ * descriptor written back (receiver timer 0), overrun, ring below its
+ * minimum threshold.  The receive delay timers stay 0: at once. */
+#define E1000_ICR_RX ((1u << 7) | (1u << 6) | (1u << 4))
 
 #define E1000_RXD_DD (1u << 0)
 #define E1000_RXD_EOP (1u << 1)
@@ -189,6 +210,8 @@ void e1000_rings_init(struct e1000 *e);
 /* Hands up to E1000_RX_BATCH received frames to the consumer; returns
  * how many descriptors it took back. */
 unsigned e1000_rx_poll(struct e1000 *e);
+/* Whether the next receive descriptor holds a frame (its DD, read once). */
+bool e1000_rx_waiting(const struct e1000 *e);
 /* Reclaims completed transmit descriptors, releases held frames (the
  * port's tx_done) and, if a consumer was refused, tells it there is room.
  * True when the ring has stopped completing for E1000_TX_HANG_NS of

@@ -140,6 +140,35 @@ unsigned e1000_rx_poll(struct e1000 *e)
 	return taken;
 }
 
+bool e1000_rx_waiting(const struct e1000 *e)
+{
+	return READ_ONCE(e->rx[e->rx_next].status) & E1000_RXD_DD;
+}
+
+bool e1000_wake_arm(struct e1000 *e)
+{
+	if (!e->wakes || e->dead)
+		return false;
+	/* Causes left from while it was polled go: reading ICR clears it
+	 * (82574 datasheet 7.4.5, outside MSI-X).  Then unmask, and only
+	 * then look at the ring: a frame written back after the look finds
+	 * the interrupt unmasked, and one before it is seen.  The fence
+	 * keeps the look (a load) after the unmask (a store): x86 may
+	 * otherwise pass a load before an earlier store. */
+	(void)e1000_rd(e, E1000_ICR);
+	e1000_wr(e, E1000_IMS, E1000_ICR_RX);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return e1000_rx_waiting(e);
+}
+
+void e1000_wake_disarm(struct e1000 *e)
+{
+	if (!e->wakes)
+		return;
+	e1000_wr(e, E1000_IMC, ~0u);
+	(void)e1000_rd(e, E1000_ICR);
+}
+
 /* --- transmit ------------------------------------------------------ */
 
 static unsigned tx_in_flight(const struct e1000 *e)

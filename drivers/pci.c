@@ -177,6 +177,14 @@ const char *pci_class_name(uint8_t c, uint8_t s, uint8_t p)
 #define CMD_MEM (1u << 1)
 #define CMD_MASTER (1u << 2)
 #define CMD_INTX_OFF (1u << 10)
+#define STATUS_CAPS (1u << 20) /* status bit 4, in the command dword */
+#define PCI_CAP_PTR 0x34
+#define CAP_MSI 0x05
+/* MSI message control (PCI 3.0, 6.8.1.3) */
+#define MSI_ENABLE (1u << 0)
+#define MSI_MME (7u << 4)
+#define MSI_64BIT (1u << 7)
+#define MSI_MASKABLE (1u << 8)
 
 int pci_bar_info(const struct pci_dev *d, unsigned idx, struct pci_bar *b)
 {
@@ -269,6 +277,69 @@ void pci_disable_dma(const struct pci_dev *d)
 
 	pci_write32(d->bus, d->dev, d->fn, PCI_COMMAND,
 		    (cmd & 0xffff) & ~(uint32_t)CMD_MASTER);
+}
+
+/* The capability list (PCI 3.0, 6.7): present when the status register
+ * says so; each entry dword-aligned at 0x40 or above, its ID in byte 0
+ * and the next entry's offset in byte 1.  A device that loops its list
+ * is walked no further than the entries config space has room for. */
+static uint16_t find_cap(const struct pci_dev *d, uint8_t id)
+{
+	uint8_t at;
+
+	if (!(pci_read32(d->bus, d->dev, d->fn, PCI_COMMAND) & STATUS_CAPS))
+		return 0;
+	at = pci_read32(d->bus, d->dev, d->fn, PCI_CAP_PTR) & 0xfc;
+	for (unsigned n = 0; n < (256 - 0x40) / 4 && at >= 0x40; n++) {
+		uint32_t head = pci_read32(d->bus, d->dev, d->fn, at);
+
+		if ((head & 0xff) == id)
+			return at;
+		at = (head >> 8) & 0xfc;
+	}
+	return 0;
+}
+
+bool pci_msi_enable(const struct pci_dev *d, const struct msi_msg *m)
+{
+	uint16_t at = find_cap(d, CAP_MSI);
+
+	if (!at)
+		return false;
+	uint32_t head = pci_read32(d->bus, d->dev, d->fn, at);
+	uint32_t ctl = head >> 16;
+	bool is64 = ctl & MSI_64BIT;
+	uint16_t data = at + (is64 ? 12 : 8);
+
+	if (!is64 && (m->addr >> 32))
+		return false;
+	/* Off while it changes; one message (MME 0), to the one address. */
+	ctl &= ~(MSI_ENABLE | MSI_MME);
+	pci_write32(d->bus, d->dev, d->fn, at, (head & 0xffff) | ctl << 16);
+	pci_write32(d->bus, d->dev, d->fn, at + 4, (uint32_t)m->addr);
+	if (is64)
+		pci_write32(d->bus, d->dev, d->fn, at + 8,
+			    (uint32_t)(m->addr >> 32));
+	pci_write32(d->bus, d->dev, d->fn, data,
+		    (pci_read32(d->bus, d->dev, d->fn, data) & 0xffff0000u)
+			    | (m->data & 0xffff));
+	if (ctl & MSI_MASKABLE) /* the mask bits follow the data */
+		pci_write32(d->bus, d->dev, d->fn, data + 4, 0);
+	pci_write32(d->bus, d->dev, d->fn, at,
+		    (head & 0xffff) | (ctl | MSI_ENABLE) << 16);
+	return true;
+}
+
+void pci_msi_disable(const struct pci_dev *d)
+{
+	uint16_t at = find_cap(d, CAP_MSI);
+
+	if (at) {
+		uint32_t head = pci_read32(d->bus, d->dev, d->fn, at);
+
+		pci_write32(d->bus, d->dev, d->fn, at,
+			    head & ~((uint32_t)MSI_ENABLE << 16));
+	}
 }
 
 const struct pci_dev *pci_find_id(const struct pci_id *table,

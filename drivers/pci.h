@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/msi.h"
+
 #define PCI_MAX_DEVS 256
 
 struct pci_dev {
@@ -46,11 +48,19 @@ volatile uint8_t *pci_map_bar(const struct pci_dev *d, unsigned idx,
 			      uint64_t min_size, char *err, unsigned errlen);
 
 /* Turns on memory decoding and bus mastering (command register bits 1
- * and 2) and keeps INTx off (bit 10): Plinth's drivers poll. */
+ * and 2) and keeps INTx off (bit 10): Plinth's drivers poll (an MSI, below,
+ * only wakes a CPU that sleeps). */
 void pci_enable_dma(const struct pci_dev *d);
 /* Turns bus mastering off: the device can reach memory no more, whatever
  * state it is in (PCI Local Bus 3.0, 6.2.2). */
 void pci_disable_dma(const struct pci_dev *d);
+
+/* MSI (PCI 3.0, 6.8.1): one message, m, to be written by the device for
+ * the interrupts its driver unmasks; false when it has no MSI capability
+ * (or only 32-bit addresses and m needs more).  Off again with
+ * pci_msi_disable.  INTx stays off either way. */
+bool pci_msi_enable(const struct pci_dev *d, const struct msi_msg *m);
+void pci_msi_disable(const struct pci_dev *d);
 
 /* A driver's table of the devices it takes, ended by vendor 0. */
 struct pci_id {

@@ -297,20 +297,21 @@ BURST = re.compile(r"selftest net: burst of (\d+) frames of 1514 bytes in "
                    r"(\d+) us: (\d+) frames/s, (\d+) Mbit/s")
 
 
-def svm_run(cpus):
+def svm_run(cpus, nic="e1000"):
     """One QEMU TCG run with AMD-V on `cpus` CPUs: selftest =
-    disk,net,guest on the e1000 and a 256 MiB image on AHCI port 1, then
+    disk,net,guest on the `nic` and a 256 MiB image on AHCI port 1, then
     Debian's kernel with blkbench on that same disk and a TCP exchange
     (256 KiB up, 4 MiB down) with a server on the host.  Returns a dict
     of raw figures, or None."""
-    ctx = sysutil.Ctx(BUILD, "bench-svm-smp%d" % cpus)
+    ctx = sysutil.Ctx(BUILD, "bench-svm-smp%d%s"
+                      % (cpus, "" if nic == "e1000" else "-" + nic))
     scratch = sysutil.blank_disk(ctx, 256)
     peer = sysutil.TcpPeer(down_bytes=4 << 20)
     img = ctx.image_with_config(
         "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
         "cmdline = console=ttyS0 plinth.blkbench=1 %s\nmemory = 256M\n"
         "disk = ahci:1\nselftest = disk,net,guest\n" % peer.cmdline())
-    res = bench.run_qemu(img, ctx.work, timeout=900, nics=("e1000",),
+    res = bench.run_qemu(img, ctx.work, timeout=900, nics=(nic,),
                          scratch=scratch, svm=True,
                          extra=("-smp", str(cpus)),
                          stop_on=sysutil.FAIL_MARKS + ("powering off",))
@@ -340,20 +341,23 @@ def svm_run(cpus):
 
 def svm_bench(work):
     """svm_run on one CPU (the devices served between the guest's exits)
-    and on two (the devices on the I/O core), in the same bench: the
-    guest's figures against the self-tests' raw ones, each mode's VM exits
-    per request, and the I/O core's figures against one CPU's.  Times
-    under TCG are QEMU's, not hardware's.  Returns (name, text) figures
-    or None."""
+    and on two (the devices on the I/O core), on the e1000, and on two
+    with the e1000e, whose MSI wakes the napping I/O core, in the same
+    bench: the guest's figures against the self-tests' raw ones, each
+    mode's VM exits per request, and the I/O core's figures against one
+    CPU's.  Times under TCG are QEMU's, not hardware's.  Returns (name,
+    text) figures or None."""
     runs = {}
-    for cpus in (1, 2):
-        runs[cpus] = svm_run(cpus)
-        if runs[cpus] is None:
+    for cpus, nic in ((1, "e1000"), (2, "e1000"), (2, "e1000e")):
+        runs[cpus, nic] = svm_run(cpus, nic)
+        if runs[cpus, nic] is None:
             return None
     out = []
-    for cpus, r in runs.items():
+    for (cpus, nic), r in runs.items():
         mode = "QEMU TCG AMD-V, %s" % ("one CPU" if cpus == 1 else
                                        "I/O core (-smp 2)")
+        if nic != "e1000":
+            mode += ", %s" % nic
         for what in ("write", "read"):
             eight, one = r["seq"][what][1], r["seq"][what][0]
             out.append(("%s: guest sequential %s on virtio-blk over AHCI"
@@ -365,7 +369,7 @@ def svm_bench(work):
                         % (eight, one, r["raw"][what],
                            eight / r["raw"][what])))
         b = r["burst"]
-        out.append(("%s: guest TCP over virtio-net and the e1000" % mode,
+        out.append(("%s: guest TCP over virtio-net and the %s" % (mode, nic),
                     "%.1f Mbit/s (256 KiB up, 4 MiB down in %.2f s) "
                     "against the self-test burst's %s frames/s (%s Mbit/s): "
                     "ratio %.3f"
@@ -373,7 +377,7 @@ def svm_bench(work):
                        r["tcp"] / int(b.group(4)))))
         for name, text in r["phases"]:
             out.append(("%s: %s" % (mode, name), text))
-    one, io = runs[1], runs[2]
+    one, io = runs[1, "e1000"], runs[2, "e1000"]
     for what in ("write", "read"):
         out.append(("I/O core against one CPU: guest sequential %s, 8 in "
                     "flight" % what, "ratio %.2f (%.0f against %.0f MiB/s)"
@@ -403,17 +407,18 @@ def idle_run(name, run):
 def idle_bench(work):
     """What a guest that does nothing costs the host: the demo guest idles
     for IDLE_SECONDS under QEMU TCG with AMD-V, in single-core mode (-smp
-    1), with the I/O core (-smp 2), and booted by QEMU itself (no Plinth,
+    1), with the I/O core (-smp 2) on the e1000 and on the e1000e (whose
+    MSI wakes it from its naps), and booted by QEMU itself (no Plinth,
     one CPU like the guest's one vCPU) as the reference.  Host CPU seconds per second across the window, and
     the share of the time the I/O core was awake (over the whole run).
     Returns (name, text) figures or None."""
-    def plinth(cpus):
+    def plinth(cpus, nic="e1000"):
         def run(ctx, cmdline, win):
             img = ctx.image_with_config(
                 "kernel = /guest/vmlinuz\ninitrd = /guest/initrd.img\n"
                 "cmdline = %s\nmemory = 256M\n" % cmdline)
             return bench.run_qemu(img, ctx.work, timeout=600,
-                                  nics=("e1000",), svm=True,
+                                  nics=(nic,), svm=True,
                                   extra=("-smp", str(cpus)), started=win,
                                   stop_on=sysutil.FAIL_MARKS
                                   + ("powering off",))
@@ -427,9 +432,11 @@ def idle_bench(work):
             stop_on=GUEST_DONE)
 
     out, cores = [], {}
-    for name, run in (("one CPU", plinth(1)), ("I/O core", plinth(2)),
-                      ("QEMU alone", native)):
-        tag = name.split()[0].replace("/", "").lower()
+    for name, tag, run in (("one CPU", "one", plinth(1)),
+                           ("I/O core", "io", plinth(2)),
+                           ("I/O core, e1000e", "io-e1000e",
+                            plinth(2, "e1000e")),
+                           ("QEMU alone", "qemu", native)):
         cores[name], s = idle_run(tag, run)
         if cores[name] is None:
             return None
@@ -442,7 +449,7 @@ def idle_bench(work):
                                m.group(3))
         out.append(("idle guest, QEMU TCG AMD-V, %s" % name, text))
     ref = cores["QEMU alone"]
-    for name in ("one CPU", "I/O core"):
+    for name in ("one CPU", "I/O core", "I/O core, e1000e"):
         out.append(("idle guest, %s against QEMU alone" % name,
                     "%+.2f host cores" % (cores[name] - ref)))
     return out

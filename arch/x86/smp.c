@@ -110,6 +110,13 @@ static void wake(unsigned vector)
 		lapic_host_write(LAPIC_EOI, 0);
 }
 
+static void dev_wake(unsigned vector)
+{
+	this_cpu()->dev_wakes++;
+	lapic_host_write(LAPIC_EOI, 0);
+	(void)vector;
+}
+
 bool smp_run_on(unsigned i, void (*fn)(struct cpu_local *c, void *arg),
 		void *arg)
 {
@@ -292,6 +299,7 @@ void smp_start(const uint32_t *ids, unsigned n, uint64_t low_pages,
 	cpus[0].apic_id = self;
 	bsp_x2apic = lapic_host_x2apic();
 	exc_set_vector_handler(SMP_WAKE_VECTOR, wake);
+	exc_set_vector_handler(SMP_DEV_WAKE_VECTOR, dev_wake);
 	exc_set_vector_handler(SPURIOUS_VECTOR, wake);
 	if (prepare(page)) {
 		out->why_one = "the start-up page could not be prepared";

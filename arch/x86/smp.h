@@ -30,6 +30,9 @@
 
 #define SMP_MAX_CPUS 64
 #define SMP_WAKE_VECTOR 0xf0
+/* A device's own wake-up (an MSI, arch/x86/msi.h) for a CPU that sleeps
+ * on it: its handler counts it in that CPU's dev_wakes and EOIs it. */
+#define SMP_DEV_WAKE_VECTOR 0xf1
 
 enum cpu_state { CPU_ABSENT, CPU_STARTING, CPU_PARKED, CPU_SILENT };
 
@@ -53,6 +56,7 @@ struct cpu_local {
 	void (*job)(struct cpu_local *c, void *arg);
 	void *job_arg;
 	uint64_t jobs_done;
+	uint64_t dev_wakes; /* SMP_DEV_WAKE_VECTOR taken: this CPU's alone */
 };
 
 struct smp_info {

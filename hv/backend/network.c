@@ -57,6 +57,22 @@ bool network_poll(void)
 	return opened && e1000_poll(&nic);
 }
 
+bool network_wake_to(const struct msi_msg *m)
+{
+	return opened && e1000_wake_to(&nic, m);
+}
+
+bool network_wake_arm(void)
+{
+	return opened && e1000_wake_arm(&nic);
+}
+
+void network_wake_disarm(void)
+{
+	if (opened)
+		e1000_wake_disarm(&nic);
+}
+
 void network_quiesce(void)
 {
 	uint64_t end = clock_ns() + 100000000ull; /* 100 ms */

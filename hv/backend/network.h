@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arch/x86/msi.h"
 #include "hv/config/boot_info.h"
 #include "net/switch.h"
 
@@ -20,6 +21,14 @@ struct nswitch *network_open(const struct boot_info *bi, char *err, size_t n);
 /* Receives and reclaims on the open NIC, if any; from the run loop.  True
  * if a frame came in or the NIC still has frames to send. */
 bool network_poll(void);
+
+/* For a CPU that sleeps on the NIC (drivers/e1000.h, e1000_wake_to and
+ * after): the NIC's MSI set up to send m, true if it has one; then before
+ * each sleep, arm (true: a frame already waits, do not sleep) and after
+ * it, disarm. */
+bool network_wake_to(const struct msi_msg *m);
+bool network_wake_arm(void);
+void network_wake_disarm(void);
 
 /* Waits (briefly) until the NIC reads no consumer's buffers any more,
  * resetting it if it does not finish: before the guest's devices are

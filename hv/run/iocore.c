@@ -27,9 +27,8 @@
 #define SPIN_MIN_NS 1000000ull	/* 1 ms */
 #define SPIN_MAX_NS 16000000ull /* 16 ms */
 /* Asleep, a guest's request wakes it at once (its notification is a call,
- * chan_call); frames from the NIC and lwIP's timers wait for this timer,
- * whose period the NIC's receive ring holds many times over. */
-#define NAP_NS 1000000ull /* 1 ms */
+ * chan_call), and a frame does when the NIC can interrupt; the rest waits
+ * for the nap's timer (io->nap_ns). */
 
 static struct iocore_chan chan;
 bool iocore_running;
@@ -81,7 +80,7 @@ static void nap(uint64_t *spin)
 	if (!io->pause() && chan_sleep_begin(&chan)) {
 		uint64_t t0 = rdtsc();
 
-		host_timer_arm(ns_ticks(NAP_NS));
+		host_timer_arm(ns_ticks(io->nap_ns));
 		cpu_wait_interrupt();
 		nap_ticks += rdtsc() - t0;
 		naps++;
@@ -206,8 +205,9 @@ void iocore_print_stats(void)
 		(unsigned long)chan.st.kicks,
 		(unsigned long)chan.st.ring_full_waits);
 	log_msg("iocore: cpu %u: awake %u.%u%% of %lu ms; %lu naps, %lu "
-		"woken early by the vCPU's calls",
+		"woken early by the vCPU's calls, %lu by a device",
 		io_cpu, awake / 10, awake % 10,
 		(unsigned long)(span / ns_ticks(1000000)), (unsigned long)naps,
-		(unsigned long)chan.st.wakes);
+		(unsigned long)chan.st.wakes,
+		(unsigned long)smp_cpu(io_cpu)->dev_wakes);
 }

@@ -54,6 +54,10 @@ struct iocore_work {
 	 * pause NULL: it never sleeps. */
 	bool (*pause)(void);
 	void (*resume)(void);
+	/* The longest nap: the timer that ends it brings what no wake-up
+	 * does (the NIC's frames, unless the NIC can wake the I/O core;
+	 * lwIP's timers). */
+	uint64_t nap_ns;
 };
 
 /* Starts polling on CPU `cpu`.  The I/O core starts held. */

@@ -8,7 +8,6 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/host_timer.h"
 #include "arch/x86/io.h"
-#include "arch/x86/smp.h"
 #include "arch/x86/spec_ctrl.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/svm.h"
@@ -23,7 +22,7 @@
 #include "hv/guest/memmap.h"
 #include "hv/run/guest_state.h"
 #include "hv/run/iocore.h"
-#include "hv/platform/bus.h"
+#include "hv/run/io_side.h"
 #include "hv/platform/iobus.h"
 #include "hv/backend/network.h"
 #include "hv/guest/loader.h"
@@ -417,46 +416,6 @@ static void start_backend(const struct cpu_info *cpu)
 		sc->ctrl_bits || sc->ibpb ? "" : " none (the CPU has none)");
 }
 
-/* The I/O core's turn (iocore.h): the virtio queues and the disk, the
- * NIC, lwIP's timers and the management server, over and over. */
-static bool io_poll(void)
-{
-	bool work = guest_devices_poll_io(clock_ns());
-
-	if (network_poll())
-		work = true;
-	if (services && services->poll)
-		services->poll();
-	return work;
-}
-
-static const struct iocore_work io_work = {
-	.poll = io_poll,
-	.pause = guest_devices_io_pause,
-	.resume = guest_devices_io_resume,
-};
-
-/* Devices on a core of their own when there is one to spare; the boot log
- * says which mode runs and why.  The I/O core's CPU, or 0 for none. */
-static unsigned start_io_core(const struct boot_info *bi)
-{
-	char why[96];
-	unsigned c;
-
-	if (!iocore_choose(bi->cfg.io_core, &c, why, sizeof(why))) {
-		log_msg("iocore: off (%s): the devices are served on CPU 0 "
-			"between the guest's exits",
-			why);
-		return 0;
-	}
-	bus_set_gateway(iocore_call);
-	iocore_start(c, &io_work);
-	log_msg("iocore: the devices on CPU %u (APIC ID %u), polled; the "
-		"guest's vCPU on CPU 0",
-		c, (unsigned)smp_cpu(c)->apic_id);
-	return c;
-}
-
 /* Once per boot: guest RAM, the devices and their backends. */
 static void build_machine(const struct boot_info *bi)
 {
@@ -551,10 +510,11 @@ void vm_run(const struct boot_info *bi, const struct cpu_info *cpu,
 	 * that ended sooner may still fire).  AMD-V intercepts them anyway,
 	 * VT-x is told to. */
 	vmx_set_intr_exits(true);
-	vcpus_choose(bi->cfg.cpus, start_io_core(bi));
+	vcpus_choose(bi->cfg.cpus, io_side_start(bi, svc ? svc->poll : NULL));
 	gs_console_init();
 	cx16_broken = cpu->cx16_damage != 0;
 	build_machine(bi);
+	io_side_wakes();
 	for (;;) {
 		iocore_hold(); /* the devices are this core's to reset */
 		if (setup(bi, err, sizeof(err))) {

@@ -457,6 +457,33 @@ static void releases_reach_the_consumer_after_the_frame_is_queued(void)
 	CHECK(released == 1 && tail_at_release == 4);
 }
 
+/* A CPU about to sleep on the NIC: the receive interrupts are unmasked
+ * and a frame already written back calls the sleep off; after it, they
+ * are masked again.  A NIC without MSI unmasks nothing, and the sleeper
+ * wakes on its timer. */
+static void wake_arm_unmasks_and_finds_a_waiting_frame(void)
+{
+	uint8_t f[64];
+
+	setup();
+	CHECK(!e1000_wake_arm(&E) && reg(E1000_IMS) == 0);
+	E.wakes = true;
+	CHECK(!e1000_wake_arm(&E));
+	CHECK(reg(E1000_IMS) == E1000_ICR_RX);
+	e1000_wake_disarm(&E);
+	CHECK(reg(E1000_IMC) == ~0u);
+	frame_of(f, sizeof(f), 3);
+	nic_receive(0, f, sizeof(f), E1000_RXD_DD | E1000_RXD_EOP, 0);
+	set_reg(E1000_IMS, 0);
+	CHECK(e1000_wake_arm(&E) && reg(E1000_IMS) == E1000_ICR_RX);
+	e1000_wake_disarm(&E);
+	CHECK(e1000_rx_poll(&E) == 1 && got_frames == 1);
+	CHECK(!e1000_wake_arm(&E));
+	E.dead = true; /* out of use: nothing to wait for */
+	set_reg(E1000_IMS, 0);
+	CHECK(!e1000_wake_arm(&E) && reg(E1000_IMS) == 0);
+}
+
 int main(void)
 {
 	RUN(long_frame_goes_from_the_consumers_buffers_but_its_header);
@@ -476,5 +503,6 @@ int main(void)
 	RUN(malformed_frames_are_dropped_not_queued);
 	RUN(full_ring_refuses_then_says_when_there_is_room);
 	RUN(ring_that_stops_completing_is_reported_as_hung);
+	RUN(wake_arm_unmasks_and_finds_a_waiting_frame);
 	return CHECK_DONE();
 }
