@@ -246,16 +246,17 @@ static int attach_ranges(void)
 		void *ctx;
 		uint64_t (*read)(void *, uint64_t, unsigned);
 		void (*write)(void *, uint64_t, unsigned, uint64_t);
+		bool timeless; /* bus.h: the UART and CF8 keep no time */
 	} ports[] = {
-		{ DEV_COM1, &plat.com1, com1_in, com1_out },
-		{ DEV_RTC, &plat.rtc, rtc_in, rtc_out },
-		{ DEV_PCI_CF8, NULL, cf8_in, cf8_out },
+		{ DEV_COM1, &plat.com1, com1_in, com1_out, true },
+		{ DEV_RTC, &plat.rtc, rtc_in, rtc_out, false },
+		{ DEV_PCI_CF8, NULL, cf8_in, cf8_out, true },
 	}, mmio[] = {
 		/* Each vCPU's exits reach its own LAPIC (hv/run/vcpu.c): the
 		 * range only keeps the page from anything else. */
-		{ DEV_LAPIC, NULL, NULL, NULL },
-		{ DEV_IOAPIC, &plat.ioapic, ioapic_mmio_read,
-		  ioapic_mmio_write },
+		{ DEV_LAPIC, NULL, NULL, NULL, false },
+		{ DEV_IOAPIC, &plat.ioapic, ioapic_mmio_read, ioapic_mmio_write,
+		  false },
 	};
 
 	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
@@ -267,6 +268,7 @@ static int attach_ranges(void)
 			.ctx = ports[i].ctx,
 			.read = ports[i].read,
 			.write = ports[i].write,
+			.timeless = ports[i].timeless,
 		};
 
 		if (iobus_register(&r)) {

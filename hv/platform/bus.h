@@ -24,6 +24,10 @@ struct bus_range {
 	 * functions behind it): with an I/O core they run there, through
 	 * the gateway, while the vCPU waits. */
 	bool remote;
+	/* Its accesses re-arm no timer and start no work that the platform
+	 * hook keeps (the UART, PCI configuration): the vCPU's run loop
+	 * need not run the hook after them (hv/run/vcpu.c). */
+	bool timeless;
 };
 
 #define BUS_MAX_RANGES 32

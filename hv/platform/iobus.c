@@ -13,7 +13,7 @@ int iobus_register(const struct bus_range *r)
 	return bus_register(&io, r);
 }
 
-static const struct bus_range *find(uint16_t port)
+const struct bus_range *iobus_find(uint16_t port)
 {
 	return bus_find(&io, port, 1);
 }
@@ -25,10 +25,8 @@ static void note_unclaimed(const char *dir, uint16_t port, unsigned size)
 		    size, port);
 }
 
-uint32_t iobus_in(uint16_t port, unsigned size)
+uint32_t iobus_read(const struct bus_range *r, uint16_t port, unsigned size)
 {
-	const struct bus_range *r = find(port);
-
 	if (!r || !r->read) {
 		note_unclaimed("read", port, size);
 		return iobus_all_ones(size);
@@ -36,15 +34,24 @@ uint32_t iobus_in(uint16_t port, unsigned size)
 	return (uint32_t)bus_read(r, port, size);
 }
 
-void iobus_out(uint16_t port, unsigned size, uint32_t v)
+void iobus_write(const struct bus_range *r, uint16_t port, unsigned size,
+		 uint32_t v)
 {
-	const struct bus_range *r = find(port);
-
 	if (!r || !r->write) {
 		note_unclaimed("write", port, size);
 		return;
 	}
 	bus_write(r, port, size, v);
+}
+
+uint32_t iobus_in(uint16_t port, unsigned size)
+{
+	return iobus_read(iobus_find(port), port, size);
+}
+
+void iobus_out(uint16_t port, unsigned size, uint32_t v)
+{
+	iobus_write(iobus_find(port), port, size, v);
 }
 
 uint64_t iobus_unclaimed(void)

@@ -1,6 +1,7 @@
 /* Guest port I/O: device models register port ranges; the exit handler
- * only calls iobus_in/iobus_out.  A port nobody claims reads as all ones
- * and ignores writes, as on a PC with nothing decoding it. */
+ * only finds the range and reads or writes through it.  A port nobody
+ * claims reads as all ones and ignores writes, as on a PC with nothing
+ * decoding it. */
 #ifndef PLINTH_IOBUS_H
 #define PLINTH_IOBUS_H
 
@@ -20,6 +21,12 @@ static inline uint32_t iobus_all_ones(unsigned size)
  * access goes to the range holding its first port, as a PC's decoding
  * does.  -1 as bus_register(). */
 int iobus_register(const struct bus_range *r);
+/* The range holding `port` (NULL: nobody claims it), counted; then the
+ * access through it.  iobus_in and iobus_out do both. */
+const struct bus_range *iobus_find(uint16_t port);
+uint32_t iobus_read(const struct bus_range *r, uint16_t port, unsigned size);
+void iobus_write(const struct bus_range *r, uint16_t port, unsigned size,
+		 uint32_t v);
 uint32_t iobus_in(uint16_t port, unsigned size);
 void iobus_out(uint16_t port, unsigned size, uint32_t v);
 /* Accesses no device claimed, for the exit statistics. */

@@ -268,27 +268,28 @@ static uint64_t absent_in(void *ctx, uint64_t port, unsigned size)
 	return iobus_all_ones(size);
 }
 
-/* A range of one of those chips, answered for the vlegacy `l` in scope. */
+/* A range of one of those chips, answered for the vlegacy `l` in scope:
+ * nothing there keeps time (bus.h). */
 #define ABSENT(base, len, chip)                                                \
 	((struct bus_range){ base, len, chip " (absent)", l, absent_in,        \
-			     discard_out, false })
+			     discard_out, false, true })
 
 int vlegacy_attach(struct vlegacy *l)
 {
 	const struct bus_range r[] = {
-		{ 0x80, 1, "post", l, NULL, discard_out, false },
+		{ 0x80, 1, "post", l, NULL, discard_out, false, true },
 		ABSENT(0x81, 15, "dma-page"),
 		ABSENT(0x2e, 2, "superio-2e"),
 		ABSENT(0x4e, 2, "superio-4e"),
 		ABSENT(0x2f8, 8, "com2"),
 		ABSENT(0x3e8, 8, "com3"),
 		ABSENT(0x2e8, 8, "com4"),
-		{ 0x20, 2, "pic-master", l, pic_in, pic_out, false },
-		{ 0xa0, 2, "pic-slave", l, pic_in, pic_out, false },
-		{ 0x40, 4, "pit", l, pit_in, pit_out, false },
-		{ 0x61, 1, "port-61", l, p61_in, p61_out, false },
-		{ 0x60, 1, "kbc-data", l, kbc_in, kbc_out, false },
-		{ 0x64, 1, "kbc-cmd", l, kbc_in, kbc_out, false },
+		{ 0x20, 2, "pic-master", l, pic_in, pic_out, false, false },
+		{ 0xa0, 2, "pic-slave", l, pic_in, pic_out, false, false },
+		{ 0x40, 4, "pit", l, pit_in, pit_out, false, false },
+		{ 0x61, 1, "port-61", l, p61_in, p61_out, false, false },
+		{ 0x60, 1, "kbc-data", l, kbc_in, kbc_out, false, false },
+		{ 0x64, 1, "kbc-cmd", l, kbc_in, kbc_out, false, false },
 	};
 
 	for (unsigned i = 0; i < sizeof(r) / sizeof(r[0]); i++)

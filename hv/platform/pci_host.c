@@ -312,9 +312,12 @@ static void ecam_write(void *ctx, uint64_t addr, unsigned size, uint64_t v)
 
 int vpci_attach(struct vpci_bus *b)
 {
-	struct bus_range io = { 0xcfc, 4, "pci-cfc", b, io_in, io_out, true };
-	struct bus_range ecam = { GUEST_ECAM_BASE, GUEST_ECAM_SIZE, "ecam", b,
-				  ecam_read,	   ecam_write,	    true };
+	struct bus_range io = { 0xcfc, 4,      "pci-cfc", b,
+				io_in, io_out, true,	  false };
+	struct bus_range ecam = {
+		GUEST_ECAM_BASE, GUEST_ECAM_SIZE, "ecam", b,
+		ecam_read,	 ecam_write,	  true,	  false
+	};
 
 	return iobus_register(&io) || mmiobus_register(&ecam) ? -1 : 0;
 }

@@ -99,8 +99,10 @@ void vpm_reset_write(struct vpm *p, uint8_t v)
 
 int vpm_attach(struct vpm *p)
 {
+	/* The PM timer is read from the clock, not armed: timeless
+	 * (bus.h), and Linux's clocksource watchdog reads it often. */
 	struct bus_range pm = { GUEST_PM_BASE, 12,     "acpi-pm", p,
-				pm_in,	       pm_out, false };
+				pm_in,	       pm_out, false,	  true };
 
 	return iobus_register(&pm);
 }

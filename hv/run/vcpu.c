@@ -81,9 +81,14 @@ static enum handled do_io(struct vcpu *v, const struct vexit *x,
 	if (size != 1 && size != 2 && size != 4)
 		return vcpu_stop(v, end, GUEST_FAILED, "bad I/O size");
 	bool taken = vcpu_plat_lock(v);
+	const struct bus_range *r = iobus_find(x->port);
 
+	/* A device may have re-armed a timer the platform hook keeps: it
+	 * runs before the next entry, unless the device keeps no time. */
+	if (!r || !r->timeless)
+		v->platform_due = 0;
 	if (x->in) {
-		uint32_t val = iobus_in(x->port, size);
+		uint32_t val = iobus_read(r, x->port, size);
 
 		if (size == 4)
 			v->regs[R_RAX] = val; /* 32-bit writes zero-extend */
@@ -92,10 +97,10 @@ static enum handled do_io(struct vcpu *v, const struct vexit *x,
 					  & ~((1ull << (8 * size)) - 1))
 					 | val;
 	} else {
-		iobus_out(x->port, size,
-			  (uint32_t)v->regs[R_RAX]
-				  & (size == 4 ? 0xffffffffu
-					       : (1u << (8 * size)) - 1));
+		iobus_write(r, x->port, size,
+			    (uint32_t)v->regs[R_RAX]
+				    & (size == 4 ? 0xffffffffu
+						 : (1u << (8 * size)) - 1));
 	}
 	vcpu_plat_unlock(v, taken);
 	v->ops->skip(0);
@@ -323,7 +328,6 @@ static enum handled dispatch(struct vcpu *v, const struct vexit *x,
 		do_cpuid(v);
 		return QUIET;
 	case VX_IO:
-		v->platform_due = 0; /* a device may have re-armed a timer */
 		return do_io(v, x, end);
 	case VX_XSETBV:
 		do_xsetbv(v);

@@ -29,7 +29,7 @@ static const struct bus_range *by_search(const struct bus *b, uint64_t addr,
 static struct bus_range range(unsigned slot, uint64_t len)
 {
 	struct bus_range r = { 0x1000ull * slot, len, "r", &token[slot],
-			       NULL, NULL, false };
+			       NULL, NULL, false, false };
 
 	return r;
 }

@@ -91,6 +91,26 @@ static void accept_moves_irr_to_isr(void)
 	CHECK(vlapic_pending(&a) == 0x4e);
 }
 
+/* Every vector is found, alone and under any other, in IRR (what is
+ * delivered) and in ISR (what EOI ends): the scans take 64 bits at a
+ * time, so the boundaries of each word count. */
+static void every_vector_is_found_highest_first(void)
+{
+	struct vlapic a;
+
+	for (unsigned v = 16; v < 256; v++) {
+		fresh(&a);
+		vlapic_set_irq(&a, (uint8_t)v, false);
+		CHECK(vlapic_pending(&a) == (int)v);
+		for (unsigned lo = 16; lo < v; lo += 7)
+			vlapic_set_irq(&a, (uint8_t)lo, false);
+		CHECK(vlapic_pending(&a) == (int)v);
+		vlapic_accept(&a, (uint8_t)v);
+		vlapic_write(&a, EOI, 0); /* ends v, the highest in service */
+		CHECK(!bit(&a, ISR, (uint8_t)v));
+	}
+}
+
 /* ---- EOI ----------------------------------------------------------------*/
 
 static void eoi_clears_highest_isr_and_reports_level_only(void)
@@ -459,5 +479,6 @@ int main(void)
 	RUN(pv_eoi_flag_stands_in_for_an_edge_vectors_eoi);
 	RUN(pv_eoi_flag_left_set_is_taken_back);
 	RUN(pv_eoi_not_offered_for_level_vectors_or_with_requests);
+	RUN(every_vector_is_found_highest_first);
 	return CHECK_DONE();
 }
