@@ -40,7 +40,8 @@
 extern char _text[], _etext[];
 
 static struct boot_info bi;
-uint64_t hv_entry_tsc; /* for the "hv_main to guest entry" figure */
+uint64_t hv_entry_tsc;	       /* for the "hv_main to guest entry" figure */
+static int64_t tsc_adjust_was; /* this CPU's, before tsc_adjust_clear */
 static struct cpu_info cpu;
 static struct acpi_fw acpi;
 
@@ -202,6 +203,10 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 		config_action_name(bi.cfg.on_fault), bi.cfg.guest_slice_us);
 	acpi_fw_scan(bi.rsdp, paging_limit(), &acpi);
 	tsc_init(acpi.pm_timer_port, acpi.pm_timer_32bit);
+	if (tsc_adjust_was)
+		log_msg("tsc: this CPU's IA32_TSC_ADJUST was %ld (the firmware "
+			"wrote its TSC): now 0, as every CPU's",
+			(long)tsc_adjust_was);
 	cpu_identify(&cpu);
 	pci_init(acpi.ecam, acpi.ecam_bus_lo, acpi.ecam_bus_hi);
 	pci_scan();
@@ -230,6 +235,8 @@ static void __attribute__((noreturn)) hv_start(void *unused)
 
 void hv_main(const struct boot_info *in)
 {
+	/* Before the TSC is read for anything (tsc.h). */
+	tsc_adjust_was = tsc_adjust_clear();
 	hv_entry_tsc = rdtsc();
 	cpu_cli();
 	memcpy(&bi, in, sizeof(bi));

@@ -611,10 +611,13 @@ def boot_linux_in_bochs(ctx, kernel, fmt_name, extra=()):
 def test_bochs_linux_vcpus2(ctx):
     """Linux on two vCPUs under VT-x.  Bochs runs two CPUs; its firmware
     has no ACPI tables, so the ESP boots acpi_shim.efi first, which gives
-    it the MADT real firmware would and starts plinth.efi.  Plinth starts
-    the second CPU, turns VMX on there and runs vCPU 1 on it with a VMCS
-    of its own, from the guest's STARTUP in real mode; Linux brings it
-    up, takes it offline and back, runs a job on each CPU, gets NMI
+    it the MADT real firmware would and starts plinth.efi; like some
+    firmware, it also leaves the boot CPU's TSC ahead of the other's.
+    Plinth gives both one TSC (IA32_TSC_ADJUST 0 on each), starts the
+    second CPU, turns VMX on there
+    and runs vCPU 1 on it with a VMCS of its own, from the guest's
+    STARTUP in real mode; Linux brings it up, keeps the TSC as its clock,
+    takes the CPU offline and back, runs a job on each CPU, gets NMI
     backtraces from both, and powers off (check_vcpus)."""
     cfg = ("kernel = /guest/vmlinux\ninitrd = /guest/initrd.img\n"
            "cmdline = console=ttyS0 plinth.smptest=1\nmemory = 256M\n"
@@ -631,7 +634,21 @@ def test_bochs_linux_vcpus2(ctx):
     no_faults(res)
     s = res.serial
     expect(s, "acpi_shim: a MADT with 2 CPUs installed", "the shim ran")
+    expect(s, "acpi_shim: the boot CPU's TSC moved 1073741824 ticks ahead "
+           "of the others", "the TSCs left apart")
+    expect(s, "tsc: this CPU's IA32_TSC_ADJUST was 1073741824 (the firmware "
+           "wrote its TSC): now 0, as every CPU's", "one TSC")
     expect(s, "smp: 2 of 2 CPUs running", "Plinth started the second CPU")
+    # Two vCPUs 21 s apart: Linux's time jumps between them (by 2^64 ns
+    # backwards, as seen), and its timers and RCU stall; or it would drop
+    # the TSC (its watchdog, or time that runs backwards).
+    expect(s, "plinth-check: clocksource: tsc\n", "the TSC, still the clock")
+    for bad in ("Marking TSC unstable", "as unstable", "TSC warp",
+                "went backwards", "detected stalls", "soft lockup"):
+        if bad in s:
+            i = s.index(bad)
+            raise Failure("the guest's TSCs disagree: "
+                          + s[s.rindex("\n", 0, i) + 1:i + 200])
     expect(s, "vmx: on", "VMXON")
     check_vcpus(s, 2)
     expect(s, "guest: ended: ACPI S5 (soft off)", "guest power-off")

@@ -99,6 +99,7 @@ static inline void __attribute__((noreturn)) cpu_halt_forever(void)
 #define MSR_IA32_APIC_BASE 0x1b
 #define MSR_IA32_FEATURE_CONTROL 0x3a
 #define MSR_IA32_PAT 0x277
+#define MSR_IA32_TSC_ADJUST 0x3b
 #define MSR_IA32_VMX_BASIC 0x480
 #define MSR_IA32_VMX_PINBASED_CTLS 0x481
 #define MSR_IA32_VMX_PROCBASED_CTLS 0x482

@@ -73,6 +73,10 @@ static void __attribute__((noreturn)) ap_main(struct cpu_local *c)
 				 : "c"(0), "a"((uint32_t)bsp_xcr0),
 				   "d"((uint32_t)(bsp_xcr0 >> 32)));
 	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	/* One TSC on every CPU (tsc.h): the guest's vCPUs read the host's
+	 * own, and Plinth's deadlines cross CPUs.  Before the time this CPU
+	 * reports in is taken. */
+	c->tsc_adjust_was = tsc_adjust_clear();
 	/* Its LAPIC on, as the first CPU's mode (xAPIC or x2APIC), to be
 	 * woken by fixed IPIs; nothing else is routed here. */
 	if (bsp_x2apic)
@@ -246,6 +250,11 @@ static unsigned start_all(const uint32_t *ids, unsigned n, uint8_t *page,
 		enum smp_fate f = start_one(page, c);
 
 		if (f == SMP_JOINED) {
+			if (c->tsc_adjust_was)
+				log_msg("smp: cpu %u's IA32_TSC_ADJUST was %ld "
+					"(its TSC written): now 0, as every "
+					"CPU's",
+					k, (long)c->tsc_adjust_was);
 			k++;
 			continue;
 		}

@@ -50,7 +50,10 @@ struct cpu_local {
 	unsigned index; /* 0 is the first CPU */
 	int state;	/* enum cpu_state */
 	uint64_t stack_top, ist_top;
-	uint64_t started_tsc; /* when it reported in (cycles since INIT) */
+	uint64_t started_tsc; /* when it reported in (its TSC, the first's) */
+	/* Its IA32_TSC_ADJUST before it took the first CPU's (smp.c). */
+	uint64_t tsc_adjust_was;
+	bool tsc_adjusted;
 	/* The job: written by the first CPU while it is NULL, cleared by
 	 * this CPU when the job is done. */
 	void (*job)(struct cpu_local *c, void *arg);

@@ -129,6 +129,20 @@ int tsc_init(uint16_t pm_port, int pm_32bit)
 	return -1;
 }
 
+int64_t tsc_adjust_clear(void)
+{
+	struct cpuid_regs r = cpuid(0, 0);
+	uint64_t was;
+
+	if (r.eax < CPUID_EXT_FEATURES
+	    || !(cpuid(CPUID_EXT_FEATURES, 0).ebx & CPUID_7_EBX_TSC_ADJUST))
+		return 0;
+	was = rdmsr(MSR_IA32_TSC_ADJUST);
+	if (was)
+		wrmsr(MSR_IA32_TSC_ADJUST, 0);
+	return (int64_t)was;
+}
+
 uint64_t tsc_hz(void)
 {
 	return hz;

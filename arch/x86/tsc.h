@@ -17,4 +17,12 @@ const char *tsc_source(void);
 
 /* clock_ns() and clock_delay_us() count from tsc_init. */
 
+/* One TSC on every CPU.  The CPUs of a package count from one reset;
+ * firmware that wrote a CPU's TSC moved that CPU's IA32_TSC_ADJUST by as
+ * much (SDM vol. 3B, 18.17.3), and its TSC apart from the others'.  Each
+ * CPU, before it reads its TSC for anything, sets IA32_TSC_ADJUST to 0,
+ * as Linux does at boot: the count since reset again, the same on all.
+ * Returns what it was (0: nothing to undo, or no such MSR). */
+int64_t tsc_adjust_clear(void);
+
 #endif

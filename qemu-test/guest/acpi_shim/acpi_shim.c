@@ -9,7 +9,14 @@
  * and a MADT listing LAPIC IDs 0 to ACPI_SHIM_CPUS - 1 (Bochs numbers its
  * processors so), then loads and starts \EFI\BOOT\plinth.efi beside it.
  * Nothing else of ACPI is given: Plinth keeps its fallbacks for the rest
- * (PCI through CF8, no FADT). */
+ * (PCI through CF8, no FADT).
+ *
+ * It also does what some firmware does: it writes the boot CPU's TSC,
+ * which moves that CPU's IA32_TSC_ADJUST, and no other's, by as much
+ * (SDM vol. 3B, 18.17.3).  The boot CPU then counts 2^30 ticks (21 s of
+ * Bochs' 50 MHz) ahead of the CPUs Plinth starts, until Plinth gives them
+ * all one TSC.  (Bochs' TSC-deadline timer, moreover, ignores the
+ * adjustment: left there, it fires 21 s late.) */
 #include <efi.h>
 #include <efilib.h>
 
@@ -18,6 +25,8 @@
 #endif
 
 #define HDR 36
+#define MSR_TSC_ADJUST 0x3b
+#define TSC_SKEW (1ull << 30)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st); /* crt0's */
 
@@ -110,6 +119,24 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		return s;
 	}
 	Print(L"acpi_shim: a MADT with %d CPUs installed\n", ACPI_SHIM_CPUS);
+	UINT32 max, a, b = 0, c, d, lo, hi;
+
+	__asm__ volatile("cpuid" : "=a"(max), "=b"(b), "=c"(c), "=d"(d)
+			 : "a"(0), "c"(0));
+	b = 0;
+	if (max >= 7)
+		__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+				 : "a"(7), "c"(0));
+	if (b & 2) { /* IA32_TSC_ADJUST */
+		__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi)
+				 : "c"(MSR_TSC_ADJUST));
+		UINT64 adj = ((UINT64)hi << 32 | lo) + TSC_SKEW;
+
+		__asm__ volatile("wrmsr" : : "c"(MSR_TSC_ADJUST),
+				 "a"((UINT32)adj), "d"((UINT32)(adj >> 32)));
+		Print(L"acpi_shim: the boot CPU's TSC moved %ld ticks ahead "
+		      L"of the others\n", TSC_SKEW);
+	}
 
 	s = uefi_call_wrapper(BS->HandleProtocol, 3, image,
 			      &LoadedImageProtocol, (void **)&li);
