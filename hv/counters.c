@@ -8,6 +8,7 @@
 #include "drivers/e1000.h"
 #include "hv/base/counters.h"
 #include "hv/platform/apic_bus.h"
+#include "hv/run/iocore.h"
 #include "net/mgmt.h"
 #include "net/switch.h"
 #include "virtio/blk_backend.h"
@@ -249,3 +250,43 @@ static const struct counter blk_backend_counter_table[] = {
 
 const struct counter_set blk_backend_counters = COUNTER_SET(
 	"plinth_disk", blk_backend_counter_table);
+
+/* The I/O core (hv/run/iocore.h) and its channel to the vCPU. */
+static const struct counter iocore_counter_table[] = {
+	COUNTER(struct iocore_stats, polls, "polls",
+		"Times the I/O core looked at every device."),
+	COUNTER(struct iocore_stats, naps, "naps",
+		"Times the I/O core slept for want of work."),
+	COUNTER(struct iocore_stats, asleep_us, "us asleep",
+		"Microseconds the I/O core slept."),
+	COUNTER_AS(struct iocore_stats, device_wakes, "naps_ended_by_devices",
+		   "naps a device ended",
+		   "Naps a device's interrupt (the NIC's MSI) ended."),
+};
+
+const struct counter_set iocore_counters = COUNTER_SET("plinth_iocore",
+						       iocore_counter_table);
+
+static const struct counter chan_counter_table[] = {
+	COUNTER_AS(
+		struct chan_stats, calls, "calls", "calls from the vCPU",
+		"Accesses the vCPU handed to the I/O core (device registers, "
+		"PCI configuration)."),
+	COUNTER(struct chan_stats, holds, "holds",
+		"Times the vCPU's core took the devices over (guest reset, "
+		"power-off)."),
+	COUNTER_AS(struct chan_stats, irqs, "interrupts_posted",
+		   "interrupts posted",
+		   "Device interrupts posted to the vCPU."),
+	COUNTER(struct chan_stats, kicks, "kicks",
+		"IPIs that made the vCPU take its posted interrupts."),
+	COUNTER_AS(struct chan_stats, ring_full_waits, "ring_full_waits",
+		   "waits on a full ring",
+		   "Times the I/O core waited for room to post an interrupt."),
+	COUNTER_AS(struct chan_stats, wakes, "naps_ended_by_calls",
+		   "naps ended by the vCPU's calls",
+		   "Naps a call from the vCPU (a notification, mostly) ended."),
+};
+
+const struct counter_set chan_counters = COUNTER_SET("plinth_iocore",
+						     chan_counter_table);

@@ -88,6 +88,26 @@ def hammer(port, seconds):
         return sum(ex.map(client, range(4)))
 
 
+def iocore_metrics(port):
+    """The I/O core's counters in /metrics (CPU 1's): {name: value}, with
+    every one there, and the polls, calls and posts not 0 once the guest
+    has done I/O."""
+    st, _, body = request(port, "GET", "/metrics", AUTH)
+    text = body.decode() if isinstance(body, bytes) else body
+    got = dict(re.findall(r'^plinth_iocore_(\w+)_total\{cpu="1"\} (\d+)$',
+                          text, re.M))
+    names = ("polls", "naps", "asleep_us", "naps_ended_by_devices", "calls",
+             "holds", "interrupts_posted", "kicks", "ring_full_waits",
+             "naps_ended_by_calls")
+    missing = [n for n in names if n not in got]
+    if st != 200 or missing:
+        raise Failure("/metrics lacks the I/O core's %s" % missing)
+    for n in ("polls", "calls", "interrupts_posted"):
+        if int(got[n]) == 0:
+            raise Failure("/metrics: plinth_iocore_%s_total is 0" % n)
+    return {n: int(v) for n, v in got.items()}
+
+
 def post(port, path):
     st, _, body = request(port, "POST", path, AUTH)
     if st != 202:
@@ -147,6 +167,7 @@ def test_qemu_io_core_stress_reset_poweroff(ctx):
         if sink.bytes == before:
             raise Failure("boot %d: nothing reached the host while the API "
                           "was hammered" % boot)
+        iocore_metrics(port)
         post(port, "/v1/guest/reset" if boot == 1 else
              "/v1/guest/poweroff")
     t.join(300)

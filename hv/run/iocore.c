@@ -11,6 +11,7 @@
 #include "hv/base/log.h"
 #include "hv/base/power.h"
 #include "hv/base/spin.h"
+#include "hv/base/stats.h"
 #include "hv/config/config.h"
 
 /* A call the I/O core does not take in this long means it is stuck: no
@@ -34,8 +35,9 @@ static struct iocore_chan chan;
 bool iocore_running;
 static unsigned io_cpu;
 static const struct iocore_work *io;
-static uint64_t polls, naps, nap_ticks, since_tsc;
-static bool resume_due; /* a nap ended in a hold: resume after it */
+static uint64_t nap_ticks, since_tsc;
+static struct iocore_stats st; /* the I/O core's own; /metrics reads it */
+static bool resume_due;	       /* a nap ended in a hold: resume after it */
 
 bool iocore_choose(unsigned want, unsigned *cpu, char *why, size_t n)
 {
@@ -82,8 +84,12 @@ static void nap(uint64_t *spin)
 
 		host_timer_arm(ns_ticks(io->nap_ns));
 		cpu_wait_interrupt();
-		nap_ticks += rdtsc() - t0;
-		naps++;
+		uint64_t t = rdtsc() - t0;
+
+		nap_ticks += t;
+		st.asleep_us += t * 1000000 / tsc_hz();
+		st.naps++;
+		st.device_wakes = smp_cpu(io_cpu)->dev_wakes;
 		slept = true;
 		chan_sleep_end(&chan);
 	}
@@ -121,7 +127,7 @@ static void loop(struct cpu_local *c, void *arg)
 			}
 			if (io->poll())
 				work = true;
-			polls++;
+			st.polls++;
 		} else
 			work = true; /* the vCPU's core works on our side */
 		uint64_t t = rdtsc();
@@ -149,6 +155,8 @@ void iocore_start(unsigned cpu, const struct iocore_work *work)
 	if (!smp_run_on(cpu, loop, NULL))
 		panic("the I/O core, CPU %u, would not take its job", cpu);
 	iocore_running = true;
+	stats_add(&iocore_counters, &st, "iocore", "cpu=\"%u\"", cpu);
+	stats_add(&chan_counters, &chan.st, "iocore", "cpu=\"%u\"", cpu);
 }
 
 struct iocore_chan *iocore_chan(void)
@@ -200,14 +208,14 @@ void iocore_print_stats(void)
 	log_msg("iocore: cpu %u: %lu polls, %lu calls from the vCPU, %lu "
 		"holds, %lu interrupts posted, %lu kicks, %lu waits on a "
 		"full ring",
-		io_cpu, (unsigned long)polls, (unsigned long)chan.st.calls,
+		io_cpu, (unsigned long)st.polls, (unsigned long)chan.st.calls,
 		(unsigned long)chan.st.holds, (unsigned long)chan.st.irqs,
 		(unsigned long)chan.st.kicks,
 		(unsigned long)chan.st.ring_full_waits);
 	log_msg("iocore: cpu %u: awake %u.%u%% of %lu ms; %lu naps, %lu "
 		"woken early by the vCPU's calls, %lu by a device",
 		io_cpu, awake / 10, awake % 10,
-		(unsigned long)(span / ns_ticks(1000000)), (unsigned long)naps,
-		(unsigned long)chan.st.wakes,
+		(unsigned long)(span / ns_ticks(1000000)),
+		(unsigned long)st.naps, (unsigned long)chan.st.wakes,
 		(unsigned long)smp_cpu(io_cpu)->dev_wakes);
 }

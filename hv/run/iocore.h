@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hv/base/counters.h"
 #include "hv/run/iocore_chan.h"
 
 /* Chooses the mode for plinth.cfg's io_core (CFG_IO_CORE_AUTO, 0 for off,
@@ -59,6 +60,17 @@ struct iocore_work {
 	 * lwIP's timers). */
 	uint64_t nap_ns;
 };
+
+/* The I/O core's own counters, written by it alone (/metrics reads them
+ * there too, the management server being one of its polls); the vCPU's
+ * calls, holds and posts are counted in its channel (iocore_chan.h). */
+struct iocore_stats {
+	uint64_t polls;	       /* looks at every device */
+	uint64_t naps;	       /* sleeps for want of work */
+	uint64_t asleep_us;    /* time asleep */
+	uint64_t device_wakes; /* naps a device's interrupt ended */
+};
+extern const struct counter_set iocore_counters;
 
 /* Starts polling on CPU `cpu`.  The I/O core starts held. */
 void iocore_start(unsigned cpu, const struct iocore_work *work);

@@ -30,6 +30,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/base/counters.h"
+
 #define CHAN_IRQ_RING 256 /* a power of two */
 
 typedef void (*chan_irq_fn)(void *ctx, uint64_t a, uint32_t b);
@@ -44,6 +46,7 @@ struct chan_irq {
 struct chan_stats {
 	uint64_t calls, holds, irqs, kicks, ring_full_waits, wakes;
 };
+extern const struct counter_set chan_counters;
 
 struct iocore_chan {
 	/* Calls: fn and arg written by the vCPU before seq (release); done
