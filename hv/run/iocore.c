@@ -27,9 +27,6 @@
  * soon costs nothing. */
 #define SPIN_MIN_NS 1000000ull	/* 1 ms */
 #define SPIN_MAX_NS 16000000ull /* 16 ms */
-/* Asleep, a guest's request wakes it at once (its notification is a call,
- * chan_call), and a frame does when the NIC can interrupt; the rest waits
- * for the nap's timer (io->nap_ns). */
 
 static struct iocore_chan chan;
 bool iocore_running;
@@ -72,9 +69,11 @@ static uint64_t ns_ticks(uint64_t ns)
 	return ns * tsc_hz() / 1000000000ull;
 }
 
-/* Sleeps until a call, or the timer: the drivers notify meanwhile, and
- * their notifications are calls (io->pause).  Interrupts stay off but for
- * the HLT itself; the wake-up's handler only acknowledges it. */
+/* Sleeps until a call, a device's interrupt or the timer: the drivers
+ * notify meanwhile, and their notifications are calls; the NIC interrupts
+ * for a frame when it can (io->pause); the rest waits for the timer
+ * (io->nap_ns).  Interrupts stay off but for the HLT itself; the wake-up's
+ * handler only acknowledges it. */
 static void nap(uint64_t *spin)
 {
 	bool slept = false, cut_short;
