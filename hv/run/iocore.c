@@ -32,7 +32,7 @@ static struct iocore_chan chan;
 bool iocore_running;
 static unsigned io_cpu;
 static const struct iocore_work *io;
-static uint64_t nap_ticks, since_tsc;
+static uint64_t since_tsc;
 static struct iocore_stats st; /* the I/O core's own; /metrics reads it */
 static bool resume_due;	       /* a nap ended in a hold: resume after it */
 
@@ -64,6 +64,14 @@ static uint64_t now(void)
 	return clock_ns();
 }
 
+/* Microseconds in t ticks, without overflow for a run of any length. */
+static uint64_t ticks_us(uint64_t t)
+{
+	uint64_t hz = tsc_hz();
+
+	return t / hz * 1000000 + t % hz * 1000000 / hz;
+}
+
 static uint64_t ns_ticks(uint64_t ns)
 {
 	return ns * tsc_hz() / 1000000000ull;
@@ -83,10 +91,7 @@ static void nap(uint64_t *spin)
 
 		host_timer_arm(ns_ticks(io->nap_ns));
 		cpu_wait_interrupt();
-		uint64_t t = rdtsc() - t0;
-
-		nap_ticks += t;
-		st.asleep_us += t * 1000000 / tsc_hz();
+		st.asleep_us += ticks_us(rdtsc() - t0);
 		st.naps++;
 		st.device_wakes = smp_cpu(io_cpu)->dev_wakes;
 		slept = true;
@@ -200,9 +205,10 @@ void iocore_print_stats(void)
 {
 	if (!iocore_running)
 		return;
-	uint64_t span = rdtsc() - since_tsc;
-	unsigned awake = span ? (unsigned)(1000 - nap_ticks * 1000 / span)
-			      : 1000;
+	uint64_t span_us = ticks_us(rdtsc() - since_tsc);
+	unsigned awake = span_us ? (unsigned)(1000
+					      - st.asleep_us * 1000 / span_us)
+				 : 1000;
 
 	log_msg("iocore: cpu %u: %lu polls, %lu calls from the vCPU, %lu "
 		"holds, %lu interrupts posted, %lu kicks, %lu waits on a "
@@ -213,8 +219,7 @@ void iocore_print_stats(void)
 		(unsigned long)chan.st.ring_full_waits);
 	log_msg("iocore: cpu %u: awake %u.%u%% of %lu ms; %lu naps, %lu "
 		"woken early by the vCPU's calls, %lu by a device",
-		io_cpu, awake / 10, awake % 10,
-		(unsigned long)(span / ns_ticks(1000000)),
+		io_cpu, awake / 10, awake % 10, (unsigned long)(span_us / 1000),
 		(unsigned long)st.naps, (unsigned long)chan.st.wakes,
-		(unsigned long)smp_cpu(io_cpu)->dev_wakes);
+		(unsigned long)st.device_wakes);
 }
